@@ -1,0 +1,86 @@
+/**
+ * PgError carries a PostgreSQL SQLSTATE so every layer can fail the way a
+ * PostgreSQL server would. Only the server session serializes these to
+ * clients; everything else throws them.
+ * Codes: https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export const SqlState = {
+  successfulCompletion: '00000',
+  warning: '01000',
+  connectionException: '08000',
+  connectionFailure: '08006',
+  protocolViolation: '08P01',
+  featureNotSupported: '0A000',
+  invalidParameterValue: '22023',
+  dataException: '22000',
+  divisionByZero: '22012',
+  invalidTextRepresentation: '22P02',
+  numericValueOutOfRange: '22003',
+  invalidTransactionState: '25000',
+  activeSqlTransaction: '25001',
+  noActiveSqlTransaction: '25P01',
+  inFailedSqlTransaction: '25P02',
+  readOnlySqlTransaction: '25006',
+  invalidAuthorizationSpecification: '28000',
+  invalidPassword: '28P01',
+  invalidCursorName: '34000',
+  syntaxError: '42601',
+  insufficientPrivilege: '42501',
+  undefinedColumn: '42703',
+  undefinedFunction: '42883',
+  undefinedTable: '42P01',
+  undefinedObject: '42704',
+  duplicateObject: '42710',
+  wrongObjectType: '42809',
+  ambiguousColumn: '42702',
+  datatypeMismatch: '42804',
+  invalidParameterValueConfig: '22023',
+  queryCanceled: '57014',
+  adminShutdown: '57P01',
+  cannotConnectNow: '57P03',
+  tooManyConnections: '53300',
+  outOfMemory: '53200',
+  configFileError: 'F0000',
+  internalError: 'XX000',
+} as const;
+
+export type SqlStateCode = (typeof SqlState)[keyof typeof SqlState];
+
+export interface PgErrorOptions {
+  detail?: string;
+  hint?: string;
+  cause?: unknown;
+  /** 1-based character position in the query text, as PostgreSQL reports it. */
+  position?: number;
+  severity?: 'ERROR' | 'FATAL';
+}
+
+export class PgError extends Error {
+  readonly code: SqlStateCode;
+  readonly detail: string | undefined;
+  readonly hint: string | undefined;
+  readonly position: number | undefined;
+  readonly severity: 'ERROR' | 'FATAL';
+
+  constructor(code: SqlStateCode, message: string, options: PgErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PgError';
+    this.code = code;
+    this.detail = options.detail;
+    this.hint = options.hint;
+    this.position = options.position;
+    this.severity = options.severity ?? 'ERROR';
+  }
+}
+
+/** Turns anything thrown into a PgError; unexpected errors become XX000 and keep their cause. */
+export function toPgError(error: unknown): PgError {
+  if (error instanceof PgError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new PgError(SqlState.internalError, message, { cause: error });
+}
+
+/** Message of any thrown value, for logs and catalog error fields. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

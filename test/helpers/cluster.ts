@@ -1,0 +1,28 @@
+/**
+ * Throw-away PostgreSQL clusters for tests: a fresh initdb'd cluster on a free
+ * loopback port in a temporary directory, removed on close.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { LocalCluster } from '../../src/cluster/local-cluster.js';
+
+export async function startTestCluster(settings: Record<string, string> = {}): Promise<LocalCluster> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pga-test-'));
+  return await LocalCluster.start({ dir, settings });
+}
+
+/** Polls `condition` until it returns a truthy value or the deadline passes. */
+export async function waitFor<T>(
+  condition: () => Promise<T | undefined | null | false>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
