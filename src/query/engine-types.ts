@@ -1,0 +1,63 @@
+/**
+ * The contract between the query server (src/server) and the query engine
+ * (src/query). The server owns sessions and the wire; the engine owns SQL
+ * parsing, table resolution, DuckDB and the PostgreSQL text output format.
+ */
+
+/** What a statement needs to know about the session that runs it. */
+export interface SessionContext {
+  /** The authenticated PostgreSQL role; tables are shown only if it may SELECT the source. */
+  readonly role: string;
+  readonly database: string;
+  /** Schemas searched for unqualified table names, in order, "$user" already expanded. */
+  readonly searchPath: readonly string[];
+  /** The session's TimeZone setting (IANA name or offset), used to print timestamptz. */
+  readonly timeZone: string;
+}
+
+/** One column of a RowDescription. */
+export interface ResultColumn {
+  readonly name: string;
+  readonly typeOid: number;
+  /** pg_type.typlen: -1 for variable length. */
+  readonly typeSize: number;
+  /** atttypmod, -1 when none. */
+  readonly typeModifier: number;
+}
+
+/** A result with rows already in PostgreSQL's text output format (null = SQL NULL). */
+export interface QueryResult {
+  readonly columns: readonly ResultColumn[];
+  readonly rows: readonly (readonly (string | null)[])[];
+  /** e.g. "SELECT 3". */
+  readonly commandTag: string;
+}
+
+/** One statement of a query string, classified; produced by parseStatements(). */
+export type ParsedStatement =
+  | { readonly kind: 'select'; readonly sql: string; readonly ast: unknown }
+  | {
+      readonly kind: 'set';
+      /** Lower-cased setting name (e.g. "timezone", "search_path"). */
+      readonly name: string;
+      /** The value as PostgreSQL would store it; undefined for RESET / SET … TO DEFAULT. */
+      readonly value: string | undefined;
+      readonly isLocal: boolean;
+    }
+  | { readonly kind: 'reset_all' }
+  | { readonly kind: 'show'; readonly name: string }
+  | {
+      readonly kind: 'transaction';
+      readonly action: 'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollback_to';
+      readonly savepoint?: string;
+    }
+  | { readonly kind: 'empty' };
+
+export interface QueryExecutor {
+  /** Runs one SELECT on one consistent snapshot; throws PgError on failure or when aborted. */
+  executeSelect(
+    statement: Extract<ParsedStatement, { kind: 'select' }>,
+    context: SessionContext,
+    signal?: AbortSignal,
+  ): Promise<QueryResult>;
+}
