@@ -1,0 +1,54 @@
+/**
+ * Decodes the untyped startup-phase packets: StartupMessage, SSLRequest,
+ * GSSENCRequest and CancelRequest (Int32 length, Int32 code, body).
+ * https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-STARTUPMESSAGE
+ */
+import { PgError, SqlState } from '../../errors.js';
+import { RequestCode, type StartupPhaseMessage } from './frontend-messages.js';
+import { PayloadReader } from './payload-reader.js';
+
+/** `body` is the packet without its length word. */
+export function decodeStartupPacket(body: Buffer): StartupPhaseMessage {
+  const reader = new PayloadReader(body, 'startup packet');
+  const code = reader.uint32();
+  switch (code) {
+    case RequestCode.ssl:
+      reader.end();
+      return { type: 'sslRequest' };
+    case RequestCode.gssEncryption:
+      reader.end();
+      return { type: 'gssEncRequest' };
+    case RequestCode.cancel:
+      return decodeCancel(reader);
+    default:
+      return decodeStartup(code, reader);
+  }
+}
+
+function decodeCancel(reader: PayloadReader): StartupPhaseMessage {
+  const processId = reader.int32();
+  // Protocol 3.2 allows longer secret keys; we only ever hand out 4-byte ones.
+  const secretKey = reader.int32();
+  reader.end();
+  return { type: 'cancelRequest', processId, secretKey };
+}
+
+/** StartupMessage: version, then name/value string pairs ended by an empty name. */
+function decodeStartup(version: number, reader: PayloadReader): StartupPhaseMessage {
+  const parameters = new Map<string, string>();
+  for (;;) {
+    const name = reader.cstring();
+    if (name === '') break;
+    parameters.set(name, reader.cstring());
+  }
+  reader.end();
+  const majorVersion = version >>> 16;
+  if (majorVersion !== 3) {
+    throw new PgError(
+      SqlState.featureNotSupported,
+      `unsupported frontend protocol ${majorVersion}.${version & 0xffff}: server supports 3.0 to 3.0`,
+      { severity: 'FATAL' },
+    );
+  }
+  return { type: 'startup', majorVersion, minorVersion: version & 0xffff, parameters };
+}
