@@ -1,0 +1,119 @@
+/**
+ * PostgreSQL's text output of float4, float8 and numeric.
+ *
+ * Since PostgreSQL 12, with extra_float_digits = 1 (the default), float4out
+ * and float8out print the shortest digits that read back as the same value
+ * (Ryu, src/common/d2s.c and f2s.c). Fixed notation is used when the decimal
+ * exponent e (value = d.ddd × 10^e) satisfies -4 <= e < 15 for float8 and
+ * -4 <= e < 6 for float4, exponent notation otherwise with at least two
+ * exponent digits: '1e-05', '1e+15', '1.234567e+06'.
+ */
+
+/** float8out. */
+export function formatFloat8(value: number): string {
+  // Fixed-notation range: JS prints the same shortest digits the same way there.
+  if ((value >= 1e-4 && value < 1e15) || (value <= -1e-4 && value > -1e15)) return String(value);
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
+  return withTwoDigitExponent(value.toExponential());
+}
+
+/** '1.5e-5' → '1.5e-05'; JS already prints the shortest round-trip mantissa. */
+function withTwoDigitExponent(exponential: string): string {
+  const e = exponential.indexOf('e');
+  return exponential.length - e === 3
+    ? `${exponential.slice(0, e + 2)}0${exponential.slice(e + 2)}`
+    : exponential;
+}
+
+/** float4out, for a JS number that holds a float32 value exactly. */
+export function formatFloat4(value: number): string {
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
+  const [digits, exponent] = shortestFloat32Digits(Math.abs(value));
+  const body = layoutDecimal(digits, exponent, 6);
+  return value < 0 ? `-${body}` : body;
+}
+
+/**
+ * The shortest digit string (without trailing zeros) and decimal exponent
+ * that read back through float32 as `value`. Among strings of one length the
+ * closest to the value wins, as in Ryu; when the correctly rounded candidate
+ * does not round-trip (the asymmetric gap below a power of two), its
+ * neighbours are tried before taking one more digit.
+ */
+function shortestFloat32Digits(value: number): [string, number] {
+  for (let precision = 1; precision <= 9; precision++) {
+    const [mantissa, exponent] = splitExponential(value.toExponential(precision - 1));
+    if (Math.fround(Number(`${mantissa}e${exponent - precision + 1}`)) === value) {
+      return [trimZeros(mantissa), exponent];
+    }
+    const neighbour = roundTripNeighbour(value, BigInt(mantissa), exponent - precision + 1);
+    if (neighbour !== undefined) {
+      const text = neighbour.digits.toString();
+      return [trimZeros(text), neighbour.scale + text.length - 1];
+    }
+  }
+  const [mantissa, exponent] = splitExponential(value.toExponential(8));
+  return [trimZeros(mantissa), exponent];
+}
+
+function roundTripNeighbour(
+  value: number,
+  digits: bigint,
+  scale: number,
+): { digits: bigint; scale: number } | undefined {
+  let best: { digits: bigint; scale: number; distance: number } | undefined;
+  for (const candidate of [digits - 1n, digits + 1n]) {
+    if (candidate <= 0n) continue;
+    const parsed = Number(`${candidate}e${scale}`);
+    if (Math.fround(parsed) !== value) continue;
+    const distance = Math.abs(parsed - value);
+    if (best === undefined || distance < best.distance) best = { digits: candidate, scale, distance };
+  }
+  return best;
+}
+
+/** '1.2345e+6' → ['12345', 6]. */
+function splitExponential(exponential: string): [string, number] {
+  const e = exponential.indexOf('e');
+  const mantissa = exponential.slice(0, e).replace('.', '');
+  return [mantissa, Number(exponential.slice(e + 1))];
+}
+
+function trimZeros(digits: string): string {
+  let end = digits.length;
+  while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
+  return digits.slice(0, end);
+}
+
+/** Ryu's to_chars layout: digits d1d2…dn × 10^(exponent - n + 1). */
+function layoutDecimal(digits: string, exponent: number, maxFixedExponent: number): string {
+  if (exponent < -4 || exponent >= maxFixedExponent) {
+    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const magnitude = Math.abs(exponent);
+    return `${mantissa}e${exponent < 0 ? '-' : '+'}${magnitude < 10 ? '0' : ''}${magnitude}`;
+  }
+  if (exponent < 0) return `0.${'0'.repeat(-exponent - 1)}${digits}`;
+  if (digits.length <= exponent + 1) return digits + '0'.repeat(exponent + 1 - digits.length);
+  return `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+}
+
+/**
+ * numeric_out of a DECIMAL: the unscaled integer printed with exactly
+ * `scale` fraction digits ('0.50', '-0.05', '12'), as numeric(p,s) prints.
+ */
+export function decimalFormatter(scale: number): (unscaled: bigint) => string {
+  if (scale === 0) return (unscaled) => unscaled.toString();
+  return (unscaled) => {
+    const negative = unscaled < 0n;
+    let digits = (negative ? -unscaled : unscaled).toString();
+    if (digits.length <= scale) digits = '0'.repeat(scale - digits.length + 1) + digits;
+    const point = digits.length - scale;
+    return `${negative ? '-' : ''}${digits.slice(0, point)}.${digits.slice(point)}`;
+  };
+}
