@@ -1,0 +1,225 @@
+/**
+ * The only code that names the control tables (analytica.tables,
+ * analytica.segments). Every function takes the client to run on, so callers
+ * choose the connection and the transaction.
+ */
+import type pg from 'pg';
+import type { ColumnSpec } from '../source/column-types.js';
+
+export type TableState = 'pending' | 'backfilling' | 'synced' | 'refreshing' | 'paused' | 'error';
+
+export interface TableEntry {
+  relid: number;
+  schemaName: string;
+  tableName: string;
+  /** False when the source table no longer exists. */
+  sourceExists: boolean;
+  orderBy: string[];
+  mode: 'refresh';
+  state: TableState;
+  columns: ColumnSpec[] | null;
+  generation: number;
+  syncedLsn: string | null;
+  changeFingerprint: string | null;
+  syncRequestedAt: Date | null;
+  lastSyncAt: Date | null;
+}
+
+export interface NewSegment {
+  segmentId: number;
+  relid: number;
+  generation: number;
+  path: string;
+  rowCount: number;
+  byteSize: number;
+  columnStats: Record<string, { min: string | null; max: string | null }>;
+}
+
+export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
+  const { rows } = await client.query(
+    `SELECT t.relid::int AS relid, coalesce(n.nspname, t.schema_name) AS schema_name,
+            coalesce(c.relname, t.table_name) AS table_name, c.oid IS NOT NULL AS source_exists,
+            t.order_by, t.mode, t.state, t.columns, t.generation::int AS generation, t.synced_lsn::text AS synced_lsn,
+            t.change_fingerprint, t.sync_requested_at, t.last_sync_at
+       FROM analytica.tables t
+       LEFT JOIN pg_class c ON c.oid = t.relid
+       LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+      ORDER BY t.registered_at, t.relid`,
+  );
+  return rows.map((r) => ({
+    relid: r.relid,
+    schemaName: r.schema_name,
+    tableName: r.table_name,
+    sourceExists: r.source_exists,
+    orderBy: r.order_by,
+    mode: r.mode,
+    state: r.state,
+    columns: r.columns,
+    generation: r.generation,
+    syncedLsn: r.synced_lsn,
+    changeFingerprint: r.change_fingerprint,
+    syncRequestedAt: r.sync_requested_at,
+    lastSyncAt: r.last_sync_at,
+  }));
+}
+
+/**
+ * Sessions waiting in analytica.wait_for_sync, per table: their advisory locks
+ * are visible at once, before they commit. Each waiter is identified by its
+ * virtual transaction id, so a waiter seen before a copy read its watermark is
+ * known to be satisfied by that copy.
+ */
+export async function waitersByTable(client: pg.ClientBase): Promise<Map<number, Set<string>>> {
+  const { rows } = await client.query<{ relid: number; vxid: string }>(
+    `SELECT ((l.objid::bigint + 2147483648) % 4294967296)::int AS relid, l.virtualtransaction AS vxid
+       FROM pg_locks l
+      WHERE l.locktype = 'advisory' AND l.classid = analytica.wait_lock_class()::bigint::oid
+        AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
+  const waiters = new Map<number, Set<string>>();
+  for (const { relid, vxid } of rows) {
+    const set = waiters.get(relid) ?? new Set<string>();
+    set.add(vxid);
+    waiters.set(relid, set);
+  }
+  return waiters;
+}
+
+export async function nextSegmentId(client: pg.ClientBase): Promise<number> {
+  const { rows } = await client.query<{ id: string }>(
+    `SELECT nextval(pg_get_serial_sequence('analytica.segments', 'segment_id')) AS id`,
+  );
+  return Number(rows[0]!.id);
+}
+
+export async function setState(
+  client: pg.ClientBase,
+  relid: number,
+  state: TableState,
+  progress?: { rows: number; totalRows: number },
+): Promise<void> {
+  await client.query(
+    `UPDATE analytica.tables SET state = $2, progress_rows = $3, progress_total_rows = $4 WHERE relid = $1`,
+    [relid, state, progress?.rows ?? null, progress?.totalRows ?? null],
+  );
+}
+
+export async function setProgress(client: pg.ClientBase, relid: number, rows: number, totalRows: number): Promise<void> {
+  await client.query(`UPDATE analytica.tables SET progress_rows = $2, progress_total_rows = $3 WHERE relid = $1`, [
+    relid,
+    rows,
+    totalRows,
+  ]);
+}
+
+export async function recordError(client: pg.ClientBase, relid: number, message: string): Promise<void> {
+  await client.query(
+    `UPDATE analytica.tables SET state = 'error', last_error = $2, last_error_at = now() WHERE relid = $1`,
+    [relid, message],
+  );
+}
+
+/** Adds a (not yet visible) segment of a staged generation. */
+export async function insertSegment(client: pg.ClientBase, segment: NewSegment): Promise<void> {
+  await client.query(
+    `INSERT INTO analytica.segments (segment_id, relid, generation, path, row_count, byte_size, column_stats)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      segment.segmentId,
+      segment.relid,
+      segment.generation,
+      segment.path,
+      segment.rowCount,
+      segment.byteSize,
+      JSON.stringify(segment.columnStats),
+    ],
+  );
+}
+
+/** Drops segment rows of generations that never became visible (a refresh cut short). */
+export async function discardStagedSegments(client: pg.ClientBase, relid: number): Promise<number> {
+  const result = await client.query(
+    `DELETE FROM analytica.segments s USING analytica.tables t
+      WHERE s.relid = $1 AND t.relid = s.relid AND s.generation > t.generation`,
+    [relid],
+  );
+  return result.rowCount ?? 0;
+}
+
+export interface Publication {
+  relid: number;
+  generation: number;
+  columns: ColumnSpec[];
+  syncedLsn: string;
+  fingerprint: string;
+  syncMs: number;
+  /** The request this sync answers; cleared only if no newer request came in. */
+  requestedAt: Date | null;
+}
+
+/**
+ * Makes a staged generation visible and retires the previous one, in the
+ * caller's transaction. Row and byte totals come from the segments themselves.
+ */
+export async function publishGeneration(client: pg.ClientBase, p: Publication): Promise<void> {
+  await client.query(
+    `UPDATE analytica.tables t
+        SET generation = $2, columns = $3, synced_lsn = $4::pg_lsn, change_fingerprint = $5,
+            state = 'synced', last_sync_at = now(), last_sync_ms = $6, last_error = NULL, last_error_at = NULL,
+            progress_rows = NULL, progress_total_rows = NULL,
+            sync_requested_at = CASE WHEN t.sync_requested_at <= $7 THEN NULL ELSE t.sync_requested_at END,
+            rows = coalesce((SELECT sum(row_count) FROM analytica.segments s WHERE s.relid = t.relid AND s.generation = $2), 0),
+            bytes = coalesce((SELECT sum(byte_size) FROM analytica.segments s WHERE s.relid = t.relid AND s.generation = $2), 0)
+      WHERE relid = $1`,
+    [p.relid, p.generation, JSON.stringify(p.columns), p.syncedLsn, p.fingerprint, p.syncMs, p.requestedAt],
+  );
+  await client.query(`DELETE FROM analytica.segments WHERE relid = $1 AND generation < $2`, [p.relid, p.generation]);
+}
+
+/** Advances the watermark without a copy, when the table is known unchanged. */
+export async function confirmUnchanged(client: pg.ClientBase, relid: number, syncedLsn: string): Promise<void> {
+  await client.query(
+    `UPDATE analytica.tables SET synced_lsn = greatest(synced_lsn, $2::pg_lsn), last_sync_at = now() WHERE relid = $1`,
+    [relid, syncedLsn],
+  );
+}
+
+export async function deleteTable(client: pg.ClientBase, relid: number): Promise<void> {
+  await client.query(`DELETE FROM analytica.tables WHERE relid = $1`, [relid]);
+}
+
+/** Every path any catalog row names (all generations), for garbage collection. */
+export async function allSegmentPaths(client: pg.ClientBase): Promise<Set<string>> {
+  const { rows } = await client.query<{ path: string }>(`SELECT path FROM analytica.segments`);
+  return new Set(rows.map((r) => r.path));
+}
+
+export interface VisibleTable {
+  relid: number;
+  schemaName: string;
+  tableName: string;
+  generation: number;
+  columns: ColumnSpec[];
+  paths: string[];
+}
+
+/** The visible generation of every registered table whose copy exists, read in one statement (one snapshot). */
+export async function visibleTables(client: pg.ClientBase): Promise<VisibleTable[]> {
+  const { rows } = await client.query(
+    `SELECT t.relid::int AS relid, n.nspname AS schema_name, c.relname AS table_name, t.generation::int AS generation,
+            t.columns, coalesce((SELECT array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
+                                  WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'data'), '{}') AS paths
+       FROM analytica.tables t
+       JOIN pg_class c ON c.oid = t.relid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE t.columns IS NOT NULL`,
+  );
+  return rows.map((r) => ({
+    relid: r.relid,
+    schemaName: r.schema_name,
+    tableName: r.table_name,
+    generation: r.generation,
+    columns: r.columns,
+    paths: r.paths,
+  }));
+}

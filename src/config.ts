@@ -1,0 +1,143 @@
+/**
+ * Configuration: one defaults table, and one pure loadConfig(env, argv,
+ * dbSettings). Precedence: command-line flags > environment > database settings
+ * (`ALTER DATABASE d SET analytica.naptime = '2s'`, read with current_setting)
+ * > defaults. Bad values are rejected at start, naming the key and the value.
+ * The PostgreSQL connection itself follows libpq: DATABASE_URL, else PG*.
+ */
+import path from 'node:path';
+
+type Kind = 'duration' | 'integer' | 'string' | 'port' | 'level';
+
+interface SettingSpec {
+  /** Name inside PostgreSQL (custom GUC) and in analytica.settings; undefined if not a database setting. */
+  guc?: string;
+  env: string;
+  flag: string;
+  kind: Kind;
+  default: string;
+  min?: number;
+}
+
+/** Every setting the daemon knows, with its default (the one defaults table). */
+export const settingSpecs = {
+  naptimeMs: { guc: 'analytica.naptime', env: 'PG_ANALYTICA_NAPTIME', flag: 'naptime', kind: 'duration', default: '1s', min: 10 },
+  chunkSize: { guc: 'analytica.chunk_size', env: 'PG_ANALYTICA_CHUNK_SIZE', flag: 'chunk-size', kind: 'integer', default: '1000000', min: 1 },
+  dataDir: { guc: 'analytica.data_dir', env: 'PG_ANALYTICA_DATA_DIR', flag: 'data-dir', kind: 'string', default: '.analytica/data' },
+  duckdbMemoryLimit: { guc: 'analytica.duckdb_memory_limit', env: 'PG_ANALYTICA_DUCKDB_MEMORY_LIMIT', flag: 'memory-limit', kind: 'string', default: '4GB' },
+  duckdbThreads: { guc: 'analytica.duckdb_threads', env: 'PG_ANALYTICA_DUCKDB_THREADS', flag: 'threads', kind: 'integer', default: '2', min: 1 },
+  host: { env: 'PG_ANALYTICA_HOST', flag: 'host', kind: 'string', default: '127.0.0.1' },
+  port: { env: 'PG_ANALYTICA_PORT', flag: 'port', kind: 'port', default: '6433' },
+  embeddedDir: { env: 'PG_ANALYTICA_EMBEDDED_DIR', flag: 'embedded-dir', kind: 'string', default: '.analytica/postgres' },
+  logLevel: { env: 'PG_ANALYTICA_LOG_LEVEL', flag: 'log-level', kind: 'level', default: 'info' },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof settingSpecs;
+
+export interface Config {
+  readonly naptimeMs: number;
+  readonly chunkSize: number;
+  readonly dataDir: string;
+  readonly duckdbMemoryLimit: string;
+  readonly duckdbThreads: number;
+  readonly host: string;
+  readonly port: number;
+  readonly embeddedDir: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** The source database connection; undefined means "start the embedded PostgreSQL". */
+  readonly connectionString: string | undefined;
+  /** True when PG* variables name a server (node-postgres reads them itself). */
+  readonly usePgEnvironment: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses `--name value` and `--name=value` flags into a map (later flags win). */
+export function parseFlags(argv: readonly string[]): { flags: Map<string, string>; positional: string[] } {
+  const flags = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    if (eq > 0) {
+      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) flags.set(arg.slice(2), 'true');
+      else {
+        flags.set(arg.slice(2), next);
+        i++;
+      }
+    }
+  }
+  return { flags, positional };
+}
+
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  argv: readonly string[],
+  dbSettings: Readonly<Record<string, string | undefined>> = {},
+): Config {
+  const { flags } = parseFlags(argv);
+  const values: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(settingSpecs) as [SettingName, SettingSpec][]) {
+    const fromDb = spec.guc ? dbSettings[spec.guc] : undefined;
+    const raw = flags.get(spec.flag) ?? env[spec.env] ?? (fromDb === '' ? undefined : fromDb) ?? spec.default;
+    const source = flags.has(spec.flag) ? `--${spec.flag}` : env[spec.env] !== undefined ? spec.env : (spec.guc ?? key);
+    values[key] = parseValue(spec, raw, source);
+  }
+  const connectionString = flags.get('database-url') ?? env.DATABASE_URL;
+  const usePgEnvironment = connectionString === undefined && (env.PGHOST !== undefined || env.PGDATABASE !== undefined || env.PGPORT !== undefined);
+  values.dataDir = path.resolve(values.dataDir as string);
+  values.embeddedDir = path.resolve(values.embeddedDir as string);
+  return Object.freeze({ ...values, connectionString, usePgEnvironment }) as Config;
+}
+
+function parseValue(spec: SettingSpec, raw: string, source: string): number | string {
+  const fail = (why: string): never => {
+    throw new ConfigError(`invalid value for ${source}: ${JSON.stringify(raw)} (${why})`);
+  };
+  switch (spec.kind) {
+    case 'duration': {
+      const ms = parseDurationMs(raw);
+      if (ms === undefined) fail('expected a duration such as 500ms, 2s or 1min');
+      if (spec.min !== undefined && ms! < spec.min) fail(`must be at least ${spec.min}ms`);
+      return ms!;
+    }
+    case 'integer': {
+      if (!/^\d+$/.test(raw.trim())) fail('expected a whole number');
+      const n = Number(raw);
+      if (spec.min !== undefined && n < spec.min) fail(`must be at least ${spec.min}`);
+      return n;
+    }
+    case 'port': {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) fail('expected a TCP port from 0 to 65535');
+      return n;
+    }
+    case 'level':
+      if (!['debug', 'info', 'warn', 'error'].includes(raw)) fail('expected debug, info, warn or error');
+      return raw;
+    case 'string':
+      return raw;
+  }
+}
+
+/** '500ms', '2s', '1min', '1h'; a bare number is seconds, as for autovacuum_naptime. */
+export function parseDurationMs(raw: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/.exec(raw);
+  if (!match) return undefined;
+  const factor = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
+  return Math.round(Number(match[1]) * factor);
+}
+
+/** The custom settings to read from each database, for loadConfig's dbSettings. */
+export const databaseSettingNames: readonly string[] = Object.values(settingSpecs as Record<string, SettingSpec>)
+  .map((spec) => spec.guc)
+  .filter((name): name is string => name !== undefined);

@@ -1,0 +1,185 @@
+/**
+ * How each PostgreSQL column type is stored in Parquet and carried there, exactly.
+ *
+ * Rows travel as CSV from `COPY (SELECT <copyExpression>, …) TO STDOUT` and are
+ * read by DuckDB, which casts each field with `loadExpression`. The rules:
+ * - numbers, text, booleans, uuid: PostgreSQL's text output is parsed as is
+ *   (float text is shortest-exact, so doubles round-trip bit for bit);
+ * - numeric(p,s) with p ≤ 38 → DECIMAL(p,s); numeric with no precision or
+ *   p > 38 → VARCHAR holding PostgreSQL's exact text (never rounded; it sorts
+ *   and compares as text in the columnar engine — documented in docs/types.md);
+ * - json/jsonb → VARCHAR (PostgreSQL's own text form); enums → VARCHAR, read
+ *   back as a DuckDB ENUM with the labels in declaration order so that ordering
+ *   matches PostgreSQL;
+ * - date/timestamp/timestamptz → DuckDB's types; ' BC' years become DuckDB's
+ *   negative years (year 1 BC is year 0);
+ * - interval → months/days/microseconds, the same three fields both systems keep;
+ * - bytea → BLOB from the hex output;
+ * - arrays (one dimension) → LIST, carried as a JSON array of the elements' text.
+ * The registration check in sql/ accepts the same set of types.
+ */
+import { PgError, SqlState } from '../errors.js';
+
+export interface SourceColumn {
+  name: string;
+  /** format_type(atttypid, atttypmod), e.g. "numeric(12,2)". */
+  typeName: string;
+  typeOid: number;
+  typeModifier: number;
+  /** pg_type.typname of the type, or of the element type for arrays. */
+  baseTypeName: string;
+  baseTypeOid: number;
+  isArray: boolean;
+  /** Labels in declaration order when the (element) type is an enum. */
+  enumLabels: string[] | undefined;
+}
+
+/** A column of the columnar copy, as kept in analytica.tables.columns. */
+export interface ColumnSpec {
+  name: string;
+  pgType: string;
+  pgTypeOid: number;
+  pgTypeModifier: number;
+  /** Type in Parquet/DuckDB. */
+  storageType: string;
+  /** Type the query engine exposes (differs for enums). */
+  queryType: string;
+}
+
+/** How one column travels from PostgreSQL to Parquet during a copy. */
+export interface IngestColumn extends ColumnSpec {
+  /** SQL over the source column in PostgreSQL's COPY. */
+  copyExpression: string;
+  /** DuckDB type read_csv parses the field as. */
+  csvType: string;
+  /** DuckDB expression over the CSV field (a quoted identifier) giving storageType. */
+  load: (field: string) => string;
+}
+
+const scalarTypes: Record<string, string> = {
+  int2: 'SMALLINT',
+  int4: 'INTEGER',
+  int8: 'BIGINT',
+  float4: 'FLOAT',
+  float8: 'DOUBLE',
+  text: 'VARCHAR',
+  varchar: 'VARCHAR',
+  bpchar: 'VARCHAR',
+  bool: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  timestamptz: 'TIMESTAMPTZ',
+  time: 'TIME',
+  interval: 'INTERVAL',
+  uuid: 'UUID',
+  json: 'VARCHAR',
+  jsonb: 'VARCHAR',
+  bytea: 'BLOB',
+  numeric: 'DECIMAL',
+};
+
+/** Types whose CSV text DuckDB's reader parses directly, with the same value. */
+const directCsv = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'text', 'varchar', 'bpchar', 'bool', 'uuid', 'json', 'jsonb', 'time']);
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** DECIMAL(p,s) for numeric(p,s) that fits DuckDB's 38 digits, else undefined (stored as text). */
+function decimalType(typeModifier: number): string | undefined {
+  if (typeModifier < 4) return undefined;
+  const precision = ((typeModifier - 4) >> 16) & 0xffff;
+  const scale = (typeModifier - 4) & 0xffff;
+  // PostgreSQL 15 allows negative scales and scales above precision; DuckDB does not.
+  if (precision < 1 || precision > 38 || scale > precision || scale > 0x7fff) return undefined;
+  return `DECIMAL(${precision},${scale})`;
+}
+
+function elementStorageType(column: SourceColumn): string {
+  if (column.enumLabels) return 'VARCHAR';
+  if (column.baseTypeName === 'numeric') return decimalType(column.typeModifier) ?? 'VARCHAR';
+  const type = scalarTypes[column.baseTypeName];
+  if (!type) {
+    throw new PgError(SqlState.featureNotSupported, `column ${quoteIdent(column.name)} has unsupported type ${column.typeName}`);
+  }
+  return type;
+}
+
+/** DuckDB expression turning PostgreSQL text `x` of a scalar type into the storage type. */
+function scalarLoad(baseTypeName: string, storageType: string, x: string): string {
+  switch (baseTypeName) {
+    case 'date':
+    case 'timestamp':
+    case 'timestamptz':
+      return `CASE WHEN suffix(${x}, ' BC') THEN CAST(${bcToNegativeYear(x)} AS ${storageType}) ELSE CAST(${x} AS ${storageType}) END`;
+    case 'bytea':
+      return `from_hex(${x}[3:])`;
+    default:
+      return `CAST(${x} AS ${storageType})`;
+  }
+}
+
+/** '0044-03-15 10:00:00+00 BC' → '-0043-03-15 10:00:00+00' (astronomical year numbering). */
+function bcToNegativeYear(x: string): string {
+  const year = `CAST(split_part(${x}, '-', 1) AS INTEGER)`;
+  const rest = `substr(${x}[:-4], strpos(${x}, '-'))`;
+  return `(CASE WHEN ${year} = 1 THEN '0000' ELSE printf('%05d', 1 - ${year}) END || ${rest})`;
+}
+
+/** The interval's three fields, as DuckDB's interval parser reads them. */
+function intervalCopyExpression(col: string): string {
+  const months = `(extract(year FROM ${col}) * 12 + extract(month FROM ${col}))::bigint`;
+  const days = `extract(day FROM ${col})::bigint`;
+  const micros = `((extract(hour FROM ${col}) * 60 + extract(minute FROM ${col})) * 60000000 + extract(microseconds FROM ${col}))::bigint`;
+  return `CASE WHEN ${col} IS NOT NULL THEN format('%s months %s days %s microseconds', ${months}, ${days}, ${micros}) END`;
+}
+
+export function ingestColumn(column: SourceColumn): IngestColumn {
+  const col = quoteIdent(column.name);
+  const element = elementStorageType(column);
+  const enumType = column.enumLabels ? `ENUM(${column.enumLabels.map(quoteLiteral).join(', ')})` : undefined;
+  const base = {
+    name: column.name,
+    pgType: column.typeName,
+    pgTypeOid: column.typeOid,
+    pgTypeModifier: column.typeModifier,
+  };
+  if (column.isArray) {
+    if (column.baseTypeName === 'interval') {
+      throw new PgError(SqlState.featureNotSupported, `column ${col} has unsupported type ${column.typeName}`, {
+        hint: 'arrays of interval are not supported; store the intervals in a separate table or as text[]',
+      });
+    }
+    return {
+      ...base,
+      storageType: `${element}[]`,
+      queryType: enumType ? `${enumType}[]` : `${element}[]`,
+      // Elements as text keep their exact PostgreSQL spelling (JSON numbers would pass through double).
+      copyExpression: `to_json(${col}::text[])`,
+      csvType: 'VARCHAR',
+      load: (v) => `list_transform(CAST(CAST(${v} AS JSON) AS VARCHAR[]), lambda x: ${scalarLoad(column.baseTypeName, element, 'x')})`,
+    };
+  }
+  if (column.baseTypeName === 'interval') {
+    return { ...base, storageType: 'INTERVAL', queryType: 'INTERVAL', copyExpression: intervalCopyExpression(col), csvType: 'INTERVAL', load: (v) => v };
+  }
+  const direct = directCsv.has(column.baseTypeName) || (column.baseTypeName === 'numeric') || column.enumLabels !== undefined;
+  return {
+    ...base,
+    storageType: element,
+    queryType: enumType ?? element,
+    copyExpression: col,
+    csvType: direct ? element : 'VARCHAR',
+    load: direct ? (v) => v : (v) => scalarLoad(column.baseTypeName, element, v),
+  };
+}
+
+/** The persisted part of an ingest column. */
+export function columnSpec(column: IngestColumn): ColumnSpec {
+  const { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType } = column;
+  return { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType };
+}

@@ -1,0 +1,148 @@
+/**
+ * Reads one table from one consistent snapshot, in chunks of heap pages.
+ *
+ * The watermark LSN is read *before* the snapshot is taken, so every
+ * transaction that committed at or before it is visible in the snapshot; the
+ * chunks are TID ranges (`ctid >= '(a,0)' AND ctid < '(b,0)'`, a TID Range Scan
+ * since PostgreSQL 14), never OFFSET. Pages added after the snapshot hold no
+ * tuple it can see, so the page count read under the snapshot bounds the scan;
+ * the last chunk is open-ended all the same.
+ */
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import type { IngestColumn } from './column-types.js';
+import { quoteIdent } from './column-types.js';
+
+export interface ChunkRange {
+  index: number;
+  firstPage: number;
+  /** Exclusive; undefined for the open-ended last chunk. */
+  endPage: number | undefined;
+}
+
+export interface SnapshotInfo {
+  /** pg_current_wal_lsn() read just before the snapshot. */
+  lsn: string;
+  pages: number;
+  estimatedRows: number;
+  /** Change detector (statistics counters + relfilenode) read before the snapshot. */
+  fingerprint: string;
+}
+
+/** Session settings that make PostgreSQL's text output exact and unambiguous for DuckDB. */
+const outputSettings = [
+  "SET TimeZone = 'UTC'",
+  "SET DateStyle = 'ISO, MDY'",
+  "SET IntervalStyle = 'postgres'",
+  'SET extra_float_digits = 1',
+  "SET bytea_output = 'hex'",
+  // Scans must start at page 0 for TID ranges to mean what they say.
+  'SET synchronize_seqscans = off',
+];
+
+export class SnapshotReader {
+  readonly #client: pg.Client;
+  #info: SnapshotInfo | undefined;
+
+  private constructor(client: pg.Client) {
+    this.#client = client;
+  }
+
+  static async open(config: pg.ClientConfig, relid: number): Promise<SnapshotReader> {
+    const client = new pg.Client({ ...config, application_name: 'pg_analytica ingest' });
+    await client.connect();
+    const reader = new SnapshotReader(client);
+    try {
+      await reader.#begin(relid);
+    } catch (error) {
+      await client.end();
+      throw error;
+    }
+    return reader;
+  }
+
+  get info(): SnapshotInfo {
+    if (!this.#info) throw new Error('snapshot not taken');
+    return this.#info;
+  }
+
+  async #begin(relid: number): Promise<void> {
+    for (const statement of outputSettings) await this.#client.query(statement);
+    const before = await this.#client.query<{ lsn: string; fingerprint: string }>(
+      `SELECT pg_current_wal_lsn()::text AS lsn, ${fingerprintSql('$1')} AS fingerprint`,
+      [relid],
+    );
+    await this.#client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // The first statement of the transaction takes the snapshot.
+    const size = await this.#client.query<{ pages: string; reltuples: string; relpages: string }>(
+      `SELECT pg_relation_size($1::regclass) / current_setting('block_size')::int AS pages, reltuples, relpages
+         FROM pg_class WHERE oid = $1`,
+      [relid],
+    );
+    const row = size.rows[0];
+    if (!row) throw new Error(`table with oid ${relid} disappeared`);
+    const pages = Number(row.pages);
+    const reltuples = Number(row.reltuples);
+    const relpages = Number(row.relpages);
+    const rowsPerPage = reltuples > 0 && relpages > 0 ? reltuples / relpages : 0;
+    this.#info = {
+      lsn: before.rows[0]!.lsn,
+      fingerprint: before.rows[0]!.fingerprint,
+      pages,
+      estimatedRows: Math.round(rowsPerPage * pages),
+    };
+  }
+
+  /** Splits the table into page ranges of about `chunkRows` rows each. */
+  async planChunks(table: string, chunkRows: number): Promise<ChunkRange[]> {
+    const { pages } = this.info;
+    if (pages === 0) return [{ index: 0, firstPage: 0, endPage: undefined }];
+    const sampledPages = Math.min(pages, 64);
+    const sample = await this.#client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ONLY ${table} WHERE ctid < '(${sampledPages},0)'::tid`,
+    );
+    const rowsPerPage = Math.max(1, Number(sample.rows[0]!.n) / sampledPages);
+    const pagesPerChunk = Math.max(1, Math.floor(chunkRows / rowsPerPage));
+    const chunks: ChunkRange[] = [];
+    for (let first = 0, index = 0; first < pages; first += pagesPerChunk, index++) {
+      const end = first + pagesPerChunk;
+      chunks.push({ index, firstPage: first, endPage: end >= pages ? undefined : end });
+    }
+    return chunks;
+  }
+
+  /** Writes one chunk as CSV to `file`; resolves to the number of rows. */
+  async copyChunk(table: string, columns: readonly IngestColumn[], range: ChunkRange, file: string): Promise<number> {
+    const select = columns.map((c) => c.copyExpression).join(', ');
+    const upper = range.endPage === undefined ? '' : ` AND ctid < '(${range.endPage},0)'::tid`;
+    const sql = `COPY (SELECT ${select} FROM ONLY ${table} WHERE ctid >= '(${range.firstPage},0)'::tid${upper}) TO STDOUT (FORMAT csv)`;
+    const stream = this.#client.query(copyStreams.to(sql));
+    await pipeline(stream, createWriteStream(file));
+    return stream.rowCount;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#client.query('COMMIT');
+    } catch {
+      // The connection may already be broken; ending it releases the snapshot either way.
+    }
+    await this.#client.end();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** Statistics counters and relfilenode: changes when rows change or the table is truncated/rewritten. */
+export function fingerprintSql(relidParam: string): string {
+  return `concat_ws(':', pg_relation_filenode(${relidParam}::regclass), pg_stat_get_tuples_inserted(${relidParam}::oid),
+            pg_stat_get_tuples_updated(${relidParam}::oid), pg_stat_get_tuples_deleted(${relidParam}::oid))`;
+}
+
+export function qualifiedName(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}

@@ -1,0 +1,100 @@
+/**
+ * Turns one chunk of CSV from PostgreSQL into one sorted, ZSTD-compressed
+ * Parquet segment, through a DuckDB instance of its own (the query engine's
+ * instance is locked down and cannot write files). Also computes the per-column
+ * min/max kept in the catalog.
+ */
+import { stat, unlink } from 'node:fs/promises';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { IngestColumn } from '../source/column-types.js';
+import { quoteIdent, quoteLiteral } from '../source/column-types.js';
+import { publishFile } from './durable-file.js';
+
+export interface SegmentWriterOptions {
+  threads: number;
+  memoryLimit: string;
+}
+
+export interface WrittenSegment {
+  rowCount: number;
+  byteSize: number;
+  columnStats: Record<string, { min: string | null; max: string | null }>;
+}
+
+/** Row groups of 122,880 rows: DuckDB's vector-aligned default, and the unit of its min/max pruning. */
+const rowGroupSize = 122_880;
+
+export class SegmentWriter {
+  readonly #instance: DuckDBInstance;
+  readonly #connection: DuckDBConnection;
+  #chunk = 0;
+
+  private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
+    this.#instance = instance;
+    this.#connection = connection;
+  }
+
+  static async create(options: SegmentWriterOptions): Promise<SegmentWriter> {
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: String(options.threads),
+      memory_limit: options.memoryLimit,
+      TimeZone: 'UTC',
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
+    return new SegmentWriter(instance, await instance.connect());
+  }
+
+  /** Writes `csvFile` (PostgreSQL CSV of `columns`) sorted by `orderBy` to `target`, durably. */
+  async write(csvFile: string, columns: readonly IngestColumn[], orderBy: readonly string[], target: string): Promise<WrittenSegment> {
+    const table = `chunk_${this.#chunk++}`;
+    const fields = columns.map((_, i) => `c${i}`);
+    const csvColumns = columns.map((c, i) => `${quoteLiteral(fields[i]!)}: ${quoteLiteral(c.csvType)}`).join(', ');
+    const select = columns.map((c, i) => `${c.load(quoteIdent(fields[i]!))} AS ${quoteIdent(c.name)}`).join(', ');
+    await this.#connection.run(
+      `CREATE TEMP TABLE ${table} AS SELECT ${select} FROM read_csv(${quoteLiteral(csvFile)}, columns = {${csvColumns}},
+         header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '',
+         allow_quoted_nulls = false, parallel = true)`,
+    );
+    try {
+      const temporary = `${target}.tmp`;
+      const order = orderBy.length > 0 ? ` ORDER BY ${orderBy.map((c) => `${quoteIdent(c)} ASC NULLS LAST`).join(', ')}` : '';
+      await this.#connection.run(
+        `COPY (SELECT * FROM ${table}${order}) TO ${quoteLiteral(temporary)}
+           (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize})`,
+      );
+      const stats = await this.#stats(table, columns);
+      try {
+        await publishFile(temporary, target);
+      } catch (error) {
+        await unlink(temporary).catch(() => undefined);
+        throw error;
+      }
+      return { ...stats, byteSize: (await stat(target)).size };
+    } finally {
+      await this.#connection.run(`DROP TABLE ${table}`);
+    }
+  }
+
+  async #stats(table: string, columns: readonly IngestColumn[]): Promise<Omit<WrittenSegment, 'byteSize'>> {
+    const ranged = columns.filter((c) => !c.storageType.endsWith('[]') && c.storageType !== 'BLOB');
+    const parts = ['count(*)::VARCHAR'];
+    for (const c of ranged) parts.push(`min(${quoteIdent(c.name)})::VARCHAR`, `max(${quoteIdent(c.name)})::VARCHAR`);
+    const reader = await this.#connection.runAndReadAll(`SELECT ${parts.join(', ')} FROM ${table}`);
+    const row = reader.getRows()[0] ?? [];
+    const columnStats: WrittenSegment['columnStats'] = {};
+    ranged.forEach((c, i) => {
+      columnStats[c.name] = { min: (row[1 + 2 * i] as string | null) ?? null, max: (row[2 + 2 * i] as string | null) ?? null };
+    });
+    return { rowCount: Number(row[0] ?? 0), columnStats };
+  }
+
+  close(): void {
+    this.#connection.closeSync();
+    this.#instance.closeSync();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

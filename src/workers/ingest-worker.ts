@@ -1,0 +1,141 @@
+/**
+ * Copies one registered table into a new generation of segments and makes it
+ * visible atomically (backfill and refresh are the same operation here).
+ *
+ * Steps, each crash-safe:
+ * 1. segment rows of a generation that never became visible are deleted (their
+ *    files become orphans for the garbage collector);
+ * 2. one snapshot; chunks of heap pages are COPYed to scratch CSV while DuckDB
+ *    turns the previous chunk into a Parquet segment (the two overlap);
+ * 3. each segment file is fsynced and renamed before its catalog row commits;
+ * 4. one transaction makes the new generation visible and retires the old one.
+ * A kill at any point leaves the previous generation visible and intact.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type pg from 'pg';
+import * as catalog from '../catalog/catalog.js';
+import type { TableEntry } from '../catalog/catalog.js';
+import type { Logger } from '../log.js';
+import { columnSpec, type IngestColumn, ingestColumn } from '../source/column-types.js';
+import { qualifiedName, SnapshotReader } from '../source/snapshot-reader.js';
+import { readSourceTable } from '../source/table-schema.js';
+import { scratchDirectory, segmentRelativePath, tableDirectory } from '../storage/segment-paths.js';
+import type { SegmentWriter } from '../storage/segment-writer.js';
+
+export interface IngestWorkerOptions {
+  database: string;
+  dataDir: string;
+  chunkSize: number;
+  /** How to open the snapshot connection to the source database. */
+  sourceConfig: pg.ClientConfig;
+  /** Connection for catalog writes (autocommit between calls). */
+  catalogClient: pg.ClientBase;
+  writer: SegmentWriter;
+  /** Relative paths being written now; the garbage collector leaves them alone. */
+  inFlight: Set<string>;
+  log: Logger;
+}
+
+export interface CopyResult {
+  rows: number;
+  segments: number;
+  bytes: number;
+  ms: number;
+}
+
+export class IngestWorker {
+  readonly #options: IngestWorkerOptions;
+
+  constructor(options: IngestWorkerOptions) {
+    this.#options = options;
+  }
+
+  async copyTable(entry: TableEntry): Promise<CopyResult> {
+    const { catalogClient: db, log: parentLog } = this.#options;
+    const log = parentLog.child({ table: `${entry.schemaName}.${entry.tableName}` });
+    const started = performance.now();
+    await catalog.discardStagedSegments(db, entry.relid);
+    const source = await readSourceTable(db, entry.relid);
+    const columns = source.columns.map(ingestColumn);
+    const generation = entry.generation + 1;
+    await mkdir(tableDirectory(this.#options.dataDir, this.#options.database, entry.relid), { recursive: true });
+    const scratch = path.join(scratchDirectory(this.#options.dataDir, this.#options.database), String(entry.relid));
+    await rm(scratch, { recursive: true, force: true });
+    await mkdir(scratch, { recursive: true });
+
+    const reader = await SnapshotReader.open(this.#options.sourceConfig, entry.relid);
+    try {
+      const { lsn, fingerprint, estimatedRows } = reader.info;
+      await catalog.setState(db, entry.relid, entry.generation === 0 ? 'backfilling' : 'refreshing', {
+        rows: 0,
+        totalRows: estimatedRows,
+      });
+      log.info('copy started', { generation, lsn, estimatedRows });
+      const table = qualifiedName(source.schema, source.name);
+      const chunks = await reader.planChunks(table, this.#options.chunkSize);
+      const totals = { rows: 0, segments: 0, bytes: 0 };
+      // COPY of chunk i+1 runs while DuckDB writes chunk i.
+      let pending = reader.copyChunk(table, columns, chunks[0]!, path.join(scratch, '0.csv'));
+      for (let i = 0; i < chunks.length; i++) {
+        const csv = path.join(scratch, `${i}.csv`);
+        const rows = await pending;
+        const next = chunks[i + 1];
+        if (next) pending = reader.copyChunk(table, columns, next, path.join(scratch, `${i + 1}.csv`));
+        if (rows > 0) {
+          const written = await this.#writeSegment(entry, generation, columns, csv);
+          totals.rows += written.rowCount;
+          totals.bytes += written.byteSize;
+          totals.segments++;
+        }
+        await rm(csv, { force: true });
+        await catalog.setProgress(db, entry.relid, totals.rows, Math.max(estimatedRows, totals.rows));
+        log.debug('chunk copied', { chunk: i + 1, of: chunks.length, rows: totals.rows });
+      }
+      const ms = Math.round(performance.now() - started);
+      await db.query('BEGIN');
+      try {
+        await catalog.publishGeneration(db, {
+          relid: entry.relid,
+          generation,
+          columns: columns.map(columnSpec),
+          syncedLsn: lsn,
+          fingerprint,
+          syncMs: ms,
+          requestedAt: entry.syncRequestedAt,
+        });
+        await db.query('COMMIT');
+      } catch (error) {
+        await db.query('ROLLBACK');
+        throw error;
+      }
+      log.info('copy published', { generation, ...totals, ms, rowsPerSecond: Math.round((totals.rows * 1000) / Math.max(ms, 1)) });
+      return { ...totals, ms };
+    } finally {
+      await reader.close();
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+
+  async #writeSegment(entry: TableEntry, generation: number, columns: IngestColumn[], csv: string) {
+    const { catalogClient: db, dataDir, database, writer, inFlight } = this.#options;
+    const segmentId = await catalog.nextSegmentId(db);
+    const relative = segmentRelativePath(database, entry.relid, segmentId);
+    inFlight.add(relative);
+    try {
+      const written = await writer.write(csv, columns, entry.orderBy, path.join(dataDir, relative));
+      await catalog.insertSegment(db, {
+        segmentId,
+        relid: entry.relid,
+        generation,
+        path: relative,
+        rowCount: written.rowCount,
+        byteSize: written.byteSize,
+        columnStats: written.columnStats,
+      });
+      return written;
+    } finally {
+      inFlight.delete(relative);
+    }
+  }
+}

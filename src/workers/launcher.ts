@@ -1,0 +1,213 @@
+/**
+ * One launcher per database: decides which registered tables need work and
+ * runs it, one table at a time. It wakes on `NOTIFY analytica` at once, every
+ * naptime, and when a session starts waiting in analytica.wait_for_sync
+ * (visible as an advisory lock in pg_locks before that session commits).
+ * Failures are recorded on the table and retried with backoff; they never
+ * stop the launcher or the daemon.
+ */
+import pg from 'pg';
+import * as catalog from '../catalog/catalog.js';
+import type { TableEntry } from '../catalog/catalog.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import { fingerprintSql } from '../source/snapshot-reader.js';
+import { collectGarbage } from '../storage/garbage-collector.js';
+import { scratchDirectory } from '../storage/segment-paths.js';
+import type { SegmentWriter } from '../storage/segment-writer.js';
+import { IngestWorker } from './ingest-worker.js';
+import { rm } from 'node:fs/promises';
+
+export interface LauncherOptions {
+  database: string;
+  sourceConfig: pg.ClientConfig;
+  dataDir: string;
+  naptimeMs: number;
+  chunkSize: number;
+  writer: SegmentWriter;
+  /** Files running queries may still read; garbage collection keeps them. */
+  pinnedPaths: () => ReadonlySet<string>;
+  /** Called after a new generation became visible or a table went away. */
+  onCatalogChange: () => void;
+  log: Logger;
+}
+
+const waiterPollMs = 50;
+const maxBackoffMs = 5 * 60_000;
+
+export class Launcher {
+  readonly #options: LauncherOptions;
+  readonly #client: pg.Client;
+  readonly #worker: IngestWorker;
+  readonly #inFlight = new Set<string>();
+  /** Per table: waiters (virtual transaction ids) seen before the last copy read its watermark. */
+  readonly #satisfied = new Map<number, Set<string>>();
+  /** Per table: consecutive failures and when to try again. */
+  readonly #backoff = new Map<number, { failures: number; retryAt: number }>();
+  #wake: (() => void) | undefined;
+  #notified = false;
+  #closed = false;
+  #loop: Promise<void> | undefined;
+
+  private constructor(options: LauncherOptions, client: pg.Client) {
+    this.#options = options;
+    this.#client = client;
+    this.#worker = new IngestWorker({
+      database: options.database,
+      dataDir: options.dataDir,
+      chunkSize: options.chunkSize,
+      sourceConfig: options.sourceConfig,
+      catalogClient: client,
+      writer: options.writer,
+      inFlight: this.#inFlight,
+      log: options.log,
+    });
+  }
+
+  /** Connects, LISTENs, cleans up after any crash, and starts the loop (unless `loop` is false, for tests). */
+  static async start(options: LauncherOptions, loop = true): Promise<Launcher> {
+    const client = new pg.Client({ ...options.sourceConfig, application_name: 'pg_analytica launcher' });
+    await client.connect();
+    const launcher = new Launcher(options, client);
+    client.on('notification', () => launcher.#signal());
+    client.on('error', (error) => options.log.error('launcher connection failed', { error: errorMessage(error) }));
+    await client.query('LISTEN analytica');
+    await rm(scratchDirectory(options.dataDir, options.database), { recursive: true, force: true });
+    await launcher.collectGarbage();
+    if (loop) launcher.#loop = launcher.#run();
+    return launcher;
+  }
+
+  /** One pass over all registered tables; returns the number of tables copied. */
+  async runOnce(): Promise<number> {
+    const tables = await catalog.listTables(this.#client);
+    const waiters = await catalog.waitersByTable(this.#client);
+    const fingerprints = await this.#fingerprints(tables);
+    let copied = 0;
+    for (const entry of tables) {
+      if (this.#closed) break;
+      if (!entry.sourceExists) {
+        this.#options.log.info('source table was dropped; unregistering it', { relid: entry.relid, table: entry.tableName });
+        await catalog.deleteTable(this.#client, entry.relid);
+        await this.#afterChange();
+        continue;
+      }
+      const waiting = waiters.get(entry.relid) ?? new Set<string>();
+      const forced = this.#hasNewWaiter(entry.relid, waiting) || entry.syncRequestedAt !== null;
+      if (!this.#needsCopy(entry, forced, fingerprints.get(entry.relid))) continue;
+      try {
+        // Read before the copy takes its watermark: these waiters' targets are at or below it.
+        this.#satisfied.set(entry.relid, waiting);
+        await this.#worker.copyTable(entry);
+        this.#backoff.delete(entry.relid);
+        copied++;
+        await this.#afterChange();
+      } catch (error) {
+        await this.#fail(entry, error);
+      }
+    }
+    return copied;
+  }
+
+  #hasNewWaiter(relid: number, waiting: ReadonlySet<string>): boolean {
+    const satisfied = this.#satisfied.get(relid);
+    for (const vxid of waiting) if (!satisfied?.has(vxid)) return true;
+    return false;
+  }
+
+  #needsCopy(entry: TableEntry, forced: boolean, fingerprint: string | undefined): boolean {
+    const backoff = this.#backoff.get(entry.relid);
+    if (backoff && !forced && Date.now() < backoff.retryAt) return false;
+    if (entry.state === 'paused') return false;
+    if (forced || entry.state === 'pending' || entry.state === 'error' || entry.generation === 0) return true;
+    return fingerprint !== entry.changeFingerprint;
+  }
+
+  async #fingerprints(tables: TableEntry[]): Promise<Map<number, string>> {
+    const relids = tables.filter((t) => t.sourceExists).map((t) => t.relid);
+    if (relids.length === 0) return new Map();
+    const { rows } = await this.#client.query<{ relid: number; fingerprint: string }>(
+      `SELECT relid::int AS relid, ${fingerprintSql('relid')} AS fingerprint
+         FROM unnest($1::oid[]) AS relid WHERE to_regclass(relid::regclass::text) IS NOT NULL`,
+      [relids],
+    );
+    return new Map(rows.map((r) => [r.relid, r.fingerprint]));
+  }
+
+  async #fail(entry: TableEntry, error: unknown): Promise<void> {
+    const failures = (this.#backoff.get(entry.relid)?.failures ?? 0) + 1;
+    const delay = Math.min(maxBackoffMs, this.#options.naptimeMs * 2 ** Math.min(failures, 16));
+    this.#backoff.set(entry.relid, { failures, retryAt: Date.now() + delay });
+    const message = errorMessage(error);
+    this.#options.log.error('copy failed', { table: `${entry.schemaName}.${entry.tableName}`, error: message, retryInMs: delay });
+    try {
+      await catalog.recordError(this.#client, entry.relid, message);
+    } catch (recordFailure) {
+      this.#options.log.error('could not record the error in the catalog', { error: errorMessage(recordFailure) });
+    }
+  }
+
+  async #afterChange(): Promise<void> {
+    this.#options.onCatalogChange();
+    await this.collectGarbage();
+  }
+
+  /** Removes files no catalog row names, keeping writes in progress and files open in queries. */
+  async collectGarbage(): Promise<string[]> {
+    const referenced = await catalog.allSegmentPaths(this.#client);
+    const keep = new Set([...this.#inFlight, ...this.#options.pinnedPaths()]);
+    const removed = await collectGarbage({ dataDir: this.#options.dataDir, database: this.#options.database, referenced, keep });
+    if (removed.length > 0) this.#options.log.info('removed unreferenced files', { count: removed.length });
+    return removed;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#closed) {
+      try {
+        await this.runOnce();
+        await this.#sleep();
+      } catch (error) {
+        if (this.#closed) break;
+        this.#options.log.error('launcher pass failed', { error: errorMessage(error) });
+        await new Promise((resolve) => setTimeout(resolve, this.#options.naptimeMs));
+      }
+    }
+  }
+
+  /** Sleeps until naptime passes, a notification arrives, or a new waiter appears. */
+  async #sleep(): Promise<void> {
+    const deadline = Date.now() + this.#options.naptimeMs;
+    while (!this.#closed && !this.#notified && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        setTimeout(resolve, Math.min(waiterPollMs, Math.max(0, deadline - Date.now())));
+      });
+      if (!this.#closed && (await this.#anyNewWaiter())) break;
+    }
+    this.#notified = false;
+  }
+
+  async #anyNewWaiter(): Promise<boolean> {
+    for (const [relid, waiting] of await catalog.waitersByTable(this.#client)) {
+      if (this.#hasNewWaiter(relid, waiting)) return true;
+    }
+    return false;
+  }
+
+  #signal(): void {
+    this.#notified = true;
+    this.#wake?.();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#signal();
+    await this.#loop;
+    await this.#client.end().catch(() => undefined);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
