@@ -1,0 +1,133 @@
+/**
+ * The state one authenticated connection shares between the simple and the
+ * extended query protocol: settings, the transaction block, the statement
+ * runner, cancellation, and how results, errors and ReadyForQuery are sent.
+ */
+import { PgError, SqlState } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { QueryResult } from '../query/engine-types.js';
+import { errorFields, WireError } from './error-fields.js';
+import type { MessageChannel } from './message-channel.js';
+import type { ParseStatements } from './parsed-statement-kinds.js';
+import {
+  commandComplete,
+  dataRow,
+  emptyQueryResponse,
+  errorResponse,
+  type NoticeFields,
+  noticeResponse,
+  parameterStatus,
+  readyForQuery,
+  rowDescription,
+} from './protocol/index.js';
+import type { SessionSettings } from './session-settings.js';
+import type { StatementOutcome, StatementRunner } from './statement-runner.js';
+import type { TransactionBlock } from './transaction-block.js';
+
+/** DataRows are flushed in batches so large results stream with backpressure. */
+const rowsPerFlush = 1000;
+
+export interface SessionCoreOptions {
+  readonly channel: MessageChannel;
+  readonly settings: SessionSettings;
+  readonly transaction: TransactionBlock;
+  readonly runner: StatementRunner;
+  readonly parseStatements: ParseStatements;
+  readonly log: Logger;
+}
+
+export class SessionCore {
+  readonly channel: MessageChannel;
+  readonly settings: SessionSettings;
+  readonly transaction: TransactionBlock;
+  readonly runner: StatementRunner;
+  readonly parseStatements: ParseStatements;
+  readonly log: Logger;
+  readonly #reported = new Map<string, string>();
+  #running: AbortController | undefined;
+
+  constructor(options: SessionCoreOptions) {
+    this.channel = options.channel;
+    this.settings = options.settings;
+    this.transaction = options.transaction;
+    this.runner = options.runner;
+    this.parseStatements = options.parseStatements;
+    this.log = options.log;
+  }
+
+  /** A signal for the statement about to run; CancelRequest aborts it. */
+  beginStatement(): AbortSignal {
+    this.#running = new AbortController();
+    return this.#running.signal;
+  }
+
+  endStatement(): void {
+    this.#running = undefined;
+  }
+
+  /** CancelRequest: interrupts the running statement, if any (like PostgreSQL, nothing otherwise). */
+  cancel(): void {
+    this.#running?.abort(new PgError(SqlState.queryCanceled, 'canceling statement due to user request'));
+  }
+
+  /** Sends every reported parameter whose value the client has not seen (PostgreSQL 14+ does this before ReadyForQuery). */
+  reportParameterChanges(): void {
+    for (const [name, value] of this.settings.reportedValues()) {
+      if (this.#reported.get(name) === value) continue;
+      this.#reported.set(name, value);
+      this.channel.send(parameterStatus(name, value));
+    }
+  }
+
+  async readyForQuery(): Promise<void> {
+    this.reportParameterChanges();
+    this.channel.send(readyForQuery(this.transaction.status));
+    await this.channel.flush();
+  }
+
+  /**
+   * Sends an error: PgError/WireError as they are, anything else logged with
+   * its stack and sent as XX000. Marks an open transaction block failed.
+   */
+  reportError(error: unknown): NoticeFields {
+    if (!(error instanceof PgError) && !(error instanceof WireError)) {
+      this.log.error('unexpected error while serving a query', { error });
+    }
+    const fields = errorFields(error);
+    this.channel.send(errorResponse(fields));
+    this.transaction.fail();
+    return fields;
+  }
+
+  sendNotices(notices: readonly NoticeFields[]): void {
+    for (const notice of notices) this.channel.send(noticeResponse(notice));
+  }
+
+  /** The simple-protocol reply for one statement. */
+  async sendOutcome(outcome: StatementOutcome): Promise<void> {
+    if (outcome.kind === 'empty') {
+      this.channel.send(emptyQueryResponse());
+      return;
+    }
+    this.sendNotices(outcome.notices);
+    if (outcome.kind === 'command') {
+      this.channel.send(commandComplete(outcome.tag));
+      return;
+    }
+    this.sendRowDescription(outcome.result);
+    await this.sendRows(outcome.result, 0, outcome.result.rows.length);
+    this.channel.send(commandComplete(outcome.result.commandTag));
+  }
+
+  sendRowDescription(result: QueryResult): void {
+    this.channel.send(rowDescription(result.columns));
+  }
+
+  /** DataRows for rows [from, to). */
+  async sendRows(result: QueryResult, from: number, to: number): Promise<void> {
+    for (let i = from; i < to; i++) {
+      this.channel.send(dataRow(result.rows[i] ?? []));
+      if ((i - from + 1) % rowsPerFlush === 0) await this.channel.flush();
+    }
+  }
+}

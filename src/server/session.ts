@@ -1,0 +1,166 @@
+/**
+ * One client connection from first byte to close: startup negotiation,
+ * password check by relay to the source server, the greeting
+ * (AuthenticationOk, ParameterStatus…, BackendKeyData, ReadyForQuery), then
+ * the message loop. A FATAL error (malformed bytes, failed login) closes this
+ * connection only.
+ * https://www.postgresql.org/docs/current/protocol-flow.html
+ */
+import type { Socket } from 'node:net';
+import { PgError, SqlState } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { QueryExecutor } from '../query/engine-types.js';
+import { relayAuthentication } from './auth-relay.js';
+import type { CancelKey, CancelRegistry } from './cancel-registry.js';
+import { errorFields, WireError } from './error-fields.js';
+import { ExtendedQuery } from './extended-query.js';
+import { MessageChannel } from './message-channel.js';
+import type { ParseStatements } from './parsed-statement-kinds.js';
+import { authenticationOk, backendKeyData, errorResponse, type TypedMessage } from './protocol/index.js';
+import { SessionCore } from './session-core.js';
+import { SessionSettings } from './session-settings.js';
+import { readStartup, type StartupRequest } from './session-startup.js';
+import { runSimpleQuery } from './simple-query.js';
+import { StatementRunner } from './statement-runner.js';
+import { TransactionBlock } from './transaction-block.js';
+import type { UpstreamAddress } from './upstream-auth-connection.js';
+
+export interface SessionOptions {
+  readonly upstream: UpstreamAddress;
+  readonly parseStatements: ParseStatements;
+  readonly executor: QueryExecutor;
+  readonly cancels: CancelRegistry;
+  readonly log: Logger;
+  readonly authTimeoutMs?: number;
+  readonly maxMessageBytes?: number;
+}
+
+export class Session {
+  readonly #channel: MessageChannel;
+  readonly #options: SessionOptions;
+  #log: Logger;
+  #core: SessionCore | undefined;
+  #cancelKey: CancelKey | undefined;
+
+  constructor(socket: Socket, options: SessionOptions) {
+    socket.setNoDelay(true);
+    this.#channel = new MessageChannel(socket, { maxMessageBytes: options.maxMessageBytes });
+    this.#options = options;
+    this.#log = options.log;
+  }
+
+  /** Serves the connection until it ends; never throws. */
+  async run(): Promise<void> {
+    try {
+      const startup = await readStartup(this.#channel, this.#options.cancels);
+      if (startup === undefined) return;
+      this.#log = this.#log.child({ session: { user: startup.user, database: startup.database } });
+      await relayAuthentication(this.#channel, {
+        upstream: this.#options.upstream,
+        user: startup.user,
+        database: startup.database,
+        timeoutMs: this.#options.authTimeoutMs,
+      });
+      this.#core = this.#createCore(startup);
+      await this.#greet(this.#core);
+      this.#log.info('session started');
+      await this.#serve(this.#core);
+    } catch (error) {
+      await this.#fatal(error);
+    } finally {
+      if (this.#cancelKey !== undefined) this.#options.cancels.unregister(this.#cancelKey);
+      await this.#channel.close().catch(() => undefined);
+    }
+  }
+
+  /** Server shutdown: interrupts the running statement and closes the socket. */
+  terminate(): void {
+    this.#core?.cancel();
+    this.#channel.send(
+      errorResponse({
+        severity: 'FATAL',
+        code: SqlState.adminShutdown,
+        message: 'terminating connection due to administrator command',
+      }),
+    );
+    void this.#channel.flush().finally(() => this.#channel.destroy());
+  }
+
+  #createCore(startup: StartupRequest): SessionCore {
+    let settings: SessionSettings;
+    try {
+      settings = new SessionSettings(startup.user, startup.settings);
+    } catch (error) {
+      // A bad startup setting ends the connection, as in PostgreSQL.
+      throw new WireError({ ...errorFields(error), severity: 'FATAL' });
+    }
+    const transaction = new TransactionBlock(settings);
+    const { executor, parseStatements } = this.#options;
+    const runner = new StatementRunner({
+      role: startup.user,
+      database: startup.database,
+      executor,
+      settings,
+      transaction,
+    });
+    return new SessionCore({
+      channel: this.#channel,
+      settings,
+      transaction,
+      runner,
+      parseStatements,
+      log: this.#log,
+    });
+  }
+
+  async #greet(core: SessionCore): Promise<void> {
+    this.#channel.send(authenticationOk());
+    core.reportParameterChanges();
+    this.#cancelKey = this.#options.cancels.register(() => core.cancel());
+    this.#channel.send(backendKeyData(this.#cancelKey.processId, this.#cancelKey.secretKey));
+    await core.readyForQuery();
+  }
+
+  async #serve(core: SessionCore): Promise<void> {
+    const extended = new ExtendedQuery(core);
+    for (;;) {
+      const message = await this.#channel.next();
+      if (message === undefined || message.type === 'terminate') return;
+      await this.#dispatch(core, extended, message as TypedMessage);
+    }
+  }
+
+  async #dispatch(core: SessionCore, extended: ExtendedQuery, message: TypedMessage): Promise<void> {
+    switch (message.type) {
+      case 'query':
+        extended.dropUnnamed();
+        await runSimpleQuery(core, message.sql);
+        extended.dropPortalsIfIdle();
+        return;
+      case 'copy':
+        return;
+      case 'functionCall':
+        core.reportError(
+          new PgError(SqlState.featureNotSupported, 'the function call protocol is not supported'),
+        );
+        return await core.readyForQuery();
+      case 'password':
+        throw new PgError(SqlState.protocolViolation, 'unexpected password message after authentication', {
+          severity: 'FATAL',
+        });
+      default:
+        return await extended.handle(message);
+    }
+  }
+
+  async #fatal(error: unknown): Promise<void> {
+    if (this.#channel.closed) return;
+    const fields = errorFields(error);
+    if (!(error instanceof PgError) && !(error instanceof WireError)) {
+      this.#log.error('unexpected error in session', { error });
+    } else {
+      this.#log.info('connection refused or ended', { code: fields.code, reason: fields.message });
+    }
+    this.#channel.send(errorResponse({ ...fields, severity: 'FATAL' }));
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The simple query protocol: one Query message, possibly several statements,
+ * run in order until the first error; then ReadyForQuery.
+ * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-SIMPLE-QUERY
+ */
+import type { ParsedStatement } from '../query/engine-types.js';
+import { emptyQueryResponse } from './protocol/index.js';
+import type { SessionCore } from './session-core.js';
+
+export async function runSimpleQuery(core: SessionCore, sql: string): Promise<void> {
+  let statements: ParsedStatement[];
+  try {
+    statements = core.parseStatements(sql);
+  } catch (error) {
+    core.reportError(error);
+    await core.readyForQuery();
+    return;
+  }
+  if (statements.length === 0) core.channel.send(emptyQueryResponse());
+  await runStatements(core, statements);
+  await core.readyForQuery();
+}
+
+/**
+ * Several statements in one Query form an implicit transaction block: an
+ * error stops the rest and, outside an explicit block, undoes their SETs.
+ */
+async function runStatements(core: SessionCore, statements: readonly ParsedStatement[]): Promise<void> {
+  const { settings, transaction } = core;
+  const implicit = statements.length > 1;
+  const before = transaction.inBlock ? undefined : settings.snapshot();
+  for (const statement of statements) {
+    try {
+      const outcome = await core.runner.run(
+        statement,
+        core.beginStatement(),
+        implicit && !transaction.inBlock,
+      );
+      await core.sendOutcome(outcome);
+    } catch (error) {
+      core.reportError(error);
+      if (!transaction.inBlock && before !== undefined) settings.restore(before);
+      break;
+    } finally {
+      core.endStatement();
+    }
+  }
+  if (!transaction.inBlock) settings.clearLocal();
+}
