@@ -50,7 +50,8 @@ function shortestFloat32Digits(value: number): [string, number] {
   for (let precision = 1; precision <= 9; precision++) {
     const [mantissa, exponent] = splitExponential(value.toExponential(precision - 1));
     if (Math.fround(Number(`${mantissa}e${exponent - precision + 1}`)) === value) {
-      return [trimZeros(mantissa), exponent];
+      const even = halfwayDown(value, precision, mantissa, exponent);
+      return even ?? [trimZeros(mantissa), exponent];
     }
     const neighbour = roundTripNeighbour(value, BigInt(mantissa), exponent - precision + 1);
     if (neighbour !== undefined) {
@@ -60,6 +61,28 @@ function shortestFloat32Digits(value: number): [string, number] {
   }
   const [mantissa, exponent] = splitExponential(value.toExponential(8));
   return [trimZeros(mantissa), exponent];
+}
+
+/**
+ * JS rounds a tie (value exactly halfway between two candidates) away from
+ * zero, Ryu to the even candidate. 100 digits hold every float32 value's
+ * exact expansion far enough to see a tie (ties have at most 10 digits).
+ */
+function halfwayDown(
+  value: number,
+  precision: number,
+  mantissa: string,
+  exponent: number,
+): [string, number] | undefined {
+  const last = mantissa.charCodeAt(mantissa.length - 1) - 48;
+  if (last % 2 === 0) return undefined;
+  const exact = splitExponential(value.toExponential(99))[0];
+  if (exact.charCodeAt(precision) !== 53 || !/^0*$/.test(exact.slice(precision + 1))) return undefined;
+  const lower = BigInt(mantissa) - 1n;
+  const scale = exponent - precision + 1;
+  if (Math.fround(Number(`${lower}e${scale}`)) !== value) return undefined;
+  const text = lower.toString();
+  return [trimZeros(text), scale + text.length - 1];
 }
 
 function roundTripNeighbour(
