@@ -1,0 +1,273 @@
+/**
+ * Expression nodes → DuckDB SQL. Every node type is listed here explicitly;
+ * anything else (row constructors, subscripts, XML, JSON, …) is refused with
+ * 0A000, so an unanticipated construct can never reach DuckDB unchecked.
+ * Identifiers are always quoted and literals always re-quoted.
+ */
+import type { A_Const, Node, SubLink, TypeCast } from 'libpg-query';
+import { SqlState } from '../../errors.js';
+import { parseArrayLiteral } from './array-literal.js';
+import { type EmitContext, stringValue } from './emit-context.js';
+import { emitFuncCall } from './function-emitter.js';
+import { emitAExpr } from './operator-rules.js';
+import { quoteIdent, quoteLiteral } from './sql-text.js';
+import { duckDbType } from './type-names.js';
+
+/** SQL value functions whose DuckDB counterpart means the same (the session sets DuckDB's TimeZone). */
+const VALUE_FUNCTIONS: Readonly<Record<string, string>> = {
+  SVFOP_CURRENT_DATE: 'current_date',
+  SVFOP_CURRENT_TIMESTAMP: 'current_timestamp',
+  SVFOP_LOCALTIMESTAMP: 'localtimestamp',
+};
+
+const BOOLEAN_TESTS: Readonly<Record<string, string>> = {
+  IS_TRUE: 'IS NOT DISTINCT FROM true',
+  IS_NOT_TRUE: 'IS DISTINCT FROM true',
+  IS_FALSE: 'IS NOT DISTINCT FROM false',
+  IS_NOT_FALSE: 'IS DISTINCT FROM false',
+  IS_UNKNOWN: 'IS NULL',
+  IS_NOT_UNKNOWN: 'IS NOT NULL',
+};
+
+/** Collations that order like DuckDB's default byte-wise comparison. */
+const BYTEWISE_COLLATIONS = new Set(['C', 'POSIX', 'default', 'ucs_basic']);
+
+export function emitExpr(ctx: EmitContext, node: Node): string {
+  if ('A_Const' in node) return emitConst(ctx, node.A_Const);
+  if ('ColumnRef' in node) return emitColumnRef(ctx, node.ColumnRef.fields ?? [], node.ColumnRef.location);
+  if ('ParamRef' in node) return `$${node.ParamRef.number ?? 0}`;
+  if ('A_Expr' in node) return emitAExpr(ctx, node.A_Expr);
+  if ('BoolExpr' in node) {
+    const args = (node.BoolExpr.args ?? []).map((a) => ctx.expr(a));
+    if (node.BoolExpr.boolop === 'NOT_EXPR') return `(NOT ${args[0]})`;
+    return `(${args.join(node.BoolExpr.boolop === 'OR_EXPR' ? ' OR ' : ' AND ')})`;
+  }
+  if ('FuncCall' in node) return emitFuncCall(ctx, node.FuncCall);
+  if ('TypeCast' in node) return emitTypeCast(ctx, node.TypeCast);
+  if ('SubLink' in node) return emitSubLink(ctx, node.SubLink);
+  if ('CaseExpr' in node) return emitCase(ctx, node);
+  if ('CoalesceExpr' in node)
+    return `COALESCE(${(node.CoalesceExpr.args ?? []).map((a) => ctx.expr(a)).join(', ')})`;
+  if ('MinMaxExpr' in node) {
+    const fn = node.MinMaxExpr.op === 'IS_GREATEST' ? 'greatest' : 'least';
+    return `${fn}(${(node.MinMaxExpr.args ?? []).map((a) => ctx.expr(a)).join(', ')})`;
+  }
+  if ('NullTest' in node) return emitNullTest(ctx, node);
+  if ('BooleanTest' in node) {
+    const test = BOOLEAN_TESTS[node.BooleanTest.booltesttype ?? ''] ?? 'IS NULL';
+    return `(${ctx.expr(required(ctx, node.BooleanTest.arg))} ${test})`;
+  }
+  if ('SQLValueFunction' in node) return emitValueFunction(ctx, node);
+  if ('A_ArrayExpr' in node)
+    return `[${(node.A_ArrayExpr.elements ?? []).map((e) => ctx.expr(e)).join(', ')}]`;
+  if ('CollateClause' in node) return emitCollate(ctx, node);
+  if ('GroupingFunc' in node)
+    return `GROUPING(${(node.GroupingFunc.args ?? []).map((a) => ctx.expr(a)).join(', ')})`;
+  const tag = Object.keys(node)[0] ?? 'unknown';
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    `${tag} expressions are not supported by pg_analytica`,
+    locationOf(node),
+  );
+}
+
+function locationOf(node: Node): number | undefined {
+  const body = Object.values(node)[0] as { location?: unknown } | undefined;
+  return typeof body?.location === 'number' ? body.location : undefined;
+}
+
+function required(ctx: EmitContext, node: Node | undefined): Node {
+  if (node === undefined) throw ctx.error(SqlState.syntaxError, 'expression is missing an operand');
+  return node;
+}
+
+function emitConst(ctx: EmitContext, value: A_Const): string {
+  if (value.isnull === true) return 'NULL';
+  if (value.ival !== undefined) return wrapNegative(String(value.ival.ival ?? 0));
+  if (value.fval !== undefined) return wrapNegative(value.fval.fval ?? '0');
+  if (value.sval !== undefined) return quoteLiteral(value.sval.sval ?? '');
+  if (value.boolval !== undefined) return value.boolval.boolval === true ? 'true' : 'false';
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    'bit string constants are not supported by pg_analytica',
+    value.location,
+  );
+}
+
+function wrapNegative(text: string): string {
+  return text.startsWith('-') ? `(${text})` : text;
+}
+
+/**
+ * Column references keep the name the query qualifies them with; a schema
+ * qualifier is dropped because the rewritten FROM item carries the table
+ * name as its alias (`public.events.id` → `"events"."id"`).
+ */
+function emitColumnRef(ctx: EmitContext, fields: readonly Node[], location: number | undefined): string {
+  if (fields.length > 3) {
+    const name = fields.map((f) => stringValue(f) ?? '*').join('.');
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `cross-database references are not implemented: ${name}`,
+      location,
+    );
+  }
+  const kept = fields.length === 3 ? fields.slice(1) : fields;
+  return kept.map((f) => ('A_Star' in f ? '*' : quoteIdent(stringValue(f) ?? ''))).join('.');
+}
+
+function emitTypeCast(ctx: EmitContext, cast: TypeCast): string {
+  const arg = required(ctx, cast.arg);
+  const typeName = cast.typeName;
+  if (typeName === undefined) throw ctx.error(SqlState.syntaxError, 'cast without a type', cast.location);
+  const literal = 'A_Const' in arg ? arg.A_Const : undefined;
+  const bounds = typeName.arrayBounds?.length ?? 0;
+  if (bounds === 1 && literal?.sval !== undefined)
+    return emitArrayLiteralCast(ctx, cast, literal.sval.sval ?? '');
+  const type = duckDbType(typeName);
+  if (type !== undefined) return `CAST(${ctx.expr(arg)} AS ${type})`;
+  const exact = literal === undefined ? undefined : exactDecimal(literal);
+  if (exact !== undefined) return exact;
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    'numeric without precision and scale is not supported by pg_analytica here',
+    cast.location,
+    'DuckDB would round it to 3 decimal places; cast to numeric(p,s) instead.',
+  );
+}
+
+/** A numeric literal cast to unconstrained numeric keeps exactly its digits: '1.50' → DECIMAL(3,2). */
+function exactDecimal(literal: A_Const): string | undefined {
+  const text =
+    literal.ival !== undefined ? String(literal.ival.ival ?? 0) : (literal.fval?.fval ?? literal.sval?.sval);
+  const match = text === undefined ? null : /^\s*([-+]?)(\d*)(?:\.(\d*))?\s*$/.exec(text);
+  if (match === null || `${match[2]}${match[3] ?? ''}` === '') return undefined;
+  const digits = (match[2] ?? '').replace(/^0+/, '');
+  const scale = (match[3] ?? '').length;
+  const precision = Math.max(digits.length + scale, 1);
+  if (precision > 38) return undefined;
+  const value = `${match[1] === '-' ? '-' : ''}${match[2] || '0'}${scale > 0 ? `.${match[3]}` : ''}`;
+  return `CAST(${quoteLiteral(value)} AS DECIMAL(${Math.max(precision, scale + 1)},${scale}))`;
+}
+
+/** '{a,b}'::text[] → a DuckDB list of casted elements; DuckDB cannot parse PostgreSQL's array text. */
+function emitArrayLiteralCast(ctx: EmitContext, cast: TypeCast, text: string): string {
+  const elements = parseArrayLiteral(text);
+  if (elements === undefined || cast.typeName === undefined) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'multi-dimensional array literals are not supported by pg_analytica',
+      cast.location,
+    );
+  }
+  const elementType = { ...cast.typeName, arrayBounds: undefined };
+  const items = elements.map((e) =>
+    e === null
+      ? 'NULL'
+      : emitTypeCast(ctx, { arg: { A_Const: { sval: { sval: e } } }, typeName: elementType }),
+  );
+  // Unconstrained numeric[] has no exact DuckDB list type: its elements carry their own exact DECIMALs.
+  const listType = duckDbType(cast.typeName);
+  return listType === undefined ? `[${items.join(', ')}]` : `CAST([${items.join(', ')}] AS ${listType})`;
+}
+
+function emitSubLink(ctx: EmitContext, link: SubLink): string {
+  const sub = link.subselect;
+  if (sub === undefined || !('SelectStmt' in sub))
+    throw ctx.error(SqlState.syntaxError, 'subquery expected', link.location);
+  const query = ctx.select(sub.SelectStmt);
+  switch (link.subLinkType) {
+    case 'EXISTS_SUBLINK':
+      return `(EXISTS (${query}))`;
+    case 'EXPR_SUBLINK':
+      return `(${query})`;
+    case 'ARRAY_SUBLINK':
+      return `ARRAY(${query})`;
+    case 'ANY_SUBLINK':
+    case 'ALL_SUBLINK':
+      return emitQuantifiedSubLink(ctx, link, query);
+    default:
+      throw ctx.error(
+        SqlState.featureNotSupported,
+        'row comparisons with subqueries are not supported by pg_analytica',
+        link.location,
+      );
+  }
+}
+
+function emitQuantifiedSubLink(ctx: EmitContext, link: SubLink, query: string): string {
+  const test = required(ctx, link.testexpr);
+  if ('RowExpr' in test) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'row comparisons with subqueries are not supported by pg_analytica',
+      link.location,
+    );
+  }
+  const names = (link.operName ?? []).map(stringValue);
+  const op = names[names.length - 1] ?? '=';
+  if (!['=', '<>', '<', '>', '<=', '>='].includes(op) || (names.length > 1 && names[0] !== 'pg_catalog')) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `operator ${op} with a subquery is not supported by pg_analytica`,
+      link.location,
+    );
+  }
+  if (link.subLinkType === 'ANY_SUBLINK' && op === '=') return `(${ctx.expr(test)} IN (${query}))`;
+  return `(${ctx.expr(test)} ${op} ${link.subLinkType === 'ANY_SUBLINK' ? 'ANY' : 'ALL'} (${query}))`;
+}
+
+function emitCase(ctx: EmitContext, node: Extract<Node, { CaseExpr: unknown }>): string {
+  const expr = node.CaseExpr;
+  const parts = ['CASE'];
+  if (expr.arg !== undefined) parts.push(ctx.expr(expr.arg));
+  for (const when of expr.args ?? []) {
+    if (!('CaseWhen' in when)) continue;
+    parts.push(
+      `WHEN ${ctx.expr(required(ctx, when.CaseWhen.expr))} THEN ${ctx.expr(required(ctx, when.CaseWhen.result))}`,
+    );
+  }
+  if (expr.defresult !== undefined) parts.push(`ELSE ${ctx.expr(expr.defresult)}`);
+  parts.push('END');
+  return `(${parts.join(' ')})`;
+}
+
+function emitNullTest(ctx: EmitContext, node: Extract<Node, { NullTest: unknown }>): string {
+  const test = node.NullTest;
+  const arg = required(ctx, test.arg);
+  if ('RowExpr' in arg || test.argisrow === true) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'IS NULL on row values is not supported by pg_analytica',
+      test.location,
+    );
+  }
+  return `(${ctx.expr(arg)} ${test.nulltesttype === 'IS_NOT_NULL' ? 'IS NOT NULL' : 'IS NULL'})`;
+}
+
+function emitValueFunction(ctx: EmitContext, node: Extract<Node, { SQLValueFunction: unknown }>): string {
+  const fn = VALUE_FUNCTIONS[node.SQLValueFunction.op ?? ''];
+  if (fn !== undefined) return fn;
+  const what = (node.SQLValueFunction.op ?? '')
+    .replace(/^SVFOP_/, '')
+    .replace(/_N$/, '')
+    .toLowerCase();
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    `${what} is not supported by pg_analytica`,
+    node.SQLValueFunction.location,
+  );
+}
+
+function emitCollate(ctx: EmitContext, node: Extract<Node, { CollateClause: unknown }>): string {
+  const names = (node.CollateClause.collname ?? []).map(stringValue);
+  const name = names[names.length - 1] ?? '';
+  if (!BYTEWISE_COLLATIONS.has(name)) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `collation "${name}" is not supported by pg_analytica`,
+      node.CollateClause.location,
+    );
+  }
+  return ctx.expr(required(ctx, node.CollateClause.arg));
+}

@@ -1,0 +1,111 @@
+/**
+ * FROM items → DuckDB. Tables go through the resolver and keep the query's
+ * name as alias; table functions must be on the table-function allow-list;
+ * TABLESAMPLE, ROWS FROM, WITH ORDINALITY and column definition lists are
+ * refused rather than approximated.
+ */
+import type { Alias, JoinExpr, Node, RangeFunction, RangeSubselect } from 'libpg-query';
+import { SqlState } from '../../errors.js';
+import type { SelectContext } from './emit-context.js';
+import { resolveFunction } from './function-emitter.js';
+import { aliasColumns } from './select-rewriter.js';
+import { quoteIdent } from './sql-text.js';
+
+const JOIN_KEYWORDS: Readonly<Record<string, string>> = {
+  JOIN_INNER: 'INNER JOIN',
+  JOIN_LEFT: 'LEFT JOIN',
+  JOIN_FULL: 'FULL JOIN',
+  JOIN_RIGHT: 'RIGHT JOIN',
+};
+
+export function emitFromItem(ctx: SelectContext, node: Node): string {
+  if ('RangeVar' in node) {
+    const range = node.RangeVar;
+    // The implicit alias is the bare table name, as in PostgreSQL, so `events.col` keeps working.
+    const alias = range.alias ?? { aliasname: range.relname ?? '' };
+    return `${ctx.rangeVar(range)} AS ${aliasText(alias)}`;
+  }
+  if ('JoinExpr' in node) return emitJoin(ctx, node.JoinExpr);
+  if ('RangeSubselect' in node) return emitSubselect(ctx, node.RangeSubselect);
+  if ('RangeFunction' in node) return emitRangeFunction(ctx, node.RangeFunction);
+  if ('RangeTableSample' in node) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'TABLESAMPLE is not supported by pg_analytica',
+      node.RangeTableSample.location,
+    );
+  }
+  const tag = Object.keys(node)[0] ?? 'unknown';
+  throw ctx.error(SqlState.featureNotSupported, `${tag} in FROM is not supported by pg_analytica`);
+}
+
+function aliasText(alias: Alias): string {
+  return `${quoteIdent(alias.aliasname ?? '')}${aliasColumns(alias.colnames)}`;
+}
+
+function emitJoin(ctx: SelectContext, join: JoinExpr): string {
+  if (join.larg === undefined || join.rarg === undefined)
+    throw ctx.error(SqlState.syntaxError, 'join operand expected');
+  if (join.alias !== undefined || join.join_using_alias !== undefined) {
+    throw ctx.error(SqlState.featureNotSupported, 'aliases on joins are not supported by pg_analytica');
+  }
+  const left = emitFromItem(ctx, join.larg);
+  const right = emitFromItem(ctx, join.rarg);
+  const keyword = JOIN_KEYWORDS[join.jointype ?? 'JOIN_INNER'];
+  if (keyword === undefined)
+    throw ctx.error(SqlState.featureNotSupported, `${join.jointype} is not supported by pg_analytica`);
+  if (join.isNatural === true) return `(${left} NATURAL ${keyword} ${right})`;
+  if (join.usingClause !== undefined)
+    return `(${left} ${keyword} ${right} USING ${aliasColumns(join.usingClause)})`;
+  if (join.quals !== undefined) return `(${left} ${keyword} ${right} ON ${ctx.expr(join.quals)})`;
+  return `(${left} CROSS JOIN ${right})`;
+}
+
+function emitSubselect(ctx: SelectContext, range: RangeSubselect): string {
+  const sub = range.subquery;
+  if (sub === undefined || !('SelectStmt' in sub)) throw ctx.error(SqlState.syntaxError, 'subquery expected');
+  const lateral = range.lateral === true ? 'LATERAL ' : '';
+  const alias = range.alias === undefined ? '' : ` AS ${aliasText(range.alias)}`;
+  return `${lateral}(${ctx.select(sub.SelectStmt)})${alias}`;
+}
+
+/**
+ * generate_series(…) / unnest(x) in FROM. A function returning a scalar names
+ * its one column after the alias (or the function) in PostgreSQL, while
+ * DuckDB keeps the function name, so the column name is always spelled out.
+ */
+function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
+  const items = range.functions ?? [];
+  const first = items[0];
+  const inner = first !== undefined && 'List' in first ? (first.List.items ?? []) : [];
+  const call = inner[0];
+  // The second list item is a column definition list (`AS (a int)`), an empty node when absent.
+  const coldefs = inner[1] !== undefined && Object.keys(inner[1]).length > 0;
+  const unsupported =
+    items.length !== 1 ||
+    inner.length > 2 ||
+    coldefs ||
+    range.ordinality === true ||
+    range.is_rowsfrom === true;
+  if (unsupported || call === undefined || !('FuncCall' in call) || (range.coldeflist?.length ?? 0) > 0) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'this form of function in FROM is not supported by pg_analytica',
+    );
+  }
+  const duckName = resolveFunction(ctx, call.FuncCall, 'table');
+  const args = (call.FuncCall.args ?? []).map((a) => ctx.expr(a));
+  if (duckName === 'unnest' && args.length !== 1) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'unnest with several arrays is not supported by pg_analytica',
+      call.FuncCall.location,
+    );
+  }
+  const aliasName = range.alias?.aliasname ?? duckName;
+  const columns = range.alias?.colnames?.length
+    ? aliasColumns(range.alias.colnames)
+    : `(${quoteIdent(aliasName)})`;
+  const lateral = range.lateral === true ? 'LATERAL ' : '';
+  return `${lateral}${duckName}(${args.join(', ')}) AS ${quoteIdent(aliasName)}${columns}`;
+}

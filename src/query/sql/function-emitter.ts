@@ -1,0 +1,169 @@
+/**
+ * Function calls, windows and sort keys → DuckDB. Function names pass an
+ * allow-list (function-rules.ts); pg_catalog. qualifiers are dropped for
+ * allowed functions and any other schema is refused, so `main.read_csv` or
+ * `system.duckdb_settings` can never be named.
+ */
+import type { FuncCall, Node, SortBy, WindowDef } from 'libpg-query';
+import { SqlState } from '../../errors.js';
+import { type EmitContext, stringValue } from './emit-context.js';
+import { allowedFunction, type FunctionUse, INTEGER_EXTRACT_FIELDS } from './function-rules.js';
+import { quoteIdent, quoteLiteral } from './sql-text.js';
+
+/** The unqualified name of a function, or throws 42883 for a schema other than pg_catalog. */
+function functionName(ctx: EmitContext, call: FuncCall): string {
+  const parts = (call.funcname ?? []).map((n) => stringValue(n) ?? '');
+  const name = parts[parts.length - 1] ?? '';
+  if (parts.length === 1 || (parts.length === 2 && parts[0] === 'pg_catalog')) return name;
+  throw undefinedFunction(ctx, parts.join('.'), call);
+}
+
+/** PostgreSQL's 42883 wording; argument types are approximated from literals ("unknown" otherwise). */
+function undefinedFunction(ctx: EmitContext, name: string, call: FuncCall) {
+  const types = (call.args ?? []).map(argumentTypeName).join(', ');
+  return ctx.error(
+    SqlState.undefinedFunction,
+    `function ${name}(${call.agg_star === true ? '*' : types}) does not exist`,
+    call.location,
+    'No function matches the given name and argument types. You might need to add explicit type casts.',
+  );
+}
+
+function argumentTypeName(node: Node): string {
+  if (!('A_Const' in node)) return 'unknown';
+  if (node.A_Const.ival !== undefined) return 'integer';
+  if (node.A_Const.fval !== undefined) return 'numeric';
+  if (node.A_Const.boolval !== undefined) return 'boolean';
+  return 'unknown';
+}
+
+/** The DuckDB function name for a call in `use` position, after the allow-list check. */
+export function resolveFunction(ctx: EmitContext, call: FuncCall, use: FunctionUse): string {
+  const name = functionName(ctx, call);
+  const duckName = allowedFunction(name, use);
+  if (duckName === undefined) throw undefinedFunction(ctx, name, call);
+  if (call.func_variadic === true) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'VARIADIC arguments are not supported by pg_analytica',
+      call.location,
+    );
+  }
+  return duckName;
+}
+
+export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
+  const name = functionName(ctx, call);
+  if (name === 'extract') return emitExtract(ctx, call);
+  // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
+  const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
+  const args = (call.args ?? []).map((a) => ctx.expr(a));
+  const order = (call.agg_order ?? []).map((s) => emitSortBy(ctx, s));
+  let text: string;
+  if (call.agg_within_group === true) {
+    text = `${duckName}(${args.join(', ')}) WITHIN GROUP (ORDER BY ${order.join(', ')})`;
+  } else {
+    const inner = call.agg_star === true ? '*' : args.join(', ');
+    const distinct = call.agg_distinct === true ? 'DISTINCT ' : '';
+    const orderBy = order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '';
+    text = `${duckName}(${distinct}${inner}${orderBy})`;
+  }
+  if (call.agg_filter !== undefined) text += ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
+  if (call.over !== undefined) text += ` OVER ${emitWindowReference(ctx, call.over)}`;
+  return text;
+}
+
+/** EXTRACT returns numeric in PostgreSQL; only fields whose values print the same as DuckDB's integers pass. */
+function emitExtract(ctx: EmitContext, call: FuncCall): string {
+  const [fieldNode, source] = call.args ?? [];
+  const field = fieldNode !== undefined && 'A_Const' in fieldNode ? fieldNode.A_Const.sval?.sval : undefined;
+  if (field === undefined || source === undefined || !INTEGER_EXTRACT_FIELDS.has(field.toLowerCase())) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `EXTRACT(${field ?? '?'} FROM …) is not supported by pg_analytica`,
+      call.location,
+      'Use date_part(), which returns double precision in both engines.',
+    );
+  }
+  return `date_part(${quoteLiteral(field.toLowerCase())}, ${ctx.expr(source)})`;
+}
+
+/**
+ * PostgreSQL sorts NULLs last ascending and first descending; DuckDB sorts
+ * them last either way, so the NULLS clause is always spelled out.
+ */
+export function emitSortBy(ctx: EmitContext, node: Node): string {
+  if (!('SortBy' in node)) throw ctx.error(SqlState.syntaxError, 'sort key expected');
+  const sort: SortBy = node.SortBy;
+  if (sort.sortby_dir === 'SORTBY_USING') {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'ORDER BY … USING is not supported by pg_analytica',
+      sort.location,
+    );
+  }
+  if (sort.node === undefined) throw ctx.error(SqlState.syntaxError, 'sort key expected', sort.location);
+  const descending = sort.sortby_dir === 'SORTBY_DESC';
+  const nullsFirst =
+    sort.sortby_nulls === 'SORTBY_NULLS_FIRST' || (sort.sortby_nulls !== 'SORTBY_NULLS_LAST' && descending);
+  return `${ctx.expr(sort.node)} ${descending ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
+}
+
+/** `OVER w` or `OVER (…)`. */
+function emitWindowReference(ctx: EmitContext, window: WindowDef): string {
+  const onlyName =
+    window.name !== undefined && !window.refname && !window.partitionClause && !window.orderClause;
+  return onlyName ? quoteIdent(window.name ?? '') : `(${emitWindowSpec(ctx, window)})`;
+}
+
+/** A window specification's body: [base] [PARTITION BY …] [ORDER BY …] [frame]. */
+export function emitWindowSpec(ctx: EmitContext, window: WindowDef): string {
+  const parts: string[] = [];
+  if (window.refname !== undefined) parts.push(quoteIdent(window.refname));
+  const partition = (window.partitionClause ?? []).map((p) => ctx.expr(p));
+  if (partition.length > 0) parts.push(`PARTITION BY ${partition.join(', ')}`);
+  const order = (window.orderClause ?? []).map((s) => emitSortBy(ctx, s));
+  if (order.length > 0) parts.push(`ORDER BY ${order.join(', ')}`);
+  const frame = emitFrame(ctx, window);
+  if (frame !== '') parts.push(frame);
+  return parts.join(' ');
+}
+
+/** Frame option bits from PostgreSQL's parsenodes.h (FRAMEOPTION_*). */
+const FRAME = {
+  nonDefault: 0x1,
+  range: 0x2,
+  rows: 0x4,
+  groups: 0x8,
+  startUnboundedPreceding: 0x20,
+  endUnboundedFollowing: 0x100,
+  startCurrentRow: 0x200,
+  endCurrentRow: 0x400,
+  startOffsetPreceding: 0x800,
+  endOffsetPreceding: 0x1000,
+  startOffsetFollowing: 0x2000,
+  endOffsetFollowing: 0x4000,
+  excludeCurrentRow: 0x8000,
+  excludeGroup: 0x10000,
+  excludeTies: 0x20000,
+} as const;
+
+function emitFrame(ctx: EmitContext, window: WindowDef): string {
+  const options = window.frameOptions ?? 0;
+  if ((options & FRAME.nonDefault) === 0) return '';
+  const unit = options & FRAME.rows ? 'ROWS' : options & FRAME.groups ? 'GROUPS' : 'RANGE';
+  const offset = (node: Node | undefined) => (node === undefined ? '' : ctx.expr(node));
+  let start = 'CURRENT ROW';
+  if (options & FRAME.startUnboundedPreceding) start = 'UNBOUNDED PRECEDING';
+  else if (options & FRAME.startOffsetPreceding) start = `${offset(window.startOffset)} PRECEDING`;
+  else if (options & FRAME.startOffsetFollowing) start = `${offset(window.startOffset)} FOLLOWING`;
+  let end = 'CURRENT ROW';
+  if (options & FRAME.endUnboundedFollowing) end = 'UNBOUNDED FOLLOWING';
+  else if (options & FRAME.endOffsetPreceding) end = `${offset(window.endOffset)} PRECEDING`;
+  else if (options & FRAME.endOffsetFollowing) end = `${offset(window.endOffset)} FOLLOWING`;
+  let exclude = '';
+  if (options & FRAME.excludeCurrentRow) exclude = ' EXCLUDE CURRENT ROW';
+  else if (options & FRAME.excludeGroup) exclude = ' EXCLUDE GROUP';
+  else if (options & FRAME.excludeTies) exclude = ' EXCLUDE TIES';
+  return `${unit} BETWEEN ${start} AND ${end}${exclude}`;
+}

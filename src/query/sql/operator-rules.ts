@@ -1,0 +1,239 @@
+/**
+ * A_Expr (operators, IN, LIKE, BETWEEN, ANY/ALL) → DuckDB, fixing the places
+ * where the same text means something else in DuckDB:
+ *
+ * | PostgreSQL                      | DuckDB emitted                         | why                                              |
+ * |---------------------------------|----------------------------------------|--------------------------------------------------|
+ * | a ~ b, a ~* b, !~, !~*          | regexp_matches(a, b, 's'/'is')         | DuckDB's ~ is a full match; '.' must match \n    |
+ * | a LIKE b                        | a LIKE b ESCAPE '\'                    | PostgreSQL's default escape is \, DuckDB has none |
+ * | int / int (known integers)      | a // b                                 | DuckDB's / on integers returns DOUBLE            |
+ * | a / b, a % b                    | divisor wrapped in a zero check        | DuckDB gives NULL or Infinity, PostgreSQL 22012  |
+ * | x = ANY('{a,b}'::t[])           | x IN (CAST('a' AS t), …)               | DuckDB cannot cast '{…}' strings to lists        |
+ * | x <> ALL('{a,b}'::t[])          | x NOT IN (…)                           | same                                             |
+ * | !=                              | <>                                     | spelling                                         |
+ *
+ * Known gap: for `/` with operands of unknown type (columns), the type is
+ * only known after binding, so `int_col / 2` still divides as DOUBLE in
+ * DuckDB; cast an operand (`int_col::int / 2`) to get integer division.
+ */
+import type { A_Expr, Node, TypeCast } from 'libpg-query';
+import { SqlState } from '../../errors.js';
+import { parseArrayLiteral } from './array-literal.js';
+import { type EmitContext, listItems, stringValue } from './emit-context.js';
+import { quoteLiteral } from './sql-text.js';
+import { baseTypeName, INTEGER_TYPES } from './type-names.js';
+
+/** Operators that mean the same in DuckDB and are emitted unchanged. */
+const PLAIN_OPERATORS = new Set([
+  '=',
+  '<>',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  '+',
+  '-',
+  '*',
+  '^',
+  '||',
+  '&',
+  '|',
+  '<<',
+  '>>',
+]);
+
+const REGEX_OPERATORS: Readonly<Record<string, { negate: boolean; options: string }>> = {
+  '~': { negate: false, options: 's' },
+  '~*': { negate: false, options: 'is' },
+  '!~': { negate: true, options: 's' },
+  '!~*': { negate: true, options: 'is' },
+};
+
+const LIKE_OPERATORS: Readonly<Record<string, string>> = {
+  '~~': 'LIKE',
+  '!~~': 'NOT LIKE',
+  '~~*': 'ILIKE',
+  '!~~*': 'NOT ILIKE',
+};
+
+/** The message DuckDB raises through error() for a zero divisor; the engine maps it to 22012. */
+export const DIVISION_BY_ZERO_MESSAGE = 'division by zero';
+
+export function emitAExpr(ctx: EmitContext, expr: A_Expr): string {
+  const operator = operatorName(ctx, expr);
+  switch (expr.kind) {
+    case 'AEXPR_OP':
+      return emitOperator(ctx, expr, operator);
+    case 'AEXPR_OP_ANY':
+    case 'AEXPR_OP_ALL':
+      return emitAnyAll(ctx, expr, operator);
+    case 'AEXPR_DISTINCT':
+      return `(${operand(ctx, expr.lexpr)} IS DISTINCT FROM ${operand(ctx, expr.rexpr)})`;
+    case 'AEXPR_NOT_DISTINCT':
+      return `(${operand(ctx, expr.lexpr)} IS NOT DISTINCT FROM ${operand(ctx, expr.rexpr)})`;
+    case 'AEXPR_NULLIF':
+      return `NULLIF(${operand(ctx, expr.lexpr)}, ${operand(ctx, expr.rexpr)})`;
+    case 'AEXPR_IN': {
+      const list = listItems(expr.rexpr).map((item) => ctx.expr(item));
+      return `(${operand(ctx, expr.lexpr)} ${operator === '=' ? 'IN' : 'NOT IN'} (${list.join(', ')}))`;
+    }
+    case 'AEXPR_LIKE':
+    case 'AEXPR_ILIKE':
+      return emitLike(ctx, expr, operator);
+    case 'AEXPR_BETWEEN':
+    case 'AEXPR_NOT_BETWEEN': {
+      const [low, high] = listItems(expr.rexpr).map((item) => ctx.expr(item));
+      const not = expr.kind === 'AEXPR_NOT_BETWEEN' ? 'NOT ' : '';
+      return `(${operand(ctx, expr.lexpr)} ${not}BETWEEN ${low} AND ${high})`;
+    }
+    default:
+      throw ctx.error(
+        SqlState.featureNotSupported,
+        `${describeKind(expr)} is not supported by pg_analytica`,
+        expr.location,
+      );
+  }
+}
+
+function describeKind(expr: A_Expr): string {
+  if (expr.kind === 'AEXPR_SIMILAR') return 'SIMILAR TO';
+  return 'BETWEEN SYMMETRIC';
+}
+
+function operand(ctx: EmitContext, node: Node | undefined): string {
+  if (node === undefined) throw ctx.error(SqlState.syntaxError, 'operator is missing an operand');
+  return ctx.expr(node);
+}
+
+/** Operator name, accepting OPERATOR(pg_catalog.op) as psql sends it. */
+function operatorName(ctx: EmitContext, expr: A_Expr): string {
+  const parts = (expr.name ?? []).map(stringValue);
+  const name = parts[parts.length - 1] ?? '';
+  if (parts.length > 2 || (parts.length === 2 && parts[0] !== 'pg_catalog')) {
+    throw ctx.error(SqlState.undefinedFunction, `operator does not exist: ${parts.join('.')}`, expr.location);
+  }
+  return name;
+}
+
+function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string {
+  const right = operand(ctx, expr.rexpr);
+  if (expr.lexpr === undefined) {
+    if (operator === '-' || operator === '+') return `(${operator}${right})`;
+    throw unsupportedOperator(ctx, expr, operator);
+  }
+  const left = ctx.expr(expr.lexpr);
+  const regex = REGEX_OPERATORS[operator];
+  if (regex !== undefined) {
+    const call = `regexp_matches(${left}, ${right}, '${regex.options}')`;
+    return regex.negate ? `(NOT ${call})` : call;
+  }
+  const like = LIKE_OPERATORS[operator];
+  if (like !== undefined) return `(${left} ${like} ${right} ESCAPE '\\')`;
+  if (operator === '/' || operator === '%') return emitDivision(expr, operator, left, right);
+  if (operator === '!=') return `(${left} <> ${right})`;
+  if (PLAIN_OPERATORS.has(operator)) return `(${left} ${operator} ${right})`;
+  throw unsupportedOperator(ctx, expr, operator);
+}
+
+function unsupportedOperator(ctx: EmitContext, expr: A_Expr, operator: string) {
+  return ctx.error(
+    SqlState.featureNotSupported,
+    `operator ${operator} is not supported by pg_analytica`,
+    expr.location,
+  );
+}
+
+/** Integer division when both sides are known integers; a zero divisor raises PostgreSQL's error. */
+function emitDivision(expr: A_Expr, operator: string, left: string, right: string): string {
+  const integer = operator === '/' && isIntegerExpr(expr.lexpr) && isIntegerExpr(expr.rexpr);
+  const divisor = isNonZeroLiteral(expr.rexpr)
+    ? right
+    : `(CASE WHEN ${right} = 0 THEN error('${DIVISION_BY_ZERO_MESSAGE}') ELSE ${right} END)`;
+  return `(${left} ${integer ? '//' : operator} ${divisor})`;
+}
+
+function isNonZeroLiteral(node: Node | undefined): boolean {
+  if (node === undefined || !('A_Const' in node)) return false;
+  const value = node.A_Const;
+  if (value.ival !== undefined) return (value.ival.ival ?? 0) !== 0;
+  return value.fval !== undefined && Number(value.fval.fval) !== 0;
+}
+
+/** True only when PostgreSQL would type the expression as int2/int4/int8 without looking at columns. */
+export function isIntegerExpr(node: Node | undefined): boolean {
+  if (node === undefined) return false;
+  if ('A_Const' in node) {
+    const value = node.A_Const;
+    return value.ival !== undefined || (value.fval !== undefined && /^-?\d+$/.test(value.fval.fval ?? ''));
+  }
+  if ('TypeCast' in node) return node.TypeCast.typeName !== undefined && isIntegerCast(node.TypeCast);
+  if ('FuncCall' in node) return stringValue(node.FuncCall.funcname?.at(-1)) === 'count';
+  if (!('A_Expr' in node) || node.A_Expr.kind !== 'AEXPR_OP') return false;
+  const op = stringValue(node.A_Expr.name?.at(-1));
+  if (!['+', '-', '*', '/', '%'].includes(op ?? '')) return false;
+  return (
+    (node.A_Expr.lexpr === undefined || isIntegerExpr(node.A_Expr.lexpr)) && isIntegerExpr(node.A_Expr.rexpr)
+  );
+}
+
+function isIntegerCast(cast: TypeCast): boolean {
+  const type = cast.typeName;
+  return type !== undefined && (type.arrayBounds?.length ?? 0) === 0 && INTEGER_TYPES.has(baseTypeName(type));
+}
+
+/** `a LIKE b [ESCAPE e]`; without ESCAPE, PostgreSQL's default escape character is a backslash. */
+function emitLike(ctx: EmitContext, expr: A_Expr, operator: string): string {
+  const keyword = LIKE_OPERATORS[operator];
+  if (keyword === undefined) throw unsupportedOperator(ctx, expr, operator);
+  let pattern = expr.rexpr;
+  let escapeChar = quoteLiteral('\\');
+  if (
+    pattern !== undefined &&
+    'FuncCall' in pattern &&
+    stringValue(pattern.FuncCall.funcname?.at(-1)) === 'like_escape'
+  ) {
+    const [patternArg, escapeArg] = pattern.FuncCall.args ?? [];
+    pattern = patternArg;
+    escapeChar = operand(ctx, escapeArg);
+  }
+  return `(${operand(ctx, expr.lexpr)} ${keyword} ${operand(ctx, pattern)} ESCAPE ${escapeChar})`;
+}
+
+/** `x = ANY(array)` → IN, `x <> ALL(array)` → NOT IN, for arrays whose elements are known here. */
+function emitAnyAll(ctx: EmitContext, expr: A_Expr, operator: string): string {
+  const isAny = expr.kind === 'AEXPR_OP_ANY';
+  if ((isAny && operator !== '=') || (!isAny && operator !== '<>')) {
+    const form = `${operator} ${isAny ? 'ANY' : 'ALL'} (array)`;
+    throw ctx.error(SqlState.featureNotSupported, `${form} is not supported by pg_analytica`, expr.location);
+  }
+  const elements = arrayElements(ctx, expr.rexpr);
+  // PostgreSQL: ANY over an empty array is false and ALL is true, even for a NULL left side.
+  if (elements.length === 0) return isAny ? 'false' : 'true';
+  return `(${operand(ctx, expr.lexpr)} ${isAny ? 'IN' : 'NOT IN'} (${elements.join(', ')}))`;
+}
+
+function arrayElements(ctx: EmitContext, node: Node | undefined): string[] {
+  if (node !== undefined && 'A_ArrayExpr' in node)
+    return (node.A_ArrayExpr.elements ?? []).map((e) => ctx.expr(e));
+  if (node !== undefined && 'TypeCast' in node) {
+    const cast = node.TypeCast;
+    const literal = cast.arg !== undefined && 'A_Const' in cast.arg ? cast.arg.A_Const.sval?.sval : undefined;
+    if (literal !== undefined && cast.typeName !== undefined) {
+      const elementType = { ...cast.typeName, arrayBounds: undefined };
+      const elements = parseArrayLiteral(literal);
+      if (elements !== undefined) {
+        return elements.map((e) =>
+          e === null
+            ? 'NULL'
+            : ctx.expr({ TypeCast: { arg: { A_Const: { sval: { sval: e } } }, typeName: elementType } }),
+        );
+      }
+    }
+  }
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    'ANY/ALL over this kind of array is not supported by pg_analytica',
+    undefined,
+    'Use an IN list or an array literal.',
+  );
+}

@@ -1,0 +1,126 @@
+/**
+ * The body of a SELECT (after WITH): set operations, VALUES, and the plain
+ * SELECT … FROM … WHERE … GROUP BY … HAVING … WINDOW … ORDER BY … LIMIT.
+ */
+import type { Node, SelectStmt } from 'libpg-query';
+import { SqlState } from '../../errors.js';
+import { figureColname } from './column-names.js';
+import { listItems, type SelectContext } from './emit-context.js';
+import { emitFromItem } from './from-emitter.js';
+import { emitSortBy, emitWindowSpec } from './function-emitter.js';
+import { quoteIdent } from './sql-text.js';
+
+const SET_OPERATORS: Readonly<Record<string, string>> = {
+  SETOP_UNION: 'UNION',
+  SETOP_INTERSECT: 'INTERSECT',
+  SETOP_EXCEPT: 'EXCEPT',
+};
+
+export function emitSelectBody(ctx: SelectContext, stmt: SelectStmt): string {
+  const op = SET_OPERATORS[stmt.op ?? 'SETOP_NONE'];
+  let core: string;
+  if (op !== undefined) {
+    if (stmt.larg === undefined || stmt.rarg === undefined)
+      throw ctx.error(SqlState.syntaxError, 'set operand expected');
+    core = `(${ctx.select(stmt.larg)}) ${op}${stmt.all === true ? ' ALL' : ''} (${ctx.select(stmt.rarg)})`;
+  } else if (stmt.valuesLists !== undefined) {
+    core = emitValues(ctx, stmt.valuesLists);
+  } else {
+    core = emitPlainSelect(ctx, stmt);
+  }
+  return core + emitOrderAndLimit(ctx, stmt);
+}
+
+/** VALUES names its columns column1, column2, … in PostgreSQL (col0, … in DuckDB). */
+function emitValues(ctx: SelectContext, rows: readonly Node[]): string {
+  const emitted = rows.map((row) =>
+    listItems(row).map((item) => {
+      if ('SetToDefault' in item)
+        throw ctx.error(SqlState.featureNotSupported, 'DEFAULT in VALUES is not supported');
+      return ctx.expr(item);
+    }),
+  );
+  const width = emitted[0]?.length ?? 0;
+  const names = Array.from({ length: width }, (_, i) => quoteIdent(`column${i + 1}`));
+  const values = emitted.map((row) => `(${row.join(', ')})`).join(', ');
+  return `SELECT * FROM (VALUES ${values}) AS "*VALUES*"(${names.join(', ')})`;
+}
+
+function emitPlainSelect(ctx: SelectContext, stmt: SelectStmt): string {
+  const targets = stmt.targetList ?? [];
+  if (targets.length === 0) {
+    throw ctx.error(SqlState.featureNotSupported, 'SELECT with no columns is not supported by pg_analytica');
+  }
+  let text = `SELECT ${emitDistinct(ctx, stmt)}${targets.map((t) => emitTarget(ctx, t)).join(', ')}`;
+  const from = stmt.fromClause ?? [];
+  if (from.length > 0) text += ` FROM ${from.map((item) => emitFromItem(ctx, item)).join(', ')}`;
+  if (stmt.whereClause !== undefined) text += ` WHERE ${ctx.expr(stmt.whereClause)}`;
+  const groups = stmt.groupClause ?? [];
+  if (stmt.groupDistinct === true) {
+    throw ctx.error(SqlState.featureNotSupported, 'GROUP BY DISTINCT is not supported by pg_analytica');
+  }
+  if (groups.length > 0) text += ` GROUP BY ${groups.map((g) => emitGroupItem(ctx, g)).join(', ')}`;
+  if (stmt.havingClause !== undefined) text += ` HAVING ${ctx.expr(stmt.havingClause)}`;
+  const windows = (stmt.windowClause ?? []).map((w) => {
+    if (!('WindowDef' in w)) throw ctx.error(SqlState.syntaxError, 'window definition expected');
+    return `${quoteIdent(w.WindowDef.name ?? '')} AS (${emitWindowSpec(ctx, w.WindowDef)})`;
+  });
+  if (windows.length > 0) text += ` WINDOW ${windows.join(', ')}`;
+  return text;
+}
+
+/** DISTINCT is an empty-node list in the AST; DISTINCT ON lists its expressions. */
+function emitDistinct(ctx: SelectContext, stmt: SelectStmt): string {
+  const distinct = stmt.distinctClause;
+  if (distinct === undefined) return '';
+  const exprs = distinct.filter((node) => Object.keys(node).length > 0);
+  if (exprs.length === 0) return 'DISTINCT ';
+  return `DISTINCT ON (${exprs.map((e) => ctx.expr(e)).join(', ')}) `;
+}
+
+/** Every column gets PostgreSQL's name explicitly; `*` and `t.*` expand as they are. */
+function emitTarget(ctx: SelectContext, node: Node): string {
+  if (!('ResTarget' in node) || node.ResTarget.val === undefined) {
+    throw ctx.error(SqlState.syntaxError, 'select-list item expected');
+  }
+  const { val, name } = node.ResTarget;
+  const text = ctx.expr(val);
+  if ('ColumnRef' in val && val.ColumnRef.fields?.some((f) => 'A_Star' in f)) return text;
+  return `${text} AS ${quoteIdent(name ?? figureColname(val))}`;
+}
+
+function emitGroupItem(ctx: SelectContext, node: Node): string {
+  if (!('GroupingSet' in node)) return ctx.expr(node);
+  const set = node.GroupingSet;
+  const content = (set.content ?? []).map((c) => emitGroupItem(ctx, c)).join(', ');
+  switch (set.kind) {
+    case 'GROUPING_SET_EMPTY':
+      return '()';
+    case 'GROUPING_SET_SIMPLE':
+      return `(${content})`;
+    case 'GROUPING_SET_ROLLUP':
+      return `ROLLUP (${content})`;
+    case 'GROUPING_SET_CUBE':
+      return `CUBE (${content})`;
+    default:
+      return `GROUPING SETS (${content})`;
+  }
+}
+
+function emitOrderAndLimit(ctx: SelectContext, stmt: SelectStmt): string {
+  let text = '';
+  const sort = stmt.sortClause ?? [];
+  if (sort.length > 0) text += ` ORDER BY ${sort.map((s) => emitSortBy(ctx, s)).join(', ')}`;
+  if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') {
+    throw ctx.error(SqlState.featureNotSupported, 'FETCH … WITH TIES is not supported by pg_analytica');
+  }
+  if (stmt.limitCount !== undefined && !isNullConst(stmt.limitCount))
+    text += ` LIMIT ${ctx.expr(stmt.limitCount)}`;
+  if (stmt.limitOffset !== undefined) text += ` OFFSET ${ctx.expr(stmt.limitOffset)}`;
+  return text;
+}
+
+/** LIMIT ALL parses as LIMIT NULL. */
+function isNullConst(node: Node): boolean {
+  return 'A_Const' in node && node.A_Const.isnull === true;
+}

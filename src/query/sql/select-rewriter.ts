@@ -1,0 +1,171 @@
+/**
+ * Turns a classified SELECT into DuckDB SQL over the columnar copies. Every
+ * table reference that is not a CTE in scope goes through the resolver (which
+ * applies search_path, existence and privileges); the rewritten FROM item
+ * keeps the query's name for the table as its alias, so `events.id` and
+ * `public.events.id` still resolve. The output is built only from quoted
+ * identifiers, re-quoted literals and allow-listed functions and types.
+ */
+import type { CommonTableExpr, Node, RangeVar, SelectStmt, WithClause } from 'libpg-query';
+import { PgError, SqlState, type SqlStateCode } from '../../errors.js';
+import type { ParsedStatement } from '../engine-types.js';
+import { commandName, lockingCommandName } from './command-names.js';
+import type { SelectContext } from './emit-context.js';
+import { emitExpr } from './expr-emitter.js';
+import { emitSelectBody } from './select-body.js';
+import { charPosition, quoteIdent } from './sql-text.js';
+
+/** A table named by the query, as PostgreSQL's parser saw it. */
+export interface TableReference {
+  /** The explicit schema, absent for names resolved through search_path. */
+  readonly schema?: string;
+  readonly name: string;
+  /** 1-based character position in the statement text, for PgError.position. */
+  readonly location?: number;
+}
+
+export interface TableResolver {
+  /**
+   * The DuckDB relation to read for a table, as SQL text (e.g.
+   * `"__pga"."t_16384_v3"`); throws PgError 42P01 / 42501 when the table does
+   * not exist or the role may not read it.
+   */
+  resolveTable(reference: TableReference): string;
+}
+
+type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
+
+/** DuckDB SQL for a SELECT, with every table resolved and every PostgreSQL-ism checked. */
+export function rewriteSelect(statement: SelectStatement, resolver: TableResolver): string {
+  return new SelectRewriter(statement.sql, resolver).select(statement.ast as SelectStmt);
+}
+
+/** The tables a SELECT reads (CTE names excluded), e.g. to check privileges or pin a snapshot first. */
+export function listTableReferences(statement: SelectStatement): TableReference[] {
+  const references: TableReference[] = [];
+  rewriteSelect(statement, {
+    resolveTable(reference) {
+      references.push(reference);
+      return quoteIdent(reference.name);
+    },
+  });
+  return references;
+}
+
+export class SelectRewriter implements SelectContext {
+  /** CTE names visible at the current point, innermost scope last. */
+  private readonly cteScopes: Set<string>[] = [];
+
+  constructor(
+    private readonly sql: string,
+    private readonly resolver: TableResolver,
+  ) {}
+
+  expr(node: Node): string {
+    return emitExpr(this, node);
+  }
+
+  error(code: SqlStateCode, message: string, location?: number, hint?: string): PgError {
+    const position = location === undefined ? undefined : charPosition(this.sql, location);
+    return new PgError(code, message, { position, hint });
+  }
+
+  select(stmt: SelectStmt): string {
+    if (stmt.intoClause !== undefined)
+      throw this.error(SqlState.readOnlySqlTransaction, readOnly('SELECT INTO'));
+    const locking = stmt.lockingClause?.[0];
+    if (locking !== undefined && 'LockingClause' in locking) {
+      throw this.error(
+        SqlState.readOnlySqlTransaction,
+        readOnly(lockingCommandName(locking.LockingClause.strength)),
+      );
+    }
+    const scope = new Set<string>();
+    this.cteScopes.push(scope);
+    try {
+      const withText = stmt.withClause === undefined ? '' : this.withClause(stmt.withClause, scope);
+      return withText + emitSelectBody(this, stmt);
+    } finally {
+      this.cteScopes.pop();
+    }
+  }
+
+  /** The relation a RangeVar reads: a CTE in scope by its own name, otherwise what the resolver says. */
+  rangeVar(range: RangeVar): string {
+    if (range.catalogname !== undefined) {
+      const name = [range.catalogname, range.schemaname, range.relname].join('.');
+      throw this.error(
+        SqlState.featureNotSupported,
+        `cross-database references are not implemented: ${name}`,
+        range.location,
+      );
+    }
+    if (range.inh === false) {
+      throw this.error(
+        SqlState.featureNotSupported,
+        'SELECT … FROM ONLY is not supported by pg_analytica',
+        range.location,
+      );
+    }
+    const name = range.relname ?? '';
+    if (range.schemaname === undefined && this.isCte(name)) return quoteIdent(name);
+    const location = range.location === undefined ? undefined : charPosition(this.sql, range.location);
+    const reference: TableReference = {
+      ...(range.schemaname === undefined ? {} : { schema: range.schemaname }),
+      name,
+      ...(location === undefined ? {} : { location }),
+    };
+    return this.resolver.resolveTable(reference);
+  }
+
+  private isCte(name: string): boolean {
+    return this.cteScopes.some((scope) => scope.has(name));
+  }
+
+  /** WITH [RECURSIVE]: a CTE sees the ones before it (and, if recursive, all of them). */
+  private withClause(clause: WithClause, scope: Set<string>): string {
+    const ctes = (clause.ctes ?? []).map((node) => {
+      if (!('CommonTableExpr' in node)) throw this.error(SqlState.syntaxError, 'WITH item expected');
+      return node.CommonTableExpr;
+    });
+    if (clause.recursive === true) for (const cte of ctes) scope.add(cte.ctename ?? '');
+    const parts = ctes.map((cte) => {
+      const text = this.commonTableExpr(cte);
+      scope.add(cte.ctename ?? '');
+      return text;
+    });
+    return `WITH ${clause.recursive === true ? 'RECURSIVE ' : ''}${parts.join(', ')} `;
+  }
+
+  private commonTableExpr(cte: CommonTableExpr): string {
+    const query = cte.ctequery;
+    if (query === undefined) throw this.error(SqlState.syntaxError, 'WITH query expected', cte.location);
+    if (!('SelectStmt' in query))
+      throw this.error(SqlState.readOnlySqlTransaction, readOnly(commandName(query)), cte.location);
+    if (cte.search_clause !== undefined || cte.cycle_clause !== undefined) {
+      throw this.error(
+        SqlState.featureNotSupported,
+        'SEARCH and CYCLE clauses are not supported by pg_analytica',
+        cte.location,
+      );
+    }
+    const columns = aliasColumns(cte.aliascolnames);
+    const materialized =
+      cte.ctematerialized === 'CTEMaterializeAlways'
+        ? 'MATERIALIZED '
+        : cte.ctematerialized === 'CTEMaterializeNever'
+          ? 'NOT MATERIALIZED '
+          : '';
+    return `${quoteIdent(cte.ctename ?? '')}${columns} AS ${materialized}(${this.select(query.SelectStmt)})`;
+  }
+}
+
+function readOnly(command: string): string {
+  return `cannot execute ${command} in a read-only transaction`;
+}
+
+/** `("a", "b")` for alias column lists, or '' when there are none. */
+export function aliasColumns(names: readonly Node[] | undefined): string {
+  if (names === undefined || names.length === 0) return '';
+  return `(${names.map((n) => quoteIdent('String' in n ? (n.String.sval ?? '') : '')).join(', ')})`;
+}
