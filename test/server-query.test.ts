@@ -216,7 +216,7 @@ test('an error in a transaction block gives 25P02 until ROLLBACK, and COMMIT the
     await rejectsWith(c.query('SELECT 1'), '25P02');
     await rejectsWith(c.query('SHOW timezone'), '25P02');
     assert.equal((await c.query('COMMIT')).command, 'ROLLBACK');
-    assert.deepEqual(statuses.slice(-4), ['T', 'E', 'E', 'I']);
+    assert.deepEqual(statuses.slice(-5), ['T', 'E', 'E', 'E', 'I']);
     await c.query('BEGIN; SAVEPOINT a');
     await rejectsWith(c.query('SELECT * FROM missing_table'), '42P01');
     await c.query('ROLLBACK TO SAVEPOINT a');
