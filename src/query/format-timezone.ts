@@ -90,8 +90,14 @@ function fixed(offset: number): TimeZoneOffsets {
 }
 
 const secondsPerDay = 86_400;
-/** JS Date covers ±8.64e15 ms; beyond it the offset at the limit is used (PostgreSQL ends at 294276 AD). */
+/** JS Date covers ±8.64e15 ms, PostgreSQL's timestamps reach 294276 AD. */
 const maxDateSeconds = 8.64e12;
+/**
+ * 400 Gregorian years, after which dates fall on the same weekdays again, so
+ * a zone's final (POSIX TZ) rule gives the same offsets: instants past the
+ * JS Date range are moved back by whole cycles.
+ */
+const gregorianCycleSeconds = 146_097 * secondsPerDay;
 
 /** A day whose offset changes once: `before` until second `at`, `after` from it. */
 interface Transition {
@@ -152,7 +158,10 @@ class IntlZone implements TimeZoneOffsets {
 
   /** Local wall time minus UTC, from ICU's calendar fields. */
   #offset(epochSeconds: number): number {
-    const seconds = Math.min(Math.max(epochSeconds, -maxDateSeconds), maxDateSeconds);
+    let seconds = Math.max(epochSeconds, -maxDateSeconds);
+    if (seconds > maxDateSeconds) {
+      seconds -= Math.ceil((seconds - maxDateSeconds) / gregorianCycleSeconds) * gregorianCycleSeconds;
+    }
     const fields = { era: '', year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
     for (const part of this.#format.formatToParts(seconds * 1000)) {
       if (part.type === 'era') fields.era = part.value;
