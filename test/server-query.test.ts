@@ -137,6 +137,8 @@ test('node-postgres connects with the right password and runs simple and paramet
     const named = { name: 'p1', text: 'SELECT x FROM range(10) t(x) WHERE x < $1', values: [3] };
     assert.equal((await c.query(named)).rowCount, 3);
     assert.equal((await c.query({ ...named, values: [5] })).rowCount, 5);
+    await rejectsWith(c.query('SELECT * FROM missing_table WHERE x = $1', [1]), '42P01');
+    await rejectsWith(c.query('SELEC $1', [1]), '42601');
     const nulls = await c.query('SELECT $1::text IS NULL AS isnull', [null]);
     assert.deepEqual(nulls.rows, [{ isnull: true }]);
   });
