@@ -32,9 +32,9 @@ export async function defaultVersion(dir = sqlDirectory): Promise<string> {
 }
 
 export async function installedVersion(client: pg.ClientBase): Promise<string | undefined> {
-  const { rows } = await client.query<{ version: string }>(
-    `SELECT version FROM analytica.schema_info WHERE to_regclass('analytica.schema_info') IS NOT NULL`,
-  ).catch(() => ({ rows: [] as { version: string }[] }));
+  const exists = await client.query(`SELECT to_regclass('analytica.schema_info') IS NOT NULL AS present`);
+  if (!exists.rows[0]?.present) return undefined;
+  const { rows } = await client.query<{ version: string }>('SELECT version FROM analytica.schema_info');
   return rows[0]?.version;
 }
 

@@ -38,11 +38,12 @@ export class SegmentWriter {
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(options.threads),
       memory_limit: options.memoryLimit,
-      TimeZone: 'UTC',
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });
-    return new SegmentWriter(instance, await instance.connect());
+    const connection = await instance.connect();
+    await connection.run("SET TimeZone = 'UTC'");
+    return new SegmentWriter(instance, connection);
   }
 
   /** Writes `csvFile` (PostgreSQL CSV of `columns`) sorted by `orderBy` to `target`, durably. */

@@ -1,0 +1,178 @@
+/**
+ * Wires the daemon together: the source connection (or an embedded
+ * PostgreSQL), the control schema, one launcher per database, the DuckDB query
+ * engine and the query server. Nothing else constructs these.
+ */
+import pg from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
+import { installSchema } from './catalog/schema-installer.js';
+import { LocalCluster } from './cluster/local-cluster.js';
+import { type Config, databaseSettingNames, loadConfig, parseFlags } from './config.js';
+import type { Logger } from './log.js';
+import { DuckDbEngine } from './query/duckdb-engine.js';
+import { QueryEngine } from './query/query-engine.js';
+import { initSqlParser, parseStatements } from './query/sql/statement-parser.js';
+import { QueryServer } from './server/query-server.js';
+import { SegmentWriter } from './storage/segment-writer.js';
+import { Launcher } from './workers/launcher.js';
+
+export interface DaemonOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  argv: readonly string[];
+  log: Logger;
+  /** Start the launcher loops (default true); tests may drive launchers with runOnce(). */
+  runLaunchers?: boolean;
+}
+
+export interface SourceConnection {
+  config: pg.ClientConfig;
+  /** Set when the daemon started its own PostgreSQL. */
+  embedded: LocalCluster | undefined;
+}
+
+/** The source connection: DATABASE_URL, else PG* variables, else the embedded PostgreSQL. */
+export async function connectSource(config: Config, log: Logger): Promise<SourceConnection> {
+  if (config.connectionString) return { config: { connectionString: config.connectionString }, embedded: undefined };
+  if (config.usePgEnvironment) return { config: {}, embedded: undefined };
+  const embedded = await LocalCluster.start({ dir: config.embeddedDir, persistent: true, log });
+  return { config: embedded.clientConfig('postgres'), embedded };
+}
+
+/** Host, port and database of the source server, as libpq resolves them; the query server relays authentication there. */
+function upstreamAddress(
+  config: pg.ClientConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): { host: string; port: number; database: string } {
+  const parsed: Partial<ReturnType<typeof parseConnectionString>> = config.connectionString
+    ? parseConnectionString(config.connectionString)
+    : {};
+  const host = (parsed.host || config.host) ?? env.PGHOST ?? 'localhost';
+  const port = Number(parsed.port ?? config.port ?? env.PGPORT ?? 5432);
+  const user = parsed.user ?? config.user ?? env.PGUSER ?? 'postgres';
+  const database = parsed.database ?? config.database ?? env.PGDATABASE ?? user;
+  return { host, port, database };
+}
+
+export class Daemon {
+  readonly config: Config;
+  readonly source: SourceConnection;
+  readonly databases: readonly string[];
+  readonly launchers: ReadonlyMap<string, Launcher>;
+  readonly server: QueryServer;
+  readonly #closers: (() => Promise<void> | void)[];
+
+  private constructor(init: {
+    config: Config;
+    source: SourceConnection;
+    databases: string[];
+    launchers: Map<string, Launcher>;
+    server: QueryServer;
+    closers: (() => Promise<void> | void)[];
+  }) {
+    this.config = init.config;
+    this.source = init.source;
+    this.databases = init.databases;
+    this.launchers = init.launchers;
+    this.server = init.server;
+    this.#closers = init.closers;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const { env, argv, log } = options;
+    const closers: (() => Promise<void> | void)[] = [];
+    try {
+      const bootConfig = loadConfig(env, argv);
+      const source = await connectSource(bootConfig, log);
+      if (source.embedded) closers.push(() => source.embedded?.close());
+      const upstream = upstreamAddress(source.config, env);
+      const { flags } = parseFlags(argv);
+      const databases = (flags.get('databases') ?? upstream.database).split(',').map((d) => d.trim()).filter(Boolean);
+
+      const dbConfigs = new Map<string, pg.ClientConfig>();
+      let config = bootConfig;
+      for (const database of databases) {
+        const dbConfig = { ...source.config, database };
+        dbConfigs.set(database, dbConfig);
+        const settings = await prepareDatabase(dbConfig, log.child({ database }));
+        if (database === databases[0]) config = loadConfig(env, argv, settings);
+      }
+
+      await initSqlParser();
+      const writer = await SegmentWriter.create({ threads: config.duckdbThreads, memoryLimit: config.duckdbMemoryLimit });
+      closers.push(() => writer.close());
+      const duckdb = await DuckDbEngine.create({ dataDir: config.dataDir, threads: config.duckdbThreads, memoryLimit: config.duckdbMemoryLimit });
+      closers.push(() => duckdb.close());
+      const pools = new Map<string, pg.Pool>();
+      for (const [database, dbConfig] of dbConfigs) {
+        const pool = new pg.Pool({ ...dbConfig, max: 8, application_name: 'pg_analytica query' });
+        pool.on('error', (error) => log.warn('idle catalog connection failed', { database, error: error.message }));
+        pools.set(database, pool);
+        closers.push(() => pool.end());
+      }
+      const launchers = new Map<string, Launcher>();
+      for (const [database, dbConfig] of dbConfigs) {
+        const launcher = await Launcher.start(
+          {
+            database,
+            sourceConfig: dbConfig,
+            dataDir: config.dataDir,
+            naptimeMs: config.naptimeMs,
+            chunkSize: config.chunkSize,
+            writer,
+            pinnedPaths: () => duckdb.pinnedPaths(),
+            onCatalogChange: () => undefined,
+            log: log.child({ worker: 'launcher', database }),
+          },
+          options.runLaunchers ?? true,
+        );
+        launchers.set(database, launcher);
+        closers.push(() => launcher.close());
+      }
+      const engine = new QueryEngine({ duckdb, pools, log: log.child({ worker: 'query' }) });
+      const server = await QueryServer.start({
+        host: config.host,
+        port: config.port,
+        upstream: { host: upstream.host, port: upstream.port },
+        parseStatements,
+        executor: engine,
+        log: log.child({ worker: 'server' }),
+      });
+      closers.push(() => server.close());
+      log.info('pg-analytica is running', { port: server.port, databases, dataDir: config.dataDir });
+      return new Daemon({ config, source, databases, launchers, server, closers });
+    } catch (error) {
+      for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.#closers.splice(0).reverse()) await close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** Installs or upgrades the control schema and reads the database's analytica.* settings. */
+async function prepareDatabase(config: pg.ClientConfig, log: Logger): Promise<Record<string, string | undefined>> {
+  const client = new pg.Client(config);
+  await client.connect();
+  try {
+    const result = await installSchema(client);
+    if (result.applied.length > 0) log.info('control schema installed', { from: result.from ?? null, to: result.to });
+    const settings: Record<string, string | undefined> = {};
+    for (const name of databaseSettingNames) {
+      const { rows } = await client.query<{ value: string | null }>('SELECT current_setting($1, true) AS value', [name]);
+      settings[name] = rows[0]?.value ?? undefined;
+    }
+    return settings;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The query engine's DuckDB instance, confined to the data directory.
+ *
+ * `enable_external_access = false` with `allowed_directories = [data_dir]`
+ * limits every file access to the segments; DuckDB refuses to turn external
+ * access back on or widen the directories while it runs. The configuration is
+ * not locked, because each connection sets the client session's TimeZone (so
+ * date_trunc and friends follow it as in PostgreSQL); user SQL never reaches
+ * DuckDB as SET/PRAGMA — the SQL front end admits only checked SELECTs.
+ *
+ * Registered tables are views named by (table oid, generation), created on
+ * first use over that generation's Parquet files; a view of a generation is
+ * immutable, so a query that names it reads one consistent snapshot.
+ */
+import path from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { VisibleTable } from '../catalog/catalog.js';
+import type { ColumnSpec } from '../source/column-types.js';
+import { quoteIdent, quoteLiteral } from '../source/column-types.js';
+import { absoluteSegmentPath } from '../storage/segment-paths.js';
+
+export interface DuckDbEngineOptions {
+  dataDir: string;
+  threads: number;
+  memoryLimit: string;
+}
+
+interface TableView {
+  name: string;
+  relid: number;
+  generation: number;
+  paths: readonly string[];
+  columns: readonly ColumnSpec[];
+  users: number;
+}
+
+export const viewSchema = '__pga';
+
+export class DuckDbEngine {
+  readonly #instance: DuckDBInstance;
+  readonly #admin: DuckDBConnection;
+  readonly #dataDir: string;
+  readonly #views = new Map<string, TableView>();
+  readonly #creating = new Map<string, Promise<void>>();
+
+  private constructor(instance: DuckDBInstance, admin: DuckDBConnection, dataDir: string) {
+    this.#instance = instance;
+    this.#admin = admin;
+    this.#dataDir = dataDir;
+  }
+
+  static async create(options: DuckDbEngineOptions): Promise<DuckDbEngine> {
+    const dataDir = path.resolve(options.dataDir);
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: String(options.threads),
+      memory_limit: options.memoryLimit,
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
+    const admin = await instance.connect();
+    await admin.run("SET TimeZone = 'UTC'");
+    await admin.run('SET parquet_metadata_cache = true');
+    await admin.run(`SET allowed_directories = [${quoteLiteral(dataDir + path.sep)}]`);
+    await admin.run('SET enable_external_access = false');
+    await admin.run(`CREATE SCHEMA ${viewSchema}`);
+    return new DuckDbEngine(instance, admin, dataDir);
+  }
+
+  /** A fresh connection for one query, with the session's time zone. */
+  async connect(timeZone: string): Promise<DuckDBConnection> {
+    const connection = await this.#instance.connect();
+    await connection.run(`SET TimeZone = ${quoteLiteral(timeZone)}`);
+    return connection;
+  }
+
+  /** Ensures the view for this generation exists and pins it; returns its quoted name. */
+  async acquire(table: VisibleTable): Promise<string> {
+    const key = `t${table.relid}_g${table.generation}`;
+    let view = this.#views.get(key);
+    if (!view) {
+      let creating = this.#creating.get(key);
+      if (!creating) {
+        creating = this.#createView(key, table);
+        this.#creating.set(key, creating);
+      }
+      try {
+        await creating;
+      } finally {
+        this.#creating.delete(key);
+      }
+      view = this.#views.get(key)!;
+    }
+    view.users++;
+    return view.name;
+  }
+
+  /** Unpins a view; views of superseded generations are dropped when their last user leaves. */
+  async release(viewName: string): Promise<void> {
+    const view = [...this.#views.values()].find((v) => v.name === viewName);
+    if (!view) return;
+    view.users--;
+    await this.#dropSuperseded(view.relid);
+  }
+
+  /** Relative paths that running queries may still read. */
+  pinnedPaths(): Set<string> {
+    const pinned = new Set<string>();
+    for (const view of this.#views.values()) if (view.users > 0) for (const p of view.paths) pinned.add(p);
+    return pinned;
+  }
+
+  async #createView(key: string, table: VisibleTable): Promise<void> {
+    const name = `${viewSchema}.${quoteIdent(key)}`;
+    await this.#admin.run(`CREATE OR REPLACE VIEW ${name} AS ${viewSql(this.#dataDir, table)}`);
+    this.#views.set(key, { name, relid: table.relid, generation: table.generation, paths: table.paths, columns: table.columns, users: 0 });
+    await this.#dropSuperseded(table.relid);
+  }
+
+  async #dropSuperseded(relid: number): Promise<void> {
+    const views = [...this.#views.entries()].filter(([, v]) => v.relid === relid);
+    const newest = Math.max(...views.map(([, v]) => v.generation));
+    for (const [key, view] of views) {
+      if (view.generation < newest && view.users === 0) {
+        this.#views.delete(key);
+        await this.#admin.run(`DROP VIEW IF EXISTS ${view.name}`);
+      }
+    }
+  }
+
+  close(): void {
+    this.#admin.closeSync();
+    this.#instance.closeSync();
+  }
+}
+
+/** SELECT over a generation's files, exposing each column as the query type (enums get their labels back). */
+function viewSql(dataDir: string, table: VisibleTable): string {
+  const columns = table.columns.map((c) =>
+    c.queryType === c.storageType ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS ${c.queryType}) AS ${quoteIdent(c.name)}`,
+  );
+  if (table.paths.length === 0) {
+    const typed = table.columns.map((c) => `CAST(NULL AS ${c.queryType}) AS ${quoteIdent(c.name)}`);
+    return `SELECT ${typed.join(', ')} WHERE false`;
+  }
+  const files = table.paths.map((p) => quoteLiteral(absoluteSegmentPath(dataDir, p))).join(', ');
+  return `SELECT ${columns.join(', ')} FROM read_parquet([${files}])`;
+}

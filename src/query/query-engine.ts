@@ -1,0 +1,86 @@
+/**
+ * Runs client SELECTs: resolve the tables (search_path, privileges, visible
+ * generation) in the source database's catalog, rewrite the statement to read
+ * the generation views, run it in DuckDB, and return rows in PostgreSQL's text
+ * format with PostgreSQL type OIDs.
+ */
+import type pg from 'pg';
+import type { VisibleTable } from '../catalog/catalog.js';
+import { PgError, SqlState } from '../errors.js';
+import type { Logger } from '../log.js';
+import { translateDuckDbError } from './duckdb-errors.js';
+import type { DuckDbEngine } from './duckdb-engine.js';
+import type { ParsedStatement, QueryExecutor, QueryResult, ResultColumn, SessionContext } from './engine-types.js';
+import { columnFormatter } from './pg-text-format.js';
+import { resultColumn } from './pg-type-oids.js';
+import { listTableReferences, rewriteSelect } from './sql/select-rewriter.js';
+import { resolveTables, type TableReference } from './table-resolver.js';
+
+export interface QueryEngineOptions {
+  duckdb: DuckDbEngine;
+  /** Catalog connections per served database. */
+  pools: ReadonlyMap<string, pg.Pool>;
+  log: Logger;
+}
+
+type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
+
+export class QueryEngine implements QueryExecutor {
+  readonly #options: QueryEngineOptions;
+
+  constructor(options: QueryEngineOptions) {
+    this.#options = options;
+  }
+
+  async executeSelect(statement: SelectStatement, context: SessionContext, signal?: AbortSignal): Promise<QueryResult> {
+    const pool = this.#options.pools.get(context.database);
+    if (!pool) {
+      throw new PgError(SqlState.invalidCatalogName, `database "${context.database}" is not served by pg_analytica`);
+    }
+    const references = collectReferences(statement);
+    const client = await pool.connect();
+    let tables: VisibleTable[];
+    try {
+      tables = await resolveTables(client, references, context.searchPath, context.role);
+    } finally {
+      client.release();
+    }
+    const views: string[] = [];
+    try {
+      for (const table of tables) views.push(await this.#options.duckdb.acquire(table));
+      let next = 0;
+      const sql = rewriteSelect(statement, { resolveTable: () => views[next++]! });
+      return await this.#run(sql, context, signal);
+    } finally {
+      for (const view of views) await this.#options.duckdb.release(view);
+    }
+  }
+
+  async #run(sql: string, context: SessionContext, signal: AbortSignal | undefined): Promise<QueryResult> {
+    signal?.throwIfAborted();
+    const connection = await this.#options.duckdb.connect(context.timeZone);
+    const interrupt = () => connection.interrupt();
+    signal?.addEventListener('abort', interrupt, { once: true });
+    try {
+      const reader = await connection.runAndReadAll(sql);
+      const names = reader.columnNames();
+      const types = reader.columnTypes();
+      const columns: ResultColumn[] = names.map((name, i) => resultColumn(name, types[i]!));
+      const formatters = types.map((type) => columnFormatter(type, { timeZone: context.timeZone }));
+      const rows = reader.getRows().map((row) => row.map((value, i) => formatters[i]!(value)));
+      return { columns, rows, commandTag: `SELECT ${rows.length}` };
+    } catch (error) {
+      if (signal?.aborted) throw new PgError(SqlState.queryCanceled, 'canceling statement due to user request');
+      this.#options.log.debug('DuckDB rejected a statement', { sql, error: String(error) });
+      throw translateDuckDbError(error);
+    } finally {
+      signal?.removeEventListener('abort', interrupt);
+      connection.closeSync();
+    }
+  }
+}
+
+/** The statement's table references, in the order rewriteSelect visits them. */
+function collectReferences(statement: SelectStatement): TableReference[] {
+  return listTableReferences(statement).map((ref) => ({ schema: ref.schema, name: ref.name, position: ref.location }));
+}

@@ -1,0 +1,115 @@
+/**
+ * Resolves the table names of a query the way PostgreSQL would, against the
+ * source database's own catalog: a qualified name in its schema, an
+ * unqualified one through the session's search_path (pg_catalog first unless
+ * listed), then checks that the client's role may SELECT the source table and
+ * that it is registered with a copy to read. One statement answers all
+ * references and returns the visible segments, so the query reads one
+ * consistent catalog snapshot.
+ */
+import type pg from 'pg';
+import type { VisibleTable } from '../catalog/catalog.js';
+import { PgError, SqlState } from '../errors.js';
+import type { ColumnSpec } from '../source/column-types.js';
+
+export interface TableReference {
+  schema: string | undefined;
+  name: string;
+  /** 1-based character position in the statement, for error cursors. */
+  position?: number | undefined;
+}
+
+interface ResolutionRow {
+  ref_no: string;
+  relid: number | null;
+  nspname: string | null;
+  relname: string | null;
+  allowed: boolean | null;
+  registered: boolean;
+  state: string | null;
+  generation: number | null;
+  columns: ColumnSpec[] | null;
+  progress_rows: string | null;
+  progress_total_rows: string | null;
+  paths: string[] | null;
+}
+
+const resolutionSql = `
+WITH refs AS (
+  SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(schema_name, rel_name, ref_no)
+), search AS (
+  SELECT nsp, ord FROM unnest($3::text[]) WITH ORDINALITY AS p(nsp, ord)
+), resolved AS (
+  SELECT DISTINCT ON (r.ref_no) r.ref_no, c.oid AS relid, n.nspname, c.relname
+    FROM refs r
+    JOIN pg_namespace n ON (r.schema_name IS NOT NULL AND n.nspname = r.schema_name)
+                        OR (r.schema_name IS NULL AND n.nspname IN (SELECT nsp FROM search))
+    JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.rel_name
+    LEFT JOIN search s ON s.nsp = n.nspname
+   ORDER BY r.ref_no, s.ord
+)
+SELECT r.ref_no, res.relid::int AS relid, res.nspname, res.relname,
+       has_table_privilege($4::name, res.relid, 'SELECT') AS allowed,
+       t.relid IS NOT NULL AS registered, t.state, t.generation::int AS generation, t.columns,
+       t.progress_rows, t.progress_total_rows,
+       (SELECT array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
+         WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'data') AS paths
+  FROM refs r
+  LEFT JOIN resolved res USING (ref_no)
+  LEFT JOIN analytica.tables t ON t.relid = res.relid
+ ORDER BY r.ref_no`;
+
+/** Resolves every reference or throws the error PostgreSQL (or pg_analytica) would raise for the first bad one. */
+export async function resolveTables(
+  client: pg.ClientBase,
+  references: readonly TableReference[],
+  searchPath: readonly string[],
+  role: string,
+): Promise<VisibleTable[]> {
+  if (references.length === 0) return [];
+  const path = searchPath.includes('pg_catalog') ? [...searchPath] : ['pg_catalog', ...searchPath];
+  const { rows } = await client.query<ResolutionRow>(resolutionSql, [
+    references.map((r) => r.schema ?? null),
+    references.map((r) => r.name),
+    path,
+    role,
+  ]);
+  return rows.map((row, i) => toVisibleTable(row, references[i]!));
+}
+
+function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
+  const written = ref.schema === undefined ? ref.name : `${ref.schema}.${ref.name}`;
+  const position = ref.position;
+  if (row.relid === null) {
+    throw new PgError(SqlState.undefinedTable, `relation "${written}" does not exist`, { position });
+  }
+  const qualified = `${row.nspname}.${row.relname}`;
+  if (!row.allowed) {
+    throw new PgError(SqlState.insufficientPrivilege, `permission denied for table ${row.relname}`, { position });
+  }
+  if (!row.registered) {
+    throw new PgError(SqlState.undefinedTable, `relation "${written}" is not registered with pg_analytica`, {
+      position,
+      hint: `register it in PostgreSQL with SELECT analytica.register_table('${qualified.replaceAll("'", "''")}')`,
+    });
+  }
+  if (row.columns === null || row.generation === null || row.generation === 0) {
+    const progress =
+      row.progress_total_rows !== null && Number(row.progress_total_rows) > 0
+        ? ` (${Math.floor((100 * Number(row.progress_rows ?? 0)) / Number(row.progress_total_rows))}% copied)`
+        : '';
+    throw new PgError(SqlState.objectNotInPrerequisiteState, `the columnar copy of ${qualified} is not ready yet${progress}`, {
+      position,
+      detail: `state: ${row.state}`,
+      hint: `wait for it with SELECT analytica.wait_for_sync('${qualified.replaceAll("'", "''")}')`,
+    });
+  }
+  return {
+    relid: row.relid,
+    schemaName: row.nspname!,
+    tableName: row.relname!,
+    generation: row.generation,
+    columns: row.columns,
+    paths: row.paths ?? [],
+  };
+}
