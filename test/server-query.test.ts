@@ -317,3 +317,59 @@ async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<vo
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+test('Execute with a row limit suspends the portal and resumes it', async () => {
+  await withClient(async (c) => {
+    // node-postgres's connection object speaks the extended protocol message by message.
+    const connection = (c as unknown as { connection: RawConnection }).connection;
+    const events: string[] = [];
+    // Detach the Client's own handlers: this test drives the connection directly.
+    for (const name of [
+      'parseComplete',
+      'bindComplete',
+      'rowDescription',
+      'dataRow',
+      'portalSuspended',
+      'commandComplete',
+      'readyForQuery',
+    ]) {
+      connection.removeAllListeners(name);
+    }
+    for (const name of [
+      'parseComplete',
+      'bindComplete',
+      'rowDescription',
+      'dataRow',
+      'portalSuspended',
+      'commandComplete',
+    ]) {
+      connection.on(name, (m: { text?: string }) => events.push(m.text ? `${name}:${m.text}` : name));
+    }
+    const ready = new Promise((resolve) => connection.once('readyForQuery', resolve));
+    connection.parse({ text: 'SELECT x FROM range(3) t(x)' });
+    connection.bind({ portal: 'c1' });
+    connection.describe({ type: 'P', name: 'c1' });
+    connection.execute({ portal: 'c1', rows: 2 });
+    connection.execute({ portal: 'c1', rows: 2 });
+    connection.sync();
+    await ready;
+    assert.deepEqual(events, [
+      'parseComplete',
+      'bindComplete',
+      'rowDescription',
+      'dataRow',
+      'dataRow',
+      'portalSuspended',
+      'dataRow',
+      'commandComplete:SELECT 1',
+    ]);
+  });
+});
+
+interface RawConnection extends NodeJS.EventEmitter {
+  parse(query: { text: string }): void;
+  bind(config: { portal: string }): void;
+  describe(msg: { type: 'P'; name: string }): void;
+  execute(config: { portal: string; rows: number }): void;
+  sync(): void;
+}
