@@ -100,7 +100,8 @@ export class SelectRewriter implements SelectContext {
         range.location,
       );
     }
-    if (range.inh === false) {
+    // The JSON omits false fields: a plain reference carries inh: true, FROM ONLY none.
+    if (range.inh !== true) {
       throw this.error(
         SqlState.featureNotSupported,
         'SELECT … FROM ONLY is not supported by pg_analytica',
