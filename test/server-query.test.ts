@@ -373,3 +373,4 @@ interface RawConnection extends NodeJS.EventEmitter {
   execute(config: { portal: string; rows: number }): void;
   sync(): void;
 }
+const parameters = await c.query('SHOW server_version');
