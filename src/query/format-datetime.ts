@@ -67,10 +67,18 @@ function clockText(secondOfDay: number, micros: number): string {
   return `${pad2(hour)}:${pad2(minute)}:${pad2(secondOfDay % 60)}${fractionText(micros)}`;
 }
 
+/** Consecutive rows usually share a day: keep the last day's text. */
+let lastDay = 0;
+let lastDayText = dateText(0);
+
 /** 'YYYY-MM-DD HH:MM:SS[.f]' of seconds from the epoch (without the BC suffix). */
 function dateTimeText(seconds: number, micros: number): string {
   const days = Math.floor(seconds / 86_400);
-  return `${dateText(days)} ${clockText(seconds - days * 86_400, micros)}`;
+  if (days !== lastDay) {
+    lastDay = days;
+    lastDayText = dateText(days);
+  }
+  return `${lastDayText} ${clockText(seconds - days * 86_400, micros)}`;
 }
 
 export function formatDate(days: number): string {
