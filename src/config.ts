@@ -21,14 +21,52 @@ interface SettingSpec {
 
 /** Every setting the daemon knows, with its default (the one defaults table). */
 export const settingSpecs = {
-  naptimeMs: { guc: 'analytica.naptime', env: 'PG_ANALYTICA_NAPTIME', flag: 'naptime', kind: 'duration', default: '1s', min: 10 },
-  chunkSize: { guc: 'analytica.chunk_size', env: 'PG_ANALYTICA_CHUNK_SIZE', flag: 'chunk-size', kind: 'integer', default: '1000000', min: 1 },
-  dataDir: { guc: 'analytica.data_dir', env: 'PG_ANALYTICA_DATA_DIR', flag: 'data-dir', kind: 'string', default: '.analytica/data' },
-  duckdbMemoryLimit: { guc: 'analytica.duckdb_memory_limit', env: 'PG_ANALYTICA_DUCKDB_MEMORY_LIMIT', flag: 'memory-limit', kind: 'string', default: '4GB' },
-  duckdbThreads: { guc: 'analytica.duckdb_threads', env: 'PG_ANALYTICA_DUCKDB_THREADS', flag: 'threads', kind: 'integer', default: '2', min: 1 },
+  naptimeMs: {
+    guc: 'analytica.naptime',
+    env: 'PG_ANALYTICA_NAPTIME',
+    flag: 'naptime',
+    kind: 'duration',
+    default: '1s',
+    min: 10,
+  },
+  chunkSize: {
+    guc: 'analytica.chunk_size',
+    env: 'PG_ANALYTICA_CHUNK_SIZE',
+    flag: 'chunk-size',
+    kind: 'integer',
+    default: '1000000',
+    min: 1,
+  },
+  dataDir: {
+    guc: 'analytica.data_dir',
+    env: 'PG_ANALYTICA_DATA_DIR',
+    flag: 'data-dir',
+    kind: 'string',
+    default: '.analytica/data',
+  },
+  duckdbMemoryLimit: {
+    guc: 'analytica.duckdb_memory_limit',
+    env: 'PG_ANALYTICA_DUCKDB_MEMORY_LIMIT',
+    flag: 'memory-limit',
+    kind: 'string',
+    default: '4GB',
+  },
+  duckdbThreads: {
+    guc: 'analytica.duckdb_threads',
+    env: 'PG_ANALYTICA_DUCKDB_THREADS',
+    flag: 'threads',
+    kind: 'integer',
+    default: '2',
+    min: 1,
+  },
   host: { env: 'PG_ANALYTICA_HOST', flag: 'host', kind: 'string', default: '127.0.0.1' },
   port: { env: 'PG_ANALYTICA_PORT', flag: 'port', kind: 'port', default: '6433' },
-  embeddedDir: { env: 'PG_ANALYTICA_EMBEDDED_DIR', flag: 'embedded-dir', kind: 'string', default: '.analytica/postgres' },
+  embeddedDir: {
+    env: 'PG_ANALYTICA_EMBEDDED_DIR',
+    flag: 'embedded-dir',
+    kind: 'string',
+    default: '.analytica/postgres',
+  },
   logLevel: { env: 'PG_ANALYTICA_LOG_LEVEL', flag: 'log-level', kind: 'level', default: 'info' },
 } as const satisfies Record<string, SettingSpec>;
 
@@ -89,11 +127,17 @@ export function loadConfig(
   for (const [key, spec] of Object.entries(settingSpecs) as [SettingName, SettingSpec][]) {
     const fromDb = spec.guc ? dbSettings[spec.guc] : undefined;
     const raw = flags.get(spec.flag) ?? env[spec.env] ?? (fromDb === '' ? undefined : fromDb) ?? spec.default;
-    const source = flags.has(spec.flag) ? `--${spec.flag}` : env[spec.env] !== undefined ? spec.env : (spec.guc ?? key);
+    const source = flags.has(spec.flag)
+      ? `--${spec.flag}`
+      : env[spec.env] !== undefined
+        ? spec.env
+        : (spec.guc ?? key);
     values[key] = parseValue(spec, raw, source);
   }
   const connectionString = flags.get('database-url') ?? env.DATABASE_URL;
-  const usePgEnvironment = connectionString === undefined && (env.PGHOST !== undefined || env.PGDATABASE !== undefined || env.PGPORT !== undefined);
+  const usePgEnvironment =
+    connectionString === undefined &&
+    (env.PGHOST !== undefined || env.PGDATABASE !== undefined || env.PGPORT !== undefined);
   values.dataDir = path.resolve(values.dataDir as string);
   values.embeddedDir = path.resolve(values.embeddedDir as string);
   return Object.freeze({ ...values, connectionString, usePgEnvironment }) as Config;
@@ -138,6 +182,8 @@ export function parseDurationMs(raw: string): number | undefined {
 }
 
 /** The custom settings to read from each database, for loadConfig's dbSettings. */
-export const databaseSettingNames: readonly string[] = Object.values(settingSpecs as Record<string, SettingSpec>)
+export const databaseSettingNames: readonly string[] = Object.values(
+  settingSpecs as Record<string, SettingSpec>,
+)
   .map((spec) => spec.guc)
   .filter((name): name is string => name !== undefined);

@@ -32,7 +32,8 @@ export interface SourceConnection {
 
 /** The source connection: DATABASE_URL, else PG* variables, else the embedded PostgreSQL. */
 export async function connectSource(config: Config, log: Logger): Promise<SourceConnection> {
-  if (config.connectionString) return { config: { connectionString: config.connectionString }, embedded: undefined };
+  if (config.connectionString)
+    return { config: { connectionString: config.connectionString }, embedded: undefined };
   if (config.usePgEnvironment) return { config: {}, embedded: undefined };
   const embedded = await LocalCluster.start({ dir: config.embeddedDir, persistent: true, log });
   return { config: embedded.clientConfig('postgres'), embedded };
@@ -90,7 +91,10 @@ export class Daemon {
       if (source.embedded) closers.push(() => source.embedded?.close());
       const upstream = upstreamAddress(source.config, env);
       const { flags } = parseFlags(argv);
-      const databases = (flags.get('databases') ?? upstream.database).split(',').map((d) => d.trim()).filter(Boolean);
+      const databases = (flags.get('databases') ?? upstream.database)
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean);
 
       const dbConfigs = new Map<string, pg.ClientConfig>();
       let config = bootConfig;
@@ -102,14 +106,23 @@ export class Daemon {
       }
 
       await initSqlParser();
-      const writer = await SegmentWriter.create({ threads: config.duckdbThreads, memoryLimit: config.duckdbMemoryLimit });
+      const writer = await SegmentWriter.create({
+        threads: config.duckdbThreads,
+        memoryLimit: config.duckdbMemoryLimit,
+      });
       closers.push(() => writer.close());
-      const duckdb = await DuckDbEngine.create({ dataDir: config.dataDir, threads: config.duckdbThreads, memoryLimit: config.duckdbMemoryLimit });
+      const duckdb = await DuckDbEngine.create({
+        dataDir: config.dataDir,
+        threads: config.duckdbThreads,
+        memoryLimit: config.duckdbMemoryLimit,
+      });
       closers.push(() => duckdb.close());
       const pools = new Map<string, pg.Pool>();
       for (const [database, dbConfig] of dbConfigs) {
         const pool = new pg.Pool({ ...dbConfig, max: 8, application_name: 'pg_analytica query' });
-        pool.on('error', (error) => log.warn('idle catalog connection failed', { database, error: error.message }));
+        pool.on('error', (error) =>
+          log.warn('idle catalog connection failed', { database, error: error.message }),
+        );
         pools.set(database, pool);
         closers.push(() => pool.end());
       }
@@ -160,15 +173,22 @@ export class Daemon {
 }
 
 /** Installs or upgrades the control schema and reads the database's analytica.* settings. */
-async function prepareDatabase(config: pg.ClientConfig, log: Logger): Promise<Record<string, string | undefined>> {
+async function prepareDatabase(
+  config: pg.ClientConfig,
+  log: Logger,
+): Promise<Record<string, string | undefined>> {
   const client = new pg.Client(config);
   await client.connect();
   try {
     const result = await installSchema(client);
-    if (result.applied.length > 0) log.info('control schema installed', { from: result.from ?? null, to: result.to });
+    if (result.applied.length > 0)
+      log.info('control schema installed', { from: result.from ?? null, to: result.to });
     const settings: Record<string, string | undefined> = {};
     for (const name of databaseSettingNames) {
-      const { rows } = await client.query<{ value: string | null }>('SELECT current_setting($1, true) AS value', [name]);
+      const { rows } = await client.query<{ value: string | null }>(
+        'SELECT current_setting($1, true) AS value',
+        [name],
+      );
       settings[name] = rows[0]?.value ?? undefined;
     }
     return settings;

@@ -104,12 +104,16 @@ export async function setState(
   );
 }
 
-export async function setProgress(client: pg.ClientBase, relid: number, rows: number, totalRows: number): Promise<void> {
-  await client.query(`UPDATE analytica.tables SET progress_rows = $2, progress_total_rows = $3 WHERE relid = $1`, [
-    relid,
-    rows,
-    totalRows,
-  ]);
+export async function setProgress(
+  client: pg.ClientBase,
+  relid: number,
+  rows: number,
+  totalRows: number,
+): Promise<void> {
+  await client.query(
+    `UPDATE analytica.tables SET progress_rows = $2, progress_total_rows = $3 WHERE relid = $1`,
+    [relid, rows, totalRows],
+  );
 }
 
 export async function recordError(client: pg.ClientBase, relid: number, message: string): Promise<void> {
@@ -173,11 +177,18 @@ export async function publishGeneration(client: pg.ClientBase, p: Publication): 
       WHERE relid = $1`,
     [p.relid, p.generation, JSON.stringify(p.columns), p.syncedLsn, p.fingerprint, p.syncMs, p.requestedAt],
   );
-  await client.query(`DELETE FROM analytica.segments WHERE relid = $1 AND generation < $2`, [p.relid, p.generation]);
+  await client.query(`DELETE FROM analytica.segments WHERE relid = $1 AND generation < $2`, [
+    p.relid,
+    p.generation,
+  ]);
 }
 
 /** Advances the watermark without a copy, when the table is known unchanged. */
-export async function confirmUnchanged(client: pg.ClientBase, relid: number, syncedLsn: string): Promise<void> {
+export async function confirmUnchanged(
+  client: pg.ClientBase,
+  relid: number,
+  syncedLsn: string,
+): Promise<void> {
   await client.query(
     `UPDATE analytica.tables SET synced_lsn = greatest(synced_lsn, $2::pg_lsn), last_sync_at = now() WHERE relid = $1`,
     [relid, syncedLsn],

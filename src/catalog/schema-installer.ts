@@ -39,13 +39,22 @@ export async function installedVersion(client: pg.ClientBase): Promise<string | 
 }
 
 /** Brings the schema to `target` (default: the control file's version); a no-op when already there. */
-export async function installSchema(client: pg.ClientBase, target?: string, dir = sqlDirectory): Promise<InstallResult> {
+export async function installSchema(
+  client: pg.ClientBase,
+  target?: string,
+  dir = sqlDirectory,
+): Promise<InstallResult> {
   const to = target ?? (await defaultVersion(dir));
   const extension = await client.query(`SELECT extversion FROM pg_extension WHERE extname = 'pg_analytica'`);
   if (extension.rows.length > 0) {
     const from = extension.rows[0].extversion as string;
     if (from !== to) await client.query(`ALTER EXTENSION pg_analytica UPDATE TO ${quoteLiteral(to)}`);
-    return { from, to, applied: from === to ? [] : [`ALTER EXTENSION pg_analytica UPDATE TO '${to}'`], extension: true };
+    return {
+      from,
+      to,
+      applied: from === to ? [] : [`ALTER EXTENSION pg_analytica UPDATE TO '${to}'`],
+      extension: true,
+    };
   }
   const scripts = await readdir(dir);
   const applied: string[] = [];

@@ -24,7 +24,10 @@ export const demoQueries: { name: string; sql: string }[] = [
     sql: `SELECT date_trunc('day', ts) AS day, count(DISTINCT user_id) AS users FROM events
            WHERE ts >= '2024-03-01' GROUP BY 1 ORDER BY 1`,
   },
-  { name: 'top 10 pages', sql: 'SELECT url, count(*) AS hits FROM events GROUP BY url ORDER BY hits DESC, url LIMIT 10' },
+  {
+    name: 'top 10 pages',
+    sql: 'SELECT url, count(*) AS hits FROM events GROUP BY url ORDER BY hits DESC, url LIMIT 10',
+  },
   {
     name: 'one day, by device',
     sql: `SELECT device, count(*) AS n, sum(amount) AS total, max(duration_ms) AS slowest FROM events
@@ -54,12 +57,17 @@ export function sampleTableSql(rows: number): string {
 export async function demo(argv: readonly string[], log: Logger): Promise<void> {
   const { flags } = parseFlags(argv);
   const rows = Number(flags.get('rows') ?? 3_000_000);
-  if (!Number.isInteger(rows) || rows < 1) throw new Error(`--rows must be a positive whole number, not ${flags.get('rows')}`);
+  if (!Number.isInteger(rows) || rows < 1)
+    throw new Error(`--rows must be a positive whole number, not ${flags.get('rows')}`);
   const dir = await mkdtemp(path.join(tmpdir(), 'pg-analytica-demo-'));
   // PostgreSQL may run as another OS user (under root), which must be able to enter this directory.
   await chmod(dir, 0o711);
   console.log('pg-analytica demo: starting an embedded PostgreSQL…');
-  const cluster = await LocalCluster.start({ dir: path.join(dir, 'postgres'), settings: { shared_buffers: '1GB' }, log });
+  const cluster = await LocalCluster.start({
+    dir: path.join(dir, 'postgres'),
+    settings: { shared_buffers: '1GB' },
+    log,
+  });
   let daemon: Daemon | undefined;
   try {
     await timed(`creating table events with ${formatCount(rows)} rows`, async () => {
@@ -69,7 +77,15 @@ export async function demo(argv: readonly string[], log: Logger): Promise<void> 
     const port = flags.get('port') ?? String(await preferredPort(6433));
     daemon = await Daemon.start({
       env: { ...process.env, DATABASE_URL: cluster.connectionString('postgres') },
-      argv: ['--port', port, '--data-dir', path.join(dir, 'data'), '--naptime', '1s', ...argv.filter((a) => a !== '--keep')],
+      argv: [
+        '--port',
+        port,
+        '--data-dir',
+        path.join(dir, 'data'),
+        '--naptime',
+        '1s',
+        ...argv.filter((a) => a !== '--keep'),
+      ],
       log,
     });
     await cluster.exec(`SELECT analytica.register_table('events', order_by => '{ts}')`);

@@ -44,16 +44,29 @@ async function main(argv: string[]): Promise<number> {
       return 'info' as const;
     }
   })();
-  const log = new Logger({ level: command === 'demo' ? 'warn' : level, pretty: process.stderr.isTTY === true });
+  const log = new Logger({
+    level: command === 'demo' ? 'warn' : level,
+    pretty: process.stderr.isTTY === true,
+  });
   try {
     await run(rest, log);
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) console.error(`pg-analytica: ${error.message}`);
-    else if (error instanceof PgError) console.error(`pg-analytica: ERROR ${error.code}: ${error.message}${error.hint ? `\nHINT: ${error.hint}` : ''}`);
-    else if (error instanceof Error && 'code' in error && typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code)) {
+    else if (error instanceof PgError)
+      console.error(
+        `pg-analytica: ERROR ${error.code}: ${error.message}${error.hint ? `\nHINT: ${error.hint}` : ''}`,
+      );
+    else if (
+      error instanceof Error &&
+      'code' in error &&
+      typeof error.code === 'string' &&
+      /^[0-9A-Z]{5}$/.test(error.code)
+    ) {
       const pgError = error as Error & { hint?: string };
-      console.error(`pg-analytica: ERROR ${error.code}: ${error.message}${pgError.hint ? `\nHINT: ${pgError.hint}` : ''}`);
+      console.error(
+        `pg-analytica: ERROR ${error.code}: ${error.message}${pgError.hint ? `\nHINT: ${pgError.hint}` : ''}`,
+      );
     } else console.error(`pg-analytica: ${errorMessage(error)}`);
     if (level === 'debug' && error instanceof Error) console.error(error.stack);
     return 1;

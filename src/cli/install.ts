@@ -7,6 +7,9 @@ export async function install(argv: readonly string[], log: Logger): Promise<voi
   await withSourceClient(argv, log, async (client) => {
     const result = await installSchema(client);
     if (result.applied.length === 0) console.log(`pg_analytica schema is already at version ${result.to}`);
-    else console.log(`pg_analytica schema ${result.from ? `upgraded from ${result.from}` : 'installed'} to ${result.to} (${result.applied.join(', ')})`);
+    else
+      console.log(
+        `pg_analytica schema ${result.from ? `upgraded from ${result.from}` : 'installed'} to ${result.to} (${result.applied.join(', ')})`,
+      );
   });
 }

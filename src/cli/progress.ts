@@ -18,7 +18,9 @@ export class Progress {
     if (this.#tty) {
       const width = 30;
       const filled = Math.round(fraction * width);
-      process.stdout.write(`\r${this.#label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)}% ${text}   `);
+      process.stdout.write(
+        `\r${this.#label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)}% ${text}   `,
+      );
     } else {
       const decile = Math.floor(fraction * 10);
       if (decile > this.#lastDecile) {

@@ -4,7 +4,11 @@ import { loadConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { connectSource } from '../main.js';
 
-export async function withSourceClient<T>(argv: readonly string[], log: Logger, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withSourceClient<T>(
+  argv: readonly string[],
+  log: Logger,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const config = loadConfig(process.env, argv);
   const source = await connectSource(config, log);
   const client = new pg.Client(source.config);

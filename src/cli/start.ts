@@ -9,7 +9,9 @@ export async function start(argv: readonly string[], log: Logger): Promise<void>
   console.error(
     `pg-analytica is serving ${daemon.databases.join(', ')} on 127.0.0.1:${daemon.port}; connect with your PostgreSQL role and password:\n` +
       `  psql "host=127.0.0.1 port=${daemon.port} dbname=${database} user=${embedded ? embedded.user : '<role>'}"` +
-      (embedded ? `\n  (embedded PostgreSQL on port ${embedded.port}; password in ${embedded.dir}/superuser.password)` : ''),
+      (embedded
+        ? `\n  (embedded PostgreSQL on port ${embedded.port}; password in ${embedded.dir}/superuser.password)`
+        : ''),
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

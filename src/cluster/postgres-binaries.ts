@@ -26,7 +26,8 @@ export async function resolvePostgresBinaries(
 ): Promise<PostgresBinaries> {
   let dir = binDir ? path.resolve(binDir) : await embeddedBinDir();
   if (forOtherUser && (await blockedAncestor(dir))) {
-    if (binDir) throw new Error(`PostgreSQL runs as an unprivileged OS user under root, but it cannot reach ${dir}`);
+    if (binDir)
+      throw new Error(`PostgreSQL runs as an unprivileged OS user under root, but it cannot reach ${dir}`);
     dir = await copyAside(path.dirname(dir));
   }
   const binaries = { binDir: dir, initdb: path.join(dir, 'initdb'), postgres: path.join(dir, 'postgres') };
@@ -41,7 +42,9 @@ export async function resolvePostgresBinaries(
 
 /** Copies the embedded package's native/ tree to a world-readable place; returns its bin/. */
 async function copyAside(native: string): Promise<string> {
-  const { version } = JSON.parse(await readFile(path.join(path.dirname(native), 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(await readFile(path.join(path.dirname(native), 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const target = path.join(tmpdir(), `pg-analytica-postgres-${version}`);
   if (!existsSync(path.join(target, 'bin', 'postgres'))) {
     const staging = await mkdtemp(`${target}-`);

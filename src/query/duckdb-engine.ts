@@ -112,7 +112,14 @@ export class DuckDbEngine {
   async #createView(key: string, table: VisibleTable): Promise<void> {
     const name = `${viewSchema}.${quoteIdent(key)}`;
     await this.#admin.run(`CREATE OR REPLACE VIEW ${name} AS ${viewSql(this.#dataDir, table)}`);
-    this.#views.set(key, { name, relid: table.relid, generation: table.generation, paths: table.paths, columns: table.columns, users: 0 });
+    this.#views.set(key, {
+      name,
+      relid: table.relid,
+      generation: table.generation,
+      paths: table.paths,
+      columns: table.columns,
+      users: 0,
+    });
     await this.#dropSuperseded(table.relid);
   }
 
@@ -136,7 +143,9 @@ export class DuckDbEngine {
 /** SELECT over a generation's files, exposing each column as the query type (enums get their labels back). */
 function viewSql(dataDir: string, table: VisibleTable): string {
   const columns = table.columns.map((c) =>
-    c.queryType === c.storageType ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS ${c.queryType}) AS ${quoteIdent(c.name)}`,
+    c.queryType === c.storageType
+      ? quoteIdent(c.name)
+      : `CAST(${quoteIdent(c.name)} AS ${c.queryType}) AS ${quoteIdent(c.name)}`,
   );
   if (table.paths.length === 0) {
     const typed = table.columns.map((c) => `CAST(NULL AS ${c.queryType}) AS ${quoteIdent(c.name)}`);

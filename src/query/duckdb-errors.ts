@@ -7,7 +7,10 @@ import { PgError, SqlState, type SqlStateCode } from '../errors.js';
 
 const byClass: [RegExp, SqlStateCode][] = [
   [/^Parser Error/, SqlState.syntaxError],
-  [/^Binder Error: (Referenced column|Values list|Table .* does not have a column)/, SqlState.undefinedColumn],
+  [
+    /^Binder Error: (Referenced column|Values list|Table .* does not have a column)/,
+    SqlState.undefinedColumn,
+  ],
   [/^Binder Error: No function matches/, SqlState.undefinedFunction],
   [/^Binder Error/, SqlState.datatypeMismatch],
   [/^Catalog Error: (Scalar|Aggregate|Table) Function/, SqlState.undefinedFunction],
@@ -26,8 +29,12 @@ export function translateDuckDbError(error: unknown): PgError {
   const raw = error instanceof Error ? error.message : String(error);
   const message = raw.split('\n')[0] ?? raw;
   const code = byClass.find(([pattern]) => pattern.test(message))?.[1] ?? SqlState.internalError;
-  if (code === SqlState.queryCanceled) return new PgError(code, 'canceling statement due to user request', { cause: error });
+  if (code === SqlState.queryCanceled)
+    return new PgError(code, 'canceling statement due to user request', { cause: error });
   // Strip DuckDB's class prefix; the SQLSTATE carries the class now.
   const text = message.replace(/^[A-Za-z ]+ Error: /, '');
-  return new PgError(code, text, { cause: error, detail: raw.includes('\n') ? raw.slice(message.length + 1).trim() || undefined : undefined });
+  return new PgError(code, text, {
+    cause: error,
+    detail: raw.includes('\n') ? raw.slice(message.length + 1).trim() || undefined : undefined,
+  });
 }

@@ -8,9 +8,15 @@ import type pg from 'pg';
 import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
-import { translateDuckDbError } from './duckdb-errors.js';
 import type { DuckDbEngine } from './duckdb-engine.js';
-import type { ParsedStatement, QueryExecutor, QueryResult, ResultColumn, SessionContext } from './engine-types.js';
+import { translateDuckDbError } from './duckdb-errors.js';
+import type {
+  ParsedStatement,
+  QueryExecutor,
+  QueryResult,
+  ResultColumn,
+  SessionContext,
+} from './engine-types.js';
 import { columnFormatter } from './pg-text-format.js';
 import { resultColumn } from './pg-type-oids.js';
 import { listTableReferences, rewriteSelect } from './sql/select-rewriter.js';
@@ -32,10 +38,17 @@ export class QueryEngine implements QueryExecutor {
     this.#options = options;
   }
 
-  async executeSelect(statement: SelectStatement, context: SessionContext, signal?: AbortSignal): Promise<QueryResult> {
+  async executeSelect(
+    statement: SelectStatement,
+    context: SessionContext,
+    signal?: AbortSignal,
+  ): Promise<QueryResult> {
     const pool = this.#options.pools.get(context.database);
     if (!pool) {
-      throw new PgError(SqlState.invalidCatalogName, `database "${context.database}" is not served by pg_analytica`);
+      throw new PgError(
+        SqlState.invalidCatalogName,
+        `database "${context.database}" is not served by pg_analytica`,
+      );
     }
     const references = collectReferences(statement);
     const client = await pool.connect();
@@ -70,7 +83,8 @@ export class QueryEngine implements QueryExecutor {
       const rows = reader.getRows().map((row) => row.map((value, i) => formatters[i]!(value)));
       return { columns, rows, commandTag: `SELECT ${rows.length}` };
     } catch (error) {
-      if (signal?.aborted) throw new PgError(SqlState.queryCanceled, 'canceling statement due to user request');
+      if (signal?.aborted)
+        throw new PgError(SqlState.queryCanceled, 'canceling statement due to user request');
       this.#options.log.debug('DuckDB rejected a statement', { sql, error: String(error) });
       throw translateDuckDbError(error);
     } finally {
@@ -82,5 +96,9 @@ export class QueryEngine implements QueryExecutor {
 
 /** The statement's table references, in the order rewriteSelect visits them. */
 function collectReferences(statement: SelectStatement): TableReference[] {
-  return listTableReferences(statement).map((ref) => ({ schema: ref.schema, name: ref.name, position: ref.location }));
+  return listTableReferences(statement).map((ref) => ({
+    schema: ref.schema,
+    name: ref.name,
+    position: ref.location,
+  }));
 }

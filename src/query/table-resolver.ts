@@ -85,7 +85,9 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
   }
   const qualified = `${row.nspname}.${row.relname}`;
   if (!row.allowed) {
-    throw new PgError(SqlState.insufficientPrivilege, `permission denied for table ${row.relname}`, { position });
+    throw new PgError(SqlState.insufficientPrivilege, `permission denied for table ${row.relname}`, {
+      position,
+    });
   }
   if (!row.registered) {
     throw new PgError(SqlState.undefinedTable, `relation "${written}" is not registered with pg_analytica`, {
@@ -98,11 +100,15 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
       row.progress_total_rows !== null && Number(row.progress_total_rows) > 0
         ? ` (${Math.floor((100 * Number(row.progress_rows ?? 0)) / Number(row.progress_total_rows))}% copied)`
         : '';
-    throw new PgError(SqlState.objectNotInPrerequisiteState, `the columnar copy of ${qualified} is not ready yet${progress}`, {
-      position,
-      detail: `state: ${row.state}`,
-      hint: `wait for it with SELECT analytica.wait_for_sync('${qualified.replaceAll("'", "''")}')`,
-    });
+    throw new PgError(
+      SqlState.objectNotInPrerequisiteState,
+      `the columnar copy of ${qualified} is not ready yet${progress}`,
+      {
+        position,
+        detail: `state: ${row.state}`,
+        hint: `wait for it with SELECT analytica.wait_for_sync('${qualified.replaceAll("'", "''")}')`,
+      },
+    );
   }
   return {
     relid: row.relid,

@@ -79,7 +79,21 @@ const scalarTypes: Record<string, string> = {
 };
 
 /** Types whose CSV text DuckDB's reader parses directly, with the same value. */
-const directCsv = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'text', 'varchar', 'bpchar', 'bool', 'uuid', 'json', 'jsonb', 'time']);
+const directCsv = new Set([
+  'int2',
+  'int4',
+  'int8',
+  'float4',
+  'float8',
+  'text',
+  'varchar',
+  'bpchar',
+  'bool',
+  'uuid',
+  'json',
+  'jsonb',
+  'time',
+]);
 
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -104,7 +118,10 @@ function elementStorageType(column: SourceColumn): string {
   if (column.baseTypeName === 'numeric') return decimalType(column.typeModifier) ?? 'VARCHAR';
   const type = scalarTypes[column.baseTypeName];
   if (!type) {
-    throw new PgError(SqlState.featureNotSupported, `column ${quoteIdent(column.name)} has unsupported type ${column.typeName}`);
+    throw new PgError(
+      SqlState.featureNotSupported,
+      `column ${quoteIdent(column.name)} has unsupported type ${column.typeName}`,
+    );
   }
   return type;
 }
@@ -150,9 +167,13 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
   };
   if (column.isArray) {
     if (column.baseTypeName === 'interval') {
-      throw new PgError(SqlState.featureNotSupported, `column ${col} has unsupported type ${column.typeName}`, {
-        hint: 'arrays of interval are not supported; store the intervals in a separate table or as text[]',
-      });
+      throw new PgError(
+        SqlState.featureNotSupported,
+        `column ${col} has unsupported type ${column.typeName}`,
+        {
+          hint: 'arrays of interval are not supported; store the intervals in a separate table or as text[]',
+        },
+      );
     }
     return {
       ...base,
@@ -161,13 +182,24 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
       // Elements as text keep their exact PostgreSQL spelling (JSON numbers would pass through double).
       copyExpression: `to_json(${col}::text[])`,
       csvType: 'VARCHAR',
-      load: (v) => `list_transform(CAST(CAST(${v} AS JSON) AS VARCHAR[]), lambda x: ${scalarLoad(column.baseTypeName, element, 'x')})`,
+      load: (v) =>
+        `list_transform(CAST(CAST(${v} AS JSON) AS VARCHAR[]), lambda x: ${scalarLoad(column.baseTypeName, element, 'x')})`,
     };
   }
   if (column.baseTypeName === 'interval') {
-    return { ...base, storageType: 'INTERVAL', queryType: 'INTERVAL', copyExpression: intervalCopyExpression(col), csvType: 'INTERVAL', load: (v) => v };
+    return {
+      ...base,
+      storageType: 'INTERVAL',
+      queryType: 'INTERVAL',
+      copyExpression: intervalCopyExpression(col),
+      csvType: 'INTERVAL',
+      load: (v) => v,
+    };
   }
-  const direct = directCsv.has(column.baseTypeName) || (column.baseTypeName === 'numeric') || column.enumLabels !== undefined;
+  const direct =
+    directCsv.has(column.baseTypeName) ||
+    column.baseTypeName === 'numeric' ||
+    column.enumLabels !== undefined;
   return {
     ...base,
     storageType: element,

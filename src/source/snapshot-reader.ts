@@ -114,7 +114,12 @@ export class SnapshotReader {
   }
 
   /** Writes one chunk as CSV to `file`; resolves to the number of rows. */
-  async copyChunk(table: string, columns: readonly IngestColumn[], range: ChunkRange, file: string): Promise<number> {
+  async copyChunk(
+    table: string,
+    columns: readonly IngestColumn[],
+    range: ChunkRange,
+    file: string,
+  ): Promise<number> {
     const select = columns.map((c) => c.copyExpression).join(', ');
     const upper = range.endPage === undefined ? '' : ` AND ctid < '(${range.endPage},0)'::tid`;
     const sql = `COPY (SELECT ${select} FROM ONLY ${table} WHERE ctid >= '(${range.firstPage},0)'::tid${upper}) TO STDOUT (FORMAT csv)`;

@@ -26,6 +26,7 @@ export function scratchDirectory(dataDir: string, database: string): string {
 export function absoluteSegmentPath(dataDir: string, relativePath: string): string {
   const resolved = path.resolve(dataDir, relativePath);
   const root = path.resolve(dataDir) + path.sep;
-  if (!resolved.startsWith(root)) throw new Error(`segment path ${JSON.stringify(relativePath)} leaves the data directory`);
+  if (!resolved.startsWith(root))
+    throw new Error(`segment path ${JSON.stringify(relativePath)} leaves the data directory`);
   return resolved;
 }

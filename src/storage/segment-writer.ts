@@ -47,11 +47,20 @@ export class SegmentWriter {
   }
 
   /** Writes `csvFile` (PostgreSQL CSV of `columns`) sorted by `orderBy` to `target`, durably. */
-  async write(csvFile: string, columns: readonly IngestColumn[], orderBy: readonly string[], target: string): Promise<WrittenSegment> {
+  async write(
+    csvFile: string,
+    columns: readonly IngestColumn[],
+    orderBy: readonly string[],
+    target: string,
+  ): Promise<WrittenSegment> {
     const table = `chunk_${this.#chunk++}`;
     const fields = columns.map((_, i) => `c${i}`);
-    const csvColumns = columns.map((c, i) => `${quoteLiteral(fields[i]!)}: ${quoteLiteral(c.csvType)}`).join(', ');
-    const select = columns.map((c, i) => `${c.load(quoteIdent(fields[i]!))} AS ${quoteIdent(c.name)}`).join(', ');
+    const csvColumns = columns
+      .map((c, i) => `${quoteLiteral(fields[i]!)}: ${quoteLiteral(c.csvType)}`)
+      .join(', ');
+    const select = columns
+      .map((c, i) => `${c.load(quoteIdent(fields[i]!))} AS ${quoteIdent(c.name)}`)
+      .join(', ');
     await this.#connection.run(
       `CREATE TEMP TABLE ${table} AS SELECT ${select} FROM read_csv(${quoteLiteral(csvFile)}, columns = {${csvColumns}},
          header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '',
@@ -59,7 +68,10 @@ export class SegmentWriter {
     );
     try {
       const temporary = `${target}.tmp`;
-      const order = orderBy.length > 0 ? ` ORDER BY ${orderBy.map((c) => `${quoteIdent(c)} ASC NULLS LAST`).join(', ')}` : '';
+      const order =
+        orderBy.length > 0
+          ? ` ORDER BY ${orderBy.map((c) => `${quoteIdent(c)} ASC NULLS LAST`).join(', ')}`
+          : '';
       await this.#connection.run(
         `COPY (SELECT * FROM ${table}${order}) TO ${quoteLiteral(temporary)}
            (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize})`,
@@ -80,12 +92,16 @@ export class SegmentWriter {
   async #stats(table: string, columns: readonly IngestColumn[]): Promise<Omit<WrittenSegment, 'byteSize'>> {
     const ranged = columns.filter((c) => !c.storageType.endsWith('[]') && c.storageType !== 'BLOB');
     const parts = ['count(*)::VARCHAR'];
-    for (const c of ranged) parts.push(`min(${quoteIdent(c.name)})::VARCHAR`, `max(${quoteIdent(c.name)})::VARCHAR`);
+    for (const c of ranged)
+      parts.push(`min(${quoteIdent(c.name)})::VARCHAR`, `max(${quoteIdent(c.name)})::VARCHAR`);
     const reader = await this.#connection.runAndReadAll(`SELECT ${parts.join(', ')} FROM ${table}`);
     const row = reader.getRows()[0] ?? [];
     const columnStats: WrittenSegment['columnStats'] = {};
     ranged.forEach((c, i) => {
-      columnStats[c.name] = { min: (row[1 + 2 * i] as string | null) ?? null, max: (row[2 + 2 * i] as string | null) ?? null };
+      columnStats[c.name] = {
+        min: (row[1 + 2 * i] as string | null) ?? null,
+        max: (row[2 + 2 * i] as string | null) ?? null,
+      };
     });
     return { rowCount: Number(row[0] ?? 0), columnStats };
   }

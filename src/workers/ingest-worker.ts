@@ -14,8 +14,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import * as catalog from '../catalog/catalog.js';
 import type { TableEntry } from '../catalog/catalog.js';
+import * as catalog from '../catalog/catalog.js';
 import type { Logger } from '../log.js';
 import { columnSpec, type IngestColumn, ingestColumn } from '../source/column-types.js';
 import { qualifiedName, SnapshotReader } from '../source/snapshot-reader.js';
@@ -59,8 +59,13 @@ export class IngestWorker {
     const source = await readSourceTable(db, entry.relid);
     const columns = source.columns.map(ingestColumn);
     const generation = entry.generation + 1;
-    await mkdir(tableDirectory(this.#options.dataDir, this.#options.database, entry.relid), { recursive: true });
-    const scratch = path.join(scratchDirectory(this.#options.dataDir, this.#options.database), String(entry.relid));
+    await mkdir(tableDirectory(this.#options.dataDir, this.#options.database, entry.relid), {
+      recursive: true,
+    });
+    const scratch = path.join(
+      scratchDirectory(this.#options.dataDir, this.#options.database),
+      String(entry.relid),
+    );
     await rm(scratch, { recursive: true, force: true });
     await mkdir(scratch, { recursive: true });
 
@@ -109,7 +114,12 @@ export class IngestWorker {
         await db.query('ROLLBACK');
         throw error;
       }
-      log.info('copy published', { generation, ...totals, ms, rowsPerSecond: Math.round((totals.rows * 1000) / Math.max(ms, 1)) });
+      log.info('copy published', {
+        generation,
+        ...totals,
+        ms,
+        rowsPerSecond: Math.round((totals.rows * 1000) / Math.max(ms, 1)),
+      });
       return { ...totals, ms };
     } finally {
       await reader.close();

@@ -6,9 +6,11 @@
  * Failures are recorded on the table and retried with backoff; they never
  * stop the launcher or the daemon.
  */
+
+import { rm } from 'node:fs/promises';
 import pg from 'pg';
-import * as catalog from '../catalog/catalog.js';
 import type { TableEntry } from '../catalog/catalog.js';
+import * as catalog from '../catalog/catalog.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { fingerprintSql } from '../source/snapshot-reader.js';
@@ -16,7 +18,6 @@ import { collectGarbage } from '../storage/garbage-collector.js';
 import { scratchDirectory } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
 import { IngestWorker } from './ingest-worker.js';
-import { rm } from 'node:fs/promises';
 
 export interface LauncherOptions {
   database: string;
@@ -70,7 +71,9 @@ export class Launcher {
     await client.connect();
     const launcher = new Launcher(options, client);
     client.on('notification', () => launcher.#signal());
-    client.on('error', (error) => options.log.error('launcher connection failed', { error: errorMessage(error) }));
+    client.on('error', (error) =>
+      options.log.error('launcher connection failed', { error: errorMessage(error) }),
+    );
     await client.query('LISTEN analytica');
     await rm(scratchDirectory(options.dataDir, options.database), { recursive: true, force: true });
     await launcher.collectGarbage();
@@ -87,7 +90,10 @@ export class Launcher {
     for (const entry of tables) {
       if (this.#closed) break;
       if (!entry.sourceExists) {
-        this.#options.log.info('source table was dropped; unregistering it', { relid: entry.relid, table: entry.tableName });
+        this.#options.log.info('source table was dropped; unregistering it', {
+          relid: entry.relid,
+          table: entry.tableName,
+        });
         await catalog.deleteTable(this.#client, entry.relid);
         await this.#afterChange();
         continue;
@@ -139,11 +145,17 @@ export class Launcher {
     const delay = Math.min(maxBackoffMs, this.#options.naptimeMs * 2 ** Math.min(failures, 16));
     this.#backoff.set(entry.relid, { failures, retryAt: Date.now() + delay });
     const message = errorMessage(error);
-    this.#options.log.error('copy failed', { table: `${entry.schemaName}.${entry.tableName}`, error: message, retryInMs: delay });
+    this.#options.log.error('copy failed', {
+      table: `${entry.schemaName}.${entry.tableName}`,
+      error: message,
+      retryInMs: delay,
+    });
     try {
       await catalog.recordError(this.#client, entry.relid, message);
     } catch (recordFailure) {
-      this.#options.log.error('could not record the error in the catalog', { error: errorMessage(recordFailure) });
+      this.#options.log.error('could not record the error in the catalog', {
+        error: errorMessage(recordFailure),
+      });
     }
   }
 
@@ -156,7 +168,12 @@ export class Launcher {
   async collectGarbage(): Promise<string[]> {
     const referenced = await catalog.allSegmentPaths(this.#client);
     const keep = new Set([...this.#inFlight, ...this.#options.pinnedPaths()]);
-    const removed = await collectGarbage({ dataDir: this.#options.dataDir, database: this.#options.database, referenced, keep });
+    const removed = await collectGarbage({
+      dataDir: this.#options.dataDir,
+      database: this.#options.database,
+      referenced,
+      keep,
+    });
     if (removed.length > 0) this.#options.log.info('removed unreferenced files', { count: removed.length });
     return removed;
   }

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig, parseDurationMs } from '../src/config.js';
+
+test('flags override environment, which overrides database settings, which override defaults', () => {
+  assert.equal(loadConfig({}, []).naptimeMs, 1000);
+  assert.equal(loadConfig({}, [], { 'analytica.naptime': '2s' }).naptimeMs, 2000);
+  assert.equal(
+    loadConfig({ PG_ANALYTICA_NAPTIME: '300ms' }, [], { 'analytica.naptime': '2s' }).naptimeMs,
+    300,
+  );
+  assert.equal(
+    loadConfig({ PG_ANALYTICA_NAPTIME: '300ms' }, ['--naptime', '5s'], { 'analytica.naptime': '2s' })
+      .naptimeMs,
+    5000,
+  );
+  assert.equal(loadConfig({}, ['--chunk-size=5000']).chunkSize, 5000);
+  assert.equal(loadConfig({}, ['--port', '7000']).port, 7000);
+  assert.ok(Object.isFrozen(loadConfig({}, [])));
+});
+
+test('bad values are rejected, naming the key and the value', () => {
+  assert.throws(
+    () => loadConfig({}, ['--naptime', 'soon']),
+    (e: Error) => e instanceof ConfigError && /--naptime: "soon"/.test(e.message),
+  );
+  assert.throws(() => loadConfig({ PG_ANALYTICA_CHUNK_SIZE: '-5' }, []), /PG_ANALYTICA_CHUNK_SIZE: "-5"/);
+  assert.throws(
+    () => loadConfig({}, [], { 'analytica.chunk_size': '0' }),
+    /analytica.chunk_size: "0" \(must be at least 1\)/,
+  );
+  assert.throws(() => loadConfig({}, ['--port', '70000']), /--port/);
+});
+
+test('durations', () => {
+  assert.equal(parseDurationMs('500ms'), 500);
+  assert.equal(parseDurationMs('2'), 2000);
+  assert.equal(parseDurationMs('1min'), 60000);
+  assert.equal(parseDurationMs('1 fortnight'), undefined);
+});
+
+test('DATABASE_URL wins over PG* variables; neither means embedded', () => {
+  assert.equal(loadConfig({}, []).connectionString, undefined);
+  assert.equal(loadConfig({}, []).usePgEnvironment, false);
+  assert.equal(loadConfig({ PGHOST: 'db' }, []).usePgEnvironment, true);
+  assert.equal(loadConfig({ DATABASE_URL: 'postgresql://x/y', PGHOST: 'db' }, []).usePgEnvironment, false);
+});
