@@ -17,7 +17,14 @@ export function formatFloat8(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return 'Infinity';
   if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
-  return withTwoDigitExponent(value.toExponential());
+  const exponential = value.toExponential();
+  const magnitude = Math.abs(value);
+  if (magnitude < 2 ** 53) return withTwoDigitExponent(exponential);
+  const [digits, exponent] = splitExponential(magnitude.toExponential());
+  const inside = openIntervalDigits(magnitude, digits, exponent, 53);
+  if (inside === undefined) return withTwoDigitExponent(exponential);
+  const body = layoutDecimal(inside[0], inside[1], 15);
+  return value < 0 ? `-${body}` : body;
 }
 
 /** '1.5e-5' → '1.5e-05'; JS already prints the shortest round-trip mantissa. */
@@ -34,7 +41,10 @@ export function formatFloat4(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return 'Infinity';
   if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
-  const [digits, exponent] = shortestFloat32Digits(Math.abs(value));
+  const magnitude = Math.abs(value);
+  let [digits, exponent] = shortestFloat32Digits(magnitude);
+  if (magnitude >= 2 ** 24)
+    [digits, exponent] = openIntervalDigits(magnitude, digits, exponent, 24) ?? [digits, exponent];
   const body = layoutDecimal(digits, exponent, 6);
   return value < 0 ? `-${body}` : body;
 }
@@ -97,6 +107,65 @@ function roundTripNeighbour(
     if (Math.fround(parsed) !== value) continue;
     const distance = Math.abs(parsed - value);
     if (best === undefined || distance < best.distance) best = { digits: candidate, scale, distance };
+  }
+  return best;
+}
+
+/**
+ * PostgreSQL builds Ryu without STRICTLY_SHORTEST (acceptBounds = false, see
+ * src/common/d2s.c): a decimal exactly halfway between the value and a
+ * neighbour is never printed, although it reads back as the value (ties go
+ * to the even mantissa) and JS prints it. Such a midpoint has at most 17
+ * digits only when it is a whole number, i.e. for |value| >= 2^precisionBits
+ * where every float is an integer, so the check runs there, exactly, on
+ * BigInts (scaled by 4 to keep midpoints integral). Returns the digits to
+ * print instead: the shortest strictly inside the interval, the closest to
+ * the value (ties to even).
+ */
+function openIntervalDigits(
+  magnitude: number,
+  digits: string,
+  exponent: number,
+  precisionBits: number,
+): [string, number] | undefined {
+  const zeros = exponent - digits.length + 1;
+  if (zeros < 0) return undefined;
+  const value = BigInt(magnitude);
+  const ulp = 1n << BigInt(Math.max(value.toString(2).length - precisionBits, 0));
+  const high4 = 4n * value + 2n * ulp;
+  // Below a power of two the gap to the neighbour is half as wide.
+  const low4 = 4n * value - ((value & (value - 1n)) === 0n ? ulp : 2n * ulp);
+  const candidate4 = 4n * BigInt(digits) * 10n ** BigInt(zeros);
+  if (candidate4 !== high4 && candidate4 !== low4) return undefined;
+  const text = value.toString();
+  for (let length = digits.length + 1; length <= text.length; length++) {
+    const unit = 10n ** BigInt(text.length - length);
+    const best = closestInside(value, unit, low4, high4);
+    if (best !== undefined) {
+      const bestText = best.toString();
+      return [trimZeros(bestText), bestText.length - 1 + text.length - length];
+    }
+  }
+  return undefined;
+}
+
+/** Of the two multiples of `unit` around `value`, the one (in units) strictly inside (low, high). */
+function closestInside(value: bigint, unit: bigint, low4: bigint, high4: bigint): bigint | undefined {
+  const below = value / unit;
+  let best: bigint | undefined;
+  let bestDistance = 0n;
+  for (const candidate of [below, below + 1n]) {
+    const scaled4 = 4n * candidate * unit;
+    if (scaled4 <= low4 || scaled4 >= high4) continue;
+    const distance = candidate * unit > value ? candidate * unit - value : value - candidate * unit;
+    if (
+      best === undefined ||
+      distance < bestDistance ||
+      (distance === bestDistance && candidate % 2n === 0n)
+    ) {
+      best = candidate;
+      bestDistance = distance;
+    }
   }
   return best;
 }
