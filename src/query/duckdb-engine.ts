@@ -16,7 +16,7 @@ import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { VisibleTable } from '../catalog/catalog.js';
 import type { ColumnSpec } from '../source/column-types.js';
-import { quoteIdent, quoteLiteral } from '../source/column-types.js';
+import { quoteIdent, quoteLiteral, readExpression } from '../source/column-types.js';
 import { absoluteSegmentPath } from '../storage/segment-paths.js';
 
 export interface DuckDbEngineOptions {
@@ -142,10 +142,8 @@ export class DuckDbEngine {
 
 /** SELECT over a generation's files, exposing each column as the query type (enums get their labels back). */
 function viewSql(dataDir: string, table: VisibleTable): string {
-  const columns = table.columns.map((c) =>
-    c.queryType === c.storageType
-      ? quoteIdent(c.name)
-      : `CAST(${quoteIdent(c.name)} AS ${c.queryType}) AS ${quoteIdent(c.name)}`,
+  const columns = table.columns.map(
+    (c) => `${readExpression(c, quoteIdent(c.name))} AS ${quoteIdent(c.name)}`,
   );
   if (table.paths.length === 0) {
     const typed = table.columns.map((c) => `CAST(NULL AS ${c.queryType}) AS ${quoteIdent(c.name)}`);

@@ -7,7 +7,7 @@
  * OIDs, typlen and array types are from pg_type:
  * https://github.com/postgres/postgres/blob/REL_17_STABLE/src/include/catalog/pg_type.dat
  */
-import { type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
+import { DuckDBListType, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import { PgError, SqlState } from '../errors.js';
 import type { ResultColumn } from './engine-types.js';
 
@@ -186,9 +186,21 @@ export function resultColumn(name: string, type: DuckDBType, source?: SourcePgTy
   const derived = pgColumnType(type);
   if (source === undefined) return { name, ...derived };
   const typeModifier = source.typeModifier ?? -1;
-  if (type.typeId === DuckDBTypeId.VARCHAR) {
-    return { name, typeOid: source.typeOid, typeSize: sizeByOid.get(source.typeOid) ?? -1, typeModifier };
+  if (printsAsSourceText(type)) {
+    // Enums are 4 bytes in PostgreSQL; unknown (user-defined) array types are varlena.
+    const size = type.typeId === DuckDBTypeId.ENUM ? 4 : (sizeByOid.get(source.typeOid) ?? -1);
+    return { name, typeOid: source.typeOid, typeSize: size, typeModifier };
   }
   if (source.typeOid === derived.typeOid) return { name, ...derived, typeModifier };
   return { name, ...derived };
+}
+
+/**
+ * VARCHAR holds the source's own text output; an ENUM prints its label, as the
+ * source enum does; lists of either print as the source array does.
+ */
+function printsAsSourceText(type: DuckDBType): boolean {
+  if (type.typeId === DuckDBTypeId.VARCHAR || type.typeId === DuckDBTypeId.ENUM) return true;
+  if (type instanceof DuckDBListType) return printsAsSourceText(type.valueType);
+  return false;
 }

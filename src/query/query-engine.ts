@@ -18,7 +18,7 @@ import type {
   SessionContext,
 } from './engine-types.js';
 import { columnFormatter } from './pg-text-format.js';
-import { resultColumn } from './pg-type-oids.js';
+import { resultColumn, type SourcePgType } from './pg-type-oids.js';
 import { listTableReferences, rewriteSelect } from './sql/select-rewriter.js';
 import { resolveTables, type TableReference } from './table-resolver.js';
 
@@ -63,13 +63,18 @@ export class QueryEngine implements QueryExecutor {
       for (const table of tables) views.push(await this.#options.duckdb.acquire(table));
       let next = 0;
       const sql = rewriteSelect(statement, { resolveTable: () => views[next++]! });
-      return await this.#run(sql, context, signal);
+      return await this.#run(sql, context, signal, sourceTypes(tables));
     } finally {
       for (const view of views) await this.#options.duckdb.release(view);
     }
   }
 
-  async #run(sql: string, context: SessionContext, signal: AbortSignal | undefined): Promise<QueryResult> {
+  async #run(
+    sql: string,
+    context: SessionContext,
+    signal: AbortSignal | undefined,
+    sources: ReadonlyMap<string, SourcePgType>,
+  ): Promise<QueryResult> {
     signal?.throwIfAborted();
     const connection = await this.#options.duckdb.connect(context.timeZone);
     const interrupt = () => connection.interrupt();
@@ -78,7 +83,9 @@ export class QueryEngine implements QueryExecutor {
       const reader = await connection.runAndReadAll(sql);
       const names = reader.columnNames();
       const types = reader.columnTypes();
-      const columns: ResultColumn[] = names.map((name, i) => resultColumn(name, types[i]!));
+      const columns: ResultColumn[] = names.map((name, i) =>
+        resultColumn(name, types[i]!, sources.get(name)),
+      );
       const formatters = types.map((type) => columnFormatter(type, { timeZone: context.timeZone }));
       const rows = reader.getRows().map((row) => row.map((value, i) => formatters[i]!(value)));
       return { columns, rows, commandTag: `SELECT ${rows.length}` };
@@ -101,4 +108,29 @@ function collectReferences(statement: SelectStatement): TableReference[] {
     name: ref.name,
     position: ref.location,
   }));
+}
+
+/**
+ * PostgreSQL types of the source columns by name, so that a result column read
+ * straight from a table (json, jsonb, varchar(n), char(n), numeric kept as
+ * text) is described as in PostgreSQL. A name two tables disagree on is left
+ * out. resultColumn() uses it only where the printed text is the same.
+ */
+function sourceTypes(tables: readonly VisibleTable[]): Map<string, SourcePgType> {
+  const types = new Map<string, SourcePgType>();
+  const conflicting = new Set<string>();
+  for (const table of tables) {
+    for (const column of table.columns) {
+      const existing = types.get(column.name);
+      if (
+        existing &&
+        (existing.typeOid !== column.pgTypeOid || existing.typeModifier !== column.pgTypeModifier)
+      ) {
+        conflicting.add(column.name);
+      }
+      types.set(column.name, { typeOid: column.pgTypeOid, typeModifier: column.pgTypeModifier });
+    }
+  }
+  for (const name of conflicting) types.delete(name);
+  return types;
 }

@@ -13,7 +13,9 @@
  *   matches PostgreSQL;
  * - date/timestamp/timestamptz → DuckDB's types; ' BC' years become DuckDB's
  *   negative years (year 1 BC is year 0);
- * - interval → months/days/microseconds, the same three fields both systems keep;
+ * - interval → STRUCT(months, days, micros), the three fields both systems keep
+ *   (Parquet's own INTERVAL holds milliseconds and no negative values), turned
+ *   back into an INTERVAL by readExpression() when queried;
  * - bytea → BLOB from the hex output;
  * - arrays (one dimension) → LIST, carried as a JSON array of the elements' text.
  * The registration check in sql/ accepts the same set of types.
@@ -55,6 +57,8 @@ export interface IngestColumn extends ColumnSpec {
   /** DuckDB expression over the CSV field (a quoted identifier) giving storageType. */
   load: (field: string) => string;
 }
+
+const intervalStorageType = 'STRUCT(months INTEGER, days INTEGER, micros BIGINT)';
 
 const scalarTypes: Record<string, string> = {
   int2: 'SMALLINT',
@@ -189,11 +193,14 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
   if (column.baseTypeName === 'interval') {
     return {
       ...base,
-      storageType: 'INTERVAL',
+      storageType: intervalStorageType,
       queryType: 'INTERVAL',
       copyExpression: intervalCopyExpression(col),
-      csvType: 'INTERVAL',
-      load: (v) => v,
+      csvType: 'VARCHAR',
+      // "<months> months <days> days <micros> microseconds"
+      load: (v) =>
+        `CASE WHEN ${v} IS NOT NULL THEN {'months': CAST(split_part(${v}, ' ', 1) AS INTEGER), ` +
+        `'days': CAST(split_part(${v}, ' ', 3) AS INTEGER), 'micros': CAST(split_part(${v}, ' ', 5) AS BIGINT)} END`,
     };
   }
   const direct =
@@ -208,6 +215,14 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
     csvType: direct ? element : 'VARCHAR',
     load: direct ? (v) => v : (v) => scalarLoad(column.baseTypeName, element, v),
   };
+}
+
+/** DuckDB expression reading a stored column (a quoted identifier) as its query type. */
+export function readExpression(spec: ColumnSpec, column: string): string {
+  if (spec.storageType === intervalStorageType) {
+    return `to_months(${column}.months) + to_days(${column}.days) + to_microseconds(${column}.micros)`;
+  }
+  return spec.queryType === spec.storageType ? column : `CAST(${column} AS ${spec.queryType})`;
 }
 
 /** The persisted part of an ingest column. */

@@ -90,7 +90,9 @@ export class SegmentWriter {
   }
 
   async #stats(table: string, columns: readonly IngestColumn[]): Promise<Omit<WrittenSegment, 'byteSize'>> {
-    const ranged = columns.filter((c) => !c.storageType.endsWith('[]') && c.storageType !== 'BLOB');
+    const ranged = columns.filter(
+      (c) => !c.storageType.endsWith('[]') && c.storageType !== 'BLOB' && !c.storageType.startsWith('STRUCT'),
+    );
     const parts = ['count(*)::VARCHAR'];
     for (const c of ranged)
       parts.push(`min(${quoteIdent(c.name)})::VARCHAR`, `max(${quoteIdent(c.name)})::VARCHAR`);
