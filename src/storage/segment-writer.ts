@@ -27,7 +27,6 @@ const rowGroupSize = 122_880;
 export class SegmentWriter {
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
-  #chunk = 0;
 
   private constructor(instance: DuckDBInstance, connection: DuckDBConnection) {
     this.#instance = instance;
@@ -53,7 +52,6 @@ export class SegmentWriter {
     orderBy: readonly string[],
     target: string,
   ): Promise<WrittenSegment> {
-    const table = `chunk_${this.#chunk++}`;
     const fields = columns.map((_, i) => `c${i}`);
     const csvColumns = columns
       .map((c, i) => `${quoteLiteral(fields[i]!)}: ${quoteLiteral(c.csvType)}`)
@@ -61,42 +59,39 @@ export class SegmentWriter {
     const select = columns
       .map((c, i) => `${c.load(quoteIdent(fields[i]!))} AS ${quoteIdent(c.name)}`)
       .join(', ');
-    await this.#connection.run(
-      `CREATE TEMP TABLE ${table} AS SELECT ${select} FROM read_csv(${quoteLiteral(csvFile)}, columns = {${csvColumns}},
-         header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '',
-         allow_quoted_nulls = false, parallel = true)`,
-    );
+    const order =
+      orderBy.length > 0
+        ? ` ORDER BY ${orderBy.map((c) => `${quoteIdent(c)} ASC NULLS LAST`).join(', ')}`
+        : '';
+    const temporary = `${target}.tmp`;
     try {
-      const temporary = `${target}.tmp`;
-      const order =
-        orderBy.length > 0
-          ? ` ORDER BY ${orderBy.map((c) => `${quoteIdent(c)} ASC NULLS LAST`).join(', ')}`
-          : '';
+      // One pass: parse, convert, sort, compress. No intermediate table.
       await this.#connection.run(
-        `COPY (SELECT * FROM ${table}${order}) TO ${quoteLiteral(temporary)}
-           (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize})`,
+        `COPY (SELECT ${select} FROM read_csv(${quoteLiteral(csvFile)}, columns = {${csvColumns}},
+           header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '',
+           allow_quoted_nulls = false)${order})
+         TO ${quoteLiteral(temporary)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize})`,
       );
-      const stats = await this.#stats(table, columns);
-      try {
-        await publishFile(temporary, target);
-      } catch (error) {
-        await unlink(temporary).catch(() => undefined);
-        throw error;
-      }
+      const stats = await this.#stats(temporary, columns);
+      await publishFile(temporary, target);
       return { ...stats, byteSize: (await stat(target)).size };
-    } finally {
-      await this.#connection.run(`DROP TABLE ${table}`);
+    } catch (error) {
+      await unlink(temporary).catch(() => undefined);
+      throw error;
     }
   }
 
-  async #stats(table: string, columns: readonly IngestColumn[]): Promise<Omit<WrittenSegment, 'byteSize'>> {
+  /** Row count and per-column min/max, read back from the written file (exact, and cheap next to the write). */
+  async #stats(file: string, columns: readonly IngestColumn[]): Promise<Omit<WrittenSegment, 'byteSize'>> {
     const ranged = columns.filter(
       (c) => !c.storageType.endsWith('[]') && c.storageType !== 'BLOB' && !c.storageType.startsWith('STRUCT'),
     );
     const parts = ['count(*)::VARCHAR'];
     for (const c of ranged)
       parts.push(`min(${quoteIdent(c.name)})::VARCHAR`, `max(${quoteIdent(c.name)})::VARCHAR`);
-    const reader = await this.#connection.runAndReadAll(`SELECT ${parts.join(', ')} FROM ${table}`);
+    const reader = await this.#connection.runAndReadAll(
+      `SELECT ${parts.join(', ')} FROM read_parquet(${quoteLiteral(file)})`,
+    );
     const row = reader.getRows()[0] ?? [];
     const columnStats: WrittenSegment['columnStats'] = {};
     ranged.forEach((c, i) => {
