@@ -90,6 +90,12 @@ const edgeRows: Record<string, string>[] = [
     a_f8: "'{NaN,Infinity,-0,0.1,1e-05}'",
   },
   { a_vc: '\'{""," x ",ab}\'' },
+  // COPY text-format escapes: a literal backslash before n, control characters, trailing backslashes.
+  {
+    t: String.raw`E'back\\nslash \\\\ end\\'`,
+    vc: String.raw`E'\b\f\v\x01'`,
+    j: String.raw`'{"k": "tab\tquote\" slash\\"}'`,
+  },
 ];
 
 /** Deterministic pseudo-random rows on top of the edge cases. */

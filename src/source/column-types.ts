@@ -1,7 +1,7 @@
 /**
  * How each PostgreSQL column type is stored in Parquet and carried there, exactly.
  *
- * Rows travel as CSV from `COPY (SELECT <copyExpression>, …) TO STDOUT` and are
+ * Rows travel in COPY's text format from `COPY (SELECT <copyExpression>, …) TO STDOUT`, and are
  * read by DuckDB, which casts each field with `loadExpression`. The rules:
  * - numbers, text, booleans, uuid: PostgreSQL's text output is parsed as is
  *   (float text is shortest-exact, so doubles round-trip bit for bit);
@@ -82,22 +82,31 @@ const scalarTypes: Record<string, string> = {
   numeric: 'DECIMAL',
 };
 
-/** Types whose CSV text DuckDB's reader parses directly, with the same value. */
-const directCsv = new Set([
-  'int2',
-  'int4',
-  'int8',
-  'float4',
-  'float8',
-  'text',
-  'varchar',
-  'bpchar',
-  'bool',
-  'uuid',
-  'json',
-  'jsonb',
-  'time',
-]);
+/** Types whose COPY text DuckDB's reader parses directly, with the same value (they never contain escapes). */
+const directText = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'bool', 'uuid', 'time', 'numeric']);
+
+/** Types whose text can contain characters COPY's text format escapes (backslash, tab, newline, …). */
+const escapedText = new Set(['text', 'varchar', 'bpchar', 'json', 'jsonb']);
+
+/**
+ * Undoes COPY's text-format escapes (\\ \n \t \r \b \f \v) in a DuckDB
+ * string expression. Escaped backslashes are swapped for NUL first — NUL cannot
+ * occur in PostgreSQL text — so "\\n" stays a backslash followed by "n".
+ * Only strings that contain a backslash pay for the replacements.
+ */
+export function unescapeCopyText(v: string): string {
+  const steps: [string, string][] = [
+    ['\\n', 'chr(10)'],
+    ['\\t', 'chr(9)'],
+    ['\\r', 'chr(13)'],
+    ['\\b', 'chr(8)'],
+    ['\\f', 'chr(12)'],
+    ['\\v', 'chr(11)'],
+  ];
+  let expression = `replace(${v}, '\\\\', chr(0))`;
+  for (const [escape, character] of steps) expression = `replace(${expression}, '${escape}', ${character})`;
+  return `CASE WHEN contains(${v}, '\\') THEN replace(${expression}, chr(0), '\\') ELSE ${v} END`;
+}
 
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -138,7 +147,8 @@ function scalarLoad(baseTypeName: string, storageType: string, x: string): strin
     case 'timestamptz':
       return `CASE WHEN suffix(${x}, ' BC') THEN CAST(${bcToNegativeYear(x)} AS ${storageType}) ELSE CAST(${x} AS ${storageType}) END`;
     case 'bytea':
-      return `from_hex(${x}[3:])`;
+      // "\x00ff"; scalars arrive as "\\x00ff" from COPY's text format (escaped backslash).
+      return `from_hex(${x}[strpos(${x}, 'x') + 1:])`;
     default:
       return `CAST(${x} AS ${storageType})`;
   }
@@ -187,7 +197,7 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
       copyExpression: `to_json(${col}::text[])`,
       csvType: 'VARCHAR',
       load: (v) =>
-        `list_transform(CAST(CAST(${v} AS JSON) AS VARCHAR[]), lambda x: ${scalarLoad(column.baseTypeName, element, 'x')})`,
+        `list_transform(CAST(CAST(${unescapeCopyText(v)} AS JSON) AS VARCHAR[]), lambda x: ${scalarLoad(column.baseTypeName, element, 'x')})`,
     };
   }
   if (column.baseTypeName === 'interval') {
@@ -203,17 +213,24 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
         `'days': CAST(split_part(${v}, ' ', 3) AS INTEGER), 'micros': CAST(split_part(${v}, ' ', 5) AS BIGINT)} END`,
     };
   }
-  const direct =
-    directCsv.has(column.baseTypeName) ||
-    column.baseTypeName === 'numeric' ||
-    column.enumLabels !== undefined;
+  if (directText.has(column.baseTypeName)) {
+    return {
+      ...base,
+      storageType: element,
+      queryType: element,
+      copyExpression: col,
+      csvType: element,
+      load: (v) => v,
+    };
+  }
+  const unescaped = escapedText.has(column.baseTypeName) || column.enumLabels !== undefined;
   return {
     ...base,
     storageType: element,
     queryType: enumType ?? element,
     copyExpression: col,
-    csvType: direct ? element : 'VARCHAR',
-    load: direct ? (v) => v : (v) => scalarLoad(column.baseTypeName, element, v),
+    csvType: 'VARCHAR',
+    load: unescaped ? unescapeCopyText : (v) => scalarLoad(column.baseTypeName, element, v),
   };
 }
 

@@ -113,7 +113,7 @@ export class SnapshotReader {
     return chunks;
   }
 
-  /** Writes one chunk as CSV to `file`; resolves to the number of rows. */
+  /** Writes one chunk in COPY's text format (cheaper for PostgreSQL to produce than CSV) to `file`; resolves to the number of rows. */
   async copyChunk(
     table: string,
     columns: readonly IngestColumn[],
@@ -122,7 +122,7 @@ export class SnapshotReader {
   ): Promise<number> {
     const select = columns.map((c) => c.copyExpression).join(', ');
     const upper = range.endPage === undefined ? '' : ` AND ctid < '(${range.endPage},0)'::tid`;
-    const sql = `COPY (SELECT ${select} FROM ONLY ${table} WHERE ctid >= '(${range.firstPage},0)'::tid${upper}) TO STDOUT (FORMAT csv)`;
+    const sql = `COPY (SELECT ${select} FROM ONLY ${table} WHERE ctid >= '(${range.firstPage},0)'::tid${upper}) TO STDOUT (FORMAT text)`;
     const stream = this.#client.query(copyStreams.to(sql));
     await pipeline(stream, createWriteStream(file));
     return stream.rowCount;

@@ -1,5 +1,6 @@
 /**
- * Turns one chunk of CSV from PostgreSQL into one sorted, ZSTD-compressed
+ * Turns one chunk of PostgreSQL COPY text (tab-separated, \\N for NULL,
+ * backslash escapes) into one sorted, ZSTD-compressed
  * Parquet segment, through a DuckDB instance of its own (the query engine's
  * instance is locked down and cannot write files). Also computes the per-column
  * min/max kept in the catalog.
@@ -68,8 +69,7 @@ export class SegmentWriter {
       // One pass: parse, convert, sort, compress. No intermediate table.
       await this.#connection.run(
         `COPY (SELECT ${select} FROM read_csv(${quoteLiteral(csvFile)}, columns = {${csvColumns}},
-           header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', nullstr = '',
-           allow_quoted_nulls = false)${order})
+           header = false, auto_detect = false, delim = '\t', quote = '', escape = '', nullstr = '\\N')${order})
          TO ${quoteLiteral(temporary)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize})`,
       );
       const stats = await this.#stats(temporary, columns);
