@@ -1,16 +1,18 @@
 /**
  * Resolves the table names of a query the way PostgreSQL would, against the
- * source database's own catalog: a qualified name in its schema, an
- * unqualified one through the session's search_path (pg_catalog first unless
- * listed), then checks that the client's role may SELECT the source table and
- * that it is registered with a copy to read. One statement answers all
- * references and returns the visible segments, so the query reads one
- * consistent catalog snapshot.
+ * source database's own catalog: a qualified name in its schema (42501 when
+ * the role lacks USAGE on it), an unqualified one through the session's
+ * search_path (pg_catalog first unless listed; schemas the role lacks USAGE
+ * on are skipped, as PostgreSQL skips them), then checks that the client's
+ * role may SELECT the source table and that it is registered with a copy to
+ * read. One statement answers all references and returns the visible
+ * segments, so the query reads one consistent catalog snapshot.
  */
 import type pg from 'pg';
 import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { ColumnSpec } from '../source/column-types.js';
+import { pgQuoteIdentifier } from './sql/set-statement.js';
 
 export interface TableReference {
   schema: string | undefined;
@@ -25,6 +27,7 @@ interface ResolutionRow {
   nspname: string | null;
   relname: string | null;
   allowed: boolean | null;
+  schema_denied: boolean;
   registered: boolean;
   state: string | null;
   generation: number | null;
@@ -43,13 +46,16 @@ WITH refs AS (
   SELECT DISTINCT ON (r.ref_no) r.ref_no, c.oid AS relid, n.nspname, c.relname
     FROM refs r
     JOIN pg_namespace n ON (r.schema_name IS NOT NULL AND n.nspname = r.schema_name)
-                        OR (r.schema_name IS NULL AND n.nspname IN (SELECT nsp FROM search))
+                        OR (r.schema_name IS NULL AND n.nspname IN (SELECT nsp FROM search)
+                            AND has_schema_privilege($4::name, n.oid, 'USAGE'))
     JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.rel_name
     LEFT JOIN search s ON s.nsp = n.nspname
    ORDER BY r.ref_no, s.ord
 )
 SELECT r.ref_no, res.relid::int AS relid, res.nspname, res.relname,
        has_table_privilege($4::name, res.relid, 'SELECT') AS allowed,
+       EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = r.schema_name
+                  AND NOT has_schema_privilege($4::name, n.oid, 'USAGE')) AS schema_denied,
        t.relid IS NOT NULL AS registered, t.state, t.generation::int AS generation, t.columns,
        t.progress_rows, t.progress_total_rows,
        (SELECT array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
@@ -80,10 +86,15 @@ export async function resolveTables(
 function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
   const written = ref.schema === undefined ? ref.name : `${ref.schema}.${ref.name}`;
   const position = ref.position;
+  if (row.schema_denied) {
+    throw new PgError(SqlState.insufficientPrivilege, `permission denied for schema ${ref.schema}`, {
+      position,
+    });
+  }
   if (row.relid === null) {
     throw new PgError(SqlState.undefinedTable, `relation "${written}" does not exist`, { position });
   }
-  const qualified = `${row.nspname}.${row.relname}`;
+  const qualified = `${pgQuoteIdentifier(row.nspname!)}.${pgQuoteIdentifier(row.relname!)}`;
   if (!row.allowed) {
     throw new PgError(SqlState.insufficientPrivilege, `permission denied for table ${row.relname}`, {
       position,
