@@ -8,15 +8,28 @@ import { PgError, SqlState, type SqlStateCode } from '../errors.js';
 const byClass: [RegExp, SqlStateCode][] = [
   [/^Parser Error/, SqlState.syntaxError],
   [
-    /^Binder Error: (Referenced column|Values list|Table .* does not have a column)/,
+    // "referenced that exists in the SELECT clause": DuckDB finds the name only as an output alias.
+    /^Binder Error: (Referenced column|Values list|Table .* does not have a column|Column .* referenced that exists in the SELECT clause)/,
     SqlState.undefinedColumn,
   ],
+  // "missing FROM-clause entry" in PostgreSQL, e.g. a column qualified by a table not in FROM.
+  [/^Binder Error: Referenced table .* not found/, SqlState.undefinedTable],
+  [/^Binder Error: Ambiguous reference to column/, SqlState.ambiguousColumn],
   [/^Binder Error: No function matches/, SqlState.undefinedFunction],
   [/^Binder Error/, SqlState.datatypeMismatch],
   [/^Catalog Error: (Scalar|Aggregate|Table) Function/, SqlState.undefinedFunction],
   [/^Catalog Error/, SqlState.undefinedTable],
+  // Casts that overflow the target type: "… is out of range for type integer" in PostgreSQL.
+  [/^Conversion Error: .*out of range for the destination type/, SqlState.numericValueOutOfRange],
+  [/^Conversion Error: Failed to cast decimal value/, SqlState.numericValueOutOfRange],
+  [
+    /^Conversion Error: Could not convert string '\s*[+-]?\d+\s*' to (U?(TINY|SMALL|HUGE)?INT|BIGINT|U?INT\d+)$/,
+    SqlState.numericValueOutOfRange,
+  ],
   [/^Conversion Error/, SqlState.invalidTextRepresentation],
   [/^Out of Range Error/, SqlState.numericValueOutOfRange],
+  // Raised by the zero-divisor check the SQL front end wraps around / and % (operator-rules.ts).
+  [/^Invalid Input Error: division by zero$/, SqlState.divisionByZero],
   [/^Invalid Input Error/, SqlState.invalidParameterValue],
   [/^Not implemented Error/, SqlState.featureNotSupported],
   [/^Out of Memory Error/, SqlState.outOfMemory],
