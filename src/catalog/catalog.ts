@@ -21,7 +21,11 @@ export interface TableEntry {
   generation: number;
   syncedLsn: string | null;
   changeFingerprint: string | null;
-  syncRequestedAt: Date | null;
+  /**
+   * The pending analytica.sync_now() request, as exact text (UTC, microseconds): a JS Date would
+   * drop the microseconds, and publishGeneration could then never clear the request it answers.
+   */
+  syncRequestedAt: string | null;
   lastSyncAt: Date | null;
 }
 
@@ -40,7 +44,9 @@ export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
     `SELECT t.relid::int AS relid, coalesce(n.nspname, t.schema_name) AS schema_name,
             coalesce(c.relname, t.table_name) AS table_name, c.oid IS NOT NULL AS source_exists,
             t.order_by, t.mode, t.state, t.columns, t.generation::int AS generation, t.synced_lsn::text AS synced_lsn,
-            t.change_fingerprint, t.sync_requested_at, t.last_sync_at
+            t.change_fingerprint,
+            to_char(t.sync_requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sync_requested_at,
+            t.last_sync_at
        FROM analytica.tables t
        LEFT JOIN pg_class c ON c.oid = t.relid
        LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -158,7 +164,7 @@ export interface Publication {
   fingerprint: string;
   syncMs: number;
   /** The request this sync answers; cleared only if no newer request came in. */
-  requestedAt: Date | null;
+  requestedAt: string | null;
 }
 
 /**
@@ -171,7 +177,7 @@ export async function publishGeneration(client: pg.ClientBase, p: Publication): 
         SET generation = $2, columns = $3, synced_lsn = $4::pg_lsn, change_fingerprint = $5,
             state = 'synced', last_sync_at = now(), last_sync_ms = $6, last_error = NULL, last_error_at = NULL,
             progress_rows = NULL, progress_total_rows = NULL,
-            sync_requested_at = CASE WHEN t.sync_requested_at <= $7 THEN NULL ELSE t.sync_requested_at END,
+            sync_requested_at = CASE WHEN t.sync_requested_at <= $7::timestamptz THEN NULL ELSE t.sync_requested_at END,
             rows = coalesce((SELECT sum(row_count) FROM analytica.segments s WHERE s.relid = t.relid AND s.generation = $2), 0),
             bytes = coalesce((SELECT sum(byte_size) FROM analytica.segments s WHERE s.relid = t.relid AND s.generation = $2), 0)
       WHERE relid = $1`,
