@@ -34,9 +34,13 @@ function median(values: number[]): number {
 async function psqlCopy(cluster: LocalCluster, format: string): Promise<number> {
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('psql', ['-X', '-q', '-c', `COPY events TO STDOUT (FORMAT ${format})`, cluster.connectionString()], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = spawn(
+      'psql',
+      ['-X', '-q', '-c', `COPY events TO STDOUT (FORMAT ${format})`, cluster.connectionString()],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql exited with ${code}`))));
   });
@@ -60,7 +64,9 @@ async function main(): Promise<void> {
     await client.query('VACUUM ANALYZE events');
     await client.query('CHECKPOINT');
     console.log(`  ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    const heap = await client.query(`SELECT pg_table_size('events') AS heap, pg_total_relation_size('events') AS total`);
+    const heap = await client.query(
+      `SELECT pg_table_size('events') AS heap, pg_total_relation_size('events') AS total`,
+    );
 
     const copyCsv: number[] = [];
     const copyBinary: number[] = [];
@@ -100,13 +106,23 @@ async function main(): Promise<void> {
     const s = status.rows[0];
     if (Number(s.rows) !== rows) throw new Error(`copy has ${s.rows} rows, expected ${rows}`);
 
-    const rate = (seconds: number) => `${((rows / seconds) / 1e6).toFixed(2)} M rows/s`;
+    const rate = (seconds: number) => `${(rows / seconds / 1e6).toFixed(2)} M rows/s`;
     const b = median(backfill);
-    console.log(`\nrows: ${rows.toLocaleString('en-US')}, chunk size ${chunkSize.toLocaleString('en-US')}, median of ${runs} runs`);
-    console.log(`psql COPY TO STDOUT (csv) > /dev/null     ${median(copyCsv).toFixed(2)} s   ${rate(median(copyCsv))}`);
-    console.log(`psql COPY TO STDOUT (binary) > /dev/null  ${median(copyBinary).toFixed(2)} s   ${rate(median(copyBinary))}`);
-    console.log(`pg_analytica backfill (sorted ZSTD Parquet) ${b.toFixed(2)} s   ${rate(b)}   (all runs: ${backfill.map((x) => x.toFixed(2)).join(', ')} s)`);
-    console.log(`backfill / COPY csv: ${(median(copyCsv) / b).toFixed(2)}x the rate; / COPY binary: ${(median(copyBinary) / b).toFixed(2)}x`);
+    console.log(
+      `\nrows: ${rows.toLocaleString('en-US')}, chunk size ${chunkSize.toLocaleString('en-US')}, median of ${runs} runs`,
+    );
+    console.log(
+      `psql COPY TO STDOUT (csv) > /dev/null     ${median(copyCsv).toFixed(2)} s   ${rate(median(copyCsv))}`,
+    );
+    console.log(
+      `psql COPY TO STDOUT (binary) > /dev/null  ${median(copyBinary).toFixed(2)} s   ${rate(median(copyBinary))}`,
+    );
+    console.log(
+      `pg_analytica backfill (sorted ZSTD Parquet) ${b.toFixed(2)} s   ${rate(b)}   (all runs: ${backfill.map((x) => x.toFixed(2)).join(', ')} s)`,
+    );
+    console.log(
+      `backfill / COPY csv: ${(median(copyCsv) / b).toFixed(2)}x the rate; / COPY binary: ${(median(copyBinary) / b).toFixed(2)}x`,
+    );
     console.log(
       `segments: ${s.segments}, ${(Number(s.bytes) / 1e6).toFixed(1)} MB; heap ${(Number(heap.rows[0].heap) / 1e6).toFixed(1)} MB ` +
         `(${(Number(heap.rows[0].heap) / Number(s.bytes)).toFixed(1)}x smaller), heap+indexes ${(Number(heap.rows[0].total) / 1e6).toFixed(1)} MB`,

@@ -96,7 +96,7 @@ export class QueryEngine implements QueryExecutor {
       throw translateDuckDbError(error);
     } finally {
       signal?.removeEventListener('abort', interrupt);
-      connection.closeSync();
+      this.#options.duckdb.releaseConnection(context.timeZone, connection);
     }
   }
 }

@@ -104,7 +104,8 @@ export function unescapeCopyText(v: string): string {
     ['\\v', 'chr(11)'],
   ];
   let expression = `replace(${v}, '\\\\', chr(0))`;
-  for (const [escape, character] of steps) expression = `replace(${expression}, '${escape}', ${character})`;
+  for (const [sequence, character] of steps)
+    expression = `replace(${expression}, '${sequence}', ${character})`;
   return `CASE WHEN contains(${v}, '\\') THEN replace(${expression}, chr(0), '\\') ELSE ${v} END`;
 }
 

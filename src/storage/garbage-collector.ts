@@ -17,10 +17,17 @@ export interface GarbageCollectionInput {
   keep: ReadonlySet<string>;
 }
 
-export async function collectGarbage(input: GarbageCollectionInput): Promise<string[]> {
+export interface GarbageCollectionResult {
+  removed: string[];
+  /** Unreferenced files left in place because they were in `keep`; a later pass must retry. */
+  deferred: string[];
+}
+
+export async function collectGarbage(input: GarbageCollectionInput): Promise<GarbageCollectionResult> {
   const dbDirName = databaseDirectoryName(input.database);
   const dbDir = path.join(input.dataDir, dbDirName);
   const removed: string[] = [];
+  const deferred: string[] = [];
   for (const tableDir of await listDir(dbDir)) {
     if (tableDir === 'scratch') continue;
     const entries = await listDir(path.join(dbDir, tableDir));
@@ -28,14 +35,18 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<str
     for (const file of entries) {
       const relative = path.posix.join(dbDirName, tableDir, file);
       const segment = file.endsWith('.tmp') ? relative.slice(0, -'.tmp'.length) : relative;
-      if (input.referenced.has(relative) || input.keep.has(segment)) continue;
+      if (input.referenced.has(relative)) continue;
+      if (input.keep.has(segment)) {
+        deferred.push(relative);
+        continue;
+      }
       await rm(path.join(dbDir, tableDir, file), { force: true });
       removed.push(relative);
       remaining--;
     }
     if (remaining === 0) await rmdir(path.join(dbDir, tableDir)).catch(() => undefined);
   }
-  return removed;
+  return { removed, deferred };
 }
 
 async function listDir(dir: string): Promise<string[]> {

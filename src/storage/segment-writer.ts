@@ -77,7 +77,7 @@ export class SegmentWriter {
       return { ...stats, byteSize: (await stat(target)).size };
     } catch (error) {
       await unlink(temporary).catch(() => undefined);
-      throw error;
+      throw conversionError(error, columns);
     }
   }
 
@@ -111,4 +111,23 @@ export class SegmentWriter {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/**
+ * DuckDB names the failing field by its CSV position ("c3") and quotes the
+ * whole line; say which column and value could not be stored instead.
+ */
+function conversionError(error: unknown, columns: readonly IngestColumn[]): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /converting column "c(\d+)"\. Could not convert string "([^"]*)" to '([^']+)'/.exec(message);
+  const column = match ? columns[Number(match[1])] : undefined;
+  if (!match || !column) return error;
+  const hint =
+    column.storageType.startsWith('DECIMAL') && /^[+-]?(NaN|Infinity)$/i.test(match[2]!)
+      ? `; ${column.pgType} stores it, DECIMAL cannot: remove such values or change the column to double precision or unconstrained numeric`
+      : '';
+  return new Error(
+    `column ${quoteIdent(column.name)} (${column.pgType}) has the value "${match[2]}", which cannot be stored as ${column.storageType}${hint}`,
+    { cause: error },
+  );
 }

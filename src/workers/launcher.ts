@@ -31,6 +31,8 @@ export interface LauncherOptions {
   /** Called after a new generation became visible or a table went away. */
   onCatalogChange: () => void;
   log: Logger;
+  /** How long to wait for another launcher of the database to go away (default 30 s). */
+  lockWaitMs?: number;
 }
 
 const waiterPollMs = 50;
@@ -45,6 +47,8 @@ export class Launcher {
   readonly #satisfied = new Map<number, Set<string>>();
   /** Per table: consecutive failures and when to try again. */
   readonly #backoff = new Map<number, { failures: number; retryAt: number }>();
+  /** True while unreferenced files wait for queries to finish with them. */
+  #collectionDeferred = false;
   #wake: (() => void) | undefined;
   #notified = false;
   #closed = false;
@@ -74,6 +78,12 @@ export class Launcher {
     client.on('error', (error) =>
       options.log.error('launcher connection failed', { error: errorMessage(error) }),
     );
+    try {
+      await holdLauncherLock(client, options.database, options.lockWaitMs ?? 30_000);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     await client.query('LISTEN analytica');
     await rm(scratchDirectory(options.dataDir, options.database), { recursive: true, force: true });
     await launcher.collectGarbage();
@@ -112,6 +122,7 @@ export class Launcher {
         await this.#fail(entry, error);
       }
     }
+    if (this.#collectionDeferred) await this.collectGarbage();
     return copied;
   }
 
@@ -168,12 +179,14 @@ export class Launcher {
   async collectGarbage(): Promise<string[]> {
     const referenced = await catalog.allSegmentPaths(this.#client);
     const keep = new Set([...this.#inFlight, ...this.#options.pinnedPaths()]);
-    const removed = await collectGarbage({
+    const { removed, deferred } = await collectGarbage({
       dataDir: this.#options.dataDir,
       database: this.#options.database,
       referenced,
       keep,
     });
+    // Files a running query still read: collect them on a later pass.
+    this.#collectionDeferred = deferred.length > 0;
     if (removed.length > 0) this.#options.log.info('removed unreferenced files', { count: removed.length });
     return removed;
   }
@@ -226,5 +239,30 @@ export class Launcher {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/** Advisory-lock key of the launcher of a database (session lock on its catalog connection). */
+const launcherLockKey = 1885823075;
+
+/**
+ * One launcher per database: two daemons copying the same tables would write
+ * the same staged generation and delete each other's files in progress. The
+ * lock lives as long as the launcher's connection. After a kill -9 the old
+ * connection may take a moment to close, so a new launcher waits a while.
+ */
+async function holdLauncherLock(client: pg.Client, database: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+      launcherLockKey,
+    ]);
+    if (rows[0]?.locked) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `another pg-analytica daemon is already serving database ${database} (it holds advisory lock ${launcherLockKey}); stop it first`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { LocalCluster } from '../../src/cluster/local-cluster.js';
-import { silentLogger } from '../../src/log.js';
+import { Logger, silentLogger } from '../../src/log.js';
 import { Daemon } from '../../src/main.js';
 
 export async function startDaemon(
@@ -16,7 +16,10 @@ export async function startDaemon(
   return await Daemon.start({
     env: { DATABASE_URL: cluster.connectionString(database) },
     argv: ['--port', '0', '--data-dir', dataDir, '--naptime', '200ms', ...extraArgs],
-    log: silentLogger,
+    // PG_ANALYTICA_TEST_LOG=debug shows the daemon's log while a test runs.
+    log: process.env.PG_ANALYTICA_TEST_LOG
+      ? new Logger({ level: process.env.PG_ANALYTICA_TEST_LOG as 'debug' })
+      : silentLogger,
   });
 }
 

@@ -1,0 +1,162 @@
+/**
+ * The life of a registration with the daemon running: refreshes bring changes
+ * in, unregistering or dropping the source removes the copy and its files, a
+ * copy that cannot be made surfaces as the table's error, and only one
+ * launcher serves a database.
+ */
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import type { LocalCluster } from '../src/cluster/local-cluster.js';
+import { silentLogger } from '../src/log.js';
+import type { Daemon } from '../src/main.js';
+import { SegmentWriter } from '../src/storage/segment-writer.js';
+import { Launcher } from '../src/workers/launcher.js';
+import { startTestCluster, waitFor } from './helpers/cluster.js';
+import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
+
+let cluster: LocalCluster;
+let daemon: Daemon;
+let heap: pg.Client;
+let columnar: pg.Client;
+
+/** Every file under the data directory, relative to it. */
+async function dataFiles(): Promise<string[]> {
+  const entries = await readdir(daemon.config.dataDir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(daemon.config.dataDir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+async function catalogPaths(): Promise<string[]> {
+  const { rows } = await heap.query('SELECT path FROM analytica.segments ORDER BY path');
+  return rows.map((r) => r.path as string).sort();
+}
+
+before(async () => {
+  cluster = await startTestCluster();
+  await cluster.exec(`
+    CREATE TABLE orders (id bigint PRIMARY KEY, amount numeric(10,2), placed timestamptz);
+    INSERT INTO orders SELECT g, g / 100.0, '2024-01-01'::timestamptz + g * interval '1 minute' FROM generate_series(1, 5000) g;`);
+  daemon = await startDaemon(cluster, ['--chunk-size', '1000']);
+  heap = await rawClient(cluster.clientConfig());
+  await heap.query("SET TimeZone = 'UTC'");
+  columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+  await heap.query(`SELECT analytica.register_table('orders', '{placed}')`);
+  await heap.query(`SELECT analytica.wait_for_sync('orders')`);
+});
+
+after(async () => {
+  await heap?.end();
+  await columnar?.end();
+  await daemon?.close();
+  await cluster?.close();
+});
+
+const summary = 'SELECT count(*), sum(amount), min(placed), max(placed) FROM orders';
+
+describe('daemon lifecycle', () => {
+  test('changes committed before wait_for_sync are in the copy after it', async () => {
+    assert.deepEqual(await textRows(columnar, summary), await textRows(heap, summary));
+    await heap.query(`UPDATE orders SET amount = amount + 1 WHERE id % 7 = 0`);
+    await heap.query(`DELETE FROM orders WHERE id % 11 = 0`);
+    await heap.query(`INSERT INTO orders VALUES (100000, 12.34, '2030-01-01')`);
+    await heap.query(`SELECT analytica.wait_for_sync('orders')`);
+    assert.deepEqual(await textRows(columnar, summary), await textRows(heap, summary));
+    const { rows } = await heap.query(
+      `SELECT state, rows, (SELECT count(*) FROM orders) AS heap_rows FROM analytica.status`,
+    );
+    assert.deepEqual(rows[0], { state: 'synced', rows: rows[0].heap_rows, heap_rows: '4547' });
+    // Old files go right after the publishing commit, which wait_for_sync may beat.
+    await waitFor(
+      async () => JSON.stringify(await dataFiles()) === JSON.stringify(await catalogPaths()),
+      'old files to go',
+    );
+  });
+
+  test('a copy that cannot be made is the error wait_for_sync raises', async () => {
+    await cluster.exec(
+      `CREATE TABLE bad (id int PRIMARY KEY, n numeric(10,2)); INSERT INTO bad VALUES (1, 'NaN')`,
+    );
+    await heap.query(`SELECT analytica.register_table('bad')`);
+    await assert.rejects(
+      heap.query(`SELECT analytica.wait_for_sync('bad', '20s')`),
+      (error: pg.DatabaseError) => {
+        assert.equal(error.code, '55000');
+        assert.match(
+          error.message,
+          /cannot sync table public.bad: column "n" \(numeric\(10,2\)\) has the value "NaN"/,
+        );
+        return true;
+      },
+    );
+    const { rows } = await heap.query(
+      `SELECT state, last_error FROM analytica.status WHERE table_name = 'public.bad'`,
+    );
+    assert.equal(rows[0].state, 'error');
+    await assert.rejects(columnar.query('SELECT * FROM bad'), { code: '55000', message: /not ready yet/ });
+    await heap.query(`DELETE FROM bad; INSERT INTO bad VALUES (1, 1.5)`);
+    await heap.query(`SELECT analytica.sync_now('bad')`);
+    await heap.query(`SELECT analytica.wait_for_sync('bad', '20s')`);
+    assert.deepEqual(await textRows(columnar, 'SELECT * FROM bad'), [['1', '1.50']]);
+  });
+
+  test('unregistering removes the copy and its files', async () => {
+    await heap.query(`SELECT analytica.unregister_table('bad')`);
+    await assert.rejects(columnar.query('SELECT * FROM bad'), { code: '42P01', message: /not registered/ });
+    await waitFor(
+      async () => JSON.stringify(await dataFiles()) === JSON.stringify(await catalogPaths()),
+      'files of bad to go',
+    );
+  });
+
+  test('dropping the source unregisters it and removes the files', async () => {
+    await cluster.exec(
+      `CREATE TABLE doomed (id int PRIMARY KEY); INSERT INTO doomed SELECT generate_series(1, 10)`,
+    );
+    await heap.query(`SELECT analytica.register_table('doomed')`);
+    await heap.query(`SELECT analytica.wait_for_sync('doomed')`);
+    await cluster.exec('DROP TABLE doomed');
+    await waitFor(async () => {
+      const { rows } = await heap.query(`SELECT count(*)::int AS n FROM analytica.tables`);
+      return rows[0].n === '1';
+    }, 'the registration of doomed to go');
+    await waitFor(
+      async () => JSON.stringify(await dataFiles()) === JSON.stringify(await catalogPaths()),
+      'files of doomed to go',
+    );
+    assert.deepEqual(
+      await textRows(columnar, 'SELECT count(*) FROM orders'),
+      await textRows(heap, 'SELECT count(*) FROM orders'),
+    );
+  });
+
+  test('a second launcher for the same database is refused', async () => {
+    const writer = await SegmentWriter.create({ threads: 1, memoryLimit: '256MB' });
+    try {
+      await assert.rejects(
+        Launcher.start(
+          {
+            database: 'postgres',
+            sourceConfig: cluster.clientConfig(),
+            dataDir: daemon.config.dataDir,
+            naptimeMs: 1000,
+            chunkSize: 1000,
+            writer,
+            pinnedPaths: () => new Set(),
+            onCatalogChange: () => undefined,
+            log: silentLogger,
+            lockWaitMs: 300,
+          },
+          false,
+        ),
+        /another pg-analytica daemon is already serving database postgres/,
+      );
+    } finally {
+      writer.close();
+    }
+  });
+});
