@@ -3,7 +3,7 @@
  * PostgreSQL's own `COPY … TO STDOUT` into /dev/null, on the same cluster in
  * one run, plus Parquet bytes against heap bytes.
  *
- *   npm run build && node dist/bench/ingest.js [--rows 10000000] [--chunk-size 1000000] [--runs 3]
+ *   npm run build && node dist/bench/ingest.js [--rows 10000000] [--chunk-size 1000000] [--runs 3] [--threads 2]
  *
  * Reports medians; never fails on timing.
  */
@@ -24,6 +24,7 @@ const { flags } = parseFlags(process.argv.slice(2));
 const rows = Number(flags.get('rows') ?? 10_000_000);
 const chunkSize = Number(flags.get('chunk-size') ?? 1_000_000);
 const runs = Number(flags.get('runs') ?? 3);
+const writerThreads = Number(flags.get('threads') ?? 2);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     dir: path.join(dir, 'pg'),
     settings: { shared_buffers: '2GB', max_wal_size: '16GB', checkpoint_timeout: '30min' },
   });
-  const writer = await SegmentWriter.create({ threads: 2, memoryLimit: '4GB' });
+  const writer = await SegmentWriter.create({ threads: writerThreads, memoryLimit: '4GB' });
   const client = new pg.Client(cluster.clientConfig());
   await client.connect();
   try {
@@ -69,9 +70,11 @@ async function main(): Promise<void> {
     );
 
     const copyCsv: number[] = [];
+    const copyText: number[] = [];
     const copyBinary: number[] = [];
     for (let i = 0; i < runs; i++) {
       copyCsv.push(await psqlCopy(cluster, 'csv'));
+      copyText.push(await psqlCopy(cluster, 'text'));
       copyBinary.push(await psqlCopy(cluster, 'binary'));
     }
 
@@ -115,13 +118,17 @@ async function main(): Promise<void> {
       `psql COPY TO STDOUT (csv) > /dev/null     ${median(copyCsv).toFixed(2)} s   ${rate(median(copyCsv))}`,
     );
     console.log(
+      `psql COPY TO STDOUT (text) > /dev/null    ${median(copyText).toFixed(2)} s   ${rate(median(copyText))}`,
+    );
+    console.log(
       `psql COPY TO STDOUT (binary) > /dev/null  ${median(copyBinary).toFixed(2)} s   ${rate(median(copyBinary))}`,
     );
     console.log(
       `pg_analytica backfill (sorted ZSTD Parquet) ${b.toFixed(2)} s   ${rate(b)}   (all runs: ${backfill.map((x) => x.toFixed(2)).join(', ')} s)`,
     );
+    const ratio = (copy: number[]) => (median(copy) / b).toFixed(2);
     console.log(
-      `backfill / COPY csv: ${(median(copyCsv) / b).toFixed(2)}x the rate; / COPY binary: ${(median(copyBinary) / b).toFixed(2)}x`,
+      `backfill rate / COPY rate: csv ${ratio(copyCsv)}x, text ${ratio(copyText)}x, binary ${ratio(copyBinary)}x (DuckDB writer threads: ${writerThreads})`,
     );
     console.log(
       `segments: ${s.segments}, ${(Number(s.bytes) / 1e6).toFixed(1)} MB; heap ${(Number(heap.rows[0].heap) / 1e6).toFixed(1)} MB ` +

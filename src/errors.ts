@@ -15,6 +15,8 @@ export const SqlState = {
   dataException: '22000',
   divisionByZero: '22012',
   invalidTextRepresentation: '22P02',
+  invalidDatetimeFormat: '22007',
+  datetimeFieldOverflow: '22008',
   numericValueOutOfRange: '22003',
   invalidTransactionState: '25000',
   activeSqlTransaction: '25001',

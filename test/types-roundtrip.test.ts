@@ -196,6 +196,18 @@ describe('every supported type survives the copy exactly', () => {
     await columnar.query("SET TimeZone = 'UTC'");
   });
 
+  test('segment statistics in the catalog are the exact min and max of the data', async () => {
+    const { rows } = await heap.query(`
+      SELECT min((column_stats->'i8'->>'min')::bigint) = (SELECT min(i8) FROM everything) AS i8_min,
+             max((column_stats->'i8'->>'max')::bigint) = (SELECT max(i8) FROM everything) AS i8_max,
+             min((column_stats->'n12'->>'min')::numeric) = (SELECT min(n12) FROM everything) AS n12_min,
+             bool_and(NOT column_stats ? 'f8') AS f8_max,
+             min((column_stats->'t'->>'min')) = (SELECT min(t COLLATE "C") FROM everything) AS t_min,
+             sum(row_count) = (SELECT count(*) FROM everything) AS rows
+        FROM analytica.segments`);
+    assert.deepEqual(rows[0], { i8_min: 't', i8_max: 't', n12_min: 't', f8_max: 't', t_min: 't', rows: 't' });
+  });
+
   test('aggregates, filters and ordering agree', async () => {
     const queries = [
       'SELECT count(*), count(i4), count(DISTINCT b), min(i8), max(i8), sum(i8), sum(n12), min(n38), max(n38) FROM everything',

@@ -26,6 +26,9 @@ const byClass: [RegExp, SqlStateCode][] = [
     /^Conversion Error: Could not convert string '\s*[+-]?\d+\s*' to (U?(TINY|SMALL|HUGE)?INT|BIGINT|U?INT\d+)$/,
     SqlState.numericValueOutOfRange,
   ],
+  // "date/time field value out of range" and "invalid input syntax for type date" in PostgreSQL.
+  [/^Conversion Error: (date|timestamp|time) field value out of range/, SqlState.datetimeFieldOverflow],
+  [/^Conversion Error: invalid (date|timestamp|time) field format/, SqlState.invalidDatetimeFormat],
   [/^Conversion Error/, SqlState.invalidTextRepresentation],
   [/^Out of Range Error/, SqlState.numericValueOutOfRange],
   // Raised by the zero-divisor check the SQL front end wraps around / and % (operator-rules.ts).

@@ -70,7 +70,7 @@ export class SegmentWriter {
       await this.#connection.run(
         `COPY (SELECT ${select} FROM read_csv(${quoteLiteral(csvFile)}, columns = {${csvColumns}},
            header = false, auto_detect = false, delim = '\t', quote = '', escape = '', nullstr = '\\N')${order})
-         TO ${quoteLiteral(temporary)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize})`,
+         TO ${quoteLiteral(temporary)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE ${rowGroupSize})`,
       );
       const stats = await this.#stats(temporary, columns);
       await publishFile(temporary, target);
@@ -81,26 +81,37 @@ export class SegmentWriter {
     }
   }
 
-  /** Row count and per-column min/max, read back from the written file (exact, and cheap next to the write). */
+  /**
+   * Row count and per-column min/max from the file's footer (row-group
+   * statistics): no second scan of the data. Statistics are strings there, so
+   * each is cast back to its column's type before taking the min and max.
+   */
   async #stats(file: string, columns: readonly IngestColumn[]): Promise<Omit<WrittenSegment, 'byteSize'>> {
-    const ranged = columns.filter(
-      (c) => !c.storageType.endsWith('[]') && c.storageType !== 'BLOB' && !c.storageType.startsWith('STRUCT'),
+    const ranged = columns.filter(hasRangeStatistics);
+    const rows = await this.#connection.runAndReadAll(
+      `SELECT num_rows::VARCHAR FROM parquet_file_metadata(${quoteLiteral(file)})`,
     );
-    const parts = ['count(*)::VARCHAR'];
-    for (const c of ranged)
-      parts.push(`min(${quoteIdent(c.name)})::VARCHAR`, `max(${quoteIdent(c.name)})::VARCHAR`);
-    const reader = await this.#connection.runAndReadAll(
-      `SELECT ${parts.join(', ')} FROM read_parquet(${quoteLiteral(file)})`,
-    );
-    const row = reader.getRows()[0] ?? [];
+    const parts = ranged.flatMap((c) => {
+      const of = (field: string) =>
+        `CASE WHEN path_in_schema = ${quoteLiteral(c.name)} THEN TRY_CAST(${field} AS ${c.storageType}) END`;
+      return [`min(${of('stats_min_value')})::VARCHAR`, `max(${of('stats_max_value')})::VARCHAR`];
+    });
+    const row =
+      parts.length === 0
+        ? []
+        : ((
+            await this.#connection.runAndReadAll(
+              `SELECT ${parts.join(', ')} FROM parquet_metadata(${quoteLiteral(file)})`,
+            )
+          ).getRows()[0] ?? []);
     const columnStats: WrittenSegment['columnStats'] = {};
     ranged.forEach((c, i) => {
       columnStats[c.name] = {
-        min: (row[1 + 2 * i] as string | null) ?? null,
-        max: (row[2 + 2 * i] as string | null) ?? null,
+        min: (row[2 * i] as string | null) ?? null,
+        max: (row[2 * i + 1] as string | null) ?? null,
       };
     });
-    return { rowCount: Number(row[0] ?? 0), columnStats };
+    return { rowCount: Number(rows.getRows()[0]?.[0] ?? 0), columnStats };
   }
 
   close(): void {
@@ -130,4 +141,14 @@ function conversionError(error: unknown, columns: readonly IngestColumn[]): unkn
     `column ${quoteIdent(column.name)} (${column.pgType}) has the value "${match[2]}", which cannot be stored as ${column.storageType}${hint}`,
     { cause: error },
   );
+}
+
+/**
+ * Columns whose min/max the catalog keeps. Not lists, blobs or intervals, and
+ * not floats: Parquet statistics leave NaN out, while PostgreSQL orders NaN
+ * above every number, so a float range could wrongly exclude a segment.
+ */
+function hasRangeStatistics(column: IngestColumn): boolean {
+  const type = column.storageType;
+  return !type.endsWith('[]') && !['BLOB', 'FLOAT', 'DOUBLE'].includes(type) && !type.startsWith('STRUCT');
 }

@@ -125,6 +125,8 @@ function emitTypeCast(ctx: EmitContext, cast: TypeCast): string {
   if (bounds === 1 && literal?.sval !== undefined)
     return emitArrayLiteralCast(ctx, cast, literal.sval.sval ?? '');
   const type = duckDbType(typeName);
+  if ((type === 'DOUBLE' || type === 'FLOAT') && literal !== undefined)
+    checkFloatLiteral(ctx, literal, type, cast);
   if (type !== undefined) return `CAST(${ctx.expr(arg)} AS ${type})`;
   const exact = literal === undefined ? undefined : exactDecimal(literal);
   if (exact !== undefined) return exact;
@@ -134,6 +136,35 @@ function emitTypeCast(ctx: EmitContext, cast: TypeCast): string {
     cast.location,
     'DuckDB would round it to 3 decimal places; cast to numeric(p,s) instead.',
   );
+}
+
+/**
+ * PostgreSQL's float4in/float8in reject text that overflows to infinity or
+ * underflows to zero (22003); DuckDB returns inf or 0. Literals are checked here;
+ * infinity and NaN spellings are values, not overflows.
+ */
+function checkFloatLiteral(
+  ctx: EmitContext,
+  literal: A_Const,
+  type: 'DOUBLE' | 'FLOAT',
+  cast: TypeCast,
+): void {
+  const text = (literal.fval?.fval ?? literal.sval?.sval)?.trim();
+  if (text === undefined || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return;
+  const value = Number(text);
+  const limit = type === 'FLOAT' ? 3.4028234663852886e38 : Number.MAX_VALUE;
+  const smallest = type === 'FLOAT' ? 1.401298464324817e-45 : Number.MIN_VALUE;
+  const isZero = !/[1-9]/.test(text.replace(/e.*$/i, ''));
+  const overflow = !Number.isFinite(value) || Math.abs(value) > limit;
+  const underflow = !isZero && Math.abs(value) < smallest / 2;
+  if (overflow || underflow) {
+    const pgType = type === 'FLOAT' ? 'real' : 'double precision';
+    throw ctx.error(
+      SqlState.numericValueOutOfRange,
+      `"${text}" is out of range for type ${pgType}`,
+      cast.location,
+    );
+  }
 }
 
 /** A numeric literal cast to unconstrained numeric keeps exactly its digits: '1.50' → DECIMAL(3,2). */
