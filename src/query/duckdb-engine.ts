@@ -13,11 +13,12 @@
  * immutable, so a query that names it reads one consistent snapshot.
  */
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { VisibleTable } from '../catalog/catalog.js';
 import type { ColumnSpec } from '../source/column-types.js';
 import { quoteIdent, quoteLiteral, readExpression } from '../source/column-types.js';
 import { absoluteSegmentPath } from '../storage/segment-paths.js';
+import { openDuckDb } from './duckdb-instance.js';
 
 export interface DuckDbEngineOptions {
   dataDir: string;
@@ -54,14 +55,7 @@ export class DuckDbEngine {
 
   static async create(options: DuckDbEngineOptions): Promise<DuckDbEngine> {
     const dataDir = path.resolve(options.dataDir);
-    const instance = await DuckDBInstance.create(':memory:', {
-      threads: String(options.threads),
-      memory_limit: options.memoryLimit,
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-    });
-    const admin = await instance.connect();
-    await admin.run("SET TimeZone = 'UTC'");
+    const { instance, connection: admin } = await openDuckDb(options);
     await admin.run('SET parquet_metadata_cache = true');
     await admin.run(`SET allowed_directories = [${quoteLiteral(dataDir + path.sep)}]`);
     await admin.run('SET enable_external_access = false');

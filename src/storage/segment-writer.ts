@@ -6,7 +6,8 @@
  * min/max kept in the catalog.
  */
 import { stat, unlink } from 'node:fs/promises';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { openDuckDb } from '../query/duckdb-instance.js';
 import type { IngestColumn } from '../source/column-types.js';
 import { quoteIdent, quoteLiteral } from '../source/column-types.js';
 import { publishFile } from './durable-file.js';
@@ -35,14 +36,7 @@ export class SegmentWriter {
   }
 
   static async create(options: SegmentWriterOptions): Promise<SegmentWriter> {
-    const instance = await DuckDBInstance.create(':memory:', {
-      threads: String(options.threads),
-      memory_limit: options.memoryLimit,
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-    });
-    const connection = await instance.connect();
-    await connection.run("SET TimeZone = 'UTC'");
+    const { instance, connection } = await openDuckDb(options);
     return new SegmentWriter(instance, connection);
   }
 

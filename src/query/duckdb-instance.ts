@@ -1,0 +1,25 @@
+/**
+ * Opens an in-memory DuckDB instance the way pg_analytica uses it everywhere:
+ * bounded threads and memory, no extension downloads (the daemon runs offline
+ * and must not fetch code), sessions in UTC unless a query says otherwise.
+ */
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+export interface DuckDbOptions {
+  threads: number;
+  memoryLimit: string;
+}
+
+export async function openDuckDb(
+  options: DuckDbOptions,
+): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(options.threads),
+    memory_limit: options.memoryLimit,
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
+  const connection = await instance.connect();
+  await connection.run("SET TimeZone = 'UTC'");
+  return { instance, connection };
+}
