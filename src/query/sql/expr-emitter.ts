@@ -125,7 +125,7 @@ function emitTypeCast(ctx: EmitContext, cast: TypeCast): string {
   if (bounds === 1 && literal?.sval !== undefined)
     return emitArrayLiteralCast(ctx, cast, literal.sval.sval ?? '');
   const type = duckDbType(typeName);
-  if ((type === 'DOUBLE' || type === 'FLOAT') && literal !== undefined)
+  if ((type === 'DOUBLE' || type === 'REAL') && literal !== undefined)
     checkFloatLiteral(ctx, literal, type, cast);
   if (type !== undefined) return `CAST(${ctx.expr(arg)} AS ${type})`;
   const exact = literal === undefined ? undefined : exactDecimal(literal);
@@ -146,19 +146,18 @@ function emitTypeCast(ctx: EmitContext, cast: TypeCast): string {
 function checkFloatLiteral(
   ctx: EmitContext,
   literal: A_Const,
-  type: 'DOUBLE' | 'FLOAT',
+  type: 'DOUBLE' | 'REAL',
   cast: TypeCast,
 ): void {
   const text = (literal.fval?.fval ?? literal.sval?.sval)?.trim();
   if (text === undefined || !/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return;
-  const value = Number(text);
-  const limit = type === 'FLOAT' ? 3.4028234663852886e38 : Number.MAX_VALUE;
-  const smallest = type === 'FLOAT' ? 1.401298464324817e-45 : Number.MIN_VALUE;
+  // As float4in/float8in: the nearest value of the type, infinite = overflow, zero from nonzero digits = underflow.
+  const value = type === 'REAL' ? Math.fround(Number(text)) : Number(text);
   const isZero = !/[1-9]/.test(text.replace(/e.*$/i, ''));
-  const overflow = !Number.isFinite(value) || Math.abs(value) > limit;
-  const underflow = !isZero && Math.abs(value) < smallest / 2;
+  const overflow = !Number.isFinite(value);
+  const underflow = !isZero && value === 0;
   if (overflow || underflow) {
-    const pgType = type === 'FLOAT' ? 'real' : 'double precision';
+    const pgType = type === 'REAL' ? 'real' : 'double precision';
     throw ctx.error(
       SqlState.numericValueOutOfRange,
       `"${text}" is out of range for type ${pgType}`,
