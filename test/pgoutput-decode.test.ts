@@ -275,6 +275,24 @@ describe('change messages', () => {
     assert.deepEqual(message, { type: 'insert', xid: undefined, relationId: 16_384, newTuple: decodedRow });
   });
 
+  test('Insert: ASCII and non-ASCII columns mixed, non-ASCII length bytes, tuples above 4 kB', () => {
+    const mixed = ['é', 'abc', 'x'.repeat(200), 'ü'.repeat(3), 'plain', '\u007f', 'ÿ€', 'tail'];
+    for (const values of [mixed, [...mixed, 'y'.repeat(5000), ...mixed]]) {
+      const message = decode(msg('I').uint32(0x80_80_80_80).byte('N').tuple(values).build());
+      assert.deepEqual(message.type === 'insert' && message.newTuple, values);
+    }
+    const utf8Bytes = msg('I')
+      .uint32(1)
+      .byte('N')
+      .int16(1)
+      .byte('t')
+      .int32(2)
+      .raw(Buffer.from([0xc3, 0xa9]))
+      .build();
+    const decoded = decode(utf8Bytes);
+    assert.deepEqual(decoded.type === 'insert' && decoded.newTuple, ['é']);
+  });
+
   test('Insert: empty tuple, and inside a stream', () => {
     assert.deepEqual(decode(msg('I').uint32(1).byte('N').tuple([]).build()), {
       type: 'insert',

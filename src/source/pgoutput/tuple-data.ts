@@ -5,7 +5,13 @@
  * https://www.postgresql.org/docs/current/protocol-logicalrep-message-formats.html#PROTOCOL-LOGICALREP-MESSAGE-FORMATS-TUPLEDATA
  *
  * This is the hot path (one call per changed row), so it reads the buffer
- * with local variables instead of going through cursor methods.
+ * with local variables instead of going through cursor methods. Text values
+ * are decoded without one Buffer.toString call per column (≈ 140 ns each on
+ * Node 20, most of the decoding time): a tuple of at most `latin1TupleBytes`
+ * is turned into one latin1 string, and a column whose bytes are all ASCII —
+ * where latin1 and UTF-8 agree — is a substring of it; other columns are
+ * decoded as UTF-8. Larger tuples decode per column, so that a small value
+ * kept by a consumer does not pin a large tuple's string in memory.
  */
 import type { PgoutputCursor } from './pgoutput-cursor.js';
 import { type TupleData, unchangedToast } from './pgoutput-messages.js';
@@ -15,6 +21,42 @@ const kindUnchanged = 0x75; // 'u'
 const kindText = 0x74; // 't'
 const kindBinary = 0x62; // 'b'
 
+const latin1TupleBytes = 4096;
+/** Finds bytes ≥ 0x80 in a latin1 string, i.e. where UTF-8 and latin1 decoding differ. */
+const nonAscii = /[\u0080-\u00ff]/g;
+
+/**
+ * Decodes text columns of one tuple. `ascii` is the tuple's bytes from
+ * `base` on as latin1; `nextHigh` caches the next non-ASCII byte offset so
+ * the scan is linear in the tuple length.
+ */
+class TupleTextReader {
+  readonly #buf: Buffer;
+  readonly #base: number;
+  readonly #latin1: string | undefined;
+  #nextHigh = -1;
+
+  constructor(buf: Buffer, base: number) {
+    this.#buf = buf;
+    this.#base = base;
+    this.#latin1 = buf.length - base <= latin1TupleBytes ? buf.toString('latin1', base) : undefined;
+  }
+
+  text(start: number, end: number): string {
+    const latin1 = this.#latin1;
+    if (latin1 === undefined) return this.#buf.toString('utf8', start, end);
+    if (this.#nextHigh < start) this.#nextHigh = this.#findHigh(start - this.#base);
+    if (this.#nextHigh >= end) return latin1.substring(start - this.#base, end - this.#base);
+    return this.#buf.toString('utf8', start, end);
+  }
+
+  #findHigh(from: number): number {
+    nonAscii.lastIndex = from;
+    const match = nonAscii.exec(this.#latin1!);
+    return match === null ? Number.MAX_SAFE_INTEGER : match.index + this.#base;
+  }
+}
+
 export function readTupleData(cursor: PgoutputCursor): TupleData {
   const count = cursor.int16();
   if (count < 0) throw cursor.malformed(`negative column count ${count}`);
@@ -22,6 +64,7 @@ export function readTupleData(cursor: PgoutputCursor): TupleData {
   const end = buf.length;
   let pos = cursor.pos;
   const values: TupleData = [];
+  const text = count === 0 ? undefined : new TupleTextReader(buf, pos);
   for (let i = 0; i < count; i++) {
     if (pos >= end) throw truncated(cursor, pos, i, count);
     const kind = buf[pos++]!;
@@ -30,9 +73,7 @@ export function readTupleData(cursor: PgoutputCursor): TupleData {
       const length = buf.readInt32BE(pos);
       pos += 4;
       if (length < 0 || end - pos < length) throw truncated(cursor, pos, i, count);
-      values.push(
-        kind === kindText ? buf.toString('utf8', pos, pos + length) : buf.subarray(pos, pos + length),
-      );
+      values.push(kind === kindText ? text!.text(pos, pos + length) : buf.subarray(pos, pos + length));
       pos += length;
     } else if (kind === kindNull) {
       values.push(null);
