@@ -47,6 +47,8 @@ export class Launcher {
   readonly #satisfied = new Map<number, Set<string>>();
   /** Per table: consecutive failures and when to try again. */
   readonly #backoff = new Map<number, { failures: number; retryAt: number }>();
+  /** Registered tables seen by the last pass. */
+  #registered = new Set<number>();
   /** True while unreferenced files wait for queries to finish with them. */
   #collectionDeferred = false;
   #wake: (() => void) | undefined;
@@ -96,6 +98,7 @@ export class Launcher {
     const tables = await catalog.listTables(this.#client);
     const waiters = await catalog.waitersByTable(this.#client);
     const fingerprints = await this.#fingerprints(tables);
+    await this.#noticeUnregistered(tables);
     let copied = 0;
     for (const entry of tables) {
       if (this.#closed) break;
@@ -124,6 +127,18 @@ export class Launcher {
     }
     if (this.#collectionDeferred) await this.collectGarbage();
     return copied;
+  }
+
+  /** Tables unregistered since the last pass leave files behind: collect them. */
+  async #noticeUnregistered(tables: readonly TableEntry[]): Promise<void> {
+    const current = new Set(tables.map((t) => t.relid));
+    const gone = [...this.#registered].filter((relid) => !current.has(relid));
+    this.#registered = current;
+    for (const relid of gone) {
+      this.#satisfied.delete(relid);
+      this.#backoff.delete(relid);
+    }
+    if (gone.length > 0) await this.#afterChange();
   }
 
   #hasNewWaiter(relid: number, waiting: ReadonlySet<string>): boolean {
