@@ -57,6 +57,7 @@ export class ReplicationConnection implements AsyncDisposable {
   readonly #wire: WireSocket;
   readonly #parameters: ReadonlyMap<string, string>;
   #stream: ReplicationStream | undefined;
+  #streamed = false;
   #busy = false;
   #closed = false;
 
@@ -135,11 +136,20 @@ export class ReplicationConnection implements AsyncDisposable {
   /**
    * START_REPLICATION SLOT <slot> LOGICAL <lsn> (pgoutput options). Resolves
    * once the server entered CopyBoth mode; until the stream is closed this
-   * connection runs no other command.
+   * connection runs no other command. One stream per connection: PostgreSQL
+   * (17 at least) answers a second START_REPLICATION LOGICAL on the same
+   * connection with an immediate CopyDone, so a restart needs a new connection.
    */
   async startReplication(options: StartReplicationOptions): Promise<ReplicationStream> {
+    if (this.#streamed) {
+      throw new PgError(
+        SqlState.objectNotInPrerequisiteState,
+        'this replication connection has already streamed; open a new connection to start replication again',
+      );
+    }
     const command = startReplicationCommand(options.slot, options.startLsn ?? 0n, options);
     await this.#run(command, true);
+    this.#streamed = true;
     const stream = new ReplicationStream(this.#wire, options, (reusable) => {
       this.#stream = undefined;
       this.#busy = false;
