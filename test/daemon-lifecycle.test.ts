@@ -77,6 +77,16 @@ describe('daemon lifecycle', () => {
     );
   });
 
+  test('the launcher reconnects when its connection is cut', async () => {
+    const { rows } = await heap.query(
+      `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'pg_analytica launcher'`,
+    );
+    assert.deepEqual(rows, [{ done: 't' }]);
+    await heap.query(`INSERT INTO orders VALUES (100001, 1.00, '2031-01-01')`);
+    await heap.query(`SELECT analytica.wait_for_sync('orders', '30s')`);
+    assert.deepEqual(await textRows(columnar, summary), await textRows(heap, summary));
+  });
+
   test('a copy that cannot be made is the error wait_for_sync raises', async () => {
     await cluster.exec(
       `CREATE TABLE bad (id int PRIMARY KEY, n numeric(10,2)); INSERT INTO bad VALUES (1, 'NaN')`,

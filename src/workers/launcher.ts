@@ -40,8 +40,9 @@ const maxBackoffMs = 5 * 60_000;
 
 export class Launcher {
   readonly #options: LauncherOptions;
-  readonly #client: pg.Client;
-  readonly #worker: IngestWorker;
+  /** The catalog connection (LISTENs, holds the launcher lock); replaced after a failure. */
+  #connection: { client: pg.Client; worker: IngestWorker } | undefined;
+  #connectionBroken = false;
   readonly #inFlight = new Set<string>();
   /** Per table: waiters (virtual transaction ids) seen before the last copy read its watermark. */
   readonly #satisfied = new Map<number, Set<string>>();
@@ -56,10 +57,46 @@ export class Launcher {
   #closed = false;
   #loop: Promise<void> | undefined;
 
-  private constructor(options: LauncherOptions, client: pg.Client) {
+  private constructor(options: LauncherOptions) {
     this.#options = options;
-    this.#client = client;
-    this.#worker = new IngestWorker({
+  }
+
+  /** Connects, LISTENs, cleans up after any crash, and starts the loop (unless `loop` is false, for tests). */
+  static async start(options: LauncherOptions, loop = true): Promise<Launcher> {
+    const launcher = new Launcher(options);
+    await launcher.#connect(options.lockWaitMs ?? 30_000);
+    await rm(scratchDirectory(options.dataDir, options.database), { recursive: true, force: true });
+    await launcher.collectGarbage();
+    if (loop) launcher.#loop = launcher.#run();
+    return launcher;
+  }
+
+  get #client(): pg.Client {
+    if (!this.#connection) throw new Error('the launcher is not connected');
+    return this.#connection.client;
+  }
+
+  /** Opens the catalog connection: launcher lock, LISTEN, and an ingest worker writing through it. */
+  async #connect(lockWaitMs: number): Promise<void> {
+    const options = this.#options;
+    const client = new pg.Client({ ...options.sourceConfig, application_name: 'pg_analytica launcher' });
+    client.on('notification', () => this.#signal());
+    client.on('error', (error) => {
+      this.#connectionBroken = true;
+      options.log.error('launcher connection failed', { error: errorMessage(error) });
+    });
+    client.on('end', () => {
+      this.#connectionBroken = true;
+    });
+    await client.connect();
+    try {
+      await holdLauncherLock(client, options.database, lockWaitMs);
+      await client.query('LISTEN analytica');
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    const worker = new IngestWorker({
       database: options.database,
       dataDir: options.dataDir,
       chunkSize: options.chunkSize,
@@ -69,28 +106,17 @@ export class Launcher {
       inFlight: this.#inFlight,
       log: options.log,
     });
+    this.#connection = { client, worker };
+    this.#connectionBroken = false;
   }
 
-  /** Connects, LISTENs, cleans up after any crash, and starts the loop (unless `loop` is false, for tests). */
-  static async start(options: LauncherOptions, loop = true): Promise<Launcher> {
-    const client = new pg.Client({ ...options.sourceConfig, application_name: 'pg_analytica launcher' });
-    await client.connect();
-    const launcher = new Launcher(options, client);
-    client.on('notification', () => launcher.#signal());
-    client.on('error', (error) =>
-      options.log.error('launcher connection failed', { error: errorMessage(error) }),
-    );
-    try {
-      await holdLauncherLock(client, options.database, options.lockWaitMs ?? 30_000);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    await client.query('LISTEN analytica');
-    await rm(scratchDirectory(options.dataDir, options.database), { recursive: true, force: true });
-    await launcher.collectGarbage();
-    if (loop) launcher.#loop = launcher.#run();
-    return launcher;
+  /** After a lost connection (server restart, terminated backend): connect again, as at start. */
+  async #reconnect(): Promise<void> {
+    await this.#connection?.client.end().catch(() => undefined);
+    this.#connection = undefined;
+    await this.#connect(this.#options.lockWaitMs ?? 30_000);
+    this.#options.log.info('launcher reconnected');
+    await this.collectGarbage();
   }
 
   /** One pass over all registered tables; returns the number of tables copied. */
@@ -117,7 +143,7 @@ export class Launcher {
       try {
         // Read before the copy takes its watermark: these waiters' targets are at or below it.
         this.#satisfied.set(entry.relid, waiting);
-        await this.#worker.copyTable(entry);
+        await this.#connection!.worker.copyTable(entry);
         this.#backoff.delete(entry.relid);
         copied++;
         await this.#afterChange();
@@ -209,6 +235,7 @@ export class Launcher {
   async #run(): Promise<void> {
     while (!this.#closed) {
       try {
+        if (this.#connectionBroken || !this.#connection) await this.#reconnect();
         await this.runOnce();
         await this.#sleep();
       } catch (error) {
@@ -249,7 +276,7 @@ export class Launcher {
     this.#closed = true;
     this.#signal();
     await this.#loop;
-    await this.#client.end().catch(() => undefined);
+    await this.#connection?.client.end().catch(() => undefined);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
