@@ -51,7 +51,16 @@ export class QueryEngine implements QueryExecutor {
       );
     }
     const references = collectReferences(statement);
-    const client = await pool.connect();
+    const client = await pool.connect().catch((error: unknown) => {
+      throw new PgError(
+        SqlState.connectionFailure,
+        `cannot reach the source database "${context.database}" to resolve tables`,
+        {
+          cause: error,
+          detail: error instanceof Error ? error.message : String(error),
+        },
+      );
+    });
     let tables: VisibleTable[];
     try {
       tables = await resolveTables(client, references, context.searchPath, context.role);
