@@ -48,5 +48,4 @@ test('benchmark: decode 1M Insert messages of an 8-column row', (t) => {
     `${(elapsedNs / messageCount).toFixed(0)} ns/message, ` +
     `${((bytes * rowsPerSecond) / 1e6).toFixed(0)} MB/s`;
   t.diagnostic(line);
-  console.log(line);
 });

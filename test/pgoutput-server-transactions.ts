@@ -81,72 +81,95 @@ interface Open {
 
 /** Applies decoded messages as a subscriber would; asserts the protocol's own invariants on the way. */
 export function applyTransactions(decoded: Decoded[]): AppliedTransaction[] {
-  const cache = new RelationCache();
-  const applied: AppliedTransaction[] = [];
-  const streams = new Map<number, Open>();
-  const prepared = new Map<string, Open>();
-  let current: Open | undefined;
-  let streamXid: number | undefined;
-  for (const { message: m } of decoded) {
-    cache.observe(m);
-    checkTupleWidth(m, cache);
-    const line = describeChange(m, cache);
-    if (line !== undefined) {
-      if (streamXid !== undefined) {
-        assert.ok(!('xid' in m) || m.xid === streamXid, `streamed change carries xid ${streamXid}`);
-        streams.get(streamXid)!.lines.push(line);
-      } else if (current !== undefined) current.lines.push(line);
-      else if (m.type === 'message' && !m.transactional) applied.push({ xid: 0, lines: [line], end: m });
-      else assert.fail(`change outside a transaction: ${line}`);
-      continue;
-    }
+  const subscriber = new Subscriber();
+  for (const { message } of decoded) subscriber.apply(message);
+  return subscriber.finish();
+}
+
+class Subscriber {
+  readonly #cache = new RelationCache();
+  readonly #applied: AppliedTransaction[] = [];
+  readonly #streams = new Map<number, Open>();
+  readonly #prepared = new Map<string, Open>();
+  #current: Open | undefined;
+  #streamXid: number | undefined;
+
+  apply(m: PgoutputMessage): void {
+    this.#cache.observe(m);
+    checkTupleWidth(m, this.#cache);
+    const line = describeChange(m, this.#cache);
+    if (line !== undefined) this.#change(m, line);
+    else this.#boundary(m);
+  }
+
+  finish(): AppliedTransaction[] {
+    assert.equal(this.#streams.size + this.#prepared.size, 0, 'every stream and prepared transaction ended');
+    assert.equal(this.#current, undefined);
+    return this.#applied;
+  }
+
+  #change(m: PgoutputMessage, line: string): void {
+    if (this.#streamXid !== undefined) {
+      assert.ok(!('xid' in m) || m.xid === this.#streamXid, `streamed change carries xid ${this.#streamXid}`);
+      this.#streams.get(this.#streamXid)!.lines.push(line);
+    } else if (this.#current !== undefined) this.#current.lines.push(line);
+    else if (m.type === 'message' && !m.transactional) this.#applied.push({ xid: 0, lines: [line], end: m });
+    else assert.fail(`change outside a transaction: ${line}`);
+  }
+
+  #boundary(m: PgoutputMessage): void {
     switch (m.type) {
       case 'begin':
       case 'beginPrepare':
-        assert.equal(current, undefined);
-        current = { xid: m.xid, lines: [] };
-        break;
+        assert.equal(this.#current, undefined);
+        this.#current = { xid: m.xid, lines: [] };
+        return;
       case 'commit':
-        applied.push({ ...current!, end: m });
-        current = undefined;
-        break;
+        this.#applied.push({ ...this.#current!, end: m });
+        this.#current = undefined;
+        return;
       case 'prepare':
-        assert.equal(current?.xid, m.xid);
-        prepared.set(m.gid, current!);
-        current = undefined;
-        break;
-      case 'streamStart':
-        assert.equal(m.firstSegment, !streams.has(m.xid), 'firstSegment on the first block only');
-        if (m.firstSegment) streams.set(m.xid, { xid: m.xid, lines: [] });
-        streamXid = m.xid;
-        break;
-      case 'streamStop':
-        streamXid = undefined;
-        break;
-      case 'streamCommit':
-        applied.push({ ...streams.get(m.xid)!, end: m });
-        streams.delete(m.xid);
-        break;
-      case 'streamAbort':
-        if (m.subXid === m.xid) streams.delete(m.xid);
-        break;
-      case 'streamPrepare':
-        prepared.set(m.gid, streams.get(m.xid)!);
-        streams.delete(m.xid);
-        break;
+        assert.equal(this.#current?.xid, m.xid);
+        this.#prepared.set(m.gid, this.#current!);
+        this.#current = undefined;
+        return;
       case 'commitPrepared':
-        applied.push({ ...prepared.get(m.gid)!, end: m });
-        prepared.delete(m.gid);
-        break;
+        this.#applied.push({ ...this.#prepared.get(m.gid)!, end: m });
+        this.#prepared.delete(m.gid);
+        return;
       case 'rollbackPrepared':
-        prepared.delete(m.gid);
-        break;
+        this.#prepared.delete(m.gid);
+        return;
+      default:
+        this.#streamBoundary(m);
+    }
+  }
+
+  #streamBoundary(m: PgoutputMessage): void {
+    switch (m.type) {
+      case 'streamStart':
+        assert.equal(m.firstSegment, !this.#streams.has(m.xid), 'firstSegment on the first block only');
+        if (m.firstSegment) this.#streams.set(m.xid, { xid: m.xid, lines: [] });
+        this.#streamXid = m.xid;
+        return;
+      case 'streamStop':
+        this.#streamXid = undefined;
+        return;
+      case 'streamCommit':
+        this.#applied.push({ ...this.#streams.get(m.xid)!, end: m });
+        this.#streams.delete(m.xid);
+        return;
+      case 'streamAbort':
+        if (m.subXid === m.xid) this.#streams.delete(m.xid);
+        return;
+      case 'streamPrepare':
+        this.#prepared.set(m.gid, this.#streams.get(m.xid)!);
+        this.#streams.delete(m.xid);
+        return;
       default:
         assert.fail(`unexpected ${m.type}`);
     }
   }
-  assert.equal(streams.size + prepared.size, 0, 'every stream and prepared transaction ended');
-  return applied;
 }
 
 /** Relation and Type messages are re-sent per streamed transaction, so versions differ only there. */
