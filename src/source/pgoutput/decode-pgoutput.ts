@@ -116,7 +116,7 @@ function readChange(c: PgoutputCursor, typeChar: string, xid: number | undefined
       return readType(c, xid);
     case 'T':
       return readTruncate(c, xid);
-    default:
+    default: // 'M', the only type byte left (messageNames is checked first)
       return readMessage(c, xid);
   }
 }

@@ -72,6 +72,7 @@ export interface LogicalDecodingMessage {
   transactional: boolean;
   lsn: bigint;
   prefix: string;
+  /** A view into the decoded payload; copy it to keep it beyond the payload. */
   content: Buffer;
 }
 

@@ -26,33 +26,35 @@ const latin1TupleBytes = 4096;
 const nonAscii = /[\u0080-\u00ff]/g;
 
 /**
- * Decodes text columns of one tuple. `ascii` is the tuple's bytes from
- * `base` on as latin1; `nextHigh` caches the next non-ASCII byte offset so
- * the scan is linear in the tuple length.
+ * Decodes the text columns of one tuple. The latin1 string covers the bytes
+ * from `base` to the end of the payload and is built on the first text
+ * column; `nextHigh` caches the offset of the next non-ASCII byte, so the
+ * scan is linear in the tuple's length.
  */
 class TupleTextReader {
   readonly #buf: Buffer;
   readonly #base: number;
-  readonly #latin1: string | undefined;
+  /** undefined until needed; null when the tuple is too large for one string. */
+  #latin1: string | null | undefined;
   #nextHigh = -1;
 
   constructor(buf: Buffer, base: number) {
     this.#buf = buf;
     this.#base = base;
-    this.#latin1 = buf.length - base <= latin1TupleBytes ? buf.toString('latin1', base) : undefined;
+    if (buf.length - base > latin1TupleBytes) this.#latin1 = null;
   }
 
   text(start: number, end: number): string {
-    const latin1 = this.#latin1;
-    if (latin1 === undefined) return this.#buf.toString('utf8', start, end);
-    if (this.#nextHigh < start) this.#nextHigh = this.#findHigh(start - this.#base);
-    if (this.#nextHigh >= end) return latin1.substring(start - this.#base, end - this.#base);
+    if (this.#latin1 === null) return this.#buf.toString('utf8', start, end);
+    this.#latin1 ??= this.#buf.toString('latin1', this.#base);
+    if (this.#nextHigh < start) this.#nextHigh = this.#findHigh(start - this.#base, this.#latin1);
+    if (this.#nextHigh >= end) return this.#latin1.substring(start - this.#base, end - this.#base);
     return this.#buf.toString('utf8', start, end);
   }
 
-  #findHigh(from: number): number {
+  #findHigh(from: number, latin1: string): number {
     nonAscii.lastIndex = from;
-    const match = nonAscii.exec(this.#latin1!);
+    const match = nonAscii.exec(latin1);
     return match === null ? Number.MAX_SAFE_INTEGER : match.index + this.#base;
   }
 }
