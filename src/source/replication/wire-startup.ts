@@ -26,29 +26,10 @@ export async function startReplicationSession(
     }),
   );
   const parameters = new Map<string, string>();
-  let saslSession: SaslSession | undefined;
+  const auth: AuthState = { session: undefined };
   for (;;) {
     const message = await wire.next(during);
     switch (message.name) {
-      case 'authenticationCleartextPassword':
-        wire.write(serialize.password(await password(params)));
-        break;
-      case 'authenticationMD5Password':
-        wire.write(serialize.password(await md5Response(params, message)));
-        break;
-      case 'authenticationSASL':
-        saslSession = sasl.startSession(message.mechanisms ?? []);
-        wire.write(serialize.sendSASLInitialResponseMessage(saslSession.mechanism, saslSession.response));
-        break;
-      case 'authenticationSASLContinue':
-        if (!saslSession) throw protocolError(message);
-        await sasl.continueSession(saslSession, await password(params), message.data ?? '');
-        wire.write(serialize.sendSCRAMClientFinalMessage(saslSession.response));
-        break;
-      case 'authenticationSASLFinal':
-        if (!saslSession) throw protocolError(message);
-        sasl.finalizeSession(saslSession, message.data ?? '');
-        break;
       case 'parameterStatus':
         parameters.set(message.parameterName ?? '', message.parameterValue ?? '');
         break;
@@ -61,8 +42,44 @@ export async function startReplicationSession(
       case 'notice':
         break;
       default:
-        throw protocolError(message);
+        await answerAuthentication(wire, params, message, auth);
     }
+  }
+}
+
+interface AuthState {
+  session: SaslSession | undefined;
+}
+
+/** Cleartext, MD5 or SCRAM-SHA-256 (SASL, without channel binding: no TLS here). */
+async function answerAuthentication(
+  wire: WireSocket,
+  params: ResolvedConnectionParameters,
+  message: WireMessage,
+  auth: AuthState,
+): Promise<void> {
+  switch (message.name) {
+    case 'authenticationCleartextPassword':
+      wire.write(serialize.password(await password(params)));
+      return;
+    case 'authenticationMD5Password':
+      wire.write(serialize.password(await md5Response(params, message)));
+      return;
+    case 'authenticationSASL':
+      auth.session = sasl.startSession(message.mechanisms ?? []);
+      wire.write(serialize.sendSASLInitialResponseMessage(auth.session.mechanism, auth.session.response));
+      return;
+    case 'authenticationSASLContinue':
+      if (!auth.session) throw protocolError(message);
+      await sasl.continueSession(auth.session, await password(params), message.data ?? '');
+      wire.write(serialize.sendSCRAMClientFinalMessage(auth.session.response));
+      return;
+    case 'authenticationSASLFinal':
+      if (!auth.session) throw protocolError(message);
+      sasl.finalizeSession(auth.session, message.data ?? '');
+      return;
+    default:
+      throw protocolError(message);
   }
 }
 
