@@ -106,7 +106,7 @@ export class ReplicationStream implements AsyncIterableIterator<ReplicationMessa
    * Tells the server that everything up to `lsn` is durably applied, so the
    * slot may advance past it. Call it with a Commit's walStart (its end LSN)
    * once that transaction is committed downstream — or, when nothing is in
-   * flight, with a keepalive's walEnd. Earlier positions are ignored.
+   * flight, with a keepalive's walEnd. Earlier positions, and calls after the stream ended, are ignored.
    */
   confirmFlush(lsn: bigint): void {
     if (this.#state === 'streaming') this.#feedback.confirmFlush(lsn);
