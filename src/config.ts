@@ -61,6 +61,13 @@ export const settingSpecs = {
   },
   host: { env: 'PG_ANALYTICA_HOST', flag: 'host', kind: 'string', default: '127.0.0.1' },
   port: { env: 'PG_ANALYTICA_PORT', flag: 'port', kind: 'port', default: '6433' },
+  maxConnections: {
+    env: 'PG_ANALYTICA_MAX_CONNECTIONS',
+    flag: 'max-connections',
+    kind: 'integer',
+    default: '100',
+    min: 1,
+  },
   embeddedDir: {
     env: 'PG_ANALYTICA_EMBEDDED_DIR',
     flag: 'embedded-dir',
@@ -80,6 +87,8 @@ export interface Config {
   readonly duckdbThreads: number;
   readonly host: string;
   readonly port: number;
+  /** Query server connections at once (each login briefly holds one to the source server). */
+  readonly maxConnections: number;
   readonly embeddedDir: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The source database connection; undefined means "start the embedded PostgreSQL". */

@@ -149,6 +149,7 @@ export class Daemon {
       const server = await QueryServer.start({
         host: config.host,
         port: config.port,
+        maxConnections: config.maxConnections,
         upstream: { host: upstream.host, port: upstream.port },
         parseStatements,
         executor: engine,

@@ -3,10 +3,12 @@
  * socket, routes CancelRequests, and closes everything on close().
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { QueryExecutor } from '../query/engine-types.js';
 import { CancelRegistry } from './cancel-registry.js';
 import type { ParseStatements } from './parsed-statement-kinds.js';
+import { errorResponse } from './protocol/index.js';
 import { Session } from './session.js';
 import type { UpstreamAddress } from './upstream-auth-connection.js';
 
@@ -24,7 +26,15 @@ export interface QueryServerOptions {
   readonly authTimeoutMs?: number;
   /** Largest frontend message accepted; default 64 MiB. */
   readonly maxMessageBytes?: number;
+  /**
+   * Connections served at once, default 100. Each connection that is logging in
+   * holds a connection to the source server, so this also bounds what clients
+   * can make the daemon ask of PostgreSQL.
+   */
+  readonly maxConnections?: number;
 }
+
+export const defaultMaxConnections = 100;
 
 export const defaultQueryServerPort = 6433;
 
@@ -63,7 +73,18 @@ export class QueryServer {
   #accept(options: QueryServerOptions): void {
     const cancels = new CancelRegistry();
     const log = options.log.child({ component: 'query-server' });
+    const maxConnections = options.maxConnections ?? defaultMaxConnections;
     this.#server.on('connection', (socket) => {
+      if (this.#sockets.size >= maxConnections) {
+        // As PostgreSQL answers past max_connections, before reading the startup packet.
+        const fields = {
+          severity: 'FATAL',
+          code: SqlState.tooManyConnections,
+          message: 'sorry, too many clients already',
+        };
+        socket.end(errorResponse(fields), () => socket.destroy());
+        return;
+      }
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
       const session = new Session(socket, { ...options, cancels, log });
