@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { PgError, SqlState } from '../errors.js';
 
 export const sqlDirectory = fileURLToPath(new URL('../../../sql/', import.meta.url));
-const installLockKey = 1885823074;
+export const installLockKey = 1885823074;
 
 export interface InstallResult {
   /** Version before, undefined when the schema was absent. */

@@ -8,6 +8,7 @@ import { install } from './install.js';
 import { register } from './register.js';
 import { start } from './start.js';
 import { status } from './status.js';
+import { uninstall } from './uninstall.js';
 
 const commands: Record<string, (argv: readonly string[], log: Logger) => Promise<void>> = {
   start,
@@ -15,6 +16,7 @@ const commands: Record<string, (argv: readonly string[], log: Logger) => Promise
   status,
   register,
   demo,
+  uninstall,
 };
 
 const usage = `usage: pg-analytica <command> [flags]
@@ -25,6 +27,8 @@ commands:
   register   register a table: pg-analytica register public.events [--order-by ts]
   status     show registered tables
   demo       start an embedded PostgreSQL and the daemon, copy a sample table, compare query times
+  uninstall  remove the control schema, slots, publications and segment files of the database
+             (the daemon must be stopped; asks first unless --yes)
 
 The source database comes from DATABASE_URL or the PG* variables; without them an
 embedded PostgreSQL is started under .analytica/postgres. Flags: --port, --host,

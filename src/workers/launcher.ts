@@ -285,7 +285,7 @@ export class Launcher {
 }
 
 /** Advisory-lock key of the launcher of a database (session lock on its catalog connection). */
-const launcherLockKey = 1885823075;
+export const launcherLockKey = 1885823075;
 
 /**
  * One launcher per database: two daemons copying the same tables would write
