@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
@@ -42,7 +42,11 @@ describe('control schema', () => {
       const first = await installSchema(client);
       assert.equal(first.from, undefined);
       assert.equal(first.to, await defaultVersion());
-      assert.deepEqual(first.applied, ['pg_analytica--0.1.sql', 'pg_analytica--0.1--0.2.sql']);
+      assert.deepEqual(first.applied, [
+        'pg_analytica--0.1.sql',
+        'pg_analytica--0.1--0.2.sql',
+        'pg_analytica--0.2--0.3.sql',
+      ]);
       const shape = await schemaShape(client);
       const second = await installSchema(client);
       assert.deepEqual(second.applied, []);
@@ -63,8 +67,8 @@ describe('control schema', () => {
       const upgraded = await installSchema(client);
       assert.deepEqual(upgraded, {
         from: '0.1',
-        to: '0.2',
-        applied: ['pg_analytica--0.1--0.2.sql'],
+        to: '0.3',
+        applied: ['pg_analytica--0.1--0.2.sql', 'pg_analytica--0.2--0.3.sql'],
         extension: false,
       });
       const { rows } = await client.query('SELECT table_name, state, order_by FROM analytica.status');
@@ -88,21 +92,21 @@ describe('control schema', () => {
     try {
       const { rows } = await client.query(`SELECT setting FROM pg_config WHERE name = 'SHAREDIR'`);
       const extensionDir = path.join(rows[0].setting, 'extension');
-      for (const file of ['pg_analytica.control', 'pg_analytica--0.1.sql', 'pg_analytica--0.1--0.2.sql']) {
+      for (const file of (await readdir(sqlDirectory)).filter((f) => f.startsWith('pg_analytica'))) {
         await copyFile(path.join(sqlDirectory, file), path.join(extensionDir, file));
       }
       await client.query(`CREATE EXTENSION pg_analytica VERSION '0.1'`);
       const result = await installSchema(client);
       assert.deepEqual(result, {
         from: '0.1',
-        to: '0.2',
-        applied: [`ALTER EXTENSION pg_analytica UPDATE TO '0.2'`],
+        to: '0.3',
+        applied: [`ALTER EXTENSION pg_analytica UPDATE TO '0.3'`],
         extension: true,
       });
       const version = await client.query(
         `SELECT extversion FROM pg_extension WHERE extname = 'pg_analytica'`,
       );
-      assert.equal(version.rows[0].extversion, '0.2');
+      assert.equal(version.rows[0].extversion, '0.3');
       const plain = await freshDatabase('install_plain');
       try {
         await installSchema(plain);
@@ -114,6 +118,29 @@ describe('control schema', () => {
       await client.end();
     }
   });
+});
+
+test('snapshot_contains: a copy contains a caller exactly when it sees every transaction the caller saw', async () => {
+  const client = await freshDatabase('snapshots');
+  try {
+    await installSchema(client);
+    const cases: [string, string, boolean][] = [
+      ['100:100:', '90:95:91', true], // taken later, nothing in progress
+      ['100:105:101', '90:102:', false], // 101 committed for the caller, still running for the copy
+      ['100:105:101', '90:102:101', true], // 101 running for both
+      ['100:100:', '100:110:', false], // the caller saw transactions the copy cannot
+      ['100:110:105', '100:104:', true], // 105 is above the caller's xmax: invisible to it anyway
+    ];
+    for (const [later, earlier, expected] of cases) {
+      const { rows } = await client.query(
+        'SELECT analytica.snapshot_contains($1::pg_snapshot, $2::pg_snapshot) AS c',
+        [later, earlier],
+      );
+      assert.equal(rows[0].c, expected, `${later} contains ${earlier}`);
+    }
+  } finally {
+    await client.end();
+  }
 });
 
 describe('registration', () => {

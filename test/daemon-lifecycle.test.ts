@@ -77,6 +77,29 @@ describe('daemon lifecycle', () => {
     );
   });
 
+  test('wait_for_sync sees every commit made before it, while another session keeps committing', async () => {
+    const writer = await rawClient(cluster.clientConfig());
+    let writing = true;
+    const writes = (async () => {
+      for (let id = -1; writing; id--) await writer.query(`INSERT INTO orders VALUES (${id}, 1, now())`);
+    })();
+    try {
+      for (let marker = 300_000; marker < 300_015; marker++) {
+        await heap.query(`INSERT INTO orders VALUES (${marker}, 2, now())`);
+        await heap.query(`SELECT analytica.wait_for_sync('orders', '30s')`);
+        assert.deepEqual(await textRows(columnar, `SELECT count(*) FROM orders WHERE id = ${marker}`), [
+          ['1'],
+        ]);
+      }
+    } finally {
+      writing = false;
+      await writes;
+      await writer.end();
+    }
+    await heap.query(`SELECT analytica.wait_for_sync('orders')`);
+    assert.deepEqual(await textRows(columnar, summary), await textRows(heap, summary));
+  });
+
   test('the launcher reconnects when its connection is cut', async () => {
     const { rows } = await heap.query(
       `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'pg_analytica launcher'`,

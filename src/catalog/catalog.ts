@@ -161,6 +161,8 @@ export interface Publication {
   generation: number;
   columns: ColumnSpec[];
   syncedLsn: string;
+  /** The copy's snapshot; analytica.wait_for_sync compares callers' snapshots with it. */
+  syncedSnapshot: string;
   fingerprint: string;
   syncMs: number;
   /** The request this sync answers; cleared only if no newer request came in. */
@@ -174,31 +176,29 @@ export interface Publication {
 export async function publishGeneration(client: pg.ClientBase, p: Publication): Promise<void> {
   await client.query(
     `UPDATE analytica.tables t
-        SET generation = $2, columns = $3, synced_lsn = $4::pg_lsn, change_fingerprint = $5,
+        SET generation = $2, columns = $3, synced_lsn = $4::pg_lsn, synced_snapshot = $8::pg_snapshot,
+            change_fingerprint = $5,
             state = 'synced', last_sync_at = now(), last_sync_ms = $6, last_error = NULL, last_error_at = NULL,
             progress_rows = NULL, progress_total_rows = NULL,
             sync_requested_at = CASE WHEN t.sync_requested_at <= $7::timestamptz THEN NULL ELSE t.sync_requested_at END,
             rows = coalesce((SELECT sum(row_count) FROM analytica.segments s WHERE s.relid = t.relid AND s.generation = $2), 0),
             bytes = coalesce((SELECT sum(byte_size) FROM analytica.segments s WHERE s.relid = t.relid AND s.generation = $2), 0)
       WHERE relid = $1`,
-    [p.relid, p.generation, JSON.stringify(p.columns), p.syncedLsn, p.fingerprint, p.syncMs, p.requestedAt],
+    [
+      p.relid,
+      p.generation,
+      JSON.stringify(p.columns),
+      p.syncedLsn,
+      p.fingerprint,
+      p.syncMs,
+      p.requestedAt,
+      p.syncedSnapshot,
+    ],
   );
   await client.query(`DELETE FROM analytica.segments WHERE relid = $1 AND generation < $2`, [
     p.relid,
     p.generation,
   ]);
-}
-
-/** Advances the watermark without a copy, when the table is known unchanged. */
-export async function confirmUnchanged(
-  client: pg.ClientBase,
-  relid: number,
-  syncedLsn: string,
-): Promise<void> {
-  await client.query(
-    `UPDATE analytica.tables SET synced_lsn = greatest(synced_lsn, $2::pg_lsn), last_sync_at = now() WHERE relid = $1`,
-    [relid, syncedLsn],
-  );
 }
 
 export async function deleteTable(client: pg.ClientBase, relid: number): Promise<void> {

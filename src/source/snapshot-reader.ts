@@ -29,6 +29,8 @@ export interface SnapshotInfo {
   estimatedRows: number;
   /** Change detector (statistics counters + relfilenode) read before the snapshot. */
   fingerprint: string;
+  /** The snapshot itself (pg_snapshot text): the copy holds exactly what it sees. */
+  snapshot: string;
 }
 
 /** Session settings that make PostgreSQL's text output exact and unambiguous for DuckDB. */
@@ -76,8 +78,14 @@ export class SnapshotReader {
     );
     await this.#client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     // The first statement of the transaction takes the snapshot.
-    const size = await this.#client.query<{ pages: string; reltuples: string; relpages: string }>(
-      `SELECT pg_relation_size($1::regclass) / current_setting('block_size')::int AS pages, reltuples, relpages
+    const size = await this.#client.query<{
+      pages: string;
+      reltuples: string;
+      relpages: string;
+      snapshot: string;
+    }>(
+      `SELECT pg_relation_size($1::regclass) / current_setting('block_size')::int AS pages, reltuples, relpages,
+              pg_current_snapshot()::text AS snapshot
          FROM pg_class WHERE oid = $1`,
       [relid],
     );
@@ -90,6 +98,7 @@ export class SnapshotReader {
     this.#info = {
       lsn: before.rows[0]!.lsn,
       fingerprint: before.rows[0]!.fingerprint,
+      snapshot: row.snapshot,
       pages,
       estimatedRows: Math.round(rowsPerPage * pages),
     };

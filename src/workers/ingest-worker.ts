@@ -71,7 +71,7 @@ export class IngestWorker {
 
     const reader = await SnapshotReader.open(this.#options.sourceConfig, entry.relid);
     try {
-      const { lsn, fingerprint, estimatedRows } = reader.info;
+      const { lsn, fingerprint, estimatedRows, snapshot } = reader.info;
       await catalog.setState(db, entry.relid, entry.generation === 0 ? 'backfilling' : 'refreshing', {
         rows: 0,
         totalRows: estimatedRows,
@@ -105,6 +105,7 @@ export class IngestWorker {
           generation,
           columns: columns.map(columnSpec),
           syncedLsn: lsn,
+          syncedSnapshot: snapshot,
           fingerprint,
           syncMs: ms,
           requestedAt: entry.syncRequestedAt,
