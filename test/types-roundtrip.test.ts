@@ -217,6 +217,9 @@ describe('every supported type survives the copy exactly', () => {
       `SELECT id FROM everything WHERE tstz >= '1990-01-01' AND tstz < '2000-01-01' ORDER BY id`,
       `SELECT id, iv FROM everything WHERE iv > '1 mon' ORDER BY iv, id LIMIT 25`,
       `SELECT id, f8 FROM everything WHERE f8 > 1000 ORDER BY f8 DESC, id LIMIT 10`,
+      // Integer columns divide as integers, truncating toward zero, as in PostgreSQL.
+      `SELECT id, i4 / 7, i4 / (id - 300), i8 / 1000000007, i2 / 3 FROM everything WHERE id <> 300 ORDER BY id`,
+      'SELECT sum(i4) / count(*), count(*) / 7, sum(i2) / 3 FROM everything',
     ];
     for (const sql of queries)
       assert.deepEqual(await textRows(columnar, sql), await textRows(heap, sql), sql);

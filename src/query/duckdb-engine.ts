@@ -74,6 +74,8 @@ export class DuckDbEngine {
     if (idle) return idle;
     const connection = await this.#instance.connect();
     await connection.run(`SET TimeZone = ${quoteLiteral(timeZone)}`);
+    // PostgreSQL divides integers as integers (truncating toward zero); DuckDB's / would give a double.
+    await connection.run('SET integer_division = true');
     return connection;
   }
 
