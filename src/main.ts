@@ -5,9 +5,10 @@
  */
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
+import { readDatabaseSettings } from './catalog/database-settings.js';
 import { installSchema } from './catalog/schema-installer.js';
 import { LocalCluster } from './cluster/local-cluster.js';
-import { type Config, databaseSettingNames, loadConfig, parseFlags } from './config.js';
+import { type Config, loadConfig, parseFlags } from './config.js';
 import type { Logger } from './log.js';
 import { DuckDbEngine } from './query/duckdb-engine.js';
 import { QueryEngine } from './query/query-engine.js';
@@ -184,15 +185,7 @@ async function prepareDatabase(
     const result = await installSchema(client);
     if (result.applied.length > 0)
       log.info('control schema installed', { from: result.from ?? null, to: result.to });
-    const settings: Record<string, string | undefined> = {};
-    for (const name of databaseSettingNames) {
-      const { rows } = await client.query<{ value: string | null }>(
-        'SELECT current_setting($1, true) AS value',
-        [name],
-      );
-      settings[name] = rows[0]?.value ?? undefined;
-    }
-    return settings;
+    return await readDatabaseSettings(client);
   } finally {
     await client.end();
   }

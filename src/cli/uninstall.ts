@@ -15,8 +15,9 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type pg from 'pg';
+import { readDatabaseSettings } from '../catalog/database-settings.js';
 import { installLockKey } from '../catalog/schema-installer.js';
-import { databaseSettingNames, loadConfig, parseFlags } from '../config.js';
+import { loadConfig, parseFlags } from '../config.js';
 import type { Logger } from '../log.js';
 import { databaseDirectoryName } from '../storage/segment-paths.js';
 import { launcherLockKey } from '../workers/launcher.js';
@@ -57,7 +58,7 @@ export async function uninstall(argv: readonly string[], log: Logger): Promise<v
       );
     }
     // The data directory as the daemon sees it: flags > environment > the database's analytica.data_dir.
-    const config = loadConfig(process.env, argv, await databaseSettings(client));
+    const config = loadConfig(process.env, argv, await readDatabaseSettings(client));
     const plan = await makePlan(client, database, config.dataDir);
 
     const nothing =
@@ -122,18 +123,6 @@ export async function uninstall(argv: readonly string[], log: Logger): Promise<v
     console.log(`pg_analytica uninstalled from database ${database}:`);
     for (const line of summary) console.log(`  removed ${line}`);
   });
-}
-
-async function databaseSettings(client: pg.ClientBase): Promise<Record<string, string | undefined>> {
-  const settings: Record<string, string | undefined> = {};
-  for (const name of databaseSettingNames) {
-    const { rows } = await client.query<{ value: string | null }>(
-      'SELECT current_setting($1, true) AS value',
-      [name],
-    );
-    settings[name] = rows[0]?.value ?? undefined;
-  }
-  return settings;
 }
 
 async function makePlan(client: pg.ClientBase, database: string, dataDir: string): Promise<Plan> {
