@@ -3,6 +3,12 @@ import { Daemon } from '../main.js';
 
 /** pg-analytica start: runs the daemon until SIGINT/SIGTERM. */
 export async function start(argv: readonly string[], log: Logger): Promise<void> {
+  // A stray rejection is a bug, but it must not take every table and client down with it.
+  process.on('unhandledRejection', (reason) => {
+    log.error('unhandled rejection (kept running)', {
+      error: reason instanceof Error ? reason.stack : String(reason),
+    });
+  });
   const daemon = await Daemon.start({ env: process.env, argv, log });
   const embedded = daemon.source.embedded;
   const database = daemon.databases[0];

@@ -51,6 +51,24 @@ export class QueryEngine implements QueryExecutor {
       );
     }
     const references = collectReferences(statement);
+    const tables = references.length === 0 ? [] : await this.#resolve(pool, references, context);
+    const views: string[] = [];
+    try {
+      for (const table of tables) views.push(await this.#options.duckdb.acquire(table));
+      let next = 0;
+      const sql = rewriteSelect(statement, { resolveTable: () => views[next++]! });
+      return await this.#run(sql, context, signal, sourceTypes(tables));
+    } finally {
+      for (const view of views) await this.#options.duckdb.release(view);
+    }
+  }
+
+  /** Resolves the tables in the source catalog (one statement, one snapshot of the catalog). */
+  async #resolve(
+    pool: pg.Pool,
+    references: TableReference[],
+    context: SessionContext,
+  ): Promise<VisibleTable[]> {
     const client = await pool.connect().catch((error: unknown) => {
       throw new PgError(
         SqlState.connectionFailure,
@@ -61,20 +79,10 @@ export class QueryEngine implements QueryExecutor {
         },
       );
     });
-    let tables: VisibleTable[];
     try {
-      tables = await resolveTables(client, references, context.searchPath, context.role);
+      return await resolveTables(client, references, context.searchPath, context.role);
     } finally {
       client.release();
-    }
-    const views: string[] = [];
-    try {
-      for (const table of tables) views.push(await this.#options.duckdb.acquire(table));
-      let next = 0;
-      const sql = rewriteSelect(statement, { resolveTable: () => views[next++]! });
-      return await this.#run(sql, context, signal, sourceTypes(tables));
-    } finally {
-      for (const view of views) await this.#options.duckdb.release(view);
     }
   }
 

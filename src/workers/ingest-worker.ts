@@ -81,12 +81,13 @@ export class IngestWorker {
       const chunks = await reader.planChunks(table, this.#options.chunkSize);
       const totals = { rows: 0, segments: 0, bytes: 0 };
       // COPY of chunk i+1 runs while DuckDB writes chunk i.
-      let pending = reader.copyChunk(table, columns, chunks[0]!, path.join(scratch, '0.csv'));
+      let pending = handled(reader.copyChunk(table, columns, chunks[0]!, path.join(scratch, '0.csv')));
       for (let i = 0; i < chunks.length; i++) {
         const csv = path.join(scratch, `${i}.csv`);
         const rows = await pending;
         const next = chunks[i + 1];
-        if (next) pending = reader.copyChunk(table, columns, next, path.join(scratch, `${i + 1}.csv`));
+        if (next)
+          pending = handled(reader.copyChunk(table, columns, next, path.join(scratch, `${i + 1}.csv`)));
         if (rows > 0) {
           const written = await this.#writeSegment(entry, generation, columns, csv);
           totals.rows += written.rowCount;
@@ -149,4 +150,14 @@ export class IngestWorker {
       inFlight.delete(relative);
     }
   }
+}
+
+/**
+ * Marks a promise as handled without changing what awaiting it gives: when a
+ * segment write fails, the COPY already running for the next chunk is abandoned
+ * (the reader closes and it rejects) and nobody awaits it any more.
+ */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
