@@ -55,6 +55,8 @@ export function listTableReferences(statement: SelectStatement): TableReference[
 export class SelectRewriter implements SelectContext {
   /** CTE names visible at the current point, innermost scope last. */
   private readonly cteScopes: Set<string>[] = [];
+  /** Names of CTEs defined later in the WITH lists being emitted (not visible in DuckDB). */
+  private readonly forwardCtes: Set<string>[] = [];
 
   constructor(
     private readonly sql: string,
@@ -109,6 +111,18 @@ export class SelectRewriter implements SelectContext {
       );
     }
     const name = range.relname ?? '';
+    if (
+      range.schemaname === undefined &&
+      !this.isCte(name) &&
+      this.forwardCtes.some((later) => later.has(name))
+    ) {
+      throw this.error(
+        SqlState.featureNotSupported,
+        `a WITH query cannot refer to "${name}", which is defined after it, in pg_analytica`,
+        range.location,
+        'define the WITH queries in the order they use each other',
+      );
+    }
     if (range.schemaname === undefined && this.isCte(name)) return quoteIdent(name);
     const location = range.location === undefined ? undefined : charPosition(this.sql, range.location);
     const reference: TableReference = {
@@ -129,11 +143,20 @@ export class SelectRewriter implements SelectContext {
       if (!('CommonTableExpr' in node)) throw this.error(SqlState.syntaxError, 'WITH item expected');
       return node.CommonTableExpr;
     });
-    if (clause.recursive === true) for (const cte of ctes) scope.add(cte.ctename ?? '');
-    const parts = ctes.map((cte) => {
-      const text = this.commonTableExpr(cte);
-      scope.add(cte.ctename ?? '');
-      return text;
+    // DuckDB lets a recursive CTE see itself and the ones before it, but not later ones, which
+    // PostgreSQL allows. Such a forward reference is refused: DuckDB would read the name as a
+    // file path, and resolving it as a table would not be what PostgreSQL does either.
+    const parts = ctes.map((cte, i) => {
+      // Without RECURSIVE, PostgreSQL itself reads a later CTE's name as a table: resolve it so.
+      const later = new Set(clause.recursive === true ? ctes.slice(i + 1).map((c) => c.ctename ?? '') : []);
+      if (clause.recursive === true) scope.add(cte.ctename ?? '');
+      this.forwardCtes.push(later);
+      try {
+        return this.commonTableExpr(cte);
+      } finally {
+        this.forwardCtes.pop();
+        scope.add(cte.ctename ?? '');
+      }
     });
     return `WITH ${clause.recursive === true ? 'RECURSIVE ' : ''}${parts.join(', ')} `;
   }
