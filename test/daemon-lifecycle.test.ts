@@ -141,6 +141,33 @@ describe('daemon lifecycle', () => {
     assert.deepEqual(await textRows(columnar, check), await textRows(heap, check));
   });
 
+  test('column types are checked again at every copy, and row-level security is never bypassed', async () => {
+    await cluster.exec(`
+      CREATE TYPE public.text AS (x int);
+      CREATE TABLE sneaky (id int PRIMARY KEY, v int[]);
+      INSERT INTO sneaky VALUES (1, '{1}');`);
+    await heap.query(`SELECT analytica.register_table('sneaky')`);
+    await heap.query(`SELECT analytica.wait_for_sync('sneaky')`);
+    // A type of the owner's own could bring casts that would run with the daemon's privileges.
+    await cluster.exec(`ALTER TABLE sneaky ALTER COLUMN v TYPE public.text[] USING NULL`);
+    await heap.query(`SELECT analytica.sync_now('sneaky')`);
+    await assert.rejects(heap.query(`SELECT analytica.wait_for_sync('sneaky', '20s')`), {
+      code: '55000',
+      message: /column "v" of public.sneaky has type .*text\[\], which pg_analytica cannot copy/,
+    });
+    await heap.query(`SELECT analytica.unregister_table('sneaky')`);
+
+    await cluster.exec(`CREATE TABLE guarded (id int PRIMARY KEY); INSERT INTO guarded VALUES (1)`);
+    await heap.query(`SELECT analytica.register_table('guarded')`);
+    await heap.query(`SELECT analytica.wait_for_sync('guarded')`);
+    await cluster.exec('ALTER TABLE guarded ENABLE ROW LEVEL SECURITY');
+    await assert.rejects(columnar.query('SELECT * FROM guarded'), {
+      code: '0A000',
+      message: /table guarded has row-level security enabled/,
+    });
+    await heap.query(`SELECT analytica.unregister_table('guarded')`);
+  });
+
   test('unregistering removes the copy and its files', async () => {
     await heap.query(`SELECT analytica.unregister_table('bad')`);
     await assert.rejects(columnar.query('SELECT * FROM bad'), { code: '42P01', message: /not registered/ });

@@ -29,6 +29,7 @@ interface ResolutionRow {
   allowed: boolean | null;
   schema_denied: boolean;
   registered: boolean;
+  row_security: boolean | null;
   state: string | null;
   generation: number | null;
   columns: ColumnSpec[] | null;
@@ -43,7 +44,7 @@ WITH refs AS (
 ), search AS (
   SELECT nsp, ord FROM unnest($3::text[]) WITH ORDINALITY AS p(nsp, ord)
 ), resolved AS (
-  SELECT DISTINCT ON (r.ref_no) r.ref_no, c.oid AS relid, n.nspname, c.relname
+  SELECT DISTINCT ON (r.ref_no) r.ref_no, c.oid AS relid, n.nspname, c.relname, c.relrowsecurity
     FROM refs r
     JOIN pg_namespace n ON (r.schema_name IS NOT NULL AND n.nspname = r.schema_name)
                         OR (r.schema_name IS NULL AND n.nspname IN (SELECT nsp FROM search)
@@ -52,7 +53,7 @@ WITH refs AS (
     LEFT JOIN search s ON s.nsp = n.nspname
    ORDER BY r.ref_no, s.ord
 )
-SELECT r.ref_no, res.relid::int AS relid, res.nspname, res.relname,
+SELECT r.ref_no, res.relid::int AS relid, res.nspname, res.relname, res.relrowsecurity AS row_security,
        has_table_privilege($4::name, res.relid, 'SELECT') AS allowed,
        EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = r.schema_name
                   AND NOT has_schema_privilege($4::name, n.oid, 'USAGE')) AS schema_denied,
@@ -98,6 +99,15 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
   if (!row.allowed) {
     throw new PgError(SqlState.insufficientPrivilege, `permission denied for table ${row.relname}`, {
       position,
+    });
+  }
+  if (row.row_security) {
+    // The copy holds every row; the policies that would filter them cannot be applied to it.
+    throw new PgError(SqlState.featureNotSupported, `table ${row.relname} has row-level security enabled`, {
+      position,
+      detail:
+        'pg_analytica cannot apply row-level security policies to the columnar copy, so it does not serve the table.',
+      hint: 'query it in PostgreSQL, or disable row-level security if every reader may see every row',
     });
   }
   if (!row.registered) {

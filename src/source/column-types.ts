@@ -195,7 +195,7 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
       storageType: `${element}[]`,
       queryType: enumType ? `${enumType}[]` : `${element}[]`,
       // Elements as text keep their exact PostgreSQL spelling (JSON numbers would pass through double).
-      copyExpression: `to_json(${col}::text[])`,
+      copyExpression: `pg_catalog.to_json(${col}::pg_catalog.text[])`,
       csvType: 'VARCHAR',
       load: (v) =>
         `list_transform(CAST(CAST(${unescapeCopyText(v)} AS JSON) AS VARCHAR[]), lambda x: ${scalarLoad(column.baseTypeName, element, 'x')})`,

@@ -42,6 +42,8 @@ const outputSettings = [
   "SET bytea_output = 'hex'",
   // Scans must start at page 0 for TID ranges to mean what they say.
   'SET synchronize_seqscans = off',
+  // Names in the copy expressions resolve to the built-ins only, never to a table owner's objects.
+  'SET search_path = pg_catalog, pg_temp',
 ];
 
 export class SnapshotReader {

@@ -26,9 +26,14 @@ export async function readSourceTable(client: pg.ClientBase, relid: number): Pro
     base_name: string;
     is_array: boolean;
     enum_labels: string[] | null;
+    supported: boolean;
   }>(
     `SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid::int AS atttypid, a.atttypmod,
             b.oid::int AS base_oid, b.typname AS base_name, t.typcategory = 'A' AS is_array,
+            -- Checked on every copy, not only at registration: a column's type can change since,
+            -- and a type of the owner's own could carry casts that would run as the daemon.
+            analytica.is_supported_type(b.oid) AND (t.typcategory <> 'A' OR (b.typarray = t.oid AND b.typtype <> 'e'))
+              AS supported,
             CASE WHEN b.typtype = 'e' THEN
               (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = b.oid)
             END AS enum_labels
@@ -39,6 +44,16 @@ export async function readSourceTable(client: pg.ClientBase, relid: number): Pro
       ORDER BY a.attnum`,
     [relid],
   );
+  const unsupported = rows.find((r) => !r.supported);
+  if (unsupported) {
+    throw new PgError(
+      SqlState.featureNotSupported,
+      `column "${unsupported.attname}" of ${row.nspname}.${row.relname} has type ${unsupported.type_name}, which pg_analytica cannot copy`,
+      {
+        hint: 'supported: the built-in types of docs/types.md, enums, and one-dimensional arrays of built-in types (not of enums)',
+      },
+    );
+  }
   return {
     relid,
     schema: row.nspname,
