@@ -64,3 +64,50 @@ BEGIN
   END LOOP;
 END
 $$;
+
+-- The data directory is no longer a database setting: it bounds what the query engine may
+-- read and what garbage collection deletes, so only the daemon's flags and environment set it.
+CREATE OR REPLACE VIEW analytica.settings AS
+SELECT s.name, current_setting(s.name, true) AS setting, s.default_value, s.description
+  FROM (VALUES
+    ('analytica.naptime', '1s', 'how often the daemon checks registered tables for work'),
+    ('analytica.chunk_size', '1000000', 'rows per backfill chunk and per segment'),
+    ('analytica.duckdb_memory_limit', '4GB', 'memory limit of the query engine'),
+    ('analytica.duckdb_threads', '2', 'threads of the query engine')
+  ) AS s(name, default_value, description);
+
+-- A registration whose source is gone has no owner to check; only the daemon (which
+-- unregisters it by itself) and superusers may act on it.
+CREATE OR REPLACE FUNCTION analytica.check_owner(source regclass) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT coalesce(pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = source), 'USAGE'), false) THEN
+    RAISE EXCEPTION 'must be owner of table %', source
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END
+$$;
+
+-- A registration whose source is gone is shown only to the role that registered it.
+CREATE OR REPLACE VIEW analytica.status AS
+SELECT coalesce(format('%I.%I', n.nspname, c.relname), format('%I.%I', t.schema_name, t.table_name)) AS table_name,
+       t.mode,
+       t.state,
+       t.rows,
+       (SELECT count(*) FROM analytica.segments s
+         WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'data') AS segments,
+       t.bytes,
+       CASE WHEN c.oid IS NOT NULL THEN pg_table_size(c.oid) END AS source_bytes,
+       t.order_by,
+       t.progress_rows,
+       t.progress_total_rows,
+       t.synced_lsn,
+       t.last_sync_at,
+       t.last_sync_ms,
+       t.last_error,
+       t.last_error_at,
+       t.relid
+  FROM analytica.tables t
+  LEFT JOIN pg_catalog.pg_class c ON c.oid = t.relid
+  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE CASE WHEN c.oid IS NULL THEN t.registered_by = current_user ELSE has_table_privilege(c.oid, 'SELECT') END;

@@ -37,8 +37,9 @@ export const settingSpecs = {
     default: '1000000',
     min: 1,
   },
+  // Not a database setting: the data directory bounds what the query engine may read and what
+  // garbage collection deletes, so a database owner must not be able to choose it.
   dataDir: {
-    guc: 'analytica.data_dir',
     env: 'PG_ANALYTICA_DATA_DIR',
     flag: 'data-dir',
     kind: 'string',

@@ -41,7 +41,7 @@ export interface NewSegment {
 
 export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
   const { rows } = await client.query(
-    `SELECT t.relid::int AS relid, coalesce(n.nspname, t.schema_name) AS schema_name,
+    `SELECT t.relid::bigint AS relid, coalesce(n.nspname, t.schema_name) AS schema_name,
             coalesce(c.relname, t.table_name) AS table_name, c.oid IS NOT NULL AS source_exists,
             t.order_by, t.mode, t.state, t.columns, t.generation::int AS generation, t.synced_lsn::text AS synced_lsn,
             t.change_fingerprint,
@@ -53,7 +53,7 @@ export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
       ORDER BY t.registered_at, t.relid`,
   );
   return rows.map((r) => ({
-    relid: r.relid,
+    relid: Number(r.relid),
     schemaName: r.schema_name,
     tableName: r.table_name,
     sourceExists: r.source_exists,
@@ -76,14 +76,16 @@ export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
  * known to be satisfied by that copy.
  */
 export async function waitersByTable(client: pg.ClientBase): Promise<Map<number, Set<string>>> {
-  const { rows } = await client.query<{ relid: number; vxid: string }>(
-    `SELECT ((l.objid::bigint + 2147483648) % 4294967296)::int AS relid, l.virtualtransaction AS vxid
+  const { rows } = await client.query<{ relid: string; vxid: string }>(
+    `SELECT ((l.objid::bigint + 2147483648) % 4294967296)::bigint AS relid, l.virtualtransaction AS vxid
        FROM pg_locks l
       WHERE l.locktype = 'advisory' AND l.classid = analytica.wait_lock_class()::bigint::oid
         AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
   );
   const waiters = new Map<number, Set<string>>();
-  for (const { relid, vxid } of rows) {
+  for (const { relid: text, vxid } of rows) {
+    // Oids go up to 2^32 - 1: bigint in SQL, exact as a JS number.
+    const relid = Number(text);
     const set = waiters.get(relid) ?? new Set<string>();
     set.add(vxid);
     waiters.set(relid, set);
@@ -223,7 +225,7 @@ export interface VisibleTable {
 /** The visible generation of every registered table whose copy exists, read in one statement (one snapshot). */
 export async function visibleTables(client: pg.ClientBase): Promise<VisibleTable[]> {
   const { rows } = await client.query(
-    `SELECT t.relid::int AS relid, n.nspname AS schema_name, c.relname AS table_name, t.generation::int AS generation,
+    `SELECT t.relid::bigint AS relid, n.nspname AS schema_name, c.relname AS table_name, t.generation::int AS generation,
             t.columns, coalesce((SELECT array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
                                   WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'data'), '{}') AS paths
        FROM analytica.tables t
@@ -232,7 +234,7 @@ export async function visibleTables(client: pg.ClientBase): Promise<VisibleTable
       WHERE t.columns IS NOT NULL`,
   );
   return rows.map((r) => ({
-    relid: r.relid,
+    relid: Number(r.relid),
     schemaName: r.schema_name,
     tableName: r.table_name,
     generation: r.generation,

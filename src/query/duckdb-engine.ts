@@ -15,9 +15,10 @@
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { VisibleTable } from '../catalog/catalog.js';
+import { PgError, SqlState } from '../errors.js';
 import type { ColumnSpec } from '../source/column-types.js';
 import { quoteIdent, quoteLiteral, readExpression } from '../source/column-types.js';
-import { absoluteSegmentPath } from '../storage/segment-paths.js';
+import { absoluteSegmentPath, databaseDirectoryName } from '../storage/segment-paths.js';
 import { openDuckDb } from './duckdb-instance.js';
 
 export interface DuckDbEngineOptions {
@@ -28,6 +29,7 @@ export interface DuckDbEngineOptions {
 
 interface TableView {
   name: string;
+  database: string;
   relid: number;
   generation: number;
   paths: readonly string[];
@@ -46,6 +48,8 @@ export class DuckDbEngine {
   readonly #views = new Map<string, TableView>();
   readonly #creating = new Map<string, Promise<void>>();
   readonly #idle = new Map<string, DuckDBConnection[]>();
+  /** Views being acquired right now (by key), which cleanup must leave alone. */
+  readonly #acquiring = new Map<string, number>();
 
   private constructor(instance: DuckDBInstance, admin: DuckDBConnection, dataDir: string) {
     this.#instance = instance;
@@ -73,9 +77,21 @@ export class DuckDbEngine {
     const idle = this.#idle.get(timeZone)?.pop();
     if (idle) return idle;
     const connection = await this.#instance.connect();
-    await connection.run(`SET TimeZone = ${quoteLiteral(timeZone)}`);
-    // PostgreSQL divides integers as integers (truncating toward zero); DuckDB's / would give a double.
-    await connection.run('SET integer_division = true');
+    try {
+      await connection.run(`SET TimeZone = ${quoteLiteral(timeZone)}`);
+      // PostgreSQL divides integers as integers (truncating toward zero); DuckDB's / would give a double.
+      await connection.run('SET integer_division = true');
+    } catch (error) {
+      connection.closeSync();
+      throw new PgError(
+        SqlState.invalidParameterValue,
+        `time zone "${timeZone}" is not known to the columnar engine`,
+        {
+          cause: error,
+          hint: 'SET TimeZone to a time zone name such as UTC or Europe/Berlin',
+        },
+      );
+    }
     return connection;
   }
 
@@ -90,25 +106,32 @@ export class DuckDbEngine {
     this.#idle.set(timeZone, idle);
   }
 
-  /** Ensures the view for this generation exists and pins it; returns its quoted name. */
-  async acquire(table: VisibleTable): Promise<string> {
-    const key = `t${table.relid}_g${table.generation}`;
-    let view = this.#views.get(key);
-    if (!view) {
-      let creating = this.#creating.get(key);
-      if (!creating) {
-        creating = this.#createView(key, table);
-        this.#creating.set(key, creating);
-      }
-      try {
+  /**
+   * Ensures the view of this database's table generation exists and pins it;
+   * returns its quoted name. Table oids repeat across databases, so the
+   * database is part of the key.
+   */
+  async acquire(database: string, table: VisibleTable): Promise<string> {
+    const key = `${databaseDirectoryName(database)}_t${table.relid}_g${table.generation}`;
+    // Counted before any await, so a newer generation's cleanup cannot drop this view meanwhile.
+    this.#acquiring.set(key, (this.#acquiring.get(key) ?? 0) + 1);
+    try {
+      if (!this.#views.has(key)) {
+        let creating = this.#creating.get(key);
+        if (!creating) {
+          creating = this.#createView(key, database, table).finally(() => this.#creating.delete(key));
+          this.#creating.set(key, creating);
+        }
         await creating;
-      } finally {
-        this.#creating.delete(key);
       }
-      view = this.#views.get(key)!;
+      const view = this.#views.get(key)!;
+      view.users++;
+      return view.name;
+    } finally {
+      const left = (this.#acquiring.get(key) ?? 1) - 1;
+      if (left === 0) this.#acquiring.delete(key);
+      else this.#acquiring.set(key, left);
     }
-    view.users++;
-    return view.name;
   }
 
   /** Unpins a view; views of superseded generations are dropped when their last user leaves. */
@@ -116,7 +139,7 @@ export class DuckDbEngine {
     const view = [...this.#views.values()].find((v) => v.name === viewName);
     if (!view) return;
     view.users--;
-    await this.#dropSuperseded(view.relid);
+    await this.#dropSuperseded(view.database, view.relid);
   }
 
   /** Relative paths that running queries may still read. */
@@ -126,25 +149,26 @@ export class DuckDbEngine {
     return pinned;
   }
 
-  async #createView(key: string, table: VisibleTable): Promise<void> {
+  async #createView(key: string, database: string, table: VisibleTable): Promise<void> {
     const name = `${viewSchema}.${quoteIdent(key)}`;
     await this.#admin.run(`CREATE OR REPLACE VIEW ${name} AS ${viewSql(this.#dataDir, table)}`);
     this.#views.set(key, {
       name,
+      database,
       relid: table.relid,
       generation: table.generation,
       paths: table.paths,
       columns: table.columns,
       users: 0,
     });
-    await this.#dropSuperseded(table.relid);
+    await this.#dropSuperseded(database, table.relid);
   }
 
-  async #dropSuperseded(relid: number): Promise<void> {
-    const views = [...this.#views.entries()].filter(([, v]) => v.relid === relid);
+  async #dropSuperseded(database: string, relid: number): Promise<void> {
+    const views = [...this.#views.entries()].filter(([, v]) => v.database === database && v.relid === relid);
     const newest = Math.max(...views.map(([, v]) => v.generation));
     for (const [key, view] of views) {
-      if (view.generation < newest && view.users === 0) {
+      if (view.generation < newest && view.users === 0 && !this.#acquiring.has(key)) {
         this.#views.delete(key);
         await this.#admin.run(`DROP VIEW IF EXISTS ${view.name}`);
       }

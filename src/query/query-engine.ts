@@ -54,7 +54,7 @@ export class QueryEngine implements QueryExecutor {
     const tables = references.length === 0 ? [] : await this.#resolve(pool, references, context);
     const views: string[] = [];
     try {
-      for (const table of tables) views.push(await this.#options.duckdb.acquire(table));
+      for (const table of tables) views.push(await this.#options.duckdb.acquire(context.database, table));
       let next = 0;
       const sql = rewriteSelect(statement, { resolveTable: () => views[next++]! });
       return await this.#run(sql, context, signal, sourceTypes(tables));

@@ -23,7 +23,7 @@ export interface TableReference {
 
 interface ResolutionRow {
   ref_no: string;
-  relid: number | null;
+  relid: string | null;
   nspname: string | null;
   relname: string | null;
   allowed: boolean | null;
@@ -53,7 +53,7 @@ WITH refs AS (
     LEFT JOIN search s ON s.nsp = n.nspname
    ORDER BY r.ref_no, s.ord
 )
-SELECT r.ref_no, res.relid::int AS relid, res.nspname, res.relname, res.relrowsecurity AS row_security,
+SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relrowsecurity AS row_security,
        has_table_privilege($4::name, res.relid, 'SELECT') AS allowed,
        EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = r.schema_name
                   AND NOT has_schema_privilege($4::name, n.oid, 'USAGE')) AS schema_denied,
@@ -132,7 +132,7 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
     );
   }
   return {
-    relid: row.relid,
+    relid: Number(row.relid),
     schemaName: row.nspname!,
     tableName: row.relname!,
     generation: row.generation,

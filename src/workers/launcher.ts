@@ -184,12 +184,12 @@ export class Launcher {
   async #fingerprints(tables: TableEntry[]): Promise<Map<number, string>> {
     const relids = tables.filter((t) => t.sourceExists).map((t) => t.relid);
     if (relids.length === 0) return new Map();
-    const { rows } = await this.#client.query<{ relid: number; fingerprint: string }>(
-      `SELECT relid::int AS relid, ${fingerprintSql('relid')} AS fingerprint
+    const { rows } = await this.#client.query<{ relid: string; fingerprint: string }>(
+      `SELECT relid::bigint AS relid, ${fingerprintSql('relid')} AS fingerprint
          FROM unnest($1::oid[]) AS relid WHERE to_regclass(relid::regclass::text) IS NOT NULL`,
       [relids],
     );
-    return new Map(rows.map((r) => [r.relid, r.fingerprint]));
+    return new Map(rows.map((r) => [Number(r.relid), r.fingerprint]));
   }
 
   async #fail(entry: TableEntry, error: unknown): Promise<void> {
