@@ -48,6 +48,7 @@ export const SqlState = {
   cannotConnectNow: '57P03',
   tooManyConnections: '53300',
   outOfMemory: '53200',
+  programLimitExceeded: '54000',
   configFileError: 'F0000',
   internalError: 'XX000',
 } as const;

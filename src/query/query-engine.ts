@@ -27,15 +27,31 @@ export interface QueryEngineOptions {
   /** Catalog connections per served database. */
   pools: ReadonlyMap<string, pg.Pool>;
   log: Logger;
+  /** Largest result, in bytes of text, a query may return (they are held in memory until sent). */
+  maxResultBytes?: number;
+}
+
+export const defaultMaxResultBytes = 256 * 1024 * 1024;
+
+function resultTooLarge(limit: number): PgError {
+  return new PgError(
+    SqlState.programLimitExceeded,
+    `query result exceeds ${Math.round(limit / 1048576)} MB`,
+    {
+      hint: 'aggregate more, select fewer columns, or add a LIMIT',
+    },
+  );
 }
 
 type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
 
 export class QueryEngine implements QueryExecutor {
   readonly #options: QueryEngineOptions;
+  readonly #maxResultBytes: number;
 
   constructor(options: QueryEngineOptions) {
     this.#options = options;
+    this.#maxResultBytes = options.maxResultBytes ?? defaultMaxResultBytes;
   }
 
   async executeSelect(
@@ -97,16 +113,32 @@ export class QueryEngine implements QueryExecutor {
     const interrupt = () => connection.interrupt();
     signal?.addEventListener('abort', interrupt, { once: true });
     try {
-      const reader = await connection.runAndReadAll(sql);
-      const names = reader.columnNames();
-      const types = reader.columnTypes();
+      const result = await connection.stream(sql);
+      const names = result.columnNames();
+      const types = result.columnTypes();
       const columns: ResultColumn[] = names.map((name, i) =>
         resultColumn(name, types[i]!, sources.get(name)),
       );
       const formatters = types.map((type) => columnFormatter(type, { timeZone: context.timeZone }));
-      const rows = reader.getRows().map((row) => row.map((value, i) => formatters[i]!(value)));
+      const rows: (string | null)[][] = [];
+      // Results are held in memory until sent, so their size is bounded: chunk by chunk, in text.
+      let bytes = 0;
+      for (
+        let chunk = await result.fetchChunk();
+        chunk && chunk.rowCount > 0;
+        chunk = await result.fetchChunk()
+      ) {
+        for (const row of chunk.getRows()) {
+          const text = row.map((value, i) => formatters[i]!(value));
+          for (const value of text) bytes += (value?.length ?? 0) + 4;
+          rows.push(text);
+        }
+        if (bytes > this.#maxResultBytes) throw resultTooLarge(this.#maxResultBytes);
+        signal?.throwIfAborted();
+      }
       return { columns, rows, commandTag: `SELECT ${rows.length}` };
     } catch (error) {
+      if (error instanceof PgError && error.code === SqlState.programLimitExceeded) throw error;
       if (signal?.aborted)
         throw new PgError(SqlState.queryCanceled, 'canceling statement due to user request');
       this.#options.log.debug('DuckDB rejected a statement', { sql, error: String(error) });
