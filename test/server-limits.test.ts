@@ -52,3 +52,28 @@ test('connections past maxConnections get FATAL 53300 before any login work, and
     for (const socket of idle) socket.destroy();
   }
 });
+
+test('a connection that never finishes logging in is closed at the login deadline', async () => {
+  await using cluster = await startTestCluster();
+  await initSqlParser();
+  await using server = await QueryServer.start({
+    port: 0,
+    upstream: { host: cluster.host, port: cluster.port },
+    parseStatements,
+    executor: {
+      executeSelect: async () => {
+        throw new PgError(SqlState.featureNotSupported, 'no tables here');
+      },
+    },
+    log: silentLogger,
+    maxConnections: 1,
+    authTimeoutMs: 300,
+  });
+  const idle = connect(server.port, '127.0.0.1');
+  const closed = new Promise((resolve) => idle.once('close', resolve));
+  await new Promise((resolve) => idle.once('connect', resolve));
+  await closed;
+  const client = new pg.Client({ ...cluster.clientConfig(), port: server.port });
+  await client.connect();
+  await client.end();
+});

@@ -51,6 +51,9 @@ export class Session {
 
   /** Serves the connection until it ends; never throws. */
   async run(): Promise<void> {
+    // As PostgreSQL's authentication_timeout: the startup packet and the login together get one
+    // deadline, so idle connections cannot hold the connection slots.
+    const loginDeadline = setTimeout(() => this.#channel.destroy(), this.#options.authTimeoutMs ?? 60_000);
     try {
       const startup = await readStartup(this.#channel, this.#options.cancels);
       if (startup === undefined) return;
@@ -61,6 +64,7 @@ export class Session {
         database: startup.database,
         timeoutMs: this.#options.authTimeoutMs,
       });
+      clearTimeout(loginDeadline);
       this.#core = this.#createCore(startup);
       await this.#greet(this.#core);
       this.#log.info('session started');
@@ -68,6 +72,7 @@ export class Session {
     } catch (error) {
       await this.#fatal(error);
     } finally {
+      clearTimeout(loginDeadline);
       if (this.#cancelKey !== undefined) this.#options.cancels.unregister(this.#cancelKey);
       await this.#channel.close().catch(() => undefined);
     }
