@@ -27,6 +27,8 @@ export interface TableEntry {
    */
   syncRequestedAt: string | null;
   lastSyncAt: Date | null;
+  /** Exact text (microseconds kept), to tell this registration from a later one of the same table. */
+  registeredAt: string;
 }
 
 export interface NewSegment {
@@ -46,7 +48,8 @@ export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
             t.order_by, t.mode, t.state, t.columns, t.generation::int AS generation, t.synced_lsn::text AS synced_lsn,
             t.change_fingerprint,
             to_char(t.sync_requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sync_requested_at,
-            t.last_sync_at
+            t.last_sync_at,
+            to_char(t.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS registered_at
        FROM analytica.tables t
        LEFT JOIN pg_class c ON c.oid = t.relid
        LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -66,6 +69,7 @@ export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
     changeFingerprint: r.change_fingerprint,
     syncRequestedAt: r.sync_requested_at,
     lastSyncAt: r.last_sync_at,
+    registeredAt: r.registered_at,
   }));
 }
 
@@ -167,6 +171,8 @@ export interface Publication {
   syncedSnapshot: string;
   fingerprint: string;
   syncMs: number;
+  /** The registration the copy was made for (registered_at); a re-registration is another one. */
+  registeredAt: string;
   /** The request this sync answers; cleared only if no newer request came in. */
   requestedAt: string | null;
 }
@@ -176,7 +182,7 @@ export interface Publication {
  * caller's transaction. Row and byte totals come from the segments themselves.
  */
 export async function publishGeneration(client: pg.ClientBase, p: Publication): Promise<void> {
-  await client.query(
+  const result = await client.query(
     `UPDATE analytica.tables t
         SET generation = $2, columns = $3, synced_lsn = $4::pg_lsn, synced_snapshot = $8::pg_snapshot,
             change_fingerprint = $5,
@@ -185,7 +191,7 @@ export async function publishGeneration(client: pg.ClientBase, p: Publication): 
             sync_requested_at = CASE WHEN t.sync_requested_at <= $7::timestamptz THEN NULL ELSE t.sync_requested_at END,
             rows = coalesce((SELECT sum(row_count) FROM analytica.segments s WHERE s.relid = t.relid AND s.generation = $2), 0),
             bytes = coalesce((SELECT sum(byte_size) FROM analytica.segments s WHERE s.relid = t.relid AND s.generation = $2), 0)
-      WHERE relid = $1`,
+      WHERE relid = $1 AND t.generation = $2 - 1 AND t.registered_at = $9::timestamptz`,
     [
       p.relid,
       p.generation,
@@ -195,8 +201,16 @@ export async function publishGeneration(client: pg.ClientBase, p: Publication): 
       p.syncMs,
       p.requestedAt,
       p.syncedSnapshot,
+      p.registeredAt,
     ],
   );
+  // The registration this copy was made for is gone (unregistered, maybe registered again) or
+  // another copy published first: its segment rows may have been deleted with it, so never publish.
+  if (result.rowCount !== 1) {
+    throw new Error(
+      'the table was unregistered or copied by someone else while this copy ran; it will be copied again',
+    );
+  }
   await client.query(`DELETE FROM analytica.segments WHERE relid = $1 AND generation < $2`, [
     p.relid,
     p.generation,

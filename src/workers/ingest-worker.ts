@@ -110,6 +110,7 @@ export class IngestWorker {
           fingerprint,
           syncMs: ms,
           requestedAt: entry.syncRequestedAt,
+          registeredAt: entry.registeredAt,
         });
         await db.query('COMMIT');
       } catch (error) {
