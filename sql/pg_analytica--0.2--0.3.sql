@@ -111,3 +111,13 @@ SELECT coalesce(format('%I.%I', n.nspname, c.relname), format('%I.%I', t.schema_
   LEFT JOIN pg_catalog.pg_class c ON c.oid = t.relid
   LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE CASE WHEN c.oid IS NULL THEN t.registered_by = current_user ELSE has_table_privilege(c.oid, 'SELECT') END;
+
+-- Raises from inside a COPY expression: used when a value cannot be stored exactly
+-- (arrays of more than one dimension, or not starting at index 1, which PostgreSQL allows
+-- in any array column whatever its declaration).
+CREATE FUNCTION analytica.copy_error(message text) RETURNS text
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RAISE EXCEPTION '%', message USING ERRCODE = 'feature_not_supported';
+END
+$$;

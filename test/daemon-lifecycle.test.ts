@@ -157,6 +157,17 @@ describe('daemon lifecycle', () => {
     });
     await heap.query(`SELECT analytica.unregister_table('sneaky')`);
 
+    // PostgreSQL does not enforce an array column's dimensions: such values fail the copy loudly.
+    await cluster.exec(
+      `CREATE TABLE grid (id int PRIMARY KEY, v text[]); INSERT INTO grid VALUES (1, '{{a,b},{c,d}}')`,
+    );
+    await heap.query(`SELECT analytica.register_table('grid')`);
+    await assert.rejects(heap.query(`SELECT analytica.wait_for_sync('grid', '20s')`), {
+      code: '55000',
+      message: /column "v" holds an array of more than one dimension/,
+    });
+    await heap.query(`SELECT analytica.unregister_table('grid')`);
+
     await cluster.exec(`CREATE TABLE guarded (id int PRIMARY KEY); INSERT INTO guarded VALUES (1)`);
     await heap.query(`SELECT analytica.register_table('guarded')`);
     await heap.query(`SELECT analytica.wait_for_sync('guarded')`);

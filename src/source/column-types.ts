@@ -195,7 +195,10 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
       storageType: `${element}[]`,
       queryType: enumType ? `${enumType}[]` : `${element}[]`,
       // Elements as text keep their exact PostgreSQL spelling (JSON numbers would pass through double).
-      copyExpression: `pg_catalog.to_json(${col}::pg_catalog.text[])`,
+      copyExpression:
+        `CASE WHEN pg_catalog.array_ndims(${col}) > 1 OR pg_catalog.array_lower(${col}, 1) <> 1 ` +
+        `THEN analytica.copy_error(${quoteLiteral(`column ${col} holds an array of more than one dimension or not starting at index 1, which pg_analytica cannot store`)}) ` +
+        `ELSE pg_catalog.to_json(${col}::pg_catalog.text[])::pg_catalog.text END`,
       csvType: 'VARCHAR',
       load: (v) =>
         `list_transform(CAST(CAST(${unescapeCopyText(v)} AS JSON) AS VARCHAR[]), lambda x: ${scalarLoad(column.baseTypeName, element, 'x')})`,
