@@ -89,7 +89,6 @@ async function main(): Promise<void> {
         chunkSize,
         writer,
         pinnedPaths: () => new Set(),
-        onCatalogChange: () => undefined,
         log: silentLogger,
       },
       false,

@@ -138,7 +138,6 @@ export class Daemon {
             chunkSize: config.chunkSize,
             writer,
             pinnedPaths: () => duckdb.pinnedPaths(),
-            onCatalogChange: () => undefined,
             log: log.child({ worker: 'launcher', database }),
           },
           options.runLaunchers ?? true,

@@ -222,7 +222,6 @@ describe('daemon lifecycle', () => {
             chunkSize: 1000,
             writer,
             pinnedPaths: () => new Set(),
-            onCatalogChange: () => undefined,
             log: silentLogger,
             lockWaitMs: 300,
           },

@@ -2,16 +2,20 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import pg from 'pg';
+import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import { PgError, SqlState } from '../src/errors.js';
 import { silentLogger } from '../src/log.js';
 import { initSqlParser, parseStatements } from '../src/query/sql/statement-parser.js';
-import { QueryServer } from '../src/server/query-server.js';
+import { QueryServer, type QueryServerOptions } from '../src/server/query-server.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
 
-test('connections past maxConnections get FATAL 53300 before any login work, and slots free up', async () => {
-  await using cluster = await startTestCluster();
+/** A query server whose executor has no tables; these tests are about connections. */
+async function startServer(
+  cluster: LocalCluster,
+  limits: Pick<QueryServerOptions, 'maxConnections' | 'authTimeoutMs'>,
+): Promise<QueryServer> {
   await initSqlParser();
-  await using server = await QueryServer.start({
+  return await QueryServer.start({
     port: 0,
     upstream: { host: cluster.host, port: cluster.port },
     parseStatements,
@@ -21,8 +25,13 @@ test('connections past maxConnections get FATAL 53300 before any login work, and
       },
     },
     log: silentLogger,
-    maxConnections: 2,
+    ...limits,
   });
+}
+
+test('connections past maxConnections get FATAL 53300 before any login work, and slots free up', async () => {
+  await using cluster = await startTestCluster();
+  await using server = await startServer(cluster, { maxConnections: 2 });
   const idle: Socket[] = [];
   for (let i = 0; i < 2; i++) {
     const socket = connect(server.port, '127.0.0.1');
@@ -55,20 +64,7 @@ test('connections past maxConnections get FATAL 53300 before any login work, and
 
 test('a connection that never finishes logging in is closed at the login deadline', async () => {
   await using cluster = await startTestCluster();
-  await initSqlParser();
-  await using server = await QueryServer.start({
-    port: 0,
-    upstream: { host: cluster.host, port: cluster.port },
-    parseStatements,
-    executor: {
-      executeSelect: async () => {
-        throw new PgError(SqlState.featureNotSupported, 'no tables here');
-      },
-    },
-    log: silentLogger,
-    maxConnections: 1,
-    authTimeoutMs: 300,
-  });
+  await using server = await startServer(cluster, { maxConnections: 1, authTimeoutMs: 300 });
   const idle = connect(server.port, '127.0.0.1');
   const closed = new Promise((resolve) => idle.once('close', resolve));
   await new Promise((resolve) => idle.once('connect', resolve));

@@ -28,8 +28,6 @@ export interface LauncherOptions {
   writer: SegmentWriter;
   /** Files running queries may still read; garbage collection keeps them. */
   pinnedPaths: () => ReadonlySet<string>;
-  /** Called after a new generation became visible or a table went away. */
-  onCatalogChange: () => void;
   log: Logger;
   /** How long to wait for another launcher of the database to go away (default 30 s). */
   lockWaitMs?: number;
@@ -134,7 +132,7 @@ export class Launcher {
           table: entry.tableName,
         });
         await catalog.deleteTable(this.#client, entry.relid);
-        await this.#afterChange();
+        await this.collectGarbage();
         continue;
       }
       const waiting = waiters.get(entry.relid) ?? new Set<string>();
@@ -146,7 +144,7 @@ export class Launcher {
         await this.#connection!.worker.copyTable(entry);
         this.#backoff.delete(entry.relid);
         copied++;
-        await this.#afterChange();
+        await this.collectGarbage();
       } catch (error) {
         await this.#fail(entry, error);
       }
@@ -164,7 +162,7 @@ export class Launcher {
       this.#satisfied.delete(relid);
       this.#backoff.delete(relid);
     }
-    if (gone.length > 0) await this.#afterChange();
+    if (gone.length > 0) await this.collectGarbage();
   }
 
   #hasNewWaiter(relid: number, waiting: ReadonlySet<string>): boolean {
@@ -209,11 +207,6 @@ export class Launcher {
         error: errorMessage(recordFailure),
       });
     }
-  }
-
-  async #afterChange(): Promise<void> {
-    this.#options.onCatalogChange();
-    await this.collectGarbage();
   }
 
   /** Removes files no catalog row names, keeping writes in progress and files open in queries. */
