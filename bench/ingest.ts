@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     }
 
     await installSchema(client);
-    await client.query(`SELECT analytica.register_table('events', order_by => '{ts}')`);
+    await client.query(`SELECT analytica.register_table('events', order_by => '{ts}', mode => 'refresh')`);
     const launcher = await Launcher.start(
       {
         database: 'postgres',

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 
-type Kind = 'duration' | 'integer' | 'string' | 'port' | 'level';
+type Kind = 'duration' | 'integer' | 'bytes' | 'string' | 'port' | 'level';
 
 interface SettingSpec {
   /** Name inside PostgreSQL (custom GUC) and in analytica.settings; undefined if not a database setting. */
@@ -60,6 +60,30 @@ export const settingSpecs = {
     default: '2',
     min: 1,
   },
+  maxWaitMs: {
+    guc: 'analytica.max_wait',
+    env: 'PG_ANALYTICA_MAX_WAIT',
+    flag: 'max-wait',
+    kind: 'duration',
+    default: '30s',
+    min: 1,
+  },
+  maxRetainedWalBytes: {
+    guc: 'analytica.max_retained_wal',
+    env: 'PG_ANALYTICA_MAX_RETAINED_WAL',
+    flag: 'max-retained-wal',
+    kind: 'bytes',
+    default: '1GB',
+    min: 1,
+  },
+  maxDeltaBytes: {
+    guc: 'analytica.max_delta_memory',
+    env: 'PG_ANALYTICA_MAX_DELTA_MEMORY',
+    flag: 'max-delta-memory',
+    kind: 'bytes',
+    default: '256MB',
+    min: 1024 * 1024,
+  },
   host: { env: 'PG_ANALYTICA_HOST', flag: 'host', kind: 'string', default: '127.0.0.1' },
   port: { env: 'PG_ANALYTICA_PORT', flag: 'port', kind: 'port', default: '6433' },
   maxConnections: {
@@ -86,6 +110,12 @@ export interface Config {
   readonly dataDir: string;
   readonly duckdbMemoryLimit: string;
   readonly duckdbThreads: number;
+  /** How long a query waits for the change stream to reach the WAL position of its start. */
+  readonly maxWaitMs: number;
+  /** WAL the replication slot may hold back before the daemon warns. */
+  readonly maxRetainedWalBytes: number;
+  /** Streamed changes held in the query engine's memory before a flush is forced. */
+  readonly maxDeltaBytes: number;
   readonly host: string;
   readonly port: number;
   /** Query server connections at once (each login briefly holds one to the source server). */
@@ -170,6 +200,12 @@ function parseValue(spec: SettingSpec, raw: string, source: string): number | st
       if (spec.min !== undefined && n < spec.min) fail(`must be at least ${spec.min}`);
       return n;
     }
+    case 'bytes': {
+      const bytes = parseBytes(raw);
+      if (bytes === undefined) fail('expected a size such as 64MB or 1GB');
+      if (spec.min !== undefined && bytes! < spec.min) fail(`must be at least ${spec.min} bytes`);
+      return bytes!;
+    }
     case 'port': {
       const n = Number(raw);
       if (!Number.isInteger(n) || n < 0 || n > 65535) fail('expected a TCP port from 0 to 65535');
@@ -189,6 +225,14 @@ export function parseDurationMs(raw: string): number | undefined {
   if (!match) return undefined;
   const factor = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
   return Math.round(Number(match[1]) * factor);
+}
+
+/** '64MB', '1GB', '512kB' (PostgreSQL's units, base 1024); a bare number is bytes. */
+export function parseBytes(raw: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(B|kB|MB|GB|TB)?\s*$/i.exec(raw);
+  if (!match) return undefined;
+  const exponent = ['b', 'kb', 'mb', 'gb', 'tb'].indexOf((match[2] ?? 'b').toLowerCase());
+  return Math.round(Number(match[1]) * 1024 ** exponent);
 }
 
 /** The custom settings to read from each database, for loadConfig's dbSettings. */

@@ -138,6 +138,14 @@ export class Daemon {
             chunkSize: config.chunkSize,
             writer,
             pinnedPaths: () => duckdb.pinnedPaths(),
+            stream: {
+              delta: duckdb.delta,
+              lowestWatermarkInUse: (relid, generation) =>
+                duckdb.lowestWatermarkInUse(database, relid, generation),
+              maxWaitMs: config.maxWaitMs,
+              maxDeltaBytes: config.maxDeltaBytes,
+              maxRetainedWalBytes: config.maxRetainedWalBytes,
+            },
             log: log.child({ worker: 'launcher', database }),
           },
           options.runLaunchers ?? true,
@@ -145,7 +153,18 @@ export class Daemon {
         launchers.set(database, launcher);
         closers.push(() => launcher.close());
       }
-      const engine = new QueryEngine({ duckdb, pools, log: log.child({ worker: 'query' }) });
+      const engine = new QueryEngine({
+        duckdb,
+        pools,
+        log: log.child({ worker: 'query' }),
+        freshness: {
+          waitForApplied: async (database, lsn, signal) => {
+            const launcher = launchers.get(database);
+            if (!launcher) throw new Error(`database ${database} has no launcher`);
+            await launcher.waitForApplied(lsn, signal);
+          },
+        },
+      });
       const server = await QueryServer.start({
         host: config.host,
         port: config.port,

@@ -46,6 +46,7 @@ describe('control schema', () => {
         'pg_analytica--0.1.sql',
         'pg_analytica--0.1--0.2.sql',
         'pg_analytica--0.2--0.3.sql',
+        'pg_analytica--0.3--0.4.sql',
       ]);
       const shape = await schemaShape(client);
       const second = await installSchema(client);
@@ -67,12 +68,13 @@ describe('control schema', () => {
       const upgraded = await installSchema(client);
       assert.deepEqual(upgraded, {
         from: '0.1',
-        to: '0.3',
-        applied: ['pg_analytica--0.1--0.2.sql', 'pg_analytica--0.2--0.3.sql'],
+        to: '0.4',
+        applied: ['pg_analytica--0.1--0.2.sql', 'pg_analytica--0.2--0.3.sql', 'pg_analytica--0.3--0.4.sql'],
         extension: false,
       });
-      const { rows } = await client.query('SELECT table_name, state, order_by FROM analytica.status');
-      assert.deepEqual(rows, [{ table_name: 'public.kept', state: 'pending', order_by: ['id'] }]);
+      // A registration made before streaming existed keeps re-copying (mode refresh).
+      const { rows } = await client.query('SELECT table_name, mode, state, order_by FROM analytica.status');
+      assert.deepEqual(rows, [{ table_name: 'public.kept', mode: 'refresh', state: 'pending', order_by: ['id'] }]);
       // wait_for_sync exists now; no daemon runs here, so it times out with 57014.
       await assert.rejects(client.query(`SELECT analytica.wait_for_sync('kept', '50ms')`), { code: '57014' });
       const fresh = await freshDatabase('install_compare');
@@ -99,14 +101,14 @@ describe('control schema', () => {
       const result = await installSchema(client);
       assert.deepEqual(result, {
         from: '0.1',
-        to: '0.3',
-        applied: [`ALTER EXTENSION pg_analytica UPDATE TO '0.3'`],
+        to: '0.4',
+        applied: [`ALTER EXTENSION pg_analytica UPDATE TO '0.4'`],
         extension: true,
       });
       const version = await client.query(
         `SELECT extversion FROM pg_extension WHERE extname = 'pg_analytica'`,
       );
-      assert.equal(version.rows[0].extversion, '0.3');
+      assert.equal(version.rows[0].extversion, '0.4');
       const plain = await freshDatabase('install_plain');
       try {
         await installSchema(plain);
@@ -176,15 +178,15 @@ describe('registration', () => {
       const { rows } = await admin.query(
         `SELECT order_by, mode, state FROM analytica.tables WHERE relid = 'events'::regclass`,
       );
-      assert.deepEqual(rows, [{ order_by: ['id'], mode: 'refresh', state: 'pending' }]);
+      assert.deepEqual(rows, [{ order_by: ['id'], mode: 'stream', state: 'pending' }]);
     } finally {
       await listener.end();
     }
   });
 
   test('accepts an explicit order, enums, arrays of enums and hostile names', async () => {
-    await admin.query(`SELECT analytica.register_table('nokey', order_by => '{b,a}')`);
-    await admin.query(`SELECT analytica.register_table('"Odd ""Name"""', '{"Mood"}')`);
+    await admin.query(`SELECT analytica.register_table('nokey', order_by => '{b,a}', mode => 'refresh')`);
+    await admin.query(`SELECT analytica.register_table('"Odd ""Name"""', '{"Mood"}', 'refresh')`);
     const { rows } = await admin.query(
       `SELECT table_name, order_by FROM analytica.status WHERE table_name <> 'public.events' ORDER BY 1`,
     );

@@ -497,7 +497,7 @@ after(async () => {
 describe('SIGKILL during copies never loses, mixes or leaks data', () => {
   test('kill during the backfill, before the first segment', async () => {
     await startDaemon();
-    await heap.query(`SELECT analytica.register_table('t')`);
+    await heap.query(`SELECT analytica.register_table('t', mode => 'refresh')`);
     await killWhen('backfill started, no segment yet', (t) => t.state === 'backfilling' && t.staged === 0);
     assert.equal(await assertVisibleGenerationIntact(), 0);
     await restartAndSync([await heapStats()], true);

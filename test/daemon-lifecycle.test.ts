@@ -45,7 +45,7 @@ before(async () => {
   heap = await rawClient(cluster.clientConfig());
   await heap.query("SET TimeZone = 'UTC'");
   columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
-  await heap.query(`SELECT analytica.register_table('orders', '{placed}')`);
+  await heap.query(`SELECT analytica.register_table('orders', '{placed}', 'refresh')`);
   await heap.query(`SELECT analytica.wait_for_sync('orders')`);
 });
 
@@ -146,7 +146,7 @@ describe('daemon lifecycle', () => {
       CREATE TYPE public.text AS (x int);
       CREATE TABLE sneaky (id int PRIMARY KEY, v int[]);
       INSERT INTO sneaky VALUES (1, '{1}');`);
-    await heap.query(`SELECT analytica.register_table('sneaky')`);
+    await heap.query(`SELECT analytica.register_table('sneaky', mode => 'refresh')`);
     await heap.query(`SELECT analytica.wait_for_sync('sneaky')`);
     // A type of the owner's own could bring casts that would run with the daemon's privileges.
     await cluster.exec(`ALTER TABLE sneaky ALTER COLUMN v TYPE public.text[] USING NULL`);

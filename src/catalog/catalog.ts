@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { ColumnSpec } from '../source/column-types.js';
 
 export type TableState = 'pending' | 'backfilling' | 'synced' | 'refreshing' | 'paused' | 'error';
+export type TableMode = 'stream' | 'refresh' | 'append';
 
 export interface TableEntry {
   relid: number;
@@ -15,11 +16,18 @@ export interface TableEntry {
   /** False when the source table no longer exists. */
   sourceExists: boolean;
   orderBy: string[];
-  mode: 'refresh';
+  mode: TableMode;
+  /** Replica identity key of a streamed table: deletes and updates match rows on it. */
+  keyColumns: string[] | null;
   state: TableState;
   columns: ColumnSpec[] | null;
   generation: number;
+  /** Bumped by every flush of streamed changes. */
+  version: number;
   syncedLsn: string | null;
+  /** Rows with a lower sequence were removed by a streamed TRUNCATE. */
+  truncatedSeq: string | null;
+  rows: number;
   changeFingerprint: string | null;
   /**
    * The pending analytica.sync_now() request, as exact text (UTC, microseconds): a JS Date would
@@ -35,6 +43,7 @@ export interface NewSegment {
   segmentId: number;
   relid: number;
   generation: number;
+  kind?: 'data' | 'delete';
   path: string;
   rowCount: number;
   byteSize: number;
@@ -45,7 +54,9 @@ export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
   const { rows } = await client.query(
     `SELECT t.relid::bigint AS relid, coalesce(n.nspname, t.schema_name) AS schema_name,
             coalesce(c.relname, t.table_name) AS table_name, c.oid IS NOT NULL AS source_exists,
-            t.order_by, t.mode, t.state, t.columns, t.generation::int AS generation, t.synced_lsn::text AS synced_lsn,
+            t.order_by, t.mode, t.key_columns, t.state, t.columns, t.generation::int AS generation,
+            t.version::bigint AS version, t.synced_lsn::text AS synced_lsn, t.truncated_seq::text AS truncated_seq,
+            t.rows::bigint AS rows,
             t.change_fingerprint,
             to_char(t.sync_requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sync_requested_at,
             t.last_sync_at,
@@ -62,10 +73,14 @@ export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
     sourceExists: r.source_exists,
     orderBy: r.order_by,
     mode: r.mode,
+    keyColumns: r.key_columns,
     state: r.state,
     columns: r.columns,
     generation: r.generation,
+    version: Number(r.version),
     syncedLsn: r.synced_lsn,
+    truncatedSeq: r.truncated_seq,
+    rows: Number(r.rows),
     changeFingerprint: r.change_fingerprint,
     syncRequestedAt: r.sync_requested_at,
     lastSyncAt: r.last_sync_at,
@@ -138,8 +153,8 @@ export async function recordError(client: pg.ClientBase, relid: number, message:
 /** Adds a (not yet visible) segment of a staged generation. */
 export async function insertSegment(client: pg.ClientBase, segment: NewSegment): Promise<void> {
   await client.query(
-    `INSERT INTO analytica.segments (segment_id, relid, generation, path, row_count, byte_size, column_stats)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    `INSERT INTO analytica.segments (segment_id, relid, generation, path, row_count, byte_size, column_stats, kind)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [
       segment.segmentId,
       segment.relid,
@@ -148,6 +163,7 @@ export async function insertSegment(client: pg.ClientBase, segment: NewSegment):
       segment.rowCount,
       segment.byteSize,
       JSON.stringify(segment.columnStats),
+      segment.kind ?? 'data',
     ],
   );
 }
@@ -189,7 +205,9 @@ export async function publishGeneration(client: pg.ClientBase, p: Publication): 
             state = 'synced', last_sync_at = now(), last_sync_ms = $6, last_error = NULL, last_error_at = NULL,
             progress_rows = NULL, progress_total_rows = NULL,
             sync_requested_at = CASE WHEN t.sync_requested_at <= $7::timestamptz THEN NULL ELSE t.sync_requested_at END,
-            rows = coalesce((SELECT sum(row_count) FROM analytica.segments s WHERE s.relid = t.relid AND s.generation = $2), 0),
+            version = t.version + 1, truncated_seq = NULL,
+            rows = coalesce((SELECT sum(row_count) FROM analytica.segments s
+                              WHERE s.relid = t.relid AND s.generation = $2 AND s.kind = 'data'), 0),
             bytes = coalesce((SELECT sum(byte_size) FROM analytica.segments s WHERE s.relid = t.relid AND s.generation = $2), 0)
       WHERE relid = $1 AND t.generation = $2 - 1 AND t.registered_at = $9::timestamptz`,
     [
@@ -217,6 +235,95 @@ export async function publishGeneration(client: pg.ClientBase, p: Publication): 
   ]);
 }
 
+/** Where the change stream stands, for analytica.wait_for_sync and the status view. */
+export interface StreamPosition {
+  slotName: string;
+  appliedLsn: string;
+  lastCommitLsn: string | null;
+  lastCommitAt: Date | null;
+}
+
+export async function recordStreamPosition(client: pg.ClientBase, p: StreamPosition): Promise<void> {
+  await client.query(
+    `INSERT INTO analytica.stream_state AS s (slot_name, applied_lsn, applied_at, last_commit_lsn, last_commit_at, unavailable_reason, updated_at)
+     VALUES ($1, $2::pg_lsn, now(), $3::pg_lsn, $4, NULL, now())
+     ON CONFLICT (singleton) DO UPDATE
+       SET slot_name = excluded.slot_name, applied_lsn = greatest(s.applied_lsn, excluded.applied_lsn),
+           applied_at = now(), last_commit_lsn = coalesce(excluded.last_commit_lsn, s.last_commit_lsn),
+           last_commit_at = coalesce(excluded.last_commit_at, s.last_commit_at), unavailable_reason = NULL,
+           updated_at = now()`,
+    [p.slotName, p.appliedLsn, p.lastCommitLsn, p.lastCommitAt],
+  );
+}
+
+/** Records why the change stream cannot run (shown by the status view and the logs). */
+export async function recordStreamUnavailable(
+  client: pg.ClientBase,
+  slotName: string,
+  reason: string,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO analytica.stream_state AS s (slot_name, unavailable_reason, updated_at) VALUES ($1, $2, now())
+     ON CONFLICT (singleton) DO UPDATE SET unavailable_reason = excluded.unavailable_reason, updated_at = now()`,
+    [slotName, reason],
+  );
+}
+
+/** One streamed table's part of a flush. */
+export interface StreamedTableFlush {
+  relid: number;
+  generation: number;
+  /** Rows added minus rows removed since the last flush (or, after a truncate, rows since it). */
+  rowsDelta: number;
+  /** Highest TRUNCATE sequence in this flush; older segments of the table are dropped. */
+  truncatedSeq: string | null;
+  /** Segment ids from this one on belong to this flush (the older ones go on truncate). */
+  firstSegmentId: number;
+}
+
+/**
+ * Moves streamed tables' watermark to `appliedLsn` after their flushed segments were inserted,
+ * in the caller's transaction (exactly once: files fsynced → this commit → slot confirmed).
+ * Returns the tables actually updated (a table unregistered or re-copied meanwhile is left out).
+ */
+export async function commitStreamFlush(
+  client: pg.ClientBase,
+  appliedLsn: string,
+  tables: readonly StreamedTableFlush[],
+): Promise<number[]> {
+  const truncated = tables.filter((t) => t.truncatedSeq !== null);
+  if (truncated.length > 0) {
+    await client.query(
+      `DELETE FROM analytica.segments s USING unnest($1::oid[], $2::bigint[], $3::bigint[]) AS d(relid, generation, first_id)
+        WHERE s.relid = d.relid AND s.generation = d.generation AND s.segment_id < d.first_id`,
+      [
+        truncated.map((t) => t.relid),
+        truncated.map((t) => t.generation),
+        truncated.map((t) => t.firstSegmentId),
+      ],
+    );
+  }
+  const { rows } = await client.query<{ relid: string }>(
+    `UPDATE analytica.tables t
+        SET synced_lsn = $1::pg_lsn, version = t.version + 1, last_sync_at = now(),
+            rows = CASE WHEN d.truncated_seq IS NOT NULL THEN d.rows_delta ELSE t.rows + d.rows_delta END,
+            truncated_seq = coalesce(d.truncated_seq, t.truncated_seq),
+            bytes = coalesce((SELECT sum(byte_size) FROM analytica.segments s
+                               WHERE s.relid = t.relid AND s.generation = t.generation), 0)
+       FROM unnest($2::oid[], $3::bigint[], $4::bigint[], $5::pg_lsn[]) AS d(relid, generation, rows_delta, truncated_seq)
+      WHERE t.relid = d.relid AND t.generation = d.generation AND t.mode = 'stream'
+      RETURNING t.relid::bigint AS relid`,
+    [
+      appliedLsn,
+      tables.map((t) => t.relid),
+      tables.map((t) => t.generation),
+      tables.map((t) => t.rowsDelta),
+      tables.map((t) => t.truncatedSeq),
+    ],
+  );
+  return rows.map((r) => Number(r.relid));
+}
+
 export async function deleteTable(client: pg.ClientBase, relid: number): Promise<void> {
   await client.query(`DELETE FROM analytica.tables WHERE relid = $1`, [relid]);
 }
@@ -234,25 +341,16 @@ export interface VisibleTable {
   generation: number;
   columns: ColumnSpec[];
   paths: string[];
+  /** Set for streamed tables: what merges the delete segments and the in-memory delta in. */
+  stream?: StreamedView;
 }
 
-/** The visible generation of every registered table whose copy exists, read in one statement (one snapshot). */
-export async function visibleTables(client: pg.ClientBase): Promise<VisibleTable[]> {
-  const { rows } = await client.query(
-    `SELECT t.relid::bigint AS relid, n.nspname AS schema_name, c.relname AS table_name, t.generation::int AS generation,
-            t.columns, coalesce((SELECT array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
-                                  WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'data'), '{}') AS paths
-       FROM analytica.tables t
-       JOIN pg_class c ON c.oid = t.relid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE t.columns IS NOT NULL`,
-  );
-  return rows.map((r) => ({
-    relid: Number(r.relid),
-    schemaName: r.schema_name,
-    tableName: r.table_name,
-    generation: r.generation,
-    columns: r.columns,
-    paths: r.paths,
-  }));
+export interface StreamedView {
+  version: number;
+  keyColumns: string[];
+  /** Transactions ending at or below this LSN are in the segments; later ones are in the delta. */
+  watermark: bigint;
+  /** Rows with a lower sequence were truncated. */
+  truncatedSeq: bigint;
+  deletePaths: string[];
 }

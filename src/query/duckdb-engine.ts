@@ -12,13 +12,16 @@
  * first use over that generation's Parquet files; a view of a generation is
  * immutable, so a query that names it reads one consistent snapshot.
  */
+
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { VisibleTable } from '../catalog/catalog.js';
+import type { StreamedView, VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { ColumnSpec } from '../source/column-types.js';
 import { quoteIdent, quoteLiteral, readExpression } from '../source/column-types.js';
 import { absoluteSegmentPath, databaseDirectoryName } from '../storage/segment-paths.js';
+import { DeltaStore, type DeltaTables, deltaTables } from './delta-store.js';
 import { openDuckDb } from './duckdb-instance.js';
 
 export interface DuckDbEngineOptions {
@@ -32,10 +35,17 @@ interface TableView {
   database: string;
   relid: number;
   generation: number;
+  /** Catalog version within the generation (streamed flushes); 0 for re-copied tables. */
+  version: number;
+  /** Streamed tables: delta rows ending above this are read from the delta. */
+  watermark: bigint | undefined;
   paths: readonly string[];
   columns: readonly ColumnSpec[];
   users: number;
 }
+
+/** The catalog was read before the delta it names was pruned: read the catalog again. */
+export class StaleViewError extends Error {}
 
 export const viewSchema = '__pga';
 const maxIdlePerZone = 8;
@@ -50,11 +60,14 @@ export class DuckDbEngine {
   readonly #idle = new Map<string, DuckDBConnection[]>();
   /** Views being acquired right now (by key), which cleanup must leave alone. */
   readonly #acquiring = new Map<string, number>();
+  /** Streamed changes not yet in segments, read by the views of streamed tables. */
+  readonly delta: DeltaStore;
 
-  private constructor(instance: DuckDBInstance, admin: DuckDBConnection, dataDir: string) {
+  private constructor(instance: DuckDBInstance, admin: DuckDBConnection, dataDir: string, delta: DeltaStore) {
     this.#instance = instance;
     this.#admin = admin;
     this.#dataDir = dataDir;
+    this.delta = delta;
   }
 
   static async create(options: DuckDbEngineOptions): Promise<DuckDbEngine> {
@@ -64,7 +77,8 @@ export class DuckDbEngine {
     await admin.run(`SET allowed_directories = [${quoteLiteral(dataDir + path.sep)}]`);
     await admin.run('SET enable_external_access = false');
     await admin.run(`CREATE SCHEMA ${viewSchema}`);
-    return new DuckDbEngine(instance, admin, dataDir);
+    const delta = await DeltaStore.create(await instance.connect());
+    return new DuckDbEngine(instance, admin, dataDir, delta);
   }
 
   /**
@@ -112,10 +126,18 @@ export class DuckDbEngine {
    * database is part of the key.
    */
   async acquire(database: string, table: VisibleTable): Promise<string> {
-    const key = `${databaseDirectoryName(database)}_t${table.relid}_g${table.generation}`;
-    // Counted before any await, so a newer generation's cleanup cannot drop this view meanwhile.
+    const key = viewKey(database, table);
+    const deltaKey = { database, relid: table.relid, generation: table.generation };
+    // Checked and counted in one turn of the event loop: from here on, the delta rows this view
+    // reads stay until it is released.
+    if (table.stream && this.delta.prunedThrough(deltaKey) > table.stream.watermark) {
+      throw new StaleViewError(
+        `catalog version ${table.stream.version} of table ${table.relid} is superseded`,
+      );
+    }
     this.#acquiring.set(key, (this.#acquiring.get(key) ?? 0) + 1);
     try {
+      if (table.stream) await this.delta.ensure(deltaKey, table.columns, table.stream.keyColumns);
       if (!this.#views.has(key)) {
         let creating = this.#creating.get(key);
         if (!creating) {
@@ -142,6 +164,21 @@ export class DuckDbEngine {
     await this.#dropSuperseded(view.database, view.relid);
   }
 
+  /**
+   * The lowest watermark of a streamed table's views in use (or being acquired): delta rows
+   * above it must stay. Undefined when no view of the table's generation is in use.
+   */
+  lowestWatermarkInUse(database: string, relid: number, generation: number): bigint | undefined {
+    let lowest: bigint | undefined;
+    for (const [key, view] of this.#views) {
+      if (view.database !== database || view.relid !== relid || view.generation !== generation) continue;
+      if (view.users === 0 && !this.#acquiring.has(key)) continue;
+      if (view.watermark !== undefined && (lowest === undefined || view.watermark < lowest))
+        lowest = view.watermark;
+    }
+    return lowest;
+  }
+
   /** Relative paths that running queries may still read. */
   pinnedPaths(): Set<string> {
     const pinned = new Set<string>();
@@ -151,13 +188,18 @@ export class DuckDbEngine {
 
   async #createView(key: string, database: string, table: VisibleTable): Promise<void> {
     const name = `${viewSchema}.${quoteIdent(key)}`;
-    await this.#admin.run(`CREATE OR REPLACE VIEW ${name} AS ${viewSql(this.#dataDir, table)}`);
+    const sql = table.stream
+      ? streamedViewSql(this.#dataDir, table, table.stream, deltaTables({ database, ...table }))
+      : viewSql(this.#dataDir, table);
+    await this.#admin.run(`CREATE OR REPLACE VIEW ${name} AS ${sql}`);
     this.#views.set(key, {
       name,
       database,
       relid: table.relid,
       generation: table.generation,
-      paths: table.paths,
+      version: table.stream?.version ?? 0,
+      watermark: table.stream?.watermark,
+      paths: [...table.paths, ...(table.stream?.deletePaths ?? [])],
       columns: table.columns,
       users: 0,
     });
@@ -166,9 +208,9 @@ export class DuckDbEngine {
 
   async #dropSuperseded(database: string, relid: number): Promise<void> {
     const views = [...this.#views.entries()].filter(([, v]) => v.database === database && v.relid === relid);
-    const newest = Math.max(...views.map(([, v]) => v.generation));
+    const newest = views.reduce((a, [, v]) => (newer(v, a) ? v : a), views[0]![1]);
     for (const [key, view] of views) {
-      if (view.generation < newest && view.users === 0 && !this.#acquiring.has(key)) {
+      if (view !== newest && view.users === 0 && !this.#acquiring.has(key)) {
         this.#views.delete(key);
         await this.#admin.run(`DROP VIEW IF EXISTS ${view.name}`);
       }
@@ -178,9 +220,67 @@ export class DuckDbEngine {
   close(): void {
     for (const idle of this.#idle.values()) for (const connection of idle) connection.closeSync();
     this.#idle.clear();
+    this.delta.close();
     this.#admin.closeSync();
     this.#instance.closeSync();
   }
+}
+
+function newer(a: TableView, b: TableView): boolean {
+  return a.generation !== b.generation ? a.generation > b.generation : a.version > b.version;
+}
+
+/**
+ * A view's name: the table, its generation and version, and a digest of the files it reads, so
+ * a table registered again (generations start over) never reuses a view of its earlier copy.
+ */
+function viewKey(database: string, table: VisibleTable): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([table.paths, table.stream?.deletePaths, table.stream?.watermark?.toString()]))
+    .digest('hex')
+    .slice(0, 12);
+  return `${databaseDirectoryName(database)}_t${table.relid}_g${table.generation}_v${table.stream?.version ?? 0}_${digest}`;
+}
+
+function parquetFiles(dataDir: string, paths: readonly string[]): string {
+  return `read_parquet([${paths.map((p) => quoteLiteral(absoluteSegmentPath(dataDir, p))).join(', ')}])`;
+}
+
+/**
+ * A streamed table merged on read: every row version from the segments and from the delta
+ * (transactions after the version's watermark), minus versions a later delete or update
+ * superseded (a delete of the same key with a higher sequence), minus rows older than the
+ * last TRUNCATE.
+ */
+function streamedViewSql(
+  dataDir: string,
+  table: VisibleTable,
+  stream: StreamedView,
+  delta: DeltaTables,
+): string {
+  const storage = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+  const keys = stream.keyColumns.map(quoteIdent);
+  const watermark = stream.watermark.toString();
+  const rowSources = [`SELECT ${storage}, _pga_seq FROM ${delta.rows} WHERE _pga_commit >= ${watermark}`];
+  if (table.paths.length > 0)
+    rowSources.unshift(`SELECT ${storage}, _pga_seq FROM ${parquetFiles(dataDir, table.paths)}`);
+  const deleteSources = [
+    `SELECT ${keys.join(', ')}, _pga_seq FROM ${delta.deletes} WHERE _pga_commit >= ${watermark}`,
+  ];
+  if (stream.deletePaths.length > 0) {
+    deleteSources.unshift(
+      `SELECT ${keys.join(', ')}, _pga_seq FROM ${parquetFiles(dataDir, stream.deletePaths)}`,
+    );
+  }
+  const truncatedBelow = `greatest(${stream.truncatedSeq}, (SELECT coalesce(max(_pga_seq), 0) FROM ${delta.truncates} WHERE _pga_commit >= ${watermark}))`;
+  const sameKey = keys.map((k) => `x.${k} = d.${k}`).join(' AND ');
+  const columns = table.columns.map(
+    (c) => `${readExpression(c, `d.${quoteIdent(c.name)}`)} AS ${quoteIdent(c.name)}`,
+  );
+  return `SELECT ${columns.join(', ')} FROM (${rowSources.join(' UNION ALL ')}) d
+           WHERE d._pga_seq >= ${truncatedBelow}
+             AND NOT EXISTS (SELECT 1 FROM (${deleteSources.join(' UNION ALL ')}) x
+                              WHERE ${sameKey} AND x._pga_seq > d._pga_seq)`;
 }
 
 /** SELECT over a generation's files, exposing each column as the query type (enums get their labels back). */

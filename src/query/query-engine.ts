@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { DuckDbEngine } from './duckdb-engine.js';
+import { type DuckDbEngine, StaleViewError } from './duckdb-engine.js';
 import { translateDuckDbError } from './duckdb-errors.js';
 import type {
   ParsedStatement,
@@ -20,7 +20,7 @@ import type {
 import { columnFormatter } from './pg-text-format.js';
 import { resultColumn, type SourcePgType } from './pg-type-oids.js';
 import { listTableReferences, rewriteSelect } from './sql/select-rewriter.js';
-import { resolveTables, type TableReference } from './table-resolver.js';
+import { type Resolution, resolveTables, type TableReference } from './table-resolver.js';
 
 export interface QueryEngineOptions {
   duckdb: DuckDbEngine;
@@ -29,7 +29,17 @@ export interface QueryEngineOptions {
   log: Logger;
   /** Largest result, in bytes of text, a query may return (they are held in memory until sent). */
   maxResultBytes?: number;
+  /** Waits until a database's change stream has applied everything up to a WAL position. */
+  freshness?: StreamFreshness;
 }
+
+export interface StreamFreshness {
+  /** Resolves once transactions ending at or before `lsn` are visible; throws PgError 57014 after the bound. */
+  waitForApplied(database: string, lsn: bigint, signal?: AbortSignal): Promise<void>;
+}
+
+/** A catalog read can lose a race with a flush (see DeltaStore); it is repeated this many times. */
+const maxStaleRetries = 5;
 
 export const defaultMaxResultBytes = 256 * 1024 * 1024;
 
@@ -67,10 +77,23 @@ export class QueryEngine implements QueryExecutor {
       );
     }
     const references = collectReferences(statement);
-    const tables = references.length === 0 ? [] : await this.#resolve(pool, references, context);
+    let tables: VisibleTable[] = [];
     const views: string[] = [];
     try {
-      for (const table of tables) views.push(await this.#options.duckdb.acquire(context.database, table));
+      for (let attempt = 0; references.length > 0; attempt++) {
+        const resolution = await this.#resolve(pool, references, context);
+        tables = resolution.tables;
+        // Freshness: every transaction committed before the query started is visible to it.
+        if (attempt === 0 && tables.some((t) => t.stream))
+          await this.#waitForStream(context.database, resolution.walLsn, signal);
+        try {
+          for (const table of tables) views.push(await this.#options.duckdb.acquire(context.database, table));
+          break;
+        } catch (error) {
+          for (const view of views.splice(0)) await this.#options.duckdb.release(view);
+          if (!(error instanceof StaleViewError) || attempt >= maxStaleRetries) throw error;
+        }
+      }
       let next = 0;
       const sql = rewriteSelect(statement, { resolveTable: () => views[next++]! });
       return await this.#run(sql, context, signal, sourceTypes(tables));
@@ -79,12 +102,22 @@ export class QueryEngine implements QueryExecutor {
     }
   }
 
+  async #waitForStream(database: string, lsn: bigint, signal: AbortSignal | undefined): Promise<void> {
+    const freshness = this.#options.freshness;
+    if (!freshness) {
+      throw new PgError(
+        SqlState.objectNotInPrerequisiteState,
+        'the change stream of this database is not running',
+        {
+          hint: 'streamed tables are served by a daemon that runs its launcher; see the daemon log',
+        },
+      );
+    }
+    await freshness.waitForApplied(database, lsn, signal);
+  }
+
   /** Resolves the tables in the source catalog (one statement, one snapshot of the catalog). */
-  async #resolve(
-    pool: pg.Pool,
-    references: TableReference[],
-    context: SessionContext,
-  ): Promise<VisibleTable[]> {
+  async #resolve(pool: pg.Pool, references: TableReference[], context: SessionContext): Promise<Resolution> {
     const client = await pool.connect().catch((error: unknown) => {
       throw new PgError(
         SqlState.connectionFailure,

@@ -12,6 +12,7 @@ import type pg from 'pg';
 import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { ColumnSpec } from '../source/column-types.js';
+import { parseLsn } from '../source/pgoutput/index.js';
 import { pgQuoteIdentifier } from './sql/set-statement.js';
 
 export interface TableReference {
@@ -36,6 +37,13 @@ interface ResolutionRow {
   progress_rows: string | null;
   progress_total_rows: string | null;
   paths: string[] | null;
+  mode: string | null;
+  key_columns: string[] | null;
+  version: string | null;
+  synced_lsn: string | null;
+  truncated_seq: string | null;
+  delete_paths: string[] | null;
+  wal_lsn: string;
 }
 
 const resolutionSql = `
@@ -60,11 +68,23 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
        t.relid IS NOT NULL AS registered, t.state, t.generation::int AS generation, t.columns,
        t.progress_rows, t.progress_total_rows,
        (SELECT array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
-         WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'data') AS paths
+         WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'data') AS paths,
+       t.mode, t.key_columns, t.version::text AS version, t.synced_lsn::text AS synced_lsn,
+       t.truncated_seq::text AS truncated_seq,
+       (SELECT array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
+         WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'delete') AS delete_paths,
+       -- What "committed before the query" means: a streamed table is read once the stream got here.
+       analytica.commit_horizon()::text AS wal_lsn
   FROM refs r
   LEFT JOIN resolved res USING (ref_no)
   LEFT JOIN analytica.tables t ON t.relid = res.relid
  ORDER BY r.ref_no`;
+
+export interface Resolution {
+  tables: VisibleTable[];
+  /** The source's WAL position when the tables were resolved. */
+  walLsn: bigint;
+}
 
 /** Resolves every reference or throws the error PostgreSQL (or pg_analytica) would raise for the first bad one. */
 export async function resolveTables(
@@ -72,8 +92,8 @@ export async function resolveTables(
   references: readonly TableReference[],
   searchPath: readonly string[],
   role: string,
-): Promise<VisibleTable[]> {
-  if (references.length === 0) return [];
+): Promise<Resolution> {
+  if (references.length === 0) return { tables: [], walLsn: 0n };
   const path = searchPath.includes('pg_catalog') ? [...searchPath] : ['pg_catalog', ...searchPath];
   const { rows } = await client.query<ResolutionRow>(resolutionSql, [
     references.map((r) => r.schema ?? null),
@@ -81,7 +101,10 @@ export async function resolveTables(
     path,
     role,
   ]);
-  return rows.map((row, i) => toVisibleTable(row, references[i]!));
+  return {
+    tables: rows.map((row, i) => toVisibleTable(row, references[i]!)),
+    walLsn: parseLsn(rows[0]!.wal_lsn),
+  };
 }
 
 function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
@@ -138,5 +161,15 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
     generation: row.generation,
     columns: row.columns,
     paths: row.paths ?? [],
+    stream:
+      row.mode === 'stream'
+        ? {
+            version: Number(row.version),
+            keyColumns: row.key_columns ?? [],
+            watermark: row.synced_lsn ? parseLsn(row.synced_lsn) : 0n,
+            truncatedSeq: row.truncated_seq ? parseLsn(row.truncated_seq) : 0n,
+            deletePaths: row.delete_paths ?? [],
+          }
+        : undefined,
   };
 }

@@ -56,6 +56,12 @@ export interface IngestColumn extends ColumnSpec {
   csvType: string;
   /** DuckDB expression over the CSV field (a quoted identifier) giving storageType. */
   load: (field: string) => string;
+  /**
+   * How a value in PostgreSQL's text output (as logical replication sends it) becomes the
+   * field copyExpression would have produced: as is, an array as JSON of its elements' text,
+   * or an interval as its three fields (see output-text.ts).
+   */
+  outputText: 'plain' | 'array' | 'interval';
 }
 
 const intervalStorageType = 'STRUCT(months INTEGER, days INTEGER, micros BIGINT)';
@@ -200,6 +206,7 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
         `THEN analytica.copy_error(${quoteLiteral(`column ${col} holds an array of more than one dimension or not starting at index 1, which pg_analytica cannot store`)}) ` +
         `ELSE pg_catalog.to_json(${col}::pg_catalog.text[])::pg_catalog.text END`,
       csvType: 'VARCHAR',
+      outputText: 'array',
       load: (v) =>
         `list_transform(CAST(CAST(${unescapeCopyText(v)} AS JSON) AS VARCHAR[]), lambda x: ${scalarLoad(column.baseTypeName, element, 'x')})`,
     };
@@ -211,6 +218,7 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
       queryType: 'INTERVAL',
       copyExpression: intervalCopyExpression(col),
       csvType: 'VARCHAR',
+      outputText: 'interval',
       // "<months> months <days> days <micros> microseconds"
       load: (v) =>
         `CASE WHEN ${v} IS NOT NULL THEN {'months': CAST(split_part(${v}, ' ', 1) AS INTEGER), ` +
@@ -224,6 +232,7 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
       queryType: element,
       copyExpression: col,
       csvType: element,
+      outputText: 'plain',
       load: (v) => v,
     };
   }
@@ -234,6 +243,7 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
     queryType: enumType ?? element,
     copyExpression: col,
     csvType: 'VARCHAR',
+    outputText: 'plain',
     load: unescaped ? unescapeCopyText : (v) => scalarLoad(column.baseTypeName, element, v),
   };
 }
@@ -250,4 +260,40 @@ export function readExpression(spec: ColumnSpec, column: string): string {
 export function columnSpec(column: IngestColumn): ColumnSpec {
   const { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType } = column;
   return { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType };
+}
+
+/** DuckDB SELECT of a file in COPY's text format (tab-separated, \\N for NULL), each field converted to its column. */
+export function readCopyTextSql(file: string | readonly string[], columns: readonly IngestColumn[]): string {
+  const files = typeof file === 'string' ? quoteLiteral(file) : `[${file.map(quoteLiteral).join(', ')}]`;
+  const fields = columns.map((_, i) => `c${i}`);
+  const csvColumns = columns
+    .map((c, i) => `${quoteLiteral(fields[i]!)}: ${quoteLiteral(c.csvType)}`)
+    .join(', ');
+  const select = columns
+    .map((c, i) => `${c.load(quoteIdent(fields[i]!))} AS ${quoteIdent(c.name)}`)
+    .join(', ');
+  return `SELECT ${select} FROM read_csv(${files}, columns = {${csvColumns}},
+           header = false, auto_detect = false, delim = '\t', quote = '', escape = '', nullstr = '\\N')`;
+}
+
+/**
+ * Hidden columns of a streamed table's segments: `_pga_seq` orders every version of a row
+ * (the LSN of the change; 0 for rows of the backfill), `_pga_commit` is the LSN of the commit
+ * record of the transaction that wrote it (0 for the backfill).
+ */
+export const sequenceColumnNames = ['_pga_seq', '_pga_commit'] as const;
+
+export function sequenceColumn(name: (typeof sequenceColumnNames)[number]): IngestColumn {
+  return {
+    name,
+    pgType: 'bigint',
+    pgTypeOid: 20,
+    pgTypeModifier: -1,
+    storageType: 'BIGINT',
+    queryType: 'BIGINT',
+    copyExpression: '0',
+    csvType: 'BIGINT',
+    load: (v) => v,
+    outputText: 'plain',
+  };
 }

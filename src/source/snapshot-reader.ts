@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { IngestColumn } from './column-types.js';
-import { quoteIdent } from './column-types.js';
+import { quoteIdent, quoteLiteral } from './column-types.js';
 
 export interface ChunkRange {
   index: number;
@@ -46,6 +46,12 @@ const outputSettings = [
   'SET search_path = pg_catalog, pg_temp',
 ];
 
+export interface ExportedSnapshot {
+  snapshotName: string;
+  /** The exporting slot's consistent point. */
+  lsn: string;
+}
+
 export class SnapshotReader {
   readonly #client: pg.Client;
   #info: SnapshotInfo | undefined;
@@ -54,12 +60,20 @@ export class SnapshotReader {
     this.#client = client;
   }
 
-  static async open(config: pg.ClientConfig, relid: number): Promise<SnapshotReader> {
+  /**
+   * Opens a snapshot of the table: a new one, or one exported by a replication slot (whose
+   * consistent point is then the copy's LSN: the stream continues exactly where it ends).
+   */
+  static async open(
+    config: pg.ClientConfig,
+    relid: number,
+    exported?: ExportedSnapshot,
+  ): Promise<SnapshotReader> {
     const client = new pg.Client({ ...config, application_name: 'pg_analytica ingest' });
     await client.connect();
     const reader = new SnapshotReader(client);
     try {
-      await reader.#begin(relid);
+      await reader.#begin(relid, exported);
     } catch (error) {
       await client.end();
       throw error;
@@ -72,13 +86,14 @@ export class SnapshotReader {
     return this.#info;
   }
 
-  async #begin(relid: number): Promise<void> {
+  async #begin(relid: number, exported: ExportedSnapshot | undefined): Promise<void> {
     for (const statement of outputSettings) await this.#client.query(statement);
     const before = await this.#client.query<{ lsn: string; fingerprint: string }>(
       `SELECT pg_current_wal_lsn()::text AS lsn, ${fingerprintSql('$1')} AS fingerprint`,
       [relid],
     );
     await this.#client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    if (exported) await this.#client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(exported.snapshotName)}`);
     // The first statement of the transaction takes the snapshot.
     const size = await this.#client.query<{
       pages: string;
@@ -98,7 +113,7 @@ export class SnapshotReader {
     const relpages = Number(row.relpages);
     const rowsPerPage = reltuples > 0 && relpages > 0 ? reltuples / relpages : 0;
     this.#info = {
-      lsn: before.rows[0]!.lsn,
+      lsn: exported?.lsn ?? before.rows[0]!.lsn,
       fingerprint: before.rows[0]!.fingerprint,
       snapshot: row.snapshot,
       pages,

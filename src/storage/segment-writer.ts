@@ -9,7 +9,7 @@ import { stat, unlink } from 'node:fs/promises';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { openDuckDb } from '../query/duckdb-instance.js';
 import type { IngestColumn } from '../source/column-types.js';
-import { quoteIdent, quoteLiteral } from '../source/column-types.js';
+import { quoteIdent, quoteLiteral, readCopyTextSql } from '../source/column-types.js';
 import { publishFile } from './durable-file.js';
 
 export interface SegmentWriterOptions {
@@ -42,18 +42,11 @@ export class SegmentWriter {
 
   /** Writes `csvFile` (PostgreSQL CSV of `columns`) sorted by `orderBy` to `target`, durably. */
   async write(
-    csvFile: string,
+    csvFile: string | readonly string[],
     columns: readonly IngestColumn[],
     orderBy: readonly string[],
     target: string,
   ): Promise<WrittenSegment> {
-    const fields = columns.map((_, i) => `c${i}`);
-    const csvColumns = columns
-      .map((c, i) => `${quoteLiteral(fields[i]!)}: ${quoteLiteral(c.csvType)}`)
-      .join(', ');
-    const select = columns
-      .map((c, i) => `${c.load(quoteIdent(fields[i]!))} AS ${quoteIdent(c.name)}`)
-      .join(', ');
     const order =
       orderBy.length > 0
         ? ` ORDER BY ${orderBy.map((c) => `${quoteIdent(c)} ASC NULLS LAST`).join(', ')}`
@@ -62,8 +55,7 @@ export class SegmentWriter {
     try {
       // One pass: parse, convert, sort, compress. No intermediate table.
       await this.#connection.run(
-        `COPY (SELECT ${select} FROM read_csv(${quoteLiteral(csvFile)}, columns = {${csvColumns}},
-           header = false, auto_detect = false, delim = '\t', quote = '', escape = '', nullstr = '\\N')${order})
+        `COPY (${readCopyTextSql(csvFile, columns)}${order})
          TO ${quoteLiteral(temporary)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE ${rowGroupSize})`,
       );
       const stats = await this.#stats(temporary, columns);

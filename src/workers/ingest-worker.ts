@@ -17,11 +17,20 @@ import type pg from 'pg';
 import type { TableEntry } from '../catalog/catalog.js';
 import * as catalog from '../catalog/catalog.js';
 import type { Logger } from '../log.js';
-import { columnSpec, type IngestColumn, ingestColumn } from '../source/column-types.js';
+import {
+  columnSpec,
+  type IngestColumn,
+  ingestColumn,
+  sequenceColumn,
+  sequenceColumnNames,
+} from '../source/column-types.js';
+import { formatLsn } from '../source/pgoutput/index.js';
+import { ReplicationConnection } from '../source/replication/replication-connection.js';
 import { qualifiedName, SnapshotReader } from '../source/snapshot-reader.js';
 import { readSourceTable } from '../source/table-schema.js';
 import { scratchDirectory, segmentRelativePath, tableDirectory } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
+import type { Handoff, StreamWorker } from './stream-worker.js';
 
 export interface IngestWorkerOptions {
   database: string;
@@ -51,13 +60,21 @@ export class IngestWorker {
     this.#options = options;
   }
 
-  async copyTable(entry: TableEntry): Promise<CopyResult> {
+  /**
+   * Copies the table. A streamed table is copied from the snapshot of a temporary replication
+   * slot, handed to `stream` (see StreamWorker.beginHandoff) so that the stream continues
+   * exactly where the copy ends.
+   */
+  async copyTable(entry: TableEntry, stream?: StreamWorker): Promise<CopyResult> {
     const { catalogClient: db, log: parentLog } = this.#options;
     const log = parentLog.child({ table: `${entry.schemaName}.${entry.tableName}` });
     const started = performance.now();
     await catalog.discardStagedSegments(db, entry.relid);
     const source = await readSourceTable(db, entry.relid);
     const columns = source.columns.map(ingestColumn);
+    // Streamed tables' segments carry the row sequence; copied rows are older than any change.
+    const copied =
+      entry.mode === 'stream' ? [...columns, ...sequenceColumnNames.map(sequenceColumn)] : columns;
     const generation = entry.generation + 1;
     await mkdir(tableDirectory(this.#options.dataDir, this.#options.database, entry.relid), {
       recursive: true,
@@ -69,7 +86,19 @@ export class IngestWorker {
     await rm(scratch, { recursive: true, force: true });
     await mkdir(scratch, { recursive: true });
 
-    const reader = await SnapshotReader.open(this.#options.sourceConfig, entry.relid);
+    let handoff: Handoff | undefined;
+    let reader: SnapshotReader;
+    if (entry.mode === 'stream') {
+      if (!stream) throw new Error('the change stream of this database is not running');
+      handoff = await stream.beginHandoff(entry, columns);
+      reader = await this.#openExportedSnapshot(entry.relid, handoff).catch(async (error: unknown) => {
+        await handoff!.failed();
+        throw error;
+      });
+    } else {
+      reader = await SnapshotReader.open(this.#options.sourceConfig, entry.relid);
+    }
+    let published = false;
     try {
       const { lsn, fingerprint, estimatedRows, snapshot } = reader.info;
       await catalog.setState(db, entry.relid, entry.generation === 0 ? 'backfilling' : 'refreshing', {
@@ -81,15 +110,15 @@ export class IngestWorker {
       const chunks = await reader.planChunks(table, this.#options.chunkSize);
       const totals = { rows: 0, segments: 0, bytes: 0 };
       // COPY of chunk i+1 runs while DuckDB writes chunk i.
-      let pending = handled(reader.copyChunk(table, columns, chunks[0]!, path.join(scratch, '0.csv')));
+      let pending = handled(reader.copyChunk(table, copied, chunks[0]!, path.join(scratch, '0.csv')));
       for (let i = 0; i < chunks.length; i++) {
         const csv = path.join(scratch, `${i}.csv`);
         const rows = await pending;
         const next = chunks[i + 1];
         if (next)
-          pending = handled(reader.copyChunk(table, columns, next, path.join(scratch, `${i + 1}.csv`)));
+          pending = handled(reader.copyChunk(table, copied, next, path.join(scratch, `${i + 1}.csv`)));
         if (rows > 0) {
-          const written = await this.#writeSegment(entry, generation, columns, csv);
+          const written = await this.#writeSegment(entry, generation, copied, csv);
           totals.rows += written.rowCount;
           totals.bytes += written.byteSize;
           totals.segments++;
@@ -113,10 +142,12 @@ export class IngestWorker {
           registeredAt: entry.registeredAt,
         });
         await db.query('COMMIT');
+        published = true;
       } catch (error) {
         await db.query('ROLLBACK');
         throw error;
       }
+      await handoff?.published();
       log.info('copy published', {
         generation,
         ...totals,
@@ -125,9 +156,27 @@ export class IngestWorker {
       });
       return { ...totals, ms };
     } finally {
+      if (!published) await handoff?.failed();
       await reader.close();
       await rm(scratch, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * A temporary slot's exported snapshot: the copy sees exactly the transactions that commit
+   * before the slot's consistent point, and the stream applies the rest. The snapshot is
+   * imported before the slot's connection is closed (it lives only as long as that connection).
+   */
+  async #openExportedSnapshot(relid: number, handoff: Handoff): Promise<SnapshotReader> {
+    await using connection = await ReplicationConnection.open(this.#options.sourceConfig);
+    const slotName = `pg_analytica_copy_${process.pid}_${relid}`;
+    const slot = await connection.createReplicationSlot(slotName, { temporary: true, snapshot: 'export' });
+    const reader = await SnapshotReader.open(this.#options.sourceConfig, relid, {
+      snapshotName: slot.snapshotName!,
+      lsn: formatLsn(slot.consistentPoint),
+    });
+    handoff.established(slot.consistentPoint);
+    return reader;
   }
 
   async #writeSegment(entry: TableEntry, generation: number, columns: IngestColumn[], csv: string) {

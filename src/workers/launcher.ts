@@ -11,13 +11,15 @@ import { rm } from 'node:fs/promises';
 import pg from 'pg';
 import type { TableEntry } from '../catalog/catalog.js';
 import * as catalog from '../catalog/catalog.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { DeltaStore } from '../query/delta-store.js';
 import { fingerprintSql } from '../source/snapshot-reader.js';
 import { collectGarbage } from '../storage/garbage-collector.js';
 import { scratchDirectory } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
 import { IngestWorker } from './ingest-worker.js';
+import { StreamWorker } from './stream-worker.js';
 
 export interface LauncherOptions {
   database: string;
@@ -28,9 +30,21 @@ export interface LauncherOptions {
   writer: SegmentWriter;
   /** Files running queries may still read; garbage collection keeps them. */
   pinnedPaths: () => ReadonlySet<string>;
+  /** What the change stream needs; without it, tables registered for streaming are not served. */
+  stream?: LauncherStreamOptions;
   log: Logger;
   /** How long to wait for another launcher of the database to go away (default 30 s). */
   lockWaitMs?: number;
+}
+
+export interface LauncherStreamOptions {
+  /** The query engine's delta, where streamed changes wait for a flush. */
+  delta: DeltaStore;
+  /** The lowest watermark of a streamed table's views in use (see DuckDbEngine). */
+  lowestWatermarkInUse: (relid: number, generation: number) => bigint | undefined;
+  maxWaitMs: number;
+  maxDeltaBytes: number;
+  maxRetainedWalBytes: number;
 }
 
 const waiterPollMs = 50;
@@ -50,6 +64,10 @@ export class Launcher {
   #registered = new Set<number>();
   /** True while unreferenced files wait for queries to finish with them. */
   #collectionDeferred = false;
+  /** The change stream, while some table is registered for streaming. */
+  #stream: StreamWorker | undefined;
+  /** Streamed tables whose copy failed: copied again after the backoff. */
+  readonly #retryCopy = new Set<number>();
   #wake: (() => void) | undefined;
   #notified = false;
   #closed = false;
@@ -123,6 +141,7 @@ export class Launcher {
     const waiters = await catalog.waitersByTable(this.#client);
     const fingerprints = await this.#fingerprints(tables);
     await this.#noticeUnregistered(tables);
+    await this.#syncStream(tables);
     let copied = 0;
     for (const entry of tables) {
       if (this.#closed) break;
@@ -141,8 +160,9 @@ export class Launcher {
       try {
         // Read before the copy takes its watermark: these waiters' targets are at or below it.
         this.#satisfied.set(entry.relid, waiting);
-        await this.#connection!.worker.copyTable(entry);
+        await this.#connection!.worker.copyTable(entry, this.#stream);
         this.#backoff.delete(entry.relid);
+        this.#retryCopy.delete(entry.relid);
         copied++;
         await this.collectGarbage();
       } catch (error) {
@@ -151,6 +171,50 @@ export class Launcher {
     }
     if (this.#collectionDeferred) await this.collectGarbage();
     return copied;
+  }
+
+  /**
+   * Runs the change stream while some table is registered for streaming; after the last one is
+   * unregistered, stops it and drops the slot (the publication went with the table).
+   */
+  async #syncStream(tables: readonly TableEntry[]): Promise<void> {
+    const streamed = tables.some((t) => t.mode === 'stream' && t.sourceExists);
+    const options = this.#options;
+    if (streamed && !this.#stream && options.stream) {
+      this.#stream = await StreamWorker.start({
+        ...options.stream,
+        database: options.database,
+        sourceConfig: options.sourceConfig,
+        dataDir: options.dataDir,
+        writer: options.writer,
+        inFlight: this.#inFlight,
+        naptimeMs: options.naptimeMs,
+        chunkSize: options.chunkSize,
+        log: options.log.child({ worker: 'stream' }),
+      });
+    } else if (!streamed && this.#stream) {
+      const slot = this.#stream.slotName;
+      await this.#stream.close();
+      this.#stream = undefined;
+      if (await StreamWorker.dropSlot(this.#client, slot)) {
+        this.#options.log.info('no table is streamed any more: dropped the replication slot', { slot });
+      }
+    }
+    if (this.#stream) await this.#stream.syncTables(await catalog.listTables(this.#client));
+  }
+
+  /** Resolves once the change stream made every transaction ending at or before `lsn` visible. */
+  async waitForApplied(lsn: bigint, signal?: AbortSignal): Promise<void> {
+    if (!this.#stream) {
+      throw new PgError(
+        SqlState.objectNotInPrerequisiteState,
+        'the change stream of this database is not running',
+        {
+          hint: 'see the pg-analytica log and analytica.status',
+        },
+      );
+    }
+    await this.#stream.position.waitFor(lsn, this.#options.stream!.maxWaitMs, signal);
   }
 
   /** Tables unregistered since the last pass leave files behind: collect them. */
@@ -173,8 +237,15 @@ export class Launcher {
 
   #needsCopy(entry: TableEntry, forced: boolean, fingerprint: string | undefined): boolean {
     const backoff = this.#backoff.get(entry.relid);
-    if (backoff && !forced && Date.now() < backoff.retryAt) return false;
     if (entry.state === 'paused') return false;
+    if (entry.mode === 'stream') {
+      // The stream keeps the copy current: copy only what has none yet, what resync asked for,
+      // and what failed to copy. An error of the stream itself waits for analytica.resync().
+      if (!this.#stream) return false;
+      if (backoff && Date.now() < backoff.retryAt) return false;
+      return entry.generation === 0 || entry.state === 'pending' || this.#retryCopy.has(entry.relid);
+    }
+    if (backoff && !forced && Date.now() < backoff.retryAt) return false;
     if (forced || entry.state === 'pending' || entry.state === 'error' || entry.generation === 0) return true;
     return fingerprint !== entry.changeFingerprint;
   }
@@ -191,6 +262,7 @@ export class Launcher {
   }
 
   async #fail(entry: TableEntry, error: unknown): Promise<void> {
+    if (entry.mode === 'stream') this.#retryCopy.add(entry.relid);
     const failures = (this.#backoff.get(entry.relid)?.failures ?? 0) + 1;
     const delay = Math.min(maxBackoffMs, this.#options.naptimeMs * 2 ** Math.min(failures, 16));
     this.#backoff.set(entry.relid, { failures, retryAt: Date.now() + delay });
@@ -253,7 +325,10 @@ export class Launcher {
   }
 
   async #anyNewWaiter(): Promise<boolean> {
-    for (const [relid, waiting] of await catalog.waitersByTable(this.#client)) {
+    const waiters = await catalog.waitersByTable(this.#client);
+    // Sessions in wait_for_sync on a streamed table read the stream's position from the catalog.
+    if (waiters.size > 0) await this.#stream?.publishPosition();
+    for (const [relid, waiting] of waiters) {
       if (this.#hasNewWaiter(relid, waiting)) return true;
     }
     return false;
@@ -269,6 +344,7 @@ export class Launcher {
     this.#closed = true;
     this.#signal();
     await this.#loop;
+    await this.#stream?.close();
     await this.#connection?.client.end().catch(() => undefined);
   }
 

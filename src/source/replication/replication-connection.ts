@@ -28,6 +28,8 @@ import { startReplicationSession } from './wire-startup.js';
 export interface ReplicationConnectionOptions {
   /** Default 10 000 ms. */
   readonly connectTimeoutMs?: number;
+  /** Session settings (DateStyle, TimeZone, …), which shape the text of decoded values. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export interface SystemIdentification {
@@ -79,7 +81,7 @@ export class ReplicationConnection implements AsyncDisposable {
     }
     const wire = await WireSocket.connect(params, options.connectTimeoutMs ?? 10_000);
     try {
-      return new ReplicationConnection(wire, await startReplicationSession(wire, params));
+      return new ReplicationConnection(wire, await startReplicationSession(wire, params, options.settings));
     } catch (error) {
       wire.destroy();
       if (error instanceof PgError) throw error;

@@ -16,15 +16,20 @@ const during = 'during startup';
 export async function startReplicationSession(
   wire: WireSocket,
   params: ResolvedConnectionParameters,
+  settings: Readonly<Record<string, string>> = {},
 ): Promise<Map<string, string>> {
-  wire.write(
-    serialize.startup({
-      user: params.user,
-      database: params.database,
-      replication: 'database',
-      application_name: params.application_name ?? 'pg_analytica_replication',
-    }),
-  );
+  const startup: Record<string, string> = {
+    user: params.user,
+    database: params.database,
+    replication: 'database',
+    application_name: params.application_name ?? 'pg_analytica_replication',
+  };
+  // Session settings travel as command-line options; spaces and backslashes are backslash-escaped.
+  const options = Object.entries(settings)
+    .map(([name, value]) => `-c ${name}=${value.replace(/[\\ ]/g, (c) => `\\${c}`)}`)
+    .join(' ');
+  if (options) startup.options = options;
+  wire.write(serialize.startup(startup));
   const parameters = new Map<string, string>();
   const auth: AuthState = { session: undefined };
   for (;;) {

@@ -1,0 +1,114 @@
+/**
+ * Turns values as logical replication sends them (each type's text output, in
+ * the replication session's settings: ISO dates, UTC, iso_8601 intervals) into
+ * fields of the same COPY text the backfill reads, so streamed rows go through
+ * the very conversions of column-types.ts and land in segments identical to
+ * copied ones.
+ *
+ * - plain values are COPY-escaped (backslash, tab, newline, carriage return);
+ * - arrays become a JSON array of their elements' text, as the backfill's
+ *   `to_json(col::text[])` gives (one dimension starting at 1, else an error);
+ * - intervals become "<months> months <days> days <micros> microseconds".
+ */
+import { PgError, SqlState } from '../errors.js';
+import type { IngestColumn } from './column-types.js';
+import { quoteIdent } from './column-types.js';
+
+/** Settings of the replication session whose text output this module reads. */
+export const replicationOutputSettings: Readonly<Record<string, string>> = {
+  TimeZone: 'UTC',
+  DateStyle: 'ISO,MDY',
+  IntervalStyle: 'iso_8601',
+  extra_float_digits: '1',
+  bytea_output: 'hex',
+};
+
+export const copyNull = '\\N';
+
+/** Escapes text for one field of COPY's text format. */
+export function copyEscape(text: string): string {
+  if (!/[\\\t\n\r]/.test(text)) return text;
+  return text.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
+}
+
+/** One COPY text field for `column` from its text output (null stays NULL). */
+export function copyField(column: IngestColumn, text: string | null): string {
+  if (text === null) return copyNull;
+  switch (column.outputText) {
+    case 'plain':
+      return copyEscape(text);
+    case 'array':
+      return copyEscape(JSON.stringify(parseArrayElements(column, text)));
+    case 'interval':
+      return intervalFields(column, text);
+  }
+}
+
+/**
+ * The elements of a one-dimensional array literal as array_out writes it:
+ * `{a,"b c",NULL,"x\"y"}`. Quoted elements keep their text (backslash escapes
+ * undone); an unquoted NULL is SQL NULL.
+ */
+export function parseArrayElements(column: IngestColumn, literal: string): (string | null)[] {
+  const unsupported = () =>
+    new PgError(
+      SqlState.featureNotSupported,
+      `column ${quoteIdent(column.name)} holds an array of more than one dimension or not starting at index 1, which pg_analytica cannot store`,
+    );
+  if (literal.startsWith('[')) throw unsupported();
+  if (literal[0] !== '{' || literal[literal.length - 1] !== '}') {
+    throw new PgError(
+      SqlState.invalidTextRepresentation,
+      `malformed array value for column ${quoteIdent(column.name)}`,
+    );
+  }
+  const elements: (string | null)[] = [];
+  if (literal === '{}') return elements;
+  let i = 1;
+  const end = literal.length - 1;
+  while (i <= end) {
+    if (literal[i] === '{') throw unsupported();
+    let value = '';
+    if (literal[i] === '"') {
+      i++;
+      while (i < end && literal[i] !== '"') {
+        if (literal[i] === '\\') i++;
+        value += literal[i];
+        i++;
+      }
+      i++; // closing quote
+      elements.push(value);
+    } else {
+      const start = i;
+      while (i < end && literal[i] !== ',') i++;
+      value = literal.slice(start, i);
+      elements.push(value === 'NULL' ? null : value);
+    }
+    // Past the separator (or the closing brace).
+    i++;
+  }
+  return elements;
+}
+
+const isoInterval =
+  /^P(?:(-?\d+)Y)?(?:(-?\d+)M)?(?:(-?\d+)D)?(?:T(?:(-?\d+)H)?(?:(-?\d+)M)?(?:(-?)(\d+)(?:\.(\d+))?S)?)?$/;
+
+/** An iso_8601 interval ("P1Y2M3DT4H5M6.5S", fields signed separately) as months, days and microseconds. */
+export function intervalFields(column: IngestColumn, text: string): string {
+  const match = isoInterval.exec(text);
+  if (!match) {
+    throw new PgError(
+      SqlState.invalidTextRepresentation,
+      `unexpected interval text ${JSON.stringify(text)} for column ${quoteIdent(column.name)}`,
+    );
+  }
+  const [, years, months, days, hours, minutes, secondsSign, seconds, fraction] = match;
+  const n = (v: string | undefined) => BigInt(v ?? '0');
+  const totalMonths = n(years) * 12n + n(months);
+  const fractionMicros = BigInt(`${fraction ?? ''}000000`.slice(0, 6));
+  const secondMicros = (n(seconds) * 1_000_000n + fractionMicros) * (secondsSign === '-' ? -1n : 1n);
+  const micros = (n(hours) * 60n + n(minutes)) * 60_000_000n + secondMicros;
+  return `${totalMonths} months ${n(days)} days ${micros} microseconds`;
+}

@@ -1,0 +1,715 @@
+/**
+ * The change stream of one database: one logical replication slot on the
+ * publication pg_analytica, decoded (pgoutput protocol 1, no streaming of
+ * transactions in progress: PostgreSQL spills large transactions to its own
+ * disk and sends only committed ones, which are all this worker can show
+ * anyway), applied to the delta and flushed to segments.
+ *
+ * Apply: each source transaction's changes become COPY-text chunk files per
+ * table (bounded: chunks spill every `chunkBytes`), loaded into the delta
+ * inside one DuckDB transaction that commits at a source commit, so a query
+ * never sees part of a transaction. If the delta grows past `maxDeltaBytes`
+ * inside one transaction, the DuckDB transaction is rolled back and the
+ * changes reach queries through the flush at its commit instead.
+ *
+ * Exactly once: a flush writes the committed chunks as segments (fsynced),
+ * then commits their catalog rows and every streamed table's watermark in one
+ * transaction, and only then confirms the position to the slot. After a
+ * restart the slot sends again from its confirmed position, and a transaction
+ * whose commit record starts below a table's watermark is skipped for it.
+ *
+ * Handoff: a table being copied is registered here first (`beginHandoff`);
+ * changes for it wait until the copy's temporary slot gives its consistent
+ * point, then transactions committing from that point on are applied to the
+ * new generation (the copy holds everything before it), and the slot is not
+ * confirmed past where the stream stood when the copy began, so a crash in
+ * the middle loses nothing.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import type { TableEntry } from '../catalog/catalog.js';
+import * as catalog from '../catalog/catalog.js';
+import { errorMessage, PgError, SqlState } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { DeltaKey, DeltaStore } from '../query/delta-store.js';
+import { type ColumnSpec, columnSpec, type IngestColumn, ingestColumn } from '../source/column-types.js';
+import { replicationOutputSettings } from '../source/output-text.js';
+import {
+  formatLsn,
+  PgoutputDecoder,
+  type PgoutputMessage,
+  parseLsn,
+  RelationCache,
+} from '../source/pgoutput/index.js';
+import { ReplicationConnection } from '../source/replication/replication-connection.js';
+import type { ReplicationStream } from '../source/replication/replication-stream.js';
+import { readSourceTable } from '../source/table-schema.js';
+import { scratchDirectory, segmentRelativePath } from '../storage/segment-paths.js';
+import type { SegmentWriter } from '../storage/segment-writer.js';
+import { AppliedPosition } from './applied-position.js';
+import { StreamedTable } from './streamed-table.js';
+
+export interface StreamWorkerOptions {
+  database: string;
+  sourceConfig: pg.ClientConfig;
+  dataDir: string;
+  writer: SegmentWriter;
+  delta: DeltaStore;
+  /** The lowest watermark of the table's views in use: delta rows above it stay. */
+  lowestWatermarkInUse: (relid: number, generation: number) => bigint | undefined;
+  /** Paths being written; the garbage collector leaves them alone. */
+  inFlight: Set<string>;
+  naptimeMs: number;
+  chunkSize: number;
+  maxDeltaBytes: number;
+  maxWaitMs: number;
+  maxRetainedWalBytes: number;
+  log: Logger;
+}
+
+export const publicationName = 'pg_analytica';
+/** Bytes of COPY text buffered per table before they are spilled to a chunk file. */
+const chunkBytes = 4 * 1024 * 1024;
+/** WAL the watermark may trail the stream by before an otherwise empty flush moves it. */
+const idleFlushBytes = 16n * 1024n * 1024n;
+
+interface SourceTransaction {
+  finalLsn: bigint;
+  commitTimeMicros: bigint;
+  /** Below the stream's received position: sent again after a reconnect, already applied. */
+  skip: boolean;
+  touched: Set<StreamedTable>;
+}
+
+export interface Handoff {
+  /** The copy's snapshot is taken: transactions committing at or after `lsn` are the stream's. */
+  established(lsn: bigint): void;
+  /** The copy is visible: the table streams into its new generation. */
+  published(): Promise<void>;
+  /** The copy failed: the table waits for the next one. */
+  failed(): Promise<void>;
+}
+
+export class StreamWorker {
+  readonly #options: StreamWorkerOptions;
+  readonly #log: Logger;
+  readonly position: AppliedPosition;
+  readonly slotName: string;
+  readonly #catalog: pg.Client;
+  readonly #scratch: string;
+  readonly #tables = new Map<number, StreamedTable>();
+  /** Per table being copied: the received position when the copy began (the slot stays at or below it). */
+  readonly #holds = new Map<number, bigint>();
+  #connection: ReplicationConnection | undefined;
+  #stream: ReplicationStream | undefined;
+  #relations = new RelationCache();
+  #decoder = new PgoutputDecoder();
+  #tx: SourceTransaction | undefined;
+  /** Every transaction whose commit record starts below this was processed (applied, skipped or filtered). */
+  #received = 0n;
+  #flushed = 0n;
+  #lastCommit: { lsn: bigint; atMicros: bigint } | undefined;
+  /** Committed changes are in chunk files but not in the delta: only a flush shows them. */
+  #flushRequired = false;
+  #deltaBytes = 0;
+  #pendingChanges = 0;
+  #lastFlushAt = Date.now();
+  #lastRetentionCheckAt = 0;
+  #lastKeepaliveRequestAt = 0;
+  #publishedPosition = 0n;
+  #closed = false;
+  #loop: Promise<void> | undefined;
+
+  private constructor(options: StreamWorkerOptions, catalogClient: pg.Client, slotName: string) {
+    this.#options = options;
+    this.#log = options.log;
+    this.#catalog = catalogClient;
+    this.slotName = slotName;
+    this.#scratch = path.join(scratchDirectory(options.dataDir, options.database), 'stream');
+    this.position = new AppliedPosition(() => this.requestKeepalive());
+  }
+
+  /** Connects, makes sure the slot exists, and starts streaming in the background. */
+  static async start(options: StreamWorkerOptions): Promise<StreamWorker> {
+    const client = new pg.Client({ ...options.sourceConfig, application_name: 'pg_analytica stream' });
+    client.on('error', (error) =>
+      options.log.warn('stream catalog connection failed', { error: error.message }),
+    );
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ oid: string }>(
+        'SELECT oid::bigint AS oid FROM pg_database WHERE datname = current_database()',
+      );
+      const worker = new StreamWorker(options, client, `pg_analytica_${rows[0]!.oid}`);
+      await rm(worker.#scratch, { recursive: true, force: true });
+      await mkdir(worker.#scratch, { recursive: true });
+      await worker.#ensureSlot();
+      worker.#loop = worker.#run();
+      return worker;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Creates the slot if missing; streamed tables copied before it existed must then be copied again. */
+  async #ensureSlot(): Promise<void> {
+    const { rows } = await this.#catalog.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [
+      this.slotName,
+    ]);
+    if (rows.length > 0) return;
+    await using connection = await ReplicationConnection.open(this.#options.sourceConfig);
+    const slot = await connection.createReplicationSlot(this.slotName);
+    this.#log.info('created replication slot', { slot: this.slotName, lsn: formatLsn(slot.consistentPoint) });
+    const { rowCount } = await this.#catalog.query(
+      `UPDATE analytica.tables SET state = 'pending', last_error = 'the replication slot was missing; copying again'
+        WHERE mode = 'stream' AND generation > 0`,
+    );
+    if (rowCount)
+      this.#log.warn('replication slot was missing: streamed tables are copied again', { tables: rowCount });
+  }
+
+  /** Brings the set of streamed tables in line with the catalog (called on every launcher pass). */
+  async syncTables(entries: readonly TableEntry[]): Promise<void> {
+    const streamed = new Map(entries.filter((e) => e.mode === 'stream').map((e) => [e.relid, e]));
+    for (const [relid, table] of this.#tables) {
+      const entry = streamed.get(relid);
+      if (!entry?.sourceExists) await this.#forget(table);
+    }
+    for (const entry of streamed.values()) {
+      if (this.#tables.has(entry.relid) || !entry.sourceExists) continue;
+      if (entry.generation === 0 || entry.state !== 'synced' || !entry.columns) continue;
+      await this.#adopt(entry);
+    }
+  }
+
+  /** A table copied before this worker started: stream it from its watermark. */
+  async #adopt(entry: TableEntry): Promise<void> {
+    const source = await readSourceTable(this.#catalog, entry.relid);
+    const columns = source.columns.map(ingestColumn);
+    const table = new StreamedTable(
+      entry,
+      columns,
+      'streaming',
+      entry.generation,
+      parseLsn(entry.syncedLsn ?? '0/0'),
+    );
+    this.#tables.set(entry.relid, table);
+    await this.#options.delta.ensure(this.#deltaKey(table), table.specs, table.keyColumns);
+    if (!sameColumns(columns.map(columnSpec), entry.columns ?? [])) {
+      await this.#stop(table, `the columns of ${table.name} changed since it was copied`);
+    }
+  }
+
+  async #forget(table: StreamedTable): Promise<void> {
+    this.#tables.delete(table.relid);
+    this.#holds.delete(table.relid);
+    this.#tx?.touched.delete(table);
+    await table.abortOpen();
+    await table.clearCommitted();
+    for (const key of this.#options.delta.keysOf(this.#options.database)) {
+      if (key.relid === table.relid) await this.#options.delta.drop(key);
+    }
+  }
+
+  /** Registers a table about to be copied; see Handoff. */
+  async beginHandoff(entry: TableEntry, columns: readonly IngestColumn[]): Promise<Handoff> {
+    const previous = this.#tables.get(entry.relid);
+    if (previous) await this.#forget(previous);
+    const table = new StreamedTable(entry, columns, 'establishing', entry.generation + 1, 0n);
+    let establish: () => void = () => undefined;
+    table.established = new Promise<void>((resolve) => {
+      establish = resolve;
+    });
+    this.#tables.set(entry.relid, table);
+    this.#holds.set(entry.relid, this.#received);
+    await this.#options.delta.ensure(this.#deltaKey(table), table.specs, table.keyColumns);
+    return {
+      established: (lsn) => {
+        table.watermark = lsn;
+        table.phase = 'copying';
+        establish();
+      },
+      published: async () => {
+        if (this.#tables.get(entry.relid) !== table) return;
+        table.phase = 'streaming';
+        this.#holds.delete(entry.relid);
+        for (const key of this.#options.delta.keysOf(this.#options.database)) {
+          if (key.relid === entry.relid && key.generation < table.generation)
+            await this.#options.delta.drop(key);
+        }
+      },
+      failed: async () => {
+        if (this.#tables.get(entry.relid) !== table) return;
+        table.phase = 'stopped';
+        establish();
+        await this.#forget(table);
+      },
+    };
+  }
+
+  /** Asks the server where the stream stands (it answers with a keepalive), at most every 10 ms. */
+  requestKeepalive(): void {
+    const now = Date.now();
+    if (now - this.#lastKeepaliveRequestAt < 10) return;
+    this.#lastKeepaliveRequestAt = now;
+    this.#stream?.sendStatusUpdate(true);
+  }
+
+  /** Writes the applied position for analytica.wait_for_sync (called while sessions wait in it). */
+  async publishPosition(): Promise<void> {
+    this.requestKeepalive();
+    const lsn = this.position.lsn;
+    if (lsn <= this.#publishedPosition) return;
+    this.#publishedPosition = lsn;
+    await catalog.recordStreamPosition(this.#catalog, {
+      slotName: this.slotName,
+      appliedLsn: formatLsn(lsn),
+      lastCommitLsn: this.#lastCommit ? formatLsn(this.#lastCommit.lsn) : null,
+      lastCommitAt: this.#lastCommit ? microsToDate(this.#lastCommit.atMicros) : null,
+    });
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#closed) {
+      try {
+        await this.#startStream();
+        failures = 0;
+        await this.#consume(this.#stream!);
+      } catch (error) {
+        if (this.#closed) break;
+        failures++;
+        const delayMs = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
+        this.#log.warn('change stream interrupted; reconnecting', {
+          error: errorMessage(error),
+          retryInMs: delayMs,
+        });
+        await this.#afterLostStream();
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  }
+
+  async #startStream(): Promise<void> {
+    this.#relations = new RelationCache();
+    this.#decoder = new PgoutputDecoder();
+    const connection = await ReplicationConnection.open(
+      { ...this.#options.sourceConfig, application_name: 'pg_analytica stream' },
+      { settings: replicationOutputSettings },
+    );
+    try {
+      this.#stream = await connection.startReplication({
+        slot: this.slotName,
+        startLsn: 0n,
+        protoVersion: 1,
+        publicationNames: [publicationName],
+      });
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+    this.#connection = connection;
+    this.#log.info('change stream started', { slot: this.slotName });
+  }
+
+  /** A cut-off transaction is dropped whole; what the delta lost is shown by the next flush. */
+  async #afterLostStream(): Promise<void> {
+    if (this.#tx) for (const table of this.#tx.touched) await table.abortOpen();
+    this.#tx = undefined;
+    if (this.#options.delta.inTransaction) {
+      await this.#options.delta.rollback();
+      this.#flushRequired = true;
+    }
+    await this.#connection?.close().catch(() => undefined);
+    this.#connection = undefined;
+    this.#stream = undefined;
+  }
+
+  async #consume(stream: ReplicationStream): Promise<void> {
+    for (;;) {
+      if (this.#closed) return;
+      const next = stream.next();
+      let result: IteratorResult<Awaited<ReturnType<ReplicationStream['next']>>['value']> | 'tick';
+      if (stream.bufferedBytes > 0) result = await next;
+      else {
+        let timer: NodeJS.Timeout | undefined;
+        const tick = new Promise<'tick'>((resolve) => {
+          timer = setTimeout(() => resolve('tick'), Math.max(10, this.#options.naptimeMs / 4));
+        });
+        result = await Promise.race([next, tick]);
+        clearTimeout(timer);
+        while (result === 'tick') {
+          await this.#maybeFlushWhileIdle();
+          if (this.#closed) return;
+          timer = undefined;
+          const again = new Promise<'tick'>((resolve) => {
+            timer = setTimeout(() => resolve('tick'), Math.max(10, this.#options.naptimeMs / 4));
+          });
+          result = await Promise.race([next, again]);
+          clearTimeout(timer);
+        }
+      }
+      if (result.done) {
+        throw new PgError(SqlState.connectionFailure, 'the replication stream ended');
+      }
+      const message = result.value;
+      if (message.kind === 'keepalive') await this.#onKeepalive(message.walEnd);
+      else await this.#onChange(message.walStart, this.#decoder.decode(message.payload));
+    }
+  }
+
+  async #onKeepalive(walEnd: bigint): Promise<void> {
+    if (this.#tx) return;
+    if (walEnd > this.#received) this.#received = walEnd;
+    await this.#atBoundary(true);
+  }
+
+  async #onChange(lsn: bigint, message: PgoutputMessage): Promise<void> {
+    if (this.#relations.observe(message)) return;
+    switch (message.type) {
+      case 'begin':
+        this.#tx = {
+          finalLsn: message.finalLsn,
+          commitTimeMicros: message.commitTimeMicros,
+          skip: message.finalLsn < this.#received,
+          touched: new Set(),
+        };
+        return;
+      case 'commit':
+        await this.#onCommit(message.endLsn);
+        return;
+      case 'insert': {
+        const table = await this.#target(message.relationId);
+        table?.insert(message.newTuple, lsn, this.#tx!.finalLsn);
+        if (table) await this.#afterChange(table);
+        return;
+      }
+      case 'update': {
+        const table = await this.#target(message.relationId);
+        table?.update(
+          message.oldTuple,
+          message.oldKind === 'full',
+          message.newTuple,
+          lsn,
+          this.#tx!.finalLsn,
+        );
+        if (table) await this.#afterChange(table);
+        return;
+      }
+      case 'delete': {
+        const table = await this.#target(message.relationId);
+        table?.delete(message.oldTuple, lsn, this.#tx!.finalLsn);
+        if (table) await this.#afterChange(table);
+        return;
+      }
+      case 'truncate':
+        for (const relationId of message.relationIds) {
+          const table = await this.#target(relationId, false);
+          table?.truncate(lsn);
+        }
+        return;
+      case 'message':
+      case 'origin':
+        return;
+      default:
+        throw new PgError(
+          SqlState.protocolViolation,
+          `unexpected pgoutput message "${message.type}" in protocol 1`,
+        );
+    }
+  }
+
+  /** The table a change applies to, or undefined when it is skipped. */
+  async #target(relationId: number, checkSchema = true): Promise<StreamedTable | undefined> {
+    const tx = this.#tx;
+    if (!tx) throw new PgError(SqlState.protocolViolation, 'a change arrived outside a transaction');
+    if (tx.skip) return undefined;
+    let table = this.#tables.get(relationId);
+    if (table?.phase === 'establishing') {
+      await table.established;
+      table = this.#tables.get(relationId);
+    }
+    if (!table || table.phase === 'stopped' || tx.finalLsn < table.watermark) return undefined;
+    if (checkSchema) {
+      const mismatch = table.schemaMismatch(this.#relations.require(relationId));
+      if (mismatch) {
+        await this.#stop(table, mismatch);
+        return undefined;
+      }
+    }
+    tx.touched.add(table);
+    return table;
+  }
+
+  async #afterChange(table: StreamedTable): Promise<void> {
+    this.#pendingChanges++;
+    if (table.bufferedBytes >= chunkBytes) await this.#spill(table);
+  }
+
+  /** Moves a table's buffered lines to chunk files and, unless only a flush can show them, into the delta. */
+  async #spill(table: StreamedTable): Promise<void> {
+    const files = await table.spill(this.#scratch);
+    if (this.#flushRequired || table.phase === 'stopped') return;
+    const delta = this.#options.delta;
+    await delta.begin();
+    const key = this.#deltaKey(table);
+    if (files.rows) await delta.load(key, 'rows', files.rows, table.rowColumns);
+    if (files.deletes) await delta.load(key, 'deletes', files.deletes, table.deleteColumns);
+    this.#deltaBytes += chunkBytes;
+    if (this.#deltaBytes > this.#options.maxDeltaBytes) {
+      // Too much for memory: drop the delta's uncommitted part; the flush at the commit shows it.
+      this.#log.info('delta full inside a transaction; it becomes visible through a flush at its commit');
+      await delta.rollback();
+      this.#flushRequired = true;
+    }
+  }
+
+  async #onCommit(endLsn: bigint): Promise<void> {
+    const tx = this.#tx;
+    if (!tx) throw new PgError(SqlState.protocolViolation, 'Commit without Begin');
+    for (const table of tx.touched) {
+      await this.#spill(table);
+      if (table.openTruncate !== undefined && !this.#flushRequired) {
+        await this.#options.delta.begin();
+        await this.#options.delta.insertTruncate(this.#deltaKey(table), table.openTruncate, tx.finalLsn);
+      }
+      table.commitOpen();
+    }
+    this.#tx = undefined;
+    if (!tx.skip) {
+      this.#received = endLsn;
+      this.#lastCommit = { lsn: tx.finalLsn, atMicros: tx.commitTimeMicros };
+    }
+    // More messages waiting: keep batching into the same DuckDB transaction.
+    if ((this.#stream?.bufferedBytes ?? 0) > 0 && this.#pendingChanges < this.#options.chunkSize) {
+      if (!this.#flushRequired && this.#deltaBytes < this.#options.maxDeltaBytes / 2) return;
+    }
+    await this.#atBoundary(false);
+  }
+
+  /** Between transactions: make what was received visible, and flush when it is time. */
+  async #atBoundary(idle: boolean): Promise<void> {
+    const due =
+      this.#flushRequired ||
+      this.#pendingChanges >= this.#options.chunkSize ||
+      this.#deltaBytes >= this.#options.maxDeltaBytes ||
+      (Date.now() - this.#lastFlushAt >= this.#options.naptimeMs &&
+        (this.#hasPending() ||
+          this.#received - this.#flushed > idleFlushBytes ||
+          (idle && this.#flushed === 0n)));
+    if (due) {
+      await this.#flush();
+      return;
+    }
+    await this.#options.delta.commit();
+    this.position.advance(this.#received);
+  }
+
+  async #maybeFlushWhileIdle(): Promise<void> {
+    if (this.#tx) return;
+    if (this.position.waiting) this.requestKeepalive();
+    await this.#atBoundary(true);
+    await this.#checkRetention();
+  }
+
+  #hasPending(): boolean {
+    for (const table of this.#tables.values())
+      if (table.phase === 'streaming' && table.hasPending) return true;
+    return false;
+  }
+
+  /**
+   * Writes the committed changes of every streaming table as segments, then commits their rows
+   * and the new watermark in one transaction, then confirms the slot.
+   */
+  async #flush(): Promise<void> {
+    const started = performance.now();
+    const applied = this.#received;
+    const db = this.#catalog;
+    await this.#options.delta.commit();
+    const streaming = [...this.#tables.values()].filter((t) => t.phase === 'streaming');
+    const written: catalog.NewSegment[] = [];
+    const parts: catalog.StreamedTableFlush[] = [];
+    let changes = 0;
+    try {
+      for (const table of streaming) {
+        const chunks = table.committedChunks;
+        const mine: catalog.NewSegment[] = [];
+        if (chunks.rows.length > 0) {
+          mine.push(await this.#writeSegment(table, 'data', await catalog.nextSegmentId(db), chunks.rows));
+        }
+        if (chunks.deletes.length > 0) {
+          mine.push(
+            await this.#writeSegment(table, 'delete', await catalog.nextSegmentId(db), chunks.deletes),
+          );
+        }
+        written.push(...mine);
+        changes += mine.reduce((n, s) => n + s.rowCount, 0);
+        // A truncate drops every segment older than this flush's own.
+        const firstSegmentId = mine[0]?.segmentId ?? Number.MAX_SAFE_INTEGER;
+        parts.push({
+          relid: table.relid,
+          generation: table.generation,
+          rowsDelta: table.committedRowsDelta,
+          truncatedSeq: table.committedTruncate === undefined ? null : formatLsn(table.committedTruncate),
+          firstSegmentId,
+        });
+      }
+      await db.query('BEGIN');
+      try {
+        // Locks the rows: an unregister waits for this flush, and one that won leaves its table out.
+        const { rows } = await db.query<{ relid: string }>(
+          `SELECT relid::bigint AS relid FROM analytica.tables WHERE relid = ANY($1::oid[]) AND mode = 'stream' FOR UPDATE`,
+          [parts.map((p) => p.relid)],
+        );
+        const present = new Set(rows.map((r) => Number(r.relid)));
+        for (const segment of written)
+          if (present.has(segment.relid)) await catalog.insertSegment(db, segment);
+        await catalog.commitStreamFlush(
+          db,
+          formatLsn(applied),
+          parts.filter((p) => present.has(p.relid)),
+        );
+        await catalog.recordStreamPosition(db, {
+          slotName: this.slotName,
+          appliedLsn: formatLsn(applied),
+          lastCommitLsn: this.#lastCommit ? formatLsn(this.#lastCommit.lsn) : null,
+          lastCommitAt: this.#lastCommit ? microsToDate(this.#lastCommit.atMicros) : null,
+        });
+        await db.query('COMMIT');
+      } catch (error) {
+        await db.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      for (const segment of written) this.#options.inFlight.delete(segment.path);
+    }
+    this.#publishedPosition = applied;
+    for (const table of streaming) {
+      table.watermark = applied;
+      await table.clearCommitted();
+    }
+    this.#flushed = applied;
+    let confirm = applied;
+    for (const hold of this.#holds.values()) if (hold < confirm) confirm = hold;
+    this.#stream?.confirmFlush(confirm);
+    this.#flushRequired = false;
+    this.position.advance(applied);
+    for (const table of streaming) {
+      const inUse = this.#options.lowestWatermarkInUse(table.relid, table.generation);
+      await this.#options.delta.prune(
+        this.#deltaKey(table),
+        inUse !== undefined && inUse < applied ? inUse : applied,
+      );
+    }
+    if (this.#pendingChanges > 0) {
+      this.#log.debug('flushed streamed changes', {
+        changes,
+        segments: written.length,
+        lsn: formatLsn(applied),
+        ms: Math.round(performance.now() - started),
+      });
+    }
+    this.#deltaBytes = 0;
+    this.#pendingChanges = 0;
+    this.#lastFlushAt = Date.now();
+  }
+
+  async #writeSegment(
+    table: StreamedTable,
+    kind: 'data' | 'delete',
+    segmentId: number,
+    files: readonly string[],
+  ): Promise<catalog.NewSegment> {
+    const { dataDir, database, writer, inFlight } = this.#options;
+    const relative = segmentRelativePath(database, table.relid, segmentId);
+    inFlight.add(relative);
+    const columns = kind === 'data' ? table.rowColumns : table.deleteColumns;
+    const orderBy = kind === 'data' ? table.orderBy : table.keyColumns;
+    const result = await writer.write(files, columns, orderBy, path.join(dataDir, relative));
+    return {
+      segmentId,
+      relid: table.relid,
+      generation: table.generation,
+      kind,
+      path: relative,
+      rowCount: result.rowCount,
+      byteSize: result.byteSize,
+      columnStats: result.columnStats,
+    };
+  }
+
+  /** A change the copy cannot follow: the table stops streaming and says how to go on. */
+  async #stop(table: StreamedTable, reason: string): Promise<void> {
+    table.phase = 'stopped';
+    this.#log.error('streamed table stopped', { table: table.name, reason });
+    await catalog.recordError(
+      this.#catalog,
+      table.relid,
+      `${reason}; call analytica.resync('${table.name.replaceAll("'", "''")}') to copy it again`,
+    );
+  }
+
+  /** Warns when the slot holds back more WAL than analytica.max_retained_wal (checked every 30 s). */
+  async #checkRetention(): Promise<void> {
+    if (Date.now() - this.#lastRetentionCheckAt < 30_000) return;
+    this.#lastRetentionCheckAt = Date.now();
+    const { rows } = await this.#catalog.query<{ retained: string }>(
+      `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint AS retained
+         FROM pg_replication_slots WHERE slot_name = $1`,
+      [this.slotName],
+    );
+    const retained = Number(rows[0]?.retained ?? 0);
+    if (retained > this.#options.maxRetainedWalBytes) {
+      this.#log.warn('the replication slot retains more WAL than analytica.max_retained_wal', {
+        slot: this.slotName,
+        retainedBytes: retained,
+        limitBytes: this.#options.maxRetainedWalBytes,
+      });
+    }
+  }
+
+  #deltaKey(table: StreamedTable): DeltaKey {
+    return { database: this.#options.database, relid: table.relid, generation: table.generation };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#stream?.close().catch(() => undefined);
+    await this.#loop?.catch(() => undefined);
+    await this.#afterLostStream();
+    await this.#catalog.end().catch(() => undefined);
+    this.position.failAll(new PgError(SqlState.adminShutdown, 'the change stream stopped'));
+  }
+
+  /** Drops the slot (after the last streamed table was unregistered, or on uninstall). */
+  static async dropSlot(client: pg.ClientBase, slotName: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const { rows } = await client.query<{ active: boolean }>(
+        'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
+        [slotName],
+      );
+      if (rows.length === 0) return false;
+      if (!rows[0]!.active) {
+        await client.query('SELECT pg_drop_replication_slot($1)', [slotName]);
+        return true;
+      }
+      // The walsender of a stream just closed takes a moment to exit.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`replication slot ${slotName} is still in use`);
+  }
+}
+
+/** Column lists equal in what decides storage (jsonb does not keep the key order of a spec). */
+function sameColumns(a: readonly ColumnSpec[], b: readonly ColumnSpec[]): boolean {
+  const fields = (c: ColumnSpec) => [c.name, c.pgTypeOid, c.pgTypeModifier, c.storageType, c.queryType].join('\u0000');
+  return a.length === b.length && a.every((c, i) => fields(c) === fields(b[i]!));
+}
+
+function microsToDate(micros: bigint): Date {
+  return new Date(Number(micros / 1000n));
+}
