@@ -74,7 +74,9 @@ describe('control schema', () => {
       });
       // A registration made before streaming existed keeps re-copying (mode refresh).
       const { rows } = await client.query('SELECT table_name, mode, state, order_by FROM analytica.status');
-      assert.deepEqual(rows, [{ table_name: 'public.kept', mode: 'refresh', state: 'pending', order_by: ['id'] }]);
+      assert.deepEqual(rows, [
+        { table_name: 'public.kept', mode: 'refresh', state: 'pending', order_by: ['id'] },
+      ]);
       // wait_for_sync exists now; no daemon runs here, so it times out with 57014.
       await assert.rejects(client.query(`SELECT analytica.wait_for_sync('kept', '50ms')`), { code: '57014' });
       const fresh = await freshDatabase('install_compare');

@@ -14,111 +14,22 @@
  *    (no orphans, no .tmp, no scratch CSV).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
-import { freePort, type LocalCluster } from '../src/cluster/local-cluster.js';
+import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import { databaseDirectoryName } from '../src/storage/segment-paths.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
+import { DaemonProcess } from './helpers/daemon-process.js';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/index.js');
 const initialRows = 300_000;
 const chunkSize = 20_000;
 const naptimeMs = 200;
 const database = 'postgres';
 const rawText = { getTypeParser: () => (value: string) => value };
-
-/** A daemon running as a child process in a process group of its own. */
-class DaemonProcess {
-  static readonly running = new Set<DaemonProcess>();
-  readonly child: ChildProcess;
-  readonly port: number;
-  #stderr = '';
-  readonly exited: Promise<void>;
-
-  private constructor(child: ChildProcess, port: number) {
-    this.child = child;
-    this.port = port;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (text: string) => {
-      this.#stderr = (this.#stderr + text).slice(-8000);
-    });
-  }
-
-  get stderr(): string {
-    return this.#stderr;
-  }
-
-  static async start(cluster: LocalCluster, dataDir: string): Promise<DaemonProcess> {
-    const port = await freePort();
-    const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries(process.env))
-      if (value !== undefined && !name.startsWith('PG')) env[name] = value;
-    env.DATABASE_URL = cluster.connectionString(database);
-    const child = spawn(
-      process.execPath,
-      [
-        cli,
-        'start',
-        '--port',
-        String(port),
-        '--data-dir',
-        dataDir,
-        '--chunk-size',
-        String(chunkSize),
-        '--naptime',
-        `${naptimeMs}ms`,
-        '--log-level',
-        'warn',
-      ],
-      { detached: true, env, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    const daemon = new DaemonProcess(child, port);
-    DaemonProcess.running.add(daemon);
-    void daemon.exited.then(() => DaemonProcess.running.delete(daemon));
-    await waitFor(
-      async () => {
-        if (daemon.child.exitCode !== null || daemon.child.signalCode !== null)
-          throw new Error(`the daemon exited during start:\n${daemon.stderr}`);
-        return daemon.stderr.includes('pg-analytica is serving');
-      },
-      'the daemon to start',
-      30_000,
-    );
-    return daemon;
-  }
-
-  /** SIGKILL to the whole process group; resolves once the child is gone. */
-  async kill(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid !== undefined) {
-      try {
-        process.kill(-this.child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await this.exited;
-  }
-
-  static killAllSync(): void {
-    for (const daemon of DaemonProcess.running) {
-      if (daemon.child.pid === undefined) continue;
-      try {
-        process.kill(-daemon.child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-}
-
-process.once('exit', () => DaemonProcess.killAllSync());
 
 interface HeapStats {
   count: string;
@@ -177,7 +88,12 @@ async function copyState(): Promise<CopyState> {
 
 async function startDaemon(): Promise<DaemonProcess> {
   const started = performance.now();
-  daemon = await DaemonProcess.start(cluster, dataDir);
+  daemon = await DaemonProcess.start(cluster, dataDir, [
+    '--chunk-size',
+    String(chunkSize),
+    '--naptime',
+    `${naptimeMs}ms`,
+  ]);
   timings.push(`daemon start ${Math.round(performance.now() - started)} ms`);
   return daemon;
 }

@@ -33,7 +33,16 @@ function cleanEnv(): NodeJS.ProcessEnv {
 async function startDaemon(port: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [cli, 'start', '--port', String(port), '--naptime', '200ms', '--log-level', process.env.PG_ANALYTICA_TEST_LOG ?? 'warn'],
+    [
+      cli,
+      'start',
+      '--port',
+      String(port),
+      '--naptime',
+      '200ms',
+      '--log-level',
+      process.env.PG_ANALYTICA_TEST_LOG ?? 'warn',
+    ],
     {
       env: cleanEnv(),
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -64,6 +64,8 @@ export class Launcher {
   #registered = new Set<number>();
   /** True while unreferenced files wait for queries to finish with them. */
   #collectionDeferred = false;
+  /** The stream's count of flushes that retired segments, at the last collection. */
+  #retiredSegmentsSeen = 0;
   /** The change stream, while some table is registered for streaming. */
   #stream: StreamWorker | undefined;
   /** Streamed tables whose copy failed: copied again after the backoff. */
@@ -169,7 +171,11 @@ export class Launcher {
         await this.#fail(entry, error);
       }
     }
-    if (this.#collectionDeferred) await this.collectGarbage();
+    const retired = this.#stream?.retiredSegments ?? 0;
+    if (this.#collectionDeferred || retired !== this.#retiredSegmentsSeen) {
+      this.#retiredSegmentsSeen = retired;
+      await this.collectGarbage();
+    }
     return copied;
   }
 

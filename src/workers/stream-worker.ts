@@ -118,6 +118,8 @@ export class StreamWorker {
   #lastRetentionCheckAt = 0;
   #lastKeepaliveRequestAt = 0;
   #publishedPosition = 0n;
+  /** Flushes that retired segments (a TRUNCATE): their files wait for garbage collection. */
+  retiredSegments = 0;
   #closed = false;
   #loop: Promise<void> | undefined;
 
@@ -587,6 +589,7 @@ export class StreamWorker {
       for (const segment of written) this.#options.inFlight.delete(segment.path);
     }
     this.#publishedPosition = applied;
+    if (parts.some((p) => p.truncatedSeq !== null)) this.retiredSegments++;
     for (const table of streaming) {
       table.watermark = applied;
       await table.clearCommitted();
@@ -706,7 +709,8 @@ export class StreamWorker {
 
 /** Column lists equal in what decides storage (jsonb does not keep the key order of a spec). */
 function sameColumns(a: readonly ColumnSpec[], b: readonly ColumnSpec[]): boolean {
-  const fields = (c: ColumnSpec) => [c.name, c.pgTypeOid, c.pgTypeModifier, c.storageType, c.queryType].join('\u0000');
+  const fields = (c: ColumnSpec) =>
+    [c.name, c.pgTypeOid, c.pgTypeModifier, c.storageType, c.queryType].join('\u0000');
   return a.length === b.length && a.every((c, i) => fields(c) === fields(b[i]!));
 }
 
