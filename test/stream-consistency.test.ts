@@ -92,7 +92,7 @@ describe('consistency of streamed copies', () => {
   });
 
   test('a table registered while another streams joins without a gap or an overlap', async () => {
-    const workload = await Workload.connect(cluster.clientConfig(), { writers: 3, seed: 3, truncateChance: 0.003 });
+    const workload = await Workload.connect(cluster.clientConfig(), { writers: 3, seed: 3 });
     workload.start();
     const transferWriter = await rawClient(cluster.clientConfig());
     let stop = false;

@@ -12,9 +12,9 @@ export interface GarbageCollectionInput {
   dataDir: string;
   database: string;
   /** Relative paths named by catalog rows (all generations). */
-  referenced: ReadonlySet<string>;
+  referenced: () => Promise<ReadonlySet<string>>;
   /** Relative paths that must survive this pass (writes in progress, files open in queries). */
-  keep: ReadonlySet<string>;
+  keep: () => ReadonlySet<string>;
 }
 
 export interface GarbageCollectionResult {
@@ -23,20 +23,30 @@ export interface GarbageCollectionResult {
   deferred: string[];
 }
 
+/**
+ * Files are listed first, then the writes in progress are read, then the catalog: a file
+ * listed was then either being written (and is still, or has been committed to the catalog
+ * read after), or committed already, or an orphan. Reading the catalog first would let a
+ * write that starts and commits in between lose its file.
+ */
 export async function collectGarbage(input: GarbageCollectionInput): Promise<GarbageCollectionResult> {
   const dbDirName = databaseDirectoryName(input.database);
   const dbDir = path.join(input.dataDir, dbDirName);
   const removed: string[] = [];
   const deferred: string[] = [];
+  const listing: [string, string[]][] = [];
   for (const tableDir of await listDir(dbDir)) {
-    if (tableDir === 'scratch') continue;
-    const entries = await listDir(path.join(dbDir, tableDir));
+    if (tableDir !== 'scratch') listing.push([tableDir, await listDir(path.join(dbDir, tableDir))]);
+  }
+  const keep = input.keep();
+  const referenced = await input.referenced();
+  for (const [tableDir, entries] of listing) {
     let remaining = entries.length;
     for (const file of entries) {
       const relative = path.posix.join(dbDirName, tableDir, file);
       const segment = file.endsWith('.tmp') ? relative.slice(0, -'.tmp'.length) : relative;
-      if (input.referenced.has(relative)) continue;
-      if (input.keep.has(segment)) {
+      if (referenced.has(relative)) continue;
+      if (keep.has(segment)) {
         deferred.push(relative);
         continue;
       }

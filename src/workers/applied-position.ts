@@ -31,6 +31,11 @@ export class AppliedPosition {
     return this.#waiters.length > 0;
   }
 
+  /** True when advancing to `lsn` would release a waiting query. */
+  wouldRelease(lsn: bigint): boolean {
+    return this.#waiters.some((w) => w.lsn <= lsn);
+  }
+
   advance(lsn: bigint): void {
     if (lsn <= this.#lsn) return;
     this.#lsn = lsn;

@@ -289,13 +289,11 @@ export class Launcher {
 
   /** Removes files no catalog row names, keeping writes in progress and files open in queries. */
   async collectGarbage(): Promise<string[]> {
-    const referenced = await catalog.allSegmentPaths(this.#client);
-    const keep = new Set([...this.#inFlight, ...this.#options.pinnedPaths()]);
     const { removed, deferred } = await collectGarbage({
       dataDir: this.#options.dataDir,
       database: this.#options.database,
-      referenced,
-      keep,
+      referenced: () => catalog.allSegmentPaths(this.#client),
+      keep: () => new Set([...this.#inFlight, ...this.#options.pinnedPaths()]),
     });
     // Files a running query still read: collect them on a later pass.
     this.#collectionDeferred = deferred.length > 0;

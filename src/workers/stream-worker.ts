@@ -71,6 +71,8 @@ export interface StreamWorkerOptions {
 export const publicationName = 'pg_analytica';
 /** Bytes of COPY text buffered per table before they are spilled to a chunk file. */
 const chunkBytes = 4 * 1024 * 1024;
+/** Longest a committed transaction waits in memory before the delta shows it (unless a query waits). */
+const boundaryIntervalMs = 100;
 /** WAL the watermark may trail the stream by before an otherwise empty flush moves it. */
 const idleFlushBytes = 16n * 1024n * 1024n;
 
@@ -115,6 +117,7 @@ export class StreamWorker {
   #deltaBytes = 0;
   #pendingChanges = 0;
   #lastFlushAt = Date.now();
+  #lastBoundaryAt = 0;
   #lastRetentionCheckAt = 0;
   #lastKeepaliveRequestAt = 0;
   #publishedPosition = 0n;
@@ -365,7 +368,9 @@ export class StreamWorker {
   async #onKeepalive(walEnd: bigint): Promise<void> {
     if (this.#tx) return;
     if (walEnd > this.#received) this.#received = walEnd;
-    await this.#atBoundary(true);
+    if (this.position.wouldRelease(this.#received) || Date.now() - this.#lastBoundaryAt >= boundaryIntervalMs) {
+      await this.#atBoundary(true);
+    }
   }
 
   async #onChange(lsn: bigint, message: PgoutputMessage): Promise<void> {
@@ -447,52 +452,68 @@ export class StreamWorker {
 
   async #afterChange(table: StreamedTable): Promise<void> {
     this.#pendingChanges++;
-    if (table.bufferedBytes >= chunkBytes) await this.#spill(table);
+    if (table.openBytes >= chunkBytes) {
+      // A large transaction: its changes so far go to a chunk file and into the open DuckDB transaction.
+      const files = await table.spillOpen(this.#scratch);
+      await this.#load(table, files);
+    }
   }
 
-  /** Moves a table's buffered lines to chunk files and, unless only a flush can show them, into the delta. */
-  async #spill(table: StreamedTable): Promise<void> {
-    const files = await table.spill(this.#scratch);
+  /** Loads chunk files into the delta's DuckDB transaction, unless only a flush can show them now. */
+  async #load(
+    table: StreamedTable,
+    files: { rows?: string; deletes?: string; truncate?: { seq: bigint; commit: bigint } },
+  ): Promise<void> {
     if (this.#flushRequired || table.phase === 'stopped') return;
     const delta = this.#options.delta;
     await delta.begin();
     const key = this.#deltaKey(table);
     if (files.rows) await delta.load(key, 'rows', files.rows, table.rowColumns);
     if (files.deletes) await delta.load(key, 'deletes', files.deletes, table.deleteColumns);
-    this.#deltaBytes += chunkBytes;
+    if (files.truncate) await delta.insertTruncate(key, files.truncate.seq, files.truncate.commit);
+    if (files.rows || files.deletes) this.#deltaBytes += chunkBytes;
     if (this.#deltaBytes > this.#options.maxDeltaBytes) {
-      // Too much for memory: drop the delta's uncommitted part; the flush at the commit shows it.
+      // Too much for memory: drop the delta's uncommitted part; the flush at the next commit shows it.
       this.#log.info('delta full inside a transaction; it becomes visible through a flush at its commit');
       await delta.rollback();
       this.#flushRequired = true;
     }
   }
 
+  /** Committed changes still in memory go to chunk files and into the delta. */
+  async #materialize(): Promise<void> {
+    for (const table of this.#tables.values()) {
+      if (table.hasReady) await this.#load(table, await table.spillReady(this.#scratch));
+    }
+  }
+
   async #onCommit(endLsn: bigint): Promise<void> {
     const tx = this.#tx;
     if (!tx) throw new PgError(SqlState.protocolViolation, 'Commit without Begin');
+    let readyBytes = 0;
     for (const table of tx.touched) {
-      await this.#spill(table);
-      if (table.openTruncate !== undefined && !this.#flushRequired) {
-        await this.#options.delta.begin();
-        await this.#options.delta.insertTruncate(this.#deltaKey(table), table.openTruncate, tx.finalLsn);
-      }
-      table.commitOpen();
+      table.commitOpen(tx.finalLsn);
+      readyBytes += table.readyBytes;
     }
     this.#tx = undefined;
     if (!tx.skip) {
       this.#received = endLsn;
       this.#lastCommit = { lsn: tx.finalLsn, atMicros: tx.commitTimeMicros };
     }
-    // More messages waiting: keep batching into the same DuckDB transaction.
-    if ((this.#stream?.bufferedBytes ?? 0) > 0 && this.#pendingChanges < this.#options.chunkSize) {
-      if (!this.#flushRequired && this.#deltaBytes < this.#options.maxDeltaBytes / 2) return;
-    }
-    await this.#atBoundary(false);
+    // Small transactions are batched: made visible when a query waits for them, when enough
+    // piled up, or every few milliseconds (bounding the latency a new query sees).
+    const due =
+      this.position.wouldRelease(this.#received) ||
+      this.#flushRequired ||
+      readyBytes >= chunkBytes ||
+      this.#pendingChanges >= this.#options.chunkSize ||
+      Date.now() - this.#lastBoundaryAt >= boundaryIntervalMs;
+    if (due) await this.#atBoundary(false);
   }
 
   /** Between transactions: make what was received visible, and flush when it is time. */
   async #atBoundary(idle: boolean): Promise<void> {
+    this.#lastBoundaryAt = Date.now();
     const due =
       this.#flushRequired ||
       this.#pendingChanges >= this.#options.chunkSize ||
@@ -505,6 +526,7 @@ export class StreamWorker {
       await this.#flush();
       return;
     }
+    await this.#materialize();
     await this.#options.delta.commit();
     this.position.advance(this.#received);
   }
@@ -530,6 +552,7 @@ export class StreamWorker {
     const started = performance.now();
     const applied = this.#received;
     const db = this.#catalog;
+    await this.#materialize();
     await this.#options.delta.commit();
     const streaming = [...this.#tables.values()].filter((t) => t.phase === 'streaming');
     const written: catalog.NewSegment[] = [];
@@ -631,7 +654,9 @@ export class StreamWorker {
     inFlight.add(relative);
     const columns = kind === 'data' ? table.rowColumns : table.deleteColumns;
     const orderBy = kind === 'data' ? table.orderBy : table.keyColumns;
-    const result = await writer.write(files, columns, orderBy, path.join(dataDir, relative));
+    const target = path.join(dataDir, relative);
+    await mkdir(path.dirname(target), { recursive: true });
+    const result = await writer.write(files, columns, orderBy, target);
     return {
       segmentId,
       relid: table.relid,

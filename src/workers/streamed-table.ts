@@ -37,6 +37,12 @@ interface Chunks {
   deletes: string[];
 }
 
+interface Lines {
+  rows: string[];
+  deletes: string[];
+  bytes: number;
+}
+
 export class StreamedTable {
   readonly relid: number;
   readonly name: string;
@@ -53,13 +59,17 @@ export class StreamedTable {
   established: Promise<void> | undefined;
 
   #checkedRelation: RelationMessage | undefined;
-  #rowLines: string[] = [];
-  #deleteLines: string[] = [];
-  #bufferedBytes = 0;
-  /** Chunk files of the transaction in progress, and of committed transactions not yet flushed. */
-  #open: Chunks = { rows: [], deletes: [] };
-  #committed: Chunks = { rows: [], deletes: [] };
+  /** Lines of the transaction in progress, not yet in a file. */
+  #openLines: Lines = { rows: [], deletes: [], bytes: 0 };
+  /** Lines of committed transactions not yet in a file (nor in the delta). */
+  #readyLines: Lines = { rows: [], deletes: [], bytes: 0 };
+  /** Chunk files of the transaction in progress (already in the delta's DuckDB transaction). */
+  #openFiles: Chunks = { rows: [], deletes: [] };
+  /** Chunk files of committed transactions not yet flushed. */
+  #committedFiles: Chunks = { rows: [], deletes: [] };
   #openTruncate: bigint | undefined;
+  /** A committed TRUNCATE not yet in the delta. */
+  #readyTruncate: { seq: bigint; commit: bigint } | undefined;
   #committedTruncate: bigint | undefined;
   #openRowsDelta = 0;
   #committedRowsDelta = 0;
@@ -105,21 +115,33 @@ export class StreamedTable {
     return [...this.keyIndexes.map((i) => this.columns[i]!), ...sequence];
   }
 
-  get bufferedBytes(): number {
-    return this.#bufferedBytes;
+  /** Bytes of lines of the transaction in progress held in memory. */
+  get openBytes(): number {
+    return this.#openLines.bytes;
+  }
+
+  /** Bytes of committed lines held in memory. */
+  get readyBytes(): number {
+    return this.#readyLines.bytes;
+  }
+
+  /** Committed changes not yet in the delta. */
+  get hasReady(): boolean {
+    return this.#readyLines.bytes > 0 || this.#readyTruncate !== undefined;
   }
 
   /** Committed changes wait for a flush. */
   get hasPending(): boolean {
     return (
-      this.#committed.rows.length > 0 ||
-      this.#committed.deletes.length > 0 ||
+      this.hasReady ||
+      this.#committedFiles.rows.length > 0 ||
+      this.#committedFiles.deletes.length > 0 ||
       this.#committedTruncate !== undefined
     );
   }
 
   get committedChunks(): Readonly<Chunks> {
-    return this.#committed;
+    return this.#committedFiles;
   }
 
   get committedTruncate(): bigint | undefined {
@@ -203,60 +225,82 @@ export class StreamedTable {
   #addRow(tuple: TupleData, seq: bigint, commit: bigint): void {
     const fields = this.columns.map((column, i) => copyField(column, textOf(tuple[i])));
     const line = `${fields.join('\t')}\t${seq}\t${commit}\n`;
-    this.#rowLines.push(line);
-    this.#bufferedBytes += line.length;
+    this.#openLines.rows.push(line);
+    this.#openLines.bytes += line.length;
   }
 
   #addDelete(tuple: TupleData, seq: bigint, commit: bigint): void {
     const fields = this.keyIndexes.map((i) => copyField(this.columns[i]!, textOf(tuple[i])));
     const line = `${fields.join('\t')}\t${seq}\t${commit}\n`;
-    this.#deleteLines.push(line);
-    this.#bufferedBytes += line.length;
+    this.#openLines.deletes.push(line);
+    this.#openLines.bytes += line.length;
   }
 
-  /** Writes buffered lines to chunk files of the open transaction; returns the new files. */
-  async spill(directory: string): Promise<{ rows?: string; deletes?: string }> {
+  async #write(directory: string, lines: Lines, into: Chunks): Promise<{ rows?: string; deletes?: string }> {
     const written: { rows?: string; deletes?: string } = {};
     for (const kind of ['rows', 'deletes'] as const) {
-      const lines = kind === 'rows' ? this.#rowLines : this.#deleteLines;
-      if (lines.length === 0) continue;
+      if (lines[kind].length === 0) continue;
       const file = path.join(directory, `${this.relid}-${kind}-${++this.#chunkNumber}.tsv`);
-      await writeFile(file, lines.join(''));
-      this.#open[kind].push(file);
+      await writeFile(file, lines[kind].join(''));
+      into[kind].push(file);
       written[kind] = file;
     }
-    this.#rowLines = [];
-    this.#deleteLines = [];
-    this.#bufferedBytes = 0;
     return written;
+  }
+
+  /** A large transaction in progress: its lines so far go to chunk files (to load into the delta). */
+  async spillOpen(directory: string): Promise<{ rows?: string; deletes?: string }> {
+    const lines = this.#openLines;
+    this.#openLines = { rows: [], deletes: [], bytes: 0 };
+    return await this.#write(directory, lines, this.#openFiles);
+  }
+
+  /**
+   * Committed lines go to chunk files (to load into the delta, then to flush); returns the
+   * files and a TRUNCATE to record, if any.
+   */
+  async spillReady(directory: string): Promise<{
+    rows?: string;
+    deletes?: string;
+    truncate?: { seq: bigint; commit: bigint };
+  }> {
+    const lines = this.#readyLines;
+    this.#readyLines = { rows: [], deletes: [], bytes: 0 };
+    const truncate = this.#readyTruncate;
+    this.#readyTruncate = undefined;
+    return { ...(await this.#write(directory, lines, this.#committedFiles)), truncate };
   }
 
   get openTruncate(): bigint | undefined {
     return this.#openTruncate;
   }
 
-  /** The source transaction committed: its chunks join the committed ones. */
-  commitOpen(): void {
-    this.#committed.rows.push(...this.#open.rows);
-    this.#committed.deletes.push(...this.#open.deletes);
+  /** The source transaction committed: its lines and chunks join the committed ones. */
+  commitOpen(commitLsn: bigint): void {
+    // Loops, not push(...lines): a large transaction has more lines than a call has arguments.
+    for (const line of this.#openLines.rows) this.#readyLines.rows.push(line);
+    for (const line of this.#openLines.deletes) this.#readyLines.deletes.push(line);
+    this.#readyLines.bytes += this.#openLines.bytes;
+    this.#openLines = { rows: [], deletes: [], bytes: 0 };
+    this.#committedFiles.rows.push(...this.#openFiles.rows);
+    this.#committedFiles.deletes.push(...this.#openFiles.deletes);
+    this.#openFiles = { rows: [], deletes: [] };
     if (this.#openTruncate !== undefined) {
+      this.#readyTruncate = { seq: this.#openTruncate, commit: commitLsn };
       this.#committedTruncate = this.#openTruncate;
       this.#committedRowsDelta = this.#openRowsDelta;
     } else {
       this.#committedRowsDelta += this.#openRowsDelta;
     }
-    this.#open = { rows: [], deletes: [] };
     this.#openTruncate = undefined;
     this.#openRowsDelta = 0;
   }
 
   /** The source transaction was cut off: forget its changes. */
   async abortOpen(): Promise<void> {
-    const files = [...this.#open.rows, ...this.#open.deletes];
-    this.#open = { rows: [], deletes: [] };
-    this.#rowLines = [];
-    this.#deleteLines = [];
-    this.#bufferedBytes = 0;
+    const files = [...this.#openFiles.rows, ...this.#openFiles.deletes];
+    this.#openFiles = { rows: [], deletes: [] };
+    this.#openLines = { rows: [], deletes: [], bytes: 0 };
     this.#openTruncate = undefined;
     this.#openRowsDelta = 0;
     await Promise.all(files.map((f) => rm(f, { force: true })));
@@ -264,8 +308,10 @@ export class StreamedTable {
 
   /** After a flush (or when the pending changes are thrown away): delete the committed chunks. */
   async clearCommitted(): Promise<void> {
-    const files = [...this.#committed.rows, ...this.#committed.deletes];
-    this.#committed = { rows: [], deletes: [] };
+    const files = [...this.#committedFiles.rows, ...this.#committedFiles.deletes];
+    this.#committedFiles = { rows: [], deletes: [] };
+    this.#readyLines = { rows: [], deletes: [], bytes: 0 };
+    this.#readyTruncate = undefined;
     this.#committedTruncate = undefined;
     this.#committedRowsDelta = 0;
     await Promise.all(files.map((f) => rm(f, { force: true })));
