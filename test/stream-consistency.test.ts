@@ -110,7 +110,10 @@ describe('consistency of streamed copies', () => {
       await workload.close();
     }
     assert.ok(workload.committed > 20, `the workload committed ${workload.committed} transactions`);
-    for (const sql of ['SELECT id, v, label FROM items ORDER BY id', 'SELECT id, balance FROM accounts ORDER BY id']) {
+    for (const sql of [
+      'SELECT id, v, label FROM items ORDER BY id',
+      'SELECT id, balance FROM accounts ORDER BY id',
+    ]) {
       assert.deepEqual(await textRows(columnar, sql), await textRows(heap, sql));
     }
   });
@@ -127,9 +130,7 @@ describe('consistency of streamed copies', () => {
       }
     })();
     try {
-      await heap.query(
-        `INSERT INTO items SELECT 10000000 + g, g, 'bulk' FROM generate_series(1, 1000000) g`,
-      );
+      await heap.query(`INSERT INTO items SELECT 10000000 + g, g, 'bulk' FROM generate_series(1, 1000000) g`);
       const rows = await textRows(columnar, `SELECT count(*) FROM items WHERE label = 'bulk'`);
       assert.equal(rows[0]?.[0], '1000000');
     } finally {
@@ -137,7 +138,10 @@ describe('consistency of streamed copies', () => {
       await watching;
       await reader.end();
     }
-    assert.deepEqual([...seen].filter((n) => n !== '0' && n !== '1000000'), []);
+    assert.deepEqual(
+      [...seen].filter((n) => n !== '0' && n !== '1000000'),
+      [],
+    );
     const summary = 'SELECT count(*), sum(id), sum(v), count(label) FROM items';
     assert.deepEqual(await textRows(columnar, summary), await textRows(heap, summary));
     await heap.query(`DELETE FROM items WHERE label = 'bulk'`);

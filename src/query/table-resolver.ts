@@ -38,6 +38,7 @@ interface ResolutionRow {
   progress_total_rows: string | null;
   paths: string[] | null;
   mode: string | null;
+  last_error: string | null;
   key_columns: string[] | null;
   version: string | null;
   synced_lsn: string | null;
@@ -69,7 +70,7 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
        t.progress_rows, t.progress_total_rows,
        (SELECT array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
          WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'data') AS paths,
-       t.mode, t.key_columns, t.version::text AS version, t.synced_lsn::text AS synced_lsn,
+       t.mode, t.last_error, t.key_columns, t.version::text AS version, t.synced_lsn::text AS synced_lsn,
        t.truncated_seq::text AS truncated_seq,
        (SELECT array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
          WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'delete') AS delete_paths,
@@ -84,6 +85,12 @@ export interface Resolution {
   tables: VisibleTable[];
   /** The source's WAL position when the tables were resolved. */
   walLsn: bigint;
+}
+
+function progressText(row: ResolutionRow): string {
+  return row.progress_total_rows !== null && Number(row.progress_total_rows) > 0
+    ? ` (${Math.floor((100 * Number(row.progress_rows ?? 0)) / Number(row.progress_total_rows))}% copied)`
+    : '';
 }
 
 /** Resolves every reference or throws the error PostgreSQL (or pg_analytica) would raise for the first bad one. */
@@ -140,10 +147,7 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
     });
   }
   if (row.columns === null || row.generation === null || row.generation === 0) {
-    const progress =
-      row.progress_total_rows !== null && Number(row.progress_total_rows) > 0
-        ? ` (${Math.floor((100 * Number(row.progress_rows ?? 0)) / Number(row.progress_total_rows))}% copied)`
-        : '';
+    const progress = progressText(row);
     throw new PgError(
       SqlState.objectNotInPrerequisiteState,
       `the columnar copy of ${qualified} is not ready yet${progress}`,
@@ -151,6 +155,29 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
         position,
         detail: `state: ${row.state}`,
         hint: `wait for it with SELECT analytica.wait_for_sync('${qualified.replaceAll("'", "''")}')`,
+      },
+    );
+  }
+  if (row.mode === 'stream' && (row.state === 'pending' || row.state === 'refreshing')) {
+    // Re-copied (analytica.resync): the stream no longer keeps the previous copy current.
+    throw new PgError(
+      SqlState.objectNotInPrerequisiteState,
+      `the columnar copy of ${qualified} is being made again${progressText(row)}`,
+      {
+        position,
+        hint: `wait for it with SELECT analytica.wait_for_sync('${qualified.replaceAll("'", "''")}')`,
+      },
+    );
+  }
+  if (row.mode === 'stream' && row.state === 'error') {
+    // The stream stopped applying changes to this table: its copy is behind, so it is not served.
+    throw new PgError(
+      SqlState.objectNotInPrerequisiteState,
+      `the columnar copy of ${qualified} is out of date`,
+      {
+        position,
+        detail: row.last_error ?? undefined,
+        hint: `copy it again with SELECT analytica.resync('${qualified.replaceAll("'", "''")}')`,
       },
     );
   }

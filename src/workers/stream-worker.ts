@@ -98,7 +98,9 @@ export class StreamWorker {
   readonly #log: Logger;
   readonly position: AppliedPosition;
   readonly slotName: string;
-  readonly #catalog: pg.Client;
+  /** Catalog connection (flushes, slot checks); replaced after it fails. */
+  #catalogClient: pg.Client;
+  #catalogBroken = false;
   readonly #scratch: string;
   readonly #tables = new Map<number, StreamedTable>();
   /** Per table being copied: the received position when the copy began (the slot stays at or below it). */
@@ -129,7 +131,8 @@ export class StreamWorker {
   private constructor(options: StreamWorkerOptions, catalogClient: pg.Client, slotName: string) {
     this.#options = options;
     this.#log = options.log;
-    this.#catalog = catalogClient;
+    this.#catalogClient = catalogClient;
+    this.#watchCatalog(catalogClient);
     this.slotName = slotName;
     this.#scratch = path.join(scratchDirectory(options.dataDir, options.database), 'stream');
     this.position = new AppliedPosition(() => this.requestKeepalive());
@@ -156,6 +159,29 @@ export class StreamWorker {
       await client.end().catch(() => undefined);
       throw error;
     }
+  }
+
+  #watchCatalog(client: pg.Client): void {
+    client.on('error', (error) => {
+      this.#catalogBroken = true;
+      this.#log.warn('stream catalog connection failed', { error: error.message });
+    });
+    client.on('end', () => {
+      this.#catalogBroken = true;
+    });
+  }
+
+  get #catalog(): pg.Client {
+    return this.#catalogClient;
+  }
+
+  /** After a lost connection (server restart, terminated backend): a new one. */
+  async #reconnectCatalog(): Promise<void> {
+    await this.#catalogClient.end().catch(() => undefined);
+    const client = await connectCatalog(this.#options.sourceConfig);
+    this.#catalogClient = client;
+    this.#catalogBroken = false;
+    this.#watchCatalog(client);
   }
 
   /** Creates the slot if missing; streamed tables copied before it existed must then be copied again. */
@@ -280,6 +306,7 @@ export class StreamWorker {
     let failures = 0;
     while (!this.#closed) {
       try {
+        if (this.#catalogBroken) await this.#reconnectCatalog();
         await this.#startStream();
         failures = 0;
         await this.#consume(this.#stream!);
@@ -368,7 +395,10 @@ export class StreamWorker {
   async #onKeepalive(walEnd: bigint): Promise<void> {
     if (this.#tx) return;
     if (walEnd > this.#received) this.#received = walEnd;
-    if (this.position.wouldRelease(this.#received) || Date.now() - this.#lastBoundaryAt >= boundaryIntervalMs) {
+    if (
+      this.position.wouldRelease(this.#received) ||
+      Date.now() - this.#lastBoundaryAt >= boundaryIntervalMs
+    ) {
       await this.#atBoundary(true);
     }
   }
@@ -737,6 +767,14 @@ function sameColumns(a: readonly ColumnSpec[], b: readonly ColumnSpec[]): boolea
   const fields = (c: ColumnSpec) =>
     [c.name, c.pgTypeOid, c.pgTypeModifier, c.storageType, c.queryType].join('\u0000');
   return a.length === b.length && a.every((c, i) => fields(c) === fields(b[i]!));
+}
+
+async function connectCatalog(config: pg.ClientConfig): Promise<pg.Client> {
+  const client = new pg.Client({ ...config, application_name: 'pg_analytica stream' });
+  // Until the worker watches it: a failure during connect() rejects connect() itself.
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
 }
 
 function microsToDate(micros: bigint): Date {

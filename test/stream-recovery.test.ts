@@ -1,0 +1,145 @@
+/**
+ * The change stream survives what happens to its server and its tables:
+ * - the walsender is terminated: the stream reconnects and catches up;
+ * - PostgreSQL restarts during a write load: the daemon reconnects (catalog
+ *   and stream) and the copy equals the heap afterwards;
+ * - a schema change the copy cannot follow puts the table in `error` with a
+ *   hint, queries refuse it instead of answering from a stale copy, and
+ *   analytica.resync() copies it again;
+ * - the status view shows the lag.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import { freePort, LocalCluster } from '../src/cluster/local-cluster.js';
+import type { Daemon } from '../src/main.js';
+import { waitFor } from './helpers/cluster.js';
+import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
+
+let clusterDir: string;
+let port: number;
+let cluster: LocalCluster;
+let daemon: Daemon;
+let heap: pg.Client;
+let columnar: pg.Client;
+
+const everyRow = 'SELECT * FROM events ORDER BY id';
+
+before(async () => {
+  clusterDir = await mkdtemp(path.join(tmpdir(), 'pga-restart-'));
+  port = await freePort();
+  // Persistent, so that it can be stopped and started again on the same port.
+  cluster = await LocalCluster.start({ dir: clusterDir, port, persistent: true });
+  await cluster.exec(`
+    CREATE TABLE events (id bigserial PRIMARY KEY, kind text NOT NULL, amount numeric(10,2));
+    INSERT INTO events (kind, amount) SELECT 'k' || (g % 7), g / 10.0 FROM generate_series(1, 5000) g;`);
+  daemon = await startDaemon(cluster);
+  heap = await rawClient(cluster.clientConfig());
+  columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+  await heap.query(`SELECT analytica.register_table('events')`);
+  await heap.query(`SELECT analytica.wait_for_sync('events')`);
+});
+
+after(async () => {
+  await heap?.end().catch(() => undefined);
+  await columnar?.end().catch(() => undefined);
+  await daemon?.close();
+  await cluster?.close();
+  const { rm } = await import('node:fs/promises');
+  await rm(clusterDir, { recursive: true, force: true });
+});
+
+async function assertSame(client = columnar): Promise<void> {
+  assert.deepEqual(await textRows(client, everyRow), await textRows(heap, everyRow));
+}
+
+describe('stream recovery', () => {
+  test('a terminated walsender: the stream reconnects and catches up', async () => {
+    const { rows } = await heap.query(
+      `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+        WHERE backend_type = 'walsender' AND application_name = 'pg_analytica stream'`,
+    );
+    assert.equal(rows.length, 1);
+    await heap.query(`INSERT INTO events (kind, amount) VALUES ('after terminate', 1)`);
+    await heap.query(`UPDATE events SET amount = amount * 2 WHERE id % 5 = 0`);
+    await assertSame();
+  });
+
+  test('PostgreSQL restarts during a write load: the daemon reconnects and the copy equals the heap', async () => {
+    await heap.end();
+    await columnar.end();
+    const writer = await rawClient(cluster.clientConfig());
+    // The shutdown ends its connection; the loop below stops at the first failed insert.
+    writer.on('error', () => undefined);
+    let inserted = 0;
+    const writing = (async () => {
+      for (;;) {
+        try {
+          await writer.query(`INSERT INTO events (kind, amount) VALUES ('during restart', $1)`, [inserted]);
+          inserted++;
+        } catch {
+          return;
+        }
+      }
+    })();
+    await waitFor(async () => inserted > 200, 'some inserts before the restart');
+    await cluster.close();
+    await writing;
+    await writer.end().catch(() => undefined);
+    cluster = await LocalCluster.start({ dir: clusterDir, port, persistent: true });
+    heap = await rawClient(cluster.clientConfig());
+    await heap.query(
+      `INSERT INTO events (kind, amount) SELECT 'after restart', g FROM generate_series(1, 500) g`,
+    );
+    await heap.query(`DELETE FROM events WHERE id % 9 = 0`);
+    // The query server itself reconnects to the source for each query.
+    columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+    await waitFor(
+      async () => {
+        try {
+          await assertSame();
+          return true;
+        } catch (error) {
+          // Until the daemon has reconnected, queries fail (or wait) with a clear error.
+          if ((error as { code?: string }).code === undefined) throw error;
+          return false;
+        }
+      },
+      'the copy to catch up after the restart',
+      60_000,
+    );
+  });
+
+  test('the status view shows lag in bytes and seconds, and the slot', async () => {
+    await heap.query(`SELECT analytica.wait_for_sync('events')`);
+    const { rows } = await heap.query(
+      `SELECT lag_bytes IS NOT NULL AS has_lag, lag_seconds IS NOT NULL AS has_seconds, slot_retained_bytes >= 0 AS slot
+         FROM analytica.status WHERE table_name = 'public.events'`,
+    );
+    assert.deepEqual(rows, [{ has_lag: 't', has_seconds: 't', slot: 't' }]);
+  });
+
+  test('a schema change puts the table in error with a hint; resync copies it again', async () => {
+    await heap.query(`ALTER TABLE events ADD COLUMN note text`);
+    await heap.query(`INSERT INTO events (kind, amount, note) VALUES ('with note', 1, 'hello')`);
+    await waitFor(async () => {
+      const { rows } = await heap.query(
+        `SELECT state, last_error FROM analytica.status WHERE table_name = 'public.events'`,
+      );
+      return rows[0].state === 'error' && /resync/.test(rows[0].last_error);
+    }, 'the table to stop streaming');
+    await assert.rejects(columnar.query('SELECT count(*) FROM events'), (error: pg.DatabaseError) => {
+      assert.equal(error.code, '55000');
+      assert.match(error.message, /out of date/);
+      assert.match(error.hint ?? '', /analytica\.resync/);
+      return true;
+    });
+    await heap.query(`SELECT analytica.resync('events')`);
+    await heap.query(`SELECT analytica.wait_for_sync('events')`);
+    await heap.query(`UPDATE events SET note = 'streamed again' WHERE id % 100 = 1`);
+    await assertSame();
+  });
+});
