@@ -35,7 +35,12 @@ function percentile(values: number[], p: number): number {
 }
 
 /** pg_recvlogical from a fresh slot until `endLsn`; returns seconds from start to exit. */
-async function recvlogical(cluster: LocalCluster, program: string, slot: string, endLsn: string): Promise<number> {
+async function recvlogical(
+  cluster: LocalCluster,
+  program: string,
+  slot: string,
+  endLsn: string,
+): Promise<number> {
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
     const child = spawn(
@@ -59,7 +64,9 @@ async function recvlogical(cluster: LocalCluster, program: string, slot: string,
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pg_recvlogical exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`pg_recvlogical exited with ${code}`)),
+    );
   });
   return (performance.now() - started) / 1000;
 }
@@ -72,7 +79,14 @@ async function findRecvlogical(): Promise<string | undefined> {
     ...['17', '16', '15'].map((v) => `/usr/lib/postgresql/${v}/bin/pg_recvlogical`),
   ];
   for (const candidate of candidates) {
-    if (candidate && (await access(candidate, constants.X_OK).then(() => true, () => false))) return candidate;
+    if (
+      candidate &&
+      (await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return candidate;
   }
   return undefined;
 }
@@ -83,7 +97,13 @@ async function main(): Promise<void> {
   const cluster = await LocalCluster.start({
     dir: path.join(dir, 'pg'),
     // Commits as a production server makes them: durable, so WAL reaches the walsender at once.
-    settings: { shared_buffers: '1GB', max_wal_size: '16GB', checkpoint_timeout: '30min', fsync: 'on', synchronous_commit: 'on' },
+    settings: {
+      shared_buffers: '1GB',
+      max_wal_size: '16GB',
+      checkpoint_timeout: '30min',
+      fsync: 'on',
+      synchronous_commit: 'on',
+    },
   });
   const recvProgram = await findRecvlogical();
   const heap = new pg.Client(cluster.clientConfig());
@@ -120,7 +140,9 @@ async function main(): Promise<void> {
       await columnar.query('SELECT count(*) FROM events');
       const visible = performance.now();
       const applySeconds = (visible - committed) / 1000;
-      const recvSeconds = recvProgram ? await recvlogical(cluster, recvProgram, slot, lsn[0].lsn) : Number.NaN;
+      const recvSeconds = recvProgram
+        ? await recvlogical(cluster, recvProgram, slot, lsn[0].lsn)
+        : Number.NaN;
       await heap.query('SELECT pg_drop_replication_slot($1)', [slot]);
       report.push(
         `| ${label} ${rows.toLocaleString('en')} rows | statement ${((committed - started) / 1000).toFixed(2)} s | ` +

@@ -122,6 +122,33 @@ describe('stream recovery', () => {
     assert.deepEqual(rows, [{ has_lag: 't', has_seconds: 't', slot: 't' }]);
   });
 
+  test('an update leaving a large value unchanged stops only that table; with REPLICA IDENTITY FULL it streams', async () => {
+    await heap.query(`CREATE TABLE docs (id int PRIMARY KEY, title text, body text)`);
+    // Random text does not compress: stored out of line (TOAST), it is not resent when unchanged.
+    await heap.query(
+      `INSERT INTO docs SELECT g, 'doc ' || g, (SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 400)) FROM generate_series(1, 20) g`,
+    );
+    await heap.query(`SELECT analytica.register_table('docs')`);
+    await heap.query(`SELECT analytica.wait_for_sync('docs')`);
+    await heap.query(`UPDATE docs SET title = 'renamed' WHERE id = 3`);
+    await waitFor(async () => {
+      const { rows } = await heap.query(
+        `SELECT state, last_error FROM analytica.status WHERE table_name = 'public.docs'`,
+      );
+      return rows[0].state === 'error' && /REPLICA IDENTITY FULL/.test(rows[0].last_error);
+    }, 'the docs table to stop streaming');
+    // The other table streams on.
+    await heap.query(`INSERT INTO events (kind, amount) VALUES ('still streaming', 2)`);
+    await assertSame();
+    await heap.query(`ALTER TABLE docs REPLICA IDENTITY FULL`);
+    await heap.query(`SELECT analytica.resync('docs')`);
+    await heap.query(`SELECT analytica.wait_for_sync('docs')`);
+    await heap.query(`UPDATE docs SET title = 'renamed again' WHERE id < 10`);
+    const sql = 'SELECT id, title, md5(body) FROM docs ORDER BY id';
+    assert.deepEqual(await textRows(columnar, sql), await textRows(heap, sql));
+    await heap.query(`SELECT analytica.unregister_table('docs')`);
+  });
+
   test('a schema change puts the table in error with a hint; resync copies it again', async () => {
     await heap.query(`ALTER TABLE events ADD COLUMN note text`);
     await heap.query(`INSERT INTO events (kind, amount, note) VALUES ('with note', 1, 'hello')`);

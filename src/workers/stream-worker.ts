@@ -419,26 +419,27 @@ export class StreamWorker {
         return;
       case 'insert': {
         const table = await this.#target(message.relationId);
-        table?.insert(message.newTuple, lsn, this.#tx!.finalLsn);
-        if (table) await this.#afterChange(table);
+        if (table) await this.#apply(table, () => table.insert(message.newTuple, lsn, this.#tx!.finalLsn));
         return;
       }
       case 'update': {
         const table = await this.#target(message.relationId);
-        table?.update(
-          message.oldTuple,
-          message.oldKind === 'full',
-          message.newTuple,
-          lsn,
-          this.#tx!.finalLsn,
-        );
-        if (table) await this.#afterChange(table);
+        if (table) {
+          await this.#apply(table, () =>
+            table.update(
+              message.oldTuple,
+              message.oldKind === 'full',
+              message.newTuple,
+              lsn,
+              this.#tx!.finalLsn,
+            ),
+          );
+        }
         return;
       }
       case 'delete': {
         const table = await this.#target(message.relationId);
-        table?.delete(message.oldTuple, lsn, this.#tx!.finalLsn);
-        if (table) await this.#afterChange(table);
+        if (table) await this.#apply(table, () => table.delete(message.oldTuple, lsn, this.#tx!.finalLsn));
         return;
       }
       case 'truncate':
@@ -478,6 +479,23 @@ export class StreamWorker {
     }
     tx.touched.add(table);
     return table;
+  }
+
+  /**
+   * Applies one change to a table. A value the copy cannot store (or an update without a value
+   * it needs) stops that table's stream with the reason; the other tables go on.
+   */
+  async #apply(table: StreamedTable, change: () => void): Promise<void> {
+    try {
+      change();
+    } catch (error) {
+      if (!(error instanceof PgError)) throw error;
+      this.#tx?.touched.delete(table);
+      await table.abortOpen();
+      await this.#stop(table, error.message + (error.hint ? ` (${error.hint})` : ''));
+      return;
+    }
+    await this.#afterChange(table);
   }
 
   async #afterChange(table: StreamedTable): Promise<void> {
