@@ -279,6 +279,8 @@ export interface StreamedTableFlush {
   truncatedSeq: string | null;
   /** Segment ids from this one on belong to this flush (the older ones go on truncate). */
   firstSegmentId: number;
+  /** The table's columns after a schema change the stream followed, else null. */
+  columns: ColumnSpec[] | null;
 }
 
 /**
@@ -308,9 +310,11 @@ export async function commitStreamFlush(
         SET synced_lsn = $1::pg_lsn, version = t.version + 1, last_sync_at = now(),
             rows = CASE WHEN d.truncated_seq IS NOT NULL THEN d.rows_delta ELSE t.rows + d.rows_delta END,
             truncated_seq = coalesce(d.truncated_seq, t.truncated_seq),
+            columns = coalesce(d.columns::jsonb, t.columns),
             bytes = coalesce((SELECT sum(byte_size) FROM analytica.segments s
                                WHERE s.relid = t.relid AND s.generation = t.generation), 0)
-       FROM unnest($2::oid[], $3::bigint[], $4::bigint[], $5::pg_lsn[]) AS d(relid, generation, rows_delta, truncated_seq)
+       FROM unnest($2::oid[], $3::bigint[], $4::bigint[], $5::pg_lsn[], $6::text[])
+              AS d(relid, generation, rows_delta, truncated_seq, columns)
       WHERE t.relid = d.relid AND t.generation = d.generation AND t.mode = 'stream'
       RETURNING t.relid::bigint AS relid`,
     [
@@ -319,6 +323,7 @@ export async function commitStreamFlush(
       tables.map((t) => t.generation),
       tables.map((t) => t.rowsDelta),
       tables.map((t) => t.truncatedSeq),
+      tables.map((t) => (t.columns ? JSON.stringify(t.columns) : null)),
     ],
   );
   return rows.map((r) => Number(r.relid));

@@ -128,7 +128,15 @@ export class DeltaStore {
     columns: readonly IngestColumn[],
   ): Promise<void> {
     const tables = deltaTables(key);
-    await this.#connection.run(`INSERT INTO ${tables[kind]} ${readCopyTextSql(file, columns)}`);
+    // By name: a table's delta keeps the columns it once had (a dropped column stays, NULL).
+    await this.#connection.run(`INSERT INTO ${tables[kind]} BY NAME ${readCopyTextSql(file, columns)}`);
+  }
+
+  /** A column added to the source (outside any transaction of the delta). */
+  async addColumn(key: DeltaKey, column: ColumnSpec): Promise<void> {
+    await this.#connection.run(
+      `ALTER TABLE ${deltaTables(key).rows} ADD COLUMN IF NOT EXISTS ${quoteIdent(column.name)} ${column.storageType}`,
+    );
   }
 
   /** Records a TRUNCATE: rows with a lower sequence are gone. */

@@ -242,8 +242,9 @@ function viewKey(database: string, table: VisibleTable): string {
   return `${databaseDirectoryName(database)}_t${table.relid}_g${table.generation}_v${table.stream?.version ?? 0}_${digest}`;
 }
 
-function parquetFiles(dataDir: string, paths: readonly string[]): string {
-  return `read_parquet([${paths.map((p) => quoteLiteral(absoluteSegmentPath(dataDir, p))).join(', ')}])`;
+function parquetFiles(dataDir: string, paths: readonly string[], byName = false): string {
+  const files = paths.map((p) => quoteLiteral(absoluteSegmentPath(dataDir, p))).join(', ');
+  return `read_parquet([${files}]${byName ? ', union_by_name = true' : ''})`;
 }
 
 /**
@@ -263,7 +264,7 @@ function streamedViewSql(
   const watermark = stream.watermark.toString();
   const rowSources = [`SELECT ${storage}, _pga_seq FROM ${delta.rows} WHERE _pga_commit >= ${watermark}`];
   if (table.paths.length > 0)
-    rowSources.unshift(`SELECT ${storage}, _pga_seq FROM ${parquetFiles(dataDir, table.paths)}`);
+    rowSources.unshift(`SELECT ${storage}, _pga_seq FROM ${parquetFiles(dataDir, table.paths, true)}`);
   const deleteSources = [
     `SELECT ${keys.join(', ')}, _pga_seq FROM ${delta.deletes} WHERE _pga_commit >= ${watermark}`,
   ];

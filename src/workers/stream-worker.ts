@@ -25,7 +25,7 @@
  * confirmed past where the stream stood when the copy began, so a crash in
  * the middle loses nothing.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { TableEntry } from '../catalog/catalog.js';
@@ -41,6 +41,7 @@ import {
   type PgoutputMessage,
   parseLsn,
   RelationCache,
+  type RelationMessage,
 } from '../source/pgoutput/index.js';
 import { ReplicationConnection } from '../source/replication/replication-connection.js';
 import type { ReplicationStream } from '../source/replication/replication-stream.js';
@@ -48,7 +49,7 @@ import { readSourceTable } from '../source/table-schema.js';
 import { scratchDirectory, segmentRelativePath } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
 import { AppliedPosition } from './applied-position.js';
-import { StreamedTable } from './streamed-table.js';
+import { type RowChunk, StreamedTable } from './streamed-table.js';
 
 export interface StreamWorkerOptions {
   database: string;
@@ -471,10 +472,14 @@ export class StreamWorker {
     }
     if (!table || table.phase === 'stopped' || tx.finalLsn < table.watermark) return undefined;
     if (checkSchema) {
-      const mismatch = table.schemaMismatch(this.#relations.require(relationId));
+      const relation = this.#relations.require(relationId);
+      const mismatch = table.schemaMismatch(relation);
       if (mismatch) {
-        await this.#stop(table, mismatch);
-        return undefined;
+        const reason = await this.#evolve(table, relation);
+        if (reason) {
+          await this.#stop(table, `${mismatch}: ${reason}`);
+          return undefined;
+        }
       }
     }
     tx.touched.add(table);
@@ -610,12 +615,34 @@ export class StreamWorker {
       for (const table of streaming) {
         const chunks = table.committedChunks;
         const mine: catalog.NewSegment[] = [];
-        if (chunks.rows.length > 0) {
-          mine.push(await this.#writeSegment(table, 'data', await catalog.nextSegmentId(db), chunks.rows));
+        // One data segment per set of columns the rows were written with (a schema change splits them);
+        // after a schema change at least one segment has the new columns, so that reading by name finds them.
+        const groups = groupByColumns(chunks.rows);
+        if (table.schemaChanged && !groups.some((g) => sameColumns(g.columns, table.rowColumns))) {
+          const empty = path.join(this.#scratch, `${table.relid}-empty.tsv`);
+          await writeFile(empty, '');
+          groups.push({ columns: table.rowColumns, files: [empty] });
+        }
+        for (const group of groups) {
+          mine.push(
+            await this.#writeSegment(
+              table,
+              'data',
+              await catalog.nextSegmentId(db),
+              group.files,
+              group.columns,
+            ),
+          );
         }
         if (chunks.deletes.length > 0) {
           mine.push(
-            await this.#writeSegment(table, 'delete', await catalog.nextSegmentId(db), chunks.deletes),
+            await this.#writeSegment(
+              table,
+              'delete',
+              await catalog.nextSegmentId(db),
+              chunks.deletes,
+              table.deleteColumns,
+            ),
           );
         }
         written.push(...mine);
@@ -628,6 +655,7 @@ export class StreamWorker {
           rowsDelta: table.committedRowsDelta,
           truncatedSeq: table.committedTruncate === undefined ? null : formatLsn(table.committedTruncate),
           firstSegmentId,
+          columns: table.schemaChanged ? table.specs : null,
         });
       }
       await db.query('BEGIN');
@@ -696,11 +724,11 @@ export class StreamWorker {
     kind: 'data' | 'delete',
     segmentId: number,
     files: readonly string[],
+    columns: readonly IngestColumn[],
   ): Promise<catalog.NewSegment> {
     const { dataDir, database, writer, inFlight } = this.#options;
     const relative = segmentRelativePath(database, table.relid, segmentId);
     inFlight.add(relative);
-    const columns = kind === 'data' ? table.rowColumns : table.deleteColumns;
     const orderBy = kind === 'data' ? table.orderBy : table.keyColumns;
     const target = path.join(dataDir, relative);
     await mkdir(path.dirname(target), { recursive: true });
@@ -715,6 +743,56 @@ export class StreamWorker {
       byteSize: result.byteSize,
       columnStats: result.columnStats,
     };
+  }
+
+  /**
+   * Follows ADD COLUMN (without a default: rows already there read NULL, as in PostgreSQL) and
+   * DROP COLUMN without a re-copy: later rows are written with the new columns, older segments
+   * are read by name. Returns why not for anything else (renames, type changes, a default that
+   * would give existing rows a value, a dropped key or sort column).
+   */
+  async #evolve(table: StreamedTable, relation: RelationMessage): Promise<string | null> {
+    if (table.phase !== 'streaming') return 'a copy in progress cannot follow it';
+    const now = relation.columns;
+    const kept = table.columns.filter((c) => now.some((n) => n.name === c.name));
+    const same = (c: IngestColumn, i: number) =>
+      now[i]!.name === c.name && now[i]!.typeOid === c.pgTypeOid && now[i]!.typeModifier === c.pgTypeModifier;
+    if (!kept.every(same)) return 'a column was renamed, moved or changed type';
+    if (table.keyColumns.some((k) => !kept.some((c) => c.name === k))) return 'a key column was dropped';
+    if (table.orderBy.some((k) => !kept.some((c) => c.name === k))) return 'a sort column was dropped';
+    const addedNames = now.slice(kept.length).map((c) => c.name);
+    const added: IngestColumn[] = [];
+    if (addedNames.length > 0) {
+      const source = await readSourceTable(this.#catalog, table.relid);
+      const { rows } = await this.#catalog.query<{ attname: string; valued: boolean }>(
+        `SELECT attname, atthasdef OR atthasmissing AS valued FROM pg_attribute
+          WHERE attrelid = $1 AND attname = ANY($2::text[])`,
+        [table.relid, addedNames],
+      );
+      for (const [i, name] of addedNames.entries()) {
+        const column = source.columns.find((c) => c.name === name);
+        const wanted = now[kept.length + i]!;
+        if (!column || column.typeOid !== wanted.typeOid || column.typeModifier !== wanted.typeModifier) {
+          return `column ${name} changed again since`;
+        }
+        // A default gives the rows already there a value the stream never sends.
+        if (rows.find((r) => r.attname === name)?.valued) return `column ${name} was added with a default`;
+        added.push(ingestColumn(column));
+      }
+    }
+    // The delta cannot be altered inside its open transaction: what it holds is shown by a flush.
+    if (this.#options.delta.inTransaction) await this.#options.delta.rollback();
+    this.#flushRequired = true;
+    await table.spillOpen(this.#scratch);
+    await table.spillReady(this.#scratch);
+    for (const column of added)
+      await this.#options.delta.addColumn(this.#deltaKey(table), columnSpec(column));
+    table.evolve([...kept, ...added]);
+    this.#log.info('followed a schema change', {
+      table: table.name,
+      columns: now.map((c) => c.name),
+    });
+    return null;
   }
 
   /** A change the copy cannot follow: the table stops streaming and says how to go on. */
@@ -778,6 +856,19 @@ export class StreamWorker {
     }
     throw new Error(`replication slot ${slotName} is still in use`);
   }
+}
+
+/** Consecutive row chunks written with the same columns, as one file list each. */
+function groupByColumns(
+  chunks: readonly RowChunk[],
+): { columns: readonly IngestColumn[]; files: string[] }[] {
+  const groups: { columns: readonly IngestColumn[]; files: string[] }[] = [];
+  for (const chunk of chunks) {
+    const last = groups.at(-1);
+    if (last && last.columns === chunk.columns) last.files.push(chunk.file);
+    else groups.push({ columns: chunk.columns, files: [chunk.file] });
+  }
+  return groups;
 }
 
 /** Column lists equal in what decides storage (jsonb does not keep the key order of a spec). */

@@ -32,8 +32,14 @@ export type StreamPhase =
 
 const sequence = [sequenceColumn('_pga_seq'), sequenceColumn('_pga_commit')];
 
+/** A chunk of rows, with the columns it was written with (they change when the schema evolves). */
+export interface RowChunk {
+  file: string;
+  columns: readonly IngestColumn[];
+}
+
 interface Chunks {
-  rows: string[];
+  rows: RowChunk[];
   deletes: string[];
 }
 
@@ -48,8 +54,10 @@ export class StreamedTable {
   readonly name: string;
   readonly orderBy: readonly string[];
   readonly keyColumns: readonly string[];
-  readonly columns: readonly IngestColumn[];
-  readonly keyIndexes: readonly number[];
+  #columns: readonly IngestColumn[];
+  #keyIndexes: readonly number[];
+  /** The columns changed since the catalog's spec (a flush records the new one). */
+  schemaChanged = false;
   /** The generation changes are applied to. */
   generation: number;
   /** Transactions whose commit record starts below this are in the segments (or the copy): skip them. */
@@ -86,9 +94,9 @@ export class StreamedTable {
     this.name = `${quoteIdent(entry.schemaName)}.${quoteIdent(entry.tableName)}`;
     this.orderBy = entry.orderBy;
     this.keyColumns = entry.keyColumns ?? [];
-    this.columns = columns;
-    this.keyIndexes = this.keyColumns.map((k) => columns.findIndex((c) => c.name === k));
-    if (this.keyIndexes.some((i) => i < 0)) {
+    this.#columns = columns;
+    this.#keyIndexes = this.keyColumns.map((k) => columns.findIndex((c) => c.name === k));
+    if (this.#keyIndexes.some((i) => i < 0)) {
       throw new PgError(
         SqlState.objectNotInPrerequisiteState,
         `the key of ${this.name} names a column it no longer has`,
@@ -100,6 +108,25 @@ export class StreamedTable {
     this.phase = phase;
     this.generation = generation;
     this.watermark = watermark;
+  }
+
+  get columns(): readonly IngestColumn[] {
+    return this.#columns;
+  }
+
+  get keyIndexes(): readonly number[] {
+    return this.#keyIndexes;
+  }
+
+  /** New columns (added or dropped ones); the lines written so far keep their own. */
+  evolve(columns: readonly IngestColumn[]): void {
+    if (this.#openLines.bytes > 0 || this.#readyLines.bytes > 0) {
+      throw new Error('spill the lines written with the previous columns first');
+    }
+    this.#columns = columns;
+    this.#keyIndexes = this.keyColumns.map((k) => columns.findIndex((c) => c.name === k));
+    this.#checkedRelation = undefined;
+    this.schemaChanged = true;
   }
 
   get specs(): ColumnSpec[] {
@@ -242,7 +269,8 @@ export class StreamedTable {
       if (lines[kind].length === 0) continue;
       const file = path.join(directory, `${this.relid}-${kind}-${++this.#chunkNumber}.tsv`);
       await writeFile(file, lines[kind].join(''));
-      into[kind].push(file);
+      if (kind === 'rows') into.rows.push({ file, columns: this.rowColumns });
+      else into.deletes.push(file);
       written[kind] = file;
     }
     return written;
@@ -282,8 +310,8 @@ export class StreamedTable {
     for (const line of this.#openLines.deletes) this.#readyLines.deletes.push(line);
     this.#readyLines.bytes += this.#openLines.bytes;
     this.#openLines = { rows: [], deletes: [], bytes: 0 };
-    this.#committedFiles.rows.push(...this.#openFiles.rows);
-    this.#committedFiles.deletes.push(...this.#openFiles.deletes);
+    for (const chunk of this.#openFiles.rows) this.#committedFiles.rows.push(chunk);
+    for (const file of this.#openFiles.deletes) this.#committedFiles.deletes.push(file);
     this.#openFiles = { rows: [], deletes: [] };
     if (this.#openTruncate !== undefined) {
       this.#readyTruncate = { seq: this.#openTruncate, commit: commitLsn };
@@ -298,7 +326,7 @@ export class StreamedTable {
 
   /** The source transaction was cut off: forget its changes. */
   async abortOpen(): Promise<void> {
-    const files = [...this.#openFiles.rows, ...this.#openFiles.deletes];
+    const files = [...this.#openFiles.rows.map((r) => r.file), ...this.#openFiles.deletes];
     this.#openFiles = { rows: [], deletes: [] };
     this.#openLines = { rows: [], deletes: [], bytes: 0 };
     this.#openTruncate = undefined;
@@ -308,8 +336,9 @@ export class StreamedTable {
 
   /** After a flush (or when the pending changes are thrown away): delete the committed chunks. */
   async clearCommitted(): Promise<void> {
-    const files = [...this.#committedFiles.rows, ...this.#committedFiles.deletes];
+    const files = [...this.#committedFiles.rows.map((r) => r.file), ...this.#committedFiles.deletes];
     this.#committedFiles = { rows: [], deletes: [] };
+    this.schemaChanged = false;
     this.#readyLines = { rows: [], deletes: [], bytes: 0 };
     this.#readyTruncate = undefined;
     this.#committedTruncate = undefined;
