@@ -84,6 +84,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   chosen text := mode;
   key text[];
+  unavailable text;
   logical boolean := current_setting('wal_level') = 'logical';
 BEGIN
   IF chosen IS NOT NULL AND chosen NOT IN ('stream', 'refresh') THEN
@@ -93,10 +94,12 @@ BEGIN
   END IF;
   PERFORM analytica.register_table_row(source, order_by);
   IF chosen IS NULL THEN
-    chosen := CASE WHEN logical THEN 'stream' ELSE 'refresh' END;
-    IF NOT logical THEN
-      RAISE NOTICE 'wal_level is %, not logical: % is re-copied when it changes (mode refresh)',
-        current_setting('wal_level'), source;
+    -- Where the daemon found it cannot replicate (no REPLICATION attribute, no free slot), it said why.
+    SELECT s.unavailable_reason INTO unavailable FROM analytica.stream_state s;
+    chosen := CASE WHEN logical AND unavailable IS NULL THEN 'stream' ELSE 'refresh' END;
+    IF chosen = 'refresh' THEN
+      RAISE NOTICE '% is re-copied when it changes (mode refresh): %', source,
+        coalesce(unavailable, format('wal_level is %s, not logical', current_setting('wal_level')));
     END IF;
   END IF;
   IF chosen = 'stream' THEN

@@ -184,7 +184,7 @@ export interface Publication {
   columns: ColumnSpec[];
   syncedLsn: string;
   /** The copy's snapshot; analytica.wait_for_sync compares callers' snapshots with it. */
-  syncedSnapshot: string;
+  syncedSnapshot: string | null;
   fingerprint: string;
   syncMs: number;
   /** The registration the copy was made for (registered_at); a re-registration is another one. */
@@ -267,6 +267,29 @@ export async function recordStreamUnavailable(
      ON CONFLICT (singleton) DO UPDATE SET unavailable_reason = excluded.unavailable_reason, updated_at = now()`,
     [slotName, reason],
   );
+}
+
+/**
+ * Why this connection's role cannot stream changes of the database, or null when it can:
+ * wal_level below logical, no REPLICATION attribute, or no replication slot left.
+ */
+export async function streamUnavailableReason(
+  client: pg.ClientBase,
+  slotName: string,
+): Promise<string | null> {
+  const { rows } = await client.query<{ reason: string | null }>(
+    `SELECT CASE
+              WHEN current_setting('wal_level') <> 'logical'
+                THEN format('wal_level is %s, not logical', current_setting('wal_level'))
+              WHEN NOT (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user)
+                THEN format('role %s may not replicate (it needs the REPLICATION attribute)', current_user)
+              WHEN NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)
+                   AND (SELECT count(*) FROM pg_replication_slots) >= current_setting('max_replication_slots')::int
+                THEN 'every replication slot is in use (max_replication_slots)'
+            END AS reason`,
+    [slotName],
+  );
+  return rows[0]?.reason ?? null;
 }
 
 /** One streamed table's part of a flush. */

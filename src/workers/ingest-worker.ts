@@ -135,7 +135,8 @@ export class IngestWorker {
           generation,
           columns: columns.map(columnSpec),
           syncedLsn: lsn,
-          syncedSnapshot: snapshot,
+          // A streamed table is in sync by WAL position; the snapshot a slot exports is not a valid pg_snapshot text.
+          syncedSnapshot: entry.mode === 'stream' ? null : snapshot,
           fingerprint,
           syncMs: ms,
           requestedAt: entry.syncRequestedAt,

@@ -68,6 +68,7 @@ export class Launcher {
   #retiredSegmentsSeen = 0;
   /** The change stream, while some table is registered for streaming. */
   #stream: StreamWorker | undefined;
+  #unavailableReason: string | null = null;
   /** Streamed tables whose copy failed: copied again after the backoff. */
   readonly #retryCopy = new Set<number>();
   #wake: (() => void) | undefined;
@@ -85,6 +86,8 @@ export class Launcher {
     await launcher.#connect(options.lockWaitMs ?? 30_000);
     await rm(scratchDirectory(options.dataDir, options.database), { recursive: true, force: true });
     await launcher.collectGarbage();
+    // Said at start, whether or not a table streams yet.
+    if (options.stream) await launcher.#streamUnavailable();
     if (loop) launcher.#loop = launcher.#run();
     return launcher;
   }
@@ -187,6 +190,17 @@ export class Launcher {
     const streamed = tables.some((t) => t.mode === 'stream' && t.sourceExists);
     const options = this.#options;
     if (streamed && !this.#stream && options.stream) {
+      const reason = await this.#streamUnavailable();
+      if (reason) {
+        for (const entry of tables.filter((t) => t.mode === 'stream' && t.state !== 'error')) {
+          await catalog.recordError(
+            this.#client,
+            entry.relid,
+            `cannot stream changes: ${reason}; fix it, or register the table again with mode => 'refresh'`,
+          );
+        }
+        return;
+      }
       this.#stream = await StreamWorker.start({
         ...options.stream,
         database: options.database,
@@ -207,6 +221,21 @@ export class Launcher {
       }
     }
     if (this.#stream) await this.#stream.syncTables(await catalog.listTables(this.#client));
+  }
+
+  /** Why logical replication cannot be used (said in the log once per reason), or null. */
+  async #streamUnavailable(): Promise<string | null> {
+    const { rows } = await this.#client.query<{ oid: string }>(
+      'SELECT oid::bigint AS oid FROM pg_database WHERE datname = current_database()',
+    );
+    const slot = `pg_analytica_${rows[0]!.oid}`;
+    const reason = await catalog.streamUnavailableReason(this.#client, slot);
+    if (reason && reason !== this.#unavailableReason) {
+      this.#options.log.warn('logical replication is not available; streamed tables wait', { reason });
+      await catalog.recordStreamUnavailable(this.#client, slot, reason);
+    }
+    this.#unavailableReason = reason;
+    return reason;
   }
 
   /** Resolves once the change stream made every transaction ending at or before `lsn` visible. */
