@@ -16,6 +16,8 @@ ALTER TABLE analytica.tables ADD COLUMN key_columns text[];
 ALTER TABLE analytica.tables ADD COLUMN version bigint NOT NULL DEFAULT 0;
 -- Rows whose sequence (change LSN) is below this were removed by a TRUNCATE.
 ALTER TABLE analytica.tables ADD COLUMN truncated_seq pg_lsn;
+-- Mode append: every row with a key at or below this is in the copy.
+ALTER TABLE analytica.tables ADD COLUMN append_watermark bigint;
 
 -- One row per database: where the change stream stands.
 CREATE TABLE analytica.stream_state (
@@ -87,10 +89,11 @@ DECLARE
   unavailable text;
   logical boolean := current_setting('wal_level') = 'logical';
 BEGIN
-  IF chosen IS NOT NULL AND chosen NOT IN ('stream', 'refresh') THEN
+  IF chosen IS NOT NULL AND chosen NOT IN ('stream', 'refresh', 'append') THEN
     RAISE EXCEPTION 'unknown mode %', quote_literal(chosen)
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'mode is ''stream'' (logical replication, the default) or ''refresh'' (re-copy when the table changed)';
+            HINT = 'mode is ''stream'' (logical replication, the default), ''append'' (insert-only tables, '
+                   'polled past a watermark) or ''refresh'' (re-copy when the table changed)';
   END IF;
   PERFORM analytica.register_table_row(source, order_by);
   IF chosen IS NULL THEN
@@ -116,6 +119,20 @@ BEGIN
                             'NOT NULL columns), or register with mode => ''refresh''', source);
     END IF;
     PERFORM analytica.publish_table(source, true);
+  END IF;
+  IF chosen = 'append' THEN
+    -- New rows are found by a key that grows as rows are inserted: an integer primary key fed
+    -- by a sequence (serial or identity).
+    SELECT array_agg(a.attname::text) INTO key
+      FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+     WHERE i.indrelid = source AND i.indisprimary AND array_length(i.indkey::int2[], 1) = 1
+       AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+       AND pg_get_serial_sequence(source::text, a.attname) IS NOT NULL;
+    IF key IS NULL THEN
+      RAISE EXCEPTION 'cannot register % in mode append: it needs a one-column integer primary key filled by a sequence', source
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'use bigint GENERATED ALWAYS AS IDENTITY (or serial) as the primary key, or register with mode => ''refresh''';
+    END IF;
   END IF;
   UPDATE analytica.tables SET mode = chosen, key_columns = key WHERE relid = source;
 END

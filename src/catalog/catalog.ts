@@ -28,6 +28,8 @@ export interface TableEntry {
   /** Rows with a lower sequence were removed by a streamed TRUNCATE. */
   truncatedSeq: string | null;
   rows: number;
+  /** Mode append: every row with a key at or below this is in the copy. */
+  appendWatermark: bigint | null;
   changeFingerprint: string | null;
   /**
    * The pending analytica.sync_now() request, as exact text (UTC, microseconds): a JS Date would
@@ -56,7 +58,7 @@ export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
             coalesce(c.relname, t.table_name) AS table_name, c.oid IS NOT NULL AS source_exists,
             t.order_by, t.mode, t.key_columns, t.state, t.columns, t.generation::int AS generation,
             t.version::bigint AS version, t.synced_lsn::text AS synced_lsn, t.truncated_seq::text AS truncated_seq,
-            t.rows::bigint AS rows,
+            t.rows::bigint AS rows, t.append_watermark::text AS append_watermark,
             t.change_fingerprint,
             to_char(t.sync_requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sync_requested_at,
             t.last_sync_at,
@@ -81,6 +83,7 @@ export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
     syncedLsn: r.synced_lsn,
     truncatedSeq: r.truncated_seq,
     rows: Number(r.rows),
+    appendWatermark: r.append_watermark === null ? null : BigInt(r.append_watermark),
     changeFingerprint: r.change_fingerprint,
     syncRequestedAt: r.sync_requested_at,
     lastSyncAt: r.last_sync_at,
@@ -350,6 +353,39 @@ export async function commitStreamFlush(
     ],
   );
   return rows.map((r) => Number(r.relid));
+}
+
+/**
+ * One chunk of an append pass: its segment (inserted before, in the caller's transaction) and
+ * the new watermark commit together.
+ */
+export async function advanceAppendWatermark(
+  client: pg.ClientBase,
+  p: { relid: number; generation: number; watermark: bigint; rows: number },
+): Promise<void> {
+  const result = await client.query(
+    `UPDATE analytica.tables t
+        SET append_watermark = $3, rows = t.rows + $4,
+            bytes = coalesce((SELECT sum(byte_size) FROM analytica.segments s
+                               WHERE s.relid = t.relid AND s.generation = t.generation), 0)
+      WHERE relid = $1 AND generation = $2`,
+    [p.relid, p.generation, p.watermark.toString(), p.rows],
+  );
+  if (result.rowCount !== 1)
+    throw new Error('the table was unregistered or copied again during an append pass');
+}
+
+/** The end of an append pass: what it saw (for wait_for_sync) and when. */
+export async function finishAppendPass(
+  client: pg.ClientBase,
+  p: { relid: number; generation: number; snapshot: string; fingerprint: string; ms: number },
+): Promise<void> {
+  await client.query(
+    `UPDATE analytica.tables SET synced_snapshot = $3::pg_snapshot, change_fingerprint = $4, state = 'synced',
+            last_sync_at = now(), last_sync_ms = $5, last_error = NULL, last_error_at = NULL
+      WHERE relid = $1 AND generation = $2`,
+    [p.relid, p.generation, p.snapshot, p.fingerprint, p.ms],
+  );
 }
 
 export async function deleteTable(client: pg.ClientBase, relid: number): Promise<void> {

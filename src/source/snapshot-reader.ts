@@ -154,6 +154,24 @@ export class SnapshotReader {
     return stream.rowCount;
   }
 
+  /** Copies the rows whose integer key is in (after, upTo] (append mode reads past a watermark). */
+  async copyKeyRange(
+    table: string,
+    columns: readonly IngestColumn[],
+    key: string,
+    after: bigint,
+    upTo: bigint,
+    file: string,
+  ): Promise<number> {
+    const select = columns.map((c) => c.copyExpression).join(', ');
+    const column = quoteIdent(key);
+    // Bounds are bigints (never text), so inlining them is safe.
+    const sql = `COPY (SELECT ${select} FROM ONLY ${table} WHERE ${column} > ${after} AND ${column} <= ${upTo}) TO STDOUT (FORMAT text)`;
+    const stream = this.#client.query(copyStreams.to(sql));
+    await pipeline(stream, createWriteStream(file));
+    return stream.rowCount;
+  }
+
   async close(): Promise<void> {
     try {
       await this.#client.query('COMMIT');

@@ -18,6 +18,7 @@ import { fingerprintSql } from '../source/snapshot-reader.js';
 import { collectGarbage } from '../storage/garbage-collector.js';
 import { scratchDirectory } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
+import { AppendWorker } from './append-worker.js';
 import { IngestWorker } from './ingest-worker.js';
 import { StreamWorker } from './stream-worker.js';
 
@@ -53,7 +54,7 @@ const maxBackoffMs = 5 * 60_000;
 export class Launcher {
   readonly #options: LauncherOptions;
   /** The catalog connection (LISTENs, holds the launcher lock); replaced after a failure. */
-  #connection: { client: pg.Client; worker: IngestWorker } | undefined;
+  #connection: { client: pg.Client; worker: IngestWorker; append: AppendWorker } | undefined;
   #connectionBroken = false;
   readonly #inFlight = new Set<string>();
   /** Per table: waiters (virtual transaction ids) seen before the last copy read its watermark. */
@@ -127,7 +128,17 @@ export class Launcher {
       inFlight: this.#inFlight,
       log: options.log,
     });
-    this.#connection = { client, worker };
+    const append = new AppendWorker({
+      database: options.database,
+      dataDir: options.dataDir,
+      chunkSize: options.chunkSize,
+      sourceConfig: options.sourceConfig,
+      catalogClient: client,
+      writer: options.writer,
+      inFlight: this.#inFlight,
+      log: options.log,
+    });
+    this.#connection = { client, worker, append };
     this.#connectionBroken = false;
   }
 
@@ -161,6 +172,10 @@ export class Launcher {
       }
       const waiting = waiters.get(entry.relid) ?? new Set<string>();
       const forced = this.#hasNewWaiter(entry.relid, waiting) || entry.syncRequestedAt !== null;
+      if (entry.mode === 'append') {
+        if (await this.#appendPass(entry, waiting, forced, fingerprints.get(entry.relid))) copied++;
+        continue;
+      }
       if (!this.#needsCopy(entry, forced, fingerprints.get(entry.relid))) continue;
       try {
         // Read before the copy takes its watermark: these waiters' targets are at or below it.
@@ -250,6 +265,33 @@ export class Launcher {
       );
     }
     await this.#stream.position.waitFor(lsn, this.#options.stream!.maxWaitMs, signal);
+  }
+
+  /** Mode append: a pass when the table changed, when asked, or first of all a copy. */
+  async #appendPass(
+    entry: TableEntry,
+    waiting: Set<string>,
+    forced: boolean,
+    fingerprint: string | undefined,
+  ): Promise<boolean> {
+    const backoff = this.#backoff.get(entry.relid);
+    if (entry.state === 'paused' || (backoff && !forced && Date.now() < backoff.retryAt)) return false;
+    const due =
+      forced ||
+      entry.generation === 0 ||
+      entry.state === 'pending' ||
+      fingerprint !== entry.changeFingerprint;
+    if (!due) return false;
+    try {
+      this.#satisfied.set(entry.relid, waiting);
+      await this.#connection!.append.pass(entry);
+      this.#backoff.delete(entry.relid);
+      await this.collectGarbage();
+      return true;
+    } catch (error) {
+      await this.#fail(entry, error);
+      return false;
+    }
   }
 
   /** Tables unregistered since the last pass leave files behind: collect them. */
