@@ -49,7 +49,7 @@ import { readSourceTable } from '../source/table-schema.js';
 import { scratchDirectory, segmentRelativePath } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
 import { AppliedPosition } from './applied-position.js';
-import { type RowChunk, StreamedTable } from './streamed-table.js';
+import { type RowChunk, type SpilledChunks, StreamedTable } from './streamed-table.js';
 
 export interface StreamWorkerOptions {
   database: string;
@@ -513,10 +513,7 @@ export class StreamWorker {
   }
 
   /** Loads chunk files into the delta's DuckDB transaction, unless only a flush can show them now. */
-  async #load(
-    table: StreamedTable,
-    files: { rows?: string; deletes?: string; truncate?: { seq: bigint; commit: bigint } },
-  ): Promise<void> {
+  async #load(table: StreamedTable, files: SpilledChunks): Promise<void> {
     if (this.#flushRequired || table.phase === 'stopped') return;
     const delta = this.#options.delta;
     await delta.begin();
@@ -524,7 +521,7 @@ export class StreamWorker {
     if (files.rows) await delta.load(key, 'rows', files.rows, table.rowColumns);
     if (files.deletes) await delta.load(key, 'deletes', files.deletes, table.deleteColumns);
     if (files.truncate) await delta.insertTruncate(key, files.truncate.seq, files.truncate.commit);
-    if (files.rows || files.deletes) this.#deltaBytes += chunkBytes;
+    this.#deltaBytes += files.bytes;
     if (this.#deltaBytes > this.#options.maxDeltaBytes) {
       // Too much for memory: drop the delta's uncommitted part; the flush at the next commit shows it.
       this.#log.info('delta full inside a transaction; it becomes visible through a flush at its commit');

@@ -43,6 +43,14 @@ interface Chunks {
   deletes: string[];
 }
 
+/** Chunk files just written, their size, and a TRUNCATE to record with them. */
+export interface SpilledChunks {
+  rows?: string;
+  deletes?: string;
+  bytes: number;
+  truncate?: { seq: bigint; commit: bigint };
+}
+
 interface Lines {
   rows: string[];
   deletes: string[];
@@ -263,8 +271,8 @@ export class StreamedTable {
     this.#openLines.bytes += line.length;
   }
 
-  async #write(directory: string, lines: Lines, into: Chunks): Promise<{ rows?: string; deletes?: string }> {
-    const written: { rows?: string; deletes?: string } = {};
+  async #write(directory: string, lines: Lines, into: Chunks): Promise<SpilledChunks> {
+    const written: SpilledChunks = { bytes: lines.bytes };
     for (const kind of ['rows', 'deletes'] as const) {
       if (lines[kind].length === 0) continue;
       const file = path.join(directory, `${this.relid}-${kind}-${++this.#chunkNumber}.tsv`);
@@ -277,7 +285,7 @@ export class StreamedTable {
   }
 
   /** A large transaction in progress: its lines so far go to chunk files (to load into the delta). */
-  async spillOpen(directory: string): Promise<{ rows?: string; deletes?: string }> {
+  async spillOpen(directory: string): Promise<SpilledChunks> {
     const lines = this.#openLines;
     this.#openLines = { rows: [], deletes: [], bytes: 0 };
     return await this.#write(directory, lines, this.#openFiles);
@@ -287,11 +295,7 @@ export class StreamedTable {
    * Committed lines go to chunk files (to load into the delta, then to flush); returns the
    * files and a TRUNCATE to record, if any.
    */
-  async spillReady(directory: string): Promise<{
-    rows?: string;
-    deletes?: string;
-    truncate?: { seq: bigint; commit: bigint };
-  }> {
+  async spillReady(directory: string): Promise<SpilledChunks> {
     const lines = this.#readyLines;
     this.#readyLines = { rows: [], deletes: [], bytes: 0 };
     const truncate = this.#readyTruncate;
