@@ -52,8 +52,8 @@ after(async () => {
   await rm(clusterDir, { recursive: true, force: true });
 });
 
-async function assertSame(client = columnar): Promise<void> {
-  assert.deepEqual(await textRows(client, everyRow), await textRows(heap, everyRow));
+async function assertSame(sql = everyRow): Promise<void> {
+  assert.deepEqual(await textRows(columnar, sql), await textRows(heap, sql));
 }
 
 describe('stream recovery', () => {
@@ -164,7 +164,7 @@ describe('stream recovery', () => {
     // Flushed with the new columns, the copy still equals the heap; it was never copied again.
     await waitFor(async () => {
       const { rows } = await heap.query(
-        `SELECT columns::text LIKE '%"note"%' AND columns::text NOT LIKE '%"amount"%' AS evolved, generation
+        `SELECT columns::text LIKE '%"note"%' AND columns::text LIKE '%"dropped": true%' AS evolved, generation
            FROM analytica.tables WHERE relid = 'events'::regclass`,
       );
       return rows[0].evolved === 't' && rows[0].generation === copiesBefore;
@@ -172,9 +172,35 @@ describe('stream recovery', () => {
     await assertSame();
   });
 
+  test('RENAME COLUMN, widening type changes and a dropped name added again are followed too', async () => {
+    await heap.query(`ALTER TABLE events RENAME COLUMN note TO remark`);
+    await heap.query(`INSERT INTO events (kind, remark) VALUES ('renamed', 'remarkable')`);
+    await assertSame();
+    await heap.query(`ALTER TABLE events ADD COLUMN qty int`);
+    await heap.query(`UPDATE events SET qty = id::int WHERE id % 10 = 0`);
+    await heap.query(`ALTER TABLE events ALTER COLUMN qty TYPE bigint`);
+    await heap.query(`INSERT INTO events (kind, qty) VALUES ('big', 9000000000)`);
+    await assertSame();
+    // "amount" was dropped: a new column of that name must not show the old values.
+    await heap.query(`ALTER TABLE events ADD COLUMN amount text`);
+    await heap.query(`INSERT INTO events (kind, amount) VALUES ('amount again', 'new')`);
+    await assertSame();
+    await waitFor(async () => {
+      const { rows } = await heap.query(
+        `SELECT columns::text LIKE '%"storedAs": "amount~2"%' AND columns::text LIKE '%"storedAs": "note"%' AS stored
+           FROM analytica.tables WHERE relid = 'events'::regclass`,
+      );
+      return rows[0].stored === 't';
+    }, 'the catalog to record the stored names');
+    await assertSame();
+    await assertSame(
+      'SELECT kind, sum(qty), count(amount), count(remark) FROM events GROUP BY kind ORDER BY kind',
+    );
+  });
+
   test('a schema change it cannot follow puts the table in error with a hint; resync copies it again', async () => {
     await heap.query(`ALTER TABLE events ADD COLUMN score int DEFAULT 7`);
-    await heap.query(`INSERT INTO events (kind, note) VALUES ('with score', 'y')`);
+    await heap.query(`INSERT INTO events (kind, remark) VALUES ('with score', 'y')`);
     await waitFor(async () => {
       const { rows } = await heap.query(
         `SELECT state, last_error FROM analytica.status WHERE table_name = 'public.events'`,
@@ -193,7 +219,7 @@ describe('stream recovery', () => {
     });
     await heap.query(`SELECT analytica.resync('events')`);
     await heap.query(`SELECT analytica.wait_for_sync('events')`);
-    await heap.query(`UPDATE events SET note = 'streamed again' WHERE id % 100 = 1`);
+    await heap.query(`UPDATE events SET remark = 'streamed again' WHERE id % 100 = 1`);
     await assertSame();
   });
 });

@@ -19,7 +19,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnSpec, IngestColumn } from '../source/column-types.js';
-import { quoteIdent, readCopyTextSql } from '../source/column-types.js';
+import { quoteIdent, readCopyTextSql, storedName } from '../source/column-types.js';
 import { databaseDirectoryName } from '../storage/segment-paths.js';
 
 export const deltaSchema = '__pga_delta';
@@ -77,7 +77,9 @@ export class DeltaStore {
     const id = keyString(key);
     if (this.#created.has(id)) return tables;
     const sequence = '_pga_seq BIGINT, _pga_commit BIGINT';
-    const defs = columns.map((c) => `${quoteIdent(c.name)} ${c.storageType}`);
+    const defs = columns
+      .filter((c) => !c.dropped)
+      .map((c) => `${quoteIdent(storedName(c))} ${c.storageType}`);
     const keyDefs = keyColumns.map((k) => {
       const column = columns.find((c) => c.name === k);
       if (!column) throw new Error(`key column ${quoteIdent(k)} is not a column of the table`);
@@ -132,10 +134,13 @@ export class DeltaStore {
     await this.#connection.run(`INSERT INTO ${tables[kind]} BY NAME ${readCopyTextSql(file, columns)}`);
   }
 
-  /** A column added to the source (outside any transaction of the delta). */
-  async addColumn(key: DeltaKey, column: ColumnSpec): Promise<void> {
+  /** A column added to the source, or widened (outside any transaction of the delta). */
+  async addOrWidenColumn(key: DeltaKey, column: ColumnSpec): Promise<void> {
+    const table = deltaTables(key).rows;
+    const name = quoteIdent(storedName(column));
+    await this.#connection.run(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${name} ${column.storageType}`);
     await this.#connection.run(
-      `ALTER TABLE ${deltaTables(key).rows} ADD COLUMN IF NOT EXISTS ${quoteIdent(column.name)} ${column.storageType}`,
+      `ALTER TABLE ${table} ALTER COLUMN ${name} SET DATA TYPE ${column.storageType}`,
     );
   }
 

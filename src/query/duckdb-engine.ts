@@ -19,7 +19,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { StreamedView, VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { ColumnSpec } from '../source/column-types.js';
-import { quoteIdent, quoteLiteral, readExpression } from '../source/column-types.js';
+import { quoteIdent, quoteLiteral, readExpression, storedName } from '../source/column-types.js';
 import { absoluteSegmentPath, databaseDirectoryName } from '../storage/segment-paths.js';
 import { DeltaStore, type DeltaTables, deltaTables } from './delta-store.js';
 import { openDuckDb } from './duckdb-instance.js';
@@ -259,12 +259,16 @@ function streamedViewSql(
   stream: StreamedView,
   delta: DeltaTables,
 ): string {
-  const storage = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+  const stored = (c: ColumnSpec) => quoteIdent(storedName(c));
+  const storage = table.columns.map(stored).join(', ');
+  // Segments are read by stored name (older ones lack added columns) at today's types (widened ones).
+  const typed = table.columns.map((c) => `CAST(${stored(c)} AS ${c.storageType}) AS ${stored(c)}`).join(', ');
   const keys = stream.keyColumns.map(quoteIdent);
   const watermark = stream.watermark.toString();
   const rowSources = [`SELECT ${storage}, _pga_seq FROM ${delta.rows} WHERE _pga_commit >= ${watermark}`];
-  if (table.paths.length > 0)
-    rowSources.unshift(`SELECT ${storage}, _pga_seq FROM ${parquetFiles(dataDir, table.paths, true)}`);
+  if (table.paths.length > 0) {
+    rowSources.unshift(`SELECT ${typed}, _pga_seq FROM ${parquetFiles(dataDir, table.paths, true)}`);
+  }
   const deleteSources = [
     `SELECT ${keys.join(', ')}, _pga_seq FROM ${delta.deletes} WHERE _pga_commit >= ${watermark}`,
   ];
@@ -275,9 +279,7 @@ function streamedViewSql(
   }
   const truncatedBelow = `greatest(${stream.truncatedSeq}, (SELECT coalesce(max(_pga_seq), 0) FROM ${delta.truncates} WHERE _pga_commit >= ${watermark}))`;
   const sameKey = keys.map((k) => `x.${k} = d.${k}`).join(' AND ');
-  const columns = table.columns.map(
-    (c) => `${readExpression(c, `d.${quoteIdent(c.name)}`)} AS ${quoteIdent(c.name)}`,
-  );
+  const columns = table.columns.map((c) => `${readExpression(c, `d.${stored(c)}`)} AS ${quoteIdent(c.name)}`);
   return `SELECT ${columns.join(', ')} FROM (${rowSources.join(' UNION ALL ')}) d
            WHERE d._pga_seq >= ${truncatedBelow}
              AND NOT EXISTS (SELECT 1 FROM (${deleteSources.join(' UNION ALL ')}) x

@@ -186,7 +186,8 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
     schemaName: row.nspname!,
     tableName: row.relname!,
     generation: row.generation,
-    columns: row.columns,
+    // Dropped columns of a streamed table stay in its spec (their stored names stay taken), unseen.
+    columns: row.columns.filter((c) => !c.dropped),
     paths: row.paths ?? [],
     stream:
       row.mode === 'stream'

@@ -46,6 +46,18 @@ export interface ColumnSpec {
   storageType: string;
   /** Type the query engine exposes (differs for enums). */
   queryType: string;
+  /**
+   * Streamed tables: the column's name in segments and in the delta when it differs from `name`
+   * (after a RENAME COLUMN, or an added column whose name an older column had).
+   */
+  storedAs?: string;
+  /** Streamed tables: a dropped column, kept so that no later column is stored under its name. */
+  dropped?: boolean;
+}
+
+/** The name a column has in segments and in the delta. */
+export function storedName(spec: ColumnSpec): string {
+  return spec.storedAs ?? spec.name;
 }
 
 /** How one column travels from PostgreSQL to Parquet during a copy. */

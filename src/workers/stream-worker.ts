@@ -216,21 +216,33 @@ export class StreamWorker {
     }
   }
 
-  /** A table copied before this worker started: stream it from its watermark. */
+  /**
+   * A table copied before this worker started: stream it from its watermark, with the columns of
+   * the copy (a column added since shows up in the stream and is followed there).
+   */
   async #adopt(entry: TableEntry): Promise<void> {
     const source = await readSourceTable(this.#catalog, entry.relid);
-    const columns = source.columns.map(ingestColumn);
+    const specs = entry.columns ?? [];
+    const live = specs.filter((c) => !c.dropped);
+    const columns = live.map((spec) => {
+      const column = source.columns.find(
+        (c) => c.name === spec.name && c.typeOid === spec.pgTypeOid && c.typeModifier === spec.pgTypeModifier,
+      );
+      return column ? ingestColumn(column) : undefined;
+    });
+    const found = columns.filter((c): c is IngestColumn => c !== undefined);
     const table = new StreamedTable(
       entry,
-      columns,
+      found.length === live.length ? found : source.columns.map(ingestColumn),
       'streaming',
       entry.generation,
       parseLsn(entry.syncedLsn ?? '0/0'),
+      specs,
     );
     this.#tables.set(entry.relid, table);
     await this.#options.delta.ensure(this.#deltaKey(table), table.specs, table.keyColumns);
-    if (!sameColumns(columns.map(columnSpec), entry.columns ?? [])) {
-      await this.#stop(table, `the columns of ${table.name} changed since it was copied`);
+    if (found.length !== live.length || !sameColumns(found.map(columnSpec), live)) {
+      await this.#stop(table, `the columns of ${table.name} changed while the daemon was not running`);
     }
   }
 
@@ -726,7 +738,7 @@ export class StreamWorker {
     const { dataDir, database, writer, inFlight } = this.#options;
     const relative = segmentRelativePath(database, table.relid, segmentId);
     inFlight.add(relative);
-    const orderBy = kind === 'data' ? table.orderBy : table.keyColumns;
+    const orderBy = kind === 'data' ? table.storedOrderBy : table.keyColumns.map((k) => table.storedName(k));
     const target = path.join(dataDir, relative);
     await mkdir(path.dirname(target), { recursive: true });
     const result = await writer.write(files, columns, orderBy, target);
@@ -743,38 +755,100 @@ export class StreamWorker {
   }
 
   /**
-   * Follows ADD COLUMN (without a default: rows already there read NULL, as in PostgreSQL) and
-   * DROP COLUMN without a re-copy: later rows are written with the new columns, older segments
-   * are read by name. Returns why not for anything else (renames, type changes, a default that
-   * would give existing rows a value, a dropped key or sort column).
+   * Follows a schema change without a re-copy where the copy can: ADD COLUMN without a default
+   * (rows already there read NULL, as in PostgreSQL), DROP COLUMN, RENAME COLUMN (the column keeps
+   * its stored name), and widening type changes (smallint → integer → bigint, real → double,
+   * longer varchar or text, numeric with more digits): later rows are written with the new
+   * columns, segments are read by stored name. Returns why not for anything else.
    */
   async #evolve(table: StreamedTable, relation: RelationMessage): Promise<string | null> {
     if (table.phase !== 'streaming') return 'a copy in progress cannot follow it';
     const now = relation.columns;
-    const kept = table.columns.filter((c) => now.some((n) => n.name === c.name));
-    const same = (c: IngestColumn, i: number) =>
-      now[i]!.name === c.name && now[i]!.typeOid === c.pgTypeOid && now[i]!.typeModifier === c.pgTypeModifier;
-    if (!kept.every(same)) return 'a column was renamed, moved or changed type';
-    if (table.keyColumns.some((k) => !kept.some((c) => c.name === k))) return 'a key column was dropped';
-    if (table.orderBy.some((k) => !kept.some((c) => c.name === k))) return 'a sort column was dropped';
-    const addedNames = now.slice(kept.length).map((c) => c.name);
-    const added: IngestColumn[] = [];
-    if (addedNames.length > 0) {
-      const source = await readSourceTable(this.#catalog, table.relid);
-      const { rows } = await this.#catalog.query<{ attname: string; valued: boolean }>(
-        `SELECT attname, atthasdef OR atthasmissing AS valued FROM pg_attribute
-          WHERE attrelid = $1 AND attname = ANY($2::text[])`,
-        [table.relid, addedNames],
-      );
-      for (const [i, name] of addedNames.entries()) {
-        const column = source.columns.find((c) => c.name === name);
-        const wanted = now[kept.length + i]!;
-        if (!column || column.typeOid !== wanted.typeOid || column.typeModifier !== wanted.typeModifier) {
-          return `column ${name} changed again since`;
+    const live = table.columns;
+    const storedAs = new Map<string, string>();
+    for (const c of live)
+      if (table.storedName(c.name) !== c.name) storedAs.set(c.name, table.storedName(c.name));
+    let source: Awaited<ReturnType<typeof readSourceTable>> | undefined;
+    const sourceColumn = async (name: string) => {
+      source ??= await readSourceTable(this.#catalog, table.relid);
+      return source.columns.find((c) => c.name === name);
+    };
+    const next: IngestColumn[] = [];
+    const dropped: ColumnSpec[] = [];
+    const widened: IngestColumn[] = [];
+    if (now.length === live.length) {
+      // Same columns in place: renames and type changes, position by position.
+      for (const [i, old] of live.entries()) {
+        const wanted = now[i]!;
+        const sameType = wanted.typeOid === old.pgTypeOid && wanted.typeModifier === old.pgTypeModifier;
+        if (wanted.name === old.name && sameType) {
+          next.push(old);
+          continue;
         }
-        // A default gives the rows already there a value the stream never sends.
-        if (rows.find((r) => r.attname === name)?.valued) return `column ${name} was added with a default`;
-        added.push(ingestColumn(column));
+        const current = await sourceColumn(wanted.name);
+        if (!current || current.typeOid !== wanted.typeOid || current.typeModifier !== wanted.typeModifier) {
+          return `column ${wanted.name} changed again since`;
+        }
+        const column = ingestColumn(current);
+        if (wanted.name !== old.name) {
+          if (!sameType || live.some((c) => c.name === wanted.name) || now.some((n) => n.name === old.name)) {
+            return 'columns were renamed and changed at once';
+          }
+          if (table.keyColumns.includes(old.name) || table.orderBy.includes(old.name)) {
+            return `key or sort column ${old.name} was renamed`;
+          }
+          storedAs.delete(old.name);
+          storedAs.set(wanted.name, table.storedName(old.name));
+        } else if (!widens(old, column)) {
+          return `column ${old.name} changed type from ${old.pgType} to ${column.pgType}`;
+        } else {
+          widened.push(column);
+        }
+        next.push(column);
+      }
+    } else {
+      const kept = live.filter((c) => now.some((n) => n.name === c.name));
+      const same = (c: IngestColumn, i: number) =>
+        now[i]!.name === c.name &&
+        now[i]!.typeOid === c.pgTypeOid &&
+        now[i]!.typeModifier === c.pgTypeModifier;
+      if (!kept.every(same))
+        return 'columns were renamed, moved or changed type at once with others added or dropped';
+      if (table.keyColumns.some((k) => !kept.some((c) => c.name === k))) return 'a key column was dropped';
+      if (table.orderBy.some((k) => !kept.some((c) => c.name === k))) return 'a sort column was dropped';
+      for (const c of live) {
+        if (kept.includes(c)) continue;
+        dropped.push({ ...table.specOf(c), dropped: true, storedAs: table.storedName(c.name) });
+        storedAs.delete(c.name);
+      }
+      next.push(...kept);
+      const addedNames = now.slice(kept.length).map((c) => c.name);
+      if (addedNames.length > 0) {
+        const { rows } = await this.#catalog.query<{ attname: string; valued: boolean }>(
+          `SELECT attname, atthasdef OR atthasmissing AS valued FROM pg_attribute
+            WHERE attrelid = $1 AND attname = ANY($2::text[])`,
+          [table.relid, addedNames],
+        );
+        const taken = new Set([...table.storedNames, ...dropped.map((d) => d.storedAs!)]);
+        for (const [i, name] of addedNames.entries()) {
+          const current = await sourceColumn(name);
+          const wanted = now[kept.length + i]!;
+          if (
+            !current ||
+            current.typeOid !== wanted.typeOid ||
+            current.typeModifier !== wanted.typeModifier
+          ) {
+            return `column ${name} changed again since`;
+          }
+          // A default gives the rows already there a value the stream never sends.
+          if (rows.find((r) => r.attname === name)?.valued) return `column ${name} was added with a default`;
+          // A name an older column was stored under is taken: its old values are in the segments.
+          let stored = name;
+          for (let n = 2; taken.has(stored); n++) stored = `${name}~${n}`;
+          taken.add(stored);
+          if (stored !== name) storedAs.set(name, stored);
+          next.push(ingestColumn(current));
+        }
       }
     }
     // The delta cannot be altered inside its open transaction: what it holds is shown by a flush.
@@ -782,13 +856,15 @@ export class StreamWorker {
     this.#flushRequired = true;
     await table.spillOpen(this.#scratch);
     await table.spillReady(this.#scratch);
-    for (const column of added)
-      await this.#options.delta.addColumn(this.#deltaKey(table), columnSpec(column));
-    table.evolve([...kept, ...added]);
-    this.#log.info('followed a schema change', {
-      table: table.name,
-      columns: now.map((c) => c.name),
-    });
+    const storedBefore = new Set(live.map((c) => table.storedName(c.name)));
+    table.evolve(next, storedAs, dropped);
+    // The delta gets new stored columns (added ones) and wider types; renamed ones stay as stored.
+    for (const column of next) {
+      if (!storedBefore.has(table.storedName(column.name)) || widened.includes(column)) {
+        await this.#options.delta.addOrWidenColumn(this.#deltaKey(table), table.specOf(column));
+      }
+    }
+    this.#log.info('followed a schema change', { table: table.name, columns: now.map((c) => c.name) });
     return null;
   }
 
@@ -853,6 +929,22 @@ export class StreamWorker {
     }
     throw new Error(`replication slot ${slotName} is still in use`);
   }
+}
+
+/** A type change whose old values read the same in the new type (PostgreSQL's rewrite is not streamed). */
+function widens(old: IngestColumn, next: IngestColumn): boolean {
+  if (old.outputText !== 'plain' || next.outputText !== 'plain') return false;
+  const order = ['SMALLINT', 'INTEGER', 'BIGINT'];
+  if (order.includes(old.storageType) && order.includes(next.storageType)) {
+    return order.indexOf(next.storageType) >= order.indexOf(old.storageType);
+  }
+  if (old.storageType === 'FLOAT' && next.storageType === 'DOUBLE') return true;
+  const textual = (c: IngestColumn) => /^(character varying|text)/.test(c.pgType);
+  if (textual(old) && textual(next)) return true;
+  const decimal = /^DECIMAL\((\d+),(\d+)\)$/;
+  const a = decimal.exec(old.storageType);
+  const b = decimal.exec(next.storageType);
+  return !!a && !!b && a[2] === b[2] && Number(b[1]) >= Number(a[1]);
 }
 
 /** Consecutive row chunks written with the same columns, as one file list each. */

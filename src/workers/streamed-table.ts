@@ -16,6 +16,7 @@ import {
   type IngestColumn,
   quoteIdent,
   sequenceColumn,
+  storedName,
 } from '../source/column-types.js';
 import { copyField } from '../source/output-text.js';
 import { type RelationMessage, type TupleData, unchangedToast } from '../source/pgoutput/index.js';
@@ -62,8 +63,13 @@ export class StreamedTable {
   readonly name: string;
   readonly orderBy: readonly string[];
   readonly keyColumns: readonly string[];
+  /** The live columns, in the source's order, named as in the source. */
   #columns: readonly IngestColumn[];
   #keyIndexes: readonly number[];
+  /** Source name → stored name, where they differ. */
+  #storedAs = new Map<string, string>();
+  /** Dropped columns (their stored names stay taken). */
+  #retired: ColumnSpec[] = [];
   /** The columns changed since the catalog's spec (a flush records the new one). */
   schemaChanged = false;
   /** The generation changes are applied to. */
@@ -97,7 +103,13 @@ export class StreamedTable {
     phase: StreamPhase,
     generation: number,
     watermark: bigint,
+    /** The copy's column specs (stored names, dropped columns), for a table streamed before. */
+    catalogSpecs: readonly ColumnSpec[] = [],
   ) {
+    for (const spec of catalogSpecs) {
+      if (spec.dropped) this.#retired.push(spec);
+      else if (spec.storedAs) this.#storedAs.set(spec.name, spec.storedAs);
+    }
     this.relid = entry.relid;
     this.name = `${quoteIdent(entry.schemaName)}.${quoteIdent(entry.tableName)}`;
     this.orderBy = entry.orderBy;
@@ -126,28 +138,67 @@ export class StreamedTable {
     return this.#keyIndexes;
   }
 
-  /** New columns (added or dropped ones); the lines written so far keep their own. */
-  evolve(columns: readonly IngestColumn[]): void {
+  /** The name a live column has in segments and in the delta. */
+  storedName(name: string): string {
+    return this.#storedAs.get(name) ?? name;
+  }
+
+  /** Every stored name in use, live or dropped. */
+  get storedNames(): Set<string> {
+    return new Set([...this.#columns.map((c) => this.storedName(c.name)), ...this.#retired.map(storedName)]);
+  }
+
+  /**
+   * New columns after a schema change: `columns` are the live ones (source names), `storedAs`
+   * maps renamed or re-used names to their stored names, `dropped` are the columns gone now.
+   * The lines written so far keep their own columns.
+   */
+  evolve(
+    columns: readonly IngestColumn[],
+    storedAs: ReadonlyMap<string, string>,
+    dropped: readonly ColumnSpec[],
+  ): void {
     if (this.#openLines.bytes > 0 || this.#readyLines.bytes > 0) {
       throw new Error('spill the lines written with the previous columns first');
     }
     this.#columns = columns;
+    this.#storedAs = new Map(storedAs);
+    this.#retired.push(...dropped);
     this.#keyIndexes = this.keyColumns.map((k) => columns.findIndex((c) => c.name === k));
     this.#checkedRelation = undefined;
     this.schemaChanged = true;
   }
 
+  /** The spec of a live column, with its stored name. */
+  specOf(column: IngestColumn): ColumnSpec {
+    const spec = columnSpec(column);
+    const stored = this.#storedAs.get(column.name);
+    return stored ? { ...spec, storedAs: stored } : spec;
+  }
+
+  /** The copy's columns as the catalog keeps them: live ones first, then dropped ones. */
   get specs(): ColumnSpec[] {
-    return this.columns.map(columnSpec);
+    return [...this.#columns.map((c) => this.specOf(c)), ...this.#retired];
+  }
+
+  /** A live column under its stored name (how segments and the delta name it). */
+  #stored(column: IngestColumn): IngestColumn {
+    const stored = this.#storedAs.get(column.name);
+    return stored ? { ...column, name: stored } : column;
   }
 
   /** Columns of a row chunk and of a delete chunk, as the delta and the segment writer read them. */
   get rowColumns(): IngestColumn[] {
-    return [...this.columns, ...sequence];
+    return [...this.#columns.map((c) => this.#stored(c)), ...sequence];
   }
 
   get deleteColumns(): IngestColumn[] {
-    return [...this.keyIndexes.map((i) => this.columns[i]!), ...sequence];
+    return [...this.keyIndexes.map((i) => this.#stored(this.#columns[i]!)), ...sequence];
+  }
+
+  /** Sort columns under their stored names. */
+  get storedOrderBy(): string[] {
+    return this.orderBy.map((name) => this.storedName(name));
   }
 
   /** Bytes of lines of the transaction in progress held in memory. */
