@@ -118,7 +118,8 @@ export class Launcher {
       await client.end().catch(() => undefined);
       throw error;
     }
-    const worker = new IngestWorker({
+    // Both write through the catalog connection, one table at a time.
+    const copyOptions = {
       database: options.database,
       dataDir: options.dataDir,
       chunkSize: options.chunkSize,
@@ -127,18 +128,12 @@ export class Launcher {
       writer: options.writer,
       inFlight: this.#inFlight,
       log: options.log,
-    });
-    const append = new AppendWorker({
-      database: options.database,
-      dataDir: options.dataDir,
-      chunkSize: options.chunkSize,
-      sourceConfig: options.sourceConfig,
-      catalogClient: client,
-      writer: options.writer,
-      inFlight: this.#inFlight,
-      log: options.log,
-    });
-    this.#connection = { client, worker, append };
+    };
+    this.#connection = {
+      client,
+      worker: new IngestWorker(copyOptions),
+      append: new AppendWorker(copyOptions),
+    };
     this.#connectionBroken = false;
   }
 

@@ -5,24 +5,15 @@
  * Deterministic for a seed (per writer), so a failure can be replayed.
  */
 import pg from 'pg';
+import { seededRandom } from '../pg-text-format-harness.js';
+
+export { seededRandom };
 
 export interface WorkloadOptions {
   writers: number;
   seed: number;
   /** Chance of a TRUNCATE per transaction (default 0). */
   truncateChance?: number;
-}
-
-/** Mulberry32: a small seeded generator. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class Workload {
