@@ -259,6 +259,17 @@ export async function recordStreamPosition(client: pg.ClientBase, p: StreamPosit
   );
 }
 
+/** At stream start: applied is what the segments hold (the delta of a previous process is gone). */
+export async function resetStreamPosition(client: pg.ClientBase, slotName: string): Promise<void> {
+  await client.query(
+    `INSERT INTO analytica.stream_state AS s (slot_name, applied_lsn, updated_at)
+     VALUES ($1, (SELECT min(synced_lsn) FROM analytica.tables WHERE mode = 'stream'), now())
+     ON CONFLICT (singleton) DO UPDATE SET slot_name = excluded.slot_name, applied_lsn = excluded.applied_lsn,
+                                           updated_at = now()`,
+    [slotName],
+  );
+}
+
 /** Records why the change stream cannot run (shown by the status view and the logs). */
 export async function recordStreamUnavailable(
   client: pg.ClientBase,

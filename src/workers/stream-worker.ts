@@ -139,7 +139,10 @@ export class StreamWorker {
     this.position = new AppliedPosition(() => this.requestKeepalive());
   }
 
-  /** Connects, makes sure the slot exists, and starts streaming in the background. */
+  /**
+   * Connects, makes sure the slot exists, takes over the tables already copied (before the first
+   * change arrives: a change of a table not yet known would be skipped), and starts streaming.
+   */
   static async start(options: StreamWorkerOptions): Promise<StreamWorker> {
     const client = new pg.Client({ ...options.sourceConfig, application_name: 'pg_analytica stream' });
     client.on('error', (error) =>
@@ -154,6 +157,9 @@ export class StreamWorker {
       await rm(worker.#scratch, { recursive: true, force: true });
       await mkdir(worker.#scratch, { recursive: true });
       await worker.#ensureSlot();
+      // What the delta held died with the previous process: wait_for_sync must not trust it.
+      await catalog.resetStreamPosition(client, worker.slotName);
+      await worker.syncTables(await catalog.listTables(client));
       worker.#loop = worker.#run();
       return worker;
     } catch (error) {

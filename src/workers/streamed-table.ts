@@ -70,6 +70,12 @@ export class StreamedTable {
   #storedAs = new Map<string, string>();
   /** Dropped columns (their stored names stay taken). */
   #retired: ColumnSpec[] = [];
+  #rowColumns: readonly IngestColumn[] | undefined;
+  #deleteColumns: readonly IngestColumn[] | undefined;
+  /** Why the table stopped streaming, when it did. */
+  stopReason: string | undefined;
+  /** Dropped attributes of the source when its columns were last known (a drop and an add can look like a rename). */
+  droppedAttributes = 0;
   /** The columns changed since the catalog's spec (a flush records the new one). */
   schemaChanged = false;
   /** The generation changes are applied to. */
@@ -164,6 +170,8 @@ export class StreamedTable {
     this.#columns = columns;
     this.#storedAs = new Map(storedAs);
     this.#retired.push(...dropped);
+    this.#rowColumns = undefined;
+    this.#deleteColumns = undefined;
     this.#keyIndexes = this.keyColumns.map((k) => columns.findIndex((c) => c.name === k));
     this.#checkedRelation = undefined;
     this.schemaChanged = true;
@@ -187,13 +195,18 @@ export class StreamedTable {
     return stored ? { ...column, name: stored } : column;
   }
 
-  /** Columns of a row chunk and of a delete chunk, as the delta and the segment writer read them. */
-  get rowColumns(): IngestColumn[] {
-    return [...this.#columns.map((c) => this.#stored(c)), ...sequence];
+  /**
+   * Columns of a row chunk and of a delete chunk, as the delta and the segment writer read them.
+   * One array per set of columns: chunks written with the same one are flushed as one segment.
+   */
+  get rowColumns(): readonly IngestColumn[] {
+    this.#rowColumns ??= [...this.#columns.map((c) => this.#stored(c)), ...sequence];
+    return this.#rowColumns;
   }
 
-  get deleteColumns(): IngestColumn[] {
-    return [...this.keyIndexes.map((i) => this.#stored(this.#columns[i]!)), ...sequence];
+  get deleteColumns(): readonly IngestColumn[] {
+    this.#deleteColumns ??= [...this.keyIndexes.map((i) => this.#stored(this.#columns[i]!)), ...sequence];
+    return this.#deleteColumns;
   }
 
   /** Sort columns under their stored names. */
