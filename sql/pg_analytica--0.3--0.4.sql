@@ -127,9 +127,12 @@ BEGIN
       FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
      WHERE i.indrelid = source AND i.indisprimary AND array_length(i.indkey::int2[], 1) = 1
        AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
-       AND pg_get_serial_sequence(source::text, a.attname) IS NOT NULL;
+       AND pg_get_serial_sequence(source::text, a.attname) IS NOT NULL
+       -- A sequence with CACHE > 1 hands keys to sessions ahead of time, out of order.
+       AND (SELECT s.seqcache FROM pg_sequence s
+             WHERE s.seqrelid = pg_get_serial_sequence(source::text, a.attname)::regclass) = 1;
     IF key IS NULL THEN
-      RAISE EXCEPTION 'cannot register % in mode append: it needs a one-column integer primary key filled by a sequence', source
+      RAISE EXCEPTION 'cannot register % in mode append: it needs a one-column integer primary key filled by a sequence (with CACHE 1)', source
         USING ERRCODE = 'object_not_in_prerequisite_state',
               HINT = 'use bigint GENERATED ALWAYS AS IDENTITY (or serial) as the primary key, or register with mode => ''refresh''';
     END IF;

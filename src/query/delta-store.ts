@@ -52,6 +52,8 @@ export class DeltaStore {
   readonly #connection: DuckDBConnection;
   readonly #created = new Set<string>();
   readonly #prunedThrough = new Map<string, bigint>();
+  /** Rows of commits below this are deleted already. */
+  readonly #deletedThrough = new Map<string, bigint>();
   #inTransaction = false;
 
   constructor(connection: DuckDBConnection) {
@@ -95,6 +97,7 @@ export class DeltaStore {
     this.#created.add(id);
     // A key dropped before (unregistered, then registered again) starts over.
     this.#prunedThrough.delete(id);
+    this.#deletedThrough.delete(id);
     return tables;
   }
 
@@ -144,6 +147,11 @@ export class DeltaStore {
     );
   }
 
+  /** Views with a watermark below `lsn` are refused from now on (their rows stay for views in use). */
+  refuseViewsBelow(key: DeltaKey, lsn: bigint): void {
+    if (lsn > this.prunedThrough(key)) this.#prunedThrough.set(keyString(key), lsn);
+  }
+
   /** Records a TRUNCATE: rows with a lower sequence are gone. */
   async insertTruncate(key: DeltaKey, sequence: bigint, commitLsn: bigint): Promise<void> {
     await this.#connection.run(
@@ -159,9 +167,10 @@ export class DeltaStore {
   /** Removes what the segments now hold (commits below `through`, which is a flush watermark). */
   async prune(key: DeltaKey, through: bigint): Promise<void> {
     const id = keyString(key);
-    if (!this.#created.has(id) || through <= this.prunedThrough(key)) return;
+    if (!this.#created.has(id) || through <= (this.#deletedThrough.get(id) ?? 0n)) return;
     // Set before the delete runs: from here on, views at older watermarks are refused.
-    this.#prunedThrough.set(id, through);
+    this.refuseViewsBelow(key, through);
+    this.#deletedThrough.set(id, through);
     const tables = deltaTables(key);
     for (const table of [tables.rows, tables.deletes, tables.truncates]) {
       await this.#connection.run(`DELETE FROM ${table} WHERE _pga_commit < ${through}`);

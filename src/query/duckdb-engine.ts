@@ -60,6 +60,8 @@ export class DuckDbEngine {
   readonly #idle = new Map<string, DuckDBConnection[]>();
   /** Views being acquired right now (by key), which cleanup must leave alone. */
   readonly #acquiring = new Map<string, number>();
+  /** What those views will read: their delta rows must not be pruned before they exist. */
+  readonly #acquiringTables = new Map<string, { database: string; table: VisibleTable }>();
   /** Streamed changes not yet in segments, read by the views of streamed tables. */
   readonly delta: DeltaStore;
 
@@ -136,6 +138,7 @@ export class DuckDbEngine {
       );
     }
     this.#acquiring.set(key, (this.#acquiring.get(key) ?? 0) + 1);
+    this.#acquiringTables.set(key, { database, table });
     try {
       if (table.stream) await this.delta.ensure(deltaKey, table.columns, table.stream.keyColumns);
       if (!this.#views.has(key)) {
@@ -151,8 +154,10 @@ export class DuckDbEngine {
       return view.name;
     } finally {
       const left = (this.#acquiring.get(key) ?? 1) - 1;
-      if (left === 0) this.#acquiring.delete(key);
-      else this.#acquiring.set(key, left);
+      if (left === 0) {
+        this.#acquiring.delete(key);
+        this.#acquiringTables.delete(key);
+      } else this.#acquiring.set(key, left);
     }
   }
 

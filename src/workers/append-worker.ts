@@ -160,12 +160,18 @@ export class AppendWorker {
                              WHERE w.locktype = 'advisory' AND w.classid = analytica.wait_lock_class()::bigint::oid)`,
     );
     const vxids = rows[0]?.vxids ?? [];
+    // Prepared transactions hold no virtual transaction id; they are waited for by name.
+    const prepared = await db.query<{ gids: string[] | null }>(
+      `SELECT array_agg(gid) AS gids FROM pg_prepared_xacts WHERE database = current_database()`,
+    );
+    const gids = prepared.rows[0]?.gids ?? [];
     const started = Date.now();
     let warned = false;
-    while (vxids.length > 0) {
+    while (vxids.length > 0 || gids.length > 0) {
       const { rows: left } = await db.query<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[])`,
-        [vxids],
+        `SELECT (SELECT count(*) FROM pg_locks WHERE locktype = 'virtualxid' AND virtualxid = ANY($1::text[]))
+              + (SELECT count(*) FROM pg_prepared_xacts WHERE gid = ANY($2::text[])) AS n`,
+        [vxids, gids],
       );
       if (left[0]!.n === '0') return;
       if (!warned && Date.now() - started > 10_000) {

@@ -315,7 +315,12 @@ export class Launcher {
       // and what failed to copy. An error of the stream itself waits for analytica.resync().
       if (!this.#stream) return false;
       if (backoff && Date.now() < backoff.retryAt) return false;
-      return entry.generation === 0 || entry.state === 'pending' || this.#retryCopy.has(entry.relid);
+      // A copy found 'backfilling' or 'refreshing' here was cut off (copies run one at a time).
+      return (
+        entry.generation === 0 ||
+        ['pending', 'backfilling', 'refreshing'].includes(entry.state) ||
+        this.#retryCopy.has(entry.relid)
+      );
     }
     if (backoff && !forced && Date.now() < backoff.retryAt) return false;
     if (forced || entry.state === 'pending' || entry.state === 'error' || entry.generation === 0) return true;

@@ -245,11 +245,31 @@ export class StreamWorker {
       parseLsn(entry.syncedLsn ?? '0/0'),
       specs,
     );
+    table.droppedAttributes = await this.#droppedAttributes(entry.relid);
     this.#tables.set(entry.relid, table);
+    await this.#leaveDeltaTransaction();
     await this.#options.delta.ensure(this.#deltaKey(table), table.specs, table.keyColumns);
     if (found.length !== live.length || !sameColumns(found.map(columnSpec), live)) {
       await this.#stop(table, `the columns of ${table.name} changed while the daemon was not running`);
     }
+  }
+
+  async #droppedAttributes(relid: number): Promise<number> {
+    const { rows } = await this.#catalog.query<{ n: string }>(
+      'SELECT count(*) AS n FROM pg_attribute WHERE attrelid = $1 AND attisdropped',
+      [relid],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * The delta's tables are created and dropped outside its open DuckDB transaction (a rollback
+   * would undo them): what that transaction held is shown by the next flush instead.
+   */
+  async #leaveDeltaTransaction(): Promise<void> {
+    if (!this.#options.delta.inTransaction) return;
+    await this.#options.delta.rollback();
+    this.#flushRequired = true;
   }
 
   async #forget(table: StreamedTable): Promise<void> {
@@ -258,6 +278,7 @@ export class StreamWorker {
     this.#tx?.touched.delete(table);
     await table.abortOpen();
     await table.clearCommitted();
+    await this.#leaveDeltaTransaction();
     for (const key of this.#options.delta.keysOf(this.#options.database)) {
       if (key.relid === table.relid) await this.#options.delta.drop(key);
     }
@@ -272,8 +293,10 @@ export class StreamWorker {
     table.established = new Promise<void>((resolve) => {
       establish = resolve;
     });
+    table.droppedAttributes = await this.#droppedAttributes(entry.relid);
     this.#tables.set(entry.relid, table);
     this.#holds.set(entry.relid, this.#received);
+    await this.#leaveDeltaTransaction();
     await this.#options.delta.ensure(this.#deltaKey(table), table.specs, table.keyColumns);
     return {
       established: (lsn) => {
@@ -283,8 +306,14 @@ export class StreamWorker {
       },
       published: async () => {
         if (this.#tables.get(entry.relid) !== table) return;
-        table.phase = 'streaming';
         this.#holds.delete(entry.relid);
+        if (table.phase === 'stopped') {
+          // It stopped during the copy: the publication cleared the error; say it again.
+          await this.#stop(table, table.stopReason ?? 'the stream could not follow it during the copy');
+          return;
+        }
+        table.phase = 'streaming';
+        await this.#leaveDeltaTransaction();
         for (const key of this.#options.delta.keysOf(this.#options.database)) {
           if (key.relid === entry.relid && key.generation < table.generation)
             await this.#options.delta.drop(key);
@@ -491,13 +520,21 @@ export class StreamWorker {
     if (!table || table.phase === 'stopped' || tx.finalLsn < table.watermark) return undefined;
     if (checkSchema) {
       const relation = this.#relations.require(relationId);
-      const mismatch = table.schemaMismatch(relation);
-      if (mismatch) {
-        const reason = await this.#evolve(table, relation);
+      if (!table.matches(relation)) {
+        // A column dropped and added again can look unchanged, or like a rename: count the drops.
+        const dropped = await this.#droppedAttributes(table.relid);
+        const columnsDropped = dropped > table.droppedAttributes;
+        const mismatch = table.schemaMismatch(relation);
+        const reason = mismatch
+          ? await this.#evolve(table, relation, columnsDropped)
+          : columnsDropped
+            ? 'a column was dropped and added again'
+            : null;
         if (reason) {
-          await this.#stop(table, `${mismatch}: ${reason}`);
+          await this.#stop(table, `${mismatch ?? `the columns of ${table.name} changed`}: ${reason}`);
           return undefined;
         }
+        table.droppedAttributes = dropped;
       }
     }
     tx.touched.add(table);
@@ -532,13 +569,27 @@ export class StreamWorker {
 
   /** Loads chunk files into the delta's DuckDB transaction, unless only a flush can show them now. */
   async #load(table: StreamedTable, files: SpilledChunks): Promise<void> {
-    if (this.#flushRequired || table.phase === 'stopped') return;
+    if (table.phase === 'stopped') return;
+    if (this.#flushRequired) {
+      // Shown by the next flush; a table being copied is not flushed, so its delta gets them then.
+      if (table.phase !== 'streaming') table.unloaded.push(files);
+      return;
+    }
     const delta = this.#options.delta;
     await delta.begin();
     const key = this.#deltaKey(table);
-    if (files.rows) await delta.load(key, 'rows', files.rows, table.rowColumns);
-    if (files.deletes) await delta.load(key, 'deletes', files.deletes, table.deleteColumns);
-    if (files.truncate) await delta.insertTruncate(key, files.truncate.seq, files.truncate.commit);
+    try {
+      if (files.rows) await delta.load(key, 'rows', files.rows, table.rowColumns);
+      if (files.deletes) await delta.load(key, 'deletes', files.deletes, table.deleteColumns);
+      if (files.truncate) await delta.insertTruncate(key, files.truncate.seq, files.truncate.commit);
+    } catch (error) {
+      // A value the engine cannot take (NaN in a numeric(p,s), say): this table stops, and the
+      // aborted DuckDB transaction's other changes are shown by the next flush.
+      await delta.rollback();
+      this.#flushRequired = true;
+      await this.#stop(table, `a change could not be stored: ${errorMessage(error)}`);
+      return;
+    }
     this.#deltaBytes += files.bytes;
     if (this.#deltaBytes > this.#options.maxDeltaBytes) {
       // Too much for memory: drop the delta's uncommitted part; the flush at the next commit shows it.
@@ -630,35 +681,43 @@ export class StreamWorker {
       for (const table of streaming) {
         const chunks = table.committedChunks;
         const mine: catalog.NewSegment[] = [];
-        // One data segment per set of columns the rows were written with (a schema change splits them);
-        // after a schema change at least one segment has the new columns, so that reading by name finds them.
-        const groups = groupByColumns(chunks.rows);
-        if (table.schemaChanged && !groups.some((g) => sameColumns(g.columns, table.rowColumns))) {
-          const empty = path.join(this.#scratch, `${table.relid}-empty.tsv`);
-          await writeFile(empty, '');
-          groups.push({ columns: table.rowColumns, files: [empty] });
-        }
-        for (const group of groups) {
-          mine.push(
-            await this.#writeSegment(
-              table,
-              'data',
-              await catalog.nextSegmentId(db),
-              group.files,
-              group.columns,
-            ),
-          );
-        }
-        if (chunks.deletes.length > 0) {
-          mine.push(
-            await this.#writeSegment(
-              table,
-              'delete',
-              await catalog.nextSegmentId(db),
-              chunks.deletes,
-              table.deleteColumns,
-            ),
-          );
+        try {
+          // One data segment per set of columns the rows were written with (a schema change splits them);
+          // after a schema change at least one segment has the new columns, so that reading by name finds them.
+          const groups = groupByColumns(chunks.rows);
+          if (table.schemaChanged && !groups.some((g) => sameColumns(g.columns, table.rowColumns))) {
+            const empty = path.join(this.#scratch, `${table.relid}-empty.tsv`);
+            await writeFile(empty, '');
+            groups.push({ columns: table.rowColumns, files: [empty] });
+          }
+          for (const group of groups) {
+            mine.push(
+              await this.#writeSegment(
+                table,
+                'data',
+                await catalog.nextSegmentId(db),
+                group.files,
+                group.columns,
+              ),
+            );
+          }
+          if (chunks.deletes.length > 0) {
+            mine.push(
+              await this.#writeSegment(
+                table,
+                'delete',
+                await catalog.nextSegmentId(db),
+                chunks.deletes,
+                table.deleteColumns,
+              ),
+            );
+          }
+        } catch (error) {
+          if (!(error instanceof SegmentWriteError)) throw error;
+          // This table's changes cannot be written: it stops; the others are flushed.
+          for (const segment of mine) this.#options.inFlight.delete(segment.path);
+          await this.#stop(table, `its changes could not be written: ${errorMessage(error.cause)}`);
+          continue;
         }
         written.push(...mine);
         changes += mine.reduce((n, s) => n + s.rowCount, 0);
@@ -712,14 +771,21 @@ export class StreamWorker {
     let confirm = applied;
     for (const hold of this.#holds.values()) if (hold < confirm) confirm = hold;
     this.#stream?.confirmFlush(confirm);
+    const wasRequired = this.#flushRequired;
     this.#flushRequired = false;
+    // Tables being copied are not flushed: what could not go into their delta goes now.
+    for (const table of this.#tables.values()) {
+      for (const files of table.unloaded.splice(0)) await this.#load(table, files);
+    }
+    await this.#options.delta.commit();
     this.position.advance(applied);
     for (const table of streaming) {
+      const key = this.#deltaKey(table);
       const inUse = this.#options.lowestWatermarkInUse(table.relid, table.generation);
-      await this.#options.delta.prune(
-        this.#deltaKey(table),
-        inUse !== undefined && inUse < applied ? inUse : applied,
-      );
+      await this.#options.delta.prune(key, inUse !== undefined && inUse < applied ? inUse : applied);
+      // Changes that reached the segments without passing through the delta: a view older than
+      // this flush would miss them, so none may be taken any more.
+      if (wasRequired) this.#options.delta.refuseViewsBelow(key, applied);
     }
     if (this.#pendingChanges > 0) {
       this.#log.debug('flushed streamed changes', {
@@ -747,7 +813,10 @@ export class StreamWorker {
     const orderBy = kind === 'data' ? table.storedOrderBy : table.keyColumns.map((k) => table.storedName(k));
     const target = path.join(dataDir, relative);
     await mkdir(path.dirname(target), { recursive: true });
-    const result = await writer.write(files, columns, orderBy, target);
+    const result = await writer.write(files, columns, orderBy, target).catch((error: unknown) => {
+      inFlight.delete(relative);
+      throw new SegmentWriteError(error);
+    });
     return {
       segmentId,
       relid: table.relid,
@@ -767,7 +836,11 @@ export class StreamWorker {
    * longer varchar or text, numeric with more digits): later rows are written with the new
    * columns, segments are read by stored name. Returns why not for anything else.
    */
-  async #evolve(table: StreamedTable, relation: RelationMessage): Promise<string | null> {
+  async #evolve(
+    table: StreamedTable,
+    relation: RelationMessage,
+    columnsDropped: boolean,
+  ): Promise<string | null> {
     if (table.phase !== 'streaming') return 'a copy in progress cannot follow it';
     const now = relation.columns;
     const live = table.columns;
@@ -797,6 +870,7 @@ export class StreamWorker {
         }
         const column = ingestColumn(current);
         if (wanted.name !== old.name) {
+          if (columnsDropped) return 'columns were dropped and added, which is not told apart from a rename';
           if (!sameType || live.some((c) => c.name === wanted.name) || now.some((n) => n.name === old.name)) {
             return 'columns were renamed and changed at once';
           }
@@ -805,6 +879,8 @@ export class StreamWorker {
           }
           storedAs.delete(old.name);
           storedAs.set(wanted.name, table.storedName(old.name));
+        } else if (table.keyColumns.includes(old.name)) {
+          return `key column ${old.name} changed type`;
         } else if (!widens(old, column)) {
           return `column ${old.name} changed type from ${old.pgType} to ${column.pgType}`;
         } else {
@@ -877,6 +953,7 @@ export class StreamWorker {
   /** A change the copy cannot follow: the table stops streaming and says how to go on. */
   async #stop(table: StreamedTable, reason: string): Promise<void> {
     table.phase = 'stopped';
+    table.stopReason = reason;
     this.#log.error('streamed table stopped', { table: table.name, reason });
     await catalog.recordError(
       this.#catalog,
@@ -934,6 +1011,13 @@ export class StreamWorker {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`replication slot ${slotName} is still in use`);
+  }
+}
+
+/** The data of one table could not be written as a segment (not a failure of the catalog). */
+class SegmentWriteError extends Error {
+  constructor(cause: unknown) {
+    super(errorMessage(cause), { cause });
   }
 }
 

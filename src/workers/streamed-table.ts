@@ -72,6 +72,8 @@ export class StreamedTable {
   #retired: ColumnSpec[] = [];
   #rowColumns: readonly IngestColumn[] | undefined;
   #deleteColumns: readonly IngestColumn[] | undefined;
+  /** Chunks of a table being copied that could not go into the delta yet (loaded after the next flush). */
+  unloaded: SpilledChunks[] = [];
   /** Why the table stopped streaming, when it did. */
   stopReason: string | undefined;
   /** Dropped attributes of the source when its columns were last known (a drop and an add can look like a rename). */
@@ -249,6 +251,11 @@ export class StreamedTable {
 
   get committedRowsDelta(): number {
     return this.#committedRowsDelta;
+  }
+
+  /** True once this relation message was found to match the copy's columns. */
+  matches(relation: RelationMessage): boolean {
+    return relation === this.#checkedRelation;
   }
 
   /**
