@@ -85,6 +85,16 @@ interface SourceTransaction {
   touched: Set<StreamedTable>;
 }
 
+/** What a flush wrote, for the work after its commit. */
+interface FinishedFlush {
+  applied: bigint;
+  streaming: StreamedTable[];
+  parts: catalog.StreamedTableFlush[];
+  written: number;
+  changes: number;
+  started: number;
+}
+
 export interface Handoff {
   /** The copy's snapshot is taken: transactions committing at or after `lsn` are the stream's. */
   established(lsn: bigint): void;
@@ -121,6 +131,8 @@ export class StreamWorker {
   #pendingChanges = 0;
   #lastFlushAt = Date.now();
   #lastBoundaryAt = 0;
+  /** A flush whose COMMIT failed: it may or may not have committed. */
+  #uncertainFlush: FinishedFlush | undefined;
   #lastRetentionCheckAt = 0;
   #lastKeepaliveRequestAt = 0;
   #publishedPosition = 0n;
@@ -355,6 +367,7 @@ export class StreamWorker {
     while (!this.#closed) {
       try {
         if (this.#catalogBroken) await this.#reconnectCatalog();
+        await this.#resolveUncertainFlush();
         await this.#startStream();
         failures = 0;
         await this.#consume(this.#stream!);
@@ -753,14 +766,45 @@ export class StreamWorker {
           lastCommitLsn: this.#lastCommit ? formatLsn(this.#lastCommit.lsn) : null,
           lastCommitAt: this.#lastCommit ? microsToDate(this.#lastCommit.atMicros) : null,
         });
-        await db.query('COMMIT');
       } catch (error) {
         await db.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      try {
+        await db.query('COMMIT');
+      } catch (error) {
+        // The server may have committed before the connection broke: found out before going on,
+        // for writing these chunks again would show their rows twice.
+        this.#uncertainFlush = { applied, streaming, parts, written: written.length, changes, started };
         throw error;
       }
     } finally {
       for (const segment of written) this.#options.inFlight.delete(segment.path);
     }
+    await this.#afterFlush({ applied, streaming, parts, written: written.length, changes, started });
+  }
+
+  /** After a flush whose COMMIT failed: did it commit? Then finish it; if not, its chunks are kept. */
+  async #resolveUncertainFlush(): Promise<void> {
+    const flush = this.#uncertainFlush;
+    if (!flush) return;
+    const relid = flush.parts[0]?.relid;
+    let committed = false;
+    if (relid !== undefined) {
+      const { rows } = await this.#catalog.query<{ done: boolean }>(
+        'SELECT synced_lsn >= $2::pg_lsn AS done FROM analytica.tables WHERE relid = $1',
+        [relid, formatLsn(flush.applied)],
+      );
+      committed = rows[0]?.done === true;
+    }
+    this.#uncertainFlush = undefined;
+    this.#log.warn('the outcome of a flush was unknown', { committed, lsn: formatLsn(flush.applied) });
+    if (committed) await this.#afterFlush(flush);
+  }
+
+  /** A committed flush: chunks go, watermarks move, the slot is told, the delta is pruned. */
+  async #afterFlush(flush: FinishedFlush): Promise<void> {
+    const { applied, streaming, parts, changes, started } = flush;
     this.#publishedPosition = applied;
     if (parts.some((p) => p.truncatedSeq !== null)) this.retiredSegments++;
     for (const table of streaming) {
@@ -790,7 +834,7 @@ export class StreamWorker {
     if (this.#pendingChanges > 0) {
       this.#log.debug('flushed streamed changes', {
         changes,
-        segments: written.length,
+        segments: flush.written,
         lsn: formatLsn(applied),
         ms: Math.round(performance.now() - started),
       });
