@@ -17,26 +17,16 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type pg from 'pg';
 import type { TableEntry } from '../catalog/catalog.js';
 import * as catalog from '../catalog/catalog.js';
-import type { Logger } from '../log.js';
 import { columnSpec, ingestColumn } from '../source/column-types.js';
 import { qualifiedName, SnapshotReader } from '../source/snapshot-reader.js';
 import { readSourceTable } from '../source/table-schema.js';
 import { scratchDirectory, segmentRelativePath, tableDirectory } from '../storage/segment-paths.js';
-import type { SegmentWriter } from '../storage/segment-writer.js';
+import type { IngestWorkerOptions } from './ingest-worker.js';
 
-export interface AppendWorkerOptions {
-  database: string;
-  dataDir: string;
-  chunkSize: number;
-  sourceConfig: pg.ClientConfig;
-  catalogClient: pg.ClientBase;
-  writer: SegmentWriter;
-  inFlight: Set<string>;
-  log: Logger;
-}
+/** The same as the copy's: both write through the launcher's catalog connection. */
+export type AppendWorkerOptions = IngestWorkerOptions;
 
 /** How often a pass looks again at the transactions it waits for. */
 const waitPollMs = 20;
