@@ -64,6 +64,14 @@ async function schemaPresent(c: pg.Client = client): Promise<boolean> {
   return (await c.query(`SELECT to_regnamespace('analytica') IS NOT NULL AS present`)).rows[0].present;
 }
 
+async function streamObjects(): Promise<{ slots: string; publications: string }> {
+  const { rows } = await client.query(
+    `SELECT (SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pg\\_analytica%') AS slots,
+            (SELECT count(*) FROM pg_publication WHERE pubname LIKE 'pg\\_analytica%') AS publications`,
+  );
+  return rows[0];
+}
+
 async function sourceSummary(): Promise<{ n: string; s: string }> {
   return (await client.query('SELECT count(*) AS n, sum(id)::text AS s FROM items')).rows[0];
 }
@@ -103,6 +111,8 @@ describe('pg-analytica uninstall', () => {
     assert.match(result.stderr, /stop the pg-analytica daemon first/);
     assert.ok(await schemaPresent());
     assert.deepEqual(await segmentFiles(), segmentsBefore);
+    // The table streams: its slot and publication exist until the uninstall.
+    assert.deepEqual(await streamObjects(), { slots: '1', publications: '1' });
     await daemon.close();
     daemon = undefined;
   });
@@ -131,6 +141,7 @@ describe('pg-analytica uninstall', () => {
     assert.match(result.stdout, /removed schema analytica \(1 registered table\)/);
     assert.match(result.stdout, /[1-9]\d* segment files?, \d+ files? in all, [1-9]\d* bytes/);
     assert.equal(await schemaPresent(), false);
+    assert.deepEqual(await streamObjects(), { slots: '0', publications: '0' });
     assert.equal(await exists(dbDir), false);
     assert.ok(await exists(dataDir), 'only the database directory goes, not the data directory');
     assert.deepEqual(await sourceSummary(), before);
