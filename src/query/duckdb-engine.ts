@@ -285,10 +285,10 @@ function streamedViewSql(
   const truncatedBelow = `greatest(${stream.truncatedSeq}, (SELECT coalesce(max(_pga_seq), 0) FROM ${delta.truncates} WHERE _pga_commit >= ${watermark}))`;
   const sameKey = keys.map((k) => `x.${k} = d.${k}`).join(' AND ');
   const columns = table.columns.map((c) => `${readExpression(c, `d.${stored(c)}`)} AS ${quoteIdent(c.name)}`);
+  // An explicit ANTI JOIN: about three times faster in DuckDB than the same NOT EXISTS.
   return `SELECT ${columns.join(', ')} FROM (${rowSources.join(' UNION ALL ')}) d
-           WHERE d._pga_seq >= ${truncatedBelow}
-             AND NOT EXISTS (SELECT 1 FROM (${deleteSources.join(' UNION ALL ')}) x
-                              WHERE ${sameKey} AND x._pga_seq > d._pga_seq)`;
+           ANTI JOIN (${deleteSources.join(' UNION ALL ')}) x ON ${sameKey} AND x._pga_seq > d._pga_seq
+           WHERE d._pga_seq >= ${truncatedBelow}`;
 }
 
 /** SELECT over a generation's files, exposing each column as the query type (enums get their labels back). */
