@@ -1,7 +1,12 @@
 /**
  * Hand-built pgoutput messages for byte-level tests: a tiny big-endian
- * writer that mirrors pq_send* in PostgreSQL, independent of the decoder.
+ * writer that mirrors pq_send* in PostgreSQL, independent of the decoder, and
+ * the decoding helpers the byte-level tests share.
  */
+import assert from 'node:assert/strict';
+import { PgError } from '../src/errors.js';
+import { decodePgoutput, type PgoutputContext, type PgoutputMessage } from '../src/source/pgoutput/index.js';
+
 export type BuilderValue = string | Buffer | null | 'u!';
 
 export class PgoutputBuilder {
@@ -83,4 +88,22 @@ export class PgoutputBuilder {
 
 export function msg(type: string): PgoutputBuilder {
   return new PgoutputBuilder().byte(type);
+}
+
+/** Decoding contexts: outside and inside a streamed transaction. */
+export const outside: PgoutputContext = { inStream: false };
+export const inside: PgoutputContext = { inStream: true };
+
+export function decode(payload: Buffer, context = outside): PgoutputMessage {
+  return decodePgoutput(payload, context);
+}
+
+/** The call throws PgError 08P01 with a message matching `pattern`. */
+export function assertProtocolViolation(fn: () => unknown, pattern: RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof PgError, `expected PgError, got ${String(error)}`);
+    assert.equal(error.code, '08P01');
+    assert.match(error.message, pattern);
+    return true;
+  });
 }

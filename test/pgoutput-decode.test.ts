@@ -5,36 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PgError } from '../src/errors.js';
-import {
-  decodePgoutput,
-  type PgoutputContext,
-  type PgoutputMessage,
-  pgEpochOffsetMicros,
-  unchangedToast,
-} from '../src/source/pgoutput/index.js';
-import { msg } from './pgoutput-builder.js';
+import { pgEpochOffsetMicros, unchangedToast } from '../src/source/pgoutput/index.js';
+import { assertProtocolViolation, decode, inside, msg } from './pgoutput-builder.js';
 
-const outside: PgoutputContext = { inStream: false };
-const inside: PgoutputContext = { inStream: true };
 const maxLsn = 0xffff_ffff_ffff_ffffn;
 const maxXid = 0xffff_ffff;
 /** 2024-02-29 12:34:56.789012 UTC in PostgreSQL micros (since 2000-01-01). */
 const pgTs = 762_525_296_789_012n;
 const unixTs = pgTs + pgEpochOffsetMicros;
-
-function decode(payload: Buffer, context = outside): PgoutputMessage {
-  return decodePgoutput(payload, context);
-}
-
-function assertProtocolViolation(fn: () => unknown, pattern: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof PgError, `expected PgError, got ${String(error)}`);
-    assert.equal(error.code, '08P01');
-    assert.match(error.message, pattern);
-    return true;
-  });
-}
 
 describe('transaction messages', () => {
   test('Begin and Commit', () => {

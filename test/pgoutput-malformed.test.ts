@@ -5,25 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PgError } from '../src/errors.js';
-import { decodePgoutput, type PgoutputContext, type PgoutputMessage } from '../src/source/pgoutput/index.js';
-import { msg } from './pgoutput-builder.js';
-
-const outside: PgoutputContext = { inStream: false };
-const inside: PgoutputContext = { inStream: true };
-
-function decode(payload: Buffer, context = outside): PgoutputMessage {
-  return decodePgoutput(payload, context);
-}
-
-function assertProtocolViolation(fn: () => unknown, pattern: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof PgError, `expected PgError, got ${String(error)}`);
-    assert.equal(error.code, '08P01');
-    assert.match(error.message, pattern);
-    return true;
-  });
-}
+import type { PgoutputContext } from '../src/source/pgoutput/index.js';
+import { assertProtocolViolation, decode, inside, msg, outside } from './pgoutput-builder.js';
 
 describe('malformed input', () => {
   /** One valid message of each type, with the context it needs. */

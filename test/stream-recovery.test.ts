@@ -149,6 +149,26 @@ describe('stream recovery', () => {
     await heap.query(`SELECT analytica.unregister_table('docs')`);
   });
 
+  test('a value the columnar engine cannot store stops only its table', async () => {
+    await heap.query(`CREATE TABLE prices (id int PRIMARY KEY, price numeric(10,2))`);
+    await heap.query(`INSERT INTO prices VALUES (1, 1.5)`);
+    await heap.query(`SELECT analytica.register_table('prices')`);
+    await heap.query(`SELECT analytica.wait_for_sync('prices')`);
+    // PostgreSQL takes NaN in numeric(10,2); DuckDB's DECIMAL cannot hold it.
+    await heap.query(`INSERT INTO prices VALUES (2, 'NaN')`);
+    await waitFor(async () => {
+      const { rows } = await heap.query(
+        `SELECT state, last_error FROM analytica.status WHERE table_name = 'public.prices'`,
+      );
+      return rows[0].state === 'error' && /could not be stored/.test(rows[0].last_error);
+    }, 'the prices table to stop streaming');
+    await assert.rejects(columnar.query('SELECT count(*) FROM prices'), { code: '55000' });
+    // The stream goes on for the other tables.
+    await heap.query(`INSERT INTO events (kind, amount) VALUES ('after NaN', 3)`);
+    await assertSame();
+    await heap.query(`SELECT analytica.unregister_table('prices')`);
+  });
+
   test('ADD COLUMN and DROP COLUMN are followed without a re-copy', async () => {
     const copiesBefore = (
       await heap.query(`SELECT generation FROM analytica.tables WHERE relid = 'events'::regclass`)

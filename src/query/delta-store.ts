@@ -65,10 +65,6 @@ export class DeltaStore {
     return new DeltaStore(connection);
   }
 
-  exists(key: DeltaKey): boolean {
-    return this.#created.has(keyString(key));
-  }
-
   /** Creates the delta tables of a streamed table's generation (idempotent). */
   async ensure(
     key: DeltaKey,

@@ -374,10 +374,6 @@ export class StreamedTable {
     return { ...(await this.#write(directory, lines, this.#committedFiles)), truncate };
   }
 
-  get openTruncate(): bigint | undefined {
-    return this.#openTruncate;
-  }
-
   /** The source transaction committed: its lines and chunks join the committed ones. */
   commitOpen(commitLsn: bigint): void {
     // Loops, not push(...lines): a large transaction has more lines than a call has arguments.
