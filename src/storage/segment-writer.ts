@@ -11,16 +11,15 @@ import { openDuckDb } from '../query/duckdb-instance.js';
 import type { IngestColumn } from '../source/column-types.js';
 import { quoteIdent, quoteLiteral, readCopyTextSql } from '../source/column-types.js';
 import { publishFile } from './durable-file.js';
+import { readSegmentStats, type SegmentStats } from './segment-stats.js';
 
 export interface SegmentWriterOptions {
   threads: number;
   memoryLimit: string;
 }
 
-export interface WrittenSegment {
-  rowCount: number;
+export interface WrittenSegment extends SegmentStats {
   byteSize: number;
-  columnStats: Record<string, { min: string | null; max: string | null }>;
 }
 
 /** Row groups of 122,880 rows: DuckDB's vector-aligned default, and the unit of its min/max pruning. */
@@ -58,46 +57,13 @@ export class SegmentWriter {
         `COPY (${readCopyTextSql(csvFile, columns)}${order})
          TO ${quoteLiteral(temporary)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE ${rowGroupSize})`,
       );
-      const stats = await this.#stats(temporary, columns);
+      const stats = await readSegmentStats(this.#connection, temporary, columns);
       await publishFile(temporary, target);
       return { ...stats, byteSize: (await stat(target)).size };
     } catch (error) {
       await unlink(temporary).catch(() => undefined);
       throw conversionError(error, columns);
     }
-  }
-
-  /**
-   * Row count and per-column min/max from the file's footer (row-group
-   * statistics): no second scan of the data. Statistics are strings there, so
-   * each is cast back to its column's type before taking the min and max.
-   */
-  async #stats(file: string, columns: readonly IngestColumn[]): Promise<Omit<WrittenSegment, 'byteSize'>> {
-    const ranged = columns.filter(hasRangeStatistics);
-    const rows = await this.#connection.runAndReadAll(
-      `SELECT num_rows::VARCHAR FROM parquet_file_metadata(${quoteLiteral(file)})`,
-    );
-    const parts = ranged.flatMap((c) => {
-      const of = (field: string) =>
-        `CASE WHEN path_in_schema = ${quoteLiteral(c.name)} THEN TRY_CAST(${field} AS ${c.storageType}) END`;
-      return [`min(${of('stats_min_value')})::VARCHAR`, `max(${of('stats_max_value')})::VARCHAR`];
-    });
-    const row =
-      parts.length === 0
-        ? []
-        : ((
-            await this.#connection.runAndReadAll(
-              `SELECT ${parts.join(', ')} FROM parquet_metadata(${quoteLiteral(file)})`,
-            )
-          ).getRows()[0] ?? []);
-    const columnStats: WrittenSegment['columnStats'] = {};
-    ranged.forEach((c, i) => {
-      columnStats[c.name] = {
-        min: (row[2 * i] as string | null) ?? null,
-        max: (row[2 * i + 1] as string | null) ?? null,
-      };
-    });
-    return { rowCount: Number(rows.getRows()[0]?.[0] ?? 0), columnStats };
   }
 
   close(): void {
@@ -127,14 +93,4 @@ function conversionError(error: unknown, columns: readonly IngestColumn[]): unkn
     `column ${quoteIdent(column.name)} (${column.pgType}) has the value "${match[2]}", which cannot be stored as ${column.storageType}${hint}`,
     { cause: error },
   );
-}
-
-/**
- * Columns whose min/max the catalog keeps. Not lists, blobs or intervals, and
- * not floats: Parquet statistics leave NaN out, while PostgreSQL orders NaN
- * above every number, so a float range could wrongly exclude a segment.
- */
-function hasRangeStatistics(column: IngestColumn): boolean {
-  const type = column.storageType;
-  return !type.endsWith('[]') && !['BLOB', 'FLOAT', 'DOUBLE'].includes(type) && !type.startsWith('STRUCT');
 }
