@@ -4,7 +4,11 @@
  * whole segments can be skipped before the engine opens them.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { IngestColumn } from '../source/column-types.js';
+import type { ColumnSpec } from '../source/column-types.js';
+
+/** What statistics need of a column: its name in the file and its stored type. */
+export type StoredColumn = Pick<ColumnSpec, 'name' | 'storageType'>;
+
 import { quoteLiteral } from '../source/column-types.js';
 
 export interface SegmentStats {
@@ -16,7 +20,7 @@ export interface SegmentStats {
 export async function readSegmentStats(
   connection: DuckDBConnection,
   file: string,
-  columns: readonly IngestColumn[],
+  columns: readonly StoredColumn[],
 ): Promise<SegmentStats> {
   const ranged = columns.filter(hasRangeStatistics);
   const rows = await connection.runAndReadAll(
@@ -50,7 +54,7 @@ export async function readSegmentStats(
  * not floats: Parquet statistics leave NaN out, while PostgreSQL orders NaN
  * above every number, so a float range could wrongly exclude a segment.
  */
-function hasRangeStatistics(column: IngestColumn): boolean {
+function hasRangeStatistics(column: StoredColumn): boolean {
   const type = column.storageType;
   return !type.endsWith('[]') && !['BLOB', 'FLOAT', 'DOUBLE'].includes(type) && !type.startsWith('STRUCT');
 }
