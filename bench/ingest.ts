@@ -7,7 +7,6 @@
  *
  * Reports medians; never fails on timing.
  */
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,34 +18,14 @@ import { parseFlags } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
 import { SegmentWriter } from '../src/storage/segment-writer.js';
 import { Launcher } from '../src/workers/launcher.js';
+import { median } from './lib/stats.js';
+import { psqlCopySeconds } from './measure/copy-rate.js';
 
 const { flags } = parseFlags(process.argv.slice(2));
 const rows = Number(flags.get('rows') ?? 10_000_000);
 const chunkSize = Number(flags.get('chunk-size') ?? 1_000_000);
 const runs = Number(flags.get('runs') ?? 3);
 const writerThreads = Number(flags.get('threads') ?? 2);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-/** Runs psql's COPY to /dev/null; returns seconds. */
-async function psqlCopy(cluster: LocalCluster, format: string): Promise<number> {
-  const started = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(
-      'psql',
-      ['-X', '-q', '-c', `COPY events TO STDOUT (FORMAT ${format})`, cluster.connectionString()],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql exited with ${code}`))));
-  });
-  return (performance.now() - started) / 1000;
-}
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pga-bench-'));
@@ -73,9 +52,9 @@ async function main(): Promise<void> {
     const copyText: number[] = [];
     const copyBinary: number[] = [];
     for (let i = 0; i < runs; i++) {
-      copyCsv.push(await psqlCopy(cluster, 'csv'));
-      copyText.push(await psqlCopy(cluster, 'text'));
-      copyBinary.push(await psqlCopy(cluster, 'binary'));
+      copyCsv.push(await psqlCopySeconds(cluster, 'events', 'csv'));
+      copyText.push(await psqlCopySeconds(cluster, 'events', 'text'));
+      copyBinary.push(await psqlCopySeconds(cluster, 'events', 'binary'));
     }
 
     await installSchema(client);

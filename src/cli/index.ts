@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { errorMessage, PgError } from '../errors.js';
 import { Logger } from '../log.js';
+import { bench } from './bench.js';
 import { demo } from './demo.js';
 import { install } from './install.js';
 import { register } from './register.js';
@@ -16,6 +17,7 @@ const commands: Record<string, (argv: readonly string[], log: Logger) => Promise
   status,
   register,
   demo,
+  bench,
   uninstall,
 };
 
@@ -27,6 +29,8 @@ commands:
   register   register a table: pg-analytica register public.events [--order-by ts]
   status     show registered tables
   demo       start an embedded PostgreSQL and the daemon, copy a sample table, compare query times
+  bench      the benchmark: generated data, every query on the heap, through the daemon and on DuckDB
+             alone, checked against PostgreSQL (--rows 1000000; headline: --rows 10000000)
   uninstall  remove the control schema, slots, publications and segment files of the database
              (the daemon must be stopped; asks first unless --yes)
 
@@ -49,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     }
   })();
   const log = new Logger({
-    level: command === 'demo' ? 'warn' : level,
+    level: command === 'demo' || command === 'bench' ? 'warn' : level,
     pretty: process.stderr.isTTY === true,
   });
   try {

@@ -1,0 +1,185 @@
+/**
+ * `npm run bench` / `pg-analytica bench`: one run that generates deterministic
+ * data in PostgreSQL, registers and copies it, then measures side by side:
+ * every query on the heap, through the query server, through the columnar.*
+ * foreign tables (n/a until they exist) and on DuckDB alone (the ceiling);
+ * backfill against COPY; change apply and commit-to-visible latency; storage;
+ * peak RSS. Every answer is checked against PostgreSQL's in the same run; a
+ * wrong answer fails the benchmark. Timings never do.
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { benchTables, generateTables, orderBy, prewarm } from './data/generate.js';
+import { startBenchCluster, startBenchDaemon } from './lib/bench-cluster.js';
+import { type BenchOptions, parseBenchOptions } from './lib/bench-options.js';
+import { note, phase } from './lib/phase.js';
+import { type Backfill, registerAndWait } from './lib/registration.js';
+import { RssSampler } from './lib/rss-sampler.js';
+import { median } from './lib/stats.js';
+import { psqlCopySeconds } from './measure/copy-rate.js';
+import { runAgainstPostgres, runCeiling } from './measure/query-runs.js';
+import { measureStorage } from './measure/storage.js';
+import { runStreamPhase } from './measure/stream-phase.js';
+import { eventsQueries } from './queries/events-queries.js';
+import { tpchQueries } from './queries/tpch-queries.js';
+import type { BenchReport, CopyRate } from './report/bench-report.js';
+import { markdownReport } from './report/markdown-report.js';
+import { writeReport } from './report/write-report.js';
+import { openColumnarFdwTarget } from './targets/columnar-fdw-target.js';
+import { DuckDbCeiling } from './targets/duckdb-ceiling.js';
+import { PgWireTarget } from './targets/pg-wire-target.js';
+import type { QueryTarget } from './targets/query-target.js';
+
+/** Session settings of every PostgreSQL-protocol target, so time buckets and printed timestamps agree. */
+const session = ["SET TimeZone = 'UTC'"];
+
+/** Runs the whole benchmark; prints the Markdown report on stdout; returns the report (failures in `failures`). */
+export async function runBench(argv: readonly string[]): Promise<BenchReport> {
+  const options = parseBenchOptions(argv);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pga-bench-'));
+  // PostgreSQL runs as another OS user under root, and must be able to enter this directory.
+  await chmod(dir, 0o711);
+  const rss = new RssSampler();
+  const cluster = await phase('starting PostgreSQL', () => startBenchCluster(dir, options));
+  const heap = new pg.Client(cluster.clientConfig());
+  await heap.connect();
+  try {
+    const startedAt = new Date().toISOString();
+    await generateTables(heap, options.rows, options.lineitemRows);
+    const copy = await phase('COPY events TO STDOUT with psql (3 runs per format)', () =>
+      copyRates(cluster, options.rows),
+    );
+    const daemon = await phase('starting the daemon (in this process)', () =>
+      startBenchDaemon(cluster, dir, options),
+    );
+    const watcher = new pg.Client(cluster.clientConfig());
+    await watcher.connect();
+    const targets: QueryTarget[] = [];
+    try {
+      const backfill: Backfill[] = [];
+      for (const table of benchTables)
+        backfill.push(
+          await phase(`backfill ${table}`, () => registerAndWait(heap, watcher, table, orderBy[table])),
+        );
+      const storage = await measureStorage(heap, benchTables);
+      await phase('pg_prewarm of every table and index', () => prewarm(heap));
+
+      const postgres = await PgWireTarget.connect('postgres', cluster.clientConfig(), session);
+      const columnar = await PgWireTarget.connect(
+        'daemon',
+        { ...cluster.clientConfig(), port: daemon.port },
+        session,
+      );
+      const fdw = await openColumnarFdwTarget(cluster.clientConfig(), session);
+      targets.push(postgres, columnar, ...('run' in fdw ? [fdw] : []));
+      const queries = [...eventsQueries(options.rows), ...tpchQueries()];
+      const { outcomes, expected } = await phase(
+        `${queries.length} queries on PostgreSQL and pg_analytica (${options.repetitions} runs each)`,
+        () => runAgainstPostgres(queries, postgres, targets.slice(1), options.repetitions),
+      );
+
+      const streamClient = new pg.Client({ ...cluster.clientConfig(), port: daemon.port });
+      await streamClient.connect();
+      const stream = await phase('change stream: apply rate and latency under load', () =>
+        runStreamPhase({
+          cluster,
+          heap,
+          columnar: streamClient,
+          rows: options.streamRows,
+          loadSeconds: options.loadSeconds,
+          loadRowsPerSecond: options.loadRowsPerSecond,
+        }),
+      ).finally(() => streamClient.end());
+      const daemonPeakBytes = rss.peakBytes;
+
+      const ceiling = await phase('loading the DuckDB ceiling from the segments', () =>
+        DuckDbCeiling.open({
+          catalog: heap,
+          dataDir: daemon.config.dataDir,
+          tables: benchTables,
+          threads: options.threads,
+          memoryLimit: '8GB',
+        }),
+      );
+      try {
+        await phase('queries on DuckDB alone', () =>
+          runCeiling(outcomes, expected, [ceiling.native, ceiling.parquet], options.repetitions),
+        );
+      } finally {
+        rss.sample();
+        await ceiling.close();
+      }
+      const report: BenchReport = {
+        startedAt,
+        options: pickOptions(options),
+        machine: await machine(heap, options),
+        unavailable: 'unavailable' in fdw ? { [fdw.id]: fdw.unavailable } : {},
+        queries: outcomes,
+        ingest: { table: 'events', copy, backfill },
+        stream,
+        storage,
+        peakRss: { daemonBytes: daemonPeakBytes, withCeilingBytes: rss.peakBytes },
+        failures: failures(outcomes),
+      };
+      const files = await writeReport(report, options.outDir);
+      process.stdout.write(markdownReport(report));
+      note(`wrote ${files.join(', ')}`);
+      return report;
+    } finally {
+      for (const target of targets) await target.close();
+      await watcher.end();
+      await daemon.close();
+    }
+  } finally {
+    rss.close();
+    await heap.end();
+    await cluster.close();
+    if (options.keep) note(`kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function copyRates(cluster: Parameters<typeof psqlCopySeconds>[0], rows: number): Promise<CopyRate[]> {
+  const rates: CopyRate[] = [];
+  for (const format of ['csv', 'binary'] as const) {
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await psqlCopySeconds(cluster, 'events', format));
+    rates.push({ format, seconds: median(runs), rowsPerSecond: rows / median(runs) });
+  }
+  return rates;
+}
+
+function pickOptions(o: BenchOptions): BenchReport['options'] {
+  return {
+    rows: o.rows,
+    lineitemRows: o.lineitemRows,
+    repetitions: o.repetitions,
+    streamRows: o.streamRows,
+    loadSeconds: o.loadSeconds,
+  };
+}
+
+async function machine(heap: pg.Client, o: BenchOptions): Promise<BenchReport['machine']> {
+  const { rows } = await heap.query<{ v: string }>(
+    `SELECT 'PostgreSQL ' || current_setting('server_version') AS v`,
+  );
+  return {
+    cpus: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: rows[0]!.v,
+    duckdbThreads: o.threads,
+  };
+}
+
+function failures(outcomes: BenchReport['queries']): string[] {
+  return outcomes.flatMap((q) =>
+    Object.entries(q.checks)
+      .filter(([target, check]) => check === 'wrong' || (target === 'postgres' && check === 'error'))
+      .map(
+        ([target, check]) => `${q.set}/${q.name} on ${target}: ${check}: ${q.details[target as 'postgres']}`,
+      ),
+  );
+}
