@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { benchTables, generateTables, orderBy, prewarm } from './data/generate.js';
-import { startBenchCluster, startBenchDaemon } from './lib/bench-cluster.js';
+import { startBenchCluster, startBenchDaemon, tunedSettings } from './lib/bench-cluster.js';
 import { type BenchOptions, parseBenchOptions } from './lib/bench-options.js';
 import { note, phase } from './lib/phase.js';
 import { type Backfill, registerAndWait } from './lib/registration.js';
@@ -170,6 +170,7 @@ async function machine(heap: pg.Client, o: BenchOptions): Promise<BenchReport['m
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     postgres: rows[0]!.v,
+    postgresSettings: tunedSettings(o),
     duckdbThreads: o.threads,
   };
 }

@@ -33,7 +33,15 @@ export interface BenchReport {
     streamRows: number;
     loadSeconds: number;
   };
-  machine: { cpus: number; memoryGiB: number; node: string; postgres: string; duckdbThreads: number };
+  machine: {
+    cpus: number;
+    memoryGiB: number;
+    node: string;
+    postgres: string;
+    /** The tuning the heap runs with (see lib/bench-cluster.ts). */
+    postgresSettings: Record<string, string>;
+    duckdbThreads: number;
+  };
   /** Targets this build cannot measure, with the reason. */
   unavailable: Partial<Record<TargetId, string>>;
   queries: QueryOutcome[];

@@ -9,7 +9,8 @@ export function ratio(value: number): string {
 }
 
 export function bytes(value: number): string {
-  return value >= 1e9 ? `${(value / 1e9).toFixed(2)} GB` : `${(value / 1e6).toFixed(1)} MB`;
+  if (value >= 1e9) return `${(value / 1e9).toFixed(2)} GB`;
+  return value >= 1e6 ? `${(value / 1e6).toFixed(1)} MB` : `${(value / 1e3).toFixed(1)} kB`;
 }
 
 export function mib(value: number): string {

@@ -23,6 +23,7 @@ function header(r: BenchReport): string {
 
 ${o.rows.toLocaleString('en-US')} events rows and ${o.lineitemRows.toLocaleString('en-US')} lineitem rows, generated in PostgreSQL; run ${r.startedAt}.
 Machine: ${r.machine.cpus} cores, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.postgres}; DuckDB threads ${r.machine.duckdbThreads} (the daemon and the ceiling alike).
+PostgreSQL: ${['shared_buffers', 'work_mem', 'max_parallel_workers_per_gather', 'jit'].map((k) => `${k} ${r.machine.postgresSettings[k] ?? 'default'}`).join(', ')}; every table and index loaded with pg_prewarm; primary-key indexes only (no index on ts or dates).
 Times are the **median of ${o.repetitions} warm runs** in ms (one untimed warm-up before), measured side by side in one run; ×: PostgreSQL's time over the target's (higher is faster).
 `;
 }
