@@ -43,14 +43,14 @@ export function svgChart(report: BenchReport): string {
       `<rect x="${lx}" y="40" width="10" height="10" fill="${colors[t]}"/><text x="${lx + 14}" y="49">${escapeXml(targetLabels[t])}</text>`,
     );
   });
-  for (let v = low; v <= high; v *= 10) {
-    const gx = x(v).toFixed(1);
-    const strong = v === 1;
+  // Decade lines by integer exponent, so 1× is exactly 1 and no float drifts.
+  for (let e = Math.round(Math.log10(low)); e <= Math.round(Math.log10(high)); e++) {
+    const gx = x(10 ** e).toFixed(1);
     out.push(
-      `<line x1="${gx}" y1="${top - 2}" x2="${gx}" y2="${height - 30}" stroke="${strong ? '#000' : '#ddd'}" stroke-width="${strong ? 1.5 : 1}"/>`,
+      `<line x1="${gx}" y1="${top - 2}" x2="${gx}" y2="${height - 30}" stroke="${e === 0 ? '#000' : '#ddd'}" stroke-width="${e === 0 ? 1.5 : 1}"/>`,
     );
     out.push(
-      `<text x="${gx}" y="${height - 16}" text-anchor="middle">${v < 1 ? v.toFixed(Math.round(-Math.log10(v))) : v}×</text>`,
+      `<text x="${gx}" y="${height - 16}" text-anchor="middle">${e < 0 ? (10 ** e).toFixed(-e) : 10 ** e}×</text>`,
     );
   }
   report.queries.forEach((q, i) => {
