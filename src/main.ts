@@ -61,6 +61,8 @@ export class Daemon {
   readonly databases: readonly string[];
   readonly launchers: ReadonlyMap<string, Launcher>;
   readonly server: QueryServer;
+  /** The query engine behind the server (its pruningStats say how much data queries read). */
+  readonly queryEngine: QueryEngine;
   readonly #closers: (() => Promise<void> | void)[];
 
   private constructor(init: {
@@ -69,6 +71,7 @@ export class Daemon {
     databases: string[];
     launchers: Map<string, Launcher>;
     server: QueryServer;
+    queryEngine: QueryEngine;
     closers: (() => Promise<void> | void)[];
   }) {
     this.config = init.config;
@@ -76,6 +79,7 @@ export class Daemon {
     this.databases = init.databases;
     this.launchers = init.launchers;
     this.server = init.server;
+    this.queryEngine = init.queryEngine;
     this.#closers = init.closers;
   }
 
@@ -176,7 +180,7 @@ export class Daemon {
       });
       closers.push(() => server.close());
       log.info('pg-analytica is running', { port: server.port, databases, dataDir: config.dataDir });
-      return new Daemon({ config, source, databases, launchers, server, closers });
+      return new Daemon({ config, source, databases, launchers, server, queryEngine: engine, closers });
     } catch (error) {
       for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
       throw error;

@@ -10,7 +10,10 @@
  *
  * Registered tables are views named by (table oid, generation), created on
  * first use over that generation's Parquet files; a view of a generation is
- * immutable, so a query that names it reads one consistent snapshot.
+ * immutable, so a query that names it reads one consistent snapshot. A query
+ * whose filters skip some segments (segment-pruner.ts) reads a subset: a
+ * subquery over just those files, held like a view while the query runs and
+ * forgotten when its last user leaves, since each filter selects other files.
  */
 
 import { createHash } from 'node:crypto';
@@ -42,6 +45,8 @@ interface TableView {
   paths: readonly string[];
   columns: readonly ColumnSpec[];
   users: number;
+  /** Reads some of the version's data segments: `name` is an inline subquery, not a view. */
+  subset: boolean;
 }
 
 /** The catalog was read before the delta it names was pruned: read the catalog again. */
@@ -124,10 +129,11 @@ export class DuckDbEngine {
 
   /**
    * Ensures the view of this database's table generation exists and pins it;
-   * returns its quoted name. Table oids repeat across databases, so the
-   * database is part of the key.
+   * returns its quoted name (for a subset of the data segments, the subquery to
+   * read instead). Table oids repeat across databases, so the database is part
+   * of the key.
    */
-  async acquire(database: string, table: VisibleTable): Promise<string> {
+  async acquire(database: string, table: VisibleTable, subset = false): Promise<string> {
     const key = viewKey(database, table);
     const deltaKey = { database, relid: table.relid, generation: table.generation };
     // Checked and counted in one turn of the event loop: from here on, the delta rows this view
@@ -144,7 +150,7 @@ export class DuckDbEngine {
       if (!this.#views.has(key)) {
         let creating = this.#creating.get(key);
         if (!creating) {
-          creating = this.#createView(key, database, table).finally(() => this.#creating.delete(key));
+          creating = this.#createView(key, database, table, subset).finally(() => this.#creating.delete(key));
           this.#creating.set(key, creating);
         }
         await creating;
@@ -191,12 +197,13 @@ export class DuckDbEngine {
     return pinned;
   }
 
-  async #createView(key: string, database: string, table: VisibleTable): Promise<void> {
-    const name = `${viewSchema}.${quoteIdent(key)}`;
+  async #createView(key: string, database: string, table: VisibleTable, subset: boolean): Promise<void> {
     const sql = table.stream
       ? streamedViewSql(this.#dataDir, table, table.stream, deltaTables({ database, ...table }))
       : viewSql(this.#dataDir, table);
-    await this.#admin.run(`CREATE OR REPLACE VIEW ${name} AS ${sql}`);
+    // A subset is read once or twice at most: no DDL on the shared connection for it.
+    const name = subset ? `(${sql})` : `${viewSchema}.${quoteIdent(key)}`;
+    if (!subset) await this.#admin.run(`CREATE OR REPLACE VIEW ${name} AS ${sql}`);
     this.#views.set(key, {
       name,
       database,
@@ -207,18 +214,25 @@ export class DuckDbEngine {
       paths: [...table.paths, ...(table.stream?.deletePaths ?? [])],
       columns: table.columns,
       users: 0,
+      subset,
     });
-    await this.#dropSuperseded(database, table.relid);
+    if (!subset) await this.#dropSuperseded(database, table.relid);
   }
 
+  /**
+   * Forgets the table's views no query uses that are subsets or of an older version (a query
+   * starting later reads the newest catalog version, or a newer one).
+   */
   async #dropSuperseded(database: string, relid: number): Promise<void> {
     const views = [...this.#views.entries()].filter(([, v]) => v.database === database && v.relid === relid);
-    const newest = views.reduce((a, [, v]) => (newer(v, a) ? v : a), views[0]![1]);
+    const full = views.filter(([, v]) => !v.subset);
+    const newest = full.reduce<TableView | undefined>((a, [, v]) => (!a || newer(v, a) ? v : a), undefined);
     for (const [key, view] of views) {
-      if (view !== newest && view.users === 0 && !this.#acquiring.has(key)) {
-        this.#views.delete(key);
-        await this.#admin.run(`DROP VIEW IF EXISTS ${view.name}`);
-      }
+      if (view.users > 0 || this.#acquiring.has(key)) continue;
+      const superseded = view !== newest || views.some(([, other]) => newer(other, view));
+      if (!view.subset && !superseded) continue;
+      this.#views.delete(key);
+      if (!view.subset) await this.#admin.run(`DROP VIEW IF EXISTS ${view.name}`);
     }
   }
 

@@ -13,6 +13,8 @@ export interface SessionContext {
   readonly searchPath: readonly string[];
   /** The session's TimeZone setting (IANA name or offset), used to print timestamptz. */
   readonly timeZone: string;
+  /** False when the session turned segment pruning off (SET analytica.segment_pruning = off). */
+  readonly segmentPruning?: boolean;
 }
 
 /** One column of a RowDescription. */

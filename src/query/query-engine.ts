@@ -19,7 +19,8 @@ import type {
 } from './engine-types.js';
 import { columnFormatter } from './pg-text-format.js';
 import { resultColumn, type SourcePgType } from './pg-type-oids.js';
-import { listTableReferences, rewriteSelect } from './sql/select-rewriter.js';
+import { type PruningPlan, type PruningTotals, SegmentPruner } from './segment-pruner.js';
+import { listTableNodes, rewriteSelect } from './sql/select-rewriter.js';
 import { type Resolution, resolveTables, type TableReference } from './table-resolver.js';
 
 export interface QueryEngineOptions {
@@ -31,6 +32,8 @@ export interface QueryEngineOptions {
   maxResultBytes?: number;
   /** Waits until a database's change stream has applied everything up to a WAL position. */
   freshness?: StreamFreshness;
+  /** Skip data segments whose catalog statistics rule out the query's filters (default true). */
+  segmentPruning?: boolean;
 }
 
 export interface StreamFreshness {
@@ -58,10 +61,21 @@ type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
 export class QueryEngine implements QueryExecutor {
   readonly #options: QueryEngineOptions;
   readonly #maxResultBytes: number;
+  readonly #pruner: SegmentPruner;
 
   constructor(options: QueryEngineOptions) {
     this.#options = options;
     this.#maxResultBytes = options.maxResultBytes ?? defaultMaxResultBytes;
+    this.#pruner = new SegmentPruner({
+      duckdb: options.duckdb,
+      log: options.log,
+      enabled: options.segmentPruning ?? true,
+    });
+  }
+
+  /** Data segments queries read, of those of the tables they named, since the engine started. */
+  get pruningStats(): Readonly<PruningTotals> {
+    return { ...this.#pruner.totals };
   }
 
   async executeSelect(
@@ -76,7 +90,9 @@ export class QueryEngine implements QueryExecutor {
         `database "${context.database}" is not served by pg_analytica`,
       );
     }
-    const references = collectReferences(statement);
+    const listed = listTableNodes(statement);
+    const plan = this.#pruner.plan(statement, listed, context);
+    const references = collectReferences(listed, plan, this.#pruner);
     let tables: VisibleTable[] = [];
     const views: string[] = [];
     try {
@@ -87,7 +103,8 @@ export class QueryEngine implements QueryExecutor {
         if (attempt === 0 && tables.some((t) => t.stream))
           await this.#waitForStream(context.database, resolution.walLsn, signal);
         try {
-          for (const table of tables) views.push(await this.#options.duckdb.acquire(context.database, table));
+          for (const read of await this.#pruner.prune(plan, resolution.tables, context))
+            views.push(await this.#options.duckdb.acquire(context.database, read.table, read.subset));
           break;
         } catch (error) {
           for (const view of views.splice(0)) await this.#options.duckdb.release(view);
@@ -184,11 +201,16 @@ export class QueryEngine implements QueryExecutor {
 }
 
 /** The statement's table references, in the order rewriteSelect visits them. */
-function collectReferences(statement: SelectStatement): TableReference[] {
-  return listTableReferences(statement).map((ref) => ({
+function collectReferences(
+  listed: ReturnType<typeof listTableNodes>,
+  plan: PruningPlan,
+  pruner: SegmentPruner,
+): TableReference[] {
+  return listed.map(({ reference: ref }, i) => ({
     schema: ref.schema,
     name: ref.name,
     position: ref.location,
+    statsColumns: pruner.statsColumns(plan, i),
   }));
 }
 

@@ -20,6 +20,32 @@ export interface TableReference {
   name: string;
   /** 1-based character position in the statement, for error cursors. */
   position?: number | undefined;
+  /** Columns (query names) whose per-segment statistics the query can prune with. */
+  statsColumns?: readonly string[] | undefined;
+}
+
+/** A data segment of a resolved table, with what pruning needs to know of it. */
+export interface SegmentInfo {
+  path: string;
+  rowCount: number;
+  byteSize: number;
+  /**
+   * Statistics (see segment-stats.ts) of the columns in the reference's statsColumns, by stored
+   * name; undefined when it asked for none.
+   */
+  columnStats: Record<string, SegmentColumnStats | undefined> | undefined;
+}
+
+/** As kept in analytica.segments.column_stats; older segments lack `nulls`. */
+export interface SegmentColumnStats {
+  min?: string | null;
+  max?: string | null;
+  nulls?: number | null;
+}
+
+/** A table as a query reads it: the visible generation, and its data segments. */
+export interface ResolvedTable extends VisibleTable {
+  segments: SegmentInfo[];
 }
 
 interface ResolutionRow {
@@ -37,6 +63,9 @@ interface ResolutionRow {
   progress_rows: string | null;
   progress_total_rows: string | null;
   paths: string[] | null;
+  row_counts: string[] | null;
+  byte_sizes: string[] | null;
+  column_stats: Record<string, SegmentColumnStats>[] | null;
   mode: string | null;
   last_error: string | null;
   key_columns: string[] | null;
@@ -49,7 +78,8 @@ interface ResolutionRow {
 
 const resolutionSql = `
 WITH refs AS (
-  SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(schema_name, rel_name, ref_no)
+  SELECT * FROM unnest($1::text[], $2::text[], $5::text[])
+           WITH ORDINALITY AS r(schema_name, rel_name, stats_columns, ref_no)
 ), search AS (
   SELECT nsp, ord FROM unnest($3::text[]) WITH ORDINALITY AS p(nsp, ord)
 ), resolved AS (
@@ -68,8 +98,7 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
                   AND NOT has_schema_privilege($4::name, n.oid, 'USAGE')) AS schema_denied,
        t.relid IS NOT NULL AS registered, t.state, t.generation::int AS generation, t.columns,
        t.progress_rows, t.progress_total_rows,
-       (SELECT array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
-         WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'data') AS paths,
+       seg.paths, seg.row_counts, seg.byte_sizes, seg.column_stats,
        t.mode, t.last_error, t.key_columns, t.version::text AS version, t.synced_lsn::text AS synced_lsn,
        t.truncated_seq::text AS truncated_seq,
        (SELECT array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
@@ -79,10 +108,27 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
   FROM refs r
   LEFT JOIN resolved res USING (ref_no)
   LEFT JOIN analytica.tables t ON t.relid = res.relid
+  -- The stored names (a streamed column keeps its name in segments after a rename) of the columns
+  -- the query can prune with, and only their statistics: all of them can be many per segment.
+  LEFT JOIN LATERAL (
+    SELECT array_agg(coalesce(c->>'storedAs', c->>'name')) AS keys
+      FROM jsonb_array_elements(t.columns) c
+     WHERE c->>'name' IN (SELECT jsonb_array_elements_text(r.stats_columns::jsonb))
+  ) w ON r.stats_columns IS NOT NULL
+  LEFT JOIN LATERAL (
+    SELECT array_agg(s.path ORDER BY s.segment_id) AS paths,
+           array_agg(s.row_count ORDER BY s.segment_id) AS row_counts,
+           array_agg(s.byte_size ORDER BY s.segment_id) AS byte_sizes,
+           jsonb_agg((SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}') FROM jsonb_each(s.column_stats) e
+                       WHERE e.key = ANY (w.keys)) ORDER BY s.segment_id)
+             FILTER (WHERE w.keys IS NOT NULL) AS column_stats
+      FROM analytica.segments s
+     WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'data'
+  ) seg ON true
  ORDER BY r.ref_no`;
 
 export interface Resolution {
-  tables: VisibleTable[];
+  tables: ResolvedTable[];
   /** The source's WAL position when the tables were resolved. */
   walLsn: bigint;
 }
@@ -107,6 +153,7 @@ export async function resolveTables(
     references.map((r) => r.name),
     path,
     role,
+    references.map((r) => (r.statsColumns?.length ? JSON.stringify(r.statsColumns) : null)),
   ]);
   return {
     tables: rows.map((row, i) => toVisibleTable(row, references[i]!)),
@@ -114,7 +161,7 @@ export async function resolveTables(
   };
 }
 
-function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
+function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable {
   const written = ref.schema === undefined ? ref.name : `${ref.schema}.${ref.name}`;
   const position = ref.position;
   if (row.schema_denied) {
@@ -189,6 +236,7 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
     // Dropped columns of a streamed table stay in its spec (their stored names stay taken), unseen.
     columns: row.columns.filter((c) => !c.dropped),
     paths: row.paths ?? [],
+    segments: segmentInfos(row),
     stream:
       row.mode === 'stream'
         ? {
@@ -200,4 +248,13 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): VisibleTable {
           }
         : undefined,
   };
+}
+
+function segmentInfos(row: ResolutionRow): SegmentInfo[] {
+  return (row.paths ?? []).map((path, i) => ({
+    path,
+    rowCount: Number(row.row_counts?.[i] ?? 0),
+    byteSize: Number(row.byte_sizes?.[i] ?? 0),
+    columnStats: row.column_stats?.[i],
+  }));
 }

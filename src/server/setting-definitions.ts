@@ -106,6 +106,8 @@ const definitionList: SettingDefinition[] = [
   def('quote_all_identifiers', 'off', booleanValue),
   def('check_function_bodies', 'on', booleanValue),
   def('track_io_timing', 'off', booleanValue),
+  // pg_analytica's own: off reads every segment of a table, for comparisons and measurements.
+  def('analytica.segment_pruning', 'on', booleanValue),
   ...[
     'seqscan',
     'indexscan',

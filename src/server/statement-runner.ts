@@ -71,7 +71,13 @@ export class StatementRunner {
 
   context(): SessionContext {
     const { role, database, settings } = this.#options;
-    return { role, database, searchPath: settings.searchPath(), timeZone: settings.timeZone };
+    return {
+      role,
+      database,
+      searchPath: settings.searchPath(),
+      timeZone: settings.timeZone,
+      segmentPruning: settings.get('analytica.segment_pruning') !== 'off',
+    };
   }
 
   /** Runs a SELECT under the session's statement_timeout; cancellation and timeout both become 57014. */

@@ -28,9 +28,10 @@ export interface TableResolver {
   /**
    * The DuckDB relation to read for a table, as SQL text (e.g.
    * `"__pga"."t_16384_v3"`); throws PgError 42P01 / 42501 when the table does
-   * not exist or the role may not read it.
+   * not exist or the role may not read it. `range` is the parse node, which
+   * keys the reference's segment filters (see segment-filters.ts).
    */
-  resolveTable(reference: TableReference): string;
+  resolveTable(reference: TableReference, range: RangeVar): string;
 }
 
 type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
@@ -42,14 +43,19 @@ export function rewriteSelect(statement: SelectStatement, resolver: TableResolve
 
 /** The tables a SELECT reads (CTE names excluded), e.g. to check privileges or pin a snapshot first. */
 export function listTableReferences(statement: SelectStatement): TableReference[] {
-  const references: TableReference[] = [];
+  return listTableNodes(statement).map((table) => table.reference);
+}
+
+/** listTableReferences() with each reference's parse node. */
+export function listTableNodes(statement: SelectStatement): { reference: TableReference; range: RangeVar }[] {
+  const tables: { reference: TableReference; range: RangeVar }[] = [];
   rewriteSelect(statement, {
-    resolveTable(reference) {
-      references.push(reference);
+    resolveTable(reference, range) {
+      tables.push({ reference, range });
       return quoteIdent(reference.name);
     },
   });
-  return references;
+  return tables;
 }
 
 export class SelectRewriter implements SelectContext {
@@ -130,7 +136,7 @@ export class SelectRewriter implements SelectContext {
       name,
       ...(location === undefined ? {} : { location }),
     };
-    return this.resolver.resolveTable(reference);
+    return this.resolver.resolveTable(reference, range);
   }
 
   private isCte(name: string): boolean {
