@@ -1,6 +1,6 @@
 /** Creates and fills every benchmark table in PostgreSQL, then leaves them as a user would: vacuumed, analyzed, checkpointed. */
 import type pg from 'pg';
-import { phase } from '../lib/phase.js';
+import { note, phase } from '../lib/phase.js';
 import { formatCount } from '../lib/stats.js';
 import { eventsSql, eventsTables } from './events.js';
 import { tpchScale, tpchSql, tpchTables } from './tpch.js';
@@ -30,9 +30,10 @@ export async function generateTables(heap: pg.Client, rows: number, lineitemRows
 /** Loads every table and index into shared_buffers (see bench-cluster.ts for why a warm-up query is not enough). */
 export async function prewarm(heap: pg.Client): Promise<void> {
   await heap.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
-  await heap.query(
-    `SELECT pg_prewarm(c.oid) FROM pg_class c
+  const { rows } = await heap.query<{ blocks: string }>(
+    `SELECT sum(pg_prewarm(c.oid)) AS blocks FROM pg_class c
       WHERE c.oid IN (SELECT unnest($1::regclass[]) UNION SELECT indexrelid FROM pg_index WHERE indrelid = ANY ($1::regclass[]))`,
     [benchTables],
   );
+  note(`  ${formatCount((Number(rows[0]?.blocks) * 8192) / 1048576)} MiB loaded into shared_buffers`);
 }
