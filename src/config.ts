@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 
-type Kind = 'duration' | 'integer' | 'bytes' | 'string' | 'port' | 'level';
+type Kind = 'duration' | 'integer' | 'bytes' | 'fraction' | 'string' | 'port' | 'level';
 
 interface SettingSpec {
   /** Name inside PostgreSQL (custom GUC) and in analytica.settings; undefined if not a database setting. */
@@ -84,6 +84,36 @@ export const settingSpecs = {
     default: '256MB',
     min: 1024 * 1024,
   },
+  compactionTargetBytes: {
+    guc: 'analytica.compaction_target_size',
+    env: 'PG_ANALYTICA_COMPACTION_TARGET_SIZE',
+    flag: 'compaction-target-size',
+    kind: 'bytes',
+    default: '128MB',
+    min: 1024,
+  },
+  compactionMinSegments: {
+    guc: 'analytica.compaction_min_segments',
+    env: 'PG_ANALYTICA_COMPACTION_MIN_SEGMENTS',
+    flag: 'compaction-min-segments',
+    kind: 'integer',
+    default: '8',
+    min: 2,
+  },
+  compactionDeleteRatio: {
+    guc: 'analytica.compaction_delete_ratio',
+    env: 'PG_ANALYTICA_COMPACTION_DELETE_RATIO',
+    flag: 'compaction-delete-ratio',
+    kind: 'fraction',
+    default: '0.1',
+  },
+  compactionMemoryLimit: {
+    guc: 'analytica.compaction_memory_limit',
+    env: 'PG_ANALYTICA_COMPACTION_MEMORY_LIMIT',
+    flag: 'compaction-memory-limit',
+    kind: 'string',
+    default: '1GB',
+  },
   host: { env: 'PG_ANALYTICA_HOST', flag: 'host', kind: 'string', default: '127.0.0.1' },
   port: { env: 'PG_ANALYTICA_PORT', flag: 'port', kind: 'port', default: '6433' },
   maxConnections: {
@@ -116,6 +146,13 @@ export interface Config {
   readonly maxRetainedWalBytes: number;
   /** Streamed changes held in the query engine's memory before a flush is forced. */
   readonly maxDeltaBytes: number;
+  /** Compaction writes segments of about this size; data segments below half of it are merged. */
+  readonly compactionTargetBytes: number;
+  /** Small segments (or delete segments) of one table that start a compaction. */
+  readonly compactionMinSegments: number;
+  /** Deleted rows per stored row that start a compaction applying the deletes. */
+  readonly compactionDeleteRatio: number;
+  readonly compactionMemoryLimit: string;
   readonly host: string;
   readonly port: number;
   /** Query server connections at once (each login briefly holds one to the source server). */
@@ -205,6 +242,12 @@ function parseValue(spec: SettingSpec, raw: string, source: string): number | st
       if (bytes === undefined) fail('expected a size such as 64MB or 1GB');
       if (spec.min !== undefined && bytes! < spec.min) fail(`must be at least ${spec.min} bytes`);
       return bytes!;
+    }
+    case 'fraction': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1)
+        fail('expected a number above 0, at most 1');
+      return n;
     }
     case 'port': {
       const n = Number(raw);

@@ -142,6 +142,14 @@ export class Daemon {
             chunkSize: config.chunkSize,
             writer,
             pinnedPaths: () => duckdb.pinnedPaths(),
+            compaction: {
+              targetBytes: config.compactionTargetBytes,
+              minSegments: config.compactionMinSegments,
+              deleteRatio: config.compactionDeleteRatio,
+              memoryLimit: config.compactionMemoryLimit,
+              // One thread: a merge never takes both cores from the queries.
+              threads: 1,
+            },
             stream: {
               delta: duckdb.delta,
               lowestWatermarkInUse: (relid, generation) =>

@@ -11,6 +11,7 @@ import { openDuckDb } from '../query/duckdb-instance.js';
 import type { IngestColumn } from '../source/column-types.js';
 import { quoteIdent, quoteLiteral, readCopyTextSql } from '../source/column-types.js';
 import { publishFile } from './durable-file.js';
+import { parquetCopyOptions } from './parquet-format.js';
 import { readSegmentStats, type SegmentStats } from './segment-stats.js';
 
 export interface SegmentWriterOptions {
@@ -22,8 +23,6 @@ export interface WrittenSegment extends SegmentStats {
   byteSize: number;
 }
 
-/** Row groups of 122,880 rows: DuckDB's vector-aligned default, and the unit of its min/max pruning. */
-const rowGroupSize = 122_880;
 
 export class SegmentWriter {
   readonly #instance: DuckDBInstance;
@@ -55,7 +54,7 @@ export class SegmentWriter {
       // One pass: parse, convert, sort, compress. No intermediate table.
       await this.#connection.run(
         `COPY (${readCopyTextSql(csvFile, columns)}${order})
-         TO ${quoteLiteral(temporary)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE ${rowGroupSize})`,
+         TO ${quoteLiteral(temporary)} (${parquetCopyOptions})`,
       );
       const stats = await readSegmentStats(this.#connection, temporary, columns);
       await publishFile(temporary, target);

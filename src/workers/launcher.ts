@@ -19,6 +19,7 @@ import { collectGarbage } from '../storage/garbage-collector.js';
 import { scratchDirectory } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
 import { AppendWorker } from './append-worker.js';
+import { CompactionWorker, type CompactionWorkerOptions } from './compaction-worker.js';
 import { IngestWorker } from './ingest-worker.js';
 import { StreamWorker } from './stream-worker.js';
 
@@ -36,7 +37,14 @@ export interface LauncherOptions {
   log: Logger;
   /** How long to wait for another launcher of the database to go away (default 30 s). */
   lockWaitMs?: number;
+  /** Compaction of the database's tables; without it, segments are never merged. */
+  compaction?: LauncherCompactionOptions;
 }
+
+export type LauncherCompactionOptions = Pick<
+  CompactionWorkerOptions,
+  'targetBytes' | 'minSegments' | 'deleteRatio' | 'threads' | 'memoryLimit'
+>;
 
 export interface LauncherStreamOptions {
   /** The query engine's delta, where streamed changes wait for a flush. */
@@ -69,6 +77,8 @@ export class Launcher {
   #retiredSegmentsSeen = 0;
   /** The change stream, while some table is registered for streaming. */
   #stream: StreamWorker | undefined;
+  /** Merges segments beside the launcher's loop, sharing its files in flight. */
+  compaction: CompactionWorker | undefined;
   #unavailableReason: string | null = null;
   /** Streamed tables whose copy failed: copied again after the backoff. */
   readonly #retryCopy = new Set<number>();
@@ -89,6 +99,21 @@ export class Launcher {
     await launcher.collectGarbage();
     // Said at start, whether or not a table streams yet.
     if (options.stream) await launcher.#streamUnavailable();
+    if (options.compaction) {
+      launcher.compaction = await CompactionWorker.start(
+        {
+          ...options.compaction,
+          database: options.database,
+          sourceConfig: options.sourceConfig,
+          dataDir: options.dataDir,
+          naptimeMs: options.naptimeMs,
+          inFlight: launcher.#inFlight,
+          pinnedPaths: options.pinnedPaths,
+          log: options.log.child({ worker: 'compaction' }),
+        },
+        loop,
+      );
+    }
     if (loop) launcher.#loop = launcher.#run();
     return launcher;
   }
@@ -419,6 +444,7 @@ export class Launcher {
     this.#closed = true;
     this.#signal();
     await this.#loop;
+    await this.compaction?.close();
     await this.#stream?.close();
     await this.#connection?.client.end().catch(() => undefined);
   }
