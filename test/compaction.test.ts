@@ -240,42 +240,62 @@ describe('compaction', () => {
   });
 
   test('a query that runs across a compaction answers from the files it started with', async () => {
-    // A few flushes leave small segments to merge.
-    for (let round = 0; round < 3; round++) {
-      const count = (await segments('items')).length;
-      await heap.query(
-        `INSERT INTO items SELECT nextval('item_ids'), g, 'late' FROM generate_series(1, 10) g`,
-      );
-      await waitFor(async () => (await segments('items')).length > count, `flush ${round}`);
+    await heap.query('CREATE TABLE grid (id int PRIMARY KEY)');
+    await heap.query('INSERT INTO grid SELECT generate_series(1, 20000)');
+    await heap.query(`SELECT analytica.register_table('grid')`);
+    await heap.query(`SELECT analytica.wait_for_sync('grid', '60s')`);
+    // The query must outlast the compaction; its cost grows with the rows of a taken.
+    for (let attempt = 0, taken = 4000; ; attempt++, taken *= 2) {
+      const outcome = await queryAcrossCompaction(taken);
+      if (outcome === 'spanned') break;
+      assert.ok(attempt < 3, 'the query always finished before the compaction');
     }
-    const old = (await segments('items')).map((s) => absolute(s.path));
-    assert.ok(old.length >= 3);
-    const { rows: residues } = await heap.query<{ r: string; n: string }>(
-      'SELECT id % 7 AS r, count(*) AS n FROM items GROUP BY 1',
-    );
-    let expected = 0;
-    for (const a of residues)
-      for (const b of residues)
-        if ((Number(a.r) * Number(b.r)) % 7 === 3) expected += Number(a.n) * Number(b.n);
-    // Long enough to span the compaction: hundreds of millions of pairs.
-    let finished = false;
-    const slow = textRows(columnar, 'SELECT count(*) FROM items a, items b WHERE (a.id * b.id) % 7 = 3');
-    void slow.finally(() => {
-      finished = true;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    await compactNow('items');
-    const replaced = (await segments('items')).every((s) => !old.includes(absolute(s.path)));
-    const compactedWhileRunning = replaced && !finished;
-    const [[pairs]] = (await slow) as [[string]];
-    assert.equal(pairs, String(expected));
-    assert.ok(compactedWhileRunning, 'the compaction finished while the query ran');
-    // Released by the query, the old files go at the next collection.
-    await heap.query(`SELECT analytica.compact_now('items')`);
-    await waitFor(async () => {
-      const left = new Set(await readdir(path.dirname(old[0]!)));
-      return old.every((f) => !left.has(path.basename(f)));
-    }, 'old files removed after the query');
-    await assertSame(allItems);
   });
 });
+
+/**
+ * Starts `SELECT count(*)` over (`taken` rows of grid) × grid on the daemon, compacts
+ * grid meanwhile, and checks the answer; 'too fast' when the query ended before the swap.
+ */
+async function queryAcrossCompaction(taken: number): Promise<'spanned' | 'too fast'> {
+  // A few flushes leave small segments to merge.
+  for (let round = 0; round < 3; round++) {
+    const count = (await segments('grid')).length;
+    await heap.query(`INSERT INTO grid SELECT max(id) + 1 FROM grid`);
+    await waitFor(async () => (await segments('grid')).length > count, `flush ${round}`);
+  }
+  const old = (await segments('grid')).map((s) => absolute(s.path));
+  const residues = async (where: string) =>
+    (
+      await heap.query<{ r: string; n: string }>(
+        `SELECT id % 7 AS r, count(*) AS n FROM grid ${where} GROUP BY 1`,
+      )
+    ).rows;
+  let expected = 0;
+  for (const a of await residues(`WHERE id <= ${taken}`))
+    for (const b of await residues(''))
+      if ((Number(a.r) * Number(b.r)) % 7 === 3) expected += Number(a.n) * Number(b.n);
+  let finished = false;
+  const slow = textRows(
+    columnar,
+    `SELECT count(*) FROM grid a, grid b WHERE a.id <= ${taken} AND (a.id * b.id) % 7 = 3`,
+  );
+  void slow.finally(() => {
+    finished = true;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await compactNow('grid');
+  const replaced = (await segments('grid')).every((s) => !old.includes(absolute(s.path)));
+  const spanned = replaced && !finished;
+  const [[count]] = (await slow) as [[string]];
+  assert.equal(count, String(expected));
+  if (!spanned) return 'too fast';
+  // Released by the query, the old files go at the next collection.
+  await heap.query(`SELECT analytica.compact_now('grid')`);
+  await waitFor(async () => {
+    const left = new Set(await readdir(path.dirname(old[0]!)));
+    return old.every((f) => !left.has(path.basename(f)));
+  }, 'old files removed after the query');
+  await assertSame('SELECT id FROM grid ORDER BY id');
+  return 'spanned';
+}

@@ -17,6 +17,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { StreamedView, VisibleTable } from '../catalog/catalog.js';
@@ -61,6 +62,8 @@ export class DuckDbEngine {
   readonly #admin: DuckDBConnection;
   readonly #dataDir: string;
   readonly #views = new Map<string, TableView>();
+  /** Files of tables resolved by running queries whose views are not pinned yet (with counts). */
+  readonly #reserved = new Map<string, number>();
   readonly #creating = new Map<string, Promise<void>>();
   readonly #idle = new Map<string, DuckDBConnection[]>();
   /** Views being acquired right now (by key), which cleanup must leave alone. */
@@ -192,9 +195,41 @@ export class DuckDbEngine {
 
   /** Relative paths that running queries may still read. */
   pinnedPaths(): Set<string> {
-    const pinned = new Set<string>();
+    const pinned = new Set<string>(this.#reserved.keys());
     for (const view of this.#views.values()) if (view.users > 0) for (const p of view.paths) pinned.add(p);
     return pinned;
+  }
+
+  /**
+   * Pins the files of tables a query just resolved, before their views exist; returns the
+   * release. A file can still be removed between the catalog read and this call (compaction
+   * swapped it out and collected it): filesExist() after acquiring tells, and the query then
+   * resolves again.
+   */
+  reserve(tables: readonly VisibleTable[]): () => void {
+    const paths = tables.flatMap(filesOf);
+    for (const p of paths) this.#reserved.set(p, (this.#reserved.get(p) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const p of paths) {
+        const left = (this.#reserved.get(p) ?? 1) - 1;
+        if (left === 0) this.#reserved.delete(p);
+        else this.#reserved.set(p, left);
+      }
+    };
+  }
+
+  /** Whether every file of these tables is still there (checked once they are pinned). */
+  async filesExist(tables: readonly VisibleTable[]): Promise<boolean> {
+    const checks = tables.flatMap(filesOf).map((p) =>
+      access(absoluteSegmentPath(this.#dataDir, p)).then(
+        () => true,
+        () => false,
+      ),
+    );
+    return (await Promise.all(checks)).every(Boolean);
   }
 
   async #createView(key: string, database: string, table: VisibleTable, subset: boolean): Promise<void> {
@@ -243,6 +278,10 @@ export class DuckDbEngine {
     this.#admin.closeSync();
     this.#instance.closeSync();
   }
+}
+
+function filesOf(table: VisibleTable): string[] {
+  return [...table.paths, ...(table.stream?.deletePaths ?? [])];
 }
 
 function newer(a: TableView, b: TableView): boolean {

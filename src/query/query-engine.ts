@@ -95,16 +95,22 @@ export class QueryEngine implements QueryExecutor {
     const references = collectReferences(listed, plan, this.#pruner);
     let tables: VisibleTable[] = [];
     const views: string[] = [];
+    let unreserve = () => {};
     try {
       for (let attempt = 0; references.length > 0; attempt++) {
         const resolution = await this.#resolve(pool, references, context);
         tables = resolution.tables;
+        unreserve();
+        unreserve = this.#options.duckdb.reserve(tables);
         // Freshness: every transaction committed before the query started is visible to it.
         if (attempt === 0 && tables.some((t) => t.stream))
           await this.#waitForStream(context.database, resolution.walLsn, signal);
         try {
           for (const read of await this.#pruner.prune(plan, resolution.tables, context))
             views.push(await this.#options.duckdb.acquire(context.database, read.table, read.subset));
+          // Compaction may have replaced and removed a file between the catalog read and the pin.
+          if (!(await this.#options.duckdb.filesExist(tables)))
+            throw new StaleViewError('a segment was replaced while the query resolved its tables');
           break;
         } catch (error) {
           for (const view of views.splice(0)) await this.#options.duckdb.release(view);
@@ -115,6 +121,7 @@ export class QueryEngine implements QueryExecutor {
       const sql = rewriteSelect(statement, { resolveTable: () => views[next++]! });
       return await this.#run(sql, context, signal, sourceTypes(tables));
     } finally {
+      unreserve();
       for (const view of views) await this.#options.duckdb.release(view);
     }
   }

@@ -13,8 +13,10 @@ export interface GarbageCollectionInput {
   database: string;
   /** Relative paths named by catalog rows (all generations). */
   referenced: () => Promise<ReadonlySet<string>>;
-  /** Relative paths that must survive this pass (writes in progress, files open in queries). */
-  keep: () => ReadonlySet<string>;
+  /** Relative paths of writes in progress (read before the catalog). */
+  inFlight: () => ReadonlySet<string>;
+  /** Relative paths running queries read or are about to read (read last). */
+  pinned: () => ReadonlySet<string>;
 }
 
 export interface GarbageCollectionResult {
@@ -27,7 +29,8 @@ export interface GarbageCollectionResult {
  * Files are listed first, then the writes in progress are read, then the catalog: a file
  * listed was then either being written (and is still, or has been committed to the catalog
  * read after), or committed already, or an orphan. Reading the catalog first would let a
- * write that starts and commits in between lose its file.
+ * write that starts and commits in between lose its file. The files queries pin are read
+ * last (see below).
  */
 export async function collectGarbage(input: GarbageCollectionInput): Promise<GarbageCollectionResult> {
   const dbDirName = databaseDirectoryName(input.database);
@@ -38,22 +41,34 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
   for (const tableDir of await listDir(dbDir)) {
     if (tableDir !== 'scratch') listing.push([tableDir, await listDir(path.join(dbDir, tableDir))]);
   }
-  const keep = input.keep();
+  const inFlight = input.inFlight();
   const referenced = await input.referenced();
+  const doomed: [string, string, string][] = [];
   for (const [tableDir, entries] of listing) {
-    let remaining = entries.length;
     for (const file of entries) {
       const relative = path.posix.join(dbDirName, tableDir, file);
-      const segment = file.endsWith('.tmp') ? relative.slice(0, -'.tmp'.length) : relative;
-      if (referenced.has(relative)) continue;
-      if (keep.has(segment)) {
-        deferred.push(relative);
-        continue;
-      }
-      await rm(path.join(dbDir, tableDir, file), { force: true });
-      removed.push(relative);
-      remaining--;
+      if (!referenced.has(relative)) doomed.push([tableDir, file, relative]);
     }
+  }
+  // What running queries read is read last, and every removal starts in the same turn of the
+  // event loop: a query pins its files synchronously, so it pinned them before this check or
+  // finds them gone when it checks after pinning (and resolves its tables again).
+  const pinned = input.pinned();
+  const keep = (segment: string) => inFlight.has(segment) || pinned.has(segment);
+  const removals: Promise<void>[] = [];
+  const emptied = new Map(listing.map(([tableDir, entries]) => [tableDir, entries.length]));
+  for (const [tableDir, file, relative] of doomed) {
+    const segment = file.endsWith('.tmp') ? relative.slice(0, -'.tmp'.length) : relative;
+    if (keep(segment)) {
+      deferred.push(relative);
+      continue;
+    }
+    removals.push(rm(path.join(dbDir, tableDir, file), { force: true }));
+    removed.push(relative);
+    emptied.set(tableDir, emptied.get(tableDir)! - 1);
+  }
+  await Promise.all(removals);
+  for (const [tableDir, remaining] of emptied) {
     if (remaining === 0) await rmdir(path.join(dbDir, tableDir)).catch(() => undefined);
   }
   return { removed, deferred };

@@ -294,7 +294,8 @@ export class CompactionWorker {
         const { rows } = await this.#client.query<{ path: string }>('SELECT path FROM analytica.segments');
         return new Set(rows.map((r) => r.path));
       },
-      keep: () => new Set([...this.#options.inFlight, ...this.#options.pinnedPaths()]),
+      inFlight: () => new Set(this.#options.inFlight),
+      pinned: this.#options.pinnedPaths,
     });
     this.#collectionDeferred = deferred.length > 0;
     if (removed.length > 0) this.#options.log.debug('removed compacted files', { count: removed.length });

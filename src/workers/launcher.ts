@@ -389,7 +389,8 @@ export class Launcher {
       dataDir: this.#options.dataDir,
       database: this.#options.database,
       referenced: () => catalog.allSegmentPaths(this.#client),
-      keep: () => new Set([...this.#inFlight, ...this.#options.pinnedPaths()]),
+      inFlight: () => new Set(this.#inFlight),
+      pinned: this.#options.pinnedPaths,
     });
     // Files a running query still read: collect them on a later pass.
     this.#collectionDeferred = deferred.length > 0;
