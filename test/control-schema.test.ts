@@ -47,6 +47,7 @@ describe('control schema', () => {
         'pg_analytica--0.1--0.2.sql',
         'pg_analytica--0.2--0.3.sql',
         'pg_analytica--0.3--0.4.sql',
+        'pg_analytica--0.4--0.5.sql',
       ]);
       const shape = await schemaShape(client);
       const second = await installSchema(client);
@@ -68,8 +69,13 @@ describe('control schema', () => {
       const upgraded = await installSchema(client);
       assert.deepEqual(upgraded, {
         from: '0.1',
-        to: '0.4',
-        applied: ['pg_analytica--0.1--0.2.sql', 'pg_analytica--0.2--0.3.sql', 'pg_analytica--0.3--0.4.sql'],
+        to: '0.5',
+        applied: [
+          'pg_analytica--0.1--0.2.sql',
+          'pg_analytica--0.2--0.3.sql',
+          'pg_analytica--0.3--0.4.sql',
+          'pg_analytica--0.4--0.5.sql',
+        ],
         extension: false,
       });
       // A registration made before streaming existed keeps re-copying (mode refresh).
@@ -103,14 +109,14 @@ describe('control schema', () => {
       const result = await installSchema(client);
       assert.deepEqual(result, {
         from: '0.1',
-        to: '0.4',
-        applied: [`ALTER EXTENSION pg_analytica UPDATE TO '0.4'`],
+        to: '0.5',
+        applied: [`ALTER EXTENSION pg_analytica UPDATE TO '0.5'`],
         extension: true,
       });
       const version = await client.query(
         `SELECT extversion FROM pg_extension WHERE extname = 'pg_analytica'`,
       );
-      assert.equal(version.rows[0].extversion, '0.4');
+      assert.equal(version.rows[0].extversion, '0.5');
       const plain = await freshDatabase('install_plain');
       try {
         await installSchema(plain);

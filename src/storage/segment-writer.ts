@@ -23,7 +23,6 @@ export interface WrittenSegment extends SegmentStats {
   byteSize: number;
 }
 
-
 export class SegmentWriter {
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
