@@ -76,7 +76,7 @@ export class StatementRunner {
       database,
       searchPath: settings.searchPath(),
       timeZone: settings.timeZone,
-      segmentPruning: settings.get('analytica.segment_pruning') !== 'off',
+      ...(settings.get('analytica.segment_pruning') === 'off' ? { segmentPruning: false } : {}),
     };
   }
 
