@@ -409,6 +409,14 @@ export async function allSegmentPaths(client: pg.ClientBase): Promise<Set<string
   return new Set(rows.map((r) => r.path));
 }
 
+/** Oids of the registered tables. */
+export async function registeredRelids(client: pg.ClientBase): Promise<Set<number>> {
+  const { rows } = await client.query<{ relid: string }>(
+    'SELECT relid::bigint AS relid FROM analytica.tables',
+  );
+  return new Set(rows.map((r) => Number(r.relid)));
+}
+
 export interface VisibleTable {
   relid: number;
   schemaName: string;

@@ -13,6 +13,11 @@ export interface GarbageCollectionInput {
   database: string;
   /** Relative paths named by catalog rows (all generations). */
   referenced: () => Promise<ReadonlySet<string>>;
+  /**
+   * Oids of registered tables: their directories stay even when empty, because a copy or a
+   * flush may be about to write there (removing the directory would fail that write).
+   */
+  registered: () => Promise<ReadonlySet<number>>;
   /** Relative paths of writes in progress (read before the catalog). */
   inFlight: () => ReadonlySet<string>;
   /** Relative paths running queries read or are about to read (read last). */
@@ -43,6 +48,7 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
   }
   const inFlight = input.inFlight();
   const referenced = await input.referenced();
+  const registered = await input.registered();
   const doomed: [string, string, string][] = [];
   for (const [tableDir, entries] of listing) {
     for (const file of entries) {
@@ -69,7 +75,8 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
   }
   await Promise.all(removals);
   for (const [tableDir, remaining] of emptied) {
-    if (remaining === 0) await rmdir(path.join(dbDir, tableDir)).catch(() => undefined);
+    if (remaining === 0 && !registered.has(Number(tableDir)))
+      await rmdir(path.join(dbDir, tableDir)).catch(() => undefined);
   }
   return { removed, deferred };
 }

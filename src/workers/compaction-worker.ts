@@ -17,7 +17,7 @@
 import { mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { nextSegmentId } from '../catalog/catalog.js';
+import { allSegmentPaths, nextSegmentId, registeredRelids } from '../catalog/catalog.js';
 import type { CatalogSegment, CompactionCandidate } from '../catalog/compaction.js';
 import * as compaction from '../catalog/compaction.js';
 import { errorMessage } from '../errors.js';
@@ -290,10 +290,8 @@ export class CompactionWorker {
     const { removed, deferred } = await collectGarbage({
       dataDir: this.#options.dataDir,
       database: this.#options.database,
-      referenced: async () => {
-        const { rows } = await this.#client.query<{ path: string }>('SELECT path FROM analytica.segments');
-        return new Set(rows.map((r) => r.path));
-      },
+      referenced: () => allSegmentPaths(this.#client),
+      registered: () => registeredRelids(this.#client),
       inFlight: () => new Set(this.#options.inFlight),
       pinned: this.#options.pinnedPaths,
     });

@@ -83,6 +83,11 @@ export class Launcher {
   /** Streamed tables whose copy failed: copied again after the backoff. */
   readonly #retryCopy = new Set<number>();
   #wake: (() => void) | undefined;
+  /** Resolved once the loop's first pass is over (the stream runs from then on, if it can). */
+  #firstPassDone: () => void = () => {};
+  readonly #firstPass = new Promise<void>((resolve) => {
+    this.#firstPassDone = resolve;
+  });
   #notified = false;
   #closed = false;
   #loop: Promise<void> | undefined;
@@ -275,6 +280,13 @@ export class Launcher {
 
   /** Resolves once the change stream made every transaction ending at or before `lsn` visible. */
   async waitForApplied(lsn: bigint, signal?: AbortSignal): Promise<void> {
+    // Just after start the first pass has not started the stream yet: a query waits for it.
+    if (!this.#stream && this.#loop) {
+      const bound = new Promise((resolve) =>
+        setTimeout(resolve, this.#options.stream?.maxWaitMs ?? 0).unref(),
+      );
+      await Promise.race([this.#firstPass, bound]);
+    }
     if (!this.#stream) {
       throw new PgError(
         SqlState.objectNotInPrerequisiteState,
@@ -389,6 +401,7 @@ export class Launcher {
       dataDir: this.#options.dataDir,
       database: this.#options.database,
       referenced: () => catalog.allSegmentPaths(this.#client),
+      registered: () => catalog.registeredRelids(this.#client),
       inFlight: () => new Set(this.#inFlight),
       pinned: this.#options.pinnedPaths,
     });
@@ -403,8 +416,10 @@ export class Launcher {
       try {
         if (this.#connectionBroken || !this.#connection) await this.#reconnect();
         await this.runOnce();
+        this.#firstPassDone();
         await this.#sleep();
       } catch (error) {
+        this.#firstPassDone();
         if (this.#closed) break;
         this.#options.log.error('launcher pass failed', { error: errorMessage(error) });
         await new Promise((resolve) => setTimeout(resolve, this.#options.naptimeMs));
