@@ -70,7 +70,19 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   }
   if (call.agg_filter !== undefined) text += ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
   if (call.over !== undefined) text += ` OVER ${emitWindowReference(ctx, call.over)}`;
-  return text;
+  return name === 'round' ? withRoundScale(call, text) : text;
+}
+
+/**
+ * round(x, n) is numeric with exactly n decimals in PostgreSQL ('14992.50'), while DuckDB keeps
+ * x's type: a double (avg of integers) would print '14992.5'. A constant n gives the scale.
+ */
+function withRoundScale(call: FuncCall, text: string): string {
+  const digits = call.args?.[1];
+  if (call.args?.length !== 2 || digits === undefined || !('A_Const' in digits)) return text;
+  const n = digits.A_Const.ival === undefined ? undefined : (digits.A_Const.ival.ival ?? 0);
+  if (n === undefined || n > 38) return text;
+  return `CAST(${text} AS DECIMAL(38, ${Math.max(0, n)}))`;
 }
 
 /** EXTRACT returns numeric in PostgreSQL; only fields whose values print the same as DuckDB's integers pass. */
