@@ -20,13 +20,14 @@ import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { StreamedView, VisibleTable } from '../catalog/catalog.js';
+import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { ColumnSpec } from '../source/column-types.js';
-import { quoteIdent, quoteLiteral, readExpression, storedName } from '../source/column-types.js';
+import { quoteIdent, quoteLiteral, readExpression } from '../source/column-types.js';
 import { absoluteSegmentPath, databaseDirectoryName } from '../storage/segment-paths.js';
-import { DeltaStore, type DeltaTables, deltaTables } from './delta-store.js';
+import { DeltaStore, deltaTables } from './delta-store.js';
 import { openDuckDb } from './duckdb-instance.js';
+import { boundsKey, type DeltaBounds, readDeltaBounds, streamedViewSql } from './streamed-view.js';
 
 export interface DuckDbEngineOptions {
   dataDir: string;
@@ -43,6 +44,8 @@ interface TableView {
   version: number;
   /** Streamed tables: delta rows ending above this are read from the delta. */
   watermark: bigint | undefined;
+  /** Streamed tables: delta rows of commits up to this are read (see streamed-view.ts). */
+  through: bigint;
   paths: readonly string[];
   columns: readonly ColumnSpec[];
   users: number;
@@ -137,7 +140,7 @@ export class DuckDbEngine {
    * of the key.
    */
   async acquire(database: string, table: VisibleTable, subset = false): Promise<string> {
-    const key = viewKey(database, table);
+    const baseKey = viewKey(database, table);
     const deltaKey = { database, relid: table.relid, generation: table.generation };
     // Checked and counted in one turn of the event loop: from here on, the delta rows this view
     // reads stay until it is released.
@@ -146,14 +149,22 @@ export class DuckDbEngine {
         `catalog version ${table.stream.version} of table ${table.relid} is superseded`,
       );
     }
-    this.#acquiring.set(key, (this.#acquiring.get(key) ?? 0) + 1);
-    this.#acquiringTables.set(key, { database, table });
+    this.#pin(baseKey, { database, table });
+    let key = baseKey;
     try {
-      if (table.stream) await this.delta.ensure(deltaKey, table.columns, table.stream.keyColumns);
+      let bounds: DeltaBounds | undefined;
+      if (table.stream) {
+        const tables = await this.delta.ensure(deltaKey, table.columns, table.stream.keyColumns);
+        bounds = await readDeltaBounds(this.#admin, tables, table.stream.watermark);
+        key = `${baseKey}${boundsKey(bounds)}`;
+        this.#pin(key, { database, table });
+      }
       if (!this.#views.has(key)) {
         let creating = this.#creating.get(key);
         if (!creating) {
-          creating = this.#createView(key, database, table, subset).finally(() => this.#creating.delete(key));
+          creating = this.#createView(key, database, table, subset, bounds).finally(() =>
+            this.#creating.delete(key),
+          );
           this.#creating.set(key, creating);
         }
         await creating;
@@ -162,12 +173,22 @@ export class DuckDbEngine {
       view.users++;
       return view.name;
     } finally {
-      const left = (this.#acquiring.get(key) ?? 1) - 1;
-      if (left === 0) {
-        this.#acquiring.delete(key);
-        this.#acquiringTables.delete(key);
-      } else this.#acquiring.set(key, left);
+      this.#unpin(baseKey);
+      if (key !== baseKey) this.#unpin(key);
     }
+  }
+
+  #pin(key: string, acquiring: { database: string; table: VisibleTable }): void {
+    this.#acquiring.set(key, (this.#acquiring.get(key) ?? 0) + 1);
+    this.#acquiringTables.set(key, acquiring);
+  }
+
+  #unpin(key: string): void {
+    const left = (this.#acquiring.get(key) ?? 1) - 1;
+    if (left === 0) {
+      this.#acquiring.delete(key);
+      this.#acquiringTables.delete(key);
+    } else this.#acquiring.set(key, left);
   }
 
   /** Unpins a view; views of superseded generations are dropped when their last user leaves. */
@@ -184,11 +205,17 @@ export class DuckDbEngine {
    */
   lowestWatermarkInUse(database: string, relid: number, generation: number): bigint | undefined {
     let lowest: bigint | undefined;
-    for (const [key, view] of this.#views) {
+    const consider = (watermark: bigint | undefined) => {
+      if (watermark !== undefined && (lowest === undefined || watermark < lowest)) lowest = watermark;
+    };
+    for (const view of this.#views.values()) {
       if (view.database !== database || view.relid !== relid || view.generation !== generation) continue;
-      if (view.users === 0 && !this.#acquiring.has(key)) continue;
-      if (view.watermark !== undefined && (lowest === undefined || view.watermark < lowest))
-        lowest = view.watermark;
+      if (view.users > 0) consider(view.watermark);
+    }
+    // Views still being made: their rows must stay too.
+    for (const { database: db, table } of this.#acquiringTables.values()) {
+      if (db === database && table.relid === relid && table.generation === generation)
+        consider(table.stream?.watermark);
     }
     return lowest;
   }
@@ -232,10 +259,17 @@ export class DuckDbEngine {
     return (await Promise.all(checks)).every(Boolean);
   }
 
-  async #createView(key: string, database: string, table: VisibleTable, subset: boolean): Promise<void> {
-    const sql = table.stream
-      ? streamedViewSql(this.#dataDir, table, table.stream, deltaTables({ database, ...table }))
-      : viewSql(this.#dataDir, table);
+  async #createView(
+    key: string,
+    database: string,
+    table: VisibleTable,
+    subset: boolean,
+    bounds: DeltaBounds | undefined,
+  ): Promise<void> {
+    const sql =
+      table.stream && bounds
+        ? streamedViewSql(this.#dataDir, table, table.stream, deltaTables({ database, ...table }), bounds)
+        : viewSql(this.#dataDir, table);
     // A subset is read once or twice at most: no DDL on the shared connection for it.
     const name = subset ? `(${sql})` : `${viewSchema}.${quoteIdent(key)}`;
     if (!subset) await this.#admin.run(`CREATE OR REPLACE VIEW ${name} AS ${sql}`);
@@ -246,6 +280,7 @@ export class DuckDbEngine {
       generation: table.generation,
       version: table.stream?.version ?? 0,
       watermark: table.stream?.watermark,
+      through: bounds?.through ?? 0n,
       paths: [...table.paths, ...(table.stream?.deletePaths ?? [])],
       columns: table.columns,
       users: 0,
@@ -285,7 +320,8 @@ function filesOf(table: VisibleTable): string[] {
 }
 
 function newer(a: TableView, b: TableView): boolean {
-  return a.generation !== b.generation ? a.generation > b.generation : a.version > b.version;
+  if (a.generation !== b.generation) return a.generation > b.generation;
+  return a.version !== b.version ? a.version > b.version : a.through > b.through;
 }
 
 /**
@@ -298,50 +334,6 @@ function viewKey(database: string, table: VisibleTable): string {
     .digest('hex')
     .slice(0, 12);
   return `${databaseDirectoryName(database)}_t${table.relid}_g${table.generation}_v${table.stream?.version ?? 0}_${digest}`;
-}
-
-function parquetFiles(dataDir: string, paths: readonly string[], byName = false): string {
-  const files = paths.map((p) => quoteLiteral(absoluteSegmentPath(dataDir, p))).join(', ');
-  return `read_parquet([${files}]${byName ? ', union_by_name = true' : ''})`;
-}
-
-/**
- * A streamed table merged on read: every row version from the segments and from the delta
- * (transactions after the version's watermark), minus versions a later delete or update
- * superseded (a delete of the same key with a higher sequence), minus rows older than the
- * last TRUNCATE.
- */
-function streamedViewSql(
-  dataDir: string,
-  table: VisibleTable,
-  stream: StreamedView,
-  delta: DeltaTables,
-): string {
-  const stored = (c: ColumnSpec) => quoteIdent(storedName(c));
-  const storage = table.columns.map(stored).join(', ');
-  // Segments are read by stored name (older ones lack added columns) at today's types (widened ones).
-  const typed = table.columns.map((c) => `CAST(${stored(c)} AS ${c.storageType}) AS ${stored(c)}`).join(', ');
-  const keys = stream.keyColumns.map(quoteIdent);
-  const watermark = stream.watermark.toString();
-  const rowSources = [`SELECT ${storage}, _pga_seq FROM ${delta.rows} WHERE _pga_commit >= ${watermark}`];
-  if (table.paths.length > 0) {
-    rowSources.unshift(`SELECT ${typed}, _pga_seq FROM ${parquetFiles(dataDir, table.paths, true)}`);
-  }
-  const deleteSources = [
-    `SELECT ${keys.join(', ')}, _pga_seq FROM ${delta.deletes} WHERE _pga_commit >= ${watermark}`,
-  ];
-  if (stream.deletePaths.length > 0) {
-    deleteSources.unshift(
-      `SELECT ${keys.join(', ')}, _pga_seq FROM ${parquetFiles(dataDir, stream.deletePaths)}`,
-    );
-  }
-  const truncatedBelow = `greatest(${stream.truncatedSeq}, (SELECT coalesce(max(_pga_seq), 0) FROM ${delta.truncates} WHERE _pga_commit >= ${watermark}))`;
-  const sameKey = keys.map((k) => `x.${k} = d.${k}`).join(' AND ');
-  const columns = table.columns.map((c) => `${readExpression(c, `d.${stored(c)}`)} AS ${quoteIdent(c.name)}`);
-  // An explicit ANTI JOIN: about three times faster in DuckDB than the same NOT EXISTS.
-  return `SELECT ${columns.join(', ')} FROM (${rowSources.join(' UNION ALL ')}) d
-           ANTI JOIN (${deleteSources.join(' UNION ALL ')}) x ON ${sameKey} AND x._pga_seq > d._pga_seq
-           WHERE d._pga_seq >= ${truncatedBelow}`;
 }
 
 /** SELECT over a generation's files, exposing each column as the query type (enums get their labels back). */
