@@ -5,7 +5,7 @@ import type { CatalogSegment } from '../src/catalog/compaction.js';
 import { deletesWorthMeasuring, planCompaction } from '../src/workers/compaction-plan.js';
 
 const MB = 1024 * 1024;
-const policy = { targetBytes: 128 * MB, minSegments: 8, deleteRatio: 0.1 };
+const policy = { targetBytes: 128 * MB, targetRows: 10_000_000, minSegments: 8, deleteRatio: 0.1 };
 let nextId = 1;
 
 function segment(byteSize: number, rowCount = 1000, kind: 'data' | 'delete' = 'data'): CatalogSegment {
@@ -70,6 +70,20 @@ describe('compaction plan', () => {
     const plan = planCompaction({ data, deletes, deadRows: new Map(), forced: false }, policy);
     assert.deepEqual(plan.pieces, []);
     assert.equal(plan.consolidateDeletes, true);
+  });
+
+  test('segments of a full chunk of rows are not small, and merged pieces stay within a chunk', () => {
+    const copied = Array.from({ length: 10 }, () => segment(10 * MB, 1_000_000));
+    const rowPolicy = { ...policy, targetRows: 1_000_000 };
+    const none = planCompaction({ data: copied, deletes: [], deadRows: new Map(), forced: true }, rowPolicy);
+    assert.deepEqual(none.pieces, []);
+    const flushed = Array.from({ length: 8 }, () => segment(100_000, 300_000));
+    const plan = planCompaction(
+      { data: flushed, deletes: [], deadRows: new Map(), forced: false },
+      rowPolicy,
+    );
+    for (const piece of plan.pieces) assert.ok(piece.reduce((n, s) => n + s.rowCount, 0) <= 1_000_000);
+    assert.equal(plan.pieces.flat().length, 8);
   });
 
   test('compact_now merges every small segment and applies every delete', () => {

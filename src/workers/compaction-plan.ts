@@ -2,7 +2,8 @@
  * Which segments of a table compaction rewrites, and in which pieces: a pure function of the
  * catalog, so the policy can be read and tested apart from the I/O.
  *
- * - Small data segments (below half the target size) are merged by size tier (under 4 MB,
+ * - Small data segments (below half the target size and half the rows of a copied chunk, so the
+ *   copy's own segments are left as they are) are merged by size tier (under 4 MB,
  *   under 16 MB, under 64 MB, …): a tier is merged once it holds `minSegments` segments, or
  *   enough bytes for a full segment. Merging like with like keeps the rewriting per row
  *   logarithmic, where merging every small segment each time would rewrite the growing one
@@ -10,7 +11,7 @@
  * - Segments whose rows the deletes remove in a proportion of at least `deleteRatio` are
  *   rewritten without them (streamed tables); the proportion is measured only once the table's
  *   deletes reach that ratio of its rows.
- * - Pieces hold at most about `targetBytes` of input, which bounds the memory and time of one
+ * - Pieces hold at most about `targetBytes` and `targetRows` of input, which bounds the memory and time of one
  *   merge and the size of the segments written; each piece is swapped in on its own.
  * - analytica.compact_now() merges every small segment and applies every delete.
  */
@@ -18,6 +19,8 @@ import type { CatalogSegment } from '../catalog/compaction.js';
 
 export interface CompactionPolicy {
   targetBytes: number;
+  /** Rows of a full segment (the copy's chunk size): merged segments hold at most this many. */
+  targetRows: number;
   minSegments: number;
   deleteRatio: number;
 }
@@ -53,7 +56,9 @@ export function deletesWorthMeasuring(
 
 export function planCompaction(input: CompactionPlanInput, policy: CompactionPolicy): CompactionPlan {
   const chosen = new Set<CatalogSegment>();
-  const small = input.data.filter((s) => s.byteSize < policy.targetBytes / 2);
+  const small = input.data.filter(
+    (s) => s.byteSize < policy.targetBytes / 2 && s.rowCount < policy.targetRows / 2,
+  );
   if (input.forced) {
     if (small.length >= 2) for (const s of small) chosen.add(s);
   } else {
@@ -71,7 +76,7 @@ export function planCompaction(input: CompactionPlanInput, policy: CompactionPol
   }
   const ordered = input.data.filter((s) => chosen.has(s));
   // A piece of one segment is worth writing only to drop deleted rows.
-  const pieces = pack(ordered, policy.targetBytes).filter((p) => p.length > 1 || dead(p[0]!) > 0);
+  const pieces = pack(ordered, policy).filter((p) => p.length > 1 || dead(p[0]!) > 0);
   const appliedDeletes = pieces.some((p) => p.some((s) => dead(s) > 0));
   const consolidateDeletes =
     input.deletes.length > 0 &&
@@ -89,19 +94,25 @@ function tiers(segments: readonly CatalogSegment[]): CatalogSegment[][] {
   return [...byTier.values()];
 }
 
-/** Consecutive groups (in segment order) of at most about `targetBytes`. */
-function pack(segments: readonly CatalogSegment[], targetBytes: number): CatalogSegment[][] {
+/** Consecutive groups (in segment order) of at most about the target bytes and rows. */
+function pack(segments: readonly CatalogSegment[], policy: CompactionPolicy): CatalogSegment[][] {
   const pieces: CatalogSegment[][] = [];
   let current: CatalogSegment[] = [];
   let bytes = 0;
+  let rows = 0;
   for (const s of segments) {
-    if (current.length > 0 && bytes + s.byteSize > targetBytes) {
+    if (
+      current.length > 0 &&
+      (bytes + s.byteSize > policy.targetBytes || rows + s.rowCount > policy.targetRows)
+    ) {
       pieces.push(current);
       current = [];
       bytes = 0;
+      rows = 0;
     }
     current.push(s);
     bytes += s.byteSize;
+    rows += s.rowCount;
   }
   if (current.length > 0) pieces.push(current);
   return pieces;

@@ -108,6 +108,7 @@ export class Launcher {
       launcher.compaction = await CompactionWorker.start(
         {
           ...options.compaction,
+          targetRows: options.chunkSize,
           database: options.database,
           sourceConfig: options.sourceConfig,
           dataDir: options.dataDir,
