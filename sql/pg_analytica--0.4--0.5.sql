@@ -78,3 +78,15 @@ SELECT coalesce(format('%I.%I', n.nspname, c.relname), format('%I.%I', t.schema_
   LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE CASE WHEN c.oid IS NULL THEN t.registered_by = current_user ELSE has_table_privilege(c.oid, 'SELECT') END;
 GRANT SELECT ON analytica.status TO PUBLIC;
+
+-- Called by every query on a streamed table: wal_segment_size is read with current_setting
+-- instead of the pg_settings view, which builds every setting's row (about 1 ms a call).
+CREATE OR REPLACE FUNCTION analytica.commit_horizon() RETURNS pg_lsn
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+              WHEN (l - '0/0'::pg_lsn) % seg = 40 THEN l - 40
+              WHEN (l - '0/0'::pg_lsn) % blk = 24 THEN l - 24
+              ELSE l END
+    FROM (SELECT pg_current_wal_insert_lsn() AS l, current_setting('wal_block_size')::numeric AS blk,
+                 pg_size_bytes(current_setting('wal_segment_size'))::numeric AS seg) AS s
+$$;

@@ -148,13 +148,18 @@ export async function resolveTables(
 ): Promise<Resolution> {
   if (references.length === 0) return { tables: [], walLsn: 0n };
   const path = searchPath.includes('pg_catalog') ? [...searchPath] : ['pg_catalog', ...searchPath];
-  const { rows } = await client.query<ResolutionRow>(resolutionSql, [
-    references.map((r) => r.schema ?? null),
-    references.map((r) => r.name),
-    path,
-    role,
-    references.map((r) => (r.statsColumns?.length ? JSON.stringify(r.statsColumns) : null)),
-  ]);
+  // Named: each catalog connection prepares it once instead of planning it for every query.
+  const { rows } = await client.query<ResolutionRow>({
+    name: 'pg_analytica_resolve_tables',
+    text: resolutionSql,
+    values: [
+      references.map((r) => r.schema ?? null),
+      references.map((r) => r.name),
+      path,
+      role,
+      references.map((r) => (r.statsColumns?.length ? JSON.stringify(r.statsColumns) : null)),
+    ],
+  });
   return {
     tables: rows.map((row, i) => toVisibleTable(row, references[i]!)),
     walLsn: parseLsn(rows[0]!.wal_lsn),
