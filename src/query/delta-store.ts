@@ -55,6 +55,10 @@ export class DeltaStore {
   /** Rows of commits below this are deleted already. */
   readonly #deletedThrough = new Map<string, bigint>();
   #inTransaction = false;
+  /** Keys whose tables may hold rows: set by every load, cleared when a prune leaves them empty. */
+  readonly #mayHoldRows = new Set<string>();
+  /** Counts loads, so a prune can tell that none came in while it looked. */
+  #loads = 0;
 
   constructor(connection: DuckDBConnection) {
     this.#connection = connection;
@@ -129,6 +133,7 @@ export class DeltaStore {
     columns: readonly IngestColumn[],
   ): Promise<void> {
     const tables = deltaTables(key);
+    this.#loaded(key);
     // By name: a table's delta keeps the columns it once had (a dropped column stays, NULL).
     await this.#connection.run(`INSERT INTO ${tables[kind]} BY NAME ${readCopyTextSql(file, columns)}`);
   }
@@ -150,6 +155,7 @@ export class DeltaStore {
 
   /** Records a TRUNCATE: rows with a lower sequence are gone. */
   async insertTruncate(key: DeltaKey, sequence: bigint, commitLsn: bigint): Promise<void> {
+    this.#loaded(key);
     await this.#connection.run(
       `INSERT INTO ${deltaTables(key).truncates} VALUES (${sequence}, ${commitLsn})`,
     );
@@ -171,6 +177,25 @@ export class DeltaStore {
     for (const table of [tables.rows, tables.deletes, tables.truncates]) {
       await this.#connection.run(`DELETE FROM ${table} WHERE _pga_commit < ${through}`);
     }
+    const loads = this.#loads;
+    const left = await this.#connection.runAndReadAll(
+      `SELECT ((SELECT count(*) FROM ${tables.rows}) + (SELECT count(*) FROM ${tables.deletes})
+               + (SELECT count(*) FROM ${tables.truncates}))::VARCHAR`,
+    );
+    if (String(left.getRows()[0]?.[0]) === '0' && loads === this.#loads) this.#mayHoldRows.delete(id);
+  }
+
+  /**
+   * False when the key's tables hold no rows at all: a view then needs no delta, and the
+   * engine skips reading its bounds (a query of its own, about 3 ms).
+   */
+  mayHoldRows(key: DeltaKey): boolean {
+    return this.#mayHoldRows.has(keyString(key));
+  }
+
+  #loaded(key: DeltaKey): void {
+    this.#loads++;
+    this.#mayHoldRows.add(keyString(key));
   }
 
   /** Drops a generation's delta (unregistered, re-copied, or the stream restarted). */

@@ -27,7 +27,13 @@ import { quoteIdent, quoteLiteral, readExpression } from '../source/column-types
 import { absoluteSegmentPath, databaseDirectoryName } from '../storage/segment-paths.js';
 import { DeltaStore, deltaTables } from './delta-store.js';
 import { openDuckDb } from './duckdb-instance.js';
-import { boundsKey, type DeltaBounds, readDeltaBounds, streamedViewSql } from './streamed-view.js';
+import {
+  boundsKey,
+  type DeltaBounds,
+  emptyDelta,
+  readDeltaBounds,
+  streamedViewSql,
+} from './streamed-view.js';
 
 export interface DuckDbEngineOptions {
   dataDir: string;
@@ -155,7 +161,9 @@ export class DuckDbEngine {
       let bounds: DeltaBounds | undefined;
       if (table.stream) {
         const tables = await this.delta.ensure(deltaKey, table.columns, table.stream.keyColumns);
-        bounds = await readDeltaBounds(this.#admin, tables, table.stream.watermark);
+        bounds = this.delta.mayHoldRows(deltaKey)
+          ? await readDeltaBounds(this.#admin, tables, table.stream.watermark)
+          : emptyDelta;
         key = `${baseKey}${boundsKey(bounds)}`;
         this.#pin(key, { database, table });
       }

@@ -26,6 +26,9 @@ export interface DeltaBounds {
   truncates: number;
 }
 
+/** The bounds of a delta that holds nothing. */
+export const emptyDelta: DeltaBounds = Object.freeze({ through: 0n, rows: 0, deletes: 0, truncates: 0 });
+
 /**
  * Reads the delta's bounds on a connection outside the stream's loading transaction, so it
  * sees whole source transactions only.
