@@ -822,14 +822,16 @@ export class StreamWorker {
       for (const files of table.unloaded.splice(0)) await this.#load(table, files);
     }
     await this.#options.delta.commit();
+    // Changes that reached the segments without passing through the delta: a view older than
+    // this flush would miss them, so none may be taken any more. Said before any waiting query
+    // is released, so that none of them makes such a view while the deltas are pruned.
+    if (wasRequired)
+      for (const table of streaming) this.#options.delta.refuseViewsBelow(this.#deltaKey(table), applied);
     this.position.advance(applied);
     for (const table of streaming) {
       const key = this.#deltaKey(table);
       const inUse = this.#options.lowestWatermarkInUse(table.relid, table.generation);
       await this.#options.delta.prune(key, inUse !== undefined && inUse < applied ? inUse : applied);
-      // Changes that reached the segments without passing through the delta: a view older than
-      // this flush would miss them, so none may be taken any more.
-      if (wasRequired) this.#options.delta.refuseViewsBelow(key, applied);
     }
     if (this.#pendingChanges > 0) {
       this.#log.debug('flushed streamed changes', {
