@@ -30,6 +30,15 @@ test('bad values are rejected, naming the key and the value', () => {
     /analytica.chunk_size: "0" \(must be at least 1\)/,
   );
   assert.throws(() => loadConfig({}, ['--port', '70000']), /--port/);
+  for (const ratio of ['0', '1.5', 'half', ''])
+    assert.throws(
+      () => loadConfig({}, ['--compaction-delete-ratio', ratio]),
+      /--compaction-delete-ratio: .*\(expected a number above 0, at most 1\)/,
+    );
+  assert.equal(
+    loadConfig({}, [], { 'analytica.compaction_delete_ratio': '0.25' }).compactionDeleteRatio,
+    0.25,
+  );
 });
 
 test('durations', () => {

@@ -112,7 +112,7 @@ export class SegmentMerger {
    * everything the lower ones did), and only keys that still hide a version in `remaining`,
    * the data segments the deletes were not applied to. Deletes cannot hide versions flushed
    * after them: for one key, PostgreSQL orders the changes, so later versions have higher
-   * sequences. Returns undefined when no delete is still needed.
+   * sequences. Returns rowCount 0 (and writes no file) when no delete is still needed.
    */
   async consolidateDeletes(
     deletes: readonly string[],
@@ -128,8 +128,6 @@ export class SegmentMerger {
                    SEMI JOIN (SELECT ${versions} FROM ${readParquet(remaining, true)}) d
                      ON ${supersedes(stream, 'x', 'd')}
                   GROUP BY ${keys} ORDER BY ${keys}`;
-    const probe = await this.#connection.runAndReadAll(`SELECT count(*)::BIGINT FROM (${sql})`);
-    if (Number(probe.getRows()[0]?.[0] ?? 0) === 0) return undefined;
     // Delete segments need no statistics: they are never skipped.
     return this.#write(sql, [], target);
   }
