@@ -123,6 +123,9 @@ export const settingSpecs = {
     default: '100',
     min: 1,
   },
+  // Not database settings: which key the server presents is the daemon operator's choice.
+  tlsCertFile: { env: 'PG_ANALYTICA_TLS_CERT', flag: 'tls-cert', kind: 'string', default: '' },
+  tlsKeyFile: { env: 'PG_ANALYTICA_TLS_KEY', flag: 'tls-key', kind: 'string', default: '' },
   embeddedDir: {
     env: 'PG_ANALYTICA_EMBEDDED_DIR',
     flag: 'embedded-dir',
@@ -157,6 +160,9 @@ export interface Config {
   readonly port: number;
   /** Query server connections at once (each login briefly holds one to the source server). */
   readonly maxConnections: number;
+  /** PEM certificate (chain) and private key for TLS on the query server; both or neither. */
+  readonly tlsCertFile: string | undefined;
+  readonly tlsKeyFile: string | undefined;
   readonly embeddedDir: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** The source database connection; undefined means "start the embedded PostgreSQL". */
@@ -215,9 +221,32 @@ export function loadConfig(
   const usePgEnvironment =
     connectionString === undefined &&
     (env.PGHOST !== undefined || env.PGDATABASE !== undefined || env.PGPORT !== undefined);
+  Object.assign(values, tlsFiles(values.tlsCertFile as string, values.tlsKeyFile as string, flags));
   values.dataDir = path.resolve(values.dataDir as string);
   values.embeddedDir = path.resolve(values.embeddedDir as string);
   return Object.freeze({ ...values, connectionString, usePgEnvironment }) as Config;
+}
+
+/** The TLS certificate and key paths, resolved; one without the other is an error. */
+function tlsFiles(
+  cert: string,
+  key: string,
+  flags: ReadonlyMap<string, string>,
+): { tlsCertFile: string | undefined; tlsKeyFile: string | undefined } {
+  if ((cert === '') !== (key === '')) {
+    const name = (spec: SettingSpec) => (flags.has(spec.flag) ? `--${spec.flag}` : spec.env);
+    const [given, missing] =
+      cert === ''
+        ? [settingSpecs.tlsKeyFile, settingSpecs.tlsCertFile]
+        : [settingSpecs.tlsCertFile, settingSpecs.tlsKeyFile];
+    throw new ConfigError(
+      `${name(given)} is set but --${missing.flag} (${missing.env}) is not: TLS needs both a certificate and its private key`,
+    );
+  }
+  return {
+    tlsCertFile: cert === '' ? undefined : path.resolve(cert),
+    tlsKeyFile: key === '' ? undefined : path.resolve(key),
+  };
 }
 
 function parseValue(spec: SettingSpec, raw: string, source: string): number | string {

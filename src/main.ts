@@ -14,6 +14,7 @@ import { DuckDbEngine } from './query/duckdb-engine.js';
 import { QueryEngine } from './query/query-engine.js';
 import { initSqlParser, parseStatements } from './query/sql/statement-parser.js';
 import { QueryServer } from './server/query-server.js';
+import { loadTlsContext } from './server/tls-context.js';
 import { SegmentWriter } from './storage/segment-writer.js';
 import { Launcher } from './workers/launcher.js';
 
@@ -92,6 +93,11 @@ export class Daemon {
     const closers: (() => Promise<void> | void)[] = [];
     try {
       const bootConfig = loadConfig(env, argv);
+      // Read before anything starts, so a bad certificate fails fast.
+      const tls =
+        bootConfig.tlsCertFile !== undefined && bootConfig.tlsKeyFile !== undefined
+          ? await loadTlsContext({ certFile: bootConfig.tlsCertFile, keyFile: bootConfig.tlsKeyFile })
+          : undefined;
       const source = await connectSource(bootConfig, log);
       if (source.embedded) closers.push(() => source.embedded?.close());
       const upstream = upstreamAddress(source.config, env);
@@ -181,6 +187,7 @@ export class Daemon {
         host: config.host,
         port: config.port,
         maxConnections: config.maxConnections,
+        tls,
         upstream: { host: upstream.host, port: upstream.port },
         parseStatements,
         executor: engine,

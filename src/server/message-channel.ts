@@ -2,37 +2,83 @@
  * One client socket as a pull-based message stream: `next()` yields decoded
  * frontend messages in order, `send()` buffers backend messages and `flush()`
  * writes them in one go, waiting for the socket to drain when it is full.
+ *
+ * Reading stops (the socket is paused) while many decoded messages wait to be
+ * taken, so a client that pipelines faster than queries run is held back by
+ * TCP instead of filling memory. Until `endAuthentication()` typed messages
+ * are capped at PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH, so a client that has
+ * not logged in cannot make the daemon buffer a large message.
  */
 import type { Socket } from 'node:net';
-import { type FrontendMessage, FrontendReader, type FrontendReaderOptions } from './protocol/index.js';
+import { type SecureContext, TLSSocket } from 'node:tls';
+import { PgError, SqlState } from '../errors.js';
+import {
+  defaultMaxMessageBytes,
+  type FrontendMessage,
+  FrontendReader,
+  type FrontendReaderOptions,
+} from './protocol/index.js';
+
+/** PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH: the largest password or SASL message read before login. */
+export const maxAuthMessageBytes = 65_535;
+
+/** Decoded messages waiting to be taken before reading pauses. */
+const maxQueuedMessages = 1024;
+
+/** What PostgreSQL says when a client sent more than the encryption request before the answer. */
+export function unencryptedDataError(request: 'SSL' | 'GSSAPI encryption'): PgError {
+  return new PgError(SqlState.protocolViolation, `received unencrypted data after ${request} request`, {
+    severity: 'FATAL',
+    detail:
+      'This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.',
+  });
+}
 
 export class MessageChannel {
-  readonly #socket: Socket;
+  /** The TCP socket; the one `#socket` wraps once TLS has started. */
+  readonly #raw: Socket;
+  #socket: Socket;
   readonly #reader: FrontendReader;
+  readonly #maxMessageBytes: number | undefined;
   readonly #queue: FrontendMessage[] = [];
   #failure: unknown;
   #ended = false;
+  #paused = false;
   #wake: (() => void) | undefined;
   #pending: Buffer[] = [];
+  readonly #onData = (chunk: Buffer) => this.#receive(chunk);
+  readonly #onFinish = () => this.#finish();
 
   constructor(socket: Socket, options: FrontendReaderOptions = {}) {
+    this.#raw = socket;
     this.#socket = socket;
     this.#reader = new FrontendReader(options);
-    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
-    socket.on('end', () => this.#finish());
-    socket.on('close', () => this.#finish());
-    socket.on('error', () => this.#finish());
+    this.#maxMessageBytes = options.maxMessageBytes;
+    this.#listen(socket);
   }
 
   get closed(): boolean {
     return this.#socket.destroyed;
   }
 
+  /** Whether the connection runs over TLS. */
+  get encrypted(): boolean {
+    return this.#socket !== this.#raw;
+  }
+
+  /** Whether the client sent bytes that no next() has returned yet. */
+  get hasBufferedInput(): boolean {
+    return this.#queue.length > 0 || this.#reader.bufferedBytes > 0;
+  }
+
   /** The next message; undefined once the client has gone. Throws the reader's PgError on malformed input. */
   async next(): Promise<FrontendMessage | undefined> {
     for (;;) {
       const message = this.#queue.shift();
-      if (message !== undefined) return message;
+      if (message !== undefined) {
+        if (this.#paused && this.#queue.length < maxQueuedMessages / 2) this.#resume();
+        return message;
+      }
       if (this.#failure !== undefined) throw this.#failure;
       if (this.#ended) return undefined;
       await new Promise<void>((resolve) => {
@@ -53,16 +99,45 @@ export class MessageChannel {
     }
     const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
     this.#pending = [];
-    if (this.#socket.write(data)) return;
+    const socket = this.#socket;
+    if (socket.write(data)) return;
     await new Promise<void>((resolve) => {
       const done = () => {
-        this.#socket.off('drain', done);
-        this.#socket.off('close', done);
+        socket.off('drain', done);
+        socket.off('close', done);
         resolve();
       };
-      this.#socket.on('drain', done);
-      this.#socket.on('close', done);
+      socket.on('drain', done);
+      socket.on('close', done);
     });
+  }
+
+  /** Caps typed messages at maxAuthMessageBytes until endAuthentication(). */
+  beginAuthentication(): void {
+    this.#reader.maxMessageBytes = Math.min(this.#reader.maxMessageBytes, maxAuthMessageBytes);
+  }
+
+  /** The login succeeded: messages up to the configured maximum are read again. */
+  endAuthentication(): void {
+    this.#reader.maxMessageBytes = this.#maxMessageBytes ?? defaultMaxMessageBytes;
+  }
+
+  /**
+   * Answers an SSLRequest with 'S' and continues over TLS (server side): the
+   * next bytes from the client are its TLS ClientHello. Bytes the client sent
+   * after the SSLRequest, before the handshake, are refused: they were not
+   * encrypted, yet would be read as if they had come through TLS
+   * (CVE-2021-23214).
+   */
+  startTls(context: SecureContext): void {
+    if (this.hasBufferedInput) throw unencryptedDataError('SSL');
+    this.#raw.write(Buffer.from('S'));
+    this.#raw.off('data', this.#onData);
+    this.#raw.off('end', this.#onFinish);
+    // The raw socket keeps its 'close' and 'error' listeners: either ends the connection.
+    const secure = new TLSSocket(this.#raw, { isServer: true, secureContext: context });
+    this.#socket = secure;
+    this.#listen(secure);
   }
 
   /** Flushes, then ends the connection. */
@@ -70,28 +145,54 @@ export class MessageChannel {
     await this.flush();
     if (this.#socket.destroyed) return;
     await new Promise<void>((resolve) => {
-      this.#socket.end(resolve);
-      setTimeout(() => {
-        this.#socket.destroy();
+      const timer = setTimeout(() => {
+        this.destroy();
         resolve();
-      }, 1000).unref();
+      }, 1000);
+      timer.unref();
+      this.#socket.end(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 
   destroy(): void {
     this.#socket.destroy();
+    this.#raw.destroy();
+  }
+
+  #listen(socket: Socket): void {
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onFinish);
+    socket.on('close', this.#onFinish);
+    socket.on('error', this.#onFinish);
   }
 
   #receive(chunk: Buffer): void {
     if (this.#failure !== undefined) return;
-    try {
-      this.#queue.push(...this.#reader.push(chunk));
-    } catch (error) {
-      // The stream cannot be resynchronised; stop reading and let next() report it.
+    const { messages, error } = this.#reader.read(chunk);
+    for (const message of messages) this.#queue.push(message);
+    if (error !== undefined) {
+      // The stream cannot be resynchronised; stop reading and let next() report it after the
+      // messages that came before.
       this.#failure = error;
-      this.#socket.pause();
+      this.#pause();
+    } else if (this.#queue.length >= maxQueuedMessages) {
+      this.#pause();
     }
     this.#notify();
+  }
+
+  #pause(): void {
+    this.#paused = true;
+    this.#socket.pause();
+  }
+
+  #resume(): void {
+    if (this.#failure !== undefined) return;
+    this.#paused = false;
+    this.#socket.resume();
   }
 
   #finish(): void {

@@ -3,6 +3,7 @@
  * socket, routes CancelRequests, and closes everything on close().
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import { SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { QueryExecutor } from '../query/engine-types.js';
@@ -32,6 +33,12 @@ export interface QueryServerOptions {
    * can make the daemon ask of PostgreSQL.
    */
   readonly maxConnections?: number;
+  /**
+   * The server certificate and key. When set, SSLRequest is answered 'S' and
+   * the connection continues over TLS; otherwise 'N', and clients that require
+   * TLS give up.
+   */
+  readonly tls?: SecureContext;
 }
 
 export const defaultMaxConnections = 100;

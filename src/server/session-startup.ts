@@ -1,14 +1,16 @@
 /**
- * The startup phase of a connection: SSLRequest and GSSENCRequest are refused
- * with 'N' (so SCRAM runs without channel binding and can be relayed),
- * CancelRequest is forwarded to the registry, and a StartupMessage asking for
- * a newer 3.x minor version or `_pq_.` options gets NegotiateProtocolVersion.
+ * The startup phase of a connection: an SSLRequest is answered 'S' and the
+ * connection continues over TLS when a certificate is configured, else 'N';
+ * GSSENCRequest is always refused with 'N'. CancelRequest is forwarded to the
+ * registry, and a StartupMessage asking for a newer 3.x minor version or
+ * `_pq_.` options gets NegotiateProtocolVersion.
  * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-START-UP
  */
+import type { SecureContext } from 'node:tls';
 import { PgError, SqlState } from '../errors.js';
 import type { CancelRegistry } from './cancel-registry.js';
-import type { MessageChannel } from './message-channel.js';
-import { negotiateProtocolVersion } from './protocol/index.js';
+import { type MessageChannel, unencryptedDataError } from './message-channel.js';
+import { type FrontendMessage, negotiateProtocolVersion, RequestCode } from './protocol/index.js';
 
 export interface StartupRequest {
   readonly user: string;
@@ -20,32 +22,73 @@ export interface StartupRequest {
 /** Packet keys that are not settings. */
 const connectionKeys = new Set(['user', 'database', 'options', 'replication']);
 
-/** The client's StartupMessage, or undefined when the connection carried a CancelRequest or closed. */
+/**
+ * The client's StartupMessage, or undefined when the connection carried a
+ * CancelRequest or closed. `tls` is the server certificate and key, if any.
+ */
 export async function readStartup(
   channel: MessageChannel,
   cancels: CancelRegistry,
+  tls?: SecureContext,
 ): Promise<StartupRequest | undefined> {
+  // As PostgreSQL's ProcessStartupPacket: one SSL negotiation, and a GSS one only before it
+  // or after SSL was refused.
+  let sslDone = false;
+  let gssDone = false;
   for (;;) {
     const message = await channel.next();
     if (message === undefined) return undefined;
     switch (message.type) {
       case 'sslRequest':
+        if (sslDone) throw unsupportedRequest(RequestCode.ssl);
+        sslDone = true;
+        if (tls === undefined) await refuseEncryption(channel, 'SSL');
+        else {
+          channel.startTls(tls);
+          gssDone = true;
+        }
+        break;
       case 'gssEncRequest':
-        // A single unframed byte.
-        channel.send(Buffer.from('N'));
-        await channel.flush();
+        if (gssDone) throw unsupportedRequest(RequestCode.gssEncryption);
+        gssDone = true;
+        await refuseEncryption(channel, 'GSSAPI encryption');
         break;
       case 'cancelRequest':
         cancels.cancel(message);
         return undefined;
       case 'startup':
+        channel.beginAuthentication();
         return acceptStartup(channel, message.minorVersion, message.parameters);
       default:
-        throw new PgError(SqlState.protocolViolation, `unexpected ${message.type} message before startup`, {
-          severity: 'FATAL',
-        });
+        throw unexpected(message);
     }
   }
+}
+
+/** Answers 'N' (a single unframed byte); the client goes on in plaintext or gives up. */
+async function refuseEncryption(
+  channel: MessageChannel,
+  request: 'SSL' | 'GSSAPI encryption',
+): Promise<void> {
+  // Whatever the client sent before reading the answer was meant for an encrypted channel.
+  if (channel.hasBufferedInput) throw unencryptedDataError(request);
+  channel.send(Buffer.from('N'));
+  await channel.flush();
+}
+
+/** A repeated negotiation request is read as a protocol version, as PostgreSQL does. */
+function unsupportedRequest(code: number): PgError {
+  return new PgError(
+    SqlState.featureNotSupported,
+    `unsupported frontend protocol ${code >>> 16}.${code & 0xffff}: server supports 3.0 to 3.0`,
+    { severity: 'FATAL' },
+  );
+}
+
+function unexpected(message: FrontendMessage): PgError {
+  return new PgError(SqlState.protocolViolation, `unexpected ${message.type} message before startup`, {
+    severity: 'FATAL',
+  });
 }
 
 function acceptStartup(

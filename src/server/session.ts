@@ -7,6 +7,7 @@
  * https://www.postgresql.org/docs/current/protocol-flow.html
  */
 import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { QueryExecutor } from '../query/engine-types.js';
@@ -33,6 +34,8 @@ export interface SessionOptions {
   readonly log: Logger;
   readonly authTimeoutMs?: number;
   readonly maxMessageBytes?: number;
+  /** Certificate and key: SSLRequest is answered 'S' when set. */
+  readonly tls?: SecureContext;
 }
 
 export class Session {
@@ -55,7 +58,7 @@ export class Session {
     // deadline, so idle connections cannot hold the connection slots.
     const loginDeadline = setTimeout(() => this.#channel.destroy(), this.#options.authTimeoutMs ?? 60_000);
     try {
-      const startup = await readStartup(this.#channel, this.#options.cancels);
+      const startup = await readStartup(this.#channel, this.#options.cancels, this.#options.tls);
       if (startup === undefined) return;
       this.#log = this.#log.child({ session: { user: startup.user, database: startup.database } });
       await relayAuthentication(this.#channel, {
@@ -64,6 +67,7 @@ export class Session {
         database: startup.database,
         timeoutMs: this.#options.authTimeoutMs,
       });
+      this.#channel.endAuthentication();
       clearTimeout(loginDeadline);
       this.#core = this.#createCore(startup);
       await this.#greet(this.#core);

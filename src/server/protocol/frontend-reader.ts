@@ -14,12 +14,19 @@ export interface FrontendReaderOptions {
   maxMessageBytes?: number;
 }
 
+/** What one chunk completed: the messages before any malformed input, and that input's error. */
+export interface ReadResult {
+  readonly messages: FrontendMessage[];
+  /** Set when the stream is malformed; nothing after the messages can be read any more. */
+  readonly error?: unknown;
+}
+
 /** PostgreSQL's MAX_STARTUP_PACKET_LENGTH. */
 export const maxStartupPacketBytes = 10_000;
-const defaultMaxMessageBytes = 64 * 1024 * 1024;
+export const defaultMaxMessageBytes = 64 * 1024 * 1024;
 
 export class FrontendReader {
-  readonly #maxMessageBytes: number;
+  #maxMessageBytes: number;
   #chunks: Buffer[] = [];
   #buffered = 0;
   #startupDone = false;
@@ -39,20 +46,47 @@ export class FrontendReader {
   }
 
   /**
+   * The largest typed message accepted from now on, length word included. A
+   * declared length is checked against it before any of the body is buffered,
+   * and nothing is allocated for a body until its bytes arrive.
+   */
+  get maxMessageBytes(): number {
+    return this.#maxMessageBytes;
+  }
+
+  set maxMessageBytes(bytes: number) {
+    this.#maxMessageBytes = bytes;
+  }
+
+  /**
    * Adds received bytes and returns every message they complete. Throws
    * PgError 08P01 (severity FATAL) on malformed input; the stream cannot be
    * resynchronised after that, so the connection must be closed.
    */
   push(chunk: Uint8Array): FrontendMessage[] {
+    const { messages, error } = this.read(chunk);
+    if (error !== undefined) throw error;
+    return messages;
+  }
+
+  /**
+   * As push(), but a malformed message does not discard the complete messages
+   * before it in the same chunk: PostgreSQL runs those before it fails.
+   */
+  read(chunk: Uint8Array): ReadResult {
     if (chunk.length > 0) {
       this.#chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
       this.#buffered += chunk.length;
     }
     const messages: FrontendMessage[] = [];
-    for (;;) {
-      const message = this.#startupDone ? this.#nextTyped() : this.#nextStartup();
-      if (message === undefined) return messages;
-      messages.push(message);
+    try {
+      for (;;) {
+        const message = this.#startupDone ? this.#nextTyped() : this.#nextStartup();
+        if (message === undefined) return { messages };
+        messages.push(message);
+      }
+    } catch (error) {
+      return { messages, error };
     }
   }
 
