@@ -10,6 +10,10 @@ import { QueryServer, type QueryServerOptions } from '../src/server/query-server
 import { startTestCluster, waitFor } from './helpers/cluster.js';
 
 /** A query server whose executor has no tables; these tests are about connections. */
+async function noTables(): Promise<never> {
+  throw new PgError(SqlState.featureNotSupported, 'no tables here');
+}
+
 async function startServer(
   cluster: LocalCluster,
   limits: Pick<QueryServerOptions, 'maxConnections' | 'authTimeoutMs'>,
@@ -20,9 +24,9 @@ async function startServer(
     upstream: { host: cluster.host, port: cluster.port },
     parseStatements,
     executor: {
-      executeSelect: async () => {
-        throw new PgError(SqlState.featureNotSupported, 'no tables here');
-      },
+      executeSelect: noTables,
+      openSelect: noTables,
+      explainSelect: noTables,
     },
     log: silentLogger,
     ...limits,

@@ -15,6 +15,7 @@ import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import { PgError, SqlState } from '../src/errors.js';
 import { silentLogger } from '../src/log.js';
 import type { QueryExecutor, QueryResult, ResultColumn, SessionContext } from '../src/query/engine-types.js';
+import { materializedRowStream } from '../src/query/materialized-row-stream.js';
 import { initSqlParser, parseStatements } from '../src/query/sql/statement-parser.js';
 import { QueryServer } from '../src/server/query-server.js';
 import { startTestCluster } from './helpers/cluster.js';
@@ -60,6 +61,14 @@ class DuckDbTestExecutor implements QueryExecutor {
       signal?.removeEventListener('abort', interrupt);
       connection.closeSync();
     }
+  }
+
+  async openSelect(statement: { sql: string }, context: SessionContext, signal?: AbortSignal) {
+    return materializedRowStream(await this.executeSelect(statement, context, signal));
+  }
+
+  async explainSelect(statement: { sql: string }): Promise<string[]> {
+    return [`Seq Scan on test  (cost=0.00..1.00 rows=1 width=4)`, `  ${statement.sql}`];
   }
 }
 

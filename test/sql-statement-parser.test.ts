@@ -194,18 +194,65 @@ describe('writing statements fail as on a read-only server (25006)', () => {
   });
 });
 
-describe('statements not supported yet (0A000)', () => {
-  for (const sql of [
-    'EXPLAIN SELECT 1',
-    'DECLARE c1 CURSOR FOR SELECT 1',
-    'FETCH 100 FROM c1',
-    'CLOSE c1',
-    'PREPARE p AS SELECT 1',
-    'EXECUTE p',
-    'DEALLOCATE ALL',
-    'DISCARD ALL',
-    "LOAD 'httpfs'",
-  ]) {
+describe('cursor, EXPLAIN and housekeeping statements', () => {
+  test('DECLARE keeps the query as its own SELECT, with options', () => {
+    const [declare] = parseStatements('DECLARE c1 CURSOR FOR\nSELECT a FROM t WHERE b > 1');
+    assert.equal(declare?.kind, 'declare');
+    if (declare?.kind !== 'declare') return;
+    assert.deepEqual(
+      [declare.name, declare.hold, declare.select.sql],
+      ['c1', false, 'SELECT a FROM t WHERE b > 1'],
+    );
+    const [held] = parseStatements('DECLARE "Cur for x" NO SCROLL CURSOR WITH HOLD FOR (SELECT 1)');
+    assert.ok(
+      held?.kind === 'declare' && held.hold && held.name === 'Cur for x' && held.select.sql === '(SELECT 1)',
+    );
+  });
+
+  test('a cursor over a writing query is refused as on a read-only server', () => {
+    rejects('DECLARE c CURSOR FOR SELECT * FROM t FOR UPDATE', '25006', /SELECT FOR UPDATE/);
+  });
+
+  test('FETCH and MOVE directions', () => {
+    const fetch = (sql: string) => {
+      const [statement] = parseStatements(sql);
+      assert.equal(statement?.kind, 'fetch');
+      return statement?.kind === 'fetch' ? [statement.direction, statement.count, statement.move] : [];
+    };
+    assert.deepEqual(fetch('FETCH 100 FROM c1'), ['forward', 100, false]);
+    assert.deepEqual(fetch('FETCH FORWARD ALL FROM "sc"'), ['forward', Number.POSITIVE_INFINITY, false]);
+    assert.deepEqual(fetch('FETCH c'), ['forward', 1, false]);
+    assert.deepEqual(fetch('MOVE BACKWARD ALL IN c1'), ['backward', Number.POSITIVE_INFINITY, true]);
+    assert.deepEqual(fetch('FETCH ABSOLUTE 3 FROM c'), ['absolute', 3, false]);
+    assert.deepEqual(fetch('FETCH RELATIVE 0 FROM c'), ['relative', 0, false]);
+    rejects('FETCH BACKWARD 2 FROM c', '0A000', /scan forward/);
+    rejects('FETCH PRIOR FROM c', '0A000', /scan forward/);
+  });
+
+  test('EXPLAIN takes options and refuses ANALYZE', () => {
+    const [explain] = parseStatements('EXPLAIN (VERBOSE, COSTS off) SELECT 1');
+    assert.ok(explain?.kind === 'explain' && !explain.costs && explain.select.sql === 'SELECT 1');
+    const [plain] = parseStatements('EXPLAIN SELECT x FROM t');
+    assert.ok(plain?.kind === 'explain' && plain.costs && plain.select.sql === 'SELECT x FROM t');
+    rejects('EXPLAIN ANALYZE SELECT 1', '0A000', /EXPLAIN ANALYZE/);
+    rejects('EXPLAIN (FORMAT JSON) SELECT 1', '0A000', /FORMAT json/);
+  });
+
+  test('CLOSE, DEALLOCATE and DISCARD ALL', () => {
+    assert.deepEqual(parseStatements('CLOSE c1; CLOSE ALL'), [
+      { kind: 'close', name: 'c1' },
+      { kind: 'close', name: undefined },
+    ]);
+    assert.deepEqual(parseStatements('DEALLOCATE pgsql_fdw_prep_1; DEALLOCATE ALL; DISCARD ALL'), [
+      { kind: 'deallocate', name: 'pgsql_fdw_prep_1' },
+      { kind: 'deallocate', name: undefined },
+      { kind: 'discard_all' },
+    ]);
+  });
+});
+
+describe('statements not supported (0A000)', () => {
+  for (const sql of ['PREPARE p AS SELECT 1', 'EXECUTE p', "LOAD 'httpfs'"]) {
     test(sql, () => {
       rejects(sql, '0A000', / is not supported by pg_analytica$/);
     });

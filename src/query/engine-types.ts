@@ -53,7 +53,51 @@ export type ParsedStatement =
       readonly action: 'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollback_to';
       readonly savepoint?: string;
     }
+  | {
+      readonly kind: 'declare';
+      /** The cursor's name, as written (quoted identifiers keep their case). */
+      readonly name: string;
+      readonly select: Extract<ParsedStatement, { kind: 'select' }>;
+      /** WITH HOLD: the cursor outlives the transaction that declared it. */
+      readonly hold: boolean;
+    }
+  | {
+      readonly kind: 'fetch';
+      readonly name: string;
+      /** MOVE: position the cursor without returning rows. */
+      readonly move: boolean;
+      /** forward n (n = Infinity for ALL; 0 re-reads the current row), backward ALL (rewind), absolute/relative n. */
+      readonly direction: 'forward' | 'backward' | 'absolute' | 'relative';
+      readonly count: number;
+    }
+  | { readonly kind: 'close' /** undefined: CLOSE ALL. */; readonly name: string | undefined }
+  | {
+      readonly kind: 'explain';
+      readonly select: Extract<ParsedStatement, { kind: 'select' }>;
+      /** EXPLAIN (COSTS off) leaves out the cost figures. */
+      readonly costs: boolean;
+    }
+  | { readonly kind: 'deallocate' /** undefined: DEALLOCATE ALL. */; readonly name: string | undefined }
+  | { readonly kind: 'discard_all' }
   | { readonly kind: 'empty' };
+
+/** One row in PostgreSQL's text output format (null = SQL NULL). */
+export type TextRow = readonly (string | null)[];
+
+/**
+ * The rows of one running SELECT, read on demand (cursors, Execute with a row
+ * limit). It holds what the query reads (views, a DuckDB connection) until
+ * closed, so every read sees the snapshot the query started on.
+ */
+export interface RowStream {
+  readonly columns: readonly ResultColumn[];
+  /** Up to `maxRows` further rows (all remaining when maxRows <= 0); fewer than asked means the end. */
+  read(maxRows: number, signal?: AbortSignal): Promise<TextRow[]>;
+  /** Starts again from the first row, on the same snapshot (MOVE BACKWARD ALL). */
+  rewind(): Promise<void>;
+  /** Releases what the stream holds; safe to call twice. */
+  close(): Promise<void>;
+}
 
 export interface QueryExecutor {
   /** Runs one SELECT on one consistent snapshot; throws PgError on failure or when aborted. */
@@ -62,4 +106,16 @@ export interface QueryExecutor {
     context: SessionContext,
     signal?: AbortSignal,
   ): Promise<QueryResult>;
+  /** Starts a SELECT whose rows are read later, in portions; the caller must close() it. */
+  openSelect(
+    statement: Extract<ParsedStatement, { kind: 'select' }>,
+    context: SessionContext,
+    signal?: AbortSignal,
+  ): Promise<RowStream>;
+  /** The plan of a SELECT without running it: PostgreSQL's EXPLAIN text, one line per row. */
+  explainSelect(
+    statement: Extract<ParsedStatement, { kind: 'select' }>,
+    context: SessionContext,
+    signal?: AbortSignal,
+  ): Promise<string[]>;
 }

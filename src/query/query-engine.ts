@@ -8,15 +8,20 @@ import type pg from 'pg';
 import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
+import { CatalogQueryRunner } from './catalog-query-runner.js';
 import { type DuckDbEngine, StaleViewError } from './duckdb-engine.js';
 import { translateDuckDbError } from './duckdb-errors.js';
+import { DuckDbRowStream } from './duckdb-row-stream.js';
 import type {
   ParsedStatement,
   QueryExecutor,
   QueryResult,
-  ResultColumn,
+  RowStream,
   SessionContext,
+  TextRow,
 } from './engine-types.js';
+import { explainPlan } from './explain-plan.js';
+import { materializedRowStream } from './materialized-row-stream.js';
 import { columnFormatter } from './pg-text-format.js';
 import { resultColumn, type SourcePgType } from './pg-type-oids.js';
 import { type PruningPlan, type PruningTotals, SegmentPruner } from './segment-pruner.js';
@@ -58,13 +63,38 @@ function resultTooLarge(limit: number): PgError {
 
 type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
 
+/** A statement rewritten to read pinned views, until release(). */
+interface BoundSelect {
+  readonly sql: string;
+  readonly sources: ReadonlyMap<string, SourcePgType>;
+  readonly release: () => Promise<void>;
+}
+
+/** Reads a whole result into memory, bounded: results are held until sent. */
+async function readWhole(stream: RowStream, maxBytes: number, signal?: AbortSignal): Promise<QueryResult> {
+  const rows: TextRow[] = [];
+  let bytes = 0;
+  for (;;) {
+    const batch = await stream.read(2048, signal);
+    for (const row of batch) {
+      for (const value of row) bytes += (value?.length ?? 0) + 4;
+      rows.push(row);
+    }
+    if (bytes > maxBytes) throw resultTooLarge(maxBytes);
+    if (batch.length < 2048) break;
+  }
+  return { columns: stream.columns, rows, commandTag: `SELECT ${rows.length}` };
+}
+
 export class QueryEngine implements QueryExecutor {
   readonly #options: QueryEngineOptions;
   readonly #maxResultBytes: number;
   readonly #pruner: SegmentPruner;
+  readonly #catalogQueries: CatalogQueryRunner;
 
   constructor(options: QueryEngineOptions) {
     this.#options = options;
+    this.#catalogQueries = new CatalogQueryRunner({ pools: options.pools, log: options.log });
     this.#maxResultBytes = options.maxResultBytes ?? defaultMaxResultBytes;
     this.#pruner = new SegmentPruner({
       duckdb: options.duckdb,
@@ -83,6 +113,62 @@ export class QueryEngine implements QueryExecutor {
     context: SessionContext,
     signal?: AbortSignal,
   ): Promise<QueryResult> {
+    const stream = await this.openSelect(statement, context, signal);
+    try {
+      return await readWhole(stream, this.#maxResultBytes, signal);
+    } finally {
+      await stream.close();
+    }
+  }
+
+  async openSelect(
+    statement: SelectStatement,
+    context: SessionContext,
+    signal?: AbortSignal,
+  ): Promise<RowStream> {
+    // Catalog queries (psql \d, drivers' metadata, IMPORT FOREIGN SCHEMA) run on the source PostgreSQL.
+    const catalog = await this.#catalogQueries.tryRun(statement, context, signal);
+    if (catalog !== undefined) return materializedRowStream(catalog);
+    const bound = await this.#bind(statement, context, signal);
+    try {
+      return await this.#open(bound, context, signal);
+    } catch (error) {
+      await bound.release();
+      throw error;
+    }
+  }
+
+  async explainSelect(
+    statement: SelectStatement,
+    context: SessionContext,
+    signal?: AbortSignal,
+  ): Promise<string[]> {
+    const bound = await this.#bind(statement, context, signal);
+    try {
+      const connection = await this.#options.duckdb.connect(context.timeZone);
+      try {
+        return await explainPlan(connection, bound.sql, signal);
+      } finally {
+        this.#options.duckdb.releaseConnection(context.timeZone, connection);
+      }
+    } catch (error) {
+      if (error instanceof PgError) throw error;
+      this.#options.log.debug('DuckDB rejected EXPLAIN', { sql: bound.sql, error: String(error) });
+      throw translateDuckDbError(error);
+    } finally {
+      await bound.release();
+    }
+  }
+
+  /**
+   * Resolves the statement's tables, pins their views and rewrites it to read
+   * them. The views stay pinned until release().
+   */
+  async #bind(
+    statement: SelectStatement,
+    context: SessionContext,
+    signal?: AbortSignal,
+  ): Promise<BoundSelect> {
     const pool = this.#options.pools.get(context.database);
     if (!pool) {
       throw new PgError(
@@ -96,6 +182,10 @@ export class QueryEngine implements QueryExecutor {
     let tables: VisibleTable[] = [];
     const views: string[] = [];
     let unreserve = () => {};
+    const release = async () => {
+      unreserve();
+      for (const view of views.splice(0)) await this.#options.duckdb.release(view);
+    };
     try {
       for (let attempt = 0; references.length > 0; attempt++) {
         const resolution = await this.#resolve(pool, references, context);
@@ -119,10 +209,12 @@ export class QueryEngine implements QueryExecutor {
       }
       let next = 0;
       const sql = rewriteSelect(statement, { resolveTable: () => views[next++]! });
-      return await this.#run(sql, context, signal, sourceTypes(tables));
-    } finally {
+      // Views are known now; the files stay pinned through them.
       unreserve();
-      for (const view of views) await this.#options.duckdb.release(view);
+      return { sql, sources: sourceTypes(tables), release };
+    } catch (error) {
+      await release();
+      throw error;
     }
   }
 
@@ -159,50 +251,43 @@ export class QueryEngine implements QueryExecutor {
     }
   }
 
-  async #run(
-    sql: string,
+  /** Starts the bound statement in DuckDB; the stream then owns the connection and the views. */
+  async #open(
+    bound: BoundSelect,
     context: SessionContext,
     signal: AbortSignal | undefined,
-    sources: ReadonlyMap<string, SourcePgType>,
-  ): Promise<QueryResult> {
+  ): Promise<RowStream> {
     signal?.throwIfAborted();
-    const connection = await this.#options.duckdb.connect(context.timeZone);
+    const { duckdb, log } = this.#options;
+    const connection = await duckdb.connect(context.timeZone);
     const interrupt = () => connection.interrupt();
     signal?.addEventListener('abort', interrupt, { once: true });
+    const release = async (finished: boolean) => {
+      // A result read only in part may still be running: such a connection is not reused.
+      if (finished) duckdb.releaseConnection(context.timeZone, connection);
+      else connection.closeSync();
+      await bound.release();
+    };
     try {
-      const result = await connection.stream(sql);
-      const names = result.columnNames();
-      const types = result.columnTypes();
-      const columns: ResultColumn[] = names.map((name, i) =>
-        resultColumn(name, types[i]!, sources.get(name)),
-      );
-      const formatters = types.map((type) => columnFormatter(type, { timeZone: context.timeZone }));
-      const rows: (string | null)[][] = [];
-      // Results are held in memory until sent, so their size is bounded: chunk by chunk, in text.
-      let bytes = 0;
-      for (
-        let chunk = await result.fetchChunk();
-        chunk && chunk.rowCount > 0;
-        chunk = await result.fetchChunk()
-      ) {
-        for (const row of chunk.getRows()) {
-          const text = row.map((value, i) => formatters[i]!(value));
-          for (const value of text) bytes += (value?.length ?? 0) + 4;
-          rows.push(text);
-        }
-        if (bytes > this.#maxResultBytes) throw resultTooLarge(this.#maxResultBytes);
-        signal?.throwIfAborted();
-      }
-      return { columns, rows, commandTag: `SELECT ${rows.length}` };
+      return await DuckDbRowStream.open({
+        connection,
+        sql: bound.sql,
+        describe: (names, types) => ({
+          columns: names.map((name, i) => resultColumn(name, types[i]!, bound.sources.get(name))),
+          formatters: types.map((type) => columnFormatter(type, { timeZone: context.timeZone })),
+        }),
+        release,
+        onError: (error) =>
+          log.debug('DuckDB rejected a statement', { sql: bound.sql, error: String(error) }),
+      });
     } catch (error) {
-      if (error instanceof PgError && error.code === SqlState.programLimitExceeded) throw error;
+      connection.closeSync();
       if (signal?.aborted)
         throw new PgError(SqlState.queryCanceled, 'canceling statement due to user request');
-      this.#options.log.debug('DuckDB rejected a statement', { sql, error: String(error) });
-      throw translateDuckDbError(error);
+      log.debug('DuckDB rejected a statement', { sql: bound.sql, error: String(error) });
+      throw error instanceof PgError ? error : translateDuckDbError(error);
     } finally {
       signal?.removeEventListener('abort', interrupt);
-      this.#options.duckdb.releaseConnection(context.timeZone, connection);
     }
   }
 }

@@ -7,7 +7,7 @@
  * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
 import { PgError, SqlState } from '../errors.js';
-import type { ParsedStatement, QueryResult } from '../query/engine-types.js';
+import type { ParsedStatement, ResultColumn } from '../query/engine-types.js';
 import { transactionAction } from './parsed-statement-kinds.js';
 import {
   bindComplete,
@@ -21,29 +21,25 @@ import {
   rowDescription,
   type TypedMessage,
 } from './protocol/index.js';
+import { checkResultFormats, describedColumns, formatOf, parameterText, rowEncoder } from './row-formats.js';
 import type { SessionCore } from './session-core.js';
 import { highestParameterNumber, substituteParameters } from './sql-parameters.js';
 import type { StatementOutcome } from './statement-runner.js';
 
-interface PreparedStatement {
-  readonly sql: string;
-  /** Declared types, extended to the highest $n used (0 = unspecified). */
-  readonly paramTypes: readonly number[];
-}
-
 interface Portal {
   /** undefined: the empty query. */
   readonly statement: ParsedStatement | undefined;
+  /** Result formats per column as Bind gave them (empty: all text). */
+  readonly resultFormats: readonly number[];
   outcome?: StatementOutcome;
-  /** Rows of `outcome` already sent by Execute. */
-  sent: number;
+  /** The rows ran out and CommandComplete was sent: further Executes return none. */
+  done: boolean;
 }
 
 type Message<T extends TypedMessage['type']> = Extract<TypedMessage, { type: T }>;
 
 export class ExtendedQuery {
   readonly #core: SessionCore;
-  readonly #statements = new Map<string, PreparedStatement>();
   readonly #portals = new Map<string, Portal>();
   #skipUntilSync = false;
 
@@ -65,14 +61,26 @@ export class ExtendedQuery {
   }
 
   /** A simple Query drops the unnamed statement and portal, as in PostgreSQL. */
-  dropUnnamed(): void {
-    this.#statements.delete('');
-    this.#portals.delete('');
+  async dropUnnamed(): Promise<void> {
+    this.#core.prepared.delete('');
+    await this.#dropPortal('');
   }
 
   /** Portals live until the transaction ends. */
-  dropPortalsIfIdle(): void {
-    if (!this.#core.transaction.inBlock) this.#portals.clear();
+  async dropPortalsIfIdle(): Promise<void> {
+    if (!this.#core.transaction.inBlock) await this.close();
+  }
+
+  /** Closes every portal (transaction or session end), releasing what their results hold. */
+  async close(): Promise<void> {
+    for (const name of [...this.#portals.keys()]) await this.#dropPortal(name);
+  }
+
+  async #dropPortal(name: string): Promise<void> {
+    const portal = this.#portals.get(name);
+    if (portal === undefined) return;
+    this.#portals.delete(name);
+    if (portal.outcome?.kind === 'rows') await portal.outcome.close();
   }
 
   async #dispatch(message: TypedMessage): Promise<void> {
@@ -80,7 +88,7 @@ export class ExtendedQuery {
       case 'parse':
         return this.#parse(message);
       case 'bind':
-        return this.#bind(message);
+        return await this.#bind(message);
       case 'describe':
         return message.target === 'S'
           ? await this.#describeStatement(message.name)
@@ -88,7 +96,10 @@ export class ExtendedQuery {
       case 'execute':
         return await this.#execute(message);
       case 'close':
-        (message.target === 'S' ? this.#statements : this.#portals).delete(message.name);
+        if (message.target === 'S') this.#core.prepared.delete(message.name);
+        else if (this.#portals.has(message.name)) await this.#dropPortal(message.name);
+        // A SQL cursor is a portal too (psycopg closes its server-side cursors this way).
+        else if (this.#core.cursors.has(message.name)) await this.#core.cursors.close(message.name);
         this.#core.channel.send(closeComplete());
         return;
       case 'flush':
@@ -99,7 +110,7 @@ export class ExtendedQuery {
   }
 
   #parse(message: Message<'parse'>): void {
-    if (message.statement !== '' && this.#statements.has(message.statement)) {
+    if (message.statement !== '' && this.#core.prepared.has(message.statement)) {
       throw new PgError(
         SqlState.duplicatePreparedStatement,
         `prepared statement "${message.statement}" already exists`,
@@ -113,61 +124,73 @@ export class ExtendedQuery {
       paramTypes.map(() => null),
       paramTypes,
     );
-    this.#statements.set(message.statement, { sql: message.sql, paramTypes });
+    this.#core.prepared.set(message.statement, { sql: message.sql, paramTypes });
     this.#core.channel.send(parseComplete());
   }
 
-  #bind(message: Message<'bind'>): void {
-    const prepared = this.#statement(message.statement);
+  async #bind(message: Message<'bind'>): Promise<void> {
+    const prepared = this.#core.prepared.get(message.statement);
     if (message.params.length !== prepared.paramTypes.length) {
       throw new PgError(
         SqlState.protocolViolation,
         `bind message supplies ${message.params.length} parameters, but prepared statement "${message.statement}" requires ${prepared.paramTypes.length}`,
       );
     }
-    if (message.resultFormats.some((format) => format !== 0)) {
-      throw new PgError(
-        SqlState.featureNotSupported,
-        'binary result format is not supported; request text format',
-      );
+    if (message.portal !== '' && this.#portals.has(message.portal)) {
+      throw new PgError(SqlState.duplicateCursor, `portal "${message.portal}" already exists`);
     }
-    const values = message.params.map((value, i) => {
-      if (value !== null && formatOf(message.paramFormats, i) !== 0) {
-        throw new PgError(
-          SqlState.featureNotSupported,
-          'binary format parameters are not supported; send text',
-        );
-      }
-      return value === null ? null : value.toString('utf8');
-    });
+    const values = message.params.map((value, i) =>
+      value === null
+        ? null
+        : parameterText(prepared.paramTypes[i] ?? 0, formatOf(message.paramFormats, i), value),
+    );
     const statement = this.#classify(prepared.sql, values, prepared.paramTypes);
-    this.#portals.set(message.portal, { statement, sent: 0 });
+    checkResultFormats(message.resultFormats);
+    await this.#dropPortal(message.portal);
+    this.#portals.set(message.portal, { statement, resultFormats: message.resultFormats, done: false });
     this.#core.channel.send(bindComplete());
   }
 
   async #describeStatement(name: string): Promise<void> {
-    const prepared = this.#statement(name);
+    const prepared = this.#core.prepared.get(name);
     this.#core.channel.send(parameterDescription(prepared.paramTypes.map((oid) => (oid === 0 ? 25 : oid))));
     const statement = this.#classify(
       prepared.sql,
       prepared.paramTypes.map(() => null),
       prepared.paramTypes,
     );
-    if (statement?.kind === 'select' || statement?.kind === 'show') {
-      // Only the columns are needed; running with NULL parameters is how we learn them.
-      const outcome = await this.#core.runner.run(statement, this.#core.beginStatement(), false);
-      if (outcome.kind === 'rows')
-        return void this.#core.channel.send(rowDescription(outcome.result.columns));
-    }
-    this.#core.channel.send(noData());
+    const columns = statement === undefined ? undefined : await this.#columnsOf(statement);
+    this.#core.channel.send(columns === undefined ? noData() : rowDescription(columns));
+  }
+
+  /** The columns a statement returns (undefined: none), without consuming any rows. */
+  async #columnsOf(statement: ParsedStatement): Promise<readonly ResultColumn[] | undefined> {
+    if (statement.kind === 'fetch')
+      return statement.move ? undefined : this.#core.cursors.get(statement.name).columns;
+    if (!returnsRows(statement)) return undefined;
+    // Running with NULL parameters is how the columns are learnt; the rows are never read.
+    const outcome = await this.#core.runner.run(statement, this.#core.beginStatement(), false);
+    if (outcome.kind !== 'rows') return undefined;
+    await outcome.close();
+    return outcome.columns;
   }
 
   async #describePortal(name: string): Promise<void> {
-    const portal = this.#portal(name);
-    const kind = portal.statement?.kind;
-    if (kind !== 'select' && kind !== 'show') return void this.#core.channel.send(noData());
+    const portal = this.#portals.get(name);
+    if (portal === undefined) return this.#describeCursor(name);
+    if (portal.statement === undefined || !returnsRows(portal.statement)) {
+      return void this.#core.channel.send(noData());
+    }
     const outcome = await this.#run(portal);
-    if (outcome.kind === 'rows') this.#core.channel.send(rowDescription(outcome.result.columns));
+    if (outcome.kind === 'rows')
+      this.#core.channel.send(rowDescription(describedColumns(outcome.columns, portal.resultFormats)));
+    else this.#core.channel.send(noData());
+  }
+
+  /** A SQL cursor is also a portal: psycopg describes its server-side cursor by name. */
+  #describeCursor(name: string): void {
+    if (!this.#core.cursors.has(name)) throw missingPortal(name);
+    this.#core.channel.send(rowDescription(this.#core.cursors.get(name).columns));
   }
 
   async #execute(message: Message<'execute'>): Promise<void> {
@@ -176,23 +199,18 @@ export class ExtendedQuery {
     if (outcome.kind === 'empty') return void this.#core.channel.send(emptyQueryResponse());
     this.#core.sendNotices(outcome.notices);
     if (outcome.kind === 'command') return void this.#core.channel.send(commandComplete(outcome.tag));
-    await this.#sendPortion(portal, outcome.result, message.maxRows);
+    if (portal.done) return void this.#core.channel.send(commandComplete(outcome.tag(0)));
+    const limit = message.maxRows > 0 ? message.maxRows : Number.POSITIVE_INFINITY;
+    const encode = rowEncoder(outcome.columns, portal.resultFormats);
+    const { count, ended } = await this.#core.sendRows(outcome, limit, this.#core.beginStatement(), encode);
+    // As PostgreSQL: a limit reached exactly suspends the portal; the next Execute finds the end.
+    if (!ended) return void this.#core.channel.send(portalSuspended());
+    portal.done = true;
+    this.#core.channel.send(commandComplete(outcome.tag(count)));
+    await outcome.close();
   }
 
-  /** Rows from where the last Execute stopped; PortalSuspended if the limit cut them short. */
-  async #sendPortion(portal: Portal, result: QueryResult, maxRows: number): Promise<void> {
-    const total = result.rows.length;
-    const end = maxRows > 0 ? Math.min(total, portal.sent + maxRows) : total;
-    await this.#core.sendRows(result, portal.sent, end);
-    const count = end - portal.sent;
-    const wasWhole = portal.sent === 0 && end === total;
-    portal.sent = end;
-    if (end < total) return void this.#core.channel.send(portalSuspended());
-    const tag = wasWhole ? result.commandTag : result.commandTag.replace(/\d+$/, String(count));
-    this.#core.channel.send(commandComplete(tag));
-  }
-
-  /** Runs the portal's statement once; later Describe/Execute reuse the outcome. */
+  /** Runs the portal's statement once; later Describe/Execute reuse the outcome (and read on from it). */
   async #run(portal: Portal): Promise<StatementOutcome> {
     if (portal.outcome !== undefined) return portal.outcome;
     portal.outcome =
@@ -205,7 +223,7 @@ export class ExtendedQuery {
   async #sync(): Promise<void> {
     this.#skipUntilSync = false;
     if (!this.#core.transaction.inBlock) this.#core.settings.clearLocal();
-    this.dropPortalsIfIdle();
+    await this.dropPortalsIfIdle();
     await this.#core.readyForQuery();
   }
 
@@ -229,23 +247,19 @@ export class ExtendedQuery {
     return statement;
   }
 
-  #statement(name: string): PreparedStatement {
-    const prepared = this.#statements.get(name);
-    if (prepared === undefined) {
-      throw new PgError(SqlState.invalidSqlStatementName, `prepared statement "${name}" does not exist`);
-    }
-    return prepared;
-  }
-
   #portal(name: string): Portal {
     const portal = this.#portals.get(name);
-    if (portal === undefined)
-      throw new PgError(SqlState.invalidCursorName, `portal "${name}" does not exist`);
+    if (portal === undefined) throw missingPortal(name);
     return portal;
   }
 }
 
-/** Bind's format list: empty = all text, one entry = for all, else one per parameter. */
-function formatOf(formats: readonly number[], index: number): number {
-  return (formats.length === 1 ? formats[0] : formats[index]) ?? 0;
+function missingPortal(name: string): PgError {
+  return new PgError(SqlState.invalidCursorName, `portal "${name}" does not exist`);
+}
+
+/** Statements whose Describe is a RowDescription. */
+function returnsRows(statement: ParsedStatement): boolean {
+  const { kind } = statement;
+  return kind === 'select' || kind === 'show' || kind === 'explain' || (kind === 'fetch' && !statement.move);
 }

@@ -5,10 +5,12 @@
  */
 import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { QueryResult } from '../query/engine-types.js';
+import type { TextRow } from '../query/engine-types.js';
+import type { CursorSet } from './cursor-set.js';
 import { errorFields, WireError } from './error-fields.js';
 import type { MessageChannel } from './message-channel.js';
 import type { ParseStatements } from './parsed-statement-kinds.js';
+import type { PreparedStatements } from './prepared-statements.js';
 import {
   commandComplete,
   dataRow,
@@ -21,7 +23,7 @@ import {
   rowDescription,
 } from './protocol/index.js';
 import type { SessionSettings } from './session-settings.js';
-import type { StatementOutcome, StatementRunner } from './statement-runner.js';
+import type { RowsOutcome, StatementOutcome, StatementRunner } from './statement-runner.js';
 import type { TransactionBlock } from './transaction-block.js';
 
 /** DataRows are flushed in batches so large results stream with backpressure. */
@@ -32,6 +34,8 @@ export interface SessionCoreOptions {
   readonly settings: SessionSettings;
   readonly transaction: TransactionBlock;
   readonly runner: StatementRunner;
+  readonly cursors: CursorSet;
+  readonly prepared: PreparedStatements;
   readonly parseStatements: ParseStatements;
   readonly log: Logger;
 }
@@ -41,6 +45,8 @@ export class SessionCore {
   readonly settings: SessionSettings;
   readonly transaction: TransactionBlock;
   readonly runner: StatementRunner;
+  readonly cursors: CursorSet;
+  readonly prepared: PreparedStatements;
   readonly parseStatements: ParseStatements;
   readonly log: Logger;
   readonly #reported = new Map<string, string>();
@@ -51,6 +57,8 @@ export class SessionCore {
     this.settings = options.settings;
     this.transaction = options.transaction;
     this.runner = options.runner;
+    this.cursors = options.cursors;
+    this.prepared = options.prepared;
     this.parseStatements = options.parseStatements;
     this.log = options.log;
   }
@@ -104,7 +112,7 @@ export class SessionCore {
   }
 
   /** The simple-protocol reply for one statement. */
-  async sendOutcome(outcome: StatementOutcome): Promise<void> {
+  async sendOutcome(outcome: StatementOutcome, signal: AbortSignal): Promise<void> {
     if (outcome.kind === 'empty') {
       this.channel.send(emptyQueryResponse());
       return;
@@ -114,20 +122,39 @@ export class SessionCore {
       this.channel.send(commandComplete(outcome.tag));
       return;
     }
-    this.sendRowDescription(outcome.result);
-    await this.sendRows(outcome.result, 0, outcome.result.rows.length);
-    this.channel.send(commandComplete(outcome.result.commandTag));
-  }
-
-  sendRowDescription(result: QueryResult): void {
-    this.channel.send(rowDescription(result.columns));
-  }
-
-  /** DataRows for rows [from, to). */
-  async sendRows(result: QueryResult, from: number, to: number): Promise<void> {
-    for (let i = from; i < to; i++) {
-      this.channel.send(dataRow(result.rows[i] ?? []));
-      if ((i - from + 1) % rowsPerFlush === 0) await this.channel.flush();
+    try {
+      this.channel.send(rowDescription(outcome.columns));
+      const { count } = await this.sendRows(outcome, Number.POSITIVE_INFINITY, signal);
+      this.channel.send(commandComplete(outcome.tag(count)));
+    } finally {
+      await outcome.close();
     }
+  }
+
+  /**
+   * DataRows read from `outcome`, at most `limit`, in portions flushed with
+   * backpressure; `ended` when the rows ran out before the limit.
+   */
+  async sendRows(
+    outcome: RowsOutcome,
+    limit: number,
+    signal: AbortSignal,
+    encode: (row: TextRow) => Buffer = dataRow,
+  ): Promise<{ count: number; ended: boolean }> {
+    let count = 0;
+    while (count < limit) {
+      const wanted = Math.min(rowsPerFlush, limit - count);
+      const rows = await outcome.read(wanted, signal);
+      for (const row of rows) this.channel.send(encode(row));
+      count += rows.length;
+      await this.channel.flush();
+      if (rows.length < wanted) return { count, ended: true };
+    }
+    return { count, ended: false };
+  }
+
+  /** The session ended: open cursors give back what they hold. */
+  async close(): Promise<void> {
+    await this.cursors.closeAll();
   }
 }

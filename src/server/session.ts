@@ -13,10 +13,12 @@ import type { Logger } from '../log.js';
 import type { QueryExecutor } from '../query/engine-types.js';
 import { relayAuthentication } from './auth-relay.js';
 import type { CancelKey, CancelRegistry } from './cancel-registry.js';
+import { CursorSet } from './cursor-set.js';
 import { errorFields, WireError } from './error-fields.js';
 import { ExtendedQuery } from './extended-query.js';
 import { MessageChannel } from './message-channel.js';
 import type { ParseStatements } from './parsed-statement-kinds.js';
+import { PreparedStatements } from './prepared-statements.js';
 import { authenticationOk, backendKeyData, errorResponse, type TypedMessage } from './protocol/index.js';
 import { SessionCore } from './session-core.js';
 import { SessionSettings } from './session-settings.js';
@@ -43,6 +45,7 @@ export class Session {
   readonly #options: SessionOptions;
   #log: Logger;
   #core: SessionCore | undefined;
+  #extended: ExtendedQuery | undefined;
   #cancelKey: CancelKey | undefined;
 
   constructor(socket: Socket, options: SessionOptions) {
@@ -78,6 +81,10 @@ export class Session {
     } finally {
       clearTimeout(loginDeadline);
       if (this.#cancelKey !== undefined) this.#options.cancels.unregister(this.#cancelKey);
+      await this.#extended?.close().catch(() => undefined);
+      await this.#core
+        ?.close()
+        .catch((error: unknown) => this.#log.error('closing the session’s cursors failed', { error }));
       await this.#channel.close().catch(() => undefined);
     }
   }
@@ -104,6 +111,8 @@ export class Session {
       throw new WireError({ ...errorFields(error), severity: 'FATAL' });
     }
     const transaction = new TransactionBlock(settings);
+    const cursors = new CursorSet();
+    const prepared = new PreparedStatements();
     const { executor, parseStatements } = this.#options;
     const runner = new StatementRunner({
       role: startup.user,
@@ -111,12 +120,16 @@ export class Session {
       executor,
       settings,
       transaction,
+      cursors,
+      preparedStatements: prepared,
     });
     return new SessionCore({
       channel: this.#channel,
       settings,
       transaction,
       runner,
+      cursors,
+      prepared,
       parseStatements,
       log: this.#log,
     });
@@ -132,6 +145,7 @@ export class Session {
 
   async #serve(core: SessionCore): Promise<void> {
     const extended = new ExtendedQuery(core);
+    this.#extended = extended;
     for (;;) {
       const message = await this.#channel.next();
       if (message === undefined || message.type === 'terminate') return;
@@ -142,9 +156,9 @@ export class Session {
   async #dispatch(core: SessionCore, extended: ExtendedQuery, message: TypedMessage): Promise<void> {
     switch (message.type) {
       case 'query':
-        extended.dropUnnamed();
+        await extended.dropUnnamed();
         await runSimpleQuery(core, message.sql);
-        extended.dropPortalsIfIdle();
+        await extended.dropPortalsIfIdle();
         return;
       case 'copy':
         return;

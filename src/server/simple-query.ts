@@ -31,12 +31,9 @@ async function runStatements(core: SessionCore, statements: readonly ParsedState
   const before = transaction.inBlock ? undefined : settings.snapshot();
   for (const statement of statements) {
     try {
-      const outcome = await core.runner.run(
-        statement,
-        core.beginStatement(),
-        implicit && !transaction.inBlock,
-      );
-      await core.sendOutcome(outcome);
+      const signal = core.beginStatement();
+      const outcome = await core.runner.run(statement, signal, implicit && !transaction.inBlock);
+      await core.sendOutcome(outcome, signal);
     } catch (error) {
       core.reportError(error);
       if (!transaction.inBlock && before !== undefined) settings.restore(before);

@@ -7,22 +7,19 @@ import type { Node, SelectStmt, TransactionStmt } from 'libpg-query';
 import { PgError, SqlState } from '../../errors.js';
 import type { ParsedStatement } from '../engine-types.js';
 import { commandName, lockingCommandName } from './command-names.js';
+import { classifyClose, classifyDeclare, classifyExplain, classifyFetch } from './cursor-statements.js';
 import { classifySet } from './set-statement.js';
 import { parseSql, type RawStatement } from './sql-parser.js';
 import { sliceBytes } from './sql-text.js';
 
+type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
+
 export { initSqlParser } from './sql-parser.js';
 
-/** Statements a later issue implements (cursors, EXPLAIN, prepared statements); refused as 0A000 until then. */
+/** Statements pg_analytica does not run (SQL-level PREPARE/EXECUTE: use the extended protocol); refused as 0A000. */
 const NOT_YET_SUPPORTED: Readonly<Record<string, string>> = {
-  ExplainStmt: 'EXPLAIN',
-  DeclareCursorStmt: 'DECLARE CURSOR',
-  FetchStmt: 'FETCH',
-  ClosePortalStmt: 'CLOSE',
   PrepareStmt: 'PREPARE',
   ExecuteStmt: 'EXECUTE',
-  DeallocateStmt: 'DEALLOCATE',
-  DiscardStmt: 'DISCARD',
   ConstraintsSetStmt: 'SET CONSTRAINTS',
   CheckPointStmt: 'CHECKPOINT',
   LoadStmt: 'LOAD',
@@ -49,6 +46,14 @@ function classify(sql: string, raw: RawStatement, only: boolean): ParsedStatemen
   if ('VariableShowStmt' in stmt)
     return { kind: 'show', name: (stmt.VariableShowStmt.name ?? '').toLowerCase() };
   if ('TransactionStmt' in stmt) return classifyTransaction(stmt.TransactionStmt);
+  if ('DeclareCursorStmt' in stmt)
+    return classifyDeclare(ownText(sql, raw), stmt.DeclareCursorStmt, selectFromText);
+  if ('FetchStmt' in stmt) return classifyFetch(stmt.FetchStmt);
+  if ('ClosePortalStmt' in stmt) return classifyClose(stmt.ClosePortalStmt);
+  if ('ExplainStmt' in stmt) return classifyExplain(ownText(sql, raw), stmt.ExplainStmt, selectFromText);
+  if ('DeallocateStmt' in stmt)
+    return { kind: 'deallocate', name: stmt.DeallocateStmt.isall ? undefined : stmt.DeallocateStmt.name };
+  if ('DiscardStmt' in stmt && stmt.DiscardStmt.target === 'DISCARD_ALL') return { kind: 'discard_all' };
   const tag = Object.keys(stmt)[0] ?? '';
   const unsupported = NOT_YET_SUPPORTED[tag];
   if (unsupported !== undefined) {
@@ -61,16 +66,28 @@ export function readOnlyError(command: string): PgError {
   return new PgError(SqlState.readOnlySqlTransaction, `cannot execute ${command} in a read-only transaction`);
 }
 
-function classifySelect(sql: string, raw: RawStatement, select: SelectStmt, only: boolean): ParsedStatement {
+function classifySelect(sql: string, raw: RawStatement, select: SelectStmt, only: boolean): SelectStatement {
   rejectWritingSelect(select);
-  const end = raw.length === undefined ? undefined : raw.location + raw.length;
-  const text = sliceBytes(sql, raw.location, end).trim();
+  const text = ownText(sql, raw);
   if (only && raw.location === 0 && text === sql) return { kind: 'select', sql: text, ast: select };
   // Re-parse the statement alone so AST locations are offsets into its own text.
-  const own = parseSql(text)[0]?.stmt;
-  if (own === undefined || !('SelectStmt' in own)) {
+  return selectFromText(text);
+}
+
+/** The statement's own text within the query string. */
+function ownText(sql: string, raw: RawStatement): string {
+  const end = raw.length === undefined ? undefined : raw.location + raw.length;
+  return sliceBytes(sql, raw.location, end).trim();
+}
+
+/** A SELECT written alone (a whole statement, or the query of DECLARE/EXPLAIN). */
+function selectFromText(text: string): SelectStatement {
+  const parsed = parseSql(text);
+  const own = parsed[0]?.stmt;
+  if (parsed.length !== 1 || own === undefined || !('SelectStmt' in own)) {
     throw new PgError(SqlState.internalError, 'statement text did not re-parse as the same SELECT');
   }
+  rejectWritingSelect(own.SelectStmt);
   return { kind: 'select', sql: text, ast: own.SelectStmt };
 }
 
