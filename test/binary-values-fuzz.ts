@@ -49,12 +49,29 @@ const scalars: readonly [number, string, number | undefined][] = [
 ];
 
 const arrays: readonly [number, number, string][] = [
+  [1000, 16, 'bool[]'],
+  [1001, 17, 'bytea[]'],
+  [1002, 18, '"char"[]'],
+  [1003, 19, 'name[]'],
+  [1016, 20, 'int8[]'],
+  [1005, 21, 'int2[]'],
   [1007, 23, 'int4[]'],
   [1009, 25, 'text[]'],
-  [1231, 1700, 'numeric[]'],
-  [1182, 1082, 'date[]'],
+  [1028, 26, 'oid[]'],
+  [199, 114, 'json[]'],
+  [1021, 700, 'float4[]'],
   [1022, 701, 'float8[]'],
-  [1000, 16, 'bool[]'],
+  [1014, 1042, 'bpchar[]'],
+  [1015, 1043, 'varchar[]'],
+  [1182, 1082, 'date[]'],
+  [1183, 1083, 'time[]'],
+  [1115, 1114, 'timestamp[]'],
+  [1185, 1184, 'timestamptz[]'],
+  [1187, 1186, 'interval[]'],
+  [1270, 1266, 'timetz[]'],
+  [1231, 1700, 'numeric[]'],
+  [2951, 2950, 'uuid[]'],
+  [3807, 3802, 'jsonb[]'],
 ];
 
 const jsonSamples = ['{}', '[1,2]', '"x"', '1', 'null', '{"a":', 'tru', ' [] ', '{"a":1}'];

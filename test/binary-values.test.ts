@@ -190,6 +190,12 @@ describe('unsupported types and malformed bytes', () => {
     }
   });
 
+  test('an interval of INT64_MIN microseconds decodes to text PostgreSQL reads back', async () => {
+    const bytes = Buffer.from(`8000000000000000${'00'.repeat(8)}`, 'hex');
+    const decoded = decodeBinaryParameter(1186, bytes);
+    assert.equal(await one('SELECT interval_send($1::interval)', [decoded]), `\\x${bytes.toString('hex')}`);
+  });
+
   test('other receive errors keep PostgreSQL SQLSTATEs', () => {
     const code = (oid: number, hex: string): string | undefined => {
       try {

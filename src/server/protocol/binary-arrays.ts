@@ -141,6 +141,13 @@ function formatArray(dims: number[], lowerBounds: number[], items: (string | nul
   return prefix + level(0);
 }
 
+function tooLarge(): PgError {
+  return new PgError(
+    SqlState.programLimitExceeded,
+    `array size exceeds the maximum allowed (${MAX_ARRAY_ITEMS})`,
+  );
+}
+
 /** array_recv's checks, then each element through its codec; returns array_out-style text. */
 export function decodeArray(
   bytes: Buffer,
@@ -178,18 +185,15 @@ export function decodeArray(
     const lowerBound = bytes.readInt32BE(offset + 4);
     offset += 8;
     nitems *= dim;
-    if (dim < 0 || nitems > MAX_ARRAY_ITEMS) {
-      throw new PgError(
-        SqlState.programLimitExceeded,
-        `array size exceeds the maximum allowed (${MAX_ARRAY_ITEMS})`,
-      );
-    }
+    // ArrayGetNItems: the running product must fit an int32; the limit applies to the total.
+    if (dim < 0 || nitems > 2147483647) throw tooLarge();
     if (lowerBound + dim > 2147483647) {
       throw new PgError(SqlState.programLimitExceeded, 'array upper bound is too large');
     }
     dims.push(dim);
     lowerBounds.push(lowerBound);
   }
+  if (nitems > MAX_ARRAY_ITEMS) throw tooLarge();
   if (nitems === 0) {
     if (offset !== bytes.length) throw malformed(typeName, 'unexpected bytes after an empty array');
     return '{}';

@@ -331,7 +331,11 @@ function decodeInterval(bytes: Buffer): string {
   addPart(Math.trunc(months / 12), 'year');
   addPart(months % 12, 'mon');
   addPart(days, 'day');
-  if (parts.length === 0 || micros !== 0n) {
+  if (micros === INT64_MIN) {
+    // PostgreSQL prints this as "-2562047788:00:54.775808" but cannot read
+    // that back (the magnitude overflows before the sign applies); units can.
+    parts.push('-2562047788 hours -54.775808 seconds');
+  } else if (parts.length === 0 || micros !== 0n) {
     const abs = micros < 0n ? -micros : micros;
     const sign = micros < 0n ? '-' : before ? '+' : '';
     const hours = abs / USECS_PER_HOUR;
