@@ -14,6 +14,7 @@ import { DuckDbEngine } from './query/duckdb-engine.js';
 import { QueryEngine } from './query/query-engine.js';
 import { initSqlParser, parseStatements } from './query/sql/statement-parser.js';
 import { QueryServer } from './server/query-server.js';
+import { mirrorSourceServerVersion } from './server/setting-definitions.js';
 import { loadTlsContext } from './server/tls-context.js';
 import { SegmentWriter } from './storage/segment-writer.js';
 import { Launcher } from './workers/launcher.js';
@@ -137,6 +138,7 @@ export class Daemon {
         pools.set(database, pool);
         closers.push(() => pool.end());
       }
+      await mirrorServerVersion(pools.get(databases[0] ?? '')!);
       const launchers = new Map<string, Launcher>();
       for (const [database, dbConfig] of dbConfigs) {
         const launcher = await Launcher.start(
@@ -209,6 +211,14 @@ export class Daemon {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** Sessions report the source's version: catalog queries, shaped by clients for it, run there. */
+async function mirrorServerVersion(pool: pg.Pool): Promise<void> {
+  const { rows } = await pool.query<{ version: string; num: number }>(
+    "SELECT current_setting('server_version') AS version, current_setting('server_version_num')::int AS num",
+  );
+  mirrorSourceServerVersion(rows[0]!.version, rows[0]!.num);
 }
 
 /** Installs or upgrades the control schema and reads the database's analytica.* settings. */

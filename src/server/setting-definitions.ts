@@ -124,10 +124,23 @@ const definitionList: SettingDefinition[] = [
   ].map((name) => def(`enable_${name}`, name.startsWith('partitionwise') ? 'off' : 'on', booleanValue)),
 ];
 
+const definitions = new Map(definitionList.map((d) => [d.name.toLowerCase(), d]));
+
 /** Keyed by lower-cased name, as PostgreSQL looks names up case-insensitively. */
-export const settingDefinitions: ReadonlyMap<string, SettingDefinition> = new Map(
-  definitionList.map((d) => [d.name.toLowerCase(), d]),
-);
+export const settingDefinitions: ReadonlyMap<string, SettingDefinition> = definitions;
+
+/**
+ * Reports the source server's version (when 15 or newer) instead of the
+ * default: catalog queries run on the source, and psql and drivers shape them
+ * for the version they are told. Called once at daemon start, before sessions.
+ */
+export function mirrorSourceServerVersion(sourceVersion: string, sourceVersionNum: number): void {
+  if (!Number.isInteger(sourceVersionNum) || sourceVersionNum < 150000) return;
+  const number = sourceVersion.split(' ')[0] ?? sourceVersion;
+  const suffix = serverVersion.slice(serverVersion.indexOf(' '));
+  definitions.set('server_version', def('server_version', `${number}${suffix}`, anyValue, fixedReported));
+  definitions.set('server_version_num', def('server_version_num', String(sourceVersionNum), anyValue, fixed));
+}
 
 /** Custom ("placeholder") parameters have a dot in their name, e.g. myapp.tenant. */
 export function isCustomSettingName(name: string): boolean {
