@@ -239,6 +239,38 @@ describe('catalog relations show only the tables served', () => {
     assert.deepEqual(await fields(columnar), await fields(source));
   });
 
+  test('IMPORT FOREIGN SCHEMA through postgres_fdw imports the registered table with its types', async () => {
+    const admin = await rawClient(cluster.clientConfig());
+    try {
+      await admin.query('CREATE EXTENSION IF NOT EXISTS postgres_fdw');
+      await admin.query(
+        `CREATE SERVER catalog_test FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', port '${daemon.port}', dbname 'postgres')`,
+      );
+      await admin.query(
+        `CREATE USER MAPPING FOR CURRENT_USER SERVER catalog_test OPTIONS (user 'alice', password '${alicePassword}')`,
+      );
+      await admin.query('CREATE SCHEMA imported');
+      await admin.query('IMPORT FOREIGN SCHEMA s FROM SERVER catalog_test INTO imported');
+      const imported = await textRows(
+        admin,
+        `SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
+           FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+          WHERE c.relnamespace = 'imported'::regnamespace ORDER BY 1, a.attnum`,
+      );
+      assert.deepEqual(imported, [
+        ['t', 'id', 'integer', 't'],
+        ['t', 'name', 'character varying(20)', 't'],
+        ['t', 'amount', 'numeric(10,2)', 'f'],
+        ['t', 'ts', 'timestamp with time zone', 'f'],
+        ['t', 'tags', 'text[]', 'f'],
+      ]);
+    } finally {
+      await admin.query('DROP SCHEMA IF EXISTS imported CASCADE');
+      await admin.query('DROP SERVER IF EXISTS catalog_test CASCADE');
+      await admin.end();
+    }
+  });
+
   test("ANALYZE's first queries (PostgreSQL 15 and 16+) answer as PostgreSQL", async () => {
     for (const sql of [
       `SELECT pg_catalog.pg_relation_size('s.t'::pg_catalog.regclass) / 8192`,
@@ -353,6 +385,37 @@ describe('isolation and refusals', () => {
       // PostgreSQL keeps a placeholder once named, but its value went with the ROLLBACK.
       assert.ok(leak === null || leak === '', String(leak));
       assert.equal(path, '{public}');
+    }
+  });
+
+  test('statement_timeout and cancel stop a catalog query on the source', async () => {
+    await columnar.query("SET statement_timeout = '300ms'");
+    try {
+      const started = Date.now();
+      const error = await failure(
+        columnar,
+        'SELECT pg_catalog.pg_sleep(20) FROM pg_catalog.pg_class LIMIT 1',
+      );
+      assert.equal(error.code, '57014');
+      assert.ok(Date.now() - started < 10_000);
+    } finally {
+      await columnar.query('RESET statement_timeout');
+    }
+    // The source backend was cancelled, not left sleeping on a catalog connection.
+    const admin = await rawClient(cluster.clientConfig());
+    try {
+      const sleeping = async () =>
+        (
+          await textRows(
+            admin,
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(20)%' AND state = 'active' AND pid <> pg_backend_pid()",
+          )
+        )[0]?.[0];
+      const deadline = Date.now() + 5000;
+      while ((await sleeping()) !== '0' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await sleeping(), '0');
+    } finally {
+      await admin.end();
     }
   });
 
