@@ -15,6 +15,7 @@ export const SqlState = {
   dataException: '22000',
   divisionByZero: '22012',
   invalidTextRepresentation: '22P02',
+  invalidTablesampleArgument: '2202H',
   invalidBinaryRepresentation: '22P03',
   characterNotInRepertoire: '22021',
   invalidDatetimeFormat: '22007',

@@ -151,9 +151,22 @@ describe('table references', () => {
     );
   });
 
+  test('TABLESAMPLE takes a percentage, as postgres_fdw’s ANALYZE sends it', () => {
+    assert.equal(
+      rewrite('SELECT id FROM events TABLESAMPLE BERNOULLI(3.000000)'),
+      'SELECT "id" AS "id" FROM "__pga"."t_events_v3" AS "events" TABLESAMPLE bernoulli(3%)',
+    );
+    assert.match(
+      rewrite('SELECT id FROM events e TABLESAMPLE SYSTEM (10) REPEATABLE (7)'),
+      /AS "e" TABLESAMPLE system\(10%\) REPEATABLE \(7\)$/,
+    );
+  });
+
   test('unsupported FROM forms', () => {
     rejects('SELECT * FROM ONLY events', '0A000');
-    rejects('SELECT * FROM events TABLESAMPLE BERNOULLI (3)', '0A000', /TABLESAMPLE/);
+    rejects('SELECT * FROM events TABLESAMPLE SYSTEM_ROWS (3)', '0A000', /tablesample method system_rows/);
+    rejects('SELECT * FROM events TABLESAMPLE BERNOULLI (x)', '0A000', /constant percentage/);
+    rejects('SELECT * FROM events TABLESAMPLE BERNOULLI (101)', '2202H', /between 0 and 100/);
     rejects('SELECT * FROM otherdb.public.events', '0A000', /cross-database/);
     rejects('SELECT * FROM generate_series(1, 3) WITH ORDINALITY', '0A000');
   });
@@ -295,7 +308,7 @@ describe('PostgreSQL → DuckDB semantic fixes', () => {
       rewrite(
         "SELECT pg_catalog.lower(name), string_agg(name, ',' ORDER BY name), percentile_cont(0.5::double precision) WITHIN GROUP (ORDER BY (x) ASC NULLS LAST), count(DISTINCT x) FILTER (WHERE x > 0) FROM users",
       ),
-      `SELECT lower("name") AS "lower", string_agg("name", ',' ORDER BY "name" ASC NULLS LAST) AS "string_agg", percentile_cont(CAST(0.5 AS DOUBLE)) WITHIN GROUP (ORDER BY "x" ASC NULLS LAST) AS "percentile_cont", count(DISTINCT "x") FILTER (WHERE ("x" > 0)) AS "count" FROM "__pga"."t_users_v3" AS "users"`,
+      `SELECT lower("name") AS "lower", string_agg("name", ',' ORDER BY "name" ASC NULLS LAST) AS "string_agg", percentile_cont(CAST(0.5 AS DOUBLE)) WITHIN GROUP (ORDER BY CAST("x" AS DOUBLE) ASC NULLS LAST) AS "percentile_cont", count(DISTINCT "x") FILTER (WHERE ("x" > 0)) AS "count" FROM "__pga"."t_users_v3" AS "users"`,
     );
   });
 

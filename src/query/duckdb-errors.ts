@@ -4,6 +4,7 @@
  * ("Binder Error: …"), which is what we map on.
  */
 import { PgError, SqlState, type SqlStateCode } from '../errors.js';
+import { unsupportedMarker } from './sql/sql-text.js';
 
 const byClass: [RegExp, SqlStateCode][] = [
   [/^Parser Error/, SqlState.syntaxError],
@@ -33,6 +34,7 @@ const byClass: [RegExp, SqlStateCode][] = [
   [/^Out of Range Error/, SqlState.numericValueOutOfRange],
   // Raised by the zero-divisor check the SQL front end wraps around / and % (operator-rules.ts).
   [/^Invalid Input Error: division by zero$/, SqlState.divisionByZero],
+  [new RegExp(`^Invalid Input Error: ${unsupportedMarker}`), SqlState.featureNotSupported],
   [/^Invalid Input Error/, SqlState.invalidParameterValue],
   [/^Not implemented Error/, SqlState.featureNotSupported],
   [/^Out of Memory Error/, SqlState.outOfMemory],

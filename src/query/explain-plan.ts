@@ -19,6 +19,8 @@ const cpuTupleCost = 0.01;
 const cpuOperatorCost = 0.0025;
 /** Width PostgreSQL assumes for a variable-length value without statistics. */
 const defaultVarlenaWidth = 32;
+/** Nodes whose output has as many rows as their (first) input. */
+const passesRowsOn = /^(PROJECTION|ORDER_BY|RESULT_COLLECTOR)$/;
 /** Nodes that consume their whole input before producing a row. */
 const blocking = /ORDER_BY|GROUP_BY|AGGREGATE|TOP_N|WINDOW|HASH_JOIN|DISTINCT/;
 
@@ -75,13 +77,18 @@ async function resultWidth(connection: DuckDBConnection, sql: string): Promise<n
 
 function costNode(node: DuckDbPlanNode): CostedNode {
   const children = (node.children ?? []).map(costNode);
-  const estimate = Number(node.extra_info?.['Estimated Cardinality']);
-  // Nodes without an estimate pass their input's rows on (projections, ORDER BY).
-  const rows = Number.isFinite(estimate) ? estimate : (children[0]?.rows ?? 1);
+  const estimate = Number(node.extra_info?.['Estimated Cardinality'] ?? Number.NaN);
+  // Nodes that keep their input's rows (projections, ORDER BY) carry no estimate or a meaningless one.
+  const rows =
+    children.length > 0 && (passesRowsOn.test(node.name) || !(estimate > 0))
+      ? children[0]!.rows
+      : Number.isFinite(estimate)
+        ? estimate
+        : 1;
   const childCost = children.reduce((sum, child) => sum + child.totalCost, 0);
   const inputRows = children.reduce((sum, child) => sum + child.rows, 0);
   const ownCost = children.length === 0 ? rows * cpuTupleCost : inputRows * cpuOperatorCost;
-  const startupCost = blocking.test(node.name) ? childCost + ownCost : 0;
+  const startupCost = blocking.test(node.name) ? childCost + ownCost : (children[0]?.startupCost ?? 0);
   return {
     name: node.name,
     details: describeExtraInfo(node.extra_info),

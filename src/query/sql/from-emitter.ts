@@ -4,7 +4,7 @@
  * TABLESAMPLE, ROWS FROM, WITH ORDINALITY and column definition lists are
  * refused rather than approximated.
  */
-import type { Alias, JoinExpr, Node, RangeFunction, RangeSubselect } from 'libpg-query';
+import type { Alias, JoinExpr, Node, RangeFunction, RangeSubselect, RangeTableSample } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import type { SelectContext } from './emit-context.js';
 import { resolveFunction } from './function-emitter.js';
@@ -28,13 +28,7 @@ export function emitFromItem(ctx: SelectContext, node: Node): string {
   if ('JoinExpr' in node) return emitJoin(ctx, node.JoinExpr);
   if ('RangeSubselect' in node) return emitSubselect(ctx, node.RangeSubselect);
   if ('RangeFunction' in node) return emitRangeFunction(ctx, node.RangeFunction);
-  if ('RangeTableSample' in node) {
-    throw ctx.error(
-      SqlState.featureNotSupported,
-      'TABLESAMPLE is not supported by pg_analytica',
-      node.RangeTableSample.location,
-    );
-  }
+  if ('RangeTableSample' in node) return emitTableSample(ctx, node.RangeTableSample);
   const tag = Object.keys(node)[0] ?? 'unknown';
   throw ctx.error(SqlState.featureNotSupported, `${tag} in FROM is not supported by pg_analytica`);
 }
@@ -108,4 +102,58 @@ function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
     : `(${quoteIdent(aliasName)})`;
   const lateral = range.lateral === true ? 'LATERAL ' : '';
   return `${lateral}${duckName}(${args.join(', ')}) AS ${quoteIdent(aliasName)}${columns}`;
+}
+
+/**
+ * TABLESAMPLE BERNOULLI(p) / SYSTEM(p) [REPEATABLE (seed)]: PostgreSQL's
+ * argument is a percentage, which DuckDB reads as a row count unless it is
+ * written `p%`. postgres_fdw's ANALYZE samples large foreign tables this way.
+ */
+function emitTableSample(ctx: SelectContext, sample: RangeTableSample): string {
+  const method = (sample.method ?? []).map((n) => ('String' in n ? (n.String.sval ?? '') : '')).at(-1) ?? '';
+  if (method !== 'bernoulli' && method !== 'system') {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `tablesample method ${method} is not supported by pg_analytica`,
+      sample.location,
+    );
+  }
+  const percent = sample.args?.length === 1 ? constantNumber(sample.args[0]!) : undefined;
+  if (percent === undefined) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'TABLESAMPLE needs a constant percentage in pg_analytica',
+      sample.location,
+    );
+  }
+  if (!(percent >= 0 && percent <= 100)) {
+    throw ctx.error(
+      SqlState.invalidTablesampleArgument,
+      'sample percentage must be between 0 and 100',
+      sample.location,
+    );
+  }
+  let text = `${emitFromItem(ctx, sample.relation!)} TABLESAMPLE ${method}(${percent}%)`;
+  if (sample.repeatable !== undefined) {
+    const seed = constantNumber(sample.repeatable);
+    if (seed === undefined || !Number.isInteger(seed)) {
+      throw ctx.error(
+        SqlState.featureNotSupported,
+        'REPEATABLE needs a constant integer seed in pg_analytica',
+        sample.location,
+      );
+    }
+    text += ` REPEATABLE (${seed})`;
+  }
+  return text;
+}
+
+/** A numeric literal (possibly cast, as postgres_fdw writes `3.000000` or `0.5::double precision`). */
+function constantNumber(node: Node): number | undefined {
+  if ('TypeCast' in node && node.TypeCast.arg !== undefined) return constantNumber(node.TypeCast.arg);
+  if (!('A_Const' in node)) return undefined;
+  const constant = node.A_Const;
+  if (constant.ival !== undefined) return Number(constant.ival.ival ?? 0);
+  if (constant.fval !== undefined) return Number(constant.fval.fval);
+  return undefined;
 }

@@ -8,7 +8,7 @@ import type { FuncCall, Node, SortBy, WindowDef } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { allowedFunction, type FunctionUse, INTEGER_EXTRACT_FIELDS } from './function-rules.js';
-import { quoteIdent, quoteLiteral } from './sql-text.js';
+import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
 
 /** The unqualified name of a function, or throws 42883 for a schema other than pg_catalog. */
 function functionName(ctx: EmitContext, call: FuncCall): string {
@@ -58,7 +58,9 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
   const args = (call.args ?? []).map((a) => ctx.expr(a));
-  const order = (call.agg_order ?? []).map((s) => emitSortBy(ctx, s));
+  // percentile_cont interpolates in double precision (or interval): a numeric key is cast, as in PostgreSQL.
+  const castKey = name === 'percentile_cont' ? (key: string) => `CAST(${key} AS DOUBLE)` : undefined;
+  const order = (call.agg_order ?? []).map((s) => emitSortBy(ctx, s, castKey));
   let text: string;
   if (call.agg_within_group === true) {
     text = `${duckName}(${args.join(', ')}) WITHIN GROUP (ORDER BY ${order.join(', ')})`;
@@ -70,7 +72,26 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   }
   if (call.agg_filter !== undefined) text += ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
   if (call.over !== undefined) text += ` OVER ${emitWindowReference(ctx, call.over)}`;
+  if (SPREAD_AGGREGATES.has(name) && args.length === 1)
+    return withFloatArgumentOnly(name, call.over === undefined ? `any_value(${args[0]})` : args[0]!, text);
   return name === 'round' ? withRoundScale(call, text) : text;
+}
+
+/** stddev/variance: numeric in PostgreSQL for integer and numeric arguments. */
+const SPREAD_AGGREGATES = new Set(['stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop']);
+
+/**
+ * PostgreSQL computes stddev and variance of integers and numerics in
+ * arbitrary precision and prints 16 or more significant digits; DuckDB
+ * computes them in double precision. Rather than a silently different answer,
+ * such calls fail (0A000 through duckdb-errors.ts) while double precision and
+ * real arguments give the same answer as PostgreSQL's.
+ */
+function withFloatArgumentOnly(name: string, probe: string, text: string): string {
+  const message = quoteLiteral(
+    `${unsupportedMarker}${name}() of integer or numeric values (cast the argument to double precision)`,
+  );
+  return `(CASE WHEN typeof(${probe}) IN ('DOUBLE', 'FLOAT') THEN ${text} ELSE error(${message}) END)`;
 }
 
 /**
@@ -104,7 +125,7 @@ function emitExtract(ctx: EmitContext, call: FuncCall): string {
  * PostgreSQL sorts NULLs last ascending and first descending; DuckDB sorts
  * them last either way, so the NULLS clause is always spelled out.
  */
-export function emitSortBy(ctx: EmitContext, node: Node): string {
+export function emitSortBy(ctx: EmitContext, node: Node, wrapKey?: (key: string) => string): string {
   if (!('SortBy' in node)) throw ctx.error(SqlState.syntaxError, 'sort key expected');
   const sort: SortBy = node.SortBy;
   if (sort.sortby_dir === 'SORTBY_USING') {
@@ -118,7 +139,8 @@ export function emitSortBy(ctx: EmitContext, node: Node): string {
   const descending = sort.sortby_dir === 'SORTBY_DESC';
   const nullsFirst =
     sort.sortby_nulls === 'SORTBY_NULLS_FIRST' || (sort.sortby_nulls !== 'SORTBY_NULLS_LAST' && descending);
-  return `${ctx.expr(sort.node)} ${descending ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
+  const key = ctx.expr(sort.node);
+  return `${wrapKey ? wrapKey(key) : key} ${descending ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
 }
 
 /** `OVER w` or `OVER (…)`. */

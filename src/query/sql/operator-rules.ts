@@ -100,6 +100,34 @@ function describeKind(expr: A_Expr): string {
   return 'BETWEEN SYMMETRIC';
 }
 
+const COMPARISONS = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
+
+/**
+ * A comparison operand. `x::numeric` (unconstrained) of a column has no
+ * DuckDB type that prints like PostgreSQL's, but compared it only needs
+ * PostgreSQL's value: real and double precision become numeric through their
+ * 6 and 15 significant digits (float4_numeric, float8_numeric), integers and
+ * decimals exactly. postgres_fdw deparses such casts (`score::numeric > 5::numeric`).
+ */
+function comparisonOperand(ctx: EmitContext, node: Node | undefined): string {
+  if (node === undefined || !('TypeCast' in node)) return operand(ctx, node);
+  const { arg, typeName } = node.TypeCast;
+  const unconstrainedNumeric =
+    typeName !== undefined &&
+    arg !== undefined &&
+    !('A_Const' in arg) &&
+    typeName.arrayBounds === undefined &&
+    (typeName.typmods ?? []).length === 0 &&
+    ['numeric', 'decimal'].includes((typeName.names ?? []).map(stringValue).at(-1) ?? '');
+  if (!unconstrainedNumeric) return operand(ctx, node);
+  const value = ctx.expr(arg);
+  const exact = 'DECIMAL(38,18)';
+  return (
+    `(CASE typeof(${value}) WHEN 'FLOAT' THEN CAST(printf('%.6g', ${value}) AS ${exact}) ` +
+    `WHEN 'DOUBLE' THEN CAST(printf('%.15g', ${value}) AS ${exact}) ELSE CAST(${value} AS ${exact}) END)`
+  );
+}
+
 function operand(ctx: EmitContext, node: Node | undefined): string {
   if (node === undefined) throw ctx.error(SqlState.syntaxError, 'operator is missing an operand');
   return ctx.expr(node);
@@ -116,12 +144,13 @@ function operatorName(ctx: EmitContext, expr: A_Expr): string {
 }
 
 function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string {
-  const right = operand(ctx, expr.rexpr);
+  const comparison = COMPARISONS.has(operator);
+  const right = comparison ? comparisonOperand(ctx, expr.rexpr) : operand(ctx, expr.rexpr);
   if (expr.lexpr === undefined) {
     if (operator === '-' || operator === '+') return `(${operator}${right})`;
     throw unsupportedOperator(ctx, expr, operator);
   }
-  const left = ctx.expr(expr.lexpr);
+  const left = comparison ? comparisonOperand(ctx, expr.lexpr) : ctx.expr(expr.lexpr);
   const regex = REGEX_OPERATORS[operator];
   if (regex !== undefined) {
     const call = `regexp_matches(${left}, ${right}, '${regex.options}')`;

@@ -31,3 +31,9 @@ export function charPosition(text: string, byteOffset: number): number | undefin
 export function sliceBytes(text: string, start: number, end?: number): string {
   return Buffer.from(text, 'utf8').subarray(start, end).toString('utf8');
 }
+
+/**
+ * Starts the message of an error() the rewritten SQL raises at run time for a
+ * construct only its argument types rule out; duckdb-errors.ts turns it into 0A000.
+ */
+export const unsupportedMarker = 'pg_analytica does not support ';
