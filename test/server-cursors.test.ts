@@ -217,3 +217,27 @@ test('DEALLOCATE and DISCARD ALL', async () => {
   await columnar.query('DEALLOCATE named_one');
   await assert.rejects(columnar.query('DEALLOCATE named_one'), { code: '26000' });
 });
+
+// Last: it changes the table through the stream, which other tests' estimates and rows assume unchanged.
+test('a transaction block reads every table at the version its first statement read', async () => {
+  const other = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+  try {
+    await columnar.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    const count = async (client: pg.Client) =>
+      (await client.query({ text: 'SELECT count(*) FROM events', rowMode: 'array' })).rows[0]?.[0];
+    assert.equal(await count(columnar), '5000');
+    await heap.query(`INSERT INTO events SELECT i, 'new', 1, now() FROM generate_series(5001, 5100) i`);
+    // A new session waits for the stream to apply the insert before it answers.
+    assert.equal(await count(other), '5100');
+    assert.equal(await count(columnar), '5000');
+    await columnar.query('DECLARE later CURSOR FOR SELECT count(*) FROM events');
+    assert.deepEqual((await columnar.query({ text: 'FETCH ALL FROM later', rowMode: 'array' })).rows, [
+      ['5000'],
+    ]);
+    await columnar.query('COMMIT');
+    assert.equal(await count(columnar), '5100');
+  } finally {
+    await heap.query('DELETE FROM events WHERE id > 5000');
+    await other.end();
+  }
+});

@@ -52,6 +52,8 @@ interface TableView {
   watermark: bigint | undefined;
   /** Streamed tables: delta rows of commits up to this are read (see streamed-view.ts). */
   through: bigint;
+  /** Streamed tables: what the delta held when the view was made. */
+  bounds: DeltaBounds | undefined;
   paths: readonly string[];
   columns: readonly ColumnSpec[];
   users: number;
@@ -145,7 +147,12 @@ export class DuckDbEngine {
    * read instead). Table oids repeat across databases, so the database is part
    * of the key.
    */
-  async acquire(database: string, table: VisibleTable, subset = false): Promise<string> {
+  async acquire(
+    database: string,
+    table: VisibleTable,
+    subset = false,
+    fixedBounds?: DeltaBounds,
+  ): Promise<string> {
     const baseKey = viewKey(database, table);
     const deltaKey = { database, relid: table.relid, generation: table.generation };
     // Checked and counted in one turn of the event loop: from here on, the delta rows this view
@@ -161,9 +168,12 @@ export class DuckDbEngine {
       let bounds: DeltaBounds | undefined;
       if (table.stream) {
         const tables = await this.delta.ensure(deltaKey, table.columns, table.stream.keyColumns);
-        bounds = this.delta.mayHoldRows(deltaKey)
-          ? await readDeltaBounds(this.#admin, tables, table.stream.watermark)
-          : emptyDelta;
+        // A transaction block's later statements read the delta only as far as its first one did.
+        bounds =
+          fixedBounds ??
+          (this.delta.mayHoldRows(deltaKey)
+            ? await readDeltaBounds(this.#admin, tables, table.stream.watermark)
+            : emptyDelta);
         key = `${baseKey}${boundsKey(bounds)}`;
         this.#pin(key, { database, table });
       }
@@ -197,6 +207,11 @@ export class DuckDbEngine {
       this.#acquiring.delete(key);
       this.#acquiringTables.delete(key);
     } else this.#acquiring.set(key, left);
+  }
+
+  /** What a streamed table's view reads of the delta (undefined for other tables). */
+  deltaBoundsOf(viewName: string): DeltaBounds | undefined {
+    return [...this.#views.values()].find((v) => v.name === viewName)?.bounds;
   }
 
   /** Unpins a view; views of superseded generations are dropped when their last user leaves. */
@@ -289,6 +304,7 @@ export class DuckDbEngine {
       version: table.stream?.version ?? 0,
       watermark: table.stream?.watermark,
       through: bounds?.through ?? 0n,
+      bounds,
       paths: [...table.paths, ...(table.stream?.deletePaths ?? [])],
       columns: table.columns,
       users: 0,

@@ -15,6 +15,21 @@ export interface SessionContext {
   readonly timeZone: string;
   /** False when the session turned segment pruning off (SET analytica.segment_pruning = off). */
   readonly segmentPruning?: boolean;
+  /** Inside a transaction block: the table versions its statements read (see TableSnapshot). */
+  readonly snapshot?: TableSnapshot;
+}
+
+/**
+ * The versions of tables a transaction block has read, so that every later
+ * statement of the block reads the same ones (postgres_fdw runs each local
+ * query in one REPEATABLE READ transaction and expects one snapshot across its
+ * cursors). The engine pins what it records here until the block ends.
+ */
+export interface TableSnapshot {
+  /** The table as the block first read it, if it did. */
+  get(database: string, relid: number): unknown;
+  /** Records a table's version and how to unpin it when the block ends. */
+  keep(database: string, relid: number, table: unknown, release: () => Promise<void>): void;
 }
 
 /** One column of a RowDescription. */

@@ -156,5 +156,6 @@ export class SessionCore {
   /** The session ended: open cursors give back what they hold. */
   async close(): Promise<void> {
     await this.cursors.closeAll();
+    await this.runner.close();
   }
 }

@@ -19,6 +19,7 @@ import type { DeclareStatement, ExplainStatement, FetchStatement } from './parse
 import type { NoticeFields } from './protocol/index.js';
 import type { SessionSettings } from './session-settings.js';
 import type { TransactionBlock } from './transaction-block.js';
+import { TransactionSnapshot } from './transaction-snapshot.js';
 
 /**
  * Rows to send: read in portions (by the sender, with backpressure), then
@@ -54,6 +55,8 @@ const textColumn = { typeOid: 25, typeSize: -1, typeModifier: -1 } as const;
 
 export class StatementRunner {
   readonly #options: StatementRunnerOptions;
+  /** Table versions of the open transaction block; WITH HOLD cursors keep their own pins. */
+  readonly #snapshot = new TransactionSnapshot();
 
   constructor(options: StatementRunnerOptions) {
     this.#options = options;
@@ -244,14 +247,20 @@ export class StatementRunner {
   }
 
   context(): SessionContext {
-    const { role, database, settings } = this.#options;
+    const { role, database, settings, transaction } = this.#options;
     return {
       role,
       database,
       searchPath: settings.searchPath(),
       timeZone: settings.timeZone,
       ...(settings.get('analytica.segment_pruning') === 'off' ? { segmentPruning: false } : {}),
+      ...(transaction.inBlock ? { snapshot: this.#snapshot } : {}),
     };
+  }
+
+  /** The session ended: what its open transaction block pinned is released. */
+  async close(): Promise<void> {
+    await this.#snapshot.release();
   }
 
   #show(name: string): QueryResult {
