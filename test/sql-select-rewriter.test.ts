@@ -121,7 +121,7 @@ describe('table references', () => {
     );
     assert.match(
       sql,
-      /^WITH RECURSIVE "n"\("i"\) AS \(\(SELECT 1 AS "\?column\?"\) UNION ALL \(SELECT \("i" \+ 1\) AS "\?column\?" FROM "n" AS "n"/,
+      /^WITH RECURSIVE "n"\("i"\) AS \(\(SELECT 1 AS "\?column\?"\) UNION ALL \(SELECT \("i" \+ CAST\(1 AS INTEGER\)\) AS "\?column\?" FROM "n" AS "n"/,
     );
   });
 
@@ -275,7 +275,7 @@ describe('PostgreSQL → DuckDB semantic fixes', () => {
     assert.equal(rewrite('SELECT 5 / 2'), 'SELECT (5 // 2) AS "?column?"');
     assert.equal(
       rewrite('SELECT 5::bigint / 2, count(*) / 2 FROM events'),
-      'SELECT (CAST(5 AS BIGINT) // 2) AS "?column?", (count(*) // 2) AS "?column?" FROM "__pga"."t_events_v3" AS "events"',
+      'SELECT (CAST(5 AS BIGINT) // CAST(2 AS INTEGER)) AS "?column?", (count(*) // CAST(2 AS INTEGER)) AS "?column?" FROM "__pga"."t_events_v3" AS "events"',
     );
     assert.equal(rewrite('SELECT 5.0 / 2'), 'SELECT (5.0 / 2) AS "?column?"');
     assert.equal(

@@ -101,6 +101,27 @@ function describeKind(expr: A_Expr): string {
 }
 
 const COMPARISONS = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
+const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
+
+/**
+ * An arithmetic operand. PostgreSQL types an integer literal int4 (int8 past
+ * its range), so `smallint_col + 1` is an integer; DuckDB would fit the
+ * literal to the column's type and give a smallint that overflows at 32767.
+ */
+function isConstant(node: Node | undefined): boolean {
+  return node !== undefined && 'A_Const' in node;
+}
+
+function arithmeticOperand(ctx: EmitContext, node: Node | undefined): string {
+  if (node === undefined || !('A_Const' in node)) return operand(ctx, node);
+  const constant = node.A_Const;
+  if (constant.ival !== undefined) return `CAST(${operand(ctx, node)} AS INTEGER)`;
+  if (constant.fval !== undefined && /^-?\d+$/.test(constant.fval.fval ?? '')) {
+    const value = BigInt(constant.fval.fval ?? '0');
+    if (value >= -(2n ** 63n) && value < 2n ** 63n) return `CAST(${operand(ctx, node)} AS BIGINT)`;
+  }
+  return operand(ctx, node);
+}
 
 /**
  * A comparison operand. `x::numeric` (unconstrained) of a column has no
@@ -145,12 +166,22 @@ function operatorName(ctx: EmitContext, expr: A_Expr): string {
 
 function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string {
   const comparison = COMPARISONS.has(operator);
-  const right = comparison ? comparisonOperand(ctx, expr.rexpr) : operand(ctx, expr.rexpr);
+  // Two literals keep DuckDB's own typing, which fits both as PostgreSQL's would.
+  const arithmetic = ARITHMETIC.has(operator) && !(isConstant(expr.lexpr) && isConstant(expr.rexpr));
+  const right = comparison
+    ? comparisonOperand(ctx, expr.rexpr)
+    : arithmetic
+      ? arithmeticOperand(ctx, expr.rexpr)
+      : operand(ctx, expr.rexpr);
   if (expr.lexpr === undefined) {
     if (operator === '-' || operator === '+') return `(${operator}${right})`;
     throw unsupportedOperator(ctx, expr, operator);
   }
-  const left = comparison ? comparisonOperand(ctx, expr.lexpr) : ctx.expr(expr.lexpr);
+  const left = comparison
+    ? comparisonOperand(ctx, expr.lexpr)
+    : arithmetic
+      ? arithmeticOperand(ctx, expr.lexpr)
+      : ctx.expr(expr.lexpr);
   const regex = REGEX_OPERATORS[operator];
   if (regex !== undefined) {
     const call = `regexp_matches(${left}, ${right}, '${regex.options}')`;
