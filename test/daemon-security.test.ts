@@ -638,13 +638,36 @@ describe('DuckDB cannot be reached past the SQL front end', () => {
     const alice = await rawClient(aliceConfig());
     try {
       assert.deepEqual(await textRows(alice, 'SELECT current_user'), [['alice']]);
-      for (const sql of ["SELECT pg_read_file('/etc/passwd')", "SELECT pg_ls_dir('/')"]) {
-        assert.equal((await failure(alice, sql)).code, '42501', sql);
-      }
     } finally {
       await alice.end();
     }
     await assertServes(columnar, 'after PostgreSQL-only functions');
+  });
+
+  test('the source’s file, signal and sleep functions are refused, even for a superuser', async () => {
+    // Only catalog-reading functions reach the source (catalog-functions.ts); the superuser would be allowed there.
+    const alice = await rawClient(aliceConfig());
+    try {
+      for (const client of [columnar, alice]) {
+        for (const sql of [
+          "SELECT pg_read_file('/etc/passwd')",
+          "SELECT pg_ls_dir('/')",
+          "SELECT pg_stat_file('/etc/passwd')",
+          "SELECT pg_read_binary_file('/etc/passwd')",
+          "SELECT lo_import('/etc/passwd')",
+          'SELECT pg_terminate_backend(pg_backend_pid())',
+          'SELECT pg_sleep(10)',
+        ]) {
+          const error = await failure(client, sql);
+          assert.equal(error.code, '0A000', sql);
+          assert.match(error.message, /^function \w+ is not available through pg_analytica/, sql);
+        }
+      }
+      assert.deepEqual(await textRows(alice, 'SELECT current_user'), [['alice']]);
+    } finally {
+      await alice.end();
+    }
+    await assertServes(columnar, 'after the refused functions');
   });
 
   test('SET of DuckDB settings never reaches DuckDB; files stay out of reach', async () => {

@@ -10,10 +10,14 @@
  * The walk also lists every function, operator and type name the statement
  * uses: the runner checks on the source that each resolves into a system
  * schema (see CatalogGuard), because the statement runs in a session whose
- * login role is the daemon's.
+ * login role is the daemon's. Every function a catalog query calls, anywhere
+ * in it (subqueries, CTEs, LATERAL, FILTER, ORDER BY, windows, CASE), must
+ * also be on the allow-list of catalog-functions.ts: the source is not a
+ * gateway to pg_terminate_backend, pg_read_file and the like.
  */
 import type { Node } from 'libpg-query';
 import { PgError, SqlState } from '../errors.js';
+import { isAllowedCatalogFunction, isAllowedCatalogSetting } from './catalog-functions.js';
 import type { ParsedStatement } from './engine-types.js';
 import { charPosition } from './sql/sql-text.js';
 
@@ -34,7 +38,11 @@ export interface QualifiedName {
 
 export interface CatalogStatement {
   readonly relations: readonly CatalogRelation[];
-  /** Unqualified function, operator and type names, to check on the source (see CatalogGuard). */
+  /**
+   * Unqualified function, operator and type names, to check on the source (see CatalogGuard).
+   * Function names include the last name of every `x.name` and `(expr).name`: PostgreSQL calls
+   * name(x) when x has no such column (functional notation), so a user's function could hide there.
+   */
   readonly functionNames: readonly string[];
   readonly operatorNames: readonly string[];
   readonly typeNames: readonly string[];
@@ -99,7 +107,8 @@ const postgresOnlyFunctions: ReadonlySet<string> = new Set([
   'quote_literal',
   'txid_current_if_assigned',
 ]);
-const postgresOnlyPrefixes = ['pg_', 'has_', 'to_reg'];
+/** lo_ and dblink: large objects and dblink exist only in PostgreSQL, and are refused there (catalog-functions.ts). */
+const postgresOnlyPrefixes = ['pg_', 'has_', 'to_reg', 'lo_', 'dblink'];
 
 /** reg* types: casts to them look objects up in the catalog. */
 const catalogTypes =
@@ -114,46 +123,22 @@ const catalogValueFunctions = new Set([
   'SVFOP_CURRENT_SCHEMA',
 ]);
 
-/**
- * Functions refused in catalog queries because they run SQL text or change
- * the role: with them a statement could leave the client's role (SET ROLE is
- * checked against the session's login role, the daemon's), or take session
- * locks that would outlive the statement on a pooled connection.
- */
-const refusedFunctions: ReadonlySet<string> = new Set([
-  'query_to_xml',
-  'query_to_xmlschema',
-  'query_to_xml_and_xmlschema',
-  'cursor_to_xml',
-  'cursor_to_xmlschema',
-  'table_to_xml',
-  'table_to_xmlschema',
-  'table_to_xml_and_xmlschema',
-  'schema_to_xml',
-  'schema_to_xmlschema',
-  'schema_to_xml_and_xmlschema',
-  'database_to_xml',
-  'database_to_xmlschema',
-  'database_to_xml_and_xmlschema',
-  'ts_stat',
-  'pg_advisory_lock',
-  'pg_advisory_lock_shared',
-  'pg_try_advisory_lock',
-  'pg_try_advisory_lock_shared',
-]);
-
-/** Settings a client may not set_config(): they change whose rights the statement runs with. */
-const roleSettings = new Set(['role', 'session_authorization']);
-
 /** Operators the parser looks up by name for CASE, IN, BETWEEN, IS DISTINCT FROM and row comparisons. */
 const impliedOperators = ['=', '<>', '<', '>', '<=', '>='];
+
+/** A function call: its name as written and the byte offset of the call in the statement. */
+interface FunctionCall extends QualifiedName {
+  readonly location: number;
+}
 
 interface Walk {
   readonly sql: string;
   readonly cteNames: Set<string>;
   readonly catalog: CatalogRelation[];
   readonly tables: { name: string; location: number }[];
-  readonly functions: QualifiedName[];
+  readonly functions: FunctionCall[];
+  /** Last names of `x.name` and `(expr).name`, which may be functional-notation calls. */
+  readonly fieldNames: string[];
   readonly operators: QualifiedName[];
   readonly types: QualifiedName[];
   postgresOnly: boolean;
@@ -176,6 +161,7 @@ export function classifyCatalogQuery(
     catalog: [],
     tables: [],
     functions: [],
+    fieldNames: [],
     operators: [],
     types: [],
     postgresOnly: false,
@@ -201,7 +187,7 @@ export function classifyCatalogQuery(
   checkNames(walk);
   return {
     relations: walk.catalog,
-    functionNames: unqualified(walk.functions),
+    functionNames: [...new Set([...unqualified(walk.functions), ...walk.fieldNames])],
     operatorNames: [...new Set([...unqualified(walk.operators), ...impliedOperators])],
     typeNames: unqualified(walk.types),
   };
@@ -211,7 +197,7 @@ function unqualified(names: readonly QualifiedName[]): string[] {
   return [...new Set(names.filter((n) => n.schema === undefined).map((n) => n.name))];
 }
 
-/** Names qualified with a user schema, and the refused functions, are refused before anything runs. */
+/** Names qualified with a user schema, and functions off the allow-list, are refused before anything runs. */
 function checkNames(walk: Walk): void {
   for (const [what, names] of [
     ['function', walk.functions],
@@ -226,13 +212,24 @@ function checkNames(walk: Walk): void {
           { hint: 'run the query in PostgreSQL itself' },
         );
       }
-      if (what === 'function' && refusedFunctions.has(name)) {
-        throw new PgError(SqlState.featureNotSupported, `${name}() is not supported by pg_analytica`, {
-          hint: 'run the query in PostgreSQL itself',
-        });
-      }
     }
   }
+  for (const call of walk.functions) {
+    if (!isAllowedCatalogFunction(call.schema, call.name)) throw refusedFunction(call, walk.sql);
+  }
+}
+
+function refusedFunction({ schema, name, location }: FunctionCall, sql: string): PgError {
+  const written = schema === undefined ? name : `${schema}.${name}`;
+  return new PgError(
+    SqlState.featureNotSupported,
+    `function ${written} is not available through pg_analytica; connect to PostgreSQL directly`,
+    {
+      position: charPosition(sql, location),
+      detail:
+        'Catalog queries run on the source PostgreSQL, where pg_analytica calls only functions that read the catalogs or compute values.',
+    },
+  );
 }
 
 function collectCteNames(node: unknown, names: Set<string>): void {
@@ -273,11 +270,27 @@ function noteNode(key: string, value: unknown, walk: Walk, pgCatalogFirst: boole
       return;
     case 'FuncCall': {
       const name = qualifiedName(fields.funcname);
-      walk.functions.push(name);
+      walk.functions.push({ ...name, location: Number(fields.location ?? -1) });
       if (isPostgresOnlyFunction(name)) walk.postgresOnly = true;
       if (name.name === 'set_config') checkSetConfig(fields);
       return;
     }
+    case 'RangeTableSample':
+      // The sampling method is a function PostgreSQL looks up by name.
+      walk.functions.push({ ...qualifiedName(fields.method), location: Number(fields.location ?? -1) });
+      return;
+    case 'ColumnRef': {
+      const parts = (fields.fields as Node[] | undefined) ?? [];
+      const last = parts.at(-1);
+      if (parts.length > 1 && last !== undefined && 'String' in last)
+        walk.fieldNames.push(last.String.sval ?? '');
+      return;
+    }
+    case 'A_Indirection':
+      for (const part of (fields.indirection as Node[] | undefined) ?? []) {
+        if ('String' in part) walk.fieldNames.push(part.String.sval ?? '');
+      }
+      return;
     case 'A_Expr':
       walk.operators.push(qualifiedName(fields.name));
       return;
@@ -328,14 +341,15 @@ function isPostgresOnlyFunction({ schema, name }: QualifiedName): boolean {
   return postgresOnlyFunctions.has(name) || postgresOnlyPrefixes.some((prefix) => name.startsWith(prefix));
 }
 
-/** set_config() may set any parameter but the role ones, and only one named by a constant. */
+/** set_config() may set only a harmless parameter (catalog-functions.ts), named by a constant. */
 function checkSetConfig(fields: Fields): void {
   const first = (fields.args as Node[] | undefined)?.[0];
   const constant = first !== undefined && 'A_Const' in first ? first.A_Const.sval?.sval : undefined;
-  if (constant === undefined || roleSettings.has(constant.toLowerCase())) {
+  if (constant === undefined || !isAllowedCatalogSetting(constant)) {
     throw new PgError(
       SqlState.featureNotSupported,
-      'set_config() through pg_analytica takes a constant parameter name other than role or session_authorization',
+      `set_config() through pg_analytica takes a constant name of a setting that changes how values are read or shown, not ${constant === undefined ? 'an expression' : constant}`,
+      { hint: 'use SET for session settings, or connect to PostgreSQL directly' },
     );
   }
 }

@@ -14,10 +14,12 @@
  * running as that role grants it nothing new. What SET ROLE does not give is
  * the login: PostgreSQL checks a later SET ROLE or set_config('role', …) against
  * the session's login role, the daemon's. So nothing may run that could change
- * the role: set_config of role settings and functions that run SQL text are
- * refused by the classifier, and every function, operator and type the
- * statement names must resolve into pg_catalog or information_schema, where
- * only PostgreSQL defines objects (a user-defined function could SET ROLE).
+ * the role: the classifier lets a statement call only the catalog-reading and
+ * value functions of catalog-functions.ts (not query_to_xml, pg_terminate_backend,
+ * pg_read_file …) and set_config only harmless settings, and every function,
+ * operator and type the statement names must resolve into pg_catalog or
+ * information_schema, where only PostgreSQL defines objects (a user-defined
+ * function could SET ROLE).
  */
 import type pg from 'pg';
 import { visibleRegisteredRelations } from '../catalog/visible-relations.js';
