@@ -100,6 +100,11 @@ describe('pg-analytica uninstall', () => {
     dbDir = path.join(dataDir, databaseDirectoryName(database));
     await client.query(`SELECT analytica.register_table('items')`);
     await client.query(`SELECT analytica.wait_for_sync('items')`);
+    await client.query(`SELECT analytica.create_foreign_server('127.0.0.1', ${daemon.port})`);
+    assert.equal(
+      (await client.query(`SELECT to_regclass('columnar.items') IS NOT NULL AS made`)).rows[0].made,
+      true,
+    );
     // Only segment files are compared: the worker's scratch directory comes and goes on its own.
     const segmentFiles = async () =>
       (await readdir(dbDir, { recursive: true })).filter((f) => f.endsWith('.parquet')).sort();
@@ -139,6 +144,11 @@ describe('pg-analytica uninstall', () => {
     const result = await run(['uninstall', '--yes', '--data-dir', dataDir]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /removed schema analytica \(1 registered table\)/);
+    assert.match(result.stdout, /foreign server pg_analytica with its foreign tables/);
+    const { rows } = await client.query(
+      `SELECT to_regclass('columnar.items') AS t, (SELECT count(*) FROM pg_foreign_server) AS servers`,
+    );
+    assert.deepEqual(rows, [{ t: null, servers: '0' }]);
     assert.match(result.stdout, /[1-9]\d* segment files?, \d+ files? in all, [1-9]\d* bytes/);
     assert.equal(await schemaPresent(), false);
     assert.deepEqual(await streamObjects(), { slots: '0', publications: '0' });

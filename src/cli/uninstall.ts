@@ -16,6 +16,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type pg from 'pg';
 import { readDatabaseSettings } from '../catalog/database-settings.js';
+import { foreignServerName } from '../catalog/foreign-server.js';
 import { installLockKey } from '../catalog/schema-installer.js';
 import { loadConfig, parseFlags } from '../config.js';
 import type { Logger } from '../log.js';
@@ -30,6 +31,8 @@ interface Plan {
   registeredTables: number;
   slots: string[];
   publications: string[];
+  /** The postgres_fdw server pg_analytica (its foreign tables and user mappings go with it). */
+  foreignServer: boolean;
   /** The database's directory under the data directory, when it exists. */
   directory: DirectoryContents | undefined;
 }
@@ -62,6 +65,7 @@ export async function uninstall(argv: readonly string[], log: Logger): Promise<v
     const plan = await makePlan(client, database, config.dataDir);
 
     const nothing =
+      !plan.foreignServer &&
       !plan.extension &&
       !plan.schema &&
       plan.slots.length === 0 &&
@@ -102,6 +106,7 @@ export async function uninstall(argv: readonly string[], log: Logger): Promise<v
     try {
       // Not interleaved with an install (the installer takes this lock per script).
       await client.query('SELECT pg_advisory_xact_lock($1)', [installLockKey]);
+      if (plan.foreignServer) await client.query(`DROP SERVER ${quoteIdent(foreignServerName)} CASCADE`);
       if (plan.extension) await client.query('DROP EXTENSION pg_analytica CASCADE');
       else if (plan.schema) await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent('analytica')} CASCADE`);
       for (const publication of plan.publications)
@@ -154,8 +159,11 @@ async function makePlan(client: pg.ClientBase, database: string, dataDir: string
       `SELECT pubname FROM pg_publication WHERE pubname LIKE 'pg\\_analytica%' ORDER BY pubname`,
     )
   ).rows.map((r) => r.pubname);
+  const foreignServer =
+    (await client.query(`SELECT 1 FROM pg_foreign_server WHERE srvname = $1`, [foreignServerName])).rows
+      .length > 0;
   const directory = await databaseDirectory(dataDir, database);
-  return { database, extension, schema, registeredTables, slots, publications, directory };
+  return { database, extension, schema, registeredTables, slots, publications, foreignServer, directory };
 }
 
 async function activeSlots(client: pg.ClientBase, slots: string[]): Promise<string[]> {
@@ -231,6 +239,8 @@ function describe(plan: Plan): string[] {
   else if (plan.schema) lines.push(`schema analytica (${tables})`);
   for (const slot of plan.slots) lines.push(`replication slot ${slot}`);
   for (const publication of plan.publications) lines.push(`publication ${publication}`);
+  if (plan.foreignServer)
+    lines.push(`foreign server ${foreignServerName} with its foreign tables (columnar.*) and user mappings`);
   if (plan.directory) {
     const d = plan.directory;
     lines.push(
