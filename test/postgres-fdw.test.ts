@@ -97,6 +97,15 @@ describe('foreign tables made by register_table', () => {
     await assertSameRows(heap, 'columnar.events', 'columnar.users');
   });
 
+  test('the same queries sent directly to the daemon return the heap’s rows too', async () => {
+    const direct = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+    try {
+      await assertSameRows(direct, 'public.events', 'public.users');
+    } finally {
+      await direct.end();
+    }
+  });
+
   test('stddev of numeric values fails with 0A000 rather than answering in double precision', async () => {
     const direct = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
     try {

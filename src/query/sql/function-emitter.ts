@@ -55,6 +55,7 @@ export function resolveFunction(ctx: EmitContext, call: FuncCall, use: FunctionU
 export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const name = functionName(ctx, call);
   if (name === 'extract') return emitExtract(ctx, call);
+  if (name === 'timezone') return emitAtTimeZone(ctx, call);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
   const args = (call.args ?? []).map((a) => ctx.expr(a));
@@ -104,6 +105,30 @@ function withRoundScale(call: FuncCall, text: string): string {
   const n = digits.A_Const.ival === undefined ? undefined : (digits.A_Const.ival.ival ?? 0);
   if (n === undefined || n > 38) return text;
   return `CAST(${text} AS DECIMAL(38, ${Math.max(0, n)}))`;
+}
+
+/**
+ * `x AT TIME ZONE zone` (timezone(zone, x)): timestamptz → local timestamp in the zone and back,
+ * as in DuckDB. Only zone names both read alike pass: IANA names with a '/', UTC and GMT.
+ * PostgreSQL reads abbreviations (PST, fixed) and POSIX offsets ('+05' is five hours WEST)
+ * where DuckDB would not.
+ */
+function emitAtTimeZone(ctx: EmitContext, call: FuncCall): string {
+  const [zoneNode, value] = call.args ?? [];
+  const zone = zoneNode !== undefined && 'A_Const' in zoneNode ? zoneNode.A_Const.sval?.sval : undefined;
+  if (
+    zone === undefined ||
+    value === undefined ||
+    !/^(UTC|GMT|[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+)$/i.test(zone)
+  ) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `AT TIME ZONE ${zone === undefined ? 'with a computed zone' : `'${zone}'`} is not supported by pg_analytica`,
+      call.location,
+      "Name the zone as a constant IANA name such as 'UTC' or 'Europe/Berlin'.",
+    );
+  }
+  return `timezone(${quoteLiteral(zone)}, ${ctx.expr(value)})`;
 }
 
 /** EXTRACT returns numeric in PostgreSQL; only fields whose values print the same as DuckDB's integers pass. */
