@@ -163,11 +163,38 @@ export function rewriteCatalogQuery(
     const text =
       filter === undefined
         ? `${qualified}${alias}`
-        : `(SELECT * FROM ${qualified} WHERE ${filter(relids, namespaces)})${alias}`;
+        : `(SELECT *${systemColumns(relation)} FROM ${qualified} WHERE ${filter(relids, namespaces)})${alias}`;
     splices.push({ start, end, text });
   }
   splices.sort((a, b) => a.start - b.start);
   return splice(bytes, splices);
+}
+
+/** Catalog tables (not views) whose tableoid clients read, e.g. psql's \\dd (`c.tableoid`). */
+const CATALOG_TABLES = new Set([
+  'pg_class',
+  'pg_attribute',
+  'pg_attrdef',
+  'pg_namespace',
+  'pg_type',
+  'pg_description',
+  'pg_constraint',
+  'pg_index',
+  'pg_trigger',
+  'pg_policy',
+  'pg_statistic_ext',
+  'pg_rewrite',
+  'pg_sequence',
+  'pg_inherits',
+  'pg_partitioned_table',
+  'pg_publication',
+  'pg_publication_rel',
+  'pg_publication_namespace',
+]);
+
+/** A narrowed catalog table keeps its tableoid, which `SELECT *` of a subquery leaves out. */
+function systemColumns(relation: { schema: string; name: string }): string {
+  return relation.schema === 'pg_catalog' && CATALOG_TABLES.has(relation.name) ? ', tableoid' : '';
 }
 
 function splice(bytes: Buffer, splices: readonly Splice[]): RewrittenCatalogQuery {
