@@ -2,7 +2,7 @@
  * `npm run bench` / `pg-analytica bench`: one run that generates deterministic
  * data in PostgreSQL, registers and copies it, then measures side by side:
  * every query on the heap, through the query server, through the columnar.*
- * foreign tables (n/a until they exist) and on DuckDB alone (the ceiling);
+ * foreign tables (postgres_fdw to the daemon) and on DuckDB alone (the ceiling);
  * backfill against COPY; change apply and commit-to-visible latency; storage;
  * peak RSS. Every answer is checked against PostgreSQL's in the same run; a
  * wrong answer fails the benchmark. Timings never do.
@@ -27,7 +27,7 @@ import { tpchQueries } from './queries/tpch-queries.js';
 import type { BenchReport, CopyRate } from './report/bench-report.js';
 import { markdownReport } from './report/markdown-report.js';
 import { writeReport } from './report/write-report.js';
-import { openColumnarFdwTarget } from './targets/columnar-fdw-target.js';
+import { ColumnarFdwTarget, type FdwPlan, openColumnarFdwTarget } from './targets/columnar-fdw-target.js';
 import { DuckDbCeiling } from './targets/duckdb-ceiling.js';
 import { PgWireTarget } from './targets/pg-wire-target.js';
 import type { QueryTarget } from './targets/query-target.js';
@@ -72,13 +72,20 @@ export async function runBench(argv: readonly string[]): Promise<BenchReport> {
         { ...cluster.clientConfig(), port: daemon.port },
         session,
       );
-      const fdw = await openColumnarFdwTarget(cluster.clientConfig(), session);
+      const fdw = await phase('postgres_fdw server pg_analytica and the columnar.* foreign tables', () =>
+        openColumnarFdwTarget({
+          config: cluster.clientConfig(),
+          daemon: { host: '127.0.0.1', port: daemon.port },
+          session,
+        }),
+      );
       targets.push(postgres, columnar, ...('run' in fdw ? [fdw] : []));
       const queries = [...eventsQueries(options.rows), ...tpchQueries()];
       const { outcomes, expected } = await phase(
         `${queries.length} queries on PostgreSQL and pg_analytica (${options.repetitions} runs each)`,
         () => runAgainstPostgres(queries, postgres, targets.slice(1), options.repetitions),
       );
+      const fdwPlans = fdw instanceof ColumnarFdwTarget ? await planEach(fdw, queries) : undefined;
 
       const streamClient = new pg.Client({ ...cluster.clientConfig(), port: daemon.port });
       await streamClient.connect();
@@ -117,6 +124,7 @@ export async function runBench(argv: readonly string[]): Promise<BenchReport> {
         machine: await machine(heap, options),
         unavailable: 'unavailable' in fdw ? { [fdw.id]: fdw.unavailable } : {},
         queries: outcomes,
+        ...(fdwPlans ? { fdwPlans } : {}),
         ingest: { table: 'events', copy, backfill },
         stream,
         storage,
@@ -139,6 +147,17 @@ export async function runBench(argv: readonly string[]): Promise<BenchReport> {
     if (options.keep) note(`kept ${dir}`);
     else await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** How each query runs through columnar.*: whole in the daemon, or partly in the local PostgreSQL. */
+async function planEach(
+  fdw: ColumnarFdwTarget,
+  queries: readonly { set: string; name: string; sql: string }[],
+): Promise<Record<string, FdwPlan | { error: string }>> {
+  const plans: Record<string, FdwPlan | { error: string }> = {};
+  for (const q of queries)
+    plans[`${q.set}/${q.name}`] = await fdw.plan(q.sql).catch((error: Error) => ({ error: error.message }));
+  return plans;
 }
 
 async function copyRates(cluster: Parameters<typeof psqlCopySeconds>[0], rows: number): Promise<CopyRate[]> {

@@ -4,6 +4,7 @@ import type { Timing } from '../lib/timing.js';
 import type { StorageSize } from '../measure/storage.js';
 import type { ApplyRate, VisibilityLatency } from '../measure/stream-workload.js';
 import type { BenchQuery } from '../queries/bench-query.js';
+import type { FdwPlan } from '../targets/columnar-fdw-target.js';
 import type { TargetId } from '../targets/query-target.js';
 
 /** How a target's answer compared with PostgreSQL's. */
@@ -45,6 +46,8 @@ export interface BenchReport {
   /** Targets this build cannot measure, with the reason. */
   unavailable: Partial<Record<TargetId, string>>;
   queries: QueryOutcome[];
+  /** EXPLAIN VERBOSE of each query (`set/name`) on the columnar.* foreign tables, when they exist. */
+  fdwPlans?: Record<string, FdwPlan | { error: string }>;
   ingest: { table: string; copy: CopyRate[]; backfill: Backfill[] };
   stream: { apply: ApplyRate[]; latency: VisibilityLatency | undefined };
   storage: StorageSize[];

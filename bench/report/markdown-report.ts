@@ -1,5 +1,6 @@
 /** The report as Markdown: the query table first, then ingest, stream, storage and memory. */
 import type { Backfill } from '../lib/registration.js';
+import { median } from '../lib/stats.js';
 import { targetLabels } from '../targets/query-target.js';
 import type { BenchReport, QueryOutcome } from './bench-report.js';
 import { bytes, geometricMean, mib, ms, rate, ratio } from './format.js';
@@ -10,6 +11,7 @@ export function markdownReport(report: BenchReport): string {
     header(report),
     queryTable(report),
     findings(report),
+    fdwPlanSection(report),
     ingestSection(report),
     streamSection(report),
     storageSection(report),
@@ -73,6 +75,31 @@ function findings(report: BenchReport): string {
   if (lines.length === 0)
     return "² Every answer equals PostgreSQL's (the query server: text for text; DuckDB alone: counts and values).\n";
   return `² Answers that are not PostgreSQL's (the query server must match text for text; DuckDB alone: counts and values, with a tolerance):\n\n${lines.join('\n')}\n`;
+}
+
+function fdwPlanSection(report: BenchReport): string {
+  const plans = Object.entries(report.fdwPlans ?? {});
+  if (plans.length === 0) return '';
+  const whole = plans.filter(([, p]) => 'pushedDown' in p && p.pushedDown).map(([name]) => name);
+  const lines = [
+    '## columnar.* plans',
+    '',
+    `EXPLAIN (VERBOSE) in the local PostgreSQL: ${whole.length} of ${plans.length} queries run whole in the daemon (the plan is one Foreign Scan).`,
+  ];
+  const planning = plans.flatMap(([name, p]) => ('planningMs' in p ? [[name, p.planningMs] as const] : []));
+  const slowest = [...planning].sort((a, b) => b[1] - a[1]).slice(0, 3);
+  lines.push(
+    `Planning in the local PostgreSQL (postgres_fdw asks the daemon to EXPLAIN each path it costs): median ${ms(median(planning.map(([, t]) => t)))} ms; slowest ${slowest.map(([n, t]) => `\`${n}\` ${ms(t)} ms`).join(', ')}.`,
+    '',
+  );
+  for (const [name, plan] of plans) {
+    if ('error' in plan) lines.push(`- \`${name}\`: EXPLAIN failed: ${plan.error}`);
+    else if (!plan.pushedDown)
+      lines.push(
+        `- \`${name}\`: not pushed down whole; the top node is ${plan.topNode}; the daemon is sent ${plan.remoteSql.map((sql) => `\`${sql}\``).join(', ')}`,
+      );
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function ingestSection(report: BenchReport): string {
