@@ -144,3 +144,19 @@ test('a type without a binary form is refused with 0A000 before any row', async 
     /0A000|42883/,
   );
 });
+
+test('bytea literals in hex and escape syntax compare as PostgreSQL reads them', async () => {
+  const sql = String.raw`SELECT id FROM kinds WHERE raw = '\x00FF 10'::bytea OR raw = '\\x'::bytea OR raw = E'\\000\\377\\020'::bytea ORDER BY id`;
+  for (const port of [cluster.port, daemon.port]) {
+    const client = new pg.Client({ ...cluster.clientConfig(), port });
+    await client.connect();
+    try {
+      const { rows } = await client.query({ text: sql, rowMode: 'array' });
+      assert.deepEqual(rows, [[1]], `port ${port}`);
+      await assert.rejects(client.query(String.raw`SELECT '\xzz'::bytea`), { code: '22023' });
+      await assert.rejects(client.query(String.raw`SELECT '\9'::bytea`), { code: '22P02' });
+    } finally {
+      await client.end();
+    }
+  }
+});

@@ -5,7 +5,7 @@
  * Identifiers are always quoted and literals always re-quoted.
  */
 import type { A_Const, Node, SubLink, TypeCast } from 'libpg-query';
-import { SqlState } from '../../errors.js';
+import { PgError, SqlState } from '../../errors.js';
 import { parseArrayLiteral } from './array-literal.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { emitFuncCall } from './function-emitter.js';
@@ -125,6 +125,8 @@ function emitTypeCast(ctx: EmitContext, cast: TypeCast): string {
   if (bounds === 1 && literal?.sval !== undefined)
     return emitArrayLiteralCast(ctx, cast, literal.sval.sval ?? '');
   const type = duckDbType(typeName);
+  if (type === 'BLOB' && literal?.sval !== undefined)
+    return emitByteaLiteral(ctx, literal.sval.sval ?? '', cast);
   if ((type === 'DOUBLE' || type === 'REAL') && literal !== undefined)
     checkFloatLiteral(ctx, literal, type, cast);
   if (type !== undefined) return `CAST(${ctx.expr(arg)} AS ${type})`;
@@ -136,6 +138,52 @@ function emitTypeCast(ctx: EmitContext, cast: TypeCast): string {
     cast.location,
     'DuckDB would round it to 3 decimal places; cast to numeric(p,s) instead.',
   );
+}
+
+/**
+ * A bytea literal in PostgreSQL's input syntax: hex (`\x` then pairs of hex digits, spaces
+ * allowed between them) or escape (`\\` and `\ooo` octal, other characters as their bytes).
+ * DuckDB's own string-to-BLOB cast reads `\xHH` per byte, which would turn '\xe4da' into other
+ * bytes, so the bytes are decoded here and sent as hex.
+ */
+function emitByteaLiteral(ctx: EmitContext, text: string, cast: TypeCast): string {
+  const bytes = decodeByteaInput(text);
+  if (bytes === undefined) {
+    throw ctx.error(SqlState.invalidTextRepresentation, 'invalid input syntax for type bytea', cast.location);
+  }
+  return `from_hex(${quoteLiteral(bytes.toString('hex'))})`;
+}
+
+function decodeByteaInput(text: string): Buffer | undefined {
+  if (text.startsWith('\\x')) {
+    const hex = text.slice(2).replace(/[ \t\n\r]/g, '');
+    const bad = /[^0-9a-fA-F]/.exec(hex);
+    // PostgreSQL's hex_decode reports these as 22023, not as input syntax.
+    if (bad !== null)
+      throw new PgError(SqlState.invalidParameterValue, `invalid hexadecimal digit: "${bad[0]}"`);
+    if (hex.length % 2 === 1)
+      throw new PgError(SqlState.invalidParameterValue, 'invalid hexadecimal data: odd number of digits');
+    return Buffer.from(hex, 'hex');
+  }
+  const bytes: number[] = [];
+  const raw = Buffer.from(text, 'utf8');
+  for (let i = 0; i < raw.length; i++) {
+    const byte = raw[i]!;
+    if (byte !== 0x5c) {
+      bytes.push(byte);
+      continue;
+    }
+    if (raw[i + 1] === 0x5c) {
+      bytes.push(0x5c);
+      i++;
+      continue;
+    }
+    const octal = raw.toString('latin1', i + 1, i + 4);
+    if (!/^[0-3][0-7]{2}$/.test(octal)) return undefined;
+    bytes.push(Number.parseInt(octal, 8));
+    i += 3;
+  }
+  return Buffer.from(bytes);
 }
 
 /**
