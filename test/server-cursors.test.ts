@@ -241,3 +241,15 @@ test('a transaction block reads every table at the version its first statement r
     await other.end();
   }
 });
+
+test('an array parameter sent as text works with = ANY and <> ALL, typed by the left side', async () => {
+  for (const [sql, values] of [
+    ['SELECT id FROM events WHERE id = ANY($1) ORDER BY id', [[3, 1, 2]]],
+    ['SELECT count(*) FROM events WHERE g <> ALL($1)', [['g1', 'g2', null]]],
+    ['SELECT count(*) FROM events WHERE v = ANY($1::numeric[])', [['0.25', '1.50']]],
+  ] as const) {
+    const expected = await heap.query({ text: sql, values: [...values], rowMode: 'array' });
+    const actual = await columnar.query({ text: sql, values: [...values], rowMode: 'array' });
+    assert.deepEqual(actual.rows, expected.rows, sql);
+  }
+});

@@ -290,6 +290,12 @@ function arrayElements(ctx: EmitContext, node: Node | undefined): string[] {
       }
     }
   }
+  // An untyped array literal takes its element type from the left side, as in PostgreSQL: an
+  // array parameter a driver sends as text ('{1,2,3}'). The elements stay string literals,
+  // which DuckDB casts to the left side's type as PostgreSQL casts unknown literals.
+  const untyped = node !== undefined && 'A_Const' in node ? node.A_Const.sval?.sval : undefined;
+  const elements = untyped === undefined ? undefined : parseArrayLiteral(untyped);
+  if (elements !== undefined) return elements.map((e) => (e === null ? 'NULL' : quoteLiteral(e)));
   throw ctx.error(
     SqlState.featureNotSupported,
     'ANY/ALL over this kind of array is not supported by pg_analytica',
