@@ -86,12 +86,13 @@ function textArray(values: readonly string[]): string {
 
 export const eventsTables = ['events'] as const;
 
-export function eventsSql(rows: number): string {
+/** `table` names the table to create (default `events`), for benchmarks that need two sizes side by side. */
+export function eventsSql(rows: number, table = 'events'): string {
   const users = Math.max(1000, Math.round(rows / 20));
   // u(seed): a uniform value in [0, 1) derived from the id.
   const u = (seed: number) => `(abs(hashint8extended(g, ${seed}) % 1000000) / 1000000.0)`;
   return `
-    CREATE TABLE events (
+    CREATE TABLE ${table} (
       id bigint PRIMARY KEY,
       ts timestamptz NOT NULL,
       user_id integer NOT NULL,
@@ -101,7 +102,7 @@ export function eventsSql(rows: number): string {
       referrer text,
       duration_ms integer NOT NULL,
       revenue numeric(12,2));
-    INSERT INTO events
+    INSERT INTO ${table}
     SELECT g,
            '2024-03-01 00:00:00+00'::timestamptz + (g - 1) * (2592000.0 / ${rows}) * interval '1 second',
            1 + abs(hashint8extended(g, 1) % ${users})::int,

@@ -16,7 +16,7 @@ import type { BenchOptions } from './bench-options.js';
  * Commits are durable (fsync, synchronous_commit) as on a production server,
  * which the commit-to-visible latency depends on. JIT stays at its default.
  */
-export function tunedSettings(options: BenchOptions): Record<string, string> {
+export function tunedSettings(options: Pick<BenchOptions, 'rows' | 'lineitemRows'>): Record<string, string> {
   const sharedMb = Math.max(1024, Math.ceil(((options.rows + options.lineitemRows) * 300) / 1048576));
   return {
     shared_buffers: `${sharedMb}MB`,
@@ -33,7 +33,10 @@ export function tunedSettings(options: BenchOptions): Record<string, string> {
   };
 }
 
-export async function startBenchCluster(dir: string, options: BenchOptions): Promise<LocalCluster> {
+export async function startBenchCluster(
+  dir: string,
+  options: Pick<BenchOptions, 'rows' | 'lineitemRows'>,
+): Promise<LocalCluster> {
   return await LocalCluster.start({ dir: path.join(dir, 'pg'), settings: tunedSettings(options) });
 }
 
