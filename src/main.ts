@@ -14,7 +14,7 @@ import { DuckDbEngine } from './query/duckdb-engine.js';
 import { QueryEngine } from './query/query-engine.js';
 import { initSqlParser, parseStatements } from './query/sql/statement-parser.js';
 import { QueryServer } from './server/query-server.js';
-import { mirrorSourceServerVersion } from './server/setting-definitions.js';
+import { mirrorSourceServerVersion, mirrorSourceTimeZone } from './server/setting-definitions.js';
 import { loadTlsContext } from './server/tls-context.js';
 import { SegmentWriter } from './storage/segment-writer.js';
 import { Launcher } from './workers/launcher.js';
@@ -213,12 +213,13 @@ export class Daemon {
   }
 }
 
-/** Sessions report the source's version: catalog queries, shaped by clients for it, run there. */
+/** Sessions report the source's version (catalog queries, shaped by clients for it, run there) and start in its TimeZone. */
 async function mirrorServerVersion(pool: pg.Pool): Promise<void> {
-  const { rows } = await pool.query<{ version: string; num: number }>(
-    "SELECT current_setting('server_version') AS version, current_setting('server_version_num')::int AS num",
+  const { rows } = await pool.query<{ version: string; num: number; zone: string }>(
+    "SELECT current_setting('server_version') AS version, current_setting('server_version_num')::int AS num, current_setting('TimeZone') AS zone",
   );
   mirrorSourceServerVersion(rows[0]!.version, rows[0]!.num);
+  mirrorSourceTimeZone(rows[0]!.zone);
 }
 
 /** Installs or upgrades the control schema and reads the database's analytica.* settings. */

@@ -137,6 +137,13 @@ describe('foreign tables made by register_table', () => {
     );
     assert.match(limited, /Remote SQL: .* ORDER BY amount DESC NULLS LAST LIMIT 10::bigint/);
     assert.doesNotMatch(limited, /\n\s+->\s+Sort/);
+    const topGroups = await plan(
+      'SELECT user_id, sum(amount) FROM columnar.events GROUP BY 1 ORDER BY 2 DESC NULLS LAST, 1 LIMIT 5',
+    );
+    assert.match(
+      topGroups,
+      /Remote SQL: SELECT user_id, sum\(amount\) FROM public\.events GROUP BY 1 ORDER BY .* LIMIT 5::bigint/,
+    );
   });
 
   test('ANALYZE samples the foreign table', async () => {

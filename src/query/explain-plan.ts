@@ -79,15 +79,10 @@ function costNode(node: DuckDbPlanNode): CostedNode {
   const children = (node.children ?? []).map(costNode);
   const estimate = Number(node.extra_info?.['Estimated Cardinality'] ?? Number.NaN);
   // Nodes that keep their input's rows (projections, ORDER BY) carry no estimate or a meaningless one.
-  const rows =
-    children.length > 0 && (passesRowsOn.test(node.name) || !(estimate > 0))
-      ? children[0]!.rows
-      : Number.isFinite(estimate)
-        ? estimate
-        : 1;
+  const rows = estimatedRows(node, children, estimate);
   const childCost = children.reduce((sum, child) => sum + child.totalCost, 0);
   const inputRows = children.reduce((sum, child) => sum + child.rows, 0);
-  const ownCost = children.length === 0 ? rows * cpuTupleCost : inputRows * cpuOperatorCost;
+  const ownCost = children.length === 0 ? rows * cpuTupleCost : operatorCost(node.name, inputRows, rows);
   const startupCost = blocking.test(node.name) ? childCost + ownCost : (children[0]?.startupCost ?? 0);
   return {
     name: node.name,
@@ -97,6 +92,38 @@ function costNode(node: DuckDbPlanNode): CostedNode {
     totalCost: childCost + ownCost,
     children,
   };
+}
+
+/**
+ * A node's output rows: DuckDB's estimate, except where it has none or a meaningless one:
+ * projections and sorts keep their input's rows, a top-N keeps at most its limit, and a semi
+ * join (DuckDB joins a top-N back to its table by rowid, estimated 0) at most its smaller input.
+ */
+function estimatedRows(node: DuckDbPlanNode, children: readonly CostedNode[], estimate: number): number {
+  const input = children[0]?.rows;
+  if (input === undefined) return Number.isFinite(estimate) ? estimate : 1;
+  if (node.name === 'TOP_N') {
+    const top = Number(node.extra_info?.Top ?? Number.NaN);
+    return Number.isFinite(top) ? Math.min(top, input) : input;
+  }
+  if (/JOIN/.test(node.name) && node.extra_info?.['Join Type'] === 'SEMI') {
+    return Math.min(...children.map((child) => child.rows));
+  }
+  if (passesRowsOn.test(node.name) || !(estimate > 0)) return input;
+  return estimate;
+}
+
+/**
+ * What a node costs for its input, as PostgreSQL prices it: a sort compares N log2 N times, a
+ * top-N (ORDER BY … LIMIT) keeps a bounded heap, N log2(2·limit), at 2 × cpu_operator_cost per
+ * comparison (cost_sort); anything else cpu_operator_cost per input row. A LIMIT pushed down is
+ * then cheaper than sorting everything and limiting locally, so postgres_fdw pushes it.
+ */
+function operatorCost(name: string, inputRows: number, outputRows: number): number {
+  const comparison = 2 * cpuOperatorCost;
+  if (name === 'ORDER_BY') return comparison * inputRows * Math.log2(Math.max(2, inputRows));
+  if (name === 'TOP_N') return comparison * inputRows * Math.log2(Math.max(2, 2 * outputRows));
+  return inputRows * cpuOperatorCost;
 }
 
 function describeExtraInfo(info: Readonly<Record<string, unknown>> | undefined): string[] {

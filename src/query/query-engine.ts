@@ -143,7 +143,7 @@ export class QueryEngine implements QueryExecutor {
     // Catalog queries (psql \d, drivers' metadata, IMPORT FOREIGN SCHEMA) run on the source PostgreSQL.
     const catalog = await this.#catalogQueries.tryRun(statement, context, signal);
     if (catalog !== undefined) return materializedRowStream(catalog);
-    const bound = await this.#bind(statement, context, signal);
+    const bound = await this.#bind(statement, context, signal, 'run');
     try {
       return await this.#open(bound, context, signal);
     } catch (error) {
@@ -157,7 +157,7 @@ export class QueryEngine implements QueryExecutor {
     context: SessionContext,
     signal?: AbortSignal,
   ): Promise<string[]> {
-    const bound = await this.#bind(statement, context, signal);
+    const bound = await this.#bind(statement, context, signal, 'plan');
     try {
       const connection = await this.#options.duckdb.connect(context.timeZone);
       try {
@@ -181,7 +181,8 @@ export class QueryEngine implements QueryExecutor {
   async #bind(
     statement: SelectStatement,
     context: SessionContext,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    purpose: 'run' | 'plan',
   ): Promise<BoundSelect> {
     const pool = this.#options.pools.get(context.database);
     if (!pool) {
@@ -203,13 +204,18 @@ export class QueryEngine implements QueryExecutor {
     try {
       for (let attempt = 0; references.length > 0; attempt++) {
         const resolution = await this.#resolve(pool, references, context);
-        const kept = await this.#fromSnapshot(context, resolution.tables);
+        // Freshness: every transaction committed before the query started is visible to it
+        // (a version the transaction block already read stays as it was). Planning only
+        // (EXPLAIN) does not wait: its estimates need no recent rows.
+        const waits = resolution.tables.some(
+          (t) => t.stream && context.snapshot?.get(context.database, t.relid) === undefined,
+        );
+        if (attempt === 0 && purpose === 'run' && waits)
+          await this.#waitForStream(context.database, resolution.walLsn, signal);
+        const kept = await this.#fromSnapshot(context, resolution.tables, purpose === 'run');
         tables = kept.tables;
         unreserve();
         unreserve = this.#options.duckdb.reserve(tables);
-        // Freshness: every transaction committed before the query started is visible to it.
-        if (attempt === 0 && tables.some((t) => t.stream))
-          await this.#waitForStream(context.database, resolution.walLsn, signal);
         try {
           for (const read of await this.#pruner.prune(plan, tables, context))
             views.push(
@@ -246,13 +252,21 @@ export class QueryEngine implements QueryExecutor {
    * keeps its files and delta rows) until the block ends. Privileges are still
    * checked by every statement's resolution.
    */
-  async #fromSnapshot(context: SessionContext, resolved: ResolvedTable[]): Promise<SnapshotTables> {
+  async #fromSnapshot(
+    context: SessionContext,
+    resolved: ResolvedTable[],
+    record: boolean,
+  ): Promise<SnapshotTables> {
     const snapshot = context.snapshot;
     const bounds = new Map<number, DeltaBounds>();
     if (snapshot === undefined) return { tables: resolved, bounds };
     const tables: ResolvedTable[] = [];
     for (const table of resolved) {
       let kept = snapshot.get(context.database, table.relid) as KeptTable | undefined;
+      if (kept === undefined && !record) {
+        tables.push(table);
+        continue;
+      }
       if (kept === undefined) {
         kept = await this.#keep(context, table);
         snapshot.keep(context.database, table.relid, kept, kept.release);

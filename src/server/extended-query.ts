@@ -36,6 +36,8 @@ interface Portal {
   done: boolean;
 }
 
+const byteaOid = 17;
+
 type Message<T extends TypedMessage['type']> = Extract<TypedMessage, { type: T }>;
 
 export class ExtendedQuery {
@@ -139,12 +141,14 @@ export class ExtendedQuery {
     if (message.portal !== '' && this.#portals.has(message.portal)) {
       throw new PgError(SqlState.duplicateCursor, `portal "${message.portal}" already exists`);
     }
-    const values = message.params.map((value, i) =>
-      value === null
-        ? null
-        : parameterText(prepared.paramTypes[i] ?? 0, formatOf(message.paramFormats, i), value),
+    // A binary parameter of unspecified type is bytea: drivers send Buffers so (node-postgres).
+    const types = prepared.paramTypes.map((oid, i) =>
+      oid === 0 && message.params[i] !== null && formatOf(message.paramFormats, i) === 1 ? byteaOid : oid,
     );
-    const statement = this.#classify(prepared.sql, values, prepared.paramTypes);
+    const values = message.params.map((value, i) =>
+      value === null ? null : parameterText(types[i] ?? 0, formatOf(message.paramFormats, i), value),
+    );
+    const statement = this.#classify(prepared.sql, values, types);
     checkResultFormats(message.resultFormats);
     await this.#dropPortal(message.portal);
     this.#portals.set(message.portal, { statement, resultFormats: message.resultFormats, done: false });

@@ -142,6 +142,20 @@ export function mirrorSourceServerVersion(sourceVersion: string, sourceVersionNu
   definitions.set('server_version_num', def('server_version_num', String(sourceVersionNum), anyValue, fixed));
 }
 
+/**
+ * Sessions start in the source server's TimeZone, as they would on PostgreSQL itself, so a
+ * client that sets none sees timestamptz printed alike. A zone the runtime does not know
+ * leaves the default (UTC). Called once at daemon start, before sessions.
+ */
+export function mirrorSourceTimeZone(zone: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    return;
+  }
+  definitions.set('TimeZone', def('TimeZone', zone, timeZoneValue, reported));
+}
+
 /** Custom ("placeholder") parameters have a dot in their name, e.g. myapp.tenant. */
 export function isCustomSettingName(name: string): boolean {
   return name.includes('.');
