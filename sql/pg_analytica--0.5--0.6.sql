@@ -90,64 +90,16 @@ END
 $$;
 REVOKE ALL ON FUNCTION analytica.create_foreign_server(text, integer, text) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION analytica.register_table(source regclass, order_by text[] DEFAULT NULL, mode text DEFAULT NULL)
+-- register_table as before, then the foreign table. The caller is still session_user (the
+-- ownership check in register_table_copy reads it), as both run as the schema owner.
+ALTER FUNCTION analytica.register_table(regclass, text[], text) RENAME TO register_table_copy;
+REVOKE ALL ON FUNCTION analytica.register_table_copy(regclass, text[], text) FROM PUBLIC;
+
+CREATE FUNCTION analytica.register_table(source regclass, order_by text[] DEFAULT NULL, mode text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  chosen text := mode;
-  key text[];
-  unavailable text;
-  logical boolean := current_setting('wal_level') = 'logical';
 BEGIN
-  IF chosen IS NOT NULL AND chosen NOT IN ('stream', 'refresh', 'append') THEN
-    RAISE EXCEPTION 'unknown mode %', quote_literal(chosen)
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'mode is ''stream'' (logical replication, the default), ''append'' (insert-only tables, '
-                   'polled past a watermark) or ''refresh'' (re-copy when the table changed)';
-  END IF;
-  PERFORM analytica.register_table_row(source, order_by);
-  IF chosen IS NULL THEN
-    -- Where the daemon found it cannot replicate (no REPLICATION attribute, no free slot), it said why.
-    SELECT s.unavailable_reason INTO unavailable FROM analytica.stream_state s;
-    chosen := CASE WHEN logical AND unavailable IS NULL THEN 'stream' ELSE 'refresh' END;
-    IF chosen = 'refresh' THEN
-      RAISE NOTICE '% is re-copied when it changes (mode refresh): %', source,
-        coalesce(unavailable, format('wal_level is %s, not logical', current_setting('wal_level')));
-    END IF;
-  END IF;
-  IF chosen = 'stream' THEN
-    IF NOT logical THEN
-      RAISE EXCEPTION 'cannot stream changes of %: wal_level is %', source, current_setting('wal_level')
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              HINT = 'set wal_level = logical and restart PostgreSQL, or register with mode => ''refresh''';
-    END IF;
-    key := analytica.replica_key(source);
-    IF key IS NULL THEN
-      RAISE EXCEPTION 'cannot stream changes of %: it has no primary key to match updated and deleted rows', source
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              HINT = format('add a primary key (or ALTER TABLE %s REPLICA IDENTITY USING INDEX on a unique index of '
-                            'NOT NULL columns), or register with mode => ''refresh''', source);
-    END IF;
-    PERFORM analytica.publish_table(source, true);
-  END IF;
-  IF chosen = 'append' THEN
-    -- New rows are found by a key that grows as rows are inserted: an integer primary key fed
-    -- by a sequence (serial or identity).
-    SELECT array_agg(a.attname::text) INTO key
-      FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-     WHERE i.indrelid = source AND i.indisprimary AND array_length(i.indkey::int2[], 1) = 1
-       AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
-       AND pg_get_serial_sequence(source::text, a.attname) IS NOT NULL
-       -- A sequence with CACHE > 1 hands keys to sessions ahead of time, out of order.
-       AND (SELECT s.seqcache FROM pg_sequence s
-             WHERE s.seqrelid = pg_get_serial_sequence(source::text, a.attname)::regclass) = 1;
-    IF key IS NULL THEN
-      RAISE EXCEPTION 'cannot register % in mode append: it needs a one-column integer primary key filled by a sequence (with CACHE 1)', source
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              HINT = 'use bigint GENERATED ALWAYS AS IDENTITY (or serial) as the primary key, or register with mode => ''refresh''';
-    END IF;
-  END IF;
-  UPDATE analytica.tables SET mode = chosen, key_columns = key WHERE relid = source;
+  PERFORM analytica.register_table_copy(source, order_by, mode);
   PERFORM analytica.create_foreign_table(source);
 END
 $$;

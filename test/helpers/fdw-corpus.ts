@@ -69,6 +69,6 @@ export const fdwQueries: readonly string[] = [
   'SELECT r2.*, r1.id FROM {e} r1 JOIN {u} r2 ON r1.user_id = r2.user_id AND r1.id < 30 ORDER BY r1.id',
   'SELECT u.plan, count(DISTINCT e.country), min(e.day), max(e.ts) FROM {u} u JOIN {e} e USING (user_id) WHERE e.amount IS NULL GROUP BY u.plan ORDER BY 1 NULLS FIRST',
   'SELECT name, score, plan FROM {u} WHERE score IS NULL OR plan IS NULL ORDER BY user_id',
-  "SELECT count(*) FILTER (WHERE amount IS NULL), count(*) FILTER (WHERE tags IS NULL), count(*) FILTER (WHERE payload IS NULL) FROM {e}",
+  'SELECT count(*) FILTER (WHERE amount IS NULL), count(*) FILTER (WHERE tags IS NULL), count(*) FILTER (WHERE payload IS NULL) FROM {e}',
   'SELECT id, round(amount * 1.1, 3), duration_ms * 2, -amount, abs(duration_ms - 1000) FROM {e} WHERE id <= 25 ORDER BY id',
 ];
