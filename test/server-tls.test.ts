@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -255,12 +256,36 @@ describe('with a certificate', () => {
     assert.equal(bytes.subarray(0, 1).toString(), 'E');
     assert.match(bytes.toString('latin1'), /unsupported frontend protocol 1234\.5679/);
 
-    const garbage = await WireClient.connect(secure.port);
-    garbage.expectUnframedByte();
-    await garbage.write(sslRequest);
-    assert.ok(await garbage.waitFor((frames) => frames.length === 1, 5000));
-    await garbage.write(queryMessage('SELECT 1'));
-    assert.ok(await garbage.waitClosed(5000), 'a failed handshake closes the connection');
+    // After 'S': plaintext, random bytes, a truncated ClientHello then FIN, a TLS 1.1-only client.
+    const notTls = [
+      queryMessage('SELECT 1'),
+      randomBytes(3000),
+      Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00]),
+    ];
+    await Promise.all(
+      notTls.map(async (bytes) => {
+        const garbage = await WireClient.connect(secure.port);
+        garbage.expectUnframedByte();
+        await garbage.write(sslRequest);
+        assert.ok(await garbage.waitFor((frames) => frames.length === 1, 5000));
+        await garbage.write(bytes);
+        garbage.socket.end();
+        assert.ok(await garbage.waitClosed(5000), 'a failed handshake closes the connection');
+      }),
+    );
+    const old = await WireClient.connect(secure.port);
+    old.expectUnframedByte();
+    await old.write(sslRequest);
+    assert.ok(await old.waitFor((frames) => frames.length === 1, 5000));
+    const legacy = tlsConnect({
+      socket: old.socket,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1',
+      maxVersion: 'TLSv1.1',
+    });
+    await assert.rejects(
+      new Promise((resolve, reject) => legacy.once('secureConnect', resolve).once('error', reject)),
+    );
     const client = new pg.Client({
       ...cluster.clientConfig(),
       port: secure.port,

@@ -44,6 +44,7 @@ export class MessageChannel {
   #failure: unknown;
   #ended = false;
   #paused = false;
+  #closing = false;
   #wake: (() => void) | undefined;
   #pending: Buffer[] = [];
   readonly #onData = (chunk: Buffer) => this.#receive(chunk);
@@ -140,20 +141,21 @@ export class MessageChannel {
     this.#listen(secure);
   }
 
-  /** Flushes, then ends the connection. */
+  /**
+   * Flushes, then ends the connection. Reading resumes, dropping whatever the
+   * client still sends, so that its FIN is seen and the socket closes; one
+   * that has not closed a second later is destroyed either way (a paused
+   * socket would otherwise stay half-open and keep the listener from closing).
+   */
   async close(): Promise<void> {
     await this.flush();
     if (this.#socket.destroyed) return;
+    this.#closing = true;
+    this.#socket.resume();
+    setTimeout(() => this.destroy(), 1000).unref();
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.destroy();
-        resolve();
-      }, 1000);
-      timer.unref();
-      this.#socket.end(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      this.#socket.once('close', resolve);
+      this.#socket.end(resolve);
     });
   }
 
@@ -170,7 +172,7 @@ export class MessageChannel {
   }
 
   #receive(chunk: Buffer): void {
-    if (this.#failure !== undefined) return;
+    if (this.#failure !== undefined || this.#closing) return;
     const { messages, error } = this.#reader.read(chunk);
     for (const message of messages) this.#queue.push(message);
     if (error !== undefined) {
@@ -190,7 +192,7 @@ export class MessageChannel {
   }
 
   #resume(): void {
-    if (this.#failure !== undefined) return;
+    if (this.#failure !== undefined || this.#closing) return;
     this.#paused = false;
     this.#socket.resume();
   }

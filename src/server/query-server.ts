@@ -106,12 +106,13 @@ export class QueryServer {
     this.#closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
       for (const session of this.#sessions.keys()) session.terminate();
+      // Sessions and sockets alike get two seconds: the listener closes only when every socket has.
       const deadline = setTimeout(() => {
         for (const socket of this.#sockets) socket.destroy();
       }, 2000);
       await Promise.allSettled(this.#sessions.values());
-      clearTimeout(deadline);
       await stopped;
+      clearTimeout(deadline);
     })();
     return this.#closing;
   }

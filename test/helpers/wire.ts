@@ -211,19 +211,31 @@ export class WireClient {
 
   /** Runs the startup and SCRAM-SHA-256 login; resolves after the first ReadyForQuery. */
   async login(user: string, password: string, database: string, byteByByte = false): Promise<void> {
+    const from = this.frames.length;
     await this.write(startupPacket({ user, database }), byteByByte);
+    await this.authenticate(password, byteByByte, from);
+  }
+
+  /**
+   * After a StartupMessage: answers AuthenticationSASL with SCRAM-SHA-256 and
+   * waits for the first ReadyForQuery. Throws with the server's error if any.
+   * `from` is the number of frames received before the StartupMessage was sent.
+   */
+  async authenticate(password: string, byteByByte = false, from = this.frames.length): Promise<void> {
+    let seen = from;
     const next = async (): Promise<BackendFrame> => {
-      const from = this.frames.length;
-      const got = await this.waitFor((frames) => frames.length > from, 10_000);
-      const frame = this.frames[from];
-      if (!got || frame === undefined) throw new Error(`login as ${user}: no answer from the server`);
-      if (frame.type === 'E') throw new Error(`login as ${user}: ${JSON.stringify(errorFields(frame))}`);
+      const got = await this.waitFor((frames) => frames.length > seen, 10_000);
+      const frame = this.frames[seen++];
+      if (!got || frame === undefined) throw new Error('login: no answer from the server');
+      if (frame.type === 'E') throw new Error(`login: ${JSON.stringify(errorFields(frame))}`);
       return frame;
     };
-    const sasl = await next();
+    let sasl = await next();
+    // NegotiateProtocolVersion may come first.
+    if (sasl.type === 'v') sasl = await next();
     const mechanisms = sasl.body.subarray(4).toString().split('\0');
     if (sasl.type !== 'R' || sasl.body.readInt32BE(0) !== 10 || !mechanisms.includes('SCRAM-SHA-256')) {
-      throw new Error(`login as ${user}: expected AuthenticationSASL, got ${sasl.type}`);
+      throw new Error(`login: expected AuthenticationSASL, got ${sasl.type}`);
     }
     const scram = new ScramClient(password);
     const first = Buffer.from(scram.clientFirst);
@@ -232,14 +244,16 @@ export class WireClient {
       byteByByte,
     );
     const serverFirst = await next();
-    await this.write(
-      typed('p', Buffer.from(scram.clientFinal(serverFirst.body.subarray(4).toString()))),
-      byteByByte,
-    );
+    const final = scram.clientFinal(serverFirst.body.subarray(4).toString());
+    await this.write(typed('p', Buffer.from(final)), byteByByte);
     await next(); // AuthenticationSASLFinal
-    const ready = await this.waitFor((frames) => frames.some((frame) => frame.type === 'Z'), 10_000);
-    const error = this.errors()[0];
-    if (!ready || error !== undefined) throw new Error(`login as ${user} failed: ${JSON.stringify(error)}`);
+    const ready = await this.waitFor(
+      (frames) => frames.slice(seen).some((frame) => frame.type === 'Z'),
+      10_000,
+    );
+    const error = this.framesOf('E', seen).map(errorFields)[0];
+    if (!ready || error !== undefined)
+      throw new Error(`login failed: ${JSON.stringify(error ?? 'no ReadyForQuery')}`);
   }
 
   /** Sends Terminate and closes. */
