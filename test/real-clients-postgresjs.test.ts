@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import postgres from 'postgres';
 import {
+  assertDocumentedDifference,
   assertFailsWith,
   assertSameOutcomes,
   type Endpoint,
@@ -167,7 +168,7 @@ function operations(e: Endpoint): Record<string, () => Promise<unknown>> {
 const groups = {
   connect: ['connect', 'simple_protocol', 'unnamed'],
   select: ['select_group', 'select_where_order'],
-  params: ['params', 'params_typed', 'params_null', 'prepared_repeat', 'describe'],
+  params: ['params', 'params_typed', 'params_null', 'prepared_repeat'],
   types: ['types', 'types_values'],
   cursor: ['cursor', 'cursor_early_close'],
   transactions: ['transaction'],
@@ -178,7 +179,8 @@ const groups = {
     'error_in_failed_transaction',
     'cancel',
   ],
-  catalog: ['describe_table_columns', 'connect_fetch_types'],
+  catalog: ['connect_fetch_types'],
+  knownDifferences: ['describe', 'describe_table_columns'],
 } as const;
 
 let fixture: RealClientFixture;
@@ -204,7 +206,7 @@ after(async () => {
   await fixture?.close();
 });
 
-describe('postgres.js: working today', () => {
+describe('postgres.js: extended protocol queries, parameters, types, cursors, transactions, errors', () => {
   test('connects (fetch_types: false); simple protocol; unnamed statements', () => {
     assertSameOutcomes(heap, columnar, groups.connect);
   });
@@ -213,7 +215,7 @@ describe('postgres.js: working today', () => {
     assertSameOutcomes(heap, columnar, groups.select);
   });
 
-  test('parameters: inferred, typed (Date, boolean), NULL; a named statement run 8 times; describe()', () => {
+  test('parameters: inferred, typed (Date, boolean), NULL; a named statement run 8 times', () => {
     assertSameOutcomes(heap, columnar, groups.params);
   });
 
@@ -243,9 +245,24 @@ describe('postgres.js: working today', () => {
   });
 });
 
-describe('postgres.js: needs pg_catalog emulation (in progress)', () => {
-  test('RowDescription names the source table and column numbers; fetch_types: true reads pg_type on connect', () => {
+describe('postgres.js: catalog queries', () => {
+  test('fetch_types: true reads pg_type on connect', () => {
     assertSameOutcomes(heap, columnar, groups.catalog);
     assert.deepEqual(unhandled, []);
+  });
+});
+
+describe('postgres.js: known differences (docs/types.md)', () => {
+  test('describe(): a parameter Parse gives no type for is described as text (25)', () => {
+    assertDocumentedDifference(heap, columnar, 'describe', (value) => {
+      const { parameterTypes, columns } = value as { parameterTypes: number[]; columns: unknown[] };
+      return { parameterTypes: parameterTypes.map(() => 25), columns };
+    });
+  });
+
+  test('RowDescription carries table OID 0 and column number 0', () => {
+    assertDocumentedDifference(heap, columnar, 'describe_table_columns', (columns) =>
+      (columns as [string, number, number][]).map(([name]) => [name, 0, 0]),
+    );
   });
 });

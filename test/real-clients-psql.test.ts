@@ -42,15 +42,23 @@ after(async () => {
   await fixture?.close();
 });
 
-async function assertSameOutput(script: string): Promise<PsqlRun> {
+/**
+ * \d output less what the columnar copy does not have (docs/types.md, "Known differences"):
+ * the heap's indexes and the internal pg_analytica publication.
+ */
+function withoutHeapOnly(output: string): string {
+  return output.replace(/Indexes:\n( {4}.*\n)+/g, '').replace(/Publications:\n( {4}.*\n)+/g, '');
+}
+
+async function assertSameOutput(script: string, expectedStdout = (heap: string) => heap): Promise<PsqlRun> {
   const [heap, columnar] = await Promise.all([psql(fixture.heap, script), psql(fixture.columnar, script)]);
   assert.equal(columnar.stderr, heap.stderr, `${script}: stderr`);
-  assert.equal(columnar.stdout, heap.stdout, `${script}: stdout`);
+  assert.equal(columnar.stdout, expectedStdout(heap.stdout), `${script}: stdout`);
   assert.equal(columnar.code, heap.code, `${script}: exit code`);
   return heap;
 }
 
-describe('psql: working today', () => {
+describe('psql: queries', () => {
   test('query output (aligned, expanded, csv, \\gset), transactions, savepoints and SQLSTATEs', async () => {
     const heap = await assertSameOutput('psql-queries.sql');
     // The oracle itself shows what the script checks: 22012, 25P02, 42601, 22012.
@@ -60,8 +68,11 @@ describe('psql: working today', () => {
   });
 });
 
-describe('psql: needs pg_catalog emulation (in progress)', () => {
-  test('\\dt, \\dt with a pattern, \\d mix and \\d+ mix', async () => {
-    await assertSameOutput('psql-describe.sql');
+describe('psql: describe commands (catalog queries)', () => {
+  test('\\dt, \\dt with a pattern, \\d mix and \\d+ mix (no Indexes/Publications sections)', async () => {
+    const heap = await assertSameOutput('psql-describe.sql', withoutHeapOnly);
+    // What the daemon leaves out is there on the heap, once for \d and once for \d+.
+    assert.equal(heap.stdout.match(/^Indexes:\n {4}"mix_pkey" PRIMARY KEY, btree \(id\)$/gm)?.length, 2);
+    assert.equal(heap.stdout.match(/^Publications:\n {4}"pg_analytica"$/gm)?.length, 2);
   });
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   assertFailsWith,
+  assertRefused,
   assertSameOutcomes,
   clientsDir,
   type Endpoint,
@@ -51,6 +52,7 @@ const operations = {
     'named_cursor_scroll',
     'named_cursor_withhold',
   ],
+  knownDifferences: ['named_cursor_scroll_backward'],
 } as const;
 const cancelOperations = ['error_cancel', 'after_cancel'];
 
@@ -77,7 +79,7 @@ after(async () => {
   await fixture?.close();
 });
 
-describe('psycopg2: working today', () => {
+describe('psycopg2: queries, client-side parameters, types, transactions, errors, cancel', () => {
   test('connects and reports the same session parameters', () => {
     assertSameOutcomes(heap, columnar, operations.connect);
   });
@@ -123,8 +125,14 @@ describe('psycopg2: working today', () => {
   });
 });
 
-describe('psycopg2: needs SQL cursors (DECLARE/FETCH/MOVE/CLOSE, in progress)', () => {
-  test('named cursors: itersize, fetchmany, scrollable, WITH HOLD', () => {
+describe('psycopg2: named cursors (DECLARE/FETCH/MOVE/CLOSE)', () => {
+  test('itersize, fetchmany, scrollable forward and absolute, WITH HOLD', () => {
     assertSameOutcomes(heap, columnar, operations.cursors);
+  });
+});
+
+describe('psycopg2: known differences (docs/types.md)', () => {
+  test('a scrollable cursor moving backward (scroll(-3)) is refused with 0A000', () => {
+    assertRefused(heap, columnar, 'named_cursor_scroll_backward');
   });
 });
