@@ -24,6 +24,7 @@ import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { ColumnSpec } from '../source/column-types.js';
 import { quoteIdent, quoteLiteral, readExpression } from '../source/column-types.js';
+import { removalsInFlight } from '../storage/removals-in-flight.js';
 import { absoluteSegmentPath, databaseDirectoryName } from '../storage/segment-paths.js';
 import { DeltaStore, deltaTables } from './delta-store.js';
 import { openDuckDb } from './duckdb-instance.js';
@@ -275,7 +276,7 @@ export class DuckDbEngine {
   async filesExist(tables: readonly VisibleTable[]): Promise<boolean> {
     const checks = tables.flatMap(filesOf).map((p) =>
       access(absoluteSegmentPath(this.#dataDir, p)).then(
-        () => true,
+        () => !removalsInFlight.has(p),
         () => false,
       ),
     );

@@ -204,6 +204,8 @@ export class QueryEngine implements QueryExecutor {
     try {
       for (let attempt = 0; references.length > 0; attempt++) {
         const resolution = await this.#resolve(pool, references, context);
+        unreserve();
+        unreserve = this.#options.duckdb.reserve(resolution.tables);
         // Freshness: every transaction committed before the query started is visible to it
         // (a version the transaction block already read stays as it was). Planning only
         // (EXPLAIN) does not wait: its estimates need no recent rows.
@@ -212,10 +214,9 @@ export class QueryEngine implements QueryExecutor {
         );
         if (attempt === 0 && purpose === 'run' && waits)
           await this.#waitForStream(context.database, resolution.walLsn, signal);
+        // Versions a transaction block kept stay reserved by the block itself.
         const kept = await this.#fromSnapshot(context, resolution.tables, purpose === 'run');
         tables = kept.tables;
-        unreserve();
-        unreserve = this.#options.duckdb.reserve(tables);
         try {
           for (const read of await this.#pruner.prune(plan, tables, context))
             views.push(
@@ -237,8 +238,6 @@ export class QueryEngine implements QueryExecutor {
       }
       let next = 0;
       const sql = rewriteSelect(statement, { resolveTable: () => views[next++]! });
-      // Views are known now; the files stay pinned through them.
-      unreserve();
       return { sql, sources: sourceTypes(tables), release };
     } catch (error) {
       await release();

@@ -153,7 +153,7 @@ export function mirrorSourceTimeZone(zone: string): void {
   } catch {
     return;
   }
-  definitions.set('TimeZone', def('TimeZone', zone, timeZoneValue, reported));
+  definitions.set('timezone', def('TimeZone', zone, timeZoneValue, reported));
 }
 
 /** Custom ("placeholder") parameters have a dot in their name, e.g. myapp.tenant. */

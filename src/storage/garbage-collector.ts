@@ -6,6 +6,7 @@
  */
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { removalsInFlight } from './removals-in-flight.js';
 import { databaseDirectoryName } from './segment-paths.js';
 
 export interface GarbageCollectionInput {
@@ -69,7 +70,10 @@ export async function collectGarbage(input: GarbageCollectionInput): Promise<Gar
       deferred.push(relative);
       continue;
     }
-    removals.push(rm(path.join(dbDir, tableDir, file), { force: true }));
+    removalsInFlight.add(relative);
+    removals.push(
+      rm(path.join(dbDir, tableDir, file), { force: true }).finally(() => removalsInFlight.delete(relative)),
+    );
     removed.push(relative);
     emptied.set(tableDir, emptied.get(tableDir)! - 1);
   }
