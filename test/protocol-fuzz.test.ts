@@ -2,7 +2,8 @@
  * Protocol fuzzing against the whole daemon: raw sockets send random bytes
  * before startup, random startup packets, random and mutated frames after a
  * real login, huge declared lengths, messages split byte by byte, many
- * garbage connections at once, and half messages that stall. Meanwhile a
+ * garbage connections at once, half messages that stall, and a client that
+ * pipelines without reading its answers. Meanwhile a
  * well-behaved node-postgres session runs queries and must keep getting its
  * own, correct answers, each within a few seconds.
  *
@@ -594,6 +595,23 @@ describe(`protocol fuzz (seed ${seed})`, { timeout: 120_000 }, () => {
       wire.errors().map((e) => [e.severity, e.code]),
       [['FATAL', '08P01']],
     );
+  });
+
+  test('a client that pipelines without reading is held back by TCP, not by memory', {
+    timeout: 30_000,
+  }, async () => {
+    const wire = await loggedIn();
+    wire.socket.pause();
+    const syncs = Buffer.alloc(5 * 2_000_000);
+    for (let offset = 0; offset < syncs.length; offset += 5) syncs.write('S\0\0\0\x04', offset, 'latin1');
+    const before = process.memoryUsage().heapUsed;
+    wire.socket.write(syncs);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const growth = process.memoryUsage().heapUsed - before;
+    console.log(`# 2M pipelined Syncs, answers unread: heap +${growth >> 20} MiB`);
+    assert.ok(growth < 64 * 1024 * 1024, `the heap grew by ${growth >> 20} MiB`);
+    await assertDaemonServes('while a client pipelines without reading');
+    wire.destroy();
   });
 
   test('good frames before a bad one in the same packet run first, as in PostgreSQL', {

@@ -25,6 +25,13 @@ export const maxAuthMessageBytes = 65_535;
 /** Decoded messages waiting to be taken before reading pauses. */
 const maxQueuedMessages = 1024;
 
+/**
+ * Messages handed out back to back before next() yields to the event loop.
+ * Without it, a client pipelining cheap messages (thousands of Syncs per
+ * read) keeps the one thread busy and every other session waits.
+ */
+const messagesPerTurn = 32;
+
 /** What PostgreSQL says when a client sent more than the encryption request before the answer. */
 export function unencryptedDataError(request: 'SSL' | 'GSSAPI encryption'): PgError {
   return new PgError(SqlState.protocolViolation, `received unencrypted data after ${request} request`, {
@@ -45,6 +52,8 @@ export class MessageChannel {
   #ended = false;
   #paused = false;
   #closing = false;
+  /** Messages next() returned since it last yielded to the event loop. */
+  #handedOut = 0;
   #wake: (() => void) | undefined;
   #pending: Buffer[] = [];
   readonly #onData = (chunk: Buffer) => this.#receive(chunk);
@@ -74,6 +83,10 @@ export class MessageChannel {
 
   /** The next message; undefined once the client has gone. Throws the reader's PgError on malformed input. */
   async next(): Promise<FrontendMessage | undefined> {
+    if (++this.#handedOut >= messagesPerTurn) {
+      this.#handedOut = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     for (;;) {
       const message = this.#queue.shift();
       if (message !== undefined) {
@@ -82,6 +95,7 @@ export class MessageChannel {
       }
       if (this.#failure !== undefined) throw this.#failure;
       if (this.#ended) return undefined;
+      this.#handedOut = 0;
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
       });
