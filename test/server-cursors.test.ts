@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
+import postgres from 'postgres';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { Daemon } from '../src/main.js';
 import { startTestCluster } from './helpers/cluster.js';
@@ -251,5 +252,33 @@ test('an array parameter sent as text works with = ANY and <> ALL, typed by the 
     const expected = await heap.query({ text: sql, values: [...values], rowMode: 'array' });
     const actual = await columnar.query({ text: sql, values: [...values], rowMode: 'array' });
     assert.deepEqual(actual.rows, expected.rows, sql);
+  }
+});
+
+test('Describe of a prepared statement answers without running the query', async () => {
+  const config = cluster.clientConfig();
+  const sql = postgres({
+    host: config.host,
+    port: daemon.port,
+    user: config.user,
+    password: config.password,
+    database: 'postgres',
+    fetch_types: false,
+  });
+  try {
+    const started = performance.now();
+    const described = await sql
+      .unsafe('SELECT sum(g) AS total, $1::int AS k FROM generate_series(1, 10000000000000) AS g', [1])
+      .describe();
+    assert.ok(performance.now() - started < 5_000, 'the sum over 10^13 rows was not computed');
+    assert.deepEqual(
+      described.columns.map((c) => [c.name, c.type]),
+      [
+        ['total', 1700],
+        ['k', 23],
+      ],
+    );
+  } finally {
+    await sql.end();
   }
 });

@@ -26,6 +26,7 @@ async function startServer(
     executor: {
       executeSelect: noTables,
       openSelect: noTables,
+      describeSelect: noTables,
       explainSelect: noTables,
     },
     log: silentLogger,

@@ -67,6 +67,10 @@ class DuckDbTestExecutor implements QueryExecutor {
     return materializedRowStream(await this.executeSelect(statement, context, signal));
   }
 
+  async describeSelect(statement: { sql: string }, context: SessionContext) {
+    return (await this.executeSelect(statement, context)).columns;
+  }
+
   async explainSelect(statement: { sql: string }): Promise<string[]> {
     return [`Seq Scan on test  (cost=0.00..1.00 rows=1 width=4)`, `  ${statement.sql}`];
   }

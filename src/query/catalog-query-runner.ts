@@ -69,6 +69,13 @@ export class CatalogQueryRunner {
     this.#options = options;
   }
 
+  /** Whether `statement` is a catalog query (run on the source); throws 0A000 as tryRun does. */
+  handles(statement: SelectStatement, context: SessionContext): boolean {
+    const path = context.searchPath;
+    const pgCatalogFirst = !path.includes('pg_catalog') || path[0] === 'pg_catalog';
+    return classifyCatalogQuery(statement, pgCatalogFirst) !== undefined;
+  }
+
   /** The result when `statement` is a catalog query; undefined when it is for DuckDB. */
   async tryRun(
     statement: SelectStatement,

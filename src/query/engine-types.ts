@@ -127,6 +127,12 @@ export interface QueryExecutor {
     context: SessionContext,
     signal?: AbortSignal,
   ): Promise<RowStream>;
+  /** The columns a SELECT returns, without running it (Describe of a prepared statement). */
+  describeSelect(
+    statement: Extract<ParsedStatement, { kind: 'select' }>,
+    context: SessionContext,
+    signal?: AbortSignal,
+  ): Promise<readonly ResultColumn[]>;
   /** The plan of a SELECT without running it: PostgreSQL's EXPLAIN text, one line per row. */
   explainSelect(
     statement: Extract<ParsedStatement, { kind: 'select' }>,

@@ -16,6 +16,7 @@ import type {
   ParsedStatement,
   QueryExecutor,
   QueryResult,
+  ResultColumn,
   RowStream,
   SessionContext,
   TextRow,
@@ -149,6 +150,41 @@ export class QueryEngine implements QueryExecutor {
     } catch (error) {
       await bound.release();
       throw error;
+    }
+  }
+
+  async describeSelect(
+    statement: SelectStatement,
+    context: SessionContext,
+    signal?: AbortSignal,
+  ): Promise<readonly ResultColumn[]> {
+    if (this.#catalogQueries.handles(statement, context)) {
+      const stream = await this.openSelect(statement, context, signal);
+      await stream.close();
+      return stream.columns;
+    }
+    const bound = await this.#bind(statement, context, signal, 'plan');
+    try {
+      const connection = await this.#options.duckdb.connect(context.timeZone);
+      try {
+        // Prepared, so DuckDB binds the statement and types its columns without running it.
+        const prepared = await connection.prepare(bound.sql);
+        try {
+          return Array.from({ length: prepared.columnCount }, (_, i) => {
+            const name = prepared.columnName(i);
+            return resultColumn(name, prepared.columnType(i), bound.sources.get(name));
+          });
+        } finally {
+          prepared.destroySync();
+        }
+      } finally {
+        this.#options.duckdb.releaseConnection(context.timeZone, connection);
+      }
+    } catch (error) {
+      if (error instanceof PgError) throw error;
+      throw translateDuckDbError(error);
+    } finally {
+      await bound.release();
     }
   }
 

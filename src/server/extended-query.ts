@@ -172,7 +172,9 @@ export class ExtendedQuery {
     if (statement.kind === 'fetch')
       return statement.move ? undefined : this.#core.cursors.get(statement.name).columns;
     if (!returnsRows(statement)) return undefined;
-    // Running with NULL parameters is how the columns are learnt; the rows are never read.
+    if (statement.kind === 'select')
+      return await this.#core.runner.describe(statement, this.#core.beginStatement());
+    // SHOW and EXPLAIN answer at once; their rows are never read.
     const outcome = await this.#core.runner.run(statement, this.#core.beginStatement(), false);
     if (outcome.kind !== 'rows') return undefined;
     await outcome.close();

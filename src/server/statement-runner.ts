@@ -15,7 +15,12 @@ import type {
 import { materializedRowStream } from '../query/materialized-row-stream.js';
 import type { CursorSet } from './cursor-set.js';
 import { warning } from './error-fields.js';
-import type { DeclareStatement, ExplainStatement, FetchStatement } from './parsed-statement-kinds.js';
+import type {
+  DeclareStatement,
+  ExplainStatement,
+  FetchStatement,
+  SelectStatement,
+} from './parsed-statement-kinds.js';
 import type { NoticeFields } from './protocol/index.js';
 import type { SessionSettings } from './session-settings.js';
 import type { TransactionBlock } from './transaction-block.js';
@@ -122,6 +127,13 @@ export class StatementRunner {
       case 'empty':
         return { kind: 'empty' };
     }
+  }
+
+  /** The columns of a SELECT, without running it (parameters as NULL). */
+  async describe(statement: SelectStatement, cancel: AbortSignal): Promise<readonly ResultColumn[]> {
+    return await this.#guard(cancel, (signal) =>
+      this.#options.executor.describeSelect(statement, this.context(), signal),
+    );
   }
 
   /**
