@@ -286,7 +286,9 @@ test('SSLRequest and GSSENCRequest are answered with N', async () => {
   const replies: Buffer[] = [];
   socket.on('data', (chunk) => replies.push(chunk));
   await new Promise((resolve) => socket.once('connect', resolve));
+  // One at a time: a request pipelined behind another before its answer is refused, as in PostgreSQL.
   socket.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]));
+  await waitUntil(() => Buffer.concat(replies).length >= 1);
   socket.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30]));
   await waitUntil(() => Buffer.concat(replies).length >= 2);
   assert.equal(Buffer.concat(replies).toString('latin1'), 'NN');

@@ -25,18 +25,19 @@ const usage = `usage: pg-analytica <command> [flags]
 
 commands:
   start      run the daemon (sync workers + query server on 127.0.0.1:6433)
-  install    install or upgrade the control schema in the database
+  install    install or upgrade the control schema, and the postgres_fdw server for columnar.* tables
   register   register a table: pg-analytica register public.events [--order-by ts]
   status     show registered tables
   demo       start an embedded PostgreSQL and the daemon, copy a sample table, compare query times
   bench      the benchmark: generated data, every query on the heap, through the daemon and on DuckDB
              alone, checked against PostgreSQL (--rows 1000000; headline: --rows 10000000)
-  uninstall  remove the control schema, slots, publications and segment files of the database
+  uninstall  remove the control schema, foreign server, slots, publications and segment files of the database
              (the daemon must be stopped; asks first unless --yes)
 
 The source database comes from DATABASE_URL or the PG* variables; without them an
 embedded PostgreSQL is started under .analytica/postgres. Flags: --port, --host,
---data-dir, --naptime, --chunk-size, --memory-limit, --threads, --log-level, --databases.`;
+--data-dir, --naptime, --chunk-size, --memory-limit, --threads, --log-level, --databases,
+--tls-cert and --tls-key (TLS for clients that ask for it).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -4,9 +4,8 @@
  * user/database and pass the authentication exchange through unchanged
  * (AuthenticationSASL → SASLInitialResponse → SASLContinue → SASLResponse →
  * SASLFinal → AuthenticationOk; MD5 and cleartext likewise). SCRAM works
- * through a relay only without channel binding, which holds because the
- * client connection is never TLS (we answer SSLRequest with 'N') and the
- * upstream one is not either.
+ * through a relay only without channel binding: the client's TLS session (if
+ * any) ends at the daemon, so -PLUS mechanisms are never offered.
  * https://www.postgresql.org/docs/current/sasl-authentication.html
  *
  * Passwords and SASL payloads are never logged.
