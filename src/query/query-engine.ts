@@ -27,8 +27,8 @@ import { columnFormatter } from './pg-text-format.js';
 import { resultColumn, type SourcePgType } from './pg-type-oids.js';
 import { type PruningPlan, type PruningTotals, SegmentPruner } from './segment-pruner.js';
 import { listTableNodes, rewriteSelect } from './sql/select-rewriter.js';
-import type { DeltaBounds } from './streamed-view.js';
 import { type Resolution, type ResolvedTable, resolveTables, type TableReference } from './table-resolver.js';
+import { tablesForStatement } from './transaction-versions.js';
 
 export interface QueryEngineOptions {
   duckdb: DuckDbEngine;
@@ -64,19 +64,6 @@ function resultTooLarge(limit: number): PgError {
 }
 
 type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
-
-/** A table version a transaction block pinned, with the delta it read. */
-interface KeptTable {
-  readonly table: ResolvedTable;
-  readonly bounds: DeltaBounds | undefined;
-  readonly release: () => Promise<void>;
-}
-
-interface SnapshotTables {
-  readonly tables: ResolvedTable[];
-  /** Per relid: the delta bounds later statements of the block read up to. */
-  readonly bounds: ReadonlyMap<number, DeltaBounds>;
-}
 
 /** A statement rewritten to read pinned views, until release(). */
 interface BoundSelect {
@@ -251,7 +238,12 @@ export class QueryEngine implements QueryExecutor {
         if (attempt === 0 && purpose === 'run' && waits)
           await this.#waitForStream(context.database, resolution.walLsn, signal);
         // Versions a transaction block kept stay reserved by the block itself.
-        const kept = await this.#fromSnapshot(context, resolution.tables, purpose === 'run');
+        const kept = await tablesForStatement(
+          this.#options.duckdb,
+          context,
+          resolution.tables,
+          purpose === 'run',
+        );
         tables = kept.tables;
         try {
           for (const read of await this.#pruner.prune(plan, tables, context))
@@ -277,55 +269,6 @@ export class QueryEngine implements QueryExecutor {
       return { sql, sources: sourceTypes(tables), release };
     } catch (error) {
       await release();
-      throw error;
-    }
-  }
-
-  /**
-   * Inside a transaction block, each table is read at the version the block
-   * first read it: the first statement pins that version (a view of it, which
-   * keeps its files and delta rows) until the block ends. Privileges are still
-   * checked by every statement's resolution.
-   */
-  async #fromSnapshot(
-    context: SessionContext,
-    resolved: ResolvedTable[],
-    record: boolean,
-  ): Promise<SnapshotTables> {
-    const snapshot = context.snapshot;
-    const bounds = new Map<number, DeltaBounds>();
-    if (snapshot === undefined) return { tables: resolved, bounds };
-    const tables: ResolvedTable[] = [];
-    for (const table of resolved) {
-      let kept = snapshot.get(context.database, table.relid) as KeptTable | undefined;
-      if (kept === undefined && !record) {
-        tables.push(table);
-        continue;
-      }
-      if (kept === undefined) {
-        kept = await this.#keep(context, table);
-        snapshot.keep(context.database, table.relid, kept, kept.release);
-      }
-      // The same version resolves with this statement's statistics; a newer one is not read.
-      tables.push(sameVersion(kept.table, table) ? table : kept.table);
-      if (kept.bounds !== undefined) bounds.set(table.relid, kept.bounds);
-    }
-    return { tables, bounds };
-  }
-
-  /** Pins a table's version (its files and, through a view, its delta rows) for a transaction block. */
-  async #keep(context: SessionContext, table: ResolvedTable): Promise<KeptTable> {
-    const { duckdb } = this.#options;
-    const unreserve = duckdb.reserve([table]);
-    try {
-      const view = await duckdb.acquire(context.database, table);
-      const release = async () => {
-        unreserve();
-        await duckdb.release(view);
-      };
-      return { table, bounds: duckdb.deltaBoundsOf(view), release };
-    } catch (error) {
-      unreserve();
       throw error;
     }
   }
@@ -402,16 +345,6 @@ export class QueryEngine implements QueryExecutor {
       signal?.removeEventListener('abort', interrupt);
     }
   }
-}
-
-/** Same data: generation, flush version and segment files (appends and compaction change the files). */
-function sameVersion(a: VisibleTable, b: VisibleTable): boolean {
-  return (
-    a.generation === b.generation &&
-    a.stream?.version === b.stream?.version &&
-    a.paths.length === b.paths.length &&
-    a.paths.every((p, i) => p === b.paths[i])
-  );
 }
 
 /** The statement's table references, in the order rewriteSelect visits them. */
