@@ -17,6 +17,7 @@ import {
   type Endpoint,
   libpqEnv,
   type Outcome,
+  outcomesOnBoth,
   type RealClientFixture,
   runClientProgram,
   startRealClientFixture,
@@ -68,10 +69,7 @@ before(async () => {
   const all = Object.entries(operations)
     .filter(([group]) => group !== 'write')
     .flatMap(([, ops]) => ops);
-  [heap, columnar] = await Promise.all([
-    run(fixture.heap, all),
-    run(fixture.columnar, [...all, ...operations.write]),
-  ]);
+  [heap, columnar] = await outcomesOnBoth(fixture, run, all, operations.write);
 });
 
 after(async () => {

@@ -18,6 +18,7 @@ import {
   assertSameOutcomes,
   type Endpoint,
   type Outcome,
+  outcomesOnBoth,
   type RealClientFixture,
   runOperations,
   sharedSql,
@@ -235,10 +236,12 @@ let columnar: Record<string, Outcome>;
 before(async () => {
   fixture = await startRealClientFixture();
   const all = Object.values(groups).flat();
-  [heap, columnar] = await Promise.all([
-    runOperations(operations(fixture.heap), all),
-    runOperations(operations(fixture.columnar), [...all, 'write_insert']),
-  ]);
+  [heap, columnar] = await outcomesOnBoth(
+    fixture,
+    (endpoint, ops) => runOperations(operations(endpoint), ops),
+    all,
+    ['write_insert'],
+  );
 });
 
 after(async () => {

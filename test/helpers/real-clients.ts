@@ -127,6 +127,21 @@ export function libpqEnv(endpoint: Endpoint): NodeJS.ProcessEnv {
 /** What a client program reports for one operation: a value, or the error it met. */
 export type Outcome = { ok: unknown } | { error: { code: string | null; message: string } };
 
+export type Outcomes = Record<string, Outcome>;
+
+/**
+ * Runs a client's operations against PostgreSQL (the oracle) and the daemon at once; the
+ * writes run on the daemon only, where they must fail with 25006.
+ */
+export async function outcomesOnBoth(
+  fixture: RealClientFixture,
+  run: (endpoint: Endpoint, ops: readonly string[]) => Promise<Outcomes>,
+  reads: readonly string[],
+  writes: readonly string[],
+): Promise<[heap: Outcomes, columnar: Outcomes]> {
+  return await Promise.all([run(fixture.heap, reads), run(fixture.columnar, [...reads, ...writes])]);
+}
+
 /** Runs a client program that prints `{ operation: Outcome }` as JSON on stdout. */
 export async function runClientProgram(
   file: string,
