@@ -7,6 +7,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { createForeignServer, createUserMapping } from '../catalog/foreign-server.js';
 import { freePort, LocalCluster } from '../cluster/local-cluster.js';
 import { parseFlags } from '../config.js';
 import type { Logger } from '../log.js';
@@ -48,13 +49,18 @@ export async function demo(argv: readonly string[], log: Logger): Promise<void> 
       ],
       log,
     });
+    await withClient(cluster, async (client) => {
+      // columnar.events inside PostgreSQL, through postgres_fdw, as `pg-analytica install` sets it up.
+      await createForeignServer(client, { host: '127.0.0.1', port: daemon!.port });
+      await createUserMapping(client, cluster.user, cluster.password);
+    });
     await cluster.exec(`SELECT analytica.register_table('events', order_by => '{ts}')`);
     await showBackfill(cluster);
     await compareQueries(cluster, daemon.port);
     console.log(
       `\nConnect with psql (password: ${cluster.password}):\n` +
         `  PGPASSWORD=${cluster.password} psql "host=127.0.0.1 port=${daemon.port} dbname=postgres user=postgres"   # columnar\n` +
-        `  PGPASSWORD=${cluster.password} psql "host=127.0.0.1 port=${cluster.port} dbname=postgres user=postgres"   # heap`,
+        `  PGPASSWORD=${cluster.password} psql "host=127.0.0.1 port=${cluster.port} dbname=postgres user=postgres"   # heap, and columnar.events through postgres_fdw`,
     );
     if (flags.has('keep')) {
       console.log('\nRunning until Ctrl-C.');
@@ -97,27 +103,46 @@ async function showBackfill(cluster: LocalCluster): Promise<void> {
   }
 }
 
+/**
+ * Each demo query on the heap, on the daemon, and inside PostgreSQL on the
+ * columnar.events foreign table (search_path puts columnar first).
+ */
 async function compareQueries(cluster: LocalCluster, port: number): Promise<void> {
   const raw = { getTypeParser: () => (value: string) => value };
   const heap = new pg.Client({ ...cluster.clientConfig(), types: raw });
   const columnar = new pg.Client({ ...cluster.clientConfig(), port, types: raw });
-  await heap.connect();
-  await columnar.connect();
+  const foreign = new pg.Client({ ...cluster.clientConfig(), types: raw });
+  await Promise.all([heap.connect(), columnar.connect(), foreign.connect()]);
   try {
     await heap.query("SET TimeZone = 'UTC'");
-    console.log('\nquery                     heap ms   columnar ms   speedup   same answer');
+    await foreign.query("SET TimeZone = 'UTC'; SET search_path = columnar, public");
+    console.log(
+      '\nquery                     heap ms   columnar ms   speedup   columnar.* in PostgreSQL ms   same answer',
+    );
     for (const query of demoQueries) {
       const heapRun = await medianRun(heap, query.sql);
       const columnarRun = await medianRun(columnar, query.sql);
-      const same = JSON.stringify(heapRun.rows) === JSON.stringify(columnarRun.rows);
+      const foreignRun = await medianRun(foreign, query.sql);
+      const expected = JSON.stringify(heapRun.rows);
+      const same =
+        JSON.stringify(columnarRun.rows) === expected && JSON.stringify(foreignRun.rows) === expected;
       console.log(
         `${query.name.padEnd(24)} ${heapRun.ms.toFixed(1).padStart(8)} ${columnarRun.ms.toFixed(1).padStart(13)} ` +
-          `${`${(heapRun.ms / columnarRun.ms).toFixed(1)}x`.padStart(9)}   ${same ? 'yes' : 'NO'}`,
+          `${`${(heapRun.ms / columnarRun.ms).toFixed(1)}x`.padStart(9)} ${foreignRun.ms.toFixed(1).padStart(29)}   ${same ? 'yes' : 'NO'}`,
       );
     }
   } finally {
-    await heap.end();
-    await columnar.end();
+    await Promise.all([heap.end(), columnar.end(), foreign.end()]);
+  }
+}
+
+async function withClient(cluster: LocalCluster, work: (client: pg.Client) => Promise<void>): Promise<void> {
+  const client = new pg.Client(cluster.clientConfig());
+  await client.connect();
+  try {
+    await work(client);
+  } finally {
+    await client.end();
   }
 }
 
