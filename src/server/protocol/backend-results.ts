@@ -36,18 +36,30 @@ export function rowDescription(fields: readonly FieldDescription[]): Buffer {
   return writer.frame('T');
 }
 
-/** DataRow 'D': Int16 count, then per value Int32 length (-1 for NULL) and the bytes. */
+/**
+ * DataRow 'D': Int16 count, then per value Int32 length (-1 for NULL) and the bytes.
+ * The hottest message: written in one pass into a buffer sized for the worst case (3 bytes
+ * of UTF-8 per UTF-16 unit), each length filled in after its value is written.
+ */
 export function dataRow(values: readonly (string | null)[]): Buffer {
-  const writer = new MessageWriter(2 + values.length * 16).int16(values.length);
+  let capacity = 7;
+  for (const value of values) capacity += 4 + (value === null ? 0 : value.length * 3);
+  const message = Buffer.allocUnsafe(capacity);
+  message[0] = 0x44; // 'D'
+  message.writeInt16BE(values.length, 5);
+  let offset = 7;
   for (const value of values) {
     if (value === null) {
-      writer.int32(-1);
-    } else {
-      writer.int32(Buffer.byteLength(value, 'utf8'));
-      writer.utf8(value);
+      message.writeInt32BE(-1, offset);
+      offset += 4;
+      continue;
     }
+    const length = message.write(value, offset + 4, 'utf8');
+    message.writeInt32BE(length, offset);
+    offset += 4 + length;
   }
-  return writer.frame('D');
+  message.writeInt32BE(offset - 1, 1);
+  return message.subarray(0, offset);
 }
 
 /** CommandComplete 'C': String tag such as "SELECT 3" or "SET". */
