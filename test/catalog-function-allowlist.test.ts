@@ -10,9 +10,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { Daemon } from '../src/main.js';
+import { failure } from './helpers/assertions.js';
 import { startTestCluster } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
 
@@ -31,15 +32,6 @@ function aliceOn(port: number, overrides: pg.ClientConfig = {}): pg.ClientConfig
 }
 
 const sourcePort = () => Number(cluster.clientConfig().port);
-
-async function failure(client: pg.Client, sql: string): Promise<pg.DatabaseError> {
-  const error = await client.query(sql).then(
-    () => assert.fail(`${sql} did not fail`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof pg.DatabaseError, `${sql}: ${String(error)}`);
-  return error;
-}
 
 before(async () => {
   cluster = await startTestCluster();

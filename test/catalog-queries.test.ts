@@ -9,10 +9,11 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import postgres from 'postgres';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { Daemon } from '../src/main.js';
+import { failure, withoutHeapOnlySections } from './helpers/assertions.js';
 import { startTestCluster } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
 
@@ -46,15 +47,6 @@ async function bothRows(sql: string, values?: unknown[]) {
   const query = { text: sql, values, rowMode: 'array' as const };
   const [expected, actual] = [await source.query(query), await columnar.query(query)];
   return { expected: expected.rows as (string | null)[][], actual: actual.rows as (string | null)[][] };
-}
-
-async function failure(client: pg.Client, sql: string): Promise<pg.DatabaseError> {
-  const error = await client.query(sql).then(
-    () => assert.fail(`${sql} did not fail`),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof pg.DatabaseError, String(error));
-  return error;
 }
 
 before(async () => {
@@ -95,11 +87,6 @@ after(async () => {
   await cluster?.close();
 });
 
-/** \\d output less what the columnar copy does not have: the heap's indexes and its publication. */
-function withoutHeapOnly(output: string): string {
-  return output.replace(/Indexes:\n( {4}.*\n)+/, '').replace(/Publications:\n( {4}.*\n)+/, '');
-}
-
 describe('psql meta-commands', () => {
   test('\\dt lists the registered table alice may read, not the others', async () => {
     const flags = ['-A', '-t'];
@@ -122,7 +109,7 @@ describe('psql meta-commands', () => {
     const expected = await psql(sourcePort(), '\\d s.t');
     const actual = await psql(daemon.port, '\\d s.t');
     // The heap's indexes are not part of the columnar copy.
-    assert.equal(actual.stdout, withoutHeapOnly(expected.stdout));
+    assert.equal(actual.stdout, withoutHeapOnlySections(expected.stdout));
     assert.match(
       actual.stdout,
       /name +\| character varying\(20\) +\| +\| not null \| 'x'::character varying/,
@@ -135,7 +122,7 @@ describe('psql meta-commands', () => {
   test('\\d+ s.t adds storage and comments', async () => {
     const expected = await psql(sourcePort(), '\\d+ s.t');
     const actual = await psql(daemon.port, '\\d+ s.t');
-    assert.equal(actual.stdout, withoutHeapOnly(expected.stdout));
+    assert.equal(actual.stdout, withoutHeapOnlySections(expected.stdout));
     assert.match(actual.stdout, /amount .*\| in euros/);
   });
 

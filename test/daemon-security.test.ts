@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { Daemon } from '../src/main.js';
+import { failure } from './helpers/assertions.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
 
@@ -55,20 +56,6 @@ function daemonConfig(overrides: pg.ClientConfig = {}): pg.ClientConfig {
 
 function aliceConfig(overrides: pg.ClientConfig = {}): pg.ClientConfig {
   return daemonConfig({ user: 'alice', password: alicePassword, ...overrides });
-}
-
-/** The error a query fails with; fails the test if it returns rows instead. */
-async function failure(client: pg.Client, query: string | pg.QueryConfig): Promise<pg.DatabaseError> {
-  const config: pg.QueryConfig = typeof query === 'string' ? { text: query } : query;
-  const outcome = await client.query({ ...config, rowMode: 'array' }).then(
-    (result) => ({ result }),
-    (error: unknown) => ({ error }),
-  );
-  if ('result' in outcome) {
-    assert.fail(`${config.text} returned ${JSON.stringify(outcome.result.rows)} instead of failing`);
-  }
-  assert.ok(outcome.error instanceof pg.DatabaseError, `${config.text}: ${String(outcome.error)}`);
-  return outcome.error;
 }
 
 async function assertServes(client: pg.Client, what: string): Promise<void> {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { withoutHeapOnlySections } from './helpers/assertions.js';
 import {
   clientsDir,
   type Endpoint,
@@ -42,14 +43,6 @@ after(async () => {
   await fixture?.close();
 });
 
-/**
- * \d output less what the columnar copy does not have (docs/types.md, "Known differences"):
- * the heap's indexes and the internal pg_analytica publication.
- */
-function withoutHeapOnly(output: string): string {
-  return output.replace(/Indexes:\n( {4}.*\n)+/g, '').replace(/Publications:\n( {4}.*\n)+/g, '');
-}
-
 async function assertSameOutput(script: string, expectedStdout = (heap: string) => heap): Promise<PsqlRun> {
   const [heap, columnar] = await Promise.all([psql(fixture.heap, script), psql(fixture.columnar, script)]);
   assert.equal(columnar.stderr, heap.stderr, `${script}: stderr`);
@@ -70,7 +63,7 @@ describe('psql: queries', () => {
 
 describe('psql: describe commands (catalog queries)', () => {
   test('\\dt, \\dt with a pattern, \\d mix and \\d+ mix (no Indexes/Publications sections)', async () => {
-    const heap = await assertSameOutput('psql-describe.sql', withoutHeapOnly);
+    const heap = await assertSameOutput('psql-describe.sql', withoutHeapOnlySections);
     // What the daemon leaves out is there on the heap, once for \d and once for \d+.
     assert.equal(heap.stdout.match(/^Indexes:\n {4}"mix_pkey" PRIMARY KEY, btree \(id\)$/gm)?.length, 2);
     assert.equal(heap.stdout.match(/^Publications:\n {4}"pg_analytica"$/gm)?.length, 2);

@@ -24,7 +24,6 @@ async function startServer(
     upstream: { host: cluster.host, port: cluster.port },
     parseStatements,
     executor: {
-      executeSelect: noTables,
       openSelect: noTables,
       describeSelect: noTables,
       explainSelect: noTables,

@@ -115,12 +115,6 @@ export interface RowStream {
 }
 
 export interface QueryExecutor {
-  /** Runs one SELECT on one consistent snapshot; throws PgError on failure or when aborted. */
-  executeSelect(
-    statement: Extract<ParsedStatement, { kind: 'select' }>,
-    context: SessionContext,
-    signal?: AbortSignal,
-  ): Promise<QueryResult>;
   /** Starts a SELECT whose rows are read later, in portions; the caller must close() it. */
   openSelect(
     statement: Extract<ParsedStatement, { kind: 'select' }>,

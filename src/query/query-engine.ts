@@ -15,11 +15,9 @@ import { DuckDbRowStream } from './duckdb-row-stream.js';
 import type {
   ParsedStatement,
   QueryExecutor,
-  QueryResult,
   ResultColumn,
   RowStream,
   SessionContext,
-  TextRow,
 } from './engine-types.js';
 import { explainPlan } from './explain-plan.js';
 import { materializedRowStream } from './materialized-row-stream.js';
@@ -35,8 +33,6 @@ export interface QueryEngineOptions {
   /** Catalog connections per served database. */
   pools: ReadonlyMap<string, pg.Pool>;
   log: Logger;
-  /** Largest result, in bytes of text, a query may return (they are held in memory until sent). */
-  maxResultBytes?: number;
   /** Waits until a database's change stream has applied everything up to a WAL position. */
   freshness?: StreamFreshness;
   /** Skip data segments whose catalog statistics rule out the query's filters (default true). */
@@ -51,18 +47,6 @@ export interface StreamFreshness {
 /** A catalog read can lose a race with a flush (see DeltaStore); it is repeated this many times. */
 const maxStaleRetries = 5;
 
-export const defaultMaxResultBytes = 256 * 1024 * 1024;
-
-function resultTooLarge(limit: number): PgError {
-  return new PgError(
-    SqlState.programLimitExceeded,
-    `query result exceeds ${Math.round(limit / 1048576)} MB`,
-    {
-      hint: 'aggregate more, select fewer columns, or add a LIMIT',
-    },
-  );
-}
-
 type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
 
 /** A statement rewritten to read pinned views, until release(). */
@@ -72,32 +56,14 @@ interface BoundSelect {
   readonly release: () => Promise<void>;
 }
 
-/** Reads a whole result into memory, bounded: results are held until sent. */
-async function readWhole(stream: RowStream, maxBytes: number, signal?: AbortSignal): Promise<QueryResult> {
-  const rows: TextRow[] = [];
-  let bytes = 0;
-  for (;;) {
-    const batch = await stream.read(2048, signal);
-    for (const row of batch) {
-      for (const value of row) bytes += (value?.length ?? 0) + 4;
-      rows.push(row);
-    }
-    if (bytes > maxBytes) throw resultTooLarge(maxBytes);
-    if (batch.length < 2048) break;
-  }
-  return { columns: stream.columns, rows, commandTag: `SELECT ${rows.length}` };
-}
-
 export class QueryEngine implements QueryExecutor {
   readonly #options: QueryEngineOptions;
-  readonly #maxResultBytes: number;
   readonly #pruner: SegmentPruner;
   readonly #catalogQueries: CatalogQueryRunner;
 
   constructor(options: QueryEngineOptions) {
     this.#options = options;
     this.#catalogQueries = new CatalogQueryRunner({ pools: options.pools, log: options.log });
-    this.#maxResultBytes = options.maxResultBytes ?? defaultMaxResultBytes;
     this.#pruner = new SegmentPruner({
       duckdb: options.duckdb,
       log: options.log,
@@ -108,19 +74,6 @@ export class QueryEngine implements QueryExecutor {
   /** Data segments queries read, of those of the tables they named, since the engine started. */
   get pruningStats(): Readonly<PruningTotals> {
     return { ...this.#pruner.totals };
-  }
-
-  async executeSelect(
-    statement: SelectStatement,
-    context: SessionContext,
-    signal?: AbortSignal,
-  ): Promise<QueryResult> {
-    const stream = await this.openSelect(statement, context, signal);
-    try {
-      return await readWhole(stream, this.#maxResultBytes, signal);
-    } finally {
-      await stream.close();
-    }
   }
 
   async openSelect(
