@@ -70,13 +70,14 @@ describe('control schema', () => {
       const upgraded = await installSchema(client);
       assert.deepEqual(upgraded, {
         from: '0.1',
-        to: '0.6',
+        to: '0.7',
         applied: [
           'pg_analytica--0.1--0.2.sql',
           'pg_analytica--0.2--0.3.sql',
           'pg_analytica--0.3--0.4.sql',
           'pg_analytica--0.4--0.5.sql',
           'pg_analytica--0.5--0.6.sql',
+          'pg_analytica--0.6--0.7.sql',
         ],
         extension: false,
       });
@@ -111,14 +112,14 @@ describe('control schema', () => {
       const result = await installSchema(client);
       assert.deepEqual(result, {
         from: '0.1',
-        to: '0.6',
-        applied: [`ALTER EXTENSION pg_analytica UPDATE TO '0.6'`],
+        to: '0.7',
+        applied: [`ALTER EXTENSION pg_analytica UPDATE TO '0.7'`],
         extension: true,
       });
       const version = await client.query(
         `SELECT extversion FROM pg_extension WHERE extname = 'pg_analytica'`,
       );
-      assert.equal(version.rows[0].extversion, '0.6');
+      assert.equal(version.rows[0].extversion, '0.7');
       const plain = await freshDatabase('install_plain');
       try {
         await installSchema(plain);
