@@ -56,7 +56,11 @@ export const SqlState = {
   outOfMemory: '53200',
   programLimitExceeded: '54000',
   configFileError: 'F0000',
+  // As PostgreSQL reports a relation file it cannot find or read (errcode_for_file_access).
+  ioError: '58030',
+  undefinedFile: '58P01',
   internalError: 'XX000',
+  dataCorrupted: 'XX001',
 } as const;
 
 export type SqlStateCode = (typeof SqlState)[keyof typeof SqlState];

@@ -153,6 +153,31 @@ export async function recordError(client: pg.ClientBase, relid: number, message:
   );
 }
 
+/**
+ * A segment file of the table's visible generation is missing or damaged: records why and asks
+ * for a re-copy, as analytica.resync() does ('pending' is what every mode's copy starts from, and
+ * analytica.wait_for_sync waits through it instead of failing). A copy already asked for or
+ * running is left alone, and a paused table stays paused. Returns whether it asked.
+ */
+export async function reportDamagedSegment(
+  client: pg.ClientBase | pg.Pool,
+  relid: number,
+  generation: number,
+  message: string,
+): Promise<boolean> {
+  const { rows } = await client.query<{ relid: string }>(
+    `WITH marked AS (
+       UPDATE analytica.tables
+          SET state = CASE WHEN state = 'paused' THEN state ELSE 'pending' END,
+              sync_requested_at = now(), last_error = $3, last_error_at = now()
+        WHERE relid = $1 AND generation = $2 AND state NOT IN ('pending', 'backfilling', 'refreshing')
+        RETURNING relid)
+     SELECT relid::bigint AS relid, pg_notify('analytica', 'resync ' || relid::text) FROM marked`,
+    [relid, generation, message],
+  );
+  return rows.length > 0;
+}
+
 /** Adds a (not yet visible) segment of a staged generation. */
 export async function insertSegment(client: pg.ClientBase, segment: NewSegment): Promise<void> {
   await client.query(

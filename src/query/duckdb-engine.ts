@@ -92,6 +92,11 @@ export class DuckDbEngine {
     this.delta = delta;
   }
 
+  /** The absolute data directory the views read segment files from. */
+  get dataDir(): string {
+    return this.#dataDir;
+  }
+
   static async create(options: DuckDbEngineOptions): Promise<DuckDbEngine> {
     const dataDir = path.resolve(options.dataDir);
     const { instance, connection: admin } = await openDuckDb(options);

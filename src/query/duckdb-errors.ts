@@ -2,7 +2,13 @@
  * DuckDB errors become PgErrors with the SQLSTATE PostgreSQL would use for the
  * same kind of failure. DuckDB prefixes messages with its error class
  * ("Binder Error: …"), which is what we map on.
+ *
+ * What reaches the client is scrubbed: DuckDB quotes the statement it ran
+ * ("LINE 1: … read_parquet(['/data/…'])"), which is pg_analytica's rewritten
+ * SQL, not the client's, and names files by absolute path. Neither says
+ * anything a client can act on, and both tell it how the server is laid out.
  */
+import path from 'node:path';
 import { PgError, SqlState, type SqlStateCode } from '../errors.js';
 import { unsupportedMarker } from './sql/sql-text.js';
 
@@ -50,9 +56,43 @@ export function translateDuckDbError(error: unknown): PgError {
   if (code === SqlState.queryCanceled)
     return new PgError(code, 'canceling statement due to user request', { cause: error });
   // Strip DuckDB's class prefix; the SQLSTATE carries the class now.
-  const text = message.replace(/^[A-Za-z ]+ Error: /, '');
-  return new PgError(code, text, {
-    cause: error,
-    detail: raw.includes('\n') ? raw.slice(message.length + 1).trim() || undefined : undefined,
-  });
+  const text = scrubPaths(message.replace(/^[A-Za-z ]+ Error: /, ''));
+  const detail = withoutStatementContext(raw.slice(message.length + 1));
+  return new PgError(code, text, { cause: error, detail: detail ? scrubPaths(detail) : undefined });
+}
+
+/** Directories (the data directory, DuckDB's spill files) whose paths no client is shown. */
+const privateRoots = new Set<string>();
+
+/** Paths under `directory` are replaced by <file> in every error a client is sent. */
+export function hidePathsUnder(directory: string): void {
+  privateRoots.add(path.resolve(directory));
+}
+
+const quotedAbsolutePath = /(['"])(?:\/|[A-Za-z]:[\\/])[^'"\n]*\1/g;
+// Messages about files: there a quoted absolute path is a file's name, not a value of the client's.
+const aboutFiles = /\b(files?|director(y|ies)|pattern|path)\b/i;
+
+/** The message without absolute file paths. */
+export function scrubPaths(text: string): string {
+  let scrubbed = text;
+  for (const root of privateRoots) {
+    // A root's path up to the next quote or white space, wherever it appears.
+    scrubbed = scrubbed.replace(new RegExp(`${escapeRegExp(root)}(?=[\\/'"\\s]|$)[^'"\\s]*`, 'g'), '<file>');
+  }
+  return aboutFiles.test(scrubbed) ? scrubbed.replace(quotedAbsolutePath, '$1<file>$1') : scrubbed;
+}
+
+/** DuckDB's "LINE 1: …" excerpt and caret quote the rewritten statement: dropped. */
+function withoutStatementContext(rest: string): string | undefined {
+  const kept = rest
+    .split('\n')
+    .filter((line, i, lines) => !/^LINE \d+:/.test(line) && !/^LINE \d+:/.test(lines[i - 1] ?? ''))
+    .join('\n')
+    .trim();
+  return kept || undefined;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

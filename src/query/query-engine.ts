@@ -10,7 +10,7 @@ import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CatalogQueryRunner } from './catalog-query-runner.js';
 import { type DuckDbEngine, StaleViewError } from './duckdb-engine.js';
-import { translateDuckDbError } from './duckdb-errors.js';
+import { hidePathsUnder } from './duckdb-errors.js';
 import { DuckDbRowStream } from './duckdb-row-stream.js';
 import type {
   ParsedStatement,
@@ -23,6 +23,7 @@ import { explainPlan } from './explain-plan.js';
 import { materializedRowStream } from './materialized-row-stream.js';
 import { columnFormatter } from './pg-text-format.js';
 import { resultColumn, type SourcePgType } from './pg-type-oids.js';
+import { type DamageScope, SegmentDamage, type SegmentFile, watchingReads } from './segment-damage.js';
 import { type PruningPlan, type PruningTotals, SegmentPruner } from './segment-pruner.js';
 import { listTableNodes, rewriteSelect } from './sql/select-rewriter.js';
 import { type Resolution, type ResolvedTable, resolveTables, type TableReference } from './table-resolver.js';
@@ -54,15 +55,20 @@ interface BoundSelect {
   readonly sql: string;
   readonly sources: ReadonlyMap<string, SourcePgType>;
   readonly release: () => Promise<void>;
+  /** The tables it reads, to tell a missing or damaged segment file in DuckDB's errors. */
+  readonly scope: DamageScope;
 }
 
 export class QueryEngine implements QueryExecutor {
   readonly #options: QueryEngineOptions;
   readonly #pruner: SegmentPruner;
   readonly #catalogQueries: CatalogQueryRunner;
+  readonly #damage: SegmentDamage;
 
   constructor(options: QueryEngineOptions) {
     this.#options = options;
+    this.#damage = new SegmentDamage({ dataDir: options.duckdb.dataDir, log: options.log });
+    hidePathsUnder(options.duckdb.dataDir);
     this.#catalogQueries = new CatalogQueryRunner({ pools: options.pools, log: options.log });
     this.#pruner = new SegmentPruner({
       duckdb: options.duckdb,
@@ -121,8 +127,7 @@ export class QueryEngine implements QueryExecutor {
         this.#options.duckdb.releaseConnection(context.timeZone, connection);
       }
     } catch (error) {
-      if (error instanceof PgError) throw error;
-      throw translateDuckDbError(error);
+      throw await this.#damage.translate(error, bound.scope);
     } finally {
       await bound.release();
     }
@@ -142,9 +147,9 @@ export class QueryEngine implements QueryExecutor {
         this.#options.duckdb.releaseConnection(context.timeZone, connection);
       }
     } catch (error) {
-      if (error instanceof PgError) throw error;
-      this.#options.log.debug('DuckDB rejected EXPLAIN', { sql: bound.sql, error: String(error) });
-      throw translateDuckDbError(error);
+      if (!(error instanceof PgError))
+        this.#options.log.debug('DuckDB rejected EXPLAIN', { sql: bound.sql, error: String(error) });
+      throw await this.#damage.translate(error, bound.scope);
     } finally {
       await bound.release();
     }
@@ -173,6 +178,8 @@ export class QueryEngine implements QueryExecutor {
     let tables: ResolvedTable[] = [];
     const views: string[] = [];
     let unreserve = () => {};
+    // Files found missing by the previous attempt: missing again after a fresh catalog read, they are lost.
+    let missing: SegmentFile[] = [];
     const release = async () => {
       unreserve();
       for (const view of views.splice(0)) await this.#options.duckdb.release(view);
@@ -198,7 +205,12 @@ export class QueryEngine implements QueryExecutor {
           purpose === 'run',
         );
         tables = kept.tables;
+        const scope = { pool, tables };
         try {
+          // Pinned now: compaction's collector leaves them alone from here on.
+          missing = await this.#missingFiles(tables, missing, scope);
+          if (missing.length > 0)
+            throw new StaleViewError('a segment was replaced while the query resolved its tables');
           for (const read of await this.#pruner.prune(plan, tables, context))
             views.push(
               await this.#options.duckdb.acquire(
@@ -208,22 +220,37 @@ export class QueryEngine implements QueryExecutor {
                 kept.bounds.get(read.table.relid),
               ),
             );
-          // Compaction may have replaced and removed a file between the catalog read and the pin.
-          if (!(await this.#options.duckdb.filesExist(tables)))
-            throw new StaleViewError('a segment was replaced while the query resolved its tables');
           break;
         } catch (error) {
           for (const view of views.splice(0)) await this.#options.duckdb.release(view);
-          if (!(error instanceof StaleViewError) || attempt >= maxStaleRetries) throw error;
+          // Making a view reads the files' metadata: DuckDB may find one damaged here.
+          if (!(error instanceof StaleViewError)) throw await this.#damage.translate(error, scope);
+          if (attempt >= maxStaleRetries) throw error;
         }
       }
       let next = 0;
       const sql = rewriteSelect(statement, { resolveTable: () => views[next++]! });
-      return { sql, sources: sourceTypes(tables), release };
+      return { sql, sources: sourceTypes(tables), release, scope: { pool, tables } };
     } catch (error) {
       await release();
       throw error;
     }
+  }
+
+  /**
+   * The files of the tables that are missing. Compaction may have replaced and removed one
+   * between the catalog read and the pin: the statement then resolves again. A file still named
+   * and still missing after that is lost: it is recorded, and thrown as the client's error.
+   */
+  async #missingFiles(
+    tables: readonly ResolvedTable[],
+    before: readonly SegmentFile[],
+    scope: DamageScope,
+  ): Promise<SegmentFile[]> {
+    const missing = await this.#damage.missingFiles(tables);
+    const lost = missing.find((m) => before.some((b) => b.path === m.path));
+    if (lost) throw await this.#damage.missing(lost, scope);
+    return missing;
   }
 
   async #waitForStream(database: string, lsn: bigint, signal: AbortSignal | undefined): Promise<void> {
@@ -277,7 +304,7 @@ export class QueryEngine implements QueryExecutor {
       await bound.release();
     };
     try {
-      return await DuckDbRowStream.open({
+      const stream = await DuckDbRowStream.open({
         connection,
         sql: bound.sql,
         describe: (names, types) => ({
@@ -288,12 +315,13 @@ export class QueryEngine implements QueryExecutor {
         onError: (error) =>
           log.debug('DuckDB rejected a statement', { sql: bound.sql, error: String(error) }),
       });
+      return watchingReads(stream, this.#damage, bound.scope);
     } catch (error) {
       connection.closeSync();
       if (signal?.aborted)
         throw new PgError(SqlState.queryCanceled, 'canceling statement due to user request');
       log.debug('DuckDB rejected a statement', { sql: bound.sql, error: String(error) });
-      throw error instanceof PgError ? error : translateDuckDbError(error);
+      throw await this.#damage.translate(error, bound.scope);
     } finally {
       signal?.removeEventListener('abort', interrupt);
     }

@@ -217,6 +217,8 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable 
       `the columnar copy of ${qualified} is being made again${progressText(row)}`,
       {
         position,
+        // Why, when the daemon asked for it itself (a missing or damaged segment file).
+        detail: row.last_error ?? undefined,
         hint: `wait for it with SELECT analytica.wait_for_sync('${qualified.replaceAll("'", "''")}')`,
       },
     );
