@@ -11,10 +11,12 @@ import assert from 'node:assert/strict';
 import { open, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type pg from 'pg';
+import pg from 'pg';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
+import { silentLogger } from '../src/log.js';
 import type { Daemon } from '../src/main.js';
 import { hidePathsUnder, translateDuckDbError } from '../src/query/duckdb-errors.js';
+import { SegmentDamage } from '../src/query/segment-damage.js';
 import { failure } from './helpers/assertions.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
@@ -149,6 +151,56 @@ describe('a missing or damaged segment file', () => {
     const error = await failure(columnar, 'SELECT count(*) FROM snapshots WHERE id = 1');
     assertClean(error, '58P01', 'snapshots');
     await assertRepaired('snapshots', 'SELECT * FROM snapshots ORDER BY id');
+  });
+});
+
+describe('what is not damage', () => {
+  test('a passing IO condition naming a segment file: 58030, no re-copy asked for', async () => {
+    await heap.query(`SELECT analytica.wait_for_sync('events')`);
+    const { rows } = await heap.query<{ relid: string; generation: string; path: string }>(
+      `SELECT t.relid::bigint AS relid, t.generation, s.path
+         FROM analytica.tables t JOIN analytica.segments s ON s.relid = t.relid AND s.generation = t.generation
+        WHERE t.relid = 'events'::regclass ORDER BY s.segment_id`,
+    );
+    const paths = rows.map((r) => r.path);
+    const table = {
+      relid: Number(rows[0]!.relid),
+      schemaName: 'public',
+      tableName: 'events',
+      generation: Number(rows[0]!.generation),
+      columns: [],
+      paths,
+    };
+    const damage = new SegmentDamage({ dataDir: daemon.config.dataDir, log: silentLogger });
+    const pool = new pg.Pool(cluster.clientConfig());
+    try {
+      const file = path.join(daemon.config.dataDir, paths[0]!);
+      const error = await damage.translate(
+        new Error(`IO Error: Cannot open file "${file}": Too many open files`),
+        {
+          pool,
+          tables: [table],
+        },
+      );
+      assert.equal(error.code, '58030');
+      assert.match(
+        error.message,
+        /^could not read segment file \d+ of public\.events: Cannot open file "<file>": Too many open files$/,
+      );
+      // Not a segment of the query's tables: the usual translation, path hidden all the same.
+      const other = await damage.translate(
+        new Error(`IO Error: No files found that match the pattern "${file}x"`),
+        {
+          pool,
+          tables: [table],
+        },
+      );
+      assert.equal(other.code, 'XX000');
+      assert.ok(!other.message.includes(daemon.config.dataDir), other.message);
+    } finally {
+      await pool.end();
+    }
+    assert.deepEqual(await status('events'), { state: 'synced', last_error: null });
   });
 });
 

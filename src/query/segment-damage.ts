@@ -95,9 +95,11 @@ export class SegmentDamage {
   }
 
   #namedFile(raw: string, tables: readonly VisibleTable[]): SegmentFile | undefined {
-    return tables
-      .flatMap(filesOf)
-      .find((f) => raw.includes(absoluteSegmentPath(this.#options.dataDir, f.path)));
+    return tables.flatMap(filesOf).find((f) => {
+      const named = absoluteSegmentPath(this.#options.dataDir, f.path);
+      // The whole name, as DuckDB quotes it: not the start of another file's.
+      return [`"${named}"`, `'${named}'`].some((quoted) => raw.includes(quoted));
+    });
   }
 
   async #report(
