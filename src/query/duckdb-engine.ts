@@ -17,14 +17,12 @@
  */
 
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { ColumnSpec } from '../source/column-types.js';
 import { quoteIdent, quoteLiteral, readExpression } from '../source/column-types.js';
-import { removalsInFlight } from '../storage/removals-in-flight.js';
 import { absoluteSegmentPath, databaseDirectoryName } from '../storage/segment-paths.js';
 import { DeltaStore, deltaTables } from './delta-store.js';
 import { openDuckDb } from './duckdb-instance.js';
@@ -259,8 +257,8 @@ export class DuckDbEngine {
   /**
    * Pins the files of tables a query just resolved, before their views exist; returns the
    * release. A file can still be removed between the catalog read and this call (compaction
-   * swapped it out and collected it): filesExist() after acquiring tells, and the query then
-   * resolves again.
+   * swapped it out and collected it): the query engine checks that they exist after this
+   * (SegmentDamage.missingFiles) and then resolves again.
    */
   reserve(tables: readonly VisibleTable[]): () => void {
     const paths = tables.flatMap(filesOf);
@@ -275,17 +273,6 @@ export class DuckDbEngine {
         else this.#reserved.set(p, left);
       }
     };
-  }
-
-  /** Whether every file of these tables is still there (checked once they are pinned). */
-  async filesExist(tables: readonly VisibleTable[]): Promise<boolean> {
-    const checks = tables.flatMap(filesOf).map((p) =>
-      access(absoluteSegmentPath(this.#dataDir, p)).then(
-        () => !removalsInFlight.has(p),
-        () => false,
-      ),
-    );
-    return (await Promise.all(checks)).every(Boolean);
   }
 
   async #createView(
