@@ -223,9 +223,11 @@ export class QueryEngine implements QueryExecutor {
           break;
         } catch (error) {
           for (const view of views.splice(0)) await this.#options.duckdb.release(view);
+          if (error instanceof StaleViewError && attempt < maxStaleRetries) continue;
           // Making a view reads the files' metadata: DuckDB may find one damaged here.
-          if (!(error instanceof StaleViewError)) throw await this.#damage.translate(error, scope);
-          if (attempt >= maxStaleRetries) throw error;
+          throw error instanceof PgError || error instanceof StaleViewError
+            ? error
+            : await this.#damage.translate(error, scope);
         }
       }
       let next = 0;

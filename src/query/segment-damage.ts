@@ -48,6 +48,8 @@ type Kind = 'missing' | 'damaged' | 'unreadable';
 // errno texts of conditions that pass, or that a new copy would not cure.
 const passing =
   /Too many open files|Resource temporarily unavailable|Cannot allocate memory|Interrupted system call|No buffer space|Permission denied|Input\/output error|Stale file handle|No space left/i;
+// The errors this file makes: translated already.
+const told: ReadonlySet<string> = new Set([SqlState.undefinedFile, SqlState.dataCorrupted, SqlState.ioError]);
 // DuckDB's classes of errors about reading a file's bytes (not about the statement).
 const readFailure = /^(IO|Invalid Input|Invalid|Serialization|Internal) Error: /;
 
@@ -82,6 +84,7 @@ export class SegmentDamage {
    * the re-copy asked for) when it names one of their files, else the usual translation.
    */
   async translate(error: unknown, scope: DamageScope): Promise<PgError> {
+    if (error instanceof PgError && told.has(error.code)) return error;
     const raw = rawMessage(error);
     const file = readFailure.test(raw) ? this.#namedFile(raw, scope.tables) : undefined;
     if (!file) return translateDuckDbError(error);
