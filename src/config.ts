@@ -123,6 +123,28 @@ export const settingSpecs = {
     default: '100',
     min: 1,
   },
+  // Not database settings: how much of the source's connections logins may hold is the operator's call.
+  authTimeoutMs: {
+    env: 'PG_ANALYTICA_AUTHENTICATION_TIMEOUT',
+    flag: 'authentication-timeout',
+    kind: 'duration',
+    default: '10s',
+    min: 100,
+  },
+  maxAuthRelays: {
+    env: 'PG_ANALYTICA_MAX_AUTH_RELAYS',
+    flag: 'max-auth-relays',
+    kind: 'integer',
+    default: '10',
+    min: 1,
+  },
+  maxAuthRelaysPerHost: {
+    env: 'PG_ANALYTICA_MAX_AUTH_RELAYS_PER_HOST',
+    flag: 'max-auth-relays-per-host',
+    kind: 'integer',
+    default: '5',
+    min: 1,
+  },
   // Not database settings: which key the server presents is the daemon operator's choice.
   tlsCertFile: { env: 'PG_ANALYTICA_TLS_CERT', flag: 'tls-cert', kind: 'string', default: '' },
   tlsKeyFile: { env: 'PG_ANALYTICA_TLS_KEY', flag: 'tls-key', kind: 'string', default: '' },
@@ -160,6 +182,12 @@ export interface Config {
   readonly port: number;
   /** Query server connections at once (each login briefly holds one to the source server). */
   readonly maxConnections: number;
+  /** Time a client has to send its startup packet and log in (PostgreSQL's authentication_timeout). */
+  readonly authTimeoutMs: number;
+  /** Connections to the source that logins may hold at once (each has the source verify a password). */
+  readonly maxAuthRelays: number;
+  /** Logins in progress from one client address; past it, 53300 at once. */
+  readonly maxAuthRelaysPerHost: number;
   /** PEM certificate (chain) and private key for TLS on the query server; both or neither. */
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;

@@ -10,6 +10,7 @@ import type { QueryExecutor } from '../query/engine-types.js';
 import { CancelRegistry } from './cancel-registry.js';
 import type { ParseStatements } from './parsed-statement-kinds.js';
 import { errorResponse } from './protocol/index.js';
+import { RelayLimiter } from './relay-limiter.js';
 import { Session } from './session.js';
 import type { UpstreamAddress } from './upstream-auth-connection.js';
 
@@ -23,14 +24,17 @@ export interface QueryServerOptions {
   readonly parseStatements: ParseStatements;
   readonly executor: QueryExecutor;
   readonly log: Logger;
-  /** Default 60 s, like PostgreSQL's authentication_timeout. */
+  /** The startup packet and the login together; default 10 s (PostgreSQL's authentication_timeout). */
   readonly authTimeoutMs?: number;
+  /** Source connections that logins may hold at once (relay-limiter.ts); default 10. */
+  readonly maxAuthRelays?: number;
+  /** Logins in progress from one client address; default 5. */
+  readonly maxAuthRelaysPerHost?: number;
   /** Largest frontend message accepted; default 64 MiB. */
   readonly maxMessageBytes?: number;
   /**
-   * Connections served at once, default 100. Each connection that is logging in
-   * holds a connection to the source server, so this also bounds what clients
-   * can make the daemon ask of PostgreSQL.
+   * Connections served at once, default 100. Logging in holds a connection to
+   * the source server, but at most maxAuthRelays of them at once.
    */
   readonly maxConnections?: number;
   /**
@@ -52,6 +56,7 @@ export class QueryServer {
   readonly #sessions = new Map<Session, Promise<void>>();
   readonly #sockets = new Set<Socket>();
   #closing: Promise<void> | undefined;
+  #relayLimiter: RelayLimiter | undefined;
 
   private constructor(server: Server, host: string, port: number) {
     this.#server = server;
@@ -81,6 +86,11 @@ export class QueryServer {
     const cancels = new CancelRegistry();
     const log = options.log.child({ component: 'query-server' });
     const maxConnections = options.maxConnections ?? defaultMaxConnections;
+    const relayLimiter = new RelayLimiter({
+      maxRelays: options.maxAuthRelays,
+      maxRelaysPerHost: options.maxAuthRelaysPerHost,
+    });
+    this.#relayLimiter = relayLimiter;
     this.#server.on('connection', (socket) => {
       if (this.#sockets.size >= maxConnections) {
         // As PostgreSQL answers past max_connections, before reading the startup packet.
@@ -94,11 +104,16 @@ export class QueryServer {
       }
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
-      const session = new Session(socket, { ...options, cancels, log });
+      const session = new Session(socket, { ...options, cancels, log, relayLimiter });
       const done = session.run().finally(() => this.#sessions.delete(session));
       this.#sessions.set(session, done);
     });
     this.#server.on('error', (error) => log.error('listener error', { error }));
+  }
+
+  /** Connections to the source that logins hold right now. */
+  get authRelays(): number {
+    return this.#relayLimiter?.active ?? 0;
   }
 
   /** Stops listening, terminates every session and waits for them to end. */

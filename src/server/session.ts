@@ -11,7 +11,6 @@ import type { SecureContext } from 'node:tls';
 import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { QueryExecutor } from '../query/engine-types.js';
-import { relayAuthentication } from './auth-relay.js';
 import type { CancelKey, CancelRegistry } from './cancel-registry.js';
 import { CursorSet } from './cursor-set.js';
 import { errorFields, WireError } from './error-fields.js';
@@ -20,7 +19,9 @@ import { MessageChannel } from './message-channel.js';
 import type { ParseStatements } from './parsed-statement-kinds.js';
 import { PreparedStatements } from './prepared-statements.js';
 import { authenticationOk, backendKeyData, errorResponse, type TypedMessage } from './protocol/index.js';
+import type { RelayLimiter } from './relay-limiter.js';
 import { SessionCore } from './session-core.js';
+import { defaultAuthTimeoutMs, logIn } from './session-login.js';
 import { SessionSettings } from './session-settings.js';
 import { readStartup, type StartupRequest } from './session-startup.js';
 import { runSimpleQuery } from './simple-query.js';
@@ -34,6 +35,8 @@ export interface SessionOptions {
   readonly executor: QueryExecutor;
   readonly cancels: CancelRegistry;
   readonly log: Logger;
+  /** Bounds the source connections that logins hold (shared by every session). */
+  readonly relayLimiter: RelayLimiter;
   readonly authTimeoutMs?: number;
   readonly maxMessageBytes?: number;
   /** Certificate and key: SSLRequest is answered 'S' when set. */
@@ -43,6 +46,8 @@ export interface SessionOptions {
 export class Session {
   readonly #channel: MessageChannel;
   readonly #options: SessionOptions;
+  /** The client's IP address (the daemon's address rules and per-host login limit go by it). */
+  readonly #clientAddress: string;
   #log: Logger;
   #core: SessionCore | undefined;
   #extended: ExtendedQuery | undefined;
@@ -52,6 +57,7 @@ export class Session {
     socket.setNoDelay(true);
     this.#channel = new MessageChannel(socket, { maxMessageBytes: options.maxMessageBytes });
     this.#options = options;
+    this.#clientAddress = socket.remoteAddress ?? '';
     this.#log = options.log;
   }
 
@@ -59,16 +65,17 @@ export class Session {
   async run(): Promise<void> {
     // As PostgreSQL's authentication_timeout: the startup packet and the login together get one
     // deadline, so idle connections cannot hold the connection slots.
-    const loginDeadline = setTimeout(() => this.#channel.destroy(), this.#options.authTimeoutMs ?? 60_000);
+    const authTimeoutMs = this.#options.authTimeoutMs ?? defaultAuthTimeoutMs;
+    const loginDeadline = setTimeout(() => this.#channel.destroy(), authTimeoutMs);
     try {
       const startup = await readStartup(this.#channel, this.#options.cancels, this.#options.tls);
       if (startup === undefined) return;
       this.#log = this.#log.child({ session: { user: startup.user, database: startup.database } });
-      await relayAuthentication(this.#channel, {
+      await logIn(this.#channel, startup, {
         upstream: this.#options.upstream,
-        user: startup.user,
-        database: startup.database,
-        timeoutMs: this.#options.authTimeoutMs,
+        limiter: this.#options.relayLimiter,
+        deadline: Date.now() + authTimeoutMs,
+        clientAddress: this.#clientAddress,
       });
       this.#channel.endAuthentication();
       clearTimeout(loginDeadline);

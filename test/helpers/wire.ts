@@ -137,8 +137,9 @@ export class WireClient {
     );
   }
 
-  static async connect(port: number, host = '127.0.0.1'): Promise<WireClient> {
-    const socket = connect(port, host);
+  /** `localAddress` binds the client end, e.g. to a loopback alias such as 127.0.0.5. */
+  static async connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<WireClient> {
+    const socket = connect({ port, host, ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);

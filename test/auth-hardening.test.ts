@@ -1,0 +1,154 @@
+/**
+ * Authentication hardening against the real daemon and a real PostgreSQL:
+ * clients that never finish logging in cannot take the source's connection
+ * slots (relay-limiter.ts), a session keeps the identity it logged in with
+ * (role OID) through renames and drops, and the daemon's own address rules
+ * (--hba-file) hold for clients whose address the source never sees.
+ * Clients on other addresses bind their socket to a loopback alias
+ * (127.0.0.0/8 all reach 127.0.0.1 on Linux).
+ */
+import assert from 'node:assert/strict';
+import { Socket } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import type { LocalCluster } from '../src/cluster/local-cluster.js';
+import type { Daemon } from '../src/main.js';
+import { startTestCluster, waitFor } from './helpers/cluster.js';
+import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
+import { startupPacket, WireClient } from './helpers/wire.js';
+
+const alicePassword = 'alice pw';
+
+let cluster: LocalCluster;
+let admin: pg.Client;
+
+/** A node-postgres config whose socket leaves from `localAddress`. */
+function fromAddress(localAddress: string, config: pg.ClientConfig): pg.ClientConfig {
+  const stream = () => {
+    const socket = new Socket();
+    const plainConnect = socket.connect.bind(socket) as (options: object) => Socket;
+    // node-postgres calls connect(port, host); the local address is added here.
+    (socket as unknown as { connect: (port: number, host: string) => Socket }).connect = (port, host) =>
+      plainConnect({ port, host, localAddress });
+    return socket;
+  };
+  return { ...config, stream } as pg.ClientConfig;
+}
+
+before(async () => {
+  cluster = await startTestCluster();
+  admin = await rawClient(cluster.clientConfig());
+  await admin.query(`CREATE ROLE alice LOGIN PASSWORD '${alicePassword}'`);
+});
+
+after(async () => {
+  await admin?.end();
+  await cluster?.close();
+});
+
+describe('logins that never finish', () => {
+  let daemon: Daemon;
+  const stalled: WireClient[] = [];
+
+  before(async () => {
+    daemon = await startDaemon(cluster);
+  });
+
+  after(async () => {
+    for (const client of stalled) client.destroy();
+    await daemon?.close();
+  });
+
+  test('100 stalled StartupMessages leave the source its connections and other hosts their logins', async () => {
+    for (let i = 0; i < 100; i++) {
+      const client = await WireClient.connect(daemon.port);
+      await client.write(startupPacket({ user: 'nobody_here', database: 'postgres' }));
+      stalled.push(client);
+    }
+    // Each stalled login either holds a relay (the source asked for a password) or was refused.
+    await waitFor(
+      async () => stalled.every((c) => c.frames.length > 0 || c.closed),
+      'every stalled client to be answered',
+      20_000,
+    );
+    const refused = stalled.filter((c) => c.errors().some((e) => e.code === '53300'));
+    const waiting = stalled.filter((c) => c.framesOf('R').length > 0);
+    assert.equal(waiting.length, 5, 'one host holds at most --max-auth-relays-per-host logins');
+    assert.equal(refused.length, 95);
+    assert.match(refused[0]!.errors()[0]!.message, /sorry, too many clients already/);
+    assert.equal(daemon.server.authRelays, 5, 'source connections held for logins');
+
+    // The superuser still connects to the source directly.
+    const direct = await rawClient(cluster.clientConfig());
+    assert.deepEqual(await textRows(direct, 'SELECT 1'), [['1']]);
+    await direct.end();
+
+    // A client of another host logs in through the daemon meanwhile.
+    const alice = await rawClient(
+      fromAddress('127.0.0.2', {
+        ...cluster.clientConfig(),
+        port: daemon.port,
+        user: 'alice',
+        password: alicePassword,
+      }),
+    );
+    assert.deepEqual(await textRows(alice, "SELECT 'ok'"), [['ok']]);
+    await alice.end();
+  });
+});
+
+describe('the relay bound and the login deadline', () => {
+  let daemon: Daemon;
+
+  before(async () => {
+    daemon = await startDaemon(cluster, ['--max-auth-relays', '2', '--authentication-timeout', '3s']);
+  });
+
+  after(async () => {
+    await daemon?.close();
+  });
+
+  test('a login past --max-auth-relays waits for a relay to end, then logs in', async () => {
+    const holders = [
+      await WireClient.connect(daemon.port, '127.0.0.1', '127.0.0.3'),
+      await WireClient.connect(daemon.port, '127.0.0.1', '127.0.0.4'),
+    ];
+    for (const holder of holders) await holder.write(startupPacket({ user: 'alice', database: 'postgres' }));
+    for (const holder of holders) assert.ok(await holder.waitFor((f) => f.some((x) => x.type === 'R'), 5000));
+    const started = Date.now();
+    const login = rawClient(
+      fromAddress('127.0.0.5', {
+        ...cluster.clientConfig(),
+        port: daemon.port,
+        user: 'alice',
+        password: alicePassword,
+      }),
+    );
+    let loggedIn = false;
+    void login.then(
+      () => {
+        loggedIn = true;
+      },
+      () => undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(loggedIn, false, 'the third login waits while two relays are held');
+    holders[0]!.destroy();
+    const client = await login;
+    assert.ok(Date.now() - started < 3000, 'it logged in once a relay ended, before the deadline');
+    assert.deepEqual(await textRows(client, 'SELECT 1'), [['1']]);
+    await client.end();
+    holders[1]!.destroy();
+  });
+
+  test('a client that does not log in is dropped at --authentication-timeout, and its relay ends', async () => {
+    const client = await WireClient.connect(daemon.port, '127.0.0.1', '127.0.0.6');
+    await client.write(startupPacket({ user: 'alice', database: 'postgres' }));
+    assert.ok(await client.waitFor((f) => f.some((x) => x.type === 'R'), 5000));
+    const started = Date.now();
+    assert.ok(await client.waitClosed(6000), 'the daemon closes the connection');
+    const waited = Date.now() - started;
+    assert.ok(waited > 2000 && waited < 4500, `closed after ${waited} ms`);
+    await waitFor(async () => daemon.server.authRelays === 0, 'the relay connection to end', 5000);
+  });
+});
