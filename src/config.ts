@@ -145,6 +145,16 @@ export const settingSpecs = {
     default: '5',
     min: 1,
   },
+  // Not database settings: who may connect from where is the daemon operator's choice.
+  hbaFile: { env: 'PG_ANALYTICA_HBA_FILE', flag: 'hba-file', kind: 'string', default: '' },
+  // TLS of the connection that has the source verify passwords (libpq's sslmode; see upstream-tls.ts).
+  sourceSslMode: { env: 'PG_ANALYTICA_SOURCE_SSLMODE', flag: 'source-sslmode', kind: 'string', default: '' },
+  sourceSslRootCert: {
+    env: 'PG_ANALYTICA_SOURCE_SSLROOTCERT',
+    flag: 'source-sslrootcert',
+    kind: 'string',
+    default: '',
+  },
   // Not database settings: which key the server presents is the daemon operator's choice.
   tlsCertFile: { env: 'PG_ANALYTICA_TLS_CERT', flag: 'tls-cert', kind: 'string', default: '' },
   tlsKeyFile: { env: 'PG_ANALYTICA_TLS_KEY', flag: 'tls-key', kind: 'string', default: '' },
@@ -188,6 +198,12 @@ export interface Config {
   readonly maxAuthRelays: number;
   /** Logins in progress from one client address; past it, 53300 at once. */
   readonly maxAuthRelaysPerHost: number;
+  /** The daemon's client address rules (pg_hba.conf format, allow/reject); undefined: every address. */
+  readonly hbaFile: string | undefined;
+  /** sslmode of the password-relay connection to the source; '' means the connection string's, else prefer. */
+  readonly sourceSslMode: string;
+  /** Root certificate file for --source-sslmode verify-ca/verify-full; '' means sslrootcert/PGSSLROOTCERT. */
+  readonly sourceSslRootCert: string;
   /** PEM certificate (chain) and private key for TLS on the query server; both or neither. */
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
@@ -250,6 +266,7 @@ export function loadConfig(
     connectionString === undefined &&
     (env.PGHOST !== undefined || env.PGDATABASE !== undefined || env.PGPORT !== undefined);
   Object.assign(values, tlsFiles(values.tlsCertFile as string, values.tlsKeyFile as string, flags));
+  values.hbaFile = values.hbaFile === '' ? undefined : path.resolve(values.hbaFile as string);
   values.dataDir = path.resolve(values.dataDir as string);
   values.embeddedDir = path.resolve(values.embeddedDir as string);
   return Object.freeze({ ...values, connectionString, usePgEnvironment }) as Config;

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { Daemon } from '../src/main.js';
+import { failure } from './helpers/assertions.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
 import { startupPacket, WireClient } from './helpers/wire.js';
@@ -150,5 +151,89 @@ describe('the relay bound and the login deadline', () => {
     const waited = Date.now() - started;
     assert.ok(waited > 2000 && waited < 4500, `closed after ${waited} ms`);
     await waitFor(async () => daemon.server.authRelays === 0, 'the relay connection to end', 5000);
+  });
+});
+
+describe('a session acts for the role it logged in as', () => {
+  let daemon: Daemon;
+
+  before(async () => {
+    await cluster.exec(`
+      CREATE TABLE carol_t (id int PRIMARY KEY, v text);
+      CREATE TABLE secret (id int PRIMARY KEY, v text);
+      INSERT INTO carol_t VALUES (1, 'carol''s row');
+      INSERT INTO secret VALUES (1, 'secret row');
+      CREATE ROLE carol LOGIN PASSWORD 'carol pw';
+      GRANT SELECT ON carol_t TO carol;
+    `);
+    daemon = await startDaemon(cluster);
+    for (const table of ['public.carol_t', 'public.secret']) {
+      await admin.query(`SELECT analytica.register_table('${table}')`);
+      await admin.query(`SELECT analytica.wait_for_sync('${table}')`);
+    }
+  });
+
+  after(async () => {
+    await daemon?.close();
+  });
+
+  test('after a rename and a new role of the old name, the session keeps its own privileges; a drop ends it', async () => {
+    const carol = await rawClient({
+      ...cluster.clientConfig(),
+      port: daemon.port,
+      user: 'carol',
+      password: 'carol pw',
+    });
+    const ended = new Promise<void>((resolve) => carol.once('end', resolve));
+    carol.on('error', () => undefined);
+    const catalogSql =
+      "SELECT c.relname::text FROM pg_catalog.pg_class c WHERE c.relname IN ('carol_t', 'secret') ORDER BY 1";
+    assert.deepEqual(await textRows(carol, 'SELECT v FROM carol_t'), [["carol's row"]]);
+    assert.equal((await failure(carol, 'SELECT v FROM secret')).code, '42501');
+
+    await admin.query('ALTER ROLE carol RENAME TO carol_old');
+    await admin.query("CREATE ROLE carol LOGIN PASSWORD 'new carol pw'");
+    await admin.query('GRANT SELECT ON secret TO carol');
+    assert.equal(
+      (await failure(carol, 'SELECT v FROM secret')).code,
+      '42501',
+      "the new carol's grant is not the session's",
+    );
+    assert.deepEqual(await textRows(carol, 'SELECT v FROM carol_t'), [["carol's row"]]);
+    assert.deepEqual(await textRows(carol, catalogSql), [['carol_t']], 'catalog queries as the old role');
+
+    // A new login as carol is the new role.
+    const newCarol = await rawClient({
+      ...cluster.clientConfig(),
+      port: daemon.port,
+      user: 'carol',
+      password: 'new carol pw',
+    });
+    assert.deepEqual(await textRows(newCarol, 'SELECT v FROM secret'), [['secret row']]);
+    assert.equal((await failure(newCarol, 'SELECT v FROM carol_t')).code, '42501');
+    await newCarol.end();
+
+    await admin.query('DROP OWNED BY carol_old; DROP ROLE carol_old');
+    const error = await failure(carol, 'SELECT v FROM carol_t');
+    assert.equal(error.code, '28000');
+    assert.equal(error.severity, 'FATAL');
+    assert.match(error.message, /role with OID \d+ does not exist/);
+    await ended;
+  });
+
+  test('a catalog query of a session whose role was dropped ends it too', async () => {
+    await admin.query("CREATE ROLE dave LOGIN PASSWORD 'dave pw'");
+    const dave = await rawClient({
+      ...cluster.clientConfig(),
+      port: daemon.port,
+      user: 'dave',
+      password: 'dave pw',
+    });
+    dave.on('error', () => undefined);
+    const ended = new Promise<void>((resolve) => dave.once('end', resolve));
+    await admin.query('DROP ROLE dave');
+    const error = await failure(dave, 'SELECT c.relname FROM pg_catalog.pg_class c WHERE false');
+    assert.equal(error.code, '28000');
+    await ended;
   });
 });

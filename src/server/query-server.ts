@@ -8,6 +8,7 @@ import { SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { QueryExecutor } from '../query/engine-types.js';
 import { CancelRegistry } from './cancel-registry.js';
+import type { HbaRules } from './hba-rules.js';
 import type { ParseStatements } from './parsed-statement-kinds.js';
 import { errorResponse } from './protocol/index.js';
 import { RelayLimiter } from './relay-limiter.js';
@@ -43,6 +44,8 @@ export interface QueryServerOptions {
    * TLS give up.
    */
   readonly tls?: SecureContext;
+  /** The daemon's own client address rules (--hba-file), checked before any login reaches the source. */
+  readonly hba?: HbaRules;
 }
 
 export const defaultMaxConnections = 100;

@@ -5,7 +5,9 @@
  * and the identity (role OID) the session is then pinned to.
  */
 
-import { relayAuthentication } from './auth-relay.js';
+import type { Logger } from '../log.js';
+import { type AuthenticatedRole, relayAuthentication } from './auth-relay.js';
+import type { HbaRules } from './hba-rules.js';
 import type { MessageChannel } from './message-channel.js';
 import type { RelayLimiter } from './relay-limiter.js';
 import type { StartupRequest } from './session-startup.js';
@@ -21,17 +23,21 @@ export interface LoginOptions {
   readonly deadline: number;
   /** The client's IP address, as the socket reports it. */
   readonly clientAddress: string;
+  /** The daemon's own address rules; undefined: every address may log in. */
+  readonly hba: HbaRules | undefined;
+  readonly log: Logger;
 }
 
 export async function logIn(
   channel: MessageChannel,
   startup: StartupRequest,
   options: LoginOptions,
-): Promise<void> {
+): Promise<AuthenticatedRole> {
+  if (options.hba !== undefined) checkAddressRules(options.hba, channel, startup, options);
   const remainingMs = () => Math.max(1, options.deadline - Date.now());
   const release = await options.limiter.acquire(options.clientAddress, AbortSignal.timeout(remainingMs()));
   try {
-    await relayAuthentication(channel, {
+    return await relayAuthentication(channel, {
       upstream: options.upstream,
       user: startup.user,
       database: startup.database,
@@ -40,4 +46,29 @@ export async function logIn(
   } finally {
     release();
   }
+}
+
+/** Refuses the client (FATAL 28000) unless the first --hba-file line it matches says allow. */
+function checkAddressRules(
+  hba: HbaRules,
+  channel: MessageChannel,
+  startup: StartupRequest,
+  options: LoginOptions,
+): void {
+  const client = {
+    address: options.clientAddress,
+    user: startup.user,
+    database: startup.database,
+    encrypted: channel.encrypted,
+  };
+  const rule = hba.match(client);
+  // As PostgreSQL, the client is not told which line refused it; the daemon's log says.
+  if (rule === undefined || !rule.allow) {
+    options.log.info('login refused by --hba-file', {
+      address: options.clientAddress,
+      line: rule?.line ?? null,
+      rule: rule?.text ?? null,
+    });
+  }
+  hba.check(client);
 }

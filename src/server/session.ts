@@ -15,6 +15,7 @@ import type { CancelKey, CancelRegistry } from './cancel-registry.js';
 import { CursorSet } from './cursor-set.js';
 import { errorFields, WireError } from './error-fields.js';
 import { ExtendedQuery } from './extended-query.js';
+import type { HbaRules } from './hba-rules.js';
 import { MessageChannel } from './message-channel.js';
 import type { ParseStatements } from './parsed-statement-kinds.js';
 import { PreparedStatements } from './prepared-statements.js';
@@ -41,6 +42,8 @@ export interface SessionOptions {
   readonly maxMessageBytes?: number;
   /** Certificate and key: SSLRequest is answered 'S' when set. */
   readonly tls?: SecureContext;
+  /** The daemon's own client address rules (--hba-file). */
+  readonly hba?: HbaRules;
 }
 
 export class Session {
@@ -71,15 +74,17 @@ export class Session {
       const startup = await readStartup(this.#channel, this.#options.cancels, this.#options.tls);
       if (startup === undefined) return;
       this.#log = this.#log.child({ session: { user: startup.user, database: startup.database } });
-      await logIn(this.#channel, startup, {
+      const { roleOid } = await logIn(this.#channel, startup, {
         upstream: this.#options.upstream,
         limiter: this.#options.relayLimiter,
         deadline: Date.now() + authTimeoutMs,
         clientAddress: this.#clientAddress,
+        hba: this.#options.hba,
+        log: this.#log,
       });
       this.#channel.endAuthentication();
       clearTimeout(loginDeadline);
-      this.#core = this.#createCore(startup);
+      this.#core = this.#createCore(startup, roleOid);
       await this.#greet(this.#core);
       this.#log.info('session started');
       await this.#serve(this.#core);
@@ -109,7 +114,7 @@ export class Session {
     void this.#channel.flush().finally(() => this.#channel.destroy());
   }
 
-  #createCore(startup: StartupRequest): SessionCore {
+  #createCore(startup: StartupRequest, roleOid: number): SessionCore {
     let settings: SessionSettings;
     try {
       settings = new SessionSettings(startup.user, startup.settings);
@@ -123,6 +128,7 @@ export class Session {
     const { executor, parseStatements } = this.#options;
     const runner = new StatementRunner({
       role: startup.user,
+      roleOid,
       database: startup.database,
       executor,
       settings,
@@ -157,6 +163,8 @@ export class Session {
       const message = await this.#channel.next();
       if (message === undefined || message.type === 'terminate') return;
       await this.#dispatch(core, extended, message as TypedMessage);
+      // A FATAL error (the session's role was dropped) was sent: the connection ends.
+      if (core.ended) return;
     }
   }
 
