@@ -196,7 +196,7 @@ export interface Config {
   readonly authTimeoutMs: number;
   /** Connections to the source that logins may hold at once (each has the source verify a password). */
   readonly maxAuthRelays: number;
-  /** Logins in progress from one client address; past it, 53300 at once. */
+  /** Relay connections at once for one client address (4× that many logins may be in progress). */
   readonly maxAuthRelaysPerHost: number;
   /** The daemon's client address rules (pg_hba.conf format, allow/reject); undefined: every address. */
   readonly hbaFile: string | undefined;

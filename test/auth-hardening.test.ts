@@ -66,18 +66,18 @@ describe('logins that never finish', () => {
       await client.write(startupPacket({ user: 'nobody_here', database: 'postgres' }));
       stalled.push(client);
     }
-    // Each stalled login either holds a relay (the source asked for a password) or was refused.
+    // A stalled login holds a relay (the source asked for a password), waits for one, or was refused.
+    const refused = () => stalled.filter((c) => c.errors().some((e) => e.code === '53300'));
+    const asked = () => stalled.filter((c) => c.framesOf('R').length > 0);
     await waitFor(
-      async () => stalled.every((c) => c.frames.length > 0 || c.closed),
-      'every stalled client to be answered',
-      20_000,
+      async () => refused().length === 80 && asked().length === 5,
+      '80 refusals and 5 password requests',
+      10_000,
     );
-    const refused = stalled.filter((c) => c.errors().some((e) => e.code === '53300'));
-    const waiting = stalled.filter((c) => c.framesOf('R').length > 0);
-    assert.equal(waiting.length, 5, 'one host holds at most --max-auth-relays-per-host logins');
-    assert.equal(refused.length, 95);
-    assert.match(refused[0]!.errors()[0]!.message, /sorry, too many clients already/);
-    assert.equal(daemon.server.authRelays, 5, 'source connections held for logins');
+    assert.match(refused()[0]!.errors()[0]!.message, /sorry, too many clients already/);
+    assert.equal(daemon.server.authRelays, 5, 'one host holds at most --max-auth-relays-per-host relays');
+    const waiting = stalled.filter((c) => c.frames.length === 0 && !c.closed);
+    assert.equal(waiting.length, 15, 'and has at most 4 × that many logins in progress');
 
     // The superuser still connects to the source directly.
     const direct = await rawClient(cluster.clientConfig());
@@ -95,6 +95,11 @@ describe('logins that never finish', () => {
     );
     assert.deepEqual(await textRows(alice, "SELECT 'ok'"), [['ok']]);
     await alice.end();
+
+    // When a relay of the host ends, its first waiting login gets it.
+    asked()[0]!.destroy();
+    assert.ok(await waiting[0]!.waitFor((frames) => frames.some((f) => f.type === 'R'), 3000));
+    assert.equal(daemon.server.authRelays, 5);
   });
 });
 

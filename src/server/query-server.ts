@@ -29,7 +29,7 @@ export interface QueryServerOptions {
   readonly authTimeoutMs?: number;
   /** Source connections that logins may hold at once (relay-limiter.ts); default 10. */
   readonly maxAuthRelays?: number;
-  /** Logins in progress from one client address; default 5. */
+  /** Relay connections at once for one client address; default 5 (see relay-limiter.ts). */
   readonly maxAuthRelaysPerHost?: number;
   /** Largest frontend message accepted; default 64 MiB. */
   readonly maxMessageBytes?: number;
@@ -44,6 +44,8 @@ export interface QueryServerOptions {
    * TLS give up.
    */
   readonly tls?: SecureContext;
+  /** The databases the daemon serves (--databases); a login to another is refused with 3D000. Default: any. */
+  readonly databases?: readonly string[];
   /** The daemon's own client address rules (--hba-file), checked before any login reaches the source. */
   readonly hba?: HbaRules;
 }

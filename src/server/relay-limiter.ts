@@ -6,37 +6,51 @@
  * bound, clients that never log in take the source's connection slots, down
  * to the ones its superuser needs.
  *
- * Two limits, both checked before any source connection is opened:
- * - at most `maxRelays` relay connections at once; a login past it waits, in
- *   arrival order, until one ends or its own deadline passes (53300 then);
- * - at most `maxRelaysPerHost` logins in progress (holding or waiting for a
- *   relay) from one client address; a login past it is refused at once with
- *   53300, so one host cannot queue up everyone else's turn, nor keep the
- *   daemon's own connection slots busy.
+ * Checked before any source connection is opened:
+ * - at most `maxRelays` relay connections at once, and at most
+ *   `maxRelaysPerHost` of them for one client address, so one host can never
+ *   hold them all; a login past either waits, in arrival order, until a relay
+ *   it may take ends, or its own deadline passes (53300 then);
+ * - at most `waitingFactor` × `maxRelaysPerHost` logins in progress (relaying
+ *   or waiting) from one address; past it a login is refused at once with
+ *   53300, so one host cannot fill the daemon's own connection slots with
+ *   waiting logins either. A client pool opening a few dozen connections at
+ *   once still gets them all, a few at a time.
  */
 import { PgError, SqlState } from '../errors.js';
 
 export interface RelayLimiterOptions {
   /** Relay connections to the source at once. */
   readonly maxRelays: number;
-  /** Logins in progress from one client address (relaying or waiting to). */
+  /** Relay connections at once for one client address. */
   readonly maxRelaysPerHost: number;
 }
 
 export const defaultMaxAuthRelays = 10;
 export const defaultMaxAuthRelaysPerHost = 5;
 
+/** Logins in progress per address, as a multiple of its relay share. */
+const waitingFactor = 4;
+
 /** Gives the slot back; calling it twice is harmless. */
 export type ReleaseRelay = () => void;
 
+interface HostLogins {
+  /** Relays this address holds. */
+  active: number;
+  /** Its logins holding or waiting for a relay. */
+  inProgress: number;
+}
+
 interface Waiter {
+  readonly host: string;
   readonly grant: () => void;
 }
 
 export class RelayLimiter {
   readonly #options: RelayLimiterOptions;
   #active = 0;
-  readonly #perHost = new Map<string, number>();
+  readonly #hosts = new Map<string, HostLogins>();
   readonly #waiting: Waiter[] = [];
 
   constructor(options: Partial<RelayLimiterOptions> = {}) {
@@ -53,48 +67,84 @@ export class RelayLimiter {
 
   /**
    * A relay slot for a login from `host`. Throws 53300 when the host already
-   * has its share of logins in progress, or when no slot frees up before
-   * `signal` aborts (the login deadline).
+   * has too many logins in progress, or when no slot frees up before `signal`
+   * aborts (the login deadline).
    */
   async acquire(host: string, signal: AbortSignal): Promise<ReleaseRelay> {
-    const inProgress = this.#perHost.get(host) ?? 0;
-    if (inProgress >= this.#options.maxRelaysPerHost) {
+    const logins = this.#hosts.get(host) ?? { active: 0, inProgress: 0 };
+    const maxInProgress = waitingFactor * this.#options.maxRelaysPerHost;
+    if (logins.inProgress >= maxInProgress) {
       throw tooManyClients(
-        `${inProgress} logins from host ${host} are already in progress (at most ${this.#options.maxRelaysPerHost}, --max-auth-relays-per-host)`,
+        `${logins.inProgress} logins from host ${host} are already in progress (at most ${maxInProgress}: ${waitingFactor} × --max-auth-relays-per-host)`,
       );
     }
-    this.#perHost.set(host, inProgress + 1);
+    logins.inProgress++;
+    this.#hosts.set(host, logins);
     try {
-      // A waiter is counted active by release() as it is handed the slot, so none is taken twice.
-      if (this.#active >= this.#options.maxRelays || this.#waiting.length > 0) await this.#wait(signal);
-      else this.#active++;
+      // A waiter is counted active as it is handed the slot (#grantWaiters), so none is taken twice.
+      if (this.#mayTake(host)) this.#take(host);
+      else await this.#wait(host, signal);
     } catch (error) {
-      this.#leaveHost(host);
+      this.#leave(host, false);
       throw error;
     }
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.#leaveHost(host);
-      const next = this.#waiting.shift();
-      if (next === undefined) this.#active--;
-      else next.grant();
+      this.#leave(host, true);
+      this.#grantWaiters();
     };
   }
 
-  #wait(signal: AbortSignal): Promise<void> {
+  #mayTake(host: string): boolean {
+    return (
+      this.#active < this.#options.maxRelays &&
+      (this.#hosts.get(host)?.active ?? 0) < this.#options.maxRelaysPerHost
+    );
+  }
+
+  #take(host: string): void {
+    this.#active++;
+    const logins = this.#hosts.get(host);
+    if (logins !== undefined) logins.active++;
+  }
+
+  #leave(host: string, held: boolean): void {
+    const logins = this.#hosts.get(host);
+    if (held) this.#active--;
+    if (logins === undefined) return;
+    if (held) logins.active--;
+    if (--logins.inProgress <= 0) this.#hosts.delete(host);
+  }
+
+  /** Hands freed relays to the earliest waiters that may take them. */
+  #grantWaiters(): void {
+    for (let i = 0; i < this.#waiting.length && this.#active < this.#options.maxRelays; ) {
+      const waiter = this.#waiting[i]!;
+      if (!this.#mayTake(waiter.host)) {
+        i++;
+        continue;
+      }
+      this.#waiting.splice(i, 1);
+      this.#take(waiter.host);
+      waiter.grant();
+    }
+  }
+
+  #wait(host: string, signal: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         const index = this.#waiting.indexOf(waiter);
         if (index >= 0) this.#waiting.splice(index, 1);
         reject(
           tooManyClients(
-            `all ${this.#options.maxRelays} connections the daemon may use to verify passwords stayed busy until the login deadline (--max-auth-relays)`,
+            `no connection to verify the password became free before the login deadline (--max-auth-relays ${this.#options.maxRelays}, --max-auth-relays-per-host ${this.#options.maxRelaysPerHost})`,
           ),
         );
       };
       const waiter: Waiter = {
+        host,
         grant: () => {
           signal.removeEventListener('abort', onAbort);
           resolve();
@@ -104,12 +154,6 @@ export class RelayLimiter {
       signal.addEventListener('abort', onAbort, { once: true });
       this.#waiting.push(waiter);
     });
-  }
-
-  #leaveHost(host: string): void {
-    const left = (this.#perHost.get(host) ?? 1) - 1;
-    if (left <= 0) this.#perHost.delete(host);
-    else this.#perHost.set(host, left);
   }
 }
 

@@ -156,6 +156,11 @@ export class WireClient {
     return this.#buffer.length;
   }
 
+  /** Those bytes as text (a protocol 2.0 error is one unframed string). */
+  get pendingText(): string {
+    return this.#buffer.toString('utf8');
+  }
+
   /** Expects one unframed byte next (the answer to SSLRequest or GSSENCRequest). */
   expectUnframedByte(): void {
     this.#unframed++;
