@@ -205,6 +205,7 @@ export class Daemon {
         maxAuthRelaysPerHost: config.maxAuthRelaysPerHost,
         tls,
         hba,
+        databases,
         upstream: { host: upstream.host, port: upstream.port, tls: upstreamTls },
         parseStatements,
         executor: engine,

@@ -5,6 +5,7 @@
  * and the identity (role OID) the session is then pinned to.
  */
 
+import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type AuthenticatedRole, relayAuthentication } from './auth-relay.js';
 import type { HbaRules } from './hba-rules.js';
@@ -25,6 +26,8 @@ export interface LoginOptions {
   readonly clientAddress: string;
   /** The daemon's own address rules; undefined: every address may log in. */
   readonly hba: HbaRules | undefined;
+  /** The databases the daemon serves; undefined: any. */
+  readonly databases: readonly string[] | undefined;
   readonly log: Logger;
 }
 
@@ -36,8 +39,9 @@ export async function logIn(
   if (options.hba !== undefined) checkAddressRules(options.hba, channel, startup, options);
   const remainingMs = () => Math.max(1, options.deadline - Date.now());
   const release = await options.limiter.acquire(options.clientAddress, AbortSignal.timeout(remainingMs()));
+  let role: AuthenticatedRole;
   try {
-    return await relayAuthentication(channel, {
+    role = await relayAuthentication(channel, {
       upstream: options.upstream,
       user: startup.user,
       database: startup.database,
@@ -46,6 +50,19 @@ export async function logIn(
   } finally {
     release();
   }
+  // After the password, as PostgreSQL checks the database: who may not log in learns nothing.
+  if (options.databases !== undefined && !options.databases.includes(startup.database)) {
+    throw notServed(startup.database, options.databases);
+  }
+  return role;
+}
+
+function notServed(database: string, served: readonly string[]): PgError {
+  return new PgError(SqlState.invalidCatalogName, `database "${database}" is not served by pg_analytica`, {
+    severity: 'FATAL',
+    detail: `This daemon serves ${served.map((d) => `"${d}"`).join(', ')}.`,
+    hint: `To serve it, restart the daemon with --databases ${[...served, database].join(',')}.`,
+  });
 }
 
 /** Refuses the client (FATAL 28000) unless the first --hba-file line it matches says allow. */

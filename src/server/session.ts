@@ -44,6 +44,8 @@ export interface SessionOptions {
   readonly tls?: SecureContext;
   /** The daemon's own client address rules (--hba-file). */
   readonly hba?: HbaRules;
+  /** The databases served; undefined: any. */
+  readonly databases?: readonly string[];
 }
 
 export class Session {
@@ -80,6 +82,7 @@ export class Session {
         deadline: Date.now() + authTimeoutMs,
         clientAddress: this.#clientAddress,
         hba: this.#options.hba,
+        databases: this.#options.databases,
         log: this.#log,
       });
       this.#channel.endAuthentication();
