@@ -138,6 +138,61 @@ describe('the daemon’s --hba-file', () => {
   });
 });
 
+describe('hostssl and hostnossl lines', () => {
+  let daemon: Daemon;
+
+  before(async () => {
+    const keyFile = path.join(dir, 'daemon.key');
+    const certFile = path.join(dir, 'daemon.crt');
+    await run('openssl', [
+      'genpkey',
+      '-algorithm',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-out',
+      keyFile,
+    ]);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-key',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ]);
+    const file = path.join(dir, 'hba-ssl.conf');
+    await writeFile(file, 'hostssl all carl all allow\nhostnossl all alice all allow\n');
+    daemon = await startDaemon(cluster, ['--hba-file', file, '--tls-cert', certFile, '--tls-key', keyFile]);
+  });
+
+  after(async () => {
+    await daemon?.close();
+  });
+
+  test('hostssl matches clients over TLS only, hostnossl plaintext ones only', async () => {
+    const login = async (user: string, ssl: boolean) => {
+      const config = { ...cluster.clientConfig(), port: daemon.port, user, password: `${user} pw` };
+      const client = await rawClient(ssl ? { ...config, ssl: { rejectUnauthorized: false } } : config).catch(
+        (e: pg.DatabaseError) => e,
+      );
+      if (client instanceof pg.Client) {
+        await client.end();
+        return 'ok';
+      }
+      return `${client.code} ${client.message}`;
+    };
+    assert.equal(await login('carl', true), 'ok');
+    assert.match(await login('carl', false), /^28000 no pg_analytica --hba-file entry .*no encryption$/);
+    assert.equal(await login('alice', false), 'ok');
+    assert.match(await login('alice', true), /^28000 no pg_analytica --hba-file entry .*SSL encryption$/);
+  });
+});
+
 describe('a malformed --hba-file', () => {
   test('stops the daemon at start, naming the file and the line', async () => {
     const file = path.join(dir, 'bad-hba.conf');
