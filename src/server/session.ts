@@ -71,6 +71,7 @@ export class Session {
     // As PostgreSQL's authentication_timeout: the startup packet and the login together get one
     // deadline, so idle connections cannot hold the connection slots.
     const authTimeoutMs = this.#options.authTimeoutMs ?? defaultAuthTimeoutMs;
+    const deadline = Date.now() + authTimeoutMs;
     const loginDeadline = setTimeout(() => this.#channel.destroy(), authTimeoutMs);
     try {
       const startup = await readStartup(this.#channel, this.#options.cancels, this.#options.tls);
@@ -79,7 +80,7 @@ export class Session {
       const { roleOid } = await logIn(this.#channel, startup, {
         upstream: this.#options.upstream,
         limiter: this.#options.relayLimiter,
-        deadline: Date.now() + authTimeoutMs,
+        deadline,
         clientAddress: this.#clientAddress,
         hba: this.#options.hba,
         databases: this.#options.databases,
