@@ -123,6 +123,38 @@ export const settingSpecs = {
     default: '100',
     min: 1,
   },
+  // Not database settings: how much of the source's connections logins may hold is the operator's call.
+  authTimeoutMs: {
+    env: 'PG_ANALYTICA_AUTHENTICATION_TIMEOUT',
+    flag: 'authentication-timeout',
+    kind: 'duration',
+    default: '10s',
+    min: 100,
+  },
+  maxAuthRelays: {
+    env: 'PG_ANALYTICA_MAX_AUTH_RELAYS',
+    flag: 'max-auth-relays',
+    kind: 'integer',
+    default: '10',
+    min: 1,
+  },
+  maxAuthRelaysPerHost: {
+    env: 'PG_ANALYTICA_MAX_AUTH_RELAYS_PER_HOST',
+    flag: 'max-auth-relays-per-host',
+    kind: 'integer',
+    default: '5',
+    min: 1,
+  },
+  // Not database settings: who may connect from where is the daemon operator's choice.
+  hbaFile: { env: 'PG_ANALYTICA_HBA_FILE', flag: 'hba-file', kind: 'string', default: '' },
+  // TLS of the connection that has the source verify passwords (libpq's sslmode; see upstream-tls.ts).
+  sourceSslMode: { env: 'PG_ANALYTICA_SOURCE_SSLMODE', flag: 'source-sslmode', kind: 'string', default: '' },
+  sourceSslRootCert: {
+    env: 'PG_ANALYTICA_SOURCE_SSLROOTCERT',
+    flag: 'source-sslrootcert',
+    kind: 'string',
+    default: '',
+  },
   // Not database settings: which key the server presents is the daemon operator's choice.
   tlsCertFile: { env: 'PG_ANALYTICA_TLS_CERT', flag: 'tls-cert', kind: 'string', default: '' },
   tlsKeyFile: { env: 'PG_ANALYTICA_TLS_KEY', flag: 'tls-key', kind: 'string', default: '' },
@@ -160,6 +192,18 @@ export interface Config {
   readonly port: number;
   /** Query server connections at once (each login briefly holds one to the source server). */
   readonly maxConnections: number;
+  /** Time a client has to send its startup packet and log in (PostgreSQL's authentication_timeout). */
+  readonly authTimeoutMs: number;
+  /** Connections to the source that logins may hold at once (each has the source verify a password). */
+  readonly maxAuthRelays: number;
+  /** Relay connections at once for one client address (4× that many logins may be in progress). */
+  readonly maxAuthRelaysPerHost: number;
+  /** The daemon's client address rules (pg_hba.conf format, allow/reject); undefined: every address. */
+  readonly hbaFile: string | undefined;
+  /** sslmode of the password-relay connection to the source; '' means the connection string's, else prefer. */
+  readonly sourceSslMode: string;
+  /** Root certificate file for --source-sslmode verify-ca/verify-full; '' means sslrootcert/PGSSLROOTCERT. */
+  readonly sourceSslRootCert: string;
   /** PEM certificate (chain) and private key for TLS on the query server; both or neither. */
   readonly tlsCertFile: string | undefined;
   readonly tlsKeyFile: string | undefined;
@@ -222,6 +266,7 @@ export function loadConfig(
     connectionString === undefined &&
     (env.PGHOST !== undefined || env.PGDATABASE !== undefined || env.PGPORT !== undefined);
   Object.assign(values, tlsFiles(values.tlsCertFile as string, values.tlsKeyFile as string, flags));
+  values.hbaFile = values.hbaFile === '' ? undefined : path.resolve(values.hbaFile as string);
   values.dataDir = path.resolve(values.dataDir as string);
   values.embeddedDir = path.resolve(values.embeddedDir as string);
   return Object.freeze({ ...values, connectionString, usePgEnvironment }) as Config;

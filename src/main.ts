@@ -13,9 +13,11 @@ import type { Logger } from './log.js';
 import { DuckDbEngine } from './query/duckdb-engine.js';
 import { QueryEngine } from './query/query-engine.js';
 import { initSqlParser, parseStatements } from './query/sql/statement-parser.js';
+import { loadHbaFile } from './server/hba-rules.js';
 import { QueryServer } from './server/query-server.js';
 import { mirrorSourceServerVersion, mirrorSourceTimeZone } from './server/setting-definitions.js';
 import { loadTlsContext } from './server/tls-context.js';
+import { resolveUpstreamTls } from './server/upstream-tls.js';
 import { SegmentWriter } from './storage/segment-writer.js';
 import { Launcher } from './workers/launcher.js';
 
@@ -46,7 +48,7 @@ export async function connectSource(config: Config, log: Logger): Promise<Source
 function upstreamAddress(
   config: pg.ClientConfig,
   env: Readonly<Record<string, string | undefined>>,
-): { host: string; port: number; database: string } {
+): { host: string; port: number; database: string; sslmode?: string; sslrootcert?: string } {
   const parsed: Partial<ReturnType<typeof parseConnectionString>> = config.connectionString
     ? parseConnectionString(config.connectionString)
     : {};
@@ -54,7 +56,9 @@ function upstreamAddress(
   const port = Number(parsed.port ?? config.port ?? env.PGPORT ?? 5432);
   const user = parsed.user ?? config.user ?? env.PGUSER ?? 'postgres';
   const database = parsed.database ?? config.database ?? env.PGDATABASE ?? user;
-  return { host, port, database };
+  const sslmode = (parsed as { sslmode?: string }).sslmode;
+  const sslrootcert = (parsed as { sslrootcert?: string }).sslrootcert ?? env.PGSSLROOTCERT;
+  return { host, port, database, ...(sslmode ? { sslmode } : {}), ...(sslrootcert ? { sslrootcert } : {}) };
 }
 
 export class Daemon {
@@ -99,9 +103,16 @@ export class Daemon {
         bootConfig.tlsCertFile !== undefined && bootConfig.tlsKeyFile !== undefined
           ? await loadTlsContext({ certFile: bootConfig.tlsCertFile, keyFile: bootConfig.tlsKeyFile })
           : undefined;
+      const hba = bootConfig.hbaFile === undefined ? undefined : await loadHbaFile(bootConfig.hbaFile);
       const source = await connectSource(bootConfig, log);
       if (source.embedded) closers.push(() => source.embedded?.close());
       const upstream = upstreamAddress(source.config, env);
+      const upstreamTls = await resolveUpstreamTls({
+        flagMode: bootConfig.sourceSslMode,
+        connectionMode: upstream.sslmode,
+        envMode: env.PGSSLMODE,
+        rootCertFile: bootConfig.sourceSslRootCert || upstream.sslrootcert,
+      });
       const { flags } = parseFlags(argv);
       const databases = (flags.get('databases') ?? upstream.database)
         .split(',')
@@ -189,8 +200,13 @@ export class Daemon {
         host: config.host,
         port: config.port,
         maxConnections: config.maxConnections,
+        authTimeoutMs: config.authTimeoutMs,
+        maxAuthRelays: config.maxAuthRelays,
+        maxAuthRelaysPerHost: config.maxAuthRelaysPerHost,
         tls,
-        upstream: { host: upstream.host, port: upstream.port },
+        hba,
+        databases,
+        upstream: { host: upstream.host, port: upstream.port, tls: upstreamTls },
         parseStatements,
         executor: engine,
         log: log.child({ worker: 'server' }),

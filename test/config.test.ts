@@ -54,3 +54,30 @@ test('DATABASE_URL wins over PG* variables; neither means embedded', () => {
   assert.equal(loadConfig({ PGHOST: 'db' }, []).usePgEnvironment, true);
   assert.equal(loadConfig({ DATABASE_URL: 'postgresql://x/y', PGHOST: 'db' }, []).usePgEnvironment, false);
 });
+
+test('login settings: defaults, flags and environment, bad values named', () => {
+  const defaults = loadConfig({}, []);
+  assert.equal(defaults.authTimeoutMs, 10_000);
+  assert.equal(defaults.maxAuthRelays, 10);
+  assert.equal(defaults.maxAuthRelaysPerHost, 5);
+  assert.equal(defaults.hbaFile, undefined);
+  assert.equal(defaults.sourceSslMode, '');
+  const set = loadConfig({ PG_ANALYTICA_HBA_FILE: 'hba.conf', PG_ANALYTICA_MAX_AUTH_RELAYS: '3' }, [
+    '--authentication-timeout',
+    '30s',
+    '--source-sslmode',
+    'verify-full',
+  ]);
+  assert.equal(set.authTimeoutMs, 30_000);
+  assert.equal(set.maxAuthRelays, 3);
+  assert.ok(set.hbaFile?.endsWith('/hba.conf') && set.hbaFile.startsWith('/'));
+  assert.equal(set.sourceSslMode, 'verify-full');
+  assert.throws(
+    () => loadConfig({}, ['--max-auth-relays-per-host', '0']),
+    /--max-auth-relays-per-host: "0" \(must be at least 1\)/,
+  );
+  assert.throws(
+    () => loadConfig({ PG_ANALYTICA_AUTHENTICATION_TIMEOUT: 'never' }, []),
+    /PG_ANALYTICA_AUTHENTICATION_TIMEOUT: "never"/,
+  );
+});

@@ -227,3 +227,37 @@ test('the reader rejects malformed and oversized lengths with 08P01', () => {
   startupTyped(syncWithBody);
   assert.throws(() => syncWithBody.push(Buffer.from('S\0\0\0\x05x', 'latin1')), isProtocolViolation);
 });
+
+test('element counts are unsigned 16-bit, as PostgreSQL reads them: a Parse of 65,535 parameter types decodes', () => {
+  const count = 65_535;
+  const types = Buffer.alloc(count * 4);
+  for (let i = 0; i < count; i++) types.writeUInt32BE(23, i * 4);
+  const countBytes = Buffer.alloc(2);
+  countBytes.writeUInt16BE(count);
+  const body = Buffer.concat([Buffer.from('\0SELECT $1\0', 'latin1'), countBytes, types]);
+  const header = Buffer.alloc(5);
+  header.write('P', 0, 'latin1');
+  header.writeInt32BE(body.length + 4, 1);
+  const reader = new FrontendReader();
+  startupTyped(reader);
+  const [parse] = reader.push(Buffer.concat([header, body]));
+  assert.ok(parse?.type === 'parse');
+  assert.equal(parse.paramTypes.length, count);
+});
+
+test('a protocol 2.0 StartupMessage (fixed-size fields) is refused for its version, not its layout', () => {
+  // 2.0: Int32 version, then database[64], user[32], options[64], unused[64], tty[64].
+  const body = Buffer.alloc(4 + 64 + 32 + 64 + 64 + 64);
+  body.writeInt32BE(2 << 16, 0);
+  body.write('postgres', 4);
+  body.write('alice', 68);
+  const packet = Buffer.concat([Buffer.alloc(4), body]);
+  packet.writeInt32BE(packet.length, 0);
+  assert.throws(
+    () => new FrontendReader().push(packet),
+    (e: unknown) =>
+      e instanceof PgError &&
+      e.code === '0A000' &&
+      e.message === 'unsupported frontend protocol 2.0: server supports 3.0 to 3.0',
+  );
+});

@@ -23,7 +23,7 @@ test('a huge result is read in portions as the client asks, never produced whole
       pools: new Map([['db', new pg.Pool({ max: 1 })]]),
       log: silentLogger,
     });
-    const context = { role: 'r', database: 'db', searchPath: ['public'], timeZone: 'UTC' };
+    const context = { role: 'r', roleOid: 0, database: 'db', searchPath: ['public'], timeZone: 'UTC' };
     const select = (sql: string) => parseStatements(sql)[0] as Extract<ParsedStatement, { kind: 'select' }>;
     const started = performance.now();
     const huge = await engine.openSelect(

@@ -248,6 +248,8 @@ test('SET and SHOW emulate PostgreSQL settings', async () => {
     await c.query('SELECT 1');
     assert.deepEqual(executor.contexts.at(-1), {
       role: 'postgres',
+      // The bootstrap superuser's OID, read from the source at login.
+      roleOid: 10,
       database: 'postgres',
       searchPath: ['pg_catalog', 'My Schema', 'postgres'],
       timeZone: 'Europe/Paris',

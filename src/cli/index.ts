@@ -37,7 +37,8 @@ commands:
 The source database comes from DATABASE_URL or the PG* variables; without them an
 embedded PostgreSQL is started under .analytica/postgres. Flags: --port, --host,
 --data-dir, --naptime, --chunk-size, --memory-limit, --threads, --log-level, --databases,
---tls-cert and --tls-key (TLS for clients that ask for it).`;
+--tls-cert and --tls-key (TLS for clients that ask for it), --hba-file (client address rules),
+--source-sslmode, --max-auth-relays, --max-auth-relays-per-host, --authentication-timeout.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -28,6 +28,7 @@ import type { Logger } from '../log.js';
 import { type CatalogStatement, classifyCatalogQuery } from './catalog-query-classifier.js';
 import { type RewrittenCatalogQuery, rewriteCatalogQuery } from './catalog-visibility-rewrite.js';
 import type { ParsedStatement, QueryResult, ResultColumn, SessionContext } from './engine-types.js';
+import { currentRoleName } from './session-role.js';
 import { quoteIdent } from './sql/sql-text.js';
 
 export interface CatalogQueryRunnerOptions {
@@ -132,9 +133,11 @@ export class CatalogQueryRunner {
     catalog: CatalogStatement,
     context: SessionContext,
   ): Promise<QueryResult> {
-    const visible = await visibleRegisteredRelations(client, context.role);
+    // The role pinned at login, by OID, under its current name (session-role.ts); FATAL if dropped.
+    const role = await currentRoleName(client, context.roleOid);
+    const visible = await visibleRegisteredRelations(client, role);
     await this.#checkNames(client, catalog, context);
-    await this.#becomeRole(client, context.role);
+    await this.#becomeRole(client, role);
     await client.query(
       `SELECT pg_catalog.set_config('search_path', $1, true), pg_catalog.set_config('TimeZone', $2, true),
               pg_catalog.set_config('statement_timeout', $3, true)`,

@@ -6,8 +6,14 @@
 
 /** What a statement needs to know about the session that runs it. */
 export interface SessionContext {
-  /** The authenticated PostgreSQL role; tables are shown only if it may SELECT the source. */
+  /** The name the client logged in with ("$user", display); privileges go by roleOid. */
   readonly role: string;
+  /**
+   * The OID of the authenticated role, pinned at login: tables are shown only
+   * if this role may SELECT the source, whatever its name is now (a rename and
+   * a new role of the old name do not change whom the session acts for).
+   */
+  readonly roleOid: number;
   readonly database: string;
   /** Schemas searched for unqualified table names, in order, "$user" already expanded. */
   readonly searchPath: readonly string[];

@@ -282,7 +282,7 @@ export class QueryEngine implements QueryExecutor {
       );
     });
     try {
-      return await resolveTables(client, references, context.searchPath, context.role);
+      return await resolveTables(client, references, context.searchPath, context.roleOid);
     } finally {
       client.release();
     }

@@ -13,6 +13,7 @@ import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { ColumnSpec } from '../source/column-types.js';
 import { parseLsn } from '../source/pgoutput/index.js';
+import { sessionRoleDropped } from './session-role.js';
 import { pgQuoteIdentifier } from './sql/set-statement.js';
 
 export interface TableReference {
@@ -54,6 +55,7 @@ interface ResolutionRow {
   nspname: string | null;
   relname: string | null;
   allowed: boolean | null;
+  role_dropped: boolean;
   schema_denied: boolean;
   registered: boolean;
   row_security: boolean | null;
@@ -87,15 +89,16 @@ WITH refs AS (
     FROM refs r
     JOIN pg_namespace n ON (r.schema_name IS NOT NULL AND n.nspname = r.schema_name)
                         OR (r.schema_name IS NULL AND n.nspname IN (SELECT nsp FROM search)
-                            AND has_schema_privilege($4::name, n.oid, 'USAGE'))
+                            AND has_schema_privilege($4::oid, n.oid, 'USAGE'))
     JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.rel_name
     LEFT JOIN search s ON s.nsp = n.nspname
    ORDER BY r.ref_no, s.ord
 )
 SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relrowsecurity AS row_security,
-       has_table_privilege($4::name, res.relid, 'SELECT') AS allowed,
+       has_table_privilege($4::oid, res.relid, 'SELECT') AS allowed,
+       NOT EXISTS (SELECT 1 FROM pg_roles WHERE oid = $4::oid) AS role_dropped,
        EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = r.schema_name
-                  AND NOT has_schema_privilege($4::name, n.oid, 'USAGE')) AS schema_denied,
+                  AND NOT has_schema_privilege($4::oid, n.oid, 'USAGE')) AS schema_denied,
        t.relid IS NOT NULL AS registered, t.state, t.generation::int AS generation, t.columns,
        t.progress_rows, t.progress_total_rows,
        seg.paths, seg.row_counts, seg.byte_sizes, seg.column_stats,
@@ -144,7 +147,8 @@ export async function resolveTables(
   client: pg.ClientBase,
   references: readonly TableReference[],
   searchPath: readonly string[],
-  role: string,
+  /** The session's role, by OID: privileges are those of the role that logged in, whatever its name now. */
+  roleOid: number,
 ): Promise<Resolution> {
   if (references.length === 0) return { tables: [], walLsn: 0n };
   const path = searchPath.includes('pg_catalog') ? [...searchPath] : ['pg_catalog', ...searchPath];
@@ -156,12 +160,15 @@ export async function resolveTables(
       references.map((r) => r.schema ?? null),
       references.map((r) => r.name),
       path,
-      role,
+      roleOid,
       references.map((r) => (r.statsColumns?.length ? JSON.stringify(r.statsColumns) : null)),
     ],
   });
   return {
-    tables: rows.map((row, i) => toVisibleTable(row, references[i]!)),
+    tables: rows.map((row, i) => {
+      if (row.role_dropped) throw sessionRoleDropped(roleOid);
+      return toVisibleTable(row, references[i]!);
+    }),
     walLsn: parseLsn(rows[0]!.wal_lsn),
   };
 }

@@ -34,8 +34,16 @@ export interface AuthRelayOptions {
   readonly timeoutMs?: number;
 }
 
+/** Who the source server let in: the role's OID, which the session acts for from now on. */
+export interface AuthenticatedRole {
+  readonly roleOid: number;
+}
+
 /** Resolves when the source server accepted the login; throws a FATAL PgError or WireError otherwise. */
-export async function relayAuthentication(channel: MessageChannel, options: AuthRelayOptions): Promise<void> {
+export async function relayAuthentication(
+  channel: MessageChannel,
+  options: AuthRelayOptions,
+): Promise<AuthenticatedRole> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const upstream = await UpstreamAuthConnection.open(options.upstream, timeoutMs);
   let timer: NodeJS.Timeout | undefined;
@@ -48,21 +56,25 @@ export async function relayAuthentication(channel: MessageChannel, options: Auth
   });
   try {
     upstream.sendStartup(options.user, options.database);
-    await Promise.race([exchange(channel, upstream), timeout]);
+    return await Promise.race([exchange(channel, upstream), timeout]);
   } finally {
     clearTimeout(timer);
     upstream.close();
   }
 }
 
-async function exchange(channel: MessageChannel, upstream: UpstreamAuthConnection): Promise<void> {
+async function exchange(
+  channel: MessageChannel,
+  upstream: UpstreamAuthConnection,
+): Promise<AuthenticatedRole> {
   let passwordRequested = false;
   for (;;) {
     const message = await upstream.next();
     if (message.name === 'authenticationOk') {
       if (!passwordRequested) throw trustRefused();
       // Role and database checks (3D000, "not permitted to log in") come after AuthenticationOk.
-      return await awaitReady(upstream);
+      await awaitReady(upstream);
+      return { roleOid: await authenticatedRoleOid(upstream) };
     }
     if (message.name === 'error') throw relayedError(message);
     if (message.name === 'notice') continue;
@@ -124,6 +136,32 @@ async function awaitReady(upstream: UpstreamAuthConnection): Promise<void> {
     if (message.name === 'readyForQuery') return;
     if (message.name === 'error') throw relayedError(message);
   }
+}
+
+/**
+ * The OID of the role the source just let in. session_user is the name the
+ * source now gives the login's role OID, so a rename during the login cannot
+ * make us pin another role.
+ */
+async function authenticatedRoleOid(upstream: UpstreamAuthConnection): Promise<number> {
+  upstream.sendQuery('SELECT oid FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) session_user');
+  let oid: number | undefined;
+  for (;;) {
+    const message = await upstream.next();
+    if (message.name === 'dataRow') oid = Number(message.fields?.[0]);
+    else if (message.name === 'error') throw relayedError(message);
+    else if (message.name === 'readyForQuery') break;
+  }
+  if (oid === undefined || !Number.isInteger(oid)) {
+    throw new PgError(
+      SqlState.invalidAuthorizationSpecification,
+      'the role that logged in no longer exists',
+      {
+        severity: 'FATAL',
+      },
+    );
+  }
+  return oid;
 }
 
 function relayedError(message: UpstreamMessage): WireError {

@@ -8,8 +8,10 @@ import { SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { QueryExecutor } from '../query/engine-types.js';
 import { CancelRegistry } from './cancel-registry.js';
+import type { HbaRules } from './hba-rules.js';
 import type { ParseStatements } from './parsed-statement-kinds.js';
 import { errorResponse } from './protocol/index.js';
+import { RelayLimiter } from './relay-limiter.js';
 import { Session } from './session.js';
 import type { UpstreamAddress } from './upstream-auth-connection.js';
 
@@ -23,14 +25,17 @@ export interface QueryServerOptions {
   readonly parseStatements: ParseStatements;
   readonly executor: QueryExecutor;
   readonly log: Logger;
-  /** Default 60 s, like PostgreSQL's authentication_timeout. */
+  /** The startup packet and the login together; default 10 s (PostgreSQL's authentication_timeout). */
   readonly authTimeoutMs?: number;
+  /** Source connections that logins may hold at once (relay-limiter.ts); default 10. */
+  readonly maxAuthRelays?: number;
+  /** Relay connections at once for one client address; default 5 (see relay-limiter.ts). */
+  readonly maxAuthRelaysPerHost?: number;
   /** Largest frontend message accepted; default 64 MiB. */
   readonly maxMessageBytes?: number;
   /**
-   * Connections served at once, default 100. Each connection that is logging in
-   * holds a connection to the source server, so this also bounds what clients
-   * can make the daemon ask of PostgreSQL.
+   * Connections served at once, default 100. Logging in holds a connection to
+   * the source server, but at most maxAuthRelays of them at once.
    */
   readonly maxConnections?: number;
   /**
@@ -39,6 +44,10 @@ export interface QueryServerOptions {
    * TLS give up.
    */
   readonly tls?: SecureContext;
+  /** The databases the daemon serves (--databases); a login to another is refused with 3D000. Default: any. */
+  readonly databases?: readonly string[];
+  /** The daemon's own client address rules (--hba-file), checked before any login reaches the source. */
+  readonly hba?: HbaRules;
 }
 
 export const defaultMaxConnections = 100;
@@ -52,6 +61,7 @@ export class QueryServer {
   readonly #sessions = new Map<Session, Promise<void>>();
   readonly #sockets = new Set<Socket>();
   #closing: Promise<void> | undefined;
+  #relayLimiter: RelayLimiter | undefined;
 
   private constructor(server: Server, host: string, port: number) {
     this.#server = server;
@@ -81,6 +91,11 @@ export class QueryServer {
     const cancels = new CancelRegistry();
     const log = options.log.child({ component: 'query-server' });
     const maxConnections = options.maxConnections ?? defaultMaxConnections;
+    const relayLimiter = new RelayLimiter({
+      maxRelays: options.maxAuthRelays,
+      maxRelaysPerHost: options.maxAuthRelaysPerHost,
+    });
+    this.#relayLimiter = relayLimiter;
     this.#server.on('connection', (socket) => {
       if (this.#sockets.size >= maxConnections) {
         // As PostgreSQL answers past max_connections, before reading the startup packet.
@@ -94,11 +109,16 @@ export class QueryServer {
       }
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
-      const session = new Session(socket, { ...options, cancels, log });
+      const session = new Session(socket, { ...options, cancels, log, relayLimiter });
       const done = session.run().finally(() => this.#sessions.delete(session));
       this.#sessions.set(session, done);
     });
     this.#server.on('error', (error) => log.error('listener error', { error }));
+  }
+
+  /** Connections to the source that logins hold right now. */
+  get authRelays(): number {
+    return this.#relayLimiter?.active ?? 0;
   }
 
   /** Stops listening, terminates every session and waits for them to end. */

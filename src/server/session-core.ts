@@ -51,6 +51,7 @@ export class SessionCore {
   readonly log: Logger;
   readonly #reported = new Map<string, string>();
   #running: AbortController | undefined;
+  #ended = false;
 
   constructor(options: SessionCoreOptions) {
     this.channel = options.channel;
@@ -61,6 +62,11 @@ export class SessionCore {
     this.prepared = options.prepared;
     this.parseStatements = options.parseStatements;
     this.log = options.log;
+  }
+
+  /** Whether a FATAL error was sent: nothing more is answered and the connection closes. */
+  get ended(): boolean {
+    return this.#ended;
   }
 
   /** A signal for the statement about to run; CancelRequest aborts it. */
@@ -88,6 +94,7 @@ export class SessionCore {
   }
 
   async readyForQuery(): Promise<void> {
+    if (this.#ended) return;
     this.reportParameterChanges();
     this.channel.send(readyForQuery(this.transaction.status));
     await this.channel.flush();
@@ -102,8 +109,11 @@ export class SessionCore {
       this.log.error('unexpected error while serving a query', { error });
     }
     const fields = errorFields(error);
+    if (this.#ended) return fields;
     this.channel.send(errorResponse(fields));
     this.transaction.fail();
+    // As in PostgreSQL, FATAL ends the session (e.g. its role was dropped, session-role.ts).
+    if (fields.severity === 'FATAL') this.#ended = true;
     return fields;
   }
 

@@ -10,7 +10,13 @@ import type { SecureContext } from 'node:tls';
 import { PgError, SqlState } from '../errors.js';
 import type { CancelRegistry } from './cancel-registry.js';
 import { type MessageChannel, unencryptedDataError } from './message-channel.js';
-import { type FrontendMessage, negotiateProtocolVersion, RequestCode } from './protocol/index.js';
+import {
+  errorResponseV2,
+  type FrontendMessage,
+  negotiateProtocolVersion,
+  RequestCode,
+  UnsupportedProtocolError,
+} from './protocol/index.js';
 
 export interface StartupRequest {
   readonly user: string;
@@ -36,7 +42,7 @@ export async function readStartup(
   let sslDone = false;
   let gssDone = false;
   for (;;) {
-    const message = await channel.next();
+    const message = await nextStartupMessage(channel);
     if (message === undefined) return undefined;
     switch (message.type) {
       case 'sslRequest':
@@ -62,6 +68,23 @@ export async function readStartup(
       default:
         throw unexpected(message);
     }
+  }
+}
+
+/**
+ * The next startup-phase message. A client of protocol 1.0 or 2.0 reads errors
+ * only in its own format, so its refusal is sent that way and the connection
+ * closed, as PostgreSQL does; the error is rethrown for the caller.
+ */
+async function nextStartupMessage(channel: MessageChannel): Promise<FrontendMessage | undefined> {
+  try {
+    return await channel.next();
+  } catch (error) {
+    if (error instanceof UnsupportedProtocolError && error.majorVersion < 3) {
+      channel.send(errorResponseV2('FATAL', error.message));
+      await channel.close();
+    }
+    throw error;
   }
 }
 

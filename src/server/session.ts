@@ -11,16 +11,18 @@ import type { SecureContext } from 'node:tls';
 import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { QueryExecutor } from '../query/engine-types.js';
-import { relayAuthentication } from './auth-relay.js';
 import type { CancelKey, CancelRegistry } from './cancel-registry.js';
 import { CursorSet } from './cursor-set.js';
 import { errorFields, WireError } from './error-fields.js';
 import { ExtendedQuery } from './extended-query.js';
+import type { HbaRules } from './hba-rules.js';
 import { MessageChannel } from './message-channel.js';
 import type { ParseStatements } from './parsed-statement-kinds.js';
 import { PreparedStatements } from './prepared-statements.js';
 import { authenticationOk, backendKeyData, errorResponse, type TypedMessage } from './protocol/index.js';
+import type { RelayLimiter } from './relay-limiter.js';
 import { SessionCore } from './session-core.js';
+import { defaultAuthTimeoutMs, logIn } from './session-login.js';
 import { SessionSettings } from './session-settings.js';
 import { readStartup, type StartupRequest } from './session-startup.js';
 import { runSimpleQuery } from './simple-query.js';
@@ -34,15 +36,23 @@ export interface SessionOptions {
   readonly executor: QueryExecutor;
   readonly cancels: CancelRegistry;
   readonly log: Logger;
+  /** Bounds the source connections that logins hold (shared by every session). */
+  readonly relayLimiter: RelayLimiter;
   readonly authTimeoutMs?: number;
   readonly maxMessageBytes?: number;
   /** Certificate and key: SSLRequest is answered 'S' when set. */
   readonly tls?: SecureContext;
+  /** The daemon's own client address rules (--hba-file). */
+  readonly hba?: HbaRules;
+  /** The databases served; undefined: any. */
+  readonly databases?: readonly string[];
 }
 
 export class Session {
   readonly #channel: MessageChannel;
   readonly #options: SessionOptions;
+  /** The client's IP address (the daemon's address rules and per-host login limit go by it). */
+  readonly #clientAddress: string;
   #log: Logger;
   #core: SessionCore | undefined;
   #extended: ExtendedQuery | undefined;
@@ -52,6 +62,7 @@ export class Session {
     socket.setNoDelay(true);
     this.#channel = new MessageChannel(socket, { maxMessageBytes: options.maxMessageBytes });
     this.#options = options;
+    this.#clientAddress = socket.remoteAddress ?? '';
     this.#log = options.log;
   }
 
@@ -59,20 +70,25 @@ export class Session {
   async run(): Promise<void> {
     // As PostgreSQL's authentication_timeout: the startup packet and the login together get one
     // deadline, so idle connections cannot hold the connection slots.
-    const loginDeadline = setTimeout(() => this.#channel.destroy(), this.#options.authTimeoutMs ?? 60_000);
+    const authTimeoutMs = this.#options.authTimeoutMs ?? defaultAuthTimeoutMs;
+    const deadline = Date.now() + authTimeoutMs;
+    const loginDeadline = setTimeout(() => this.#channel.destroy(), authTimeoutMs);
     try {
       const startup = await readStartup(this.#channel, this.#options.cancels, this.#options.tls);
       if (startup === undefined) return;
       this.#log = this.#log.child({ session: { user: startup.user, database: startup.database } });
-      await relayAuthentication(this.#channel, {
+      const { roleOid } = await logIn(this.#channel, startup, {
         upstream: this.#options.upstream,
-        user: startup.user,
-        database: startup.database,
-        timeoutMs: this.#options.authTimeoutMs,
+        limiter: this.#options.relayLimiter,
+        deadline,
+        clientAddress: this.#clientAddress,
+        hba: this.#options.hba,
+        databases: this.#options.databases,
+        log: this.#log,
       });
       this.#channel.endAuthentication();
       clearTimeout(loginDeadline);
-      this.#core = this.#createCore(startup);
+      this.#core = this.#createCore(startup, roleOid);
       await this.#greet(this.#core);
       this.#log.info('session started');
       await this.#serve(this.#core);
@@ -102,7 +118,7 @@ export class Session {
     void this.#channel.flush().finally(() => this.#channel.destroy());
   }
 
-  #createCore(startup: StartupRequest): SessionCore {
+  #createCore(startup: StartupRequest, roleOid: number): SessionCore {
     let settings: SessionSettings;
     try {
       settings = new SessionSettings(startup.user, startup.settings);
@@ -116,6 +132,7 @@ export class Session {
     const { executor, parseStatements } = this.#options;
     const runner = new StatementRunner({
       role: startup.user,
+      roleOid,
       database: startup.database,
       executor,
       settings,
@@ -150,6 +167,8 @@ export class Session {
       const message = await this.#channel.next();
       if (message === undefined || message.type === 'terminate') return;
       await this.#dispatch(core, extended, message as TypedMessage);
+      // A FATAL error (the session's role was dropped) was sent: the connection ends.
+      if (core.ended) return;
     }
   }
 

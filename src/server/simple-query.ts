@@ -4,6 +4,7 @@
  * https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-SIMPLE-QUERY
  */
 import type { ParsedStatement } from '../query/engine-types.js';
+import { positionInQuery } from './error-position.js';
 import { emptyQueryResponse } from './protocol/index.js';
 import type { SessionCore } from './session-core.js';
 
@@ -17,7 +18,7 @@ export async function runSimpleQuery(core: SessionCore, sql: string): Promise<vo
     return;
   }
   if (statements.length === 0) core.channel.send(emptyQueryResponse());
-  await runStatements(core, statements);
+  await runStatements(core, sql, statements);
   await core.readyForQuery();
 }
 
@@ -25,17 +26,22 @@ export async function runSimpleQuery(core: SessionCore, sql: string): Promise<vo
  * Several statements in one Query form an implicit transaction block: an
  * error stops the rest and, outside an explicit block, undoes their SETs.
  */
-async function runStatements(core: SessionCore, statements: readonly ParsedStatement[]): Promise<void> {
+async function runStatements(
+  core: SessionCore,
+  sql: string,
+  statements: readonly ParsedStatement[],
+): Promise<void> {
   const { settings, transaction } = core;
   const implicit = statements.length > 1;
   const before = transaction.inBlock ? undefined : settings.snapshot();
-  for (const statement of statements) {
+  for (const [index, statement] of statements.entries()) {
     try {
       const signal = core.beginStatement();
       const outcome = await core.runner.run(statement, signal, implicit && !transaction.inBlock);
       await core.sendOutcome(outcome, signal);
     } catch (error) {
-      core.reportError(error);
+      // Positions count from the start of the whole query string, as in PostgreSQL.
+      core.reportError(positionInQuery(error, sql, index, statement));
       if (!transaction.inBlock && before !== undefined) settings.restore(before);
       break;
     } finally {

@@ -47,6 +47,8 @@ export type StatementOutcome =
 
 export interface StatementRunnerOptions {
   readonly role: string;
+  /** The authenticated role's OID (see SessionContext.roleOid). */
+  readonly roleOid: number;
   readonly database: string;
   readonly executor: QueryExecutor;
   readonly settings: SessionSettings;
@@ -259,9 +261,10 @@ export class StatementRunner {
   }
 
   context(): SessionContext {
-    const { role, database, settings, transaction } = this.#options;
+    const { role, roleOid, database, settings, transaction } = this.#options;
     return {
       role,
+      roleOid,
       database,
       searchPath: settings.searchPath(),
       timeZone: settings.timeZone,

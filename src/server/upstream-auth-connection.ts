@@ -6,6 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { parse, serialize } from 'pg-protocol';
 import { PgError, SqlState } from '../errors.js';
+import { negotiateUpstreamTls, type UpstreamTls } from './upstream-tls.js';
 
 /** The subset of pg-protocol's BackendMessage the relay reads. */
 export interface UpstreamMessage {
@@ -18,11 +19,15 @@ export interface UpstreamMessage {
   readonly severity?: string;
   readonly detail?: string;
   readonly hint?: string;
+  /** DataRow values (text); RowDescription's `fields` are not read. */
+  readonly fields?: unknown[];
 }
 
 export interface UpstreamAddress {
   readonly host: string;
   readonly port: number;
+  /** TLS to the source (sslmode); undefined: plaintext. */
+  readonly tls?: UpstreamTls | undefined;
 }
 
 export class UpstreamAuthConnection {
@@ -48,31 +53,38 @@ export class UpstreamAuthConnection {
   static async open(address: UpstreamAddress, timeoutMs: number): Promise<UpstreamAuthConnection> {
     const socket = connect({ host: address.host, port: address.port });
     socket.setNoDelay(true);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`connection timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve();
+    // One deadline for the TCP connection and the TLS negotiation.
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`connection timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
       });
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    }).catch((error: unknown) => {
+      const secured =
+        address.tls === undefined ? socket : await negotiateUpstreamTls(socket, address.host, address.tls);
+      return new UpstreamAuthConnection(secured);
+    } catch (error) {
+      socket.destroy();
       throw new PgError(
         SqlState.connectionFailure,
         `could not connect to the source PostgreSQL server at ${address.host}:${address.port} to verify the password: ${String((error as Error).message ?? error)}`,
         { severity: 'FATAL', cause: error },
       );
-    });
-    return new UpstreamAuthConnection(socket);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   sendStartup(user: string, database: string): void {
     this.#socket.write(serialize.startup({ user, database, application_name: 'pg_analytica_auth' }));
+  }
+
+  /** A simple Query on the logged-in connection. */
+  sendQuery(sql: string): void {
+    this.#socket.write(serialize.query(sql));
   }
 
   /** Forwards a client's PasswordMessage / SASLInitialResponse / SASLResponse body unchanged. */

@@ -137,8 +137,9 @@ export class WireClient {
     );
   }
 
-  static async connect(port: number, host = '127.0.0.1'): Promise<WireClient> {
-    const socket = connect(port, host);
+  /** `localAddress` binds the client end, e.g. to a loopback alias such as 127.0.0.5. */
+  static async connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<WireClient> {
+    const socket = connect({ port, host, ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
@@ -153,6 +154,11 @@ export class WireClient {
   /** Bytes received that are not (yet) a whole frame. */
   get pendingBytes(): number {
     return this.#buffer.length;
+  }
+
+  /** Those bytes as text (a protocol 2.0 error is one unframed string). */
+  get pendingText(): string {
+    return this.#buffer.toString('utf8');
   }
 
   /** Expects one unframed byte next (the answer to SSLRequest or GSSENCRequest). */

@@ -38,3 +38,12 @@ export function negotiateProtocolVersion(newestMinor: number, unsupportedOptions
   for (const option of unsupportedOptions) writer.cstring(option);
   return writer.frame('v');
 }
+
+/**
+ * An error as a protocol 1.0/2.0 client reads it: 'E', then one string
+ * "SEVERITY:  message\n", no length word. PostgreSQL still answers an old
+ * client's StartupMessage this way (elog.c), so it can show why it was refused.
+ */
+export function errorResponseV2(severity: string, message: string): Buffer {
+  return Buffer.from(`E${severity}:  ${message}\n\0`, 'utf8');
+}

@@ -7,6 +7,20 @@ import { PgError, SqlState } from '../../errors.js';
 import { RequestCode, type StartupPhaseMessage } from './frontend-messages.js';
 import { PayloadReader } from './payload-reader.js';
 
+/** A StartupMessage of a protocol version other than 3.x; 2.0 clients read errors in their own format. */
+export class UnsupportedProtocolError extends PgError {
+  readonly majorVersion: number;
+
+  constructor(version: number) {
+    super(
+      SqlState.featureNotSupported,
+      `unsupported frontend protocol ${version >>> 16}.${version & 0xffff}: server supports 3.0 to 3.0`,
+      { severity: 'FATAL' },
+    );
+    this.majorVersion = version >>> 16;
+  }
+}
+
 /** `body` is the packet without its length word. */
 export function decodeStartupPacket(body: Buffer): StartupPhaseMessage {
   const reader = new PayloadReader(body, 'startup packet');
@@ -33,8 +47,15 @@ function decodeCancel(reader: PayloadReader): StartupPhaseMessage {
   return { type: 'cancelRequest', processId, secretKey };
 }
 
-/** StartupMessage: version, then name/value string pairs ended by an empty name. */
+/**
+ * StartupMessage: version, then name/value string pairs ended by an empty name.
+ * The version is checked first, as PostgreSQL's ProcessStartupPacket does:
+ * other major versions lay out the packet differently (2.0 has fixed-size
+ * fields), so their bodies must not be read as 3.0's strings.
+ */
 function decodeStartup(version: number, reader: PayloadReader): StartupPhaseMessage {
+  const majorVersion = version >>> 16;
+  if (majorVersion !== 3) throw new UnsupportedProtocolError(version);
   const parameters = new Map<string, string>();
   for (;;) {
     const name = reader.cstring();
@@ -42,13 +63,5 @@ function decodeStartup(version: number, reader: PayloadReader): StartupPhaseMess
     parameters.set(name, reader.cstring());
   }
   reader.end();
-  const majorVersion = version >>> 16;
-  if (majorVersion !== 3) {
-    throw new PgError(
-      SqlState.featureNotSupported,
-      `unsupported frontend protocol ${majorVersion}.${version & 0xffff}: server supports 3.0 to 3.0`,
-      { severity: 'FATAL' },
-    );
-  }
   return { type: 'startup', majorVersion, minorVersion: version & 0xffff, parameters };
 }

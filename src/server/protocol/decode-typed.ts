@@ -52,11 +52,14 @@ function decodeQuery(reader: PayloadReader): TypedMessage {
   return { type: 'query', sql };
 }
 
-/** Parse: String name, String query, Int16 n, Int32[n] parameter type OIDs. */
+/**
+ * Parse: String name, String query, Int16 n, Int32[n] parameter type OIDs.
+ * Element counts are unsigned 16-bit, as PostgreSQL reads them: up to 65,535.
+ */
 function decodeParse(reader: PayloadReader): TypedMessage {
   const statement = reader.cstring();
   const sql = reader.cstring();
-  const paramTypes = repeat(reader.int16(), () => reader.uint32(), reader);
+  const paramTypes = repeat(reader.uint16(), () => reader.uint32(), reader);
   reader.end();
   return { type: 'parse', statement, sql, paramTypes };
 }
@@ -68,16 +71,16 @@ function decodeParse(reader: PayloadReader): TypedMessage {
 function decodeBind(reader: PayloadReader): TypedMessage {
   const portal = reader.cstring();
   const statement = reader.cstring();
-  const paramFormats = repeat(reader.int16(), () => reader.int16(), reader);
+  const paramFormats = repeat(reader.uint16(), () => reader.int16(), reader);
   const params = repeat(
-    reader.int16(),
+    reader.uint16(),
     () => {
       const length = reader.int32();
       return length === -1 ? null : reader.bytes(length);
     },
     reader,
   );
-  const resultFormats = repeat(reader.int16(), () => reader.int16(), reader);
+  const resultFormats = repeat(reader.uint16(), () => reader.int16(), reader);
   reader.end();
   return { type: 'bind', portal, statement, paramFormats, params, resultFormats };
 }

@@ -31,6 +31,14 @@ export class PayloadReader {
     return value;
   }
 
+  /** Unsigned, as PostgreSQL's pq_getmsgint(msg, 2) reads element counts (0 to 65535). */
+  uint16(): number {
+    this.#need(2);
+    const value = this.#buffer.readUInt16BE(this.#offset);
+    this.#offset += 2;
+    return value;
+  }
+
   int32(): number {
     this.#need(4);
     const value = this.#buffer.readInt32BE(this.#offset);
