@@ -333,7 +333,8 @@ function parseValue(spec: SettingSpec, raw: string, source: string): number | st
       const range = `a whole number${spec.min !== undefined ? ` of at least ${spec.min}` : ''}; the default is ${spec.default}`;
       if (!/^\d+$/.test(raw.trim())) fail(`expected ${range}`);
       const n = Number(raw);
-      if (spec.min !== undefined && n < spec.min) fail(`expected ${range}`);
+      if (spec.min !== undefined && n < spec.min)
+        fail(`must be at least ${spec.min}; the default is ${spec.default}`);
       return n;
     }
     case 'memory':
