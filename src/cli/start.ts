@@ -49,12 +49,13 @@ async function runStart(args: ParsedArgs, log: Logger): Promise<void> {
   const embedded = daemon.source.embedded;
   const database = daemon.databases[0];
   for (const name of daemon.databases) {
-    await checkDatabase(
-      { ...daemon.source.config, database: name },
-      { host: daemon.config.host, port: daemon.port },
-    ).catch((error: unknown) =>
-      log.warn('could not check the foreign server', { database: name, error: errorMessage(error) }),
+    const config = { ...daemon.source.config, database: name };
+    const lines = await checkDatabase(config, { host: daemon.config.host, port: daemon.port }).catch(
+      (error: unknown) => [
+        `pg-analytica: could not check the foreign server of ${name}: ${errorMessage(error)}`,
+      ],
     );
+    for (const line of lines) console.error(line);
   }
   console.error(
     `pg-analytica is serving ${daemon.databases.join(', ')} on ${reachableHost(daemon.config.host)}:${daemon.port}; connect with your PostgreSQL role and password:\n` +
@@ -75,36 +76,46 @@ async function runStart(args: ParsedArgs, log: Logger): Promise<void> {
 /**
  * Once the server listens: the foreign server of columnar.* must point at it (install may have
  * pointed it at the default port, or the daemon moved), and a missing wal_level=logical is said
- * in two lines rather than found later in a table's last_error.
+ * in two lines rather than found later in a table's last_error. Returns the lines to print.
  */
-async function checkDatabase(config: pg.ClientConfig, listening: ForeignServerTarget): Promise<void> {
+async function checkDatabase(config: pg.ClientConfig, listening: ForeignServerTarget): Promise<string[]> {
   const client = new pg.Client({ ...config, application_name: 'pg_analytica start' });
   await client.connect();
   try {
     const name = client.database ?? '';
     const walLevel = (await client.query<{ wal_level: string }>('SHOW wal_level')).rows[0]?.wal_level;
-    if (walLevel !== 'logical')
-      console.error(
-        `pg-analytica: wal_level is ${walLevel}, not logical: tables of ${name} are re-copied when they change instead of streamed\n` +
-          '  to stream changes, run ALTER SYSTEM SET wal_level = logical as a superuser and restart PostgreSQL',
-      );
-    const server = await readForeignServer(client);
-    const host = reachableHost(listening.host);
-    if (!server || (server.host === host && server.port === listening.port)) return;
-    const was = `${server.host}:${server.port}`;
-    const statement = alterForeignServerSql(client, listening);
-    if (server.mayAlter) {
-      await client.query(statement);
-      console.error(
-        `pg-analytica: foreign server pg_analytica of ${name} now points at ${host}:${listening.port} (was ${was})`,
-      );
-    } else {
-      console.error(
-        `pg-analytica: foreign server pg_analytica of ${name} points at ${was}, not at this daemon, so columnar.* queries fail\n` +
-          `  its owner (or a superuser) should run in ${name}: ${statement};`,
-      );
-    }
+    const lines =
+      walLevel === 'logical'
+        ? []
+        : [
+            `pg-analytica: wal_level is ${walLevel}, not logical: tables of ${name} are re-copied when they change instead of streamed`,
+            '  to stream changes, run ALTER SYSTEM SET wal_level = logical as a superuser and restart PostgreSQL',
+          ];
+    return [...lines, ...(await pointForeignServer(client, listening))];
   } finally {
     await client.end();
   }
+}
+
+/** Points the pg_analytica foreign server at `listening` if it exists and points elsewhere; returns what to say. */
+export async function pointForeignServer(
+  client: pg.Client,
+  listening: ForeignServerTarget,
+): Promise<string[]> {
+  const name = client.database ?? '';
+  const server = await readForeignServer(client);
+  const host = reachableHost(listening.host);
+  if (!server || (server.host === host && server.port === listening.port)) return [];
+  const was = `${server.host}:${server.port}`;
+  const statement = alterForeignServerSql(client, listening);
+  if (server.mayAlter) {
+    await client.query(statement);
+    return [
+      `pg-analytica: foreign server pg_analytica of ${name} now points at ${host}:${listening.port} (was ${was})`,
+    ];
+  }
+  return [
+    `pg-analytica: foreign server pg_analytica of ${name} points at ${was}, not at this daemon, so columnar.* queries fail`,
+    `  its owner (or a superuser) should run in ${name}: ${statement};`,
+  ];
 }

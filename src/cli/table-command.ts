@@ -47,5 +47,6 @@ export const compact = tableCommand(
   'compact',
   'Compact a table now: merge its small segments and apply its deletes (analytica.compact_now).',
   'analytica.compact_now',
-  (table) => `asked the daemon to compact ${table}; see last_compaction_at in pg-analytica status`,
+  (table) =>
+    `asked the daemon to compact ${table}: it merges small segments and applies deletes, if there are any`,
 );
