@@ -50,6 +50,12 @@ interface DemoState {
   keep: boolean;
   cluster?: Promise<LocalCluster>;
   daemon?: Promise<Daemon>;
+  /** Set when the demo stops: a step still running starts nothing more. */
+  stopped?: boolean;
+}
+
+function startNothingMore(state: DemoState): void {
+  if (state.stopped) throw new Error('the demo is stopping');
 }
 
 async function runDemo(args: ParsedArgs, log: Logger): Promise<void> {
@@ -64,18 +70,20 @@ async function runDemo(args: ParsedArgs, log: Logger): Promise<void> {
     stopping ??= cleanUp(state);
     return stopping;
   };
-  // Ctrl-C at any point: stop what was started, remove the directory, exit 130 (128 + SIGINT).
-  const interrupted = new Promise<'interrupted'>((resolve) =>
-    process.once('SIGINT', () => resolve('interrupted')),
-  );
-  const work = showDemo(state, rows, port, log);
+  // Ctrl-C (or SIGTERM) at any point: stop what was started, remove the directory, and exit
+  // 128 + the signal's number (130 for Ctrl-C) while still starting; 0 once serving.
+  const interrupted = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  const work = showDemo(state, rows, port, log).then(() => 'shown' as const);
   work.catch(() => undefined);
   try {
     const outcome = await Promise.race([work, interrupted]);
-    if (outcome === 'interrupted') {
+    if (outcome !== 'shown') {
       console.log('\ninterrupted: stopping the daemon and PostgreSQL, removing the demo directory…');
       await stop();
-      process.exit(130);
+      process.exit(outcome === 'SIGTERM' ? 143 : 130);
     }
     console.log('\nServing until Ctrl-C.');
     await interrupted;
@@ -100,8 +108,9 @@ async function showDemo(
     log,
   });
   const cluster = await state.cluster;
-  await createSampleTable(cluster, rows);
+  await createSampleTable(state, cluster, rows);
   const daemonPort = port ?? (await preferredPort(defaultPort));
+  startNothingMore(state);
   state.daemon = Daemon.start({
     env: { ...process.env, DATABASE_URL: cluster.connectionString('postgres') },
     argv: [
@@ -131,6 +140,7 @@ async function showDemo(
 
 /** Stops what was started (waiting for a start in progress), then removes the directory unless kept. */
 async function cleanUp(state: DemoState): Promise<void> {
+  state.stopped = true;
   const daemon = await state.daemon?.catch(() => undefined);
   await daemon?.close().catch(() => undefined);
   const cluster = await state.cluster?.catch(() => undefined);
@@ -141,17 +151,28 @@ async function cleanUp(state: DemoState): Promise<void> {
 }
 
 /** The sample table, filled in steps of about 1% so its progress bar moves smoothly. */
-async function createSampleTable(cluster: LocalCluster, rows: number): Promise<void> {
+async function createSampleTable(state: DemoState, cluster: LocalCluster, rows: number): Promise<void> {
   const progress = new Progress('creating events');
   await cluster.exec(sampleTableSql());
   const step = Math.max(10_000, Math.ceil(rows / 100));
   for (let from = 1; from <= rows; from += step) {
+    startNothingMore(state);
     const to = Math.min(rows, from + step - 1);
     await cluster.exec(sampleRowsSql(from, to, rows));
     progress.update(to, rows);
   }
   await cluster.exec('VACUUM ANALYZE events');
   progress.done(`${formatCount(rows)} rows`);
+}
+
+/**
+ * A connection of the demo. When Ctrl-C stops PostgreSQL under it, its query rejects (and the
+ * demo is exiting anyway); the 'error' event an idle connection also gets must not crash it.
+ */
+function demoClient(config: pg.ClientConfig): pg.Client {
+  const client = new pg.Client(config);
+  client.on('error', () => undefined);
+  return client;
 }
 
 function wholeNumber(raw: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -165,7 +186,7 @@ function wholeNumber(raw: string, flag: string, min: number, max = Number.MAX_SA
 
 async function showBackfill(cluster: LocalCluster): Promise<void> {
   const progress = new Progress('backfill');
-  const client = new pg.Client(cluster.clientConfig());
+  const client = demoClient(cluster.clientConfig());
   await client.connect();
   try {
     for (;;) {
@@ -199,9 +220,9 @@ async function showBackfill(cluster: LocalCluster): Promise<void> {
  */
 async function compareQueries(cluster: LocalCluster, port: number): Promise<void> {
   const raw = { getTypeParser: () => (value: string) => value };
-  const heap = new pg.Client({ ...cluster.clientConfig(), types: raw });
-  const columnar = new pg.Client({ ...cluster.clientConfig(), port, types: raw });
-  const foreign = new pg.Client({ ...cluster.clientConfig(), types: raw });
+  const heap = demoClient({ ...cluster.clientConfig(), types: raw });
+  const columnar = demoClient({ ...cluster.clientConfig(), port, types: raw });
+  const foreign = demoClient({ ...cluster.clientConfig(), types: raw });
   await Promise.all([heap.connect(), columnar.connect(), foreign.connect()]);
   try {
     await heap.query("SET TimeZone = 'UTC'");
@@ -227,7 +248,7 @@ async function compareQueries(cluster: LocalCluster, port: number): Promise<void
 }
 
 async function withClient(cluster: LocalCluster, work: (client: pg.Client) => Promise<void>): Promise<void> {
-  const client = new pg.Client(cluster.clientConfig());
+  const client = demoClient(cluster.clientConfig());
   await client.connect();
   try {
     await work(client);
