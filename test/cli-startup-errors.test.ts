@@ -54,6 +54,16 @@ describe('start-up failures against a running PostgreSQL', () => {
     );
   });
 
+  test('a database without the control schema', async () => {
+    const run = await runCli(['status'], { databaseUrl: cluster.connectionString('postgres') });
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(
+      run.stderr,
+      'pg-analytica: relation "analytica.status" does not exist: pg_analytica is not installed in this database\n' +
+        '  run pg-analytica install (or pg-analytica start, which installs it) against this database\n',
+    );
+  });
+
   test('a second daemon on the same database is refused at once', async () => {
     const first = await DaemonProcess.start(cluster, await dataDir());
     try {

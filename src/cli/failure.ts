@@ -53,6 +53,12 @@ export function describeFailure(error: unknown, command: string): Failure {
     case '3D000':
       return fail(message, 'create the database, or name an existing one in DATABASE_URL or PGDATABASE');
   }
+  // The control schema is missing: relation/function/schema "analytica…" does not exist.
+  if ((code === '42P01' || code === '42883' || code === '3F000') && /"analytica[".]/.test(message))
+    return fail(
+      `${message}: pg_analytica is not installed in this database`,
+      'run pg-analytica install (or pg-analytica start, which installs it) against this database',
+    );
   if (/client password must be a string/.test(message))
     return fail(
       'PostgreSQL asks for a password and none was given',
