@@ -65,6 +65,16 @@ describe('pg-analytica --help and --version', () => {
     }
   });
 
+  test('demo --help documents its port and --keep', async () => {
+    const run = await runCli(['demo', '--help']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /--port <port> +the daemon's port \(default 6433; a free one if 6433 is taken\)/,
+    );
+    assert.match(run.stdout, /--keep +keep the temporary directory/);
+  });
+
   test('--help wins over other arguments, even wrong ones', async () => {
     const run = await runCli(['start', '--prot', '1', '--help'], { timeoutMs: 20_000 });
     assert.equal(run.code, 0, run.stderr);
