@@ -6,13 +6,15 @@
  * register --mode --wait, wait, resync, compact, unregister.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
-import { runCli } from './helpers/cli.js';
+import { cliEnv, cliPath, runCli } from './helpers/cli.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
 import { DaemonProcess } from './helpers/daemon-process.js';
 
@@ -88,7 +90,11 @@ describe('table commands', () => {
     await client.query(
       'CREATE TABLE items (id bigint PRIMARY KEY, name text); INSERT INTO items SELECT g, g::text FROM generate_series(1, 5000) g',
     );
-    daemon = await DaemonProcess.start(cluster, await mkdtemp(path.join(tmpdir(), 'pga-cli-')));
+    // Small chunks: a copy of many steps, for the progress bar.
+    daemon = await DaemonProcess.start(cluster, await mkdtemp(path.join(tmpdir(), 'pga-cli-')), [
+      '--chunk-size',
+      '2000',
+    ]);
   });
 
   after(async () => {
@@ -165,6 +171,29 @@ describe('table commands', () => {
     const waited = await runCli(['wait', 'public.items'], { databaseUrl });
     assert.equal(waited.code, 1);
     assert.match(waited.stderr, /^pg-analytica: ERROR 42704: table public\.items is not registered\n$/);
+  });
+
+  test('on a terminal, register --wait shows a progress bar of the copy', {
+    skip: existsSync('/usr/bin/script') ? false : 'needs script: apt-get install bsdutils',
+  }, async () => {
+    await client.query(
+      'CREATE TABLE big (id bigint PRIMARY KEY, v text); INSERT INTO big SELECT g, repeat(g::text, 5) FROM generate_series(1, 200000) g',
+    );
+    // script(1) runs the command on a pseudo-terminal, as a user at a shell would.
+    const command = `${process.execPath} ${cliPath} register public.big --wait --timeout 2min`;
+    const run = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn('/usr/bin/script', ['-qefc', command, '/dev/null'], {
+        env: cliEnv({ databaseUrl }),
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.on('close', (code) => resolve({ code, output }));
+    });
+    assert.equal(run.code, 0, run.output);
+    assert.match(run.output, /\rcopying public\.big \[#*\.*\] \d+% [\d,]+ \/ [\d,]+ rows/);
+    assert.match(run.output, /public\.big is in sync/);
   });
 
   test('a timeout ends wait with exit code 1 and the reason', async () => {
