@@ -6,8 +6,9 @@
  * The PostgreSQL connection itself follows libpq: DATABASE_URL, else PG*.
  */
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 
-type Kind = 'duration' | 'integer' | 'bytes' | 'fraction' | 'string' | 'port' | 'level';
+type Kind = 'duration' | 'integer' | 'bytes' | 'fraction' | 'string' | 'port' | 'level' | 'memory';
 
 interface SettingSpec {
   /** Name inside PostgreSQL (custom GUC) and in analytica.settings; undefined if not a database setting. */
@@ -49,7 +50,7 @@ export const settingSpecs = {
     guc: 'analytica.duckdb_memory_limit',
     env: 'PG_ANALYTICA_DUCKDB_MEMORY_LIMIT',
     flag: 'memory-limit',
-    kind: 'string',
+    kind: 'memory',
     default: '4GB',
   },
   duckdbThreads: {
@@ -111,7 +112,7 @@ export const settingSpecs = {
     guc: 'analytica.compaction_memory_limit',
     env: 'PG_ANALYTICA_COMPACTION_MEMORY_LIMIT',
     flag: 'compaction-memory-limit',
-    kind: 'string',
+    kind: 'memory',
     default: '1GB',
   },
   host: { env: 'PG_ANALYTICA_HOST', flag: 'host', kind: 'string', default: '127.0.0.1' },
@@ -219,29 +220,83 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses `--name value` and `--name=value` flags into a map (later flags win). */
-export function parseFlags(argv: readonly string[]): { flags: Map<string, string>; positional: string[] } {
-  const flags = new Map<string, string>();
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    if (eq > 0) {
-      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    } else {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) flags.set(arg.slice(2), 'true');
-      else {
-        flags.set(arg.slice(2), next);
+/** A flag of the command line: takes a value (`--port 7000`, `--port=7000`) or not (`--yes`). */
+export interface FlagOption {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+}
+
+/** Flags that are not settings: which database(s) to serve, and the source connection. */
+export const connectionFlags = {
+  'database-url': { type: 'string' },
+  databases: { type: 'string' },
+} as const satisfies Record<string, FlagOption>;
+
+/** Every flag loadConfig reads: one per setting (all take a value), and the connection flags. */
+export function configFlags(): Record<string, FlagOption> {
+  const flags: Record<string, FlagOption> = { ...connectionFlags };
+  for (const spec of Object.values(settingSpecs as Record<string, SettingSpec>))
+    flags[spec.flag] = { type: 'string' };
+  return flags;
+}
+
+export interface ParsedFlags {
+  /** Flag name → value ('true' for a flag without one); later flags win. */
+  flags: Map<string, string>;
+  positional: string[];
+  /** Flags not among `options`, as written (`--prot`). */
+  unknown: string[];
+  /** Flags of `options` that take a value but were given none. */
+  missingValue: string[];
+  /** Flags of `options` that take no value but were given one (`--yes=no`). */
+  unexpectedValue: string[];
+}
+
+/**
+ * The one tokenizer of the command line (node's util.parseArgs): `--name value`,
+ * `--name=value`, `-h`, and `--` before positional arguments. A value may start
+ * with a dash (`--threads -3` is the value -3, refused later by its setting, not
+ * an unknown flag `-3`). It reports what it did not understand instead of
+ * throwing, so each caller decides: the CLI refuses (src/cli/args.ts), loadConfig
+ * reads only its own flags. An unknown flag followed by a positional takes it as
+ * its value, as bench scripts that pass their own flags expect.
+ */
+export function parseFlags(
+  argv: readonly string[],
+  options: Readonly<Record<string, FlagOption>> = configFlags(),
+): ParsedFlags {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: options as Record<string, FlagOption>,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const result: ParsedFlags = {
+    flags: new Map(),
+    positional: [],
+    unknown: [],
+    missingValue: [],
+    unexpectedValue: [],
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token.kind === 'positional') result.positional.push(token.value);
+    if (token.kind !== 'option') continue;
+    const option = options[token.name];
+    let value = token.value;
+    if (option === undefined) {
+      result.unknown.push(token.rawName);
+      const next = tokens[i + 1];
+      if (value === undefined && next?.kind === 'positional' && next.index === token.index + 1) {
+        value = next.value;
         i++;
       }
-    }
+    } else if (option.type === 'string' && value === undefined) result.missingValue.push(token.rawName);
+    else if (option.type === 'boolean' && token.inlineValue) result.unexpectedValue.push(token.rawName);
+    result.flags.set(token.name, value ?? 'true');
   }
-  return { flags, positional };
+  return result;
 }
 
 export function loadConfig(
@@ -262,6 +317,7 @@ export function loadConfig(
     values[key] = parseValue(spec, raw, source);
   }
   const connectionString = flags.get('database-url') ?? env.DATABASE_URL;
+  if (connectionString !== undefined) checkConnectionUrl(connectionString, flags.has('database-url'));
   const usePgEnvironment =
     connectionString === undefined &&
     (env.PGHOST !== undefined || env.PGDATABASE !== undefined || env.PGPORT !== undefined);
@@ -270,6 +326,19 @@ export function loadConfig(
   values.dataDir = path.resolve(values.dataDir as string);
   values.embeddedDir = path.resolve(values.embeddedDir as string);
   return Object.freeze({ ...values, connectionString, usePgEnvironment }) as Config;
+}
+
+/**
+ * node-postgres reads anything as a URL: `postgres//db` becomes a host named "base", and the
+ * user sees "getaddrinfo ENOTFOUND base". Say what is wrong with the URL instead.
+ */
+function checkConnectionUrl(url: string, fromFlag: boolean): void {
+  if (/^(postgres|postgresql|socket):\/\/./i.test(url.trim())) return;
+  const shown = url.replace(/:[^:@/]*@/, ':***@');
+  throw new ConfigError(
+    `${fromFlag ? '--database-url' : 'DATABASE_URL'} is not a PostgreSQL URL: ${JSON.stringify(shown)}\n` +
+      'write it as postgresql://user:password@host:5432/database (or unset it and use PGHOST, PGPORT, PGUSER, PGDATABASE)',
+  );
 }
 
 /** The TLS certificate and key paths, resolved; one without the other is an error. */
@@ -306,11 +375,18 @@ function parseValue(spec: SettingSpec, raw: string, source: string): number | st
       return ms!;
     }
     case 'integer': {
-      if (!/^\d+$/.test(raw.trim())) fail('expected a whole number');
+      const range = `a whole number${spec.min !== undefined ? ` of at least ${spec.min}` : ''}; the default is ${spec.default}`;
+      if (!/^\d+$/.test(raw.trim())) fail(`expected ${range}`);
       const n = Number(raw);
-      if (spec.min !== undefined && n < spec.min) fail(`must be at least ${spec.min}`);
+      if (spec.min !== undefined && n < spec.min)
+        fail(`must be at least ${spec.min}; the default is ${spec.default}`);
       return n;
     }
+    case 'memory':
+      // DuckDB's memory_limit syntax; checked here, or DuckDB only says "Failed to set config".
+      if (!/^\s*\d+(?:\.\d+)?\s*(?:B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i.test(raw))
+        fail(`expected a size such as 512MB or 4GB; the default is ${spec.default}`);
+      return raw.trim();
     case 'bytes': {
       const bytes = parseBytes(raw);
       if (bytes === undefined) fail('expected a size such as 64MB or 1GB');

@@ -16,6 +16,7 @@ import type { Daemon } from '../src/main.js';
 import { failure } from './helpers/assertions.js';
 import { startTestCluster } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
+import { needs } from './helpers/optional-clients.js';
 
 const run = promisify(execFile);
 const alicePassword = 'alice pw';
@@ -220,7 +221,9 @@ describe('what clients send still answers', () => {
     // Reads pg_class.tableoid: the narrowed catalog tables carry it.
     '\\dd',
   ];
-  test('psql meta-commands that work on PostgreSQL work through the daemon', async () => {
+  test('psql meta-commands that work on PostgreSQL work through the daemon', {
+    skip: needs('psql'),
+  }, async () => {
     for (const command of metaCommands) {
       const expected = await psql(sourcePort(), command);
       if (!expected.ok) continue;

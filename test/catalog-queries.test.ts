@@ -16,6 +16,7 @@ import type { Daemon } from '../src/main.js';
 import { failure, withoutHeapOnlySections } from './helpers/assertions.js';
 import { startTestCluster } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
+import { needs } from './helpers/optional-clients.js';
 
 const run = promisify(execFile);
 const alicePassword = 'alice pw';
@@ -87,7 +88,7 @@ after(async () => {
   await cluster?.close();
 });
 
-describe('psql meta-commands', () => {
+describe('psql meta-commands', { skip: needs('psql') }, () => {
   test('\\dt lists the registered table alice may read, not the others', async () => {
     const flags = ['-A', '-t'];
     const expected = await psql(sourcePort(), '\\dt s.*', { flags });

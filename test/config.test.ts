@@ -27,7 +27,7 @@ test('bad values are rejected, naming the key and the value', () => {
   assert.throws(() => loadConfig({ PG_ANALYTICA_CHUNK_SIZE: '-5' }, []), /PG_ANALYTICA_CHUNK_SIZE: "-5"/);
   assert.throws(
     () => loadConfig({}, [], { 'analytica.chunk_size': '0' }),
-    /analytica.chunk_size: "0" \(must be at least 1\)/,
+    /analytica.chunk_size: "0" \(must be at least 1; the default is 1000000\)/,
   );
   assert.throws(() => loadConfig({}, ['--port', '70000']), /--port/);
   for (const ratio of ['0', '1.5', 'half', ''])

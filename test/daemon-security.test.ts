@@ -19,6 +19,7 @@ import type { Daemon } from '../src/main.js';
 import { failure } from './helpers/assertions.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
+import { needs } from './helpers/optional-clients.js';
 
 const run = promisify(execFile);
 
@@ -793,7 +794,7 @@ describe('connections', () => {
   });
 });
 
-describe('psql', () => {
+describe('psql', { skip: needs('psql') }, () => {
   test('psql -c SELECT works and psql -c DROP TABLE fails read-only', async () => {
     const ok = await psql('SELECT count(*) FROM t');
     assert.equal(ok.code, 0, ok.stderr);

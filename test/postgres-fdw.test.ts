@@ -19,6 +19,7 @@ import type { Daemon } from '../src/main.js';
 import { startTestCluster } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
 import { fdwQueries, fdwTablesSql } from './helpers/fdw-corpus.js';
+import { needs } from './helpers/optional-clients.js';
 
 const pg15Bin = '/usr/lib/postgresql/15/bin';
 
@@ -183,7 +184,7 @@ describe('foreign tables made by register_table', () => {
   });
 });
 
-describe('postgres_fdw from PostgreSQL 15', () => {
+describe('postgres_fdw from PostgreSQL 15', { skip: needs('postgres15') }, () => {
   let local: LocalCluster;
   let client: pg.Client;
 

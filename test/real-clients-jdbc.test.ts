@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { needs } from './helpers/optional-clients.js';
 import {
   assertDocumentedDifference,
   assertFailsWith,
@@ -64,7 +65,11 @@ function run(endpoint: Endpoint, ops: readonly string[]): Promise<Record<string,
   return runClientProgram(java, args, libpqEnv(endpoint));
 }
 
+/** Without the client every suite below skips, and the fixture is not started. */
+const skip = needs('java', 'pgjdbc');
+
 before(async () => {
+  if (skip) return;
   fixture = await startRealClientFixture();
   const all = Object.entries(operations)
     .filter(([group]) => group !== 'write')
@@ -76,7 +81,7 @@ after(async () => {
   await fixture?.close();
 });
 
-describe('pgJDBC: text-format queries, parameters, types, fetch size, transactions, errors', () => {
+describe('pgJDBC: text-format queries, parameters, types, fetch size, transactions, errors', { skip }, () => {
   test('connects (SET extra_float_digits, application_name), isValid, isolation level', () => {
     assertSameOutcomes(heap, columnar, operations.connect);
   });
@@ -129,14 +134,14 @@ describe('pgJDBC: text-format queries, parameters, types, fetch size, transactio
   });
 });
 
-describe('pgJDBC: binary formats', () => {
+describe('pgJDBC: binary formats', { skip }, () => {
   test('default settings: int4/float8/uuid/bytea parameters in binary; from the fifth run binary results', () => {
     assertSameOutcomes(heap, columnar, operations.binary);
     assertFailsWith(columnar, 'error_division_by_zero_prepared_binary', '22012');
   });
 });
 
-describe('pgJDBC: catalog queries', () => {
+describe('pgJDBC: catalog queries', { skip }, () => {
   test('current_schema(), jsonb type lookup and DatabaseMetaData (tables, columns, schemas)', () => {
     assertSameOutcomes(heap, columnar, operations.catalog);
   });
@@ -145,7 +150,7 @@ describe('pgJDBC: catalog queries', () => {
 /** What ResultSetMetaData.isNullable returns when the column's table is not known. */
 const columnNullableUnknown = 2;
 
-describe('pgJDBC: known differences (docs/types.md)', () => {
+describe('pgJDBC: known differences (docs/types.md)', { skip }, () => {
   test("RowDescription carries table OID 0: getTableName is '' and isNullable is columnNullableUnknown", () => {
     assertDocumentedDifference(heap, columnar, 'resultset_metadata_catalog', (columns) =>
       (columns as [string, string, number, string, string, boolean][]).map(

@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { withoutHeapOnlySections } from './helpers/assertions.js';
+import { needs } from './helpers/optional-clients.js';
 import {
   clientsDir,
   type Endpoint,
@@ -51,7 +52,7 @@ async function assertSameOutput(script: string, expectedStdout = (heap: string) 
   return heap;
 }
 
-describe('psql: queries', () => {
+describe('psql: queries', { skip: needs('psql') }, () => {
   test('query output (aligned, expanded, csv, \\gset), transactions, savepoints and SQLSTATEs', async () => {
     const heap = await assertSameOutput('psql-queries.sql');
     // The oracle itself shows what the script checks: 22012, 25P02, 42601, 22012.
@@ -61,7 +62,7 @@ describe('psql: queries', () => {
   });
 });
 
-describe('psql: describe commands (catalog queries)', () => {
+describe('psql: describe commands (catalog queries)', { skip: needs('psql') }, () => {
   test('\\dt, \\dt with a pattern, \\d mix and \\d+ mix (no Indexes/Publications sections)', async () => {
     const heap = await assertSameOutput('psql-describe.sql', withoutHeapOnlySections);
     // What the daemon leaves out is there on the heap, once for \d and once for \d+.

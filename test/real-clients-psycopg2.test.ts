@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { needs } from './helpers/optional-clients.js';
 import {
   assertFailsWith,
   assertRefused,
@@ -65,7 +66,11 @@ function run(endpoint: Endpoint, ops: readonly string[]): Promise<Record<string,
   return runClientProgram(python, [script, ...ops], libpqEnv(endpoint));
 }
 
+/** Without the client every suite below skips, and the fixture is not started. */
+const skip = needs('psycopg2');
+
 before(async () => {
+  if (skip) return;
   fixture = await startRealClientFixture();
   const all = Object.entries(operations)
     .filter(([group]) => group !== 'write')
@@ -77,7 +82,7 @@ after(async () => {
   await fixture?.close();
 });
 
-describe('psycopg2: queries, client-side parameters, types, transactions, errors, cancel', () => {
+describe('psycopg2: queries, client-side parameters, types, transactions, errors, cancel', { skip }, () => {
   test('connects and reports the same session parameters', () => {
     assertSameOutcomes(heap, columnar, operations.connect);
   });
@@ -123,13 +128,13 @@ describe('psycopg2: queries, client-side parameters, types, transactions, errors
   });
 });
 
-describe('psycopg2: named cursors (DECLARE/FETCH/MOVE/CLOSE)', () => {
+describe('psycopg2: named cursors (DECLARE/FETCH/MOVE/CLOSE)', { skip }, () => {
   test('itersize, fetchmany, scrollable forward and absolute, WITH HOLD', () => {
     assertSameOutcomes(heap, columnar, operations.cursors);
   });
 });
 
-describe('psycopg2: known differences (docs/types.md)', () => {
+describe('psycopg2: known differences (docs/types.md)', { skip }, () => {
   test('a scrollable cursor moving backward (scroll(-3)) is refused with 0A000', () => {
     assertRefused(heap, columnar, 'named_cursor_scroll_backward');
   });

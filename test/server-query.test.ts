@@ -19,6 +19,7 @@ import { materializedRowStream } from '../src/query/materialized-row-stream.js';
 import { initSqlParser, parseStatements } from '../src/query/sql/statement-parser.js';
 import { QueryServer } from '../src/server/query-server.js';
 import { startTestCluster } from './helpers/cluster.js';
+import { needs } from './helpers/optional-clients.js';
 
 const typeOids: Record<string, number> = { INTEGER: 23, BIGINT: 20, BOOLEAN: 16, DOUBLE: 701, VARCHAR: 25 };
 
@@ -176,7 +177,7 @@ test('a wrong password is rejected with 28P01 and the server keeps serving', asy
   await reader.end();
 });
 
-test('psql connects and runs queries, SET and SHOW', async () => {
+test('psql connects and runs queries, SET and SHOW', { skip: needs('psql') }, async () => {
   const run = (sql: string) =>
     promisify(execFile)(
       '/usr/bin/psql',

@@ -39,8 +39,7 @@ function wholeNumber(flags: Map<string, string>, name: string, fallback: number,
 }
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
-  const { flags, positional } = parseFlags(argv);
-  const known = [
+  const valued = [
     'rows',
     'lineitem-rows',
     'repetitions',
@@ -49,16 +48,14 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     'load-rate',
     'threads',
     'out',
-    'keep',
   ];
-  const unknown = [...flags.keys()].filter((f) => !known.includes(f));
+  const options = Object.fromEntries([
+    ...valued.map((name) => [name, { type: 'string' as const }]),
+    ['keep', { type: 'boolean' as const }],
+  ]);
+  const { flags, positional, unknown } = parseFlags(argv, options);
   if (unknown.length > 0 || positional.length > 0)
-    throw new Error(
-      `unknown argument ${unknown
-        .map((f) => `--${f}`)
-        .concat(positional)
-        .join(', ')}\n${benchUsage}`,
-    );
+    throw new Error(`unknown argument ${unknown.concat(positional).join(', ')}\n${benchUsage}`);
   const rows = wholeNumber(flags, 'rows', 1_000_000, 1000);
   return {
     rows,

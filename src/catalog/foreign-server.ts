@@ -25,9 +25,48 @@ export async function postgresFdwAvailable(client: pg.ClientBase): Promise<boole
  * the tables already registered. A listen address of "any" is reached on loopback.
  */
 export async function createForeignServer(client: pg.ClientBase, target: ForeignServerTarget): Promise<void> {
-  const host =
-    target.host === '0.0.0.0' || target.host === '::' || target.host === '' ? '127.0.0.1' : target.host;
-  await client.query('SELECT analytica.create_foreign_server($1, $2)', [host, target.port]);
+  await client.query('SELECT analytica.create_foreign_server($1, $2)', [
+    reachableHost(target.host),
+    target.port,
+  ]);
+}
+
+/** Where PostgreSQL on this machine reaches a server listening on `host`: "any" is reached on loopback. */
+export function reachableHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+}
+
+export interface ForeignServerState {
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+  /** Whether the current role may ALTER SERVER (it is, or is a member of, the owner). */
+  readonly mayAlter: boolean;
+}
+
+/** The pg_analytica foreign server's address, or undefined when there is none. */
+export async function readForeignServer(client: pg.ClientBase): Promise<ForeignServerState | undefined> {
+  const { rows } = await client.query<{ options: string[] | null; may_alter: boolean }>(
+    `SELECT srvoptions AS options, pg_has_role(current_user, srvowner, 'USAGE') AS may_alter
+       FROM pg_foreign_server WHERE srvname = $1`,
+    [foreignServerName],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const option = (name: string) =>
+    row.options?.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1) ?? undefined;
+  const port = option('port');
+  return {
+    host: option('host'),
+    port: port === undefined ? undefined : Number(port),
+    mayAlter: row.may_alter,
+  };
+}
+
+/** The statement that points the foreign server at `target` (for its owner to run). */
+export function alterForeignServerSql(client: pg.ClientBase, target: ForeignServerTarget): string {
+  const host = client.escapeLiteral(reachableHost(target.host));
+  const port = client.escapeLiteral(String(target.port));
+  return `ALTER SERVER ${client.escapeIdentifier(foreignServerName)} OPTIONS (SET host ${host}, SET port ${port})`;
 }
 
 /**

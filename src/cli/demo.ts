@@ -9,73 +9,184 @@ import path from 'node:path';
 import pg from 'pg';
 import { createForeignServer, createUserMapping } from '../catalog/foreign-server.js';
 import { freePort, LocalCluster } from '../cluster/local-cluster.js';
-import { parseFlags } from '../config.js';
 import type { Logger } from '../log.js';
 import { Daemon } from '../main.js';
+import { type ParsedArgs, UsageError } from './args.js';
+import type { Command } from './flags.js';
 import { formatCount, Progress } from './progress.js';
-import { demoQueries, sampleTableSql } from './sample-data.js';
+import { demoQueries, sampleRowsSql, sampleTableSql } from './sample-data.js';
 
-export async function demo(argv: readonly string[], log: Logger): Promise<void> {
-  const { flags } = parseFlags(argv);
-  const rows = Number(flags.get('rows') ?? 3_000_000);
-  if (!Number.isInteger(rows) || rows < 1)
-    throw new Error(`--rows must be a positive whole number, not ${flags.get('rows')}`);
+const defaultPort = 6433;
+
+export const demo: Command = {
+  spec: {
+    name: 'demo',
+    summary:
+      'Try it all: a throw-away PostgreSQL and daemon, a sample table, query times side by side.\n' +
+      'The same queries run on the heap, on the daemon and on columnar.events inside PostgreSQL;\n' +
+      'then both keep serving until Ctrl-C.',
+    options: {
+      rows: { type: 'string', value: 'n', description: 'rows of the sample table (default 3000000)' },
+      port: {
+        type: 'string',
+        value: 'port',
+        description: `the daemon's port (default ${defaultPort}; a free one if ${defaultPort} is taken)`,
+      },
+      keep: {
+        type: 'boolean',
+        description: 'keep the temporary directory (PostgreSQL cluster and Parquet files) on exit',
+      },
+    },
+    details:
+      'Everything lives in one temporary directory, removed when the demo stops (Ctrl-C, at any point)\n' +
+      'unless --keep is given. The daemon and PostgreSQL keep serving after the comparison so the printed\n' +
+      'psql commands work; Ctrl-C stops both.',
+  },
+  run: runDemo,
+};
+
+interface DemoState {
+  dir: string;
+  keep: boolean;
+  cluster?: Promise<LocalCluster>;
+  daemon?: Promise<Daemon>;
+  /** Set when the demo stops: a step still running starts nothing more. */
+  stopped?: boolean;
+}
+
+function startNothingMore(state: DemoState): void {
+  if (state.stopped) throw new Error('the demo is stopping');
+}
+
+async function runDemo(args: ParsedArgs, log: Logger): Promise<void> {
+  const rows = wholeNumber(args.flags.get('rows') ?? '3000000', '--rows', 1);
+  const port = args.flags.has('port') ? wholeNumber(args.flags.get('port')!, '--port', 0, 65535) : undefined;
   const dir = await mkdtemp(path.join(tmpdir(), 'pg-analytica-demo-'));
   // PostgreSQL may run as another OS user (under root), which must be able to enter this directory.
   await chmod(dir, 0o711);
-  console.log('pg-analytica demo: starting an embedded PostgreSQL…');
-  const cluster = await LocalCluster.start({
-    dir: path.join(dir, 'postgres'),
+  const state: DemoState = { dir, keep: args.flags.has('keep') };
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= cleanUp(state);
+    return stopping;
+  };
+  // Ctrl-C (or SIGTERM) at any point: stop what was started, remove the directory, and exit
+  // 128 + the signal's number (130 for Ctrl-C) while still starting; 0 once serving.
+  const interrupted = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  const work = showDemo(state, rows, port, log).then(() => 'shown' as const);
+  work.catch(() => undefined);
+  try {
+    const outcome = await Promise.race([work, interrupted]);
+    if (outcome !== 'shown') {
+      console.log('\ninterrupted: stopping the daemon and PostgreSQL, removing the demo directory…');
+      await stop();
+      process.exit(outcome === 'SIGTERM' ? 143 : 130);
+    }
+    console.log('\nServing until Ctrl-C.');
+    await interrupted;
+    console.log('\nstopping…');
+  } finally {
+    await stop();
+  }
+}
+
+/** Everything up to the psql lines; the cluster and daemon stay in `state` for cleanUp. */
+async function showDemo(
+  state: DemoState,
+  rows: number,
+  port: number | undefined,
+  log: Logger,
+): Promise<void> {
+  console.log('pg-analytica demo: starting a throw-away PostgreSQL…');
+  state.cluster = LocalCluster.start({
+    dir: path.join(state.dir, 'postgres'),
+    persistent: state.keep,
     settings: { shared_buffers: '1GB' },
     log,
   });
-  let daemon: Daemon | undefined;
-  try {
-    await timed(`creating table events with ${formatCount(rows)} rows`, async () => {
-      await cluster.exec(sampleTableSql(rows));
-      await cluster.exec('VACUUM ANALYZE events');
-    });
-    const port = flags.get('port') ?? String(await preferredPort(6433));
-    daemon = await Daemon.start({
-      env: { ...process.env, DATABASE_URL: cluster.connectionString('postgres') },
-      argv: [
-        '--port',
-        port,
-        '--data-dir',
-        path.join(dir, 'data'),
-        '--naptime',
-        '1s',
-        ...argv.filter((a) => a !== '--keep'),
-      ],
-      log,
-    });
-    await withClient(cluster, async (client) => {
-      // columnar.events inside PostgreSQL, through postgres_fdw, as `pg-analytica install` sets it up.
-      await createForeignServer(client, { host: '127.0.0.1', port: daemon!.port });
-      await createUserMapping(client, cluster.user, cluster.password);
-    });
-    await cluster.exec(`SELECT analytica.register_table('events', order_by => '{ts}')`);
-    await showBackfill(cluster);
-    await compareQueries(cluster, daemon.port);
-    console.log(
-      `\nConnect with psql (password: ${cluster.password}):\n` +
-        `  PGPASSWORD=${cluster.password} psql "host=127.0.0.1 port=${daemon.port} dbname=postgres user=postgres"   # columnar\n` +
-        `  PGPASSWORD=${cluster.password} psql "host=127.0.0.1 port=${cluster.port} dbname=postgres user=postgres"   # heap, and columnar.events through postgres_fdw`,
-    );
-    if (flags.has('keep')) {
-      console.log('\nRunning until Ctrl-C.');
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-    }
-  } finally {
-    await daemon?.close();
-    await cluster.close();
-    await rm(dir, { recursive: true, force: true });
+  const cluster = await state.cluster;
+  await createSampleTable(state, cluster, rows);
+  const daemonPort = port ?? (await preferredPort(defaultPort));
+  startNothingMore(state);
+  state.daemon = Daemon.start({
+    env: { ...process.env, DATABASE_URL: cluster.connectionString('postgres') },
+    argv: [
+      ...['--port', String(daemonPort), '--data-dir', path.join(state.dir, 'data'), '--naptime', '1s'],
+      // Segments of a twentieth of the table, so the backfill's progress moves in 5% steps.
+      ...['--chunk-size', String(Math.max(10_000, Math.ceil(rows / 20)))],
+    ],
+    log,
+  });
+  const daemon = await state.daemon;
+  if (port === undefined && daemonPort !== defaultPort)
+    console.log(`port ${defaultPort} is taken: the daemon listens on ${daemonPort}`);
+  await withClient(cluster, async (client) => {
+    // columnar.events inside PostgreSQL, through postgres_fdw, as `pg-analytica install` sets it up.
+    await createForeignServer(client, { host: '127.0.0.1', port: daemon.port });
+    await createUserMapping(client, cluster.user, cluster.password);
+  });
+  await cluster.exec(`SELECT analytica.register_table('events', order_by => '{ts}')`);
+  await showBackfill(cluster);
+  await compareQueries(cluster, daemon.port);
+  console.log(
+    `\nConnect with psql (password: ${cluster.password}):\n` +
+      `  PGPASSWORD=${cluster.password} psql "host=127.0.0.1 port=${daemon.port} dbname=postgres user=postgres"   # columnar\n` +
+      `  PGPASSWORD=${cluster.password} psql "host=127.0.0.1 port=${cluster.port} dbname=postgres user=postgres"   # heap, and columnar.events through postgres_fdw`,
+  );
+}
+
+/** Stops what was started (waiting for a start in progress), then removes the directory unless kept. */
+async function cleanUp(state: DemoState): Promise<void> {
+  state.stopped = true;
+  const daemon = await state.daemon?.catch(() => undefined);
+  await daemon?.close().catch(() => undefined);
+  const cluster = await state.cluster?.catch(() => undefined);
+  await cluster?.close().catch(() => undefined);
+  if (state.keep)
+    console.log(`kept ${state.dir} (PostgreSQL cluster under postgres/, Parquet files under data/)`);
+  else await rm(state.dir, { recursive: true, force: true });
+}
+
+/** The sample table, filled in steps of about 1% so its progress bar moves smoothly. */
+async function createSampleTable(state: DemoState, cluster: LocalCluster, rows: number): Promise<void> {
+  const progress = new Progress('creating events');
+  await cluster.exec(sampleTableSql());
+  const step = Math.max(10_000, Math.ceil(rows / 100));
+  for (let from = 1; from <= rows; from += step) {
+    startNothingMore(state);
+    const to = Math.min(rows, from + step - 1);
+    await cluster.exec(sampleRowsSql(from, to, rows));
+    progress.update(to, rows);
   }
+  await cluster.exec('VACUUM ANALYZE events');
+  progress.done(`${formatCount(rows)} rows`);
+}
+
+/**
+ * A connection of the demo. When Ctrl-C stops PostgreSQL under it, its query rejects (and the
+ * demo is exiting anyway); the 'error' event an idle connection also gets must not crash it.
+ */
+function demoClient(config: pg.ClientConfig): pg.Client {
+  const client = new pg.Client(config);
+  client.on('error', () => undefined);
+  return client;
+}
+
+function wholeNumber(raw: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(raw.replaceAll('_', ''));
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(
+      `invalid value for ${flag}: ${JSON.stringify(raw)}; expected a whole number from ${min} to ${max}`,
+    );
+  return n;
 }
 
 async function showBackfill(cluster: LocalCluster): Promise<void> {
   const progress = new Progress('backfill');
-  const client = new pg.Client(cluster.clientConfig());
+  const client = demoClient(cluster.clientConfig());
   await client.connect();
   try {
     for (;;) {
@@ -109,9 +220,9 @@ async function showBackfill(cluster: LocalCluster): Promise<void> {
  */
 async function compareQueries(cluster: LocalCluster, port: number): Promise<void> {
   const raw = { getTypeParser: () => (value: string) => value };
-  const heap = new pg.Client({ ...cluster.clientConfig(), types: raw });
-  const columnar = new pg.Client({ ...cluster.clientConfig(), port, types: raw });
-  const foreign = new pg.Client({ ...cluster.clientConfig(), types: raw });
+  const heap = demoClient({ ...cluster.clientConfig(), types: raw });
+  const columnar = demoClient({ ...cluster.clientConfig(), port, types: raw });
+  const foreign = demoClient({ ...cluster.clientConfig(), types: raw });
   await Promise.all([heap.connect(), columnar.connect(), foreign.connect()]);
   try {
     await heap.query("SET TimeZone = 'UTC'");
@@ -137,7 +248,7 @@ async function compareQueries(cluster: LocalCluster, port: number): Promise<void
 }
 
 async function withClient(cluster: LocalCluster, work: (client: pg.Client) => Promise<void>): Promise<void> {
-  const client = new pg.Client(cluster.clientConfig());
+  const client = demoClient(cluster.clientConfig());
   await client.connect();
   try {
     await work(client);
@@ -157,14 +268,6 @@ async function medianRun(client: pg.Client, sql: string): Promise<{ ms: number; 
   }
   times.sort((a, b) => a - b);
   return { ms: times[1]!, rows };
-}
-
-async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  process.stdout.write(`${label}…`);
-  const result = await work();
-  console.log(` ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return result;
 }
 
 function mb(bytes: unknown): string {

@@ -2,11 +2,13 @@
 export class Progress {
   readonly #label: string;
   readonly #tty: boolean;
+  readonly #stream: NodeJS.WriteStream;
   readonly #started = performance.now();
   #lastDecile = -1;
 
   constructor(label: string, stream: NodeJS.WriteStream = process.stdout) {
     this.#label = label;
+    this.#stream = stream;
     this.#tty = stream.isTTY === true;
   }
 
@@ -18,21 +20,21 @@ export class Progress {
     if (this.#tty) {
       const width = 30;
       const filled = Math.round(fraction * width);
-      process.stdout.write(
+      this.#stream.write(
         `\r${this.#label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)}% ${text}   `,
       );
     } else {
       const decile = Math.floor(fraction * 10);
       if (decile > this.#lastDecile) {
         this.#lastDecile = decile;
-        console.log(`${this.#label}: ${decile * 10}% (${text})`);
+        this.#stream.write(`${this.#label}: ${decile * 10}% (${text})\n`);
       }
     }
   }
 
   done(message: string): void {
-    if (this.#tty) process.stdout.write('\n');
-    console.log(`${this.#label}: ${message}`);
+    if (this.#tty) this.#stream.write('\n');
+    this.#stream.write(`${this.#label}: ${message}\n`);
   }
 }
 

@@ -22,12 +22,18 @@ export const demoQueries: { name: string; sql: string }[] = [
   },
 ];
 
-/** A deterministic sample: 90 days of events with skewed pages and ~1 M users. */
-export function sampleTableSql(rows: number): string {
+/** The sample table: 90 days of events with skewed pages and ~1 M users; with `rows`, filled at once. */
+export function sampleTableSql(rows?: number): string {
   return `
     CREATE TABLE events (
       id bigint PRIMARY KEY, ts timestamptz NOT NULL, user_id integer NOT NULL, region text NOT NULL,
       device text NOT NULL, amount numeric(12,2) NOT NULL, duration_ms integer NOT NULL, url text NOT NULL);
+    ${rows === undefined ? '' : sampleRowsSql(1, rows, rows)}`;
+}
+
+/** Rows `from`..`to` of a deterministic sample of `rows` rows (the same rows whatever the steps). */
+export function sampleRowsSql(from: number, to: number, rows: number): string {
+  return `
     INSERT INTO events
     SELECT g,
            '2024-01-01 00:00:00+00'::timestamptz + (g::float8 / ${rows} * interval '90 days')
@@ -38,5 +44,5 @@ export function sampleTableSql(rows: number): string {
            (abs(hashint8extended(g, 5) % 100000) / 100.0)::numeric(12,2),
            abs(hashint8extended(g, 6) % 5000)::int,
            'https://example.com/page/' || lpad((floor(100000 * power(abs(hashint8extended(g, 7) % 1000000) / 1e6, 3)))::text, 6, '0')
-      FROM generate_series(1, ${rows}) AS g;`;
+      FROM generate_series(${from}, ${to}) AS g;`;
 }

@@ -18,10 +18,12 @@ import type pg from 'pg';
 import { readDatabaseSettings } from '../catalog/database-settings.js';
 import { foreignServerName } from '../catalog/foreign-server.js';
 import { installLockKey } from '../catalog/schema-installer.js';
-import { loadConfig, parseFlags } from '../config.js';
+import { loadConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { databaseDirectoryName } from '../storage/segment-paths.js';
 import { launcherLockKey } from '../workers/launcher.js';
+import type { ParsedArgs } from './args.js';
+import { type Command, connectionDetails, connectionOptions } from './flags.js';
 import { withSourceClient } from './source-client.js';
 
 interface Plan {
@@ -44,9 +46,29 @@ interface DirectoryContents {
   bytes: number;
 }
 
-export async function uninstall(argv: readonly string[], log: Logger): Promise<void> {
-  const { flags } = parseFlags(argv);
-  const yes = flags.has('yes') && flags.get('yes') !== 'false';
+export const uninstall: Command = {
+  spec: {
+    name: 'uninstall',
+    summary:
+      'Remove pg_analytica from a database (the daemon must be stopped; asks first unless --yes).\n' +
+      'Removes the control schema, foreign server, replication slots, publications and segment files.',
+    options: {
+      ...connectionOptions,
+      'data-dir': {
+        type: 'string',
+        value: 'dir',
+        description: "the daemon's data directory (default .analytica/data)",
+      },
+      yes: { type: 'boolean', description: 'do not ask before removing' },
+    },
+    details: connectionDetails,
+  },
+  run: runUninstall,
+};
+
+async function runUninstall(args: ParsedArgs, log: Logger): Promise<void> {
+  const argv = args.argv;
+  const yes = args.flags.has('yes');
   await withSourceClient(argv, log, async (client) => {
     const database = (await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db;
     // Held until the end (the session ends with the command): a daemon that

@@ -99,7 +99,7 @@ export class Launcher {
   /** Connects, LISTENs, cleans up after any crash, and starts the loop (unless `loop` is false, for tests). */
   static async start(options: LauncherOptions, loop = true): Promise<Launcher> {
     const launcher = new Launcher(options);
-    await launcher.#connect(options.lockWaitMs ?? 30_000);
+    await launcher.#connect(options.lockWaitMs ?? startLockWaitMs);
     await rm(scratchDirectory(options.dataDir, options.database), { recursive: true, force: true });
     await launcher.collectGarbage();
     // Said at start, whether or not a table streams yet.
@@ -477,9 +477,13 @@ export const launcherLockKey = 1885823075;
 /**
  * One launcher per database: two daemons copying the same tables would write
  * the same staged generation and delete each other's files in progress. The
- * lock lives as long as the launcher's connection. After a kill -9 the old
- * connection may take a moment to close, so a new launcher waits a while.
+ * lock lives as long as the launcher's connection. The connection of a daemon
+ * killed on this machine ends within milliseconds, so at start a short wait
+ * tells a second daemon from a dead one; after a lost connection (a network
+ * cut the server has not noticed yet) the launcher waits longer.
  */
+const startLockWaitMs = 2_000;
+
 async function holdLauncherLock(client: pg.Client, database: string, waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -488,8 +492,18 @@ async function holdLauncherLock(client: pg.Client, database: string, waitMs: num
     ]);
     if (rows[0]?.locked) return;
     if (Date.now() > deadline) {
-      throw new Error(
-        `another pg-analytica daemon is already serving database ${database} (it holds advisory lock ${launcherLockKey}); stop it first`,
+      const { rows: holder } = await client.query<{ pid: number }>(
+        `SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database AND d.datname = current_database()
+          WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1`,
+        [launcherLockKey],
+      );
+      const pid = holder[0]?.pid;
+      throw new PgError(
+        SqlState.objectNotInPrerequisiteState,
+        `another pg-analytica daemon is already serving database ${database} (it holds advisory lock ${launcherLockKey}${pid ? ` on the connection of server process ${pid}` : ''})`,
+        {
+          hint: `stop that daemon first, or serve other databases with --databases${pid ? `; if it is gone, SELECT pg_terminate_backend(${pid})` : ''}`,
+        },
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
