@@ -49,6 +49,7 @@ describe('control schema', () => {
         'pg_analytica--0.3--0.4.sql',
         'pg_analytica--0.4--0.5.sql',
         'pg_analytica--0.5--0.6.sql',
+        'pg_analytica--0.6--0.7.sql',
       ]);
       const shape = await schemaShape(client);
       const second = await installSchema(client);
