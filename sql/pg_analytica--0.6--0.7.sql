@@ -87,29 +87,29 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     'columnar')
 $$;
 
--- The oid of the foreign schema pg_analytica may create foreign tables in: `name` if it is
+-- The oid of the foreign schema pg_analytica may create foreign tables in: `wanted` if it is
 -- recorded as pg_analytica's and owned by the function's owner, or newly created (and recorded,
 -- and opened to PUBLIC) when no schema has that name; NULL, with a warning, otherwise.
-CREATE FUNCTION analytica.own_foreign_schema(name text) RETURNS oid
+CREATE FUNCTION analytica.own_foreign_schema(wanted text) RETURNS oid
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  found record;
+  existing record;
 BEGIN
-  SELECT n.oid, n.nspowner INTO found FROM pg_namespace n WHERE n.nspname = name;
+  SELECT n.oid, n.nspowner INTO existing FROM pg_namespace n WHERE n.nspname = wanted;
   IF NOT FOUND THEN
-    EXECUTE format('CREATE SCHEMA %I', name);
-    SELECT n.oid, n.nspowner INTO found FROM pg_namespace n WHERE n.nspname = name;
-    INSERT INTO analytica.foreign_schemas (schema_oid, schema_name) VALUES (found.oid, name);
+    EXECUTE format('CREATE SCHEMA %I', wanted);
+    SELECT n.oid, n.nspowner INTO existing FROM pg_namespace n WHERE n.nspname = wanted;
+    INSERT INTO analytica.foreign_schemas (schema_oid, schema_name) VALUES (existing.oid, wanted);
     -- Reading a foreign table needs a user mapping to the caller's own role on the daemon, which
     -- shows the copy only to roles that may SELECT the source: USAGE opens no data by itself.
-    EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC', name);
-    RETURN found.oid;
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO PUBLIC', wanted);
+    RETURN existing.oid;
   END IF;
-  IF pg_get_userbyid(found.nspowner) = current_user
-     AND EXISTS (SELECT FROM analytica.foreign_schemas f WHERE f.schema_oid = found.oid) THEN
-    RETURN found.oid;
+  IF pg_get_userbyid(existing.nspowner) = current_user
+     AND EXISTS (SELECT FROM analytica.foreign_schemas f WHERE f.schema_oid = existing.oid) THEN
+    RETURN existing.oid;
   END IF;
-  RAISE WARNING 'pg_analytica creates no foreign tables in schema %: it was not created by pg_analytica', quote_ident(name)
+  RAISE WARNING 'pg_analytica creates no foreign tables in schema %: it was not created by pg_analytica', quote_ident(wanted)
     USING HINT = 'name a schema that does not exist yet (pg_analytica creates it): '
                  'ALTER DATABASE ... SET analytica.foreign_schema = ''<new schema>'', or ''none''';
   RETURN NULL;

@@ -80,7 +80,7 @@ interface ResolutionRow {
 
 const resolutionSql = `
 WITH refs AS (
-  SELECT * FROM pg_catalog.unnest($1::text[], $2::text[], $5::text[])
+  SELECT * FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[]), pg_catalog.unnest($5::text[]))
            WITH ORDINALITY AS r(schema_name, rel_name, stats_columns, ref_no)
 ), search AS (
   SELECT nsp, ord FROM pg_catalog.unnest($3::text[]) WITH ORDINALITY AS p(nsp, ord)

@@ -13,10 +13,11 @@
 import type pg from 'pg';
 import { parse, parseIntoClientConfig } from 'pg-connection-string';
 
-/** The daemon's own search_path: only PostgreSQL's objects, and its own session's temporary ones last. */
-export const daemonSearchPath = 'pg_catalog, pg_temp';
-
-/** The startup option that sets it (a space in a value would need a backslash; this has none). */
+/**
+ * The daemon's own search_path: only PostgreSQL's objects, then its own session's temporary ones
+ * (listed last, so they never come before pg_catalog). A space in a startup option's value would
+ * need a backslash; this has none.
+ */
 const searchPathOption = '-c search_path=pg_catalog,pg_temp';
 
 /**

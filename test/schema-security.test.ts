@@ -1,0 +1,306 @@
+/**
+ * The control schema and the daemon against roles that try to borrow their
+ * privileges: register_table runs as the installing superuser, and the daemon
+ * connects as one. A table owner must not get objects created or granted in
+ * schemas that are not pg_analytica's, and functions or operators a role
+ * plants in a schema on a search_path must never run as the superuser.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import { createForeignServer } from '../src/catalog/foreign-server.js';
+import type { LocalCluster } from '../src/cluster/local-cluster.js';
+import type { Daemon } from '../src/main.js';
+import { ReplicationConnection } from '../src/source/replication/replication-connection.js';
+import { sourceConnectionConfig } from '../src/source/source-config.js';
+import { failure } from './helpers/assertions.js';
+import { startTestCluster } from './helpers/cluster.js';
+import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
+import { plantTrojans, trojanFirings } from './helpers/trojans.js';
+
+const password = "pw 'x' \\ y";
+
+let cluster: LocalCluster;
+let daemon: Daemon;
+let admin: pg.Client;
+
+function roleConfig(user: string, overrides: pg.ClientConfig = {}): pg.ClientConfig {
+  return { ...cluster.clientConfig(), user, password, ...overrides };
+}
+
+async function asRole<T>(user: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await rawClient(roleConfig(user));
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function isSuperuser(role: string): Promise<boolean> {
+  const { rows } = await admin.query('SELECT rolsuper FROM pg_roles WHERE rolname = $1', [role]);
+  return rows[0]?.rolsuper === 't';
+}
+
+before(async () => {
+  cluster = await startTestCluster();
+  // The superuser's own session keeps the trojans below out of its search_path too.
+  admin = await rawClient(sourceConnectionConfig(cluster.clientConfig()));
+  const pw = admin.escapeLiteral(password);
+  await admin.query(`
+    CREATE ROLE alice LOGIN PASSWORD ${pw};
+    CREATE ROLE bob LOGIN PASSWORD ${pw};
+    CREATE ROLE mallory LOGIN PASSWORD ${pw};
+    -- The default before PostgreSQL 15, and common since: everyone may create in public.
+    GRANT CREATE ON SCHEMA public TO PUBLIC;
+    CREATE SCHEMA alice AUTHORIZATION alice;
+    CREATE SCHEMA bob AUTHORIZATION bob;
+    CREATE SCHEMA vault;
+    CREATE FUNCTION vault.get_key() RETURNS text LANGUAGE sql AS $$ SELECT 'the key' $$;`);
+  await asRole('mallory', plantTrojans);
+  // Started after the trojans are in place: the daemon's very first statements must miss them too.
+  daemon = await startDaemon(cluster);
+  await createForeignServer(admin, { host: '127.0.0.1', port: daemon.port });
+});
+
+after(async () => {
+  await admin?.end();
+  await daemon?.close();
+  await cluster?.close();
+});
+
+describe('foreign tables go only into a schema pg_analytica made', () => {
+  test('a table owner cannot point register_table at another schema with SET or ALTER ROLE', async () => {
+    await asRole('alice', async (alice) => {
+      await alice.query('CREATE TABLE alice.orders (id int PRIMARY KEY, amount numeric)');
+      await alice.query(`SET analytica.foreign_schema = 'vault'`);
+      await alice.query(`SELECT analytica.register_table('alice.orders')`);
+      assert.equal((await failure(alice, 'SELECT vault.get_key()')).code, '42501');
+    });
+    await admin.query(`ALTER ROLE alice SET analytica.foreign_schema = 'bob'`);
+    await asRole('alice', async (alice) => {
+      await alice.query('CREATE TABLE alice.items (id int PRIMARY KEY)');
+      await alice.query(`SELECT analytica.register_table('alice.items')`);
+    });
+    await admin.query('ALTER ROLE alice RESET analytica.foreign_schema');
+    const { rows } = await admin.query(
+      `SELECT foreign_table FROM analytica.tables WHERE relid IN ('alice.orders'::regclass, 'alice.items'::regclass) ORDER BY 1`,
+    );
+    assert.deepEqual(
+      rows.map((r) => r.foreign_table),
+      ['columnar.items', 'columnar.orders'],
+    );
+    for (const schema of ['vault', 'bob']) {
+      const acl = await admin.query(
+        `SELECT coalesce(nspacl::text, '') AS acl, (SELECT count(*) FROM pg_class WHERE relnamespace = n.oid) AS relations
+           FROM pg_namespace n WHERE nspname = $1`,
+        [schema],
+      );
+      assert.doesNotMatch(acl.rows[0].acl, /(^|[{,])=U/, `${schema} was opened to PUBLIC`);
+      assert.equal(acl.rows[0].relations, '0', `something was created in ${schema}`);
+    }
+  });
+
+  test('a database setting naming an existing schema gets a warning; a new name is created and recorded', async () => {
+    await admin.query(`ALTER DATABASE postgres SET analytica.foreign_schema = 'bob'`);
+    try {
+      await asRole('bob', (bob) => bob.query('CREATE VIEW bob.v_pub AS SELECT 1 AS one'));
+      const notices: { severity?: string; message?: string; hint?: string }[] = [];
+      await asRole('alice', async (alice) => {
+        alice.on('notice', (n) => notices.push(n));
+        await alice.query('CREATE TABLE alice.v_pub (id int PRIMARY KEY)');
+        await alice.query(`SELECT analytica.register_table('alice.v_pub')`);
+      });
+      const warning = notices.find((n) => n.severity === 'WARNING');
+      assert.match(warning?.message ?? '', /no foreign tables in schema bob: it was not created by pg_analytica/);
+      assert.match(warning?.hint ?? '', /ALTER DATABASE/);
+      const bobs = await admin.query(
+        `SELECT relname FROM pg_class WHERE relnamespace = 'bob'::regnamespace AND relkind <> 'v'`,
+      );
+      assert.deepEqual(bobs.rows, []);
+
+      await admin.query(`ALTER DATABASE postgres SET analytica.foreign_schema = 'reports'`);
+      await asRole('alice', async (alice) => {
+        await alice.query('CREATE TABLE alice.sales (id int PRIMARY KEY)');
+        await alice.query(`SELECT analytica.register_table('alice.sales')`);
+      });
+      const made = await admin.query(
+        `SELECT pg_get_userbyid(n.nspowner) AS owner, f.schema_name, t.foreign_table,
+                t.foreign_table_oid = 'reports.sales'::regclass AS same_oid
+           FROM pg_namespace n
+           JOIN analytica.foreign_schemas f ON f.schema_oid = n.oid
+           JOIN analytica.tables t ON t.relid = 'alice.sales'::regclass
+          WHERE n.nspname = 'reports'`,
+      );
+      assert.deepEqual(made.rows, [
+        { owner: cluster.user, schema_name: 'reports', foreign_table: 'reports.sales', same_oid: 't' },
+      ]);
+
+      // Dropped and made again by another role, the name no longer means pg_analytica's schema.
+      await admin.query('DROP SCHEMA reports CASCADE; CREATE SCHEMA reports AUTHORIZATION bob');
+      await asRole('alice', async (alice) => {
+        await alice.query('CREATE TABLE alice.refunds (id int PRIMARY KEY)');
+        await alice.query(`SELECT analytica.register_table('alice.refunds')`);
+      });
+      const refunds = await admin.query(
+        `SELECT foreign_table, (SELECT count(*) FROM pg_class WHERE relnamespace = 'reports'::regnamespace) AS n
+           FROM analytica.tables WHERE relid = 'alice.refunds'::regclass`,
+      );
+      assert.deepEqual(refunds.rows, [{ foreign_table: null, n: '0' }]);
+    } finally {
+      await admin.query('ALTER DATABASE postgres RESET analytica.foreign_schema');
+    }
+  });
+
+  test('unregister_table drops the foreign table it made, found by oid', async () => {
+    await asRole('alice', async (alice) => {
+      await alice.query('CREATE TABLE alice.gone (id int PRIMARY KEY)');
+      await alice.query(`SELECT analytica.register_table('alice.gone')`);
+    });
+    // The stored name now means bob's object: only the foreign table made at registration may go.
+    await asRole('bob', (bob) => bob.query('CREATE TABLE bob.precious (id int)'));
+    await admin.query(
+      `UPDATE analytica.tables SET foreign_table = 'bob.precious' WHERE relid = 'alice.gone'::regclass`,
+    );
+    await asRole('alice', (alice) => alice.query(`SELECT analytica.unregister_table('alice.gone')`));
+    const left = await admin.query(
+      `SELECT to_regclass('bob.precious') IS NOT NULL AS kept, to_regclass('columnar.gone') IS NULL AS dropped`,
+    );
+    assert.deepEqual(left.rows, [{ kept: 't', dropped: 't' }]);
+  });
+});
+
+describe('the daemon’s connections use search_path = pg_catalog, pg_temp', () => {
+  test('on every kind of connection, after the options the user gave', async () => {
+    const url = `${cluster.connectionString('postgres')}?options=${encodeURIComponent('-c work_mem=7MB -c search_path=public')}`;
+    for (const config of [
+      { connectionString: url },
+      { ...cluster.clientConfig(), options: '-c work_mem=7MB' },
+      cluster.clientConfig(),
+    ]) {
+      const client = await rawClient(sourceConnectionConfig(config, { PGOPTIONS: '-c work_mem=7MB' }));
+      try {
+        assert.deepEqual(await textRows(client, 'SHOW search_path'), [['pg_catalog,pg_temp']]);
+        assert.deepEqual(await textRows(client, 'SHOW work_mem'), [['7MB']]);
+      } finally {
+        await client.end();
+      }
+    }
+    await using replication = await ReplicationConnection.open(cluster.clientConfig(), {
+      settings: { DateStyle: 'ISO, MDY' },
+    });
+    assert.equal(await replication.show('search_path'), 'pg_catalog,pg_temp');
+    assert.equal(await replication.show('DateStyle'), 'ISO, MDY');
+  });
+
+  test('functions a role plants in public never run as the daemon’s superuser', async () => {
+    await asRole('mallory', async (mallory) => {
+      // One statement a call: a string of several is one transaction, which the daemon sees only at its end.
+      for (const statement of [
+        'CREATE TABLE public.m_stream (id int PRIMARY KEY, span interval, tags text[])',
+        `INSERT INTO public.m_stream VALUES (1, '1 day', '{a,b}'), (2, NULL, NULL)`,
+        'CREATE TABLE public.m_refresh (id int PRIMARY KEY, v text)',
+        `INSERT INTO public.m_refresh VALUES (1, 'x')`,
+        `SELECT analytica.register_table('public.m_stream')`,
+        `SELECT analytica.register_table('public.m_refresh', mode => 'refresh')`,
+        `SELECT analytica.wait_for_sync('public.m_stream')`,
+        `SELECT analytica.wait_for_sync('public.m_refresh')`,
+        `INSERT INTO public.m_stream VALUES (3, '2 hours', '{c}')`,
+        `UPDATE public.m_refresh SET v = 'y'`,
+        `SELECT analytica.sync_now('public.m_refresh')`,
+        `SELECT analytica.wait_for_sync('public.m_stream')`,
+        `SELECT analytica.wait_for_sync('public.m_refresh')`,
+      ])
+        await mallory.query(statement);
+    });
+    const through = await rawClient(roleConfig('mallory', { port: daemon.port }));
+    try {
+      assert.deepEqual(await textRows(through, 'SELECT count(*), sum(id) FROM m_stream'), [['3', '6']]);
+      assert.deepEqual(await textRows(through, 'SELECT v FROM m_refresh'), [['y']]);
+      await through.query(`SET search_path = public, pg_catalog`);
+      assert.deepEqual(await textRows(through, 'SELECT count(*) FROM m_stream'), [['3']]);
+    } finally {
+      await through.end();
+    }
+    assert.equal(await isSuperuser('mallory'), false);
+    assert.deepEqual(await trojanFirings(admin, true), []);
+  });
+
+  test('SECURITY DEFINER functions ignore the caller’s search_path', async () => {
+    await asRole('mallory', async (mallory) => {
+      for (const statement of [
+        'CREATE TABLE public.m_definer (id int PRIMARY KEY)',
+        'SET search_path = public, pg_catalog',
+        `SELECT analytica.register_table('public.m_definer')`,
+        `SELECT analytica.sync_now('public.m_definer')`,
+        `SELECT analytica.compact_now('public.m_definer')`,
+        `SELECT analytica.resync('public.m_definer')`,
+        `SELECT analytica.wait_for_sync('public.m_definer')`,
+        'SELECT count(*) FROM analytica.status',
+        `SELECT analytica.unregister_table('public.m_definer')`,
+      ])
+        await mallory.query(statement);
+      // The trojans are really in the way: in mallory's own statements, they run (as mallory).
+      await mallory.query(`SET search_path = public, pg_catalog; SELECT quote_ident('x')`);
+    });
+    assert.equal(await isSuperuser('mallory'), false);
+    assert.deepEqual(await trojanFirings(admin, true), []);
+    assert.ok((await trojanFirings(admin, false)).includes('quote_ident'));
+  });
+
+  test('every function of the control schema pins its search_path; internal ones are not executable by PUBLIC', async () => {
+    const { rows } = await admin.query(`
+      SELECT p.oid::regprocedure::text AS fn, p.prosecdef, p.proconfig::text AS config,
+             has_function_privilege('public', p.oid, 'EXECUTE') AS public_execute
+        FROM pg_proc p WHERE p.pronamespace = 'analytica'::regnamespace ORDER BY 1`);
+    const unpinned = rows.filter((r) => r.config !== '{"search_path=pg_catalog, pg_temp"}');
+    assert.deepEqual(unpinned, []);
+    const entryPoints = [
+      'analytica.compact_now(regclass)',
+      'analytica.register_table(regclass,text[],text)',
+      'analytica.resync(regclass)',
+      'analytica.sync_now(regclass)',
+      'analytica.unregister_table(regclass)',
+      'analytica.wait_for_sync(regclass,interval)',
+    ];
+    const definersForPublic = rows.filter((r) => r.prosecdef === 't' && r.public_execute === 't').map((r) => r.fn);
+    assert.deepEqual(definersForPublic, entryPoints);
+  });
+});
+
+describe('names pg_analytica reserves', () => {
+  test('a column named like a hidden column is refused at registration, with nothing registered', async () => {
+    await asRole('alice', async (alice) => {
+      await alice.query('CREATE TABLE alice.seq (id int PRIMARY KEY, _pga_seq bigint, "_pga_commit" text)');
+      const error = await failure(alice, `SELECT analytica.register_table('alice.seq')`);
+      assert.equal(error.code, '42701');
+      assert.match(error.message, /column _pga_seq, _pga_commit of table alice\.seq conflicts/);
+      assert.match(error.hint ?? '', /ALTER TABLE alice\.seq RENAME COLUMN/);
+    });
+    const { rows } = await admin.query(`
+      SELECT (SELECT count(*) FROM analytica.tables WHERE relid = 'alice.seq'::regclass) AS registered,
+             (SELECT count(*) FROM pg_publication_tables WHERE tablename = 'seq') AS published,
+             to_regclass('columnar.seq') AS foreign_table`);
+    assert.deepEqual(rows, [{ registered: '0', published: '0', foreign_table: null }]);
+  });
+
+  test('a column _pga_seq added to a streamed table is stored under another name and read back', async () => {
+    await admin.query('CREATE TABLE public.evolving (id int PRIMARY KEY, v text)');
+    await admin.query(`INSERT INTO public.evolving VALUES (1, 'a')`);
+    await admin.query(`SELECT analytica.register_table('public.evolving')`);
+    await admin.query(`SELECT analytica.wait_for_sync('public.evolving')`);
+    await admin.query('ALTER TABLE public.evolving ADD COLUMN _pga_seq bigint');
+    await admin.query(`INSERT INTO public.evolving VALUES (2, 'b', 42)`);
+    await admin.query(`UPDATE public.evolving SET v = 'c' WHERE id = 1`);
+    await admin.query(`SELECT analytica.wait_for_sync('public.evolving')`);
+    const through = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+    try {
+      assert.deepEqual(await textRows(through, 'SELECT id, v, _pga_seq FROM evolving ORDER BY id'), [
+        ['1', 'c', null],
+        ['2', 'b', '42'],
+      ]);
+    } finally {
+      await through.end();
+    }
+  });
+});
