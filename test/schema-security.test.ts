@@ -112,7 +112,10 @@ describe('foreign tables go only into a schema pg_analytica made', () => {
         await alice.query(`SELECT analytica.register_table('alice.v_pub')`);
       });
       const warning = notices.find((n) => n.severity === 'WARNING');
-      assert.match(warning?.message ?? '', /no foreign tables in schema bob: it was not created by pg_analytica/);
+      assert.match(
+        warning?.message ?? '',
+        /no foreign tables in schema bob: it was not created by pg_analytica/,
+      );
       assert.match(warning?.hint ?? '', /ALTER DATABASE/);
       const bobs = await admin.query(
         `SELECT relname FROM pg_class WHERE relnamespace = 'bob'::regnamespace AND relkind <> 'v'`,
@@ -263,7 +266,9 @@ describe('the daemon’s connections use search_path = pg_catalog, pg_temp', () 
       'analytica.unregister_table(regclass)',
       'analytica.wait_for_sync(regclass,interval)',
     ];
-    const definersForPublic = rows.filter((r) => r.prosecdef === 't' && r.public_execute === 't').map((r) => r.fn);
+    const definersForPublic = rows
+      .filter((r) => r.prosecdef === 't' && r.public_execute === 't')
+      .map((r) => r.fn);
     assert.deepEqual(definersForPublic, entryPoints);
   });
 });

@@ -70,7 +70,9 @@ export class SnapshotReader {
     relid: number,
     exported?: ExportedSnapshot,
   ): Promise<SnapshotReader> {
-    const client = new pg.Client(sourceConnectionConfig({ ...config, application_name: 'pg_analytica ingest' }));
+    const client = new pg.Client(
+      sourceConnectionConfig({ ...config, application_name: 'pg_analytica ingest' }),
+    );
     await client.connect();
     const reader = new SnapshotReader(client);
     try {

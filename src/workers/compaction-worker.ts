@@ -91,7 +91,9 @@ export class CompactionWorker {
   }
 
   static async #connect(options: CompactionWorkerOptions): Promise<pg.Client> {
-    const client = new pg.Client(sourceConnectionConfig({ ...options.sourceConfig, application_name: 'pg_analytica compaction' }));
+    const client = new pg.Client(
+      sourceConnectionConfig({ ...options.sourceConfig, application_name: 'pg_analytica compaction' }),
+    );
     try {
       await client.connect();
       await client.query('LISTEN analytica');

@@ -133,7 +133,9 @@ export class Launcher {
   /** Opens the catalog connection: launcher lock, LISTEN, and an ingest worker writing through it. */
   async #connect(lockWaitMs: number): Promise<void> {
     const options = this.#options;
-    const client = new pg.Client(sourceConnectionConfig({ ...options.sourceConfig, application_name: 'pg_analytica launcher' }));
+    const client = new pg.Client(
+      sourceConnectionConfig({ ...options.sourceConfig, application_name: 'pg_analytica launcher' }),
+    );
     client.on('notification', () => this.#signal());
     client.on('error', (error) => {
       this.#connectionBroken = true;

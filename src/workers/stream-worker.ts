@@ -157,7 +157,9 @@ export class StreamWorker {
    * change arrives: a change of a table not yet known would be skipped), and starts streaming.
    */
   static async start(options: StreamWorkerOptions): Promise<StreamWorker> {
-    const client = new pg.Client(sourceConnectionConfig({ ...options.sourceConfig, application_name: 'pg_analytica stream' }));
+    const client = new pg.Client(
+      sourceConnectionConfig({ ...options.sourceConfig, application_name: 'pg_analytica stream' }),
+    );
     client.on('error', (error) =>
       options.log.warn('stream catalog connection failed', { error: error.message }),
     );
@@ -1105,7 +1107,9 @@ function sameColumns(a: readonly ColumnSpec[], b: readonly ColumnSpec[]): boolea
 }
 
 async function connectCatalog(config: pg.ClientConfig): Promise<pg.Client> {
-  const client = new pg.Client(sourceConnectionConfig({ ...config, application_name: 'pg_analytica stream' }));
+  const client = new pg.Client(
+    sourceConnectionConfig({ ...config, application_name: 'pg_analytica stream' }),
+  );
   // Until the worker watches it: a failure during connect() rejects connect() itself.
   client.on('error', () => undefined);
   await client.connect();
