@@ -10,7 +10,7 @@
  * holds from the first statement and outranks ALTER ROLE / ALTER DATABASE … SET search_path.
  * https://wiki.postgresql.org/wiki/A_Guide_to_CVE-2018-1058:_Protect_Your_Search_Path
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { parse, parseIntoClientConfig } from 'pg-connection-string';
 
 /**
@@ -38,4 +38,9 @@ export function sourceConnectionConfig(
   const given = fromUrl ?? config.options ?? env.PGOPTIONS ?? '';
   if (given.endsWith(searchPathOption)) return base;
   return { ...base, options: given.trim() === '' ? searchPathOption : `${given} ${searchPathOption}` };
+}
+
+/** A client (not yet connected) on `config` with the daemon's settings, named in pg_stat_activity. */
+export function sourceClient(config: pg.ClientConfig, applicationName: string): pg.Client {
+  return new pg.Client({ ...sourceConnectionConfig(config), application_name: applicationName });
 }
