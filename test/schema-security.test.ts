@@ -7,8 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type pg from 'pg';
+import pg from 'pg';
 import { createForeignServer } from '../src/catalog/foreign-server.js';
+import { installSchema } from '../src/catalog/schema-installer.js';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { Daemon } from '../src/main.js';
 import { ReplicationConnection } from '../src/source/replication/replication-connection.js';
@@ -170,6 +171,52 @@ describe('foreign tables go only into a schema pg_analytica made', () => {
       `SELECT to_regclass('bob.precious') IS NOT NULL AS kept, to_regclass('columnar.gone') IS NULL AS dropped`,
     );
     assert.deepEqual(left.rows, [{ kept: 't', dropped: 't' }]);
+  });
+  test('an upgrade from 0.6 adopts the schema 0.6 made, not one a table owner pointed it at', async () => {
+    await cluster.createDatabase('from06');
+    // Typed values (not rawClient's text): installSchema reads booleans.
+    const db = new pg.Client(sourceConnectionConfig(cluster.clientConfig('from06')));
+    await db.connect();
+    try {
+      await installSchema(db, '0.6');
+      // Foreign tables are made without reaching the server: any address does.
+      await db.query(`SELECT analytica.create_foreign_server('127.0.0.1', 9)`);
+      await db.query(`
+        CREATE TABLE public.kept (id int PRIMARY KEY);
+        CREATE SCHEMA vault;
+        CREATE FUNCTION vault.get_key() RETURNS text LANGUAGE sql AS $$ SELECT 'the key' $$;
+        CREATE SCHEMA alice AUTHORIZATION alice;`);
+      await db.query(`SELECT analytica.register_table('public.kept')`);
+      const alice = await rawClient(roleConfig('alice', { database: 'from06' }));
+      try {
+        await alice.query('CREATE TABLE alice.orders (id int PRIMARY KEY)');
+        await alice.query(`SET analytica.foreign_schema = 'vault'`);
+        await alice.query(`SELECT analytica.register_table('alice.orders')`);
+      } finally {
+        await alice.end();
+      }
+      assert.equal((await installSchema(db)).to, '0.7');
+      const adopted = await db.query('SELECT schema_name FROM analytica.foreign_schemas');
+      assert.deepEqual(adopted.rows, [{ schema_name: 'columnar' }]);
+      const oids = await db.query(
+        `SELECT foreign_table, foreign_table_oid = to_regclass(foreign_table) AS same FROM analytica.tables ORDER BY 1`,
+      );
+      assert.deepEqual(oids.rows, [
+        { foreign_table: 'columnar.kept', same: true },
+        { foreign_table: 'vault.orders', same: true },
+      ]);
+      await db.query('CREATE TABLE public.later (id int PRIMARY KEY)');
+      await db.query(`SELECT analytica.register_table('public.later')`);
+      await db.query(`SELECT analytica.unregister_table('public.kept')`);
+      await db.query(`SELECT analytica.unregister_table('alice.orders')`);
+      const left = await db.query(
+        `SELECT to_regclass('columnar.later') IS NOT NULL AS later, to_regclass('columnar.kept') IS NULL AS kept_dropped,
+                to_regclass('vault.orders') IS NULL AS planted_dropped`,
+      );
+      assert.deepEqual(left.rows, [{ later: true, kept_dropped: true, planted_dropped: true }]);
+    } finally {
+      await db.end();
+    }
   });
 });
 
