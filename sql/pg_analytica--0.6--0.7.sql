@@ -202,7 +202,9 @@ UPDATE analytica.setting_definitions
 
 -- Streamed segments carry hidden columns (_pga_seq, the change's position, and _pga_commit);
 -- a source column of the same name would collide with them in every file. The prefix _pga_ is
--- reserved, as PostgreSQL reserves its system column names.
+-- reserved, as PostgreSQL reserves its system column names. Arrays of enums are refused here as
+-- the copy refuses them (converting them would apply casts the enum's owner can define), instead
+-- of being registered and then failing.
 CREATE OR REPLACE FUNCTION analytica.register_table(source regclass, order_by text[] DEFAULT NULL, mode text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -218,6 +220,15 @@ BEGIN
       USING ERRCODE = 'duplicate_column',
             DETAIL = 'column names beginning with _pga_ are reserved for pg_analytica''s own columns',
             HINT = format('rename the column (ALTER TABLE %s RENAME COLUMN ... TO ...), then register the table', source);
+  END IF;
+  SELECT string_agg(format('%I (%s)', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum)
+    INTO reserved
+    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_type e ON e.oid = t.typelem
+   WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped AND t.typcategory = 'A' AND e.typtype = 'e';
+  IF reserved IS NOT NULL THEN
+    RAISE EXCEPTION 'column % of table % is an array of an enum type, which pg_analytica cannot copy', reserved, source
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'store the labels as text[] instead, or leave the column out of the registered table';
   END IF;
   PERFORM analytica.create_foreign_table(source);
 END

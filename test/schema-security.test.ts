@@ -247,15 +247,15 @@ describe('the daemon’s connections use search_path = pg_catalog, pg_temp', () 
     await asRole('mallory', async (mallory) => {
       // One statement a call: a string of several is one transaction, which the daemon sees only at its end.
       for (const statement of [
-        'CREATE TABLE public.m_stream (id int PRIMARY KEY, span interval, tags text[])',
-        `INSERT INTO public.m_stream VALUES (1, '1 day', '{a,b}'), (2, NULL, NULL)`,
+        'CREATE TABLE public.m_stream (id int PRIMARY KEY, span interval, tags text[], mood public.mood)',
+        `INSERT INTO public.m_stream VALUES (1, '1 day', '{a,b}', 'odd one'), (2, NULL, NULL, NULL)`,
         'CREATE TABLE public.m_refresh (id int PRIMARY KEY, v text)',
         `INSERT INTO public.m_refresh VALUES (1, 'x')`,
         `SELECT analytica.register_table('public.m_stream')`,
         `SELECT analytica.register_table('public.m_refresh', mode => 'refresh')`,
         `SELECT analytica.wait_for_sync('public.m_stream')`,
         `SELECT analytica.wait_for_sync('public.m_refresh')`,
-        `INSERT INTO public.m_stream VALUES (3, '2 hours', '{c}')`,
+        `INSERT INTO public.m_stream VALUES (3, '2 hours', '{c}', 'calm')`,
         `UPDATE public.m_refresh SET v = 'y'`,
         `SELECT analytica.sync_now('public.m_refresh')`,
         `SELECT analytica.wait_for_sync('public.m_stream')`,
@@ -265,7 +265,10 @@ describe('the daemon’s connections use search_path = pg_catalog, pg_temp', () 
     });
     const through = await rawClient(roleConfig('mallory', { port: daemon.port }));
     try {
-      assert.deepEqual(await textRows(through, 'SELECT count(*), sum(id) FROM m_stream'), [['3', '6']]);
+      const all = 'SELECT id, span, tags, mood FROM public.m_stream ORDER BY id';
+      const heap = await asRole('mallory', (mallory) => textRows(mallory, all));
+      assert.equal(heap.length, 3);
+      assert.deepEqual(await textRows(through, all), heap);
       assert.deepEqual(await textRows(through, 'SELECT v FROM m_refresh'), [['y']]);
       await through.query(`SET search_path = public, pg_catalog`);
       assert.deepEqual(await textRows(through, 'SELECT count(*) FROM m_stream'), [['3']]);
@@ -334,6 +337,20 @@ describe('names pg_analytica reserves', () => {
              (SELECT count(*) FROM pg_publication_tables WHERE tablename = 'seq') AS published,
              to_regclass('columnar.seq') AS foreign_table`);
     assert.deepEqual(rows, [{ registered: '0', published: '0', foreign_table: null }]);
+  });
+
+  test('an array of an enum is refused at registration, as the copy refuses it', async () => {
+    await asRole('mallory', async (mallory) => {
+      await mallory.query('CREATE TABLE public.m_moods (id int PRIMARY KEY, moods public.mood[])');
+      const error = await failure(mallory, `SELECT analytica.register_table('public.m_moods')`);
+      assert.equal(error.code, '0A000');
+      assert.match(error.message, /column moods \(public\.mood\[\]\) of table public\.m_moods is an array of an enum type/);
+    });
+    const { rows } = await admin.query(
+      `SELECT count(*) AS n FROM analytica.tables WHERE relid = 'public.m_moods'::regclass`,
+    );
+    assert.deepEqual(rows, [{ n: '0' }]);
+    assert.deepEqual(await trojanFirings(admin, true), []);
   });
 
   test('a column _pga_seq added to a streamed table is stored under another name and read back', async () => {

@@ -5,7 +5,8 @@
  * its planter one. Each is a closer match than pg_catalog's for a call the
  * daemon or the control schema makes (unnest(text[]) beats unnest(anyarray),
  * format(text, bigint, …) beats format(text, VARIADIC "any")), or ties with it
- * and wins wherever public comes before pg_catalog in search_path.
+ * and wins wherever public comes before pg_catalog in search_path. A cast from
+ * the planter's own type needs no search_path at all.
  */
 import type pg from 'pg';
 
@@ -69,7 +70,15 @@ export async function plantTrojans(client: pg.Client): Promise<void> {
       PERFORM public.trojan_fire('operator =');
       RETURN a OPERATOR(pg_catalog.=) b::oid;
     END $$;
-    CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = public.oid_is);`);
+    CREATE OPERATOR public.= (LEFTARG = oid, RIGHTARG = regclass, FUNCTION = public.oid_is);
+    -- A type's owner may define casts from it: one the daemon's ::text[] of an enum array would run.
+    CREATE TYPE public.mood AS ENUM ('calm', 'odd one');
+    CREATE FUNCTION public.mood_text(m public.mood[]) RETURNS text[] LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM public.trojan_fire('cast mood[] to text[]');
+      RETURN ARRAY(SELECT pg_catalog.textin(pg_catalog.enum_out(x)) FROM pg_catalog.unnest(m) AS x);
+    END $$;
+    CREATE CAST (public.mood[] AS text[]) WITH FUNCTION public.mood_text(public.mood[]);`);
 }
 
 /** The trojans that ran, by a superuser (`true`) or by another role. */
