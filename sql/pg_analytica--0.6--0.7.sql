@@ -212,6 +212,7 @@ DECLARE
   reserved text;
 BEGIN
   PERFORM analytica.register_table_copy(source, order_by, mode);
+  UPDATE analytica.tables SET registered_by = analytica.calling_role() WHERE relid = source;
   SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO reserved
     FROM pg_attribute a
    WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped AND a.attname LIKE '\_pga\_%';
@@ -231,6 +232,76 @@ BEGIN
             HINT = 'store the labels as text[] instead, or leave the column out of the registered table';
   END IF;
   PERFORM analytica.create_foreign_table(source);
+END
+$$;
+
+-- Whom a function of the control schema acts for. They run as the installing role, so
+-- current_user is not the caller's; session_user is the login, which is too much where a session
+-- narrowed itself with SET ROLE (a pooler or API gateway logged in as one role acting for others,
+-- or the daemon's own catalog queries, run under SET LOCAL ROLE <client>). SET ROLE sets the
+-- setting `role`, which a SECURITY DEFINER function cannot change: when set, it is the caller.
+CREATE FUNCTION analytica.calling_role() RETURNS name
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role')::name END
+$$;
+
+CREATE OR REPLACE FUNCTION analytica.check_owner(source regclass) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT coalesce(pg_has_role(analytica.calling_role(), (SELECT relowner FROM pg_class WHERE oid = source), 'USAGE'), false) THEN
+    RAISE EXCEPTION 'must be owner of table %', source
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END
+$$;
+
+-- wait_for_sync of 0.4, checking the calling role's SELECT privilege.
+CREATE OR REPLACE FUNCTION analytica.wait_for_sync(source regclass, timeout interval DEFAULT '60s') RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  target pg_snapshot := pg_current_snapshot();
+  target_lsn pg_lsn := analytica.commit_horizon();
+  started_at timestamptz := clock_timestamp();
+  deadline timestamptz := clock_timestamp() + timeout;
+  entry record;
+  applied pg_lsn;
+  waited_ms integer := 0;
+BEGIN
+  IF NOT has_table_privilege(analytica.calling_role(), source, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for table %', source USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'analytica.wait_for_sync must run at isolation level READ COMMITTED'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'it has to see the daemon''s progress while it waits';
+  END IF;
+  PERFORM pg_advisory_xact_lock_shared(analytica.wait_lock_class(), (source::oid::bigint - 2147483648)::integer);
+  LOOP
+    SELECT t.mode, t.generation, t.synced_lsn, t.synced_snapshot, t.state, t.last_error, t.last_error_at INTO entry
+      FROM analytica.tables t WHERE t.relid = source;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'table % is not registered', source USING ERRCODE = 'undefined_object';
+    END IF;
+    IF entry.mode = 'stream' THEN
+      SELECT s.applied_lsn INTO applied FROM analytica.stream_state s;
+      EXIT WHEN entry.generation > 0 AND entry.state = 'synced'
+            AND greatest(entry.synced_lsn, applied) >= target_lsn;
+    ELSE
+      EXIT WHEN coalesce(analytica.snapshot_contains(entry.synced_snapshot, target), false);
+    END IF;
+    IF entry.state = 'error' AND entry.last_error_at >= started_at THEN
+      RAISE EXCEPTION 'pg_analytica cannot sync table %: %', source, entry.last_error
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'fix the cause, then call analytica.resync() or re-register the table';
+    END IF;
+    IF clock_timestamp() > deadline THEN
+      RAISE EXCEPTION 'timed out after % waiting for pg_analytica to sync table %', timeout, source
+        USING ERRCODE = 'query_canceled',
+              HINT = 'is the pg-analytica daemon running for this database? see SELECT * FROM analytica.status';
+    END IF;
+    PERFORM pg_sleep(least(0.1, 0.005 * (1 + waited_ms / 50)));
+    waited_ms := waited_ms + 10;
+  END LOOP;
 END
 $$;
 

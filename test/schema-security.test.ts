@@ -323,6 +323,42 @@ describe('the daemon’s connections use search_path = pg_catalog, pg_temp', () 
   });
 });
 
+describe('the control schema acts for the role in effect, not the login', () => {
+  test('after SET ROLE, a superuser’s session has only that role’s rights', async () => {
+    await asRole('bob', async (bob) => {
+      await bob.query('CREATE TABLE bob.ledger (id int PRIMARY KEY)');
+      await bob.query('REVOKE ALL ON bob.ledger FROM alice');
+    });
+    await admin.query('SET ROLE bob');
+    await admin.query(`SELECT analytica.register_table('bob.ledger')`);
+    await admin.query('SET ROLE alice');
+    try {
+      for (const call of [
+        `SELECT analytica.unregister_table('bob.ledger')`,
+        `SELECT analytica.sync_now('bob.ledger')`,
+        `SELECT analytica.resync('bob.ledger')`,
+        `SELECT analytica.compact_now('bob.ledger')`,
+        `SELECT analytica.wait_for_sync('bob.ledger', '1ms')`,
+      ]) {
+        const error = await failure(admin, call);
+        assert.equal(error.code, '42501', `${call}: ${error.message}`);
+      }
+    } finally {
+      await admin.query('RESET ROLE');
+    }
+    const { rows } = await admin.query(
+      `SELECT registered_by FROM analytica.tables WHERE relid = 'bob.ledger'::regclass`,
+    );
+    assert.deepEqual(rows, [{ registered_by: 'bob' }]);
+    await admin.query('SET ROLE bob');
+    try {
+      await admin.query(`SELECT analytica.unregister_table('bob.ledger')`);
+    } finally {
+      await admin.query('RESET ROLE');
+    }
+  });
+});
+
 describe('names pg_analytica reserves', () => {
   test('a column named like a hidden column is refused at registration, with nothing registered', async () => {
     await asRole('alice', async (alice) => {
@@ -344,7 +380,10 @@ describe('names pg_analytica reserves', () => {
       await mallory.query('CREATE TABLE public.m_moods (id int PRIMARY KEY, moods public.mood[])');
       const error = await failure(mallory, `SELECT analytica.register_table('public.m_moods')`);
       assert.equal(error.code, '0A000');
-      assert.match(error.message, /column moods \(public\.mood\[\]\) of table public\.m_moods is an array of an enum type/);
+      assert.match(
+        error.message,
+        /column moods \(public\.mood\[\]\) of table public\.m_moods is an array of an enum type/,
+      );
     });
     const { rows } = await admin.query(
       `SELECT count(*) AS n FROM analytica.tables WHERE relid = 'public.m_moods'::regclass`,
