@@ -305,6 +305,44 @@ BEGIN
 END
 $$;
 
+-- The publication pg_analytica must be pg_analytica's own. Any role that may CREATE in the
+-- database can create a publication of that name first, and its owner can ALTER it (drop a table,
+-- publish only inserts): the daemon would then miss changes and serve a stale copy as current.
+CREATE OR REPLACE FUNCTION analytica.publish_table(source regclass, publish boolean) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  member boolean;
+  owner name := (SELECT pg_get_userbyid(p.pubowner) FROM pg_publication p WHERE p.pubname = 'pg_analytica');
+BEGIN
+  IF owner IS NOT NULL AND owner <> current_user THEN
+    IF publish THEN
+      RAISE EXCEPTION 'cannot stream changes of %: the publication pg_analytica belongs to role %, not to pg_analytica', source, quote_ident(owner)
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'its owner could change what it publishes, and the copy would miss changes unnoticed',
+              HINT = 'drop that publication (DROP PUBLICATION pg_analytica) and register again, or register with mode => ''refresh''';
+    END IF;
+    RAISE WARNING 'the publication pg_analytica belongs to role %, not to pg_analytica: % is left in it', quote_ident(owner), source;
+    RETURN;
+  END IF;
+  member := EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+                     WHERE p.pubname = 'pg_analytica' AND pr.prrelid = source);
+  IF publish AND NOT member THEN
+    IF owner IS NULL THEN
+      CREATE PUBLICATION pg_analytica;
+    END IF;
+    EXECUTE format('ALTER PUBLICATION pg_analytica ADD TABLE %s', source);
+  ELSIF NOT publish AND member THEN
+    EXECUTE format('ALTER PUBLICATION pg_analytica DROP TABLE %s', source);
+  END IF;
+  IF NOT publish AND owner IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+                      WHERE p.pubname = 'pg_analytica') THEN
+    DROP PUBLICATION pg_analytica;
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION analytica.publish_table(regclass, boolean) FROM PUBLIC;
+
 -- Every function of the control schema runs with search_path = pg_catalog, pg_temp, whatever the
 -- caller's: a SECURITY DEFINER function runs as the installing role, and names it calls must not
 -- resolve to a caller's function, operator or type (CVE-2018-1058). Later versions keep it by

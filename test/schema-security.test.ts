@@ -359,6 +359,44 @@ describe('the control schema acts for the role in effect, not the login', () => 
   });
 });
 
+describe('objects pg_analytica relies on are its own', () => {
+  test('a publication pg_analytica made by another role is not used', async () => {
+    await cluster.createDatabase('squat');
+    const db = new pg.Client(sourceConnectionConfig(cluster.clientConfig('squat')));
+    await db.connect();
+    try {
+      await installSchema(db);
+      await db.query(
+        'GRANT CREATE ON DATABASE squat TO mallory; CREATE TABLE public.victim (id int PRIMARY KEY)',
+      );
+      const mallory = await rawClient(roleConfig('mallory', { database: 'squat' }));
+      try {
+        await mallory.query('CREATE SCHEMA m; CREATE TABLE m.own (id int PRIMARY KEY)');
+        await mallory.query('CREATE PUBLICATION pg_analytica FOR TABLE m.own');
+      } finally {
+        await mallory.end();
+      }
+      const error = await failure(db, `SELECT analytica.register_table('public.victim')`);
+      assert.equal(error.code, '55000');
+      assert.match(error.message, /publication pg_analytica belongs to role mallory/);
+      assert.match(error.hint ?? '', /DROP PUBLICATION pg_analytica/);
+      const { rows } = await db.query(`
+        SELECT (SELECT count(*)::int FROM analytica.tables) AS registered,
+               (SELECT array_agg(tablename::text) FROM pg_publication_tables WHERE pubname = 'pg_analytica') AS published`);
+      assert.deepEqual(rows, [{ registered: 0, published: ['own'] }]);
+      // Once it is gone, registration makes pg_analytica's own.
+      await db.query('DROP PUBLICATION pg_analytica');
+      await db.query(`SELECT analytica.register_table('public.victim')`);
+      const own = await db.query(
+        `SELECT pg_get_userbyid(pubowner) AS owner FROM pg_publication WHERE pubname = 'pg_analytica'`,
+      );
+      assert.deepEqual(own.rows, [{ owner: cluster.user }]);
+    } finally {
+      await db.end();
+    }
+  });
+});
+
 describe('names pg_analytica reserves', () => {
   test('a column named like a hidden column is refused at registration, with nothing registered', async () => {
     await asRole('alice', async (alice) => {
