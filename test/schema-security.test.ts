@@ -11,6 +11,7 @@ import pg from 'pg';
 import { createForeignServer } from '../src/catalog/foreign-server.js';
 import { installSchema } from '../src/catalog/schema-installer.js';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
+import type { PgError } from '../src/errors.js';
 import type { Daemon } from '../src/main.js';
 import { ReplicationConnection } from '../src/source/replication/replication-connection.js';
 import { sourceConnectionConfig } from '../src/source/source-config.js';
@@ -360,6 +361,37 @@ describe('the control schema acts for the role in effect, not the login', () => 
 });
 
 describe('objects pg_analytica relies on are its own', () => {
+  test('the control schema is not installed into, or used in, a schema analytica of another role', async () => {
+    await cluster.createDatabase('squat_schema');
+    const db = new pg.Client(sourceConnectionConfig(cluster.clientConfig('squat_schema')));
+    await db.connect();
+    try {
+      await db.query('GRANT CREATE ON DATABASE squat_schema TO mallory');
+      const mallory = await rawClient(roleConfig('mallory', { database: 'squat_schema' }));
+      try {
+        await mallory.query('CREATE SCHEMA analytica');
+      } finally {
+        await mallory.end();
+      }
+      const refused = await installSchema(db).then(
+        () => assert.fail('installed into a schema of mallory'),
+        (error: PgError) => error,
+      );
+      assert.equal(refused.code, '42501');
+      assert.match(refused.message, /schema analytica belongs to role mallory/);
+      assert.match(refused.hint ?? '', /DROP SCHEMA analytica/);
+      const { rows } = await db.query(`SELECT to_regclass('analytica.schema_info') AS info`);
+      assert.deepEqual(rows, [{ info: null }]);
+      // Given away after the install, it is refused at the next start too.
+      await db.query('DROP SCHEMA analytica');
+      await installSchema(db);
+      await db.query('ALTER SCHEMA analytica OWNER TO mallory');
+      await assert.rejects(installSchema(db), /schema analytica belongs to role mallory/);
+    } finally {
+      await db.end();
+    }
+  });
+
   test('a publication pg_analytica made by another role is not used', async () => {
     await cluster.createDatabase('squat');
     const db = new pg.Client(sourceConnectionConfig(cluster.clientConfig('squat')));
