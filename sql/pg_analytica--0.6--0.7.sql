@@ -121,6 +121,10 @@ CREATE OR REPLACE FUNCTION analytica.create_foreign_table(source regclass) RETUR
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   target_schema text := analytica.foreign_schema_name();
+  -- The server must be pg_analytica's (or a superuser's, as when another superuser ran install):
+  -- another owner could point it, and the user mappings roles create for it (passwords
+  -- included), at a host of its choosing.
+  server_owner name := (SELECT pg_get_userbyid(s.srvowner) FROM pg_foreign_server s WHERE s.srvname = 'pg_analytica');
   target_oid oid;
   source_schema text;
   source_name text;
@@ -133,7 +137,12 @@ BEGIN
       quote_literal(current_setting('analytica.foreign_schema', true))
       USING HINT = 'a database owner sets it with ALTER DATABASE ... SET analytica.foreign_schema';
   END IF;
-  IF target_schema = 'none' OR NOT EXISTS (SELECT FROM pg_foreign_server WHERE srvname = 'pg_analytica') THEN
+  IF target_schema = 'none' OR server_owner IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF server_owner <> current_user AND NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = server_owner) THEN
+    RAISE WARNING 'no foreign table for %: the server pg_analytica belongs to role %, not to pg_analytica', source, quote_ident(server_owner)
+      USING HINT = 'drop that server, then run pg-analytica install (or analytica.create_foreign_server) to make pg_analytica''s own';
     RETURN NULL;
   END IF;
   target_oid := analytica.own_foreign_schema(target_schema);
@@ -342,6 +351,37 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION analytica.publish_table(regclass, boolean) FROM PUBLIC;
+
+-- create_foreign_server of 0.6, refusing a server pg_analytica that another role (not a superuser) made.
+CREATE OR REPLACE FUNCTION analytica.create_foreign_server(host text, port integer, dbname text DEFAULT current_database())
+RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  server_owner name := (SELECT pg_get_userbyid(s.srvowner) FROM pg_foreign_server s WHERE s.srvname = 'pg_analytica');
+BEGIN
+  IF server_owner <> current_user AND NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = server_owner) THEN
+    RAISE EXCEPTION 'the foreign server pg_analytica belongs to role %, not to the role that installs pg_analytica', quote_ident(server_owner)
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'its owner could point it, and the user mappings made for it, at another host',
+            HINT = 'check who made it, then DROP SERVER pg_analytica CASCADE and install again';
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'postgres_fdw') THEN
+    CREATE EXTENSION postgres_fdw;
+  END IF;
+  IF server_owner IS NOT NULL THEN
+    EXECUTE format('ALTER SERVER pg_analytica OPTIONS (SET host %L, SET port %L, SET dbname %L)',
+                   host, port::text, dbname);
+  ELSE
+    EXECUTE format('CREATE SERVER pg_analytica FOREIGN DATA WRAPPER postgres_fdw '
+                   'OPTIONS (host %L, port %L, dbname %L, use_remote_estimate %L, fetch_size %L)',
+                   host, port::text, dbname, 'true', '10000');
+  END IF;
+  PERFORM analytica.create_foreign_table(t.relid)
+     FROM analytica.tables t
+    WHERE t.foreign_table IS NULL OR to_regclass(t.foreign_table) IS NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION analytica.create_foreign_server(text, integer, text) FROM PUBLIC;
 
 -- Every function of the control schema runs with search_path = pg_catalog, pg_temp, whatever the
 -- caller's: a SECURITY DEFINER function runs as the installing role, and names it calls must not

@@ -392,6 +392,46 @@ describe('objects pg_analytica relies on are its own', () => {
     }
   });
 
+  test('a foreign server pg_analytica made by another role is not used', async () => {
+    await cluster.createDatabase('squat_server');
+    const db = new pg.Client(sourceConnectionConfig(cluster.clientConfig('squat_server')));
+    await db.connect();
+    try {
+      await installSchema(db);
+      await db.query(
+        'CREATE EXTENSION postgres_fdw; GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO mallory',
+      );
+      const mallory = await rawClient(roleConfig('mallory', { database: 'squat_server' }));
+      try {
+        await mallory.query(
+          `CREATE SERVER pg_analytica FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', port '9')`,
+        );
+      } finally {
+        await mallory.end();
+      }
+      const error = await failure(db, `SELECT analytica.create_foreign_server('127.0.0.1', 6433)`);
+      assert.equal(error.code, '42501');
+      assert.match(error.message, /foreign server pg_analytica belongs to role mallory/);
+      const notices: { severity?: string; message?: string }[] = [];
+      db.on('notice', (n) => notices.push(n));
+      await db.query('CREATE TABLE public.t (id int PRIMARY KEY)');
+      await db.query(`SELECT analytica.register_table('public.t')`);
+      assert.ok(
+        notices.some(
+          (n) =>
+            n.severity === 'WARNING' && /server pg_analytica belongs to role mallory/.test(n.message ?? ''),
+        ),
+        JSON.stringify(notices),
+      );
+      const { rows } = await db.query(
+        `SELECT foreign_table, to_regnamespace('columnar') AS schema FROM analytica.tables`,
+      );
+      assert.deepEqual(rows, [{ foreign_table: null, schema: null }]);
+    } finally {
+      await db.end();
+    }
+  });
+
   test('a publication pg_analytica made by another role is not used', async () => {
     await cluster.createDatabase('squat');
     const db = new pg.Client(sourceConnectionConfig(cluster.clientConfig('squat')));
