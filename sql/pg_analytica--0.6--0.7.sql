@@ -33,8 +33,8 @@ SELECT s.name, current_setting(s.name, true) AS setting, s.default_value, s.desc
 --
 -- Foreign tables go only into a schema pg_analytica made itself. register_table runs as the
 -- installing role, so a schema named by the caller would let any table owner create objects, and
--- GRANT USAGE to PUBLIC, in a schema that is not theirs (CVE-2018-1058's class of attack, or
--- a way to shadow another role's objects). So the schema's name is read only from the database's
+-- GRANT USAGE to PUBLIC, in a schema that is not theirs (opening it, or shadowing the objects of
+-- its owner for sessions that search it first). So the schema's name is read only from the database's
 -- own settings (ALTER DATABASE … SET analytica.foreign_schema, which takes the database owner or a
 -- superuser), never from SET or ALTER ROLE; and it must be a schema that does not exist yet, which
 -- pg_analytica then creates and records here, or one recorded here and still owned by the
