@@ -17,7 +17,11 @@ import { loadHbaFile } from './server/hba-rules.js';
 import { QueryServer } from './server/query-server.js';
 import { mirrorSourceServerVersion, mirrorSourceTimeZone } from './server/setting-definitions.js';
 import { loadTlsContext } from './server/tls-context.js';
+<<<<<<< HEAD
 import { resolveUpstreamTls } from './server/upstream-tls.js';
+=======
+import { sourceConnectionConfig } from './source/source-config.js';
+>>>>>>> schema-security
 import { SegmentWriter } from './storage/segment-writer.js';
 import { Launcher } from './workers/launcher.js';
 
@@ -122,7 +126,7 @@ export class Daemon {
       const dbConfigs = new Map<string, pg.ClientConfig>();
       let config = bootConfig;
       for (const database of databases) {
-        const dbConfig = { ...source.config, database };
+        const dbConfig = sourceConnectionConfig({ ...source.config, database });
         dbConfigs.set(database, dbConfig);
         const settings = await prepareDatabase(dbConfig, log.child({ database }));
         if (database === databases[0]) config = loadConfig(env, argv, settings);

@@ -161,9 +161,10 @@ describe('pg-analytica uninstall', () => {
     assert.match(result.stdout, /removed schema analytica \(1 registered table\)/);
     assert.match(result.stdout, /foreign server pg_analytica with its foreign tables/);
     const { rows } = await client.query(
-      `SELECT to_regclass('columnar.items') AS t, (SELECT count(*) FROM pg_foreign_server) AS servers`,
+      `SELECT to_regclass('columnar.items') AS t, (SELECT count(*) FROM pg_foreign_server) AS servers,
+              to_regnamespace('columnar') AS foreign_schema`,
     );
-    assert.deepEqual(rows, [{ t: null, servers: '0' }]);
+    assert.deepEqual(rows, [{ t: null, servers: '0', foreign_schema: null }]);
     assert.match(result.stdout, /[1-9]\d* segment files?, \d+ files? in all, [1-9]\d* bytes/);
     assert.equal(await schemaPresent(), false);
     assert.deepEqual(await streamObjects(), { slots: '0', publications: '0' });
@@ -186,8 +187,10 @@ describe('pg-analytica uninstall', () => {
     daemon = await startDaemon(cluster, ['--data-dir', dataDir], database);
     await client.query(`SELECT analytica.register_table('items')`);
     await client.query(`SELECT analytica.wait_for_sync('items')`);
-    const { rows } = await client.query(`SELECT rows::text AS rows, state FROM analytica.status`);
-    assert.deepEqual(rows, [{ rows: '2000', state: 'synced' }]);
+    const { rows } = await client.query(
+      `SELECT rows::text AS rows, state, to_regclass('columnar.items') IS NOT NULL AS foreign_table FROM analytica.status`,
+    );
+    assert.deepEqual(rows, [{ rows: '2000', state: 'synced', foreign_table: true }]);
     assert.ok((await segmentFilesUnder(dbDir)).length > 0);
     await daemon.close();
     daemon = undefined;

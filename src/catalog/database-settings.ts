@@ -6,7 +6,7 @@ export async function readDatabaseSettings(
   client: pg.ClientBase,
 ): Promise<Record<string, string | undefined>> {
   const { rows } = await client.query<{ name: string; value: string | null }>(
-    'SELECT name, current_setting(name, true) AS value FROM unnest($1::text[]) AS name',
+    'SELECT name, pg_catalog.current_setting(name, true) AS value FROM pg_catalog.unnest($1::pg_catalog.text[]) AS name',
     [databaseSettingNames],
   );
   return Object.fromEntries(rows.map((r) => [r.name, r.value ?? undefined]));

@@ -63,6 +63,7 @@ export async function installSchema(
     await client.query('BEGIN');
     try {
       await client.query('SELECT pg_advisory_xact_lock($1)', [installLockKey]);
+      await checkSchemaOwner(client);
       const current = await installedVersion(client);
       if (applied.length === 0) from = current;
       if (current === to) {
@@ -78,6 +79,37 @@ export async function installSchema(
       throw error;
     }
   }
+}
+
+/**
+ * The schema analytica must belong to the role that installs the control schema. The scripts
+ * create it with IF NOT EXISTS, and a schema's owner may drop and replace any object in it: a role
+ * that created an empty analytica first could swap in its own register_table, which runs as the
+ * installer. (CREATE EXTENSION refuses such a schema by itself.)
+ */
+async function checkSchemaOwner(client: pg.ClientBase): Promise<void> {
+  const { rows } = await client.query<{ owner: string; installer: string | null; me: string }>(
+    `SELECT pg_catalog.pg_get_userbyid(n.nspowner) AS owner, current_user AS me,
+            (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c
+              WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('analytica.schema_info')) AS installer
+       FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) 'analytica'`,
+  );
+  const row = rows[0];
+  const expected = row?.installer ?? row?.me;
+  if (row === undefined || row.owner === expected) return;
+  throw new PgError(
+    SqlState.insufficientPrivilege,
+    `schema analytica belongs to role ${row.owner}, not to the role that installs pg_analytica (${expected})`,
+    {
+      detail:
+        "a schema's owner can replace the functions in it, and the control schema's functions run with the installing role's privileges",
+      hint: `check what schema analytica holds, then drop it (DROP SCHEMA analytica CASCADE) or give it to the installing role (ALTER SCHEMA analytica OWNER TO ${quoteIdentifier(expected ?? '')})`,
+    },
+  );
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** The next script on the way from `current` to `target`: a base script, or the upgrade with the furthest reach. */

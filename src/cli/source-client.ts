@@ -3,6 +3,7 @@ import pg from 'pg';
 import { loadConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { connectSource } from '../main.js';
+import { sourceConnectionConfig } from '../source/source-config.js';
 
 export async function withSourceClient<T>(
   argv: readonly string[],
@@ -11,7 +12,7 @@ export async function withSourceClient<T>(
 ): Promise<T> {
   const config = loadConfig(process.env, argv);
   const source = await connectSource(config, log);
-  const client = new pg.Client(source.config);
+  const client = new pg.Client(sourceConnectionConfig(source.config));
   await client.connect();
   try {
     return await work(client);

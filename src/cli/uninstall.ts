@@ -129,6 +129,7 @@ async function runUninstall(args: ParsedArgs, log: Logger): Promise<void> {
       // Not interleaved with an install (the installer takes this lock per script).
       await client.query('SELECT pg_advisory_xact_lock($1)', [installLockKey]);
       if (plan.foreignServer) await client.query(`DROP SERVER ${quoteIdent(foreignServerName)} CASCADE`);
+      if (plan.schema) await client.query(dropForeignSchemasSql);
       if (plan.extension) await client.query('DROP EXTENSION pg_analytica CASCADE');
       else if (plan.schema) await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent('analytica')} CASCADE`);
       for (const publication of plan.publications)
@@ -151,6 +152,29 @@ async function runUninstall(args: ParsedArgs, log: Logger): Promise<void> {
     for (const line of summary) console.log(`  removed ${line}`);
   });
 }
+
+/**
+ * The schemas pg_analytica made for foreign tables (schema 0.7 records them), once empty: left
+ * behind, a schema of that name would not count as pg_analytica's after a new install.
+ */
+const dropForeignSchemasSql = `
+DO $$
+DECLARE
+  s text;
+BEGIN
+  IF pg_catalog.to_regclass('analytica.foreign_schemas') IS NULL THEN
+    RETURN;
+  END IF;
+  FOR s IN
+    SELECT n.nspname FROM analytica.foreign_schemas f JOIN pg_catalog.pg_namespace n ON n.oid = f.schema_oid
+     WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.pronamespace = n.oid)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_type t WHERE t.typnamespace = n.oid)
+  LOOP
+    EXECUTE pg_catalog.format('DROP SCHEMA %I', s);
+  END LOOP;
+END
+$$`;
 
 async function makePlan(client: pg.ClientBase, database: string, dataDir: string): Promise<Plan> {
   const extension = (

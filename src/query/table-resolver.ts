@@ -6,7 +6,9 @@
  * on are skipped, as PostgreSQL skips them), then checks that the client's
  * role may SELECT the source table and that it is registered with a copy to
  * read. One statement answers all references and returns the visible
- * segments, so the query reads one consistent catalog snapshot.
+ * segments, so the query reads one consistent catalog snapshot. Its functions
+ * are schema-qualified, and the connection's search_path is pg_catalog's
+ * alone (source-config.ts): no user object can stand in for them.
  */
 import type pg from 'pg';
 import type { VisibleTable } from '../catalog/catalog.js';
@@ -80,31 +82,31 @@ interface ResolutionRow {
 
 const resolutionSql = `
 WITH refs AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $5::text[])
+  SELECT * FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[]), pg_catalog.unnest($5::text[]))
            WITH ORDINALITY AS r(schema_name, rel_name, stats_columns, ref_no)
 ), search AS (
-  SELECT nsp, ord FROM unnest($3::text[]) WITH ORDINALITY AS p(nsp, ord)
+  SELECT nsp, ord FROM pg_catalog.unnest($3::text[]) WITH ORDINALITY AS p(nsp, ord)
 ), resolved AS (
   SELECT DISTINCT ON (r.ref_no) r.ref_no, c.oid AS relid, n.nspname, c.relname, c.relrowsecurity
     FROM refs r
     JOIN pg_namespace n ON (r.schema_name IS NOT NULL AND n.nspname = r.schema_name)
                         OR (r.schema_name IS NULL AND n.nspname IN (SELECT nsp FROM search)
-                            AND has_schema_privilege($4::oid, n.oid, 'USAGE'))
+                            AND pg_catalog.has_schema_privilege($4::oid, n.oid, 'USAGE'))
     JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.rel_name
     LEFT JOIN search s ON s.nsp = n.nspname
    ORDER BY r.ref_no, s.ord
 )
 SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relrowsecurity AS row_security,
-       has_table_privilege($4::oid, res.relid, 'SELECT') AS allowed,
-       NOT EXISTS (SELECT 1 FROM pg_roles WHERE oid = $4::oid) AS role_dropped,
-       EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = r.schema_name
-                  AND NOT has_schema_privilege($4::oid, n.oid, 'USAGE')) AS schema_denied,
+       pg_catalog.has_table_privilege($4::oid, res.relid, 'SELECT') AS allowed,
+       NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE oid = $4::oid) AS role_dropped,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n WHERE n.nspname = r.schema_name
+                  AND NOT pg_catalog.has_schema_privilege($4::oid, n.oid, 'USAGE')) AS schema_denied,
        t.relid IS NOT NULL AS registered, t.state, t.generation::int AS generation, t.columns,
        t.progress_rows, t.progress_total_rows,
        seg.paths, seg.row_counts, seg.byte_sizes, seg.column_stats,
        t.mode, t.last_error, t.key_columns, t.version::text AS version, t.synced_lsn::text AS synced_lsn,
        t.truncated_seq::text AS truncated_seq,
-       (SELECT array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
+       (SELECT pg_catalog.array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
          WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'delete') AS delete_paths,
        -- What "committed before the query" means: a streamed table is read once the stream got here.
        analytica.commit_horizon()::text AS wal_lsn
@@ -114,15 +116,15 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
   -- The stored names (a streamed column keeps its name in segments after a rename) of the columns
   -- the query can prune with, and only their statistics: all of them can be many per segment.
   LEFT JOIN LATERAL (
-    SELECT array_agg(coalesce(c->>'storedAs', c->>'name')) AS keys
-      FROM jsonb_array_elements(t.columns) c
-     WHERE c->>'name' IN (SELECT jsonb_array_elements_text(r.stats_columns::jsonb))
+    SELECT pg_catalog.array_agg(coalesce(c->>'storedAs', c->>'name')) AS keys
+      FROM pg_catalog.jsonb_array_elements(t.columns) c
+     WHERE c->>'name' IN (SELECT pg_catalog.jsonb_array_elements_text(r.stats_columns::jsonb))
   ) w ON r.stats_columns IS NOT NULL
   LEFT JOIN LATERAL (
-    SELECT array_agg(s.path ORDER BY s.segment_id) AS paths,
-           array_agg(s.row_count ORDER BY s.segment_id) AS row_counts,
-           array_agg(s.byte_size ORDER BY s.segment_id) AS byte_sizes,
-           jsonb_agg((SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}') FROM jsonb_each(s.column_stats) e
+    SELECT pg_catalog.array_agg(s.path ORDER BY s.segment_id) AS paths,
+           pg_catalog.array_agg(s.row_count ORDER BY s.segment_id) AS row_counts,
+           pg_catalog.array_agg(s.byte_size ORDER BY s.segment_id) AS byte_sizes,
+           pg_catalog.jsonb_agg((SELECT coalesce(pg_catalog.jsonb_object_agg(e.key, e.value), '{}') FROM pg_catalog.jsonb_each(s.column_stats) e
                        WHERE e.key = ANY (w.keys)) ORDER BY s.segment_id)
              FILTER (WHERE w.keys IS NOT NULL) AS column_stats
       FROM analytica.segments s

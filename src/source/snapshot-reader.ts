@@ -10,10 +10,11 @@
  */
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { IngestColumn } from './column-types.js';
 import { quoteIdent, quoteLiteral } from './column-types.js';
+import { sourceClient } from './source-config.js';
 
 export interface ChunkRange {
   index: number;
@@ -69,7 +70,7 @@ export class SnapshotReader {
     relid: number,
     exported?: ExportedSnapshot,
   ): Promise<SnapshotReader> {
-    const client = new pg.Client({ ...config, application_name: 'pg_analytica ingest' });
+    const client = sourceClient(config, 'pg_analytica ingest');
     await client.connect();
     const reader = new SnapshotReader(client);
     try {

@@ -16,7 +16,7 @@
  */
 import { mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { allSegmentPaths, nextSegmentId, registeredRelids } from '../catalog/catalog.js';
 import type { CatalogSegment, CompactionCandidate } from '../catalog/compaction.js';
 import * as compaction from '../catalog/compaction.js';
@@ -24,6 +24,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { storedName } from '../source/column-types.js';
 import { parseLsn } from '../source/pgoutput/index.js';
+import { sourceClient } from '../source/source-config.js';
 import { collectGarbage } from '../storage/garbage-collector.js';
 import { type MergeInput, SegmentMerger, type StreamedLayout } from '../storage/segment-merger.js';
 import { scratchDirectory, segmentRelativePath } from '../storage/segment-paths.js';
@@ -90,7 +91,7 @@ export class CompactionWorker {
   }
 
   static async #connect(options: CompactionWorkerOptions): Promise<pg.Client> {
-    const client = new pg.Client({ ...options.sourceConfig, application_name: 'pg_analytica compaction' });
+    const client = sourceClient(options.sourceConfig, 'pg_analytica compaction');
     try {
       await client.connect();
       await client.query('LISTEN analytica');

@@ -8,13 +8,14 @@
  */
 
 import { rm } from 'node:fs/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import type { TableEntry } from '../catalog/catalog.js';
 import * as catalog from '../catalog/catalog.js';
 import { errorMessage, PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DeltaStore } from '../query/delta-store.js';
 import { fingerprintSql } from '../source/snapshot-reader.js';
+import { sourceClient } from '../source/source-config.js';
 import { collectGarbage } from '../storage/garbage-collector.js';
 import { scratchDirectory } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
@@ -132,7 +133,7 @@ export class Launcher {
   /** Opens the catalog connection: launcher lock, LISTEN, and an ingest worker writing through it. */
   async #connect(lockWaitMs: number): Promise<void> {
     const options = this.#options;
-    const client = new pg.Client({ ...options.sourceConfig, application_name: 'pg_analytica launcher' });
+    const client = sourceClient(options.sourceConfig, 'pg_analytica launcher');
     client.on('notification', () => this.#signal());
     client.on('error', (error) => {
       this.#connectionBroken = true;

@@ -27,7 +27,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import type { TableEntry } from '../catalog/catalog.js';
 import * as catalog from '../catalog/catalog.js';
 import { errorMessage, PgError, SqlState } from '../errors.js';
@@ -45,6 +45,7 @@ import {
 } from '../source/pgoutput/index.js';
 import { ReplicationConnection } from '../source/replication/replication-connection.js';
 import type { ReplicationStream } from '../source/replication/replication-stream.js';
+import { sourceClient } from '../source/source-config.js';
 import { readSourceTable } from '../source/table-schema.js';
 import { scratchDirectory, segmentRelativePath } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
@@ -156,7 +157,7 @@ export class StreamWorker {
    * change arrives: a change of a table not yet known would be skipped), and starts streaming.
    */
   static async start(options: StreamWorkerOptions): Promise<StreamWorker> {
-    const client = new pg.Client({ ...options.sourceConfig, application_name: 'pg_analytica stream' });
+    const client = sourceClient(options.sourceConfig, 'pg_analytica stream');
     client.on('error', (error) =>
       options.log.warn('stream catalog connection failed', { error: error.message }),
     );
@@ -1104,7 +1105,7 @@ function sameColumns(a: readonly ColumnSpec[], b: readonly ColumnSpec[]): boolea
 }
 
 async function connectCatalog(config: pg.ClientConfig): Promise<pg.Client> {
-  const client = new pg.Client({ ...config, application_name: 'pg_analytica stream' });
+  const client = sourceClient(config, 'pg_analytica stream');
   // Until the worker watches it: a failure during connect() rejects connect() itself.
   client.on('error', () => undefined);
   await client.connect();

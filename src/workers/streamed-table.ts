@@ -16,6 +16,7 @@ import {
   type IngestColumn,
   quoteIdent,
   sequenceColumn,
+  sequenceColumnNames,
   storedName,
 } from '../source/column-types.js';
 import { copyField } from '../source/output-text.js';
@@ -151,9 +152,16 @@ export class StreamedTable {
     return this.#storedAs.get(name) ?? name;
   }
 
-  /** Every stored name in use, live or dropped. */
+  /**
+   * Every stored name in use, live or dropped, and the hidden sequence columns: a column added
+   * later under one of those names is stored under another (register_table refuses them at first).
+   */
   get storedNames(): Set<string> {
-    return new Set([...this.#columns.map((c) => this.storedName(c.name)), ...this.#retired.map(storedName)]);
+    return new Set([
+      ...this.#columns.map((c) => this.storedName(c.name)),
+      ...this.#retired.map(storedName),
+      ...sequenceColumnNames,
+    ]);
   }
 
   /**

@@ -16,6 +16,8 @@ export interface ResolvedConnectionParameters {
   readonly password: string | (() => string | Promise<string>) | undefined;
   readonly ssl: unknown;
   readonly application_name: string | undefined;
+  /** Startup options (`-c name=value …`): config.options, else PGOPTIONS. */
+  readonly options: string | undefined;
 }
 
 export interface SaslSession {

@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { PgError, SqlState } from '../../errors.js';
+import { sourceConnectionConfig } from '../source-config.js';
 import { parseLsn } from './lsn.js';
 import { resolveConnectionParameters } from './pg-internals.js';
 import type { PgoutputOptions } from './replication-sql.js';
@@ -18,6 +19,7 @@ import {
   type CreateSlotOptions,
   createSlotCommand,
   dropSlotCommand,
+  quoteIdentifier,
   startReplicationCommand,
 } from './replication-sql.js';
 import { ReplicationStream, type ReplicationStreamOptions } from './replication-stream.js';
@@ -73,7 +75,7 @@ export class ReplicationConnection implements AsyncDisposable {
     config: pg.ClientConfig,
     options: ReplicationConnectionOptions = {},
   ): Promise<ReplicationConnection> {
-    const params = resolveConnectionParameters(config);
+    const params = resolveConnectionParameters(sourceConnectionConfig(config));
     if (params.ssl) {
       throw new PgError(SqlState.featureNotSupported, 'the replication client does not support TLS yet', {
         hint: 'Connect over loopback or a Unix socket without ssl.',
@@ -102,6 +104,12 @@ export class ReplicationConnection implements AsyncDisposable {
   get serverVersionNum(): number {
     const [major = '0', minor = '0'] = (this.#parameters.get('server_version') ?? '0').split(/[.\s]/);
     return Number.parseInt(major, 10) * 10_000 + (Number.parseInt(minor, 10) || 0);
+  }
+
+  /** SHOW <setting> (a replication command): the value this session runs with. */
+  async show(setting: string): Promise<string> {
+    const [row] = await this.#run(`SHOW ${quoteIdentifier(setting)}`);
+    return Object.values(row ?? {})[0] ?? '';
   }
 
   async identifySystem(): Promise<SystemIdentification> {

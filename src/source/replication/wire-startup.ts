@@ -25,8 +25,14 @@ export async function startReplicationSession(
     application_name: params.application_name ?? 'pg_analytica_replication',
   };
   // Session settings travel as command-line options; spaces and backslashes are backslash-escaped.
-  const options = Object.entries(settings)
-    .map(([name, value]) => `-c ${name}=${value.replace(/[\\ ]/g, (c) => `\\${c}`)}`)
+  // The connection's own options (the daemon's search_path, see source-config.ts) come first.
+  const options = [
+    params.options ?? '',
+    ...Object.entries(settings).map(
+      ([name, value]) => `-c ${name}=${value.replace(/[\\ ]/g, (c) => `\\${c}`)}`,
+    ),
+  ]
+    .filter((option) => option !== '')
     .join(' ');
   if (options) startup.options = options;
   wire.write(serialize.startup(startup));
