@@ -26,22 +26,22 @@ import { visibleRegisteredRelations } from '../catalog/visible-relations.js';
 import { PgError, SqlState, type SqlStateCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type CatalogStatement, classifyCatalogQuery } from './catalog-query-classifier.js';
+import { CatalogRowStream } from './catalog-row-stream.js';
 import { type RewrittenCatalogQuery, rewriteCatalogQuery } from './catalog-visibility-rewrite.js';
-import type { ParsedStatement, QueryResult, ResultColumn, SessionContext } from './engine-types.js';
+import type { ParsedStatement, RowStream, SessionContext } from './engine-types.js';
 import { quoteIdent } from './sql/sql-text.js';
 
 export interface CatalogQueryRunnerOptions {
-  /** Catalog connections per served database, logged in as the daemon's role. */
+  /** Connections for clients' catalog queries per served database, logged in as the daemon's role. */
   readonly pools: ReadonlyMap<string, pg.Pool>;
+  /** The daemon's own connections, for pg_cancel_backend (default: `pools`). */
+  readonly cancelPools?: ReadonlyMap<string, pg.Pool>;
   readonly log: Logger;
   /** Bound on one catalog query on the source (the session's statement_timeout also applies). */
   readonly statementTimeoutMs?: number;
 }
 
 type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
-
-/** Values exactly as PostgreSQL sent them, in its text format. */
-const rawText = { getTypeParser: () => (value: string) => value };
 
 /** Objects in the search path's user schemas that a statement's names could resolve to. */
 const userObjectsSql = `
@@ -76,12 +76,15 @@ export class CatalogQueryRunner {
     return classifyCatalogQuery(statement, pgCatalogFirst) !== undefined;
   }
 
-  /** The result when `statement` is a catalog query; undefined when it is for DuckDB. */
-  async tryRun(
+  /**
+   * The rows of `statement` when it is a catalog query (read from the source as the client
+   * reads them); undefined when it is for DuckDB.
+   */
+  async tryOpen(
     statement: SelectStatement,
     context: SessionContext,
     signal?: AbortSignal,
-  ): Promise<QueryResult | undefined> {
+  ): Promise<RowStream | undefined> {
     const path = context.searchPath;
     const pgCatalogFirst = !path.includes('pg_catalog') || path[0] === 'pg_catalog';
     const catalog = classifyCatalogQuery(statement, pgCatalogFirst);
@@ -105,33 +108,50 @@ export class CatalogQueryRunner {
       );
     });
     const pid = (client as unknown as { processID?: number }).processID;
+    // Cancelling goes through the daemon's own pool, which clients' queries cannot fill.
+    const cancelPool = this.#options.cancelPools?.get(context.database) ?? pool;
     const cancel = () => {
       if (pid !== undefined)
-        pool.query('SELECT pg_catalog.pg_cancel_backend($1)', [pid]).catch(() => undefined);
+        cancelPool.query('SELECT pg_catalog.pg_cancel_backend($1)', [pid]).catch(() => undefined);
     };
-    signal?.addEventListener('abort', cancel, { once: true });
-    let broken: Error | undefined;
+    // ROLLBACK always (even set_config(…, false) is undone); a connection that fails it is dropped.
+    const release = async () => {
+      const failure = await client.query('ROLLBACK').then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      client.release(failure);
+    };
+    let rewritten: RewrittenCatalogQuery;
     try {
+      signal?.addEventListener('abort', cancel, { once: true });
       await client.query('BEGIN READ ONLY');
-      try {
-        return await this.#run(client, statement.sql, catalog, context);
-      } finally {
-        await client.query('ROLLBACK').catch((error: Error) => {
-          broken = error;
-        });
-      }
+      rewritten = await this.#prepare(client, statement.sql, catalog, context);
+    } catch (error) {
+      await release();
+      throw error;
     } finally {
       signal?.removeEventListener('abort', cancel);
-      client.release(broken);
     }
+    return await CatalogRowStream.open(
+      {
+        client,
+        sql: rewritten.sql,
+        translate: (error, shift) => sourceError(error, rewritten, shift),
+        cancel,
+        release,
+      },
+      signal,
+    );
   }
 
-  async #run(
+  /** Checks the statement, becomes the client's role and returns the statement narrowed for it. */
+  async #prepare(
     client: pg.PoolClient,
     sql: string,
     catalog: CatalogStatement,
     context: SessionContext,
-  ): Promise<QueryResult> {
+  ): Promise<RewrittenCatalogQuery> {
     const visible = await visibleRegisteredRelations(client, context.role);
     await this.#checkNames(client, catalog, context);
     await this.#becomeRole(client, context.role);
@@ -144,26 +164,7 @@ export class CatalogQueryRunner {
         String(this.#options.statementTimeoutMs ?? 60_000),
       ],
     );
-    const rewritten = rewriteCatalogQuery(sql, catalog.relations, visible);
-    const config = {
-      text: rewritten.sql,
-      rowMode: 'array' as const,
-      types: rawText,
-      // One statement only, whatever the text holds.
-      queryMode: 'extended',
-    };
-    const result = await client
-      .query<(string | null)[]>(config as pg.QueryArrayConfig)
-      .catch((error: unknown) => {
-        throw sourceError(error, rewritten);
-      });
-    const columns: ResultColumn[] = result.fields.map((field) => ({
-      name: field.name,
-      typeOid: field.dataTypeID,
-      typeSize: field.dataTypeSize,
-      typeModifier: field.dataTypeModifier,
-    }));
-    return { columns, rows: result.rows, commandTag: `SELECT ${result.rows.length}` };
+    return rewriteCatalogQuery(sql, catalog.relations, visible);
   }
 
   /** Refuses a statement whose names could resolve into a user schema of the search path. */
@@ -208,7 +209,8 @@ export class CatalogQueryRunner {
 }
 
 /** The source's own error, as PostgreSQL raised it, with the position mapped back to the client's text. */
-function sourceError(error: unknown, rewritten: RewrittenCatalogQuery): PgError {
+function sourceError(error: unknown, rewritten: RewrittenCatalogQuery, positionShift = 0): PgError {
+  if (error instanceof PgError) return error;
   const e = error as Partial<pg.DatabaseError>;
   if (typeof e.code !== 'string' || e.code.length !== 5) {
     return new PgError(SqlState.connectionFailure, 'the catalog query failed on the source database', {
@@ -216,7 +218,11 @@ function sourceError(error: unknown, rewritten: RewrittenCatalogQuery): PgError 
       detail: error instanceof Error ? error.message : String(error),
     });
   }
-  const position = e.position === undefined ? undefined : rewritten.originalPosition(Number(e.position));
+  // A position within the DECLARE … FOR prefix the runner added is the statement's start.
+  const position =
+    e.position === undefined
+      ? undefined
+      : rewritten.originalPosition(Math.max(1, Number(e.position) - positionShift));
   // PostgreSQL's own SQLSTATE is relayed as it is, whatever it is.
   return new PgError(e.code as SqlStateCode, e.message ?? 'error', {
     cause: error,

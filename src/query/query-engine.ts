@@ -20,7 +20,6 @@ import type {
   SessionContext,
 } from './engine-types.js';
 import { explainPlan } from './explain-plan.js';
-import { materializedRowStream } from './materialized-row-stream.js';
 import { columnFormatter } from './pg-text-format.js';
 import { resultColumn, type SourcePgType } from './pg-type-oids.js';
 import { type PruningPlan, type PruningTotals, SegmentPruner } from './segment-pruner.js';
@@ -30,8 +29,13 @@ import { tablesForStatement } from './transaction-versions.js';
 
 export interface QueryEngineOptions {
   duckdb: DuckDbEngine;
-  /** Catalog connections per served database. */
+  /**
+   * The daemon's own connections per served database: table resolution, and
+   * cancelling catalog queries. Clients' catalog queries never take these.
+   */
   pools: ReadonlyMap<string, pg.Pool>;
+  /** Connections for clients' catalog queries (run as the client's role); default `pools`. */
+  catalogPools?: ReadonlyMap<string, pg.Pool>;
   log: Logger;
   /** Waits until a database's change stream has applied everything up to a WAL position. */
   freshness?: StreamFreshness;
@@ -63,7 +67,11 @@ export class QueryEngine implements QueryExecutor {
 
   constructor(options: QueryEngineOptions) {
     this.#options = options;
-    this.#catalogQueries = new CatalogQueryRunner({ pools: options.pools, log: options.log });
+    this.#catalogQueries = new CatalogQueryRunner({
+      pools: options.catalogPools ?? options.pools,
+      cancelPools: options.pools,
+      log: options.log,
+    });
     this.#pruner = new SegmentPruner({
       duckdb: options.duckdb,
       log: options.log,
@@ -82,8 +90,8 @@ export class QueryEngine implements QueryExecutor {
     signal?: AbortSignal,
   ): Promise<RowStream> {
     // Catalog queries (psql \d, drivers' metadata, IMPORT FOREIGN SCHEMA) run on the source PostgreSQL.
-    const catalog = await this.#catalogQueries.tryRun(statement, context, signal);
-    if (catalog !== undefined) return materializedRowStream(catalog);
+    const catalog = await this.#catalogQueries.tryOpen(statement, context, signal);
+    if (catalog !== undefined) return catalog;
     const bound = await this.#bind(statement, context, signal, 'run');
     try {
       return await this.#open(bound, context, signal);
