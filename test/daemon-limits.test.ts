@@ -100,9 +100,14 @@ describe('catalog query results', () => {
   }, async () => {
     const before = await daemonRssBytes();
     const wire = await loggedIn();
+    // current_database() makes it a catalog query, read from the source.
     // The client reads nothing: TCP fills up and the daemon must wait, not buffer.
     wire.socket.pause();
-    await wire.write(queryMessage(`SELECT i, repeat('x', 200) AS pad FROM generate_series(1, 5000000) i`));
+    await wire.write(
+      queryMessage(
+        `SELECT i, repeat('x', 200) AS pad, current_database() FROM generate_series(1, 5000000) i`,
+      ),
+    );
     let peak = before;
     for (let i = 0; i < 16; i++) {
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -125,7 +130,9 @@ describe('client input', () => {
     const wire = await loggedIn();
     wire.socket.pause();
     // The first answer (100 MB) is never read, so the session waits on it while the rest arrives.
-    await wire.write(queryMessage(`SELECT repeat('x', 1000) FROM generate_series(1, 100000)`));
+    await wire.write(
+      queryMessage(`SELECT repeat('x', 1000), current_database() FROM generate_series(1, 100000)`),
+    );
     const huge = typed('Q', cstring(`SELECT 1 -- ${'x'.repeat(6 * 1024 * 1024)}`));
     let sent = 0;
     while (sent < 200) {
@@ -150,3 +157,74 @@ describe('client input', () => {
     wire.destroy();
   });
 });
+
+describe('source connections', () => {
+  test('sessions whose catalog queries wait hold their own connections, not the daemon’s', {
+    timeout: 120_000,
+  }, async () => {
+    const heap = await rawClient(cluster.clientConfig());
+    const sessions: pg.Client[] = [];
+    try {
+      // Every catalog query reading pg_seclabel waits on this lock, holding its connection.
+      await heap.query('BEGIN');
+      await heap.query('LOCK TABLE pg_catalog.pg_seclabel IN ACCESS EXCLUSIVE MODE');
+      // The first query after the lock waits for the change stream to pass the open transaction.
+      await assertServes('with the lock taken');
+      for (let i = 0; i < 8; i++) sessions.push(await rawClient(daemonConfig()));
+      const waiting = sessions.map((s) => textRows(s, 'SELECT count(*) >= 0 FROM pg_catalog.pg_seclabel'));
+      await waitForSql(
+        heap,
+        `SELECT count(*) = 8 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = 'pg_analytica catalog'`,
+      );
+      const other = await rawClient(daemonConfig());
+      try {
+        const started = Date.now();
+        assert.deepEqual(await textRows(other, 'SELECT count(*), sum(id) FROM t'), [['100', '5050']]);
+        const ms = Date.now() - started;
+        console.log(`# a registered-table query while 8 catalog queries wait: ${ms} ms`);
+        assert.ok(ms < 2000, `the query took ${ms} ms`);
+      } finally {
+        await other.end();
+      }
+      await heap.query('COMMIT');
+      assert.deepEqual(await Promise.all(waiting), Array(8).fill([['t']]));
+    } finally {
+      await heap.query('ROLLBACK').catch(() => undefined);
+      await heap.end();
+      for (const session of sessions) await session.end();
+    }
+  });
+
+  test('a session holds one source connection: a second long catalog result waits for CLOSE', {
+    timeout: 60_000,
+  }, async () => {
+    const client = await rawClient(daemonConfig());
+    try {
+      await client.query(
+        'DECLARE big CURSOR WITH HOLD FOR SELECT i, current_database() FROM generate_series(1, 100000) i',
+      );
+      assert.deepEqual(await textRows(client, 'FETCH 2 FROM big'), [
+        ['1', 'postgres'],
+        ['2', 'postgres'],
+      ]);
+      const error = await failure(client, 'SELECT count(*) FROM pg_catalog.pg_class');
+      assert.equal(error.code, '54000', error.message);
+      await client.query('CLOSE big');
+      assert.deepEqual(await textRows(client, 'SELECT count(*) > 0 FROM pg_catalog.pg_class'), [['t']]);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+async function waitForSql(client: pg.Client, sql: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if ((await textRows(client, sql))[0]?.[0] === 't') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const activity = await client.query(
+    `SELECT application_name, state, wait_event_type, wait_event, left(query, 60) AS query FROM pg_stat_activity`,
+  );
+  assert.fail(`timed out waiting for: ${sql}\n${JSON.stringify(activity.rows, null, 1)}`);
+}

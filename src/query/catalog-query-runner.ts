@@ -62,8 +62,17 @@ WHERE o.nspname OPERATOR(pg_catalog.=) ANY ($4::pg_catalog.text[])
   AND NOT o.nspname OPERATOR(pg_catalog.=) ANY ('{pg_catalog,information_schema}'::pg_catalog.text[])
 LIMIT 1`;
 
+/**
+ * Source connections one client session may hold at once. A catalog result longer than a
+ * batch holds its connection until closed (a cursor, a suspended portal); without this
+ * bound a few sessions could take the whole pool, and one session could wait on itself.
+ */
+export const maxConnectionsPerSession = 1;
+
 export class CatalogQueryRunner {
   readonly #options: CatalogQueryRunnerOptions;
+  /** Connections each session holds. */
+  readonly #held = new WeakMap<object, number>();
 
   constructor(options: CatalogQueryRunnerOptions) {
     this.#options = options;
@@ -97,16 +106,7 @@ export class CatalogQueryRunner {
         `database "${context.database}" is not served by pg_analytica`,
       );
     }
-    const client = await pool.connect().catch((error: unknown) => {
-      throw new PgError(
-        SqlState.connectionFailure,
-        `cannot reach the source database "${context.database}"`,
-        {
-          cause: error,
-          detail: error instanceof Error ? error.message : String(error),
-        },
-      );
-    });
+    const client = await this.#connect(pool, context);
     const pid = (client as unknown as { processID?: number }).processID;
     // Cancelling goes through the daemon's own pool, which clients' queries cannot fill.
     const cancelPool = this.#options.cancelPools?.get(context.database) ?? pool;
@@ -121,6 +121,7 @@ export class CatalogQueryRunner {
         (error: Error) => error,
       );
       client.release(failure);
+      this.#count(context, -1);
     };
     let rewritten: RewrittenCatalogQuery;
     try {
@@ -143,6 +144,35 @@ export class CatalogQueryRunner {
       },
       signal,
     );
+  }
+
+  /** A connection from the pool, counted against the session's share. */
+  async #connect(pool: pg.Pool, context: SessionContext): Promise<pg.PoolClient> {
+    const session = context.session;
+    if (session !== undefined && (this.#held.get(session) ?? 0) >= maxConnectionsPerSession) {
+      throw new PgError(
+        SqlState.programLimitExceeded,
+        'this session is still reading another catalog query result, which holds its connection to the source database',
+        { hint: 'CLOSE the cursor (or finish the portal) of the earlier catalog query first' },
+      );
+    }
+    this.#count(context, 1);
+    return await pool.connect().catch((error: unknown) => {
+      this.#count(context, -1);
+      throw new PgError(
+        SqlState.connectionFailure,
+        `cannot reach the source database "${context.database}"`,
+        {
+          cause: error,
+          detail: error instanceof Error ? error.message : String(error),
+        },
+      );
+    });
+  }
+
+  #count(context: SessionContext, delta: number): void {
+    if (context.session === undefined) return;
+    this.#held.set(context.session, (this.#held.get(context.session) ?? 0) + delta);
   }
 
   /** Checks the statement, becomes the client's role and returns the statement narrowed for it. */

@@ -263,6 +263,7 @@ export class StatementRunner {
     return {
       role,
       database,
+      session: this,
       searchPath: settings.searchPath(),
       timeZone: settings.timeZone,
       ...(settings.get('analytica.segment_pruning') === 'off' ? { segmentPruning: false } : {}),
