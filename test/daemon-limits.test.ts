@@ -9,12 +9,12 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
+import type pg from 'pg';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import { failure } from './helpers/assertions.js';
 import { startTestCluster } from './helpers/cluster.js';
-import { DaemonProcess } from './helpers/daemon-process.js';
 import { rawClient, textRows } from './helpers/daemon.js';
+import { DaemonProcess } from './helpers/daemon-process.js';
 import { cstring, queryMessage, typed, WireClient } from './helpers/wire.js';
 
 const nobodyPassword = 'nobody-pw';
