@@ -48,6 +48,14 @@ export interface StreamFreshness {
   waitForApplied(database: string, lsn: bigint, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * Results one session may hold open in DuckDB at once (cursors, suspended portals): each
+ * holds a DuckDB connection and its query's state (a sort's whole input), and DuckDB's
+ * memory limit is one for every session. PostgreSQL has no such limit, but one session's
+ * WITH HOLD cursors must not take the memory every other session needs.
+ */
+export const maxOpenResultsPerSession = 16;
+
 /** A catalog read can lose a race with a flush (see DeltaStore); it is repeated this many times. */
 const maxStaleRetries = 5;
 
@@ -64,6 +72,9 @@ export class QueryEngine implements QueryExecutor {
   readonly #options: QueryEngineOptions;
   readonly #pruner: SegmentPruner;
   readonly #catalogQueries: CatalogQueryRunner;
+  /** DuckDB results open per session, and in all. */
+  readonly #openResults = new WeakMap<object, number>();
+  #openResultCount = 0;
 
   constructor(options: QueryEngineOptions) {
     this.#options = options;
@@ -84,6 +95,16 @@ export class QueryEngine implements QueryExecutor {
     return { ...this.#pruner.totals };
   }
 
+  /** DuckDB results open now, across all sessions (each holds a connection and pinned views). */
+  get openResults(): number {
+    return this.#openResultCount;
+  }
+
+  /** Bytes DuckDB holds now (queries' state, cached files), for tests and status. */
+  async duckdbMemoryBytes(): Promise<number> {
+    return await this.#options.duckdb.memoryBytes();
+  }
+
   async openSelect(
     statement: SelectStatement,
     context: SessionContext,
@@ -92,6 +113,7 @@ export class QueryEngine implements QueryExecutor {
     // Catalog queries (psql \d, drivers' metadata, IMPORT FOREIGN SCHEMA) run on the source PostgreSQL.
     const catalog = await this.#catalogQueries.tryOpen(statement, context, signal);
     if (catalog !== undefined) return catalog;
+    this.#checkOpenResults(context);
     const bound = await this.#bind(statement, context, signal, 'run');
     try {
       return await this.#open(bound, context, signal);
@@ -267,6 +289,22 @@ export class QueryEngine implements QueryExecutor {
     }
   }
 
+  #checkOpenResults(context: SessionContext): void {
+    const session = context.session;
+    if (session === undefined || (this.#openResults.get(session) ?? 0) < maxOpenResultsPerSession) return;
+    throw new PgError(
+      SqlState.programLimitExceeded,
+      `this session already holds ${maxOpenResultsPerSession} open query results, the most one session may hold`,
+      { hint: 'CLOSE cursors (or finish portals) that are no longer read' },
+    );
+  }
+
+  #countOpen(context: SessionContext, delta: number): void {
+    this.#openResultCount += delta;
+    const session = context.session;
+    if (session !== undefined) this.#openResults.set(session, (this.#openResults.get(session) ?? 0) + delta);
+  }
+
   /** Starts the bound statement in DuckDB; the stream then owns the connection and the views. */
   async #open(
     bound: BoundSelect,
@@ -279,11 +317,21 @@ export class QueryEngine implements QueryExecutor {
     const interrupt = () => connection.interrupt();
     signal?.addEventListener('abort', interrupt, { once: true });
     const release = async (finished: boolean) => {
-      // A result read only in part may still be running: such a connection is not reused.
-      if (finished) duckdb.releaseConnection(context.timeZone, connection);
+      this.#countOpen(context, -1);
+      // A result read in part keeps its query's state (a sort's whole input) until the connection
+      // runs another statement; closing the connection would leave it to the garbage collector,
+      // minutes later. So a statement ends it now, and the connection is as good as new.
+      const ended =
+        finished ||
+        (await connection.run('SELECT 1').then(
+          () => true,
+          () => false,
+        ));
+      if (ended) duckdb.releaseConnection(context.timeZone, connection);
       else connection.closeSync();
       await bound.release();
     };
+    this.#countOpen(context, 1);
     try {
       return await DuckDbRowStream.open({
         connection,
@@ -297,6 +345,7 @@ export class QueryEngine implements QueryExecutor {
           log.debug('DuckDB rejected a statement', { sql: bound.sql, error: String(error) }),
       });
     } catch (error) {
+      this.#countOpen(context, -1);
       connection.closeSync();
       if (signal?.aborted)
         throw new PgError(SqlState.queryCanceled, 'canceling statement due to user request');
