@@ -183,6 +183,7 @@ export class Daemon {
         host: config.host,
         port: config.port,
         maxConnections: config.maxConnections,
+        statementTimeoutMs: config.statementTimeoutMs,
         tls,
         upstream: { host: upstream.host, port: upstream.port },
         parseStatements,

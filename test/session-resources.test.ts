@@ -88,3 +88,39 @@ test('a session may hold 16 open results; the next is 54000 and the session goes
     await client.end();
   }
 });
+
+test('sessions start with analytica.statement_timeout; SET and startup parameters override it', {
+  timeout: 120_000,
+}, async () => {
+  const heap = await rawClient(cluster.clientConfig());
+  await heap.query(`ALTER DATABASE postgres SET analytica.statement_timeout = '1500ms'`);
+  const { rows } = await heap.query(
+    `SELECT default_value FROM analytica.settings WHERE name = 'analytica.statement_timeout'`,
+  );
+  assert.deepEqual(rows, [{ default_value: '1h' }]);
+  await heap.end();
+  // One daemon per database: this one restarts, reading the setting.
+  const dataDir = daemon.config.dataDir;
+  await daemon.close();
+  daemon = await startDaemon(cluster, ['--data-dir', dataDir]);
+  const config = daemonConfig();
+  const client = await rawClient(config);
+  try {
+    assert.deepEqual(await textRows(client, 'SHOW statement_timeout'), [['1500ms']]);
+    const error = await failure(client, 'SELECT count(*) FROM big a, big b WHERE a.m < b.m');
+    assert.equal(error.code, '57014', error.message);
+    assert.match(error.message, /statement timeout/);
+    await client.query(`SET statement_timeout = '10min'`);
+    assert.deepEqual(await textRows(client, 'SHOW statement_timeout'), [['10min']]);
+    await client.query('RESET statement_timeout');
+    assert.deepEqual(await textRows(client, 'SHOW statement_timeout'), [['1500ms']]);
+  } finally {
+    await client.end();
+  }
+  const startup = await rawClient({ ...config, statement_timeout: 5000 });
+  try {
+    assert.deepEqual(await textRows(startup, 'SHOW statement_timeout'), [['5s']]);
+  } finally {
+    await startup.end();
+  }
+});
