@@ -15,6 +15,9 @@ import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
 let cluster: LocalCluster;
 let daemon: Daemon;
 
+/** A role whose name needs quoting both as an identifier and as a literal. */
+const oddRole = "o'b\\rien";
+const oddRoleIdent = `"${oddRole}"`;
 const sortSql = 'SELECT id, m FROM big ORDER BY m';
 const mb = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
 
@@ -27,6 +30,7 @@ before(async () => {
   await cluster.exec(`
     CREATE TABLE big (id int PRIMARY KEY, m text);
     INSERT INTO big SELECT i, md5(i::text) FROM generate_series(1, 1000000) i;
+    CREATE ROLE ${oddRoleIdent} LOGIN PASSWORD 'odd-pw';
   `);
   daemon = await startDaemon(cluster, ['--memory-limit', '400MB']);
   const heap = await rawClient(cluster.clientConfig());
@@ -122,5 +126,37 @@ test('sessions start with analytica.statement_timeout; SET and startup parameter
     assert.deepEqual(await textRows(startup, 'SHOW statement_timeout'), [['5s']]);
   } finally {
     await startup.end();
+  }
+});
+
+test('session_user in catalog queries is the client’s role, not the daemon’s', {
+  timeout: 60_000,
+}, async () => {
+  const client = await rawClient({ ...daemonConfig(), user: oddRole, password: 'odd-pw' });
+  try {
+    const result = await client.query({
+      text: 'SELECT session_user, current_user, SESSION_USER AS s, current_database()',
+      rowMode: 'array',
+    });
+    assert.deepEqual(result.rows, [[oddRole, oddRole, oddRole, 'postgres']]);
+    assert.deepEqual(
+      result.fields.map((f) => [f.name, f.dataTypeID]),
+      [
+        ['session_user', 19],
+        ['current_user', 19],
+        ['s', 19],
+        ['current_database', 19],
+      ],
+    );
+    assert.deepEqual(await textRows(client, 'SELECT session_user'), [[oddRole]]);
+    assert.deepEqual(
+      await textRows(client, 'SELECT usename FROM pg_catalog.pg_user WHERE usename = session_user'),
+      [[oddRole]],
+    );
+    // No function form reaches the source's own session_user (PostgreSQL has none either).
+    const error = await failure(client, 'SELECT "session_user"()');
+    assert.equal(error.code, '42883', error.message);
+  } finally {
+    await client.end();
   }
 });

@@ -194,7 +194,10 @@ export class CatalogQueryRunner {
         String(this.#options.statementTimeoutMs ?? 60_000),
       ],
     );
-    return rewriteCatalogQuery(sql, catalog.relations, visible);
+    return rewriteCatalogQuery(sql, catalog.relations, visible, {
+      locations: catalog.sessionUserLocations,
+      role: context.role,
+    });
   }
 
   /** Refuses a statement whose names could resolve into a user schema of the search path. */
