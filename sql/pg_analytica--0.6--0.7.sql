@@ -403,6 +403,9 @@ $$;
 
 -- ===== query server limits =====
 
+INSERT INTO analytica.setting_definitions (name, default_value, description) VALUES
+  ('analytica.statement_timeout', '1h', 'statement_timeout query server sessions start with (0: none); SET statement_timeout overrides it');
+
 -- ===== sync integrity =====
 
 -- ===== segment integrity =====

@@ -115,6 +115,15 @@ export const settingSpecs = {
     kind: 'memory',
     default: '1GB',
   },
+  // Sessions start with it (SET statement_timeout overrides it per session): a runaway statement
+  // would otherwise hold a share of the query engine's few threads from every session for good.
+  statementTimeoutMs: {
+    guc: 'analytica.statement_timeout',
+    env: 'PG_ANALYTICA_STATEMENT_TIMEOUT',
+    flag: 'statement-timeout',
+    kind: 'duration',
+    default: '1h',
+  },
   host: { env: 'PG_ANALYTICA_HOST', flag: 'host', kind: 'string', default: '127.0.0.1' },
   port: { env: 'PG_ANALYTICA_PORT', flag: 'port', kind: 'port', default: '6433' },
   maxConnections: {
@@ -189,6 +198,8 @@ export interface Config {
   /** Deleted rows per stored row that start a compaction applying the deletes. */
   readonly compactionDeleteRatio: number;
   readonly compactionMemoryLimit: string;
+  /** statement_timeout sessions of the query server start with; 0 = none. */
+  readonly statementTimeoutMs: number;
   readonly host: string;
   readonly port: number;
   /** Query server connections at once (each login briefly holds one to the source server). */

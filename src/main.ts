@@ -10,6 +10,7 @@ import { installSchema } from './catalog/schema-installer.js';
 import { LocalCluster } from './cluster/local-cluster.js';
 import { type Config, loadConfig, parseFlags } from './config.js';
 import type { Logger } from './log.js';
+import { CatalogClient } from './query/catalog-client.js';
 import { DuckDbEngine } from './query/duckdb-engine.js';
 import { QueryEngine } from './query/query-engine.js';
 import { initSqlParser, parseStatements } from './query/sql/statement-parser.js';
@@ -17,11 +18,8 @@ import { loadHbaFile } from './server/hba-rules.js';
 import { QueryServer } from './server/query-server.js';
 import { mirrorSourceServerVersion, mirrorSourceTimeZone } from './server/setting-definitions.js';
 import { loadTlsContext } from './server/tls-context.js';
-<<<<<<< HEAD
 import { resolveUpstreamTls } from './server/upstream-tls.js';
-=======
 import { sourceConnectionConfig } from './source/source-config.js';
->>>>>>> schema-security
 import { SegmentWriter } from './storage/segment-writer.js';
 import { Launcher } from './workers/launcher.js';
 
@@ -144,15 +142,7 @@ export class Daemon {
         memoryLimit: config.duckdbMemoryLimit,
       });
       closers.push(() => duckdb.close());
-      const pools = new Map<string, pg.Pool>();
-      for (const [database, dbConfig] of dbConfigs) {
-        const pool = new pg.Pool({ ...dbConfig, max: 8, application_name: 'pg_analytica query' });
-        pool.on('error', (error) =>
-          log.warn('idle catalog connection failed', { database, error: error.message }),
-        );
-        pools.set(database, pool);
-        closers.push(() => pool.end());
-      }
+      const { pools, catalogPools } = createSourcePools(dbConfigs, log, closers);
       await mirrorServerVersion(pools.get(databases[0] ?? '')!);
       const launchers = new Map<string, Launcher>();
       for (const [database, dbConfig] of dbConfigs) {
@@ -191,6 +181,7 @@ export class Daemon {
       const engine = new QueryEngine({
         duckdb,
         pools,
+        catalogPools,
         log: log.child({ worker: 'query' }),
         freshness: {
           waitForApplied: async (database, lsn, signal) => {
@@ -207,6 +198,7 @@ export class Daemon {
         authTimeoutMs: config.authTimeoutMs,
         maxAuthRelays: config.maxAuthRelays,
         maxAuthRelaysPerHost: config.maxAuthRelaysPerHost,
+        statementTimeoutMs: config.statementTimeoutMs,
         tls,
         hba,
         databases,
@@ -231,6 +223,40 @@ export class Daemon {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** Connections to the source a query server session may make the daemon use, per database. */
+const catalogPoolSize = 8;
+/** The daemon's own connections: table resolution and cancel requests. */
+const resolutionPoolSize = 4;
+
+/**
+ * Two pools per database: one for the daemon's own work (resolving a query's tables,
+ * cancelling), one for clients' catalog queries, so that clients running long catalog
+ * queries cannot hold every connection and stall every other query. Their connections
+ * are CatalogClients, which bound what the source may send (catalog-client.ts).
+ */
+function createSourcePools(
+  dbConfigs: ReadonlyMap<string, pg.ClientConfig>,
+  log: Logger,
+  closers: (() => Promise<void> | void)[],
+): { pools: Map<string, pg.Pool>; catalogPools: Map<string, pg.Pool> } {
+  const pools = new Map<string, pg.Pool>();
+  const catalogPools = new Map<string, pg.Pool>();
+  for (const [database, dbConfig] of dbConfigs) {
+    for (const [map, max, name] of [
+      [pools, resolutionPoolSize, 'pg_analytica query'],
+      [catalogPools, catalogPoolSize, 'pg_analytica catalog'],
+    ] as const) {
+      const pool = new pg.Pool({ ...dbConfig, max, application_name: name, Client: CatalogClient });
+      pool.on('error', (error) =>
+        log.warn('idle source connection failed', { database, error: error.message }),
+      );
+      map.set(database, pool);
+      closers.push(() => pool.end());
+    }
+  }
+  return { pools, catalogPools };
 }
 
 /** Sessions report the source's version (catalog queries, shaped by clients for it, run there) and start in its TimeZone. */

@@ -46,6 +46,8 @@ export interface CatalogStatement {
   readonly functionNames: readonly string[];
   readonly operatorNames: readonly string[];
   readonly typeNames: readonly string[];
+  /** Byte offsets of the keyword SESSION_USER, which the rewrite replaces by the client's role. */
+  readonly sessionUserLocations: readonly number[];
 }
 
 type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
@@ -121,6 +123,8 @@ const catalogValueFunctions = new Set([
   'SVFOP_USER',
   'SVFOP_CURRENT_CATALOG',
   'SVFOP_CURRENT_SCHEMA',
+  // The source would answer the daemon's login role; the rewrite puts the client's in.
+  'SVFOP_SESSION_USER',
 ]);
 
 /** Operators the parser looks up by name for CASE, IN, BETWEEN, IS DISTINCT FROM and row comparisons. */
@@ -141,6 +145,7 @@ interface Walk {
   readonly fieldNames: string[];
   readonly operators: QualifiedName[];
   readonly types: QualifiedName[];
+  readonly sessionUser: number[];
   postgresOnly: boolean;
 }
 
@@ -164,6 +169,7 @@ export function classifyCatalogQuery(
     fieldNames: [],
     operators: [],
     types: [],
+    sessionUser: [],
     postgresOnly: false,
   };
   collectCteNames(statement.ast, walk.cteNames);
@@ -190,6 +196,7 @@ export function classifyCatalogQuery(
     functionNames: [...new Set([...unqualified(walk.functions), ...walk.fieldNames])],
     operatorNames: [...new Set([...unqualified(walk.operators), ...impliedOperators])],
     typeNames: unqualified(walk.types),
+    sessionUserLocations: walk.sessionUser,
   };
 }
 
@@ -309,6 +316,8 @@ function noteNode(key: string, value: unknown, walk: Walk, pgCatalogFirst: boole
     }
     case 'SQLValueFunction':
       if (catalogValueFunctions.has(String(fields.op))) walk.postgresOnly = true;
+      if (fields.op === 'SVFOP_SESSION_USER' && typeof fields.location === 'number')
+        walk.sessionUser.push(fields.location);
       return;
     default:
       return;

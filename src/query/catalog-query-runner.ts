@@ -26,23 +26,23 @@ import { visibleRegisteredRelations } from '../catalog/visible-relations.js';
 import { PgError, SqlState, type SqlStateCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type CatalogStatement, classifyCatalogQuery } from './catalog-query-classifier.js';
+import { CatalogRowStream } from './catalog-row-stream.js';
 import { type RewrittenCatalogQuery, rewriteCatalogQuery } from './catalog-visibility-rewrite.js';
-import type { ParsedStatement, QueryResult, ResultColumn, SessionContext } from './engine-types.js';
+import type { ParsedStatement, RowStream, SessionContext } from './engine-types.js';
 import { currentRoleName } from './session-role.js';
 import { quoteIdent } from './sql/sql-text.js';
 
 export interface CatalogQueryRunnerOptions {
-  /** Catalog connections per served database, logged in as the daemon's role. */
+  /** Connections for clients' catalog queries per served database, logged in as the daemon's role. */
   readonly pools: ReadonlyMap<string, pg.Pool>;
+  /** The daemon's own connections, for pg_cancel_backend (default: `pools`). */
+  readonly cancelPools?: ReadonlyMap<string, pg.Pool>;
   readonly log: Logger;
   /** Bound on one catalog query on the source (the session's statement_timeout also applies). */
   readonly statementTimeoutMs?: number;
 }
 
 type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
-
-/** Values exactly as PostgreSQL sent them, in its text format. */
-const rawText = { getTypeParser: () => (value: string) => value };
 
 /** Objects in the search path's user schemas that a statement's names could resolve to. */
 const userObjectsSql = `
@@ -63,8 +63,17 @@ WHERE o.nspname OPERATOR(pg_catalog.=) ANY ($4::pg_catalog.text[])
   AND NOT o.nspname OPERATOR(pg_catalog.=) ANY ('{pg_catalog,information_schema}'::pg_catalog.text[])
 LIMIT 1`;
 
+/**
+ * Source connections one client session may hold at once. A catalog result longer than a
+ * batch holds its connection until closed (a cursor, a suspended portal); without this
+ * bound a few sessions could take the whole pool, and one session could wait on itself.
+ */
+export const maxConnectionsPerSession = 1;
+
 export class CatalogQueryRunner {
   readonly #options: CatalogQueryRunnerOptions;
+  /** Connections each session holds. */
+  readonly #held = new WeakMap<object, number>();
 
   constructor(options: CatalogQueryRunnerOptions) {
     this.#options = options;
@@ -77,12 +86,15 @@ export class CatalogQueryRunner {
     return classifyCatalogQuery(statement, pgCatalogFirst) !== undefined;
   }
 
-  /** The result when `statement` is a catalog query; undefined when it is for DuckDB. */
-  async tryRun(
+  /**
+   * The rows of `statement` when it is a catalog query (read from the source as the client
+   * reads them); undefined when it is for DuckDB.
+   */
+  async tryOpen(
     statement: SelectStatement,
     context: SessionContext,
     signal?: AbortSignal,
-  ): Promise<QueryResult | undefined> {
+  ): Promise<RowStream | undefined> {
     const path = context.searchPath;
     const pgCatalogFirst = !path.includes('pg_catalog') || path[0] === 'pg_catalog';
     const catalog = classifyCatalogQuery(statement, pgCatalogFirst);
@@ -95,7 +107,59 @@ export class CatalogQueryRunner {
         `database "${context.database}" is not served by pg_analytica`,
       );
     }
-    const client = await pool.connect().catch((error: unknown) => {
+    const client = await this.#connect(pool, context);
+    const pid = (client as unknown as { processID?: number }).processID;
+    // Cancelling goes through the daemon's own pool, which clients' queries cannot fill.
+    const cancelPool = this.#options.cancelPools?.get(context.database) ?? pool;
+    const cancel = () => {
+      if (pid !== undefined)
+        cancelPool.query('SELECT pg_catalog.pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    };
+    // ROLLBACK always (even set_config(…, false) is undone); a connection that fails it is dropped.
+    const release = async () => {
+      const failure = await client.query('ROLLBACK').then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      client.release(failure);
+      this.#count(context, -1);
+    };
+    let rewritten: RewrittenCatalogQuery;
+    try {
+      signal?.addEventListener('abort', cancel, { once: true });
+      await client.query('BEGIN READ ONLY');
+      rewritten = await this.#prepare(client, statement.sql, catalog, context);
+    } catch (error) {
+      await release();
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+    return await CatalogRowStream.open(
+      {
+        client,
+        sql: rewritten.sql,
+        translate: (error, shift) => sourceError(error, rewritten, shift),
+        cancel,
+        release,
+      },
+      signal,
+    );
+  }
+
+  /** A connection from the pool, counted against the session's share. */
+  async #connect(pool: pg.Pool, context: SessionContext): Promise<pg.PoolClient> {
+    const session = context.session;
+    if (session !== undefined && (this.#held.get(session) ?? 0) >= maxConnectionsPerSession) {
+      throw new PgError(
+        SqlState.programLimitExceeded,
+        'this session is still reading another catalog query result, which holds its connection to the source database',
+        { hint: 'CLOSE the cursor (or finish the portal) of the earlier catalog query first' },
+      );
+    }
+    this.#count(context, 1);
+    return await pool.connect().catch((error: unknown) => {
+      this.#count(context, -1);
       throw new PgError(
         SqlState.connectionFailure,
         `cannot reach the source database "${context.database}"`,
@@ -105,34 +169,20 @@ export class CatalogQueryRunner {
         },
       );
     });
-    const pid = (client as unknown as { processID?: number }).processID;
-    const cancel = () => {
-      if (pid !== undefined)
-        pool.query('SELECT pg_catalog.pg_cancel_backend($1)', [pid]).catch(() => undefined);
-    };
-    signal?.addEventListener('abort', cancel, { once: true });
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN READ ONLY');
-      try {
-        return await this.#run(client, statement.sql, catalog, context);
-      } finally {
-        await client.query('ROLLBACK').catch((error: Error) => {
-          broken = error;
-        });
-      }
-    } finally {
-      signal?.removeEventListener('abort', cancel);
-      client.release(broken);
-    }
   }
 
-  async #run(
+  #count(context: SessionContext, delta: number): void {
+    if (context.session === undefined) return;
+    this.#held.set(context.session, (this.#held.get(context.session) ?? 0) + delta);
+  }
+
+  /** Checks the statement, becomes the client's role and returns the statement narrowed for it. */
+  async #prepare(
     client: pg.PoolClient,
     sql: string,
     catalog: CatalogStatement,
     context: SessionContext,
-  ): Promise<QueryResult> {
+  ): Promise<RewrittenCatalogQuery> {
     // The role pinned at login, by OID, under its current name (session-role.ts); FATAL if dropped.
     const role = await currentRoleName(client, context.roleOid);
     const visible = await visibleRegisteredRelations(client, role);
@@ -147,26 +197,10 @@ export class CatalogQueryRunner {
         String(this.#options.statementTimeoutMs ?? 60_000),
       ],
     );
-    const rewritten = rewriteCatalogQuery(sql, catalog.relations, visible);
-    const config = {
-      text: rewritten.sql,
-      rowMode: 'array' as const,
-      types: rawText,
-      // One statement only, whatever the text holds.
-      queryMode: 'extended',
-    };
-    const result = await client
-      .query<(string | null)[]>(config as pg.QueryArrayConfig)
-      .catch((error: unknown) => {
-        throw sourceError(error, rewritten);
-      });
-    const columns: ResultColumn[] = result.fields.map((field) => ({
-      name: field.name,
-      typeOid: field.dataTypeID,
-      typeSize: field.dataTypeSize,
-      typeModifier: field.dataTypeModifier,
-    }));
-    return { columns, rows: result.rows, commandTag: `SELECT ${result.rows.length}` };
+    return rewriteCatalogQuery(sql, catalog.relations, visible, {
+      locations: catalog.sessionUserLocations,
+      role,
+    });
   }
 
   /** Refuses a statement whose names could resolve into a user schema of the search path. */
@@ -211,7 +245,8 @@ export class CatalogQueryRunner {
 }
 
 /** The source's own error, as PostgreSQL raised it, with the position mapped back to the client's text. */
-function sourceError(error: unknown, rewritten: RewrittenCatalogQuery): PgError {
+function sourceError(error: unknown, rewritten: RewrittenCatalogQuery, positionShift = 0): PgError {
+  if (error instanceof PgError) return error;
   const e = error as Partial<pg.DatabaseError>;
   if (typeof e.code !== 'string' || e.code.length !== 5) {
     return new PgError(SqlState.connectionFailure, 'the catalog query failed on the source database', {
@@ -219,7 +254,11 @@ function sourceError(error: unknown, rewritten: RewrittenCatalogQuery): PgError 
       detail: error instanceof Error ? error.message : String(error),
     });
   }
-  const position = e.position === undefined ? undefined : rewritten.originalPosition(Number(e.position));
+  // A position within the DECLARE … FOR prefix the runner added is the statement's start.
+  const position =
+    e.position === undefined
+      ? undefined
+      : rewritten.originalPosition(Math.max(1, Number(e.position) - positionShift));
   // PostgreSQL's own SQLSTATE is relayed as it is, whatever it is.
   return new PgError(e.code as SqlStateCode, e.message ?? 'error', {
     cause: error,

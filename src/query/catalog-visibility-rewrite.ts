@@ -148,6 +148,7 @@ export function rewriteCatalogQuery(
   sql: string,
   relations: readonly CatalogRelation[],
   visible: VisibleRelations,
+  sessionUser?: { readonly locations: readonly number[]; readonly role: string },
 ): RewrittenCatalogQuery {
   const bytes = Buffer.from(sql, 'utf8');
   const relids = oidArray(visible.relids);
@@ -166,8 +167,26 @@ export function rewriteCatalogQuery(
         : `(SELECT *${systemColumns(relation)} FROM ${qualified} WHERE ${filter(relids, namespaces)})${alias}`;
     splices.push({ start, end, text });
   }
+  for (const location of sessionUser?.locations ?? []) {
+    const end = location + sessionUserKeyword.length;
+    if (bytes.subarray(location, end).toString('latin1').toLowerCase() !== sessionUserKeyword) continue;
+    splices.push({ start: location, end, text: sessionUserValue(sessionUser!.role) });
+  }
   splices.sort((a, b) => a.start - b.start);
   return splice(bytes, splices);
+}
+
+const sessionUserKeyword = 'session_user';
+
+/**
+ * SESSION_USER as the client sees it: the catalog query runs on the daemon's login, where it
+ * would be the daemon's role. A scalar subquery, because PostgreSQL names a result column after
+ * a subquery's own column: the client still gets a column named session_user.
+ */
+function sessionUserValue(role: string): string {
+  // An E'' literal reads the same whatever the database's standard_conforming_strings.
+  const literal = `E'${role.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+  return `(SELECT "session_user" FROM (VALUES (${literal}::pg_catalog.name)) AS pg_analytica_session ("session_user"))`;
 }
 
 /** Catalog tables (not views) whose tableoid clients read, e.g. psql's \\dd (`c.tableoid`). */

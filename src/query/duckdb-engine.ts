@@ -323,6 +323,14 @@ export class DuckDbEngine {
     }
   }
 
+  /** Bytes DuckDB's buffer manager holds now (duckdb_memory()), for tests and status. */
+  async memoryBytes(): Promise<number> {
+    const reader = await this.#admin.runAndReadAll(
+      'SELECT coalesce(sum(memory_usage_bytes), 0)::DOUBLE FROM duckdb_memory()',
+    );
+    return Number(reader.getRows()[0]?.[0] ?? 0);
+  }
+
   close(): void {
     for (const idle of this.#idle.values()) for (const connection of idle) connection.closeSync();
     this.#idle.clear();

@@ -23,6 +23,8 @@ export interface SessionContext {
   readonly segmentPruning?: boolean;
   /** Inside a transaction block: the table versions its statements read (see TableSnapshot). */
   readonly snapshot?: TableSnapshot;
+  /** The client session, as an opaque key for per-session limits (source connections, open results). */
+  readonly session?: object;
 }
 
 /**

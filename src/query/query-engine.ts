@@ -20,7 +20,6 @@ import type {
   SessionContext,
 } from './engine-types.js';
 import { explainPlan } from './explain-plan.js';
-import { materializedRowStream } from './materialized-row-stream.js';
 import { columnFormatter } from './pg-text-format.js';
 import { resultColumn, type SourcePgType } from './pg-type-oids.js';
 import { type DamageScope, SegmentDamage, type SegmentFile, watchingReads } from './segment-damage.js';
@@ -31,8 +30,13 @@ import { tablesForStatement } from './transaction-versions.js';
 
 export interface QueryEngineOptions {
   duckdb: DuckDbEngine;
-  /** Catalog connections per served database. */
+  /**
+   * The daemon's own connections per served database: table resolution, and
+   * cancelling catalog queries. Clients' catalog queries never take these.
+   */
   pools: ReadonlyMap<string, pg.Pool>;
+  /** Connections for clients' catalog queries (run as the client's role); default `pools`. */
+  catalogPools?: ReadonlyMap<string, pg.Pool>;
   log: Logger;
   /** Waits until a database's change stream has applied everything up to a WAL position. */
   freshness?: StreamFreshness;
@@ -44,6 +48,14 @@ export interface StreamFreshness {
   /** Resolves once transactions ending at or before `lsn` are visible; throws PgError 57014 after the bound. */
   waitForApplied(database: string, lsn: bigint, signal?: AbortSignal): Promise<void>;
 }
+
+/**
+ * Results one session may hold open in DuckDB at once (cursors, suspended portals): each
+ * holds a DuckDB connection and its query's state (a sort's whole input), and DuckDB's
+ * memory limit is one for every session. PostgreSQL has no such limit, but one session's
+ * WITH HOLD cursors must not take the memory every other session needs.
+ */
+export const maxOpenResultsPerSession = 16;
 
 /** A catalog read can lose a race with a flush (see DeltaStore); it is repeated this many times. */
 const maxStaleRetries = 5;
@@ -64,12 +76,19 @@ export class QueryEngine implements QueryExecutor {
   readonly #pruner: SegmentPruner;
   readonly #catalogQueries: CatalogQueryRunner;
   readonly #damage: SegmentDamage;
+  /** DuckDB results open per session, and in all. */
+  readonly #openResults = new WeakMap<object, number>();
+  #openResultCount = 0;
 
   constructor(options: QueryEngineOptions) {
     this.#options = options;
     this.#damage = new SegmentDamage({ dataDir: options.duckdb.dataDir, log: options.log });
     hidePathsUnder(options.duckdb.dataDir);
-    this.#catalogQueries = new CatalogQueryRunner({ pools: options.pools, log: options.log });
+    this.#catalogQueries = new CatalogQueryRunner({
+      pools: options.catalogPools ?? options.pools,
+      cancelPools: options.pools,
+      log: options.log,
+    });
     this.#pruner = new SegmentPruner({
       duckdb: options.duckdb,
       log: options.log,
@@ -82,14 +101,25 @@ export class QueryEngine implements QueryExecutor {
     return { ...this.#pruner.totals };
   }
 
+  /** DuckDB results open now, across all sessions (each holds a connection and pinned views). */
+  get openResults(): number {
+    return this.#openResultCount;
+  }
+
+  /** Bytes DuckDB holds now (queries' state, cached files), for tests and status. */
+  async duckdbMemoryBytes(): Promise<number> {
+    return await this.#options.duckdb.memoryBytes();
+  }
+
   async openSelect(
     statement: SelectStatement,
     context: SessionContext,
     signal?: AbortSignal,
   ): Promise<RowStream> {
     // Catalog queries (psql \d, drivers' metadata, IMPORT FOREIGN SCHEMA) run on the source PostgreSQL.
-    const catalog = await this.#catalogQueries.tryRun(statement, context, signal);
-    if (catalog !== undefined) return materializedRowStream(catalog);
+    const catalog = await this.#catalogQueries.tryOpen(statement, context, signal);
+    if (catalog !== undefined) return catalog;
+    this.#checkOpenResults(context);
     const bound = await this.#bind(statement, context, signal, 'run');
     try {
       return await this.#open(bound, context, signal);
@@ -288,6 +318,22 @@ export class QueryEngine implements QueryExecutor {
     }
   }
 
+  #checkOpenResults(context: SessionContext): void {
+    const session = context.session;
+    if (session === undefined || (this.#openResults.get(session) ?? 0) < maxOpenResultsPerSession) return;
+    throw new PgError(
+      SqlState.programLimitExceeded,
+      `this session already holds ${maxOpenResultsPerSession} open query results, the most one session may hold`,
+      { hint: 'CLOSE cursors (or finish portals) that are no longer read' },
+    );
+  }
+
+  #countOpen(context: SessionContext, delta: number): void {
+    this.#openResultCount += delta;
+    const session = context.session;
+    if (session !== undefined) this.#openResults.set(session, (this.#openResults.get(session) ?? 0) + delta);
+  }
+
   /** Starts the bound statement in DuckDB; the stream then owns the connection and the views. */
   async #open(
     bound: BoundSelect,
@@ -300,11 +346,21 @@ export class QueryEngine implements QueryExecutor {
     const interrupt = () => connection.interrupt();
     signal?.addEventListener('abort', interrupt, { once: true });
     const release = async (finished: boolean) => {
-      // A result read only in part may still be running: such a connection is not reused.
-      if (finished) duckdb.releaseConnection(context.timeZone, connection);
+      this.#countOpen(context, -1);
+      // A result read in part keeps its query's state (a sort's whole input) until the connection
+      // runs another statement; closing the connection would leave it to the garbage collector,
+      // minutes later. So a statement ends it now, and the connection is as good as new.
+      const ended =
+        finished ||
+        (await connection.run('SELECT 1').then(
+          () => true,
+          () => false,
+        ));
+      if (ended) duckdb.releaseConnection(context.timeZone, connection);
       else connection.closeSync();
       await bound.release();
     };
+    this.#countOpen(context, 1);
     try {
       const stream = await DuckDbRowStream.open({
         connection,
@@ -319,6 +375,7 @@ export class QueryEngine implements QueryExecutor {
       });
       return watchingReads(stream, this.#damage, bound.scope);
     } catch (error) {
+      this.#countOpen(context, -1);
       connection.closeSync();
       if (signal?.aborted)
         throw new PgError(SqlState.queryCanceled, 'canceling statement due to user request');

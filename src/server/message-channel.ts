@@ -3,9 +3,11 @@
  * frontend messages in order, `send()` buffers backend messages and `flush()`
  * writes them in one go, waiting for the socket to drain when it is full.
  *
- * Reading stops (the socket is paused) while many decoded messages wait to be
- * taken, so a client that pipelines faster than queries run is held back by
- * TCP instead of filling memory. Until `endAuthentication()` typed messages
+ * Reading stops (the socket is paused) while many decoded messages, or many
+ * bytes of them, wait to be taken, so a client that pipelines faster than
+ * queries run is held back by TCP instead of filling memory, as PostgreSQL
+ * simply does not read. A session then holds at most maxQueuedBytes of
+ * messages, one more read, and the message being received (maxMessageBytes). Until `endAuthentication()` typed messages
  * are capped at PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH, so a client that has
  * not logged in cannot make the daemon buffer a large message.
  */
@@ -24,6 +26,12 @@ export const maxAuthMessageBytes = 65_535;
 
 /** Decoded messages waiting to be taken before reading pauses. */
 const maxQueuedMessages = 1024;
+
+/**
+ * Bytes of decoded messages waiting to be taken before reading pauses: the
+ * count alone would let 1024 pipelined messages of 64 MiB each be queued.
+ */
+export const maxQueuedBytes = 8 * 1024 * 1024;
 
 /**
  * Messages handed out back to back before next() yields to the event loop.
@@ -48,6 +56,9 @@ export class MessageChannel {
   readonly #reader: FrontendReader;
   readonly #maxMessageBytes: number | undefined;
   readonly #queue: FrontendMessage[] = [];
+  /** Wire size of each queued message, and their sum. */
+  readonly #sizes: number[] = [];
+  #queuedBytes = 0;
   #failure: unknown;
   #ended = false;
   #paused = false;
@@ -90,7 +101,8 @@ export class MessageChannel {
     for (;;) {
       const message = this.#queue.shift();
       if (message !== undefined) {
-        if (this.#paused && this.#queue.length < maxQueuedMessages / 2) this.#resume();
+        this.#queuedBytes -= this.#sizes.shift() ?? 0;
+        if (this.#paused && !this.#full(2)) this.#resume();
         return message;
       }
       if (this.#failure !== undefined) throw this.#failure;
@@ -187,17 +199,28 @@ export class MessageChannel {
 
   #receive(chunk: Buffer): void {
     if (this.#failure !== undefined || this.#closing) return;
-    const { messages, error } = this.#reader.read(chunk);
+    const { messages, sizes, error } = this.#reader.read(chunk);
     for (const message of messages) this.#queue.push(message);
+    for (const size of sizes) {
+      this.#sizes.push(size);
+      this.#queuedBytes += size;
+    }
     if (error !== undefined) {
       // The stream cannot be resynchronised; stop reading and let next() report it after the
       // messages that came before.
       this.#failure = error;
       this.#pause();
-    } else if (this.#queue.length >= maxQueuedMessages) {
+    } else if (this.#full(1)) {
       this.#pause();
     }
     this.#notify();
+  }
+
+  /** Whether the queue holds more than 1/`fraction` of its bounds (reading resumes below half). */
+  #full(fraction: number): boolean {
+    return (
+      this.#queue.length >= maxQueuedMessages / fraction || this.#queuedBytes >= maxQueuedBytes / fraction
+    );
   }
 
   #pause(): void {

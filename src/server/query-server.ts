@@ -38,6 +38,8 @@ export interface QueryServerOptions {
    * the source server, but at most maxAuthRelays of them at once.
    */
   readonly maxConnections?: number;
+  /** The statement_timeout sessions start with (analytica.statement_timeout); default none. */
+  readonly statementTimeoutMs?: number;
   /**
    * The server certificate and key. When set, SSLRequest is answered 'S' and
    * the connection continues over TLS; otherwise 'N', and clients that require

@@ -26,6 +26,10 @@ import type { SessionSettings } from './session-settings.js';
 import type { RowsOutcome, StatementOutcome, StatementRunner } from './statement-runner.js';
 import type { TransactionBlock } from './transaction-block.js';
 
+function clientGone(): PgError {
+  return new PgError(SqlState.connectionFailure, 'the client closed the connection');
+}
+
 /** DataRows are flushed in batches so large results stream with backpressure. */
 const rowsPerFlush = 1000;
 
@@ -153,6 +157,8 @@ export class SessionCore {
   ): Promise<{ count: number; ended: boolean }> {
     let count = 0;
     while (count < limit) {
+      // A client that went away reads no more: the statement stops, and what it holds is released.
+      if (this.channel.closed) throw clientGone();
       const wanted = Math.min(rowsPerFlush, limit - count);
       const rows = await outcome.read(wanted, signal);
       for (const row of rows) this.channel.send(encode(row));

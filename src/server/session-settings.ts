@@ -19,12 +19,21 @@ export class SessionSettings {
   #session = new Map<string, string>();
   #local = new Map<string, string>();
 
-  /** Throws PgError for a startup parameter PostgreSQL would reject too. */
-  constructor(role: string, startupParameters: ReadonlyMap<string, string> = new Map()) {
+  /**
+   * Throws PgError for a startup parameter PostgreSQL would reject too. `defaults` are the
+   * daemon's own (analytica.statement_timeout), which startup parameters override, as they
+   * override ALTER ROLE/DATABASE … SET in PostgreSQL.
+   */
+  constructor(
+    role: string,
+    startupParameters: ReadonlyMap<string, string> = new Map(),
+    defaults: ReadonlyMap<string, string> = new Map(),
+  ) {
     this.#role = role;
     for (const [key, definition] of settingDefinitions) this.#reset.set(key, definition.defaultValue);
     this.#reset.set('session_authorization', role);
     this.#session = new Map(this.#reset);
+    for (const [name, value] of defaults) this.set(name, value, false);
     for (const [name, value] of startupParameters) this.set(name, value, false);
     for (const [key, value] of this.#session) this.#reset.set(key, value);
   }

@@ -40,6 +40,8 @@ export interface SessionOptions {
   readonly relayLimiter: RelayLimiter;
   readonly authTimeoutMs?: number;
   readonly maxMessageBytes?: number;
+  /** The statement_timeout the session starts with, before startup parameters (default none). */
+  readonly statementTimeoutMs?: number;
   /** Certificate and key: SSLRequest is answered 'S' when set. */
   readonly tls?: SecureContext;
   /** The daemon's own client address rules (--hba-file). */
@@ -121,7 +123,9 @@ export class Session {
   #createCore(startup: StartupRequest, roleOid: number): SessionCore {
     let settings: SessionSettings;
     try {
-      settings = new SessionSettings(startup.user, startup.settings);
+      const timeoutMs = this.#options.statementTimeoutMs ?? 0;
+      const defaults = new Map([['statement_timeout', String(timeoutMs)]]);
+      settings = new SessionSettings(startup.user, startup.settings, defaults);
     } catch (error) {
       // A bad startup setting ends the connection, as in PostgreSQL.
       throw new WireError({ ...errorFields(error), severity: 'FATAL' });

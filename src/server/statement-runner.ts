@@ -266,6 +266,7 @@ export class StatementRunner {
       role,
       roleOid,
       database,
+      session: this,
       searchPath: settings.searchPath(),
       timeZone: settings.timeZone,
       ...(settings.get('analytica.segment_pruning') === 'off' ? { segmentPruning: false } : {}),

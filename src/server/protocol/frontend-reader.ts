@@ -17,6 +17,8 @@ export interface FrontendReaderOptions {
 /** What one chunk completed: the messages before any malformed input, and that input's error. */
 export interface ReadResult {
   readonly messages: FrontendMessage[];
+  /** Each message's size on the wire, in the same order (what holding it costs, roughly). */
+  readonly sizes: number[];
   /** Set when the stream is malformed; nothing after the messages can be read any more. */
   readonly error?: unknown;
 }
@@ -79,14 +81,17 @@ export class FrontendReader {
       this.#buffered += chunk.length;
     }
     const messages: FrontendMessage[] = [];
+    const sizes: number[] = [];
     try {
       for (;;) {
+        const before = this.#buffered;
         const message = this.#startupDone ? this.#nextTyped() : this.#nextStartup();
-        if (message === undefined) return { messages };
+        if (message === undefined) return { messages, sizes };
         messages.push(message);
+        sizes.push(before - this.#buffered);
       }
     } catch (error) {
-      return { messages, error };
+      return { messages, sizes, error };
     }
   }
 
