@@ -63,7 +63,14 @@ export class StreamFlusher {
     const applied = state.received;
     await this.#loader.materialize();
     await state.options.delta.commit();
-    const streaming = [...state.tables.values()].filter((t) => t.phase === 'streaming');
+    // A table whose copy is ahead of the stream (its watermark, the copy's consistent point, is
+    // above what the stream has received) is left out: it has nothing to flush (a change is applied
+    // only from a transaction committing at or above the watermark), and its watermark must not
+    // move down to the stream's position, or the transactions in between, which the copy already
+    // holds, would be applied again (PostgreSQL's table-sync keeps a per-table sync LSN likewise).
+    const streaming = [...state.tables.values()].filter(
+      (t) => t.phase === 'streaming' && t.watermark <= applied,
+    );
     const written: catalog.NewSegment[] = [];
     const parts: catalog.StreamedTableFlush[] = [];
     let changes = 0;
@@ -202,7 +209,7 @@ export class StreamFlusher {
     state.publishedPosition = applied;
     if (parts.some((p) => p.truncatedSeq !== null)) state.retiredSegments++;
     for (const table of streaming) {
-      table.watermark = applied;
+      if (applied > table.watermark) table.watermark = applied;
       await table.clearCommitted();
     }
     state.flushed = applied;
