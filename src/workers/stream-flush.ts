@@ -183,6 +183,23 @@ export class StreamFlusher {
     }
   }
 
+  /**
+   * Between transactions, when nothing received waits for a flush: every transaction before
+   * `position` is in the segments or was skipped, so the slot may be confirmed up to there (not
+   * past a copy in progress) without a flush, as PostgreSQL's own subscriber confirms a
+   * keepalive's position when no transaction is pending. It needs no catalog commit, so a source
+   * server shutting down (it refuses new sessions, and waits for its walsenders' clients to
+   * confirm all WAL sent) is not held up by an idle daemon.
+   */
+  confirmIdle(position: bigint): void {
+    const state = this.#state;
+    if (state.tx || state.uncertainFlush) return;
+    for (const table of state.tables.values()) if (table.phase !== 'stopped' && table.hasPending) return;
+    let confirm = position;
+    for (const hold of state.holds.values()) if (hold < confirm) confirm = hold;
+    state.stream?.confirmFlush(confirm);
+  }
+
   /** After a flush whose COMMIT failed: did it commit? Then finish it; if not, its chunks are kept. */
   async resolveUncertainFlush(): Promise<void> {
     const state = this.#state;

@@ -316,6 +316,7 @@ export class StreamWorker {
     const state = this.#state;
     if (state.tx) return;
     if (walEnd > state.received) state.received = walEnd;
+    this.#flusher.confirmIdle(state.received);
     if (
       state.position.wouldRelease(state.received) ||
       Date.now() - state.lastBoundaryAt >= boundaryIntervalMs
