@@ -43,6 +43,24 @@ after(async () => {
   await rm(clusterDir, { recursive: true, force: true });
 });
 
+test('analytica.status shows the WAL the slot retains next to analytica.max_retained_wal', async () => {
+  const sql = `SELECT slot_retained_bytes, slot_retained_limit_bytes, slot_wal_status
+                 FROM analytica.status WHERE table_name = 'public.events'`;
+  const before = (await heap!.query(sql)).rows[0];
+  assert.ok(Number(before.slot_retained_bytes) >= 0, JSON.stringify(before));
+  assert.equal(before.slot_retained_limit_bytes, String(1024 ** 3), 'the default, 1GB');
+  assert.equal(before.slot_wal_status, 'reserved');
+  await heap!.query(`ALTER DATABASE postgres SET analytica.max_retained_wal = '64MB'`);
+  const session = await rawClient(cluster.clientConfig());
+  try {
+    const set = (await session.query(sql)).rows[0];
+    assert.equal(set.slot_retained_limit_bytes, String(64 * 1024 ** 2), 'the database setting');
+  } finally {
+    await session.end();
+    await heap!.query('ALTER DATABASE postgres RESET analytica.max_retained_wal');
+  }
+});
+
 test('a fast shutdown of the source completes within seconds while the daemon is idle', async () => {
   const client = heap!;
   for (let i = 0; i < 20; i++) await client.query(`INSERT INTO events (kind) VALUES ('after ${i}')`);

@@ -12,6 +12,7 @@ import { errorMessage } from '../errors.js';
 import type { IngestColumn } from '../source/column-types.js';
 import { formatLsn } from '../source/pgoutput/index.js';
 import { segmentRelativePath } from '../storage/segment-paths.js';
+import { diskFullError, isDiskFull } from './disk-full.js';
 import { sameColumns } from './schema-evolution.js';
 import type { DeltaLoader } from './stream-delta-loader.js';
 import { type FinishedFlush, idleFlushBytes, type StreamState } from './stream-state.js';
@@ -150,6 +151,9 @@ export class StreamFlusher {
     } catch (error) {
       if (!(error instanceof SegmentWriteError)) throw error;
       for (const segment of mine) state.options.inFlight.delete(segment.path);
+      // A full disk is not this table's fault: the stream stops and retries with backoff, the
+      // changes stay in their chunk files and the slot unconfirmed until a flush succeeds.
+      if (isDiskFull(error.cause)) throw diskFullError(error.cause, state.options.dataDir);
       await state.stop(table, `its changes could not be written: ${errorMessage(error.cause)}`);
       return undefined;
     }
