@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -30,6 +30,7 @@ let cluster: LocalCluster;
 let heap: pg.Client;
 let dataDir: string;
 let mounted = false;
+let daemon: DaemonProcess | undefined;
 
 before(async () => {
   assert.equal(process.getuid?.(), 0, 'this test mounts a tmpfs and must run as root');
@@ -57,7 +58,15 @@ after(async () => {
 });
 
 function startDaemon(): Promise<DaemonProcess> {
-  return DaemonProcess.start(cluster, dataDir, ['--naptime', '200ms', '--chunk-size', '20000']);
+  // No compaction: it would write files of its own into the small data directory.
+  return DaemonProcess.start(cluster, dataDir, [
+    '--naptime',
+    '200ms',
+    '--chunk-size',
+    '20000',
+    '--compaction-min-segments',
+    '1000',
+  ]);
 }
 
 async function one(sql: string): Promise<Record<string, string>> {
@@ -65,7 +74,7 @@ async function one(sql: string): Promise<Record<string, string>> {
 }
 
 test('a full disk during the first copy: an error, no snapshot held, a prompt stop, and a retry', async () => {
-  const daemon = await startDaemon();
+  const first = await startDaemon();
   await heap.query(`SELECT analytica.register_table('items')`);
   const status = await waitFor(
     async () => {
@@ -88,18 +97,54 @@ test('a full disk during the first copy: an error, no snapshot held, a prompt st
     20_000,
   );
   const stopping = performance.now();
-  process.kill(daemon.child.pid!, 'SIGTERM');
+  process.kill(first.child.pid!, 'SIGTERM');
   const stopped = await Promise.race([
-    daemon.exited.then(() => true),
+    first.exited.then(() => true),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 15_000)),
   ]);
   assert.ok(stopped, 'SIGTERM stopped the daemon within 15 s');
   assert.ok(performance.now() - stopping < 15_000);
 
   await run('mount', ['-o', 'remount,size=200m', dataDir]);
-  const next = await startDaemon();
+  daemon = await startDaemon();
   await heap.query(`SELECT analytica.wait_for_sync('items', '120s')`);
-  const columnar = new pg.Client({ ...cluster.clientConfig(), port: next.port, types: rawText });
+  await assertCopyEqualsHeap();
+  const after = await one(`SELECT state, last_error FROM analytica.status WHERE table_name = 'public.items'`);
+  assert.deepEqual(after, { state: 'synced', last_error: null });
+});
+
+test('a full disk while streaming: analytica.status says so, the copy stays readable, the stream resumes', async () => {
+  const { bsize, blocks, bfree } = await statfs(dataDir);
+  const used = (blocks - bfree) * bsize;
+  await run('mount', ['-o', `remount,size=${used + 256 * 1024}`, dataDir]);
+  // One transaction far larger than the space left: its changes spill to chunk files every 4 MiB.
+  await heap.query(
+    `INSERT INTO items SELECT g, g * 7, repeat('y', 100) FROM generate_series(1000001, 1100000) g`,
+  );
+  const stalled = await waitFor(
+    async () => {
+      const s = await one(`SELECT state, last_error FROM analytica.status WHERE table_name = 'public.items'`);
+      return s.last_error?.includes('no space left') ? s : undefined;
+    },
+    'analytica.status to report the full disk of the stream',
+    60_000,
+  );
+  assert.match(stalled.last_error!, /change stream is stalled/);
+  assert.equal(stalled.state, 'synced', 'the copy stays readable, only behind');
+  await run('mount', ['-o', 'remount,size=200m', dataDir]);
+  await heap.query(`SELECT analytica.wait_for_sync('items', '120s')`);
+  await assertCopyEqualsHeap();
+  await waitFor(
+    async () =>
+      (await one(`SELECT last_error FROM analytica.status WHERE table_name = 'public.items'`)).last_error ===
+      null,
+    'the error to be cleared by a flush',
+    30_000,
+  );
+});
+
+async function assertCopyEqualsHeap(): Promise<void> {
+  const columnar = new pg.Client({ ...cluster.clientConfig(), port: daemon!.port, types: rawText });
   await columnar.connect();
   try {
     const sql = 'SELECT count(*) AS n, count(DISTINCT id) AS ids, sum(v) AS v FROM items';
@@ -107,6 +152,4 @@ test('a full disk during the first copy: an error, no snapshot held, a prompt st
   } finally {
     await columnar.end();
   }
-  const after = await one(`SELECT state, last_error FROM analytica.status WHERE table_name = 'public.items'`);
-  assert.deepEqual(after, { state: 'synced', last_error: null });
-});
+}

@@ -256,6 +256,7 @@ export class StreamFlusher {
       await state.options.delta.prune(key, inUse !== undefined && inUse < applied ? inUse : applied);
     }
     this.#logFlush(flush);
+    await state.clearStreamError();
     state.deltaBytes = 0;
     state.pendingChanges = 0;
     state.lastFlushAt = Date.now();

@@ -89,6 +89,8 @@ export class StreamState {
   publishedPosition = 0n;
   /** Flushes that retired segments (a TRUNCATE): their files wait for garbage collection. */
   retiredSegments = 0;
+  /** The stream's own error recorded on the streamed tables (recordStreamError). */
+  streamError: string | undefined;
 
   constructor(options: StreamWorkerOptions, catalogClient: pg.Client, slotName: string, onWait: () => void) {
     this.options = options;
@@ -148,6 +150,29 @@ export class StreamState {
     for (const key of this.options.delta.keysOf(this.options.database)) {
       if (key.relid === table.relid) await this.options.delta.drop(key);
     }
+  }
+
+  /**
+   * An error of the whole stream (not of one table) shown on every streamed table without
+   * changing its state: the copies stay readable, only behind. Cleared by the next flush.
+   */
+  async recordStreamError(message: string): Promise<void> {
+    await this.catalog.query(
+      `UPDATE analytica.tables SET last_error = $1, last_error_at = now()
+        WHERE mode = 'stream' AND state <> 'error' AND last_error IS DISTINCT FROM $1`,
+      [message],
+    );
+    this.streamError = message;
+  }
+
+  /** After a flush: the stream's error recorded on the tables is over. */
+  async clearStreamError(): Promise<void> {
+    if (this.streamError === undefined) return;
+    await this.catalog.query(
+      `UPDATE analytica.tables SET last_error = NULL, last_error_at = NULL WHERE last_error = $1`,
+      [this.streamError],
+    );
+    this.streamError = undefined;
   }
 
   /** The position record that analytica.wait_for_sync and analytica.status read. */

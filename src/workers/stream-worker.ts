@@ -29,6 +29,7 @@ import { ReplicationConnection } from '../source/replication/replication-connect
 import type { ReplicationStream } from '../source/replication/replication-stream.js';
 import { readSourceTable } from '../source/table-schema.js';
 import type { AppliedPosition } from './applied-position.js';
+import { diskFullError, isDiskFull } from './disk-full.js';
 import { sameColumns } from './schema-evolution.js';
 import { StreamApplier } from './stream-apply.js';
 import { DeltaLoader } from './stream-delta-loader.js';
@@ -219,25 +220,42 @@ export class StreamWorker {
   }
 
   async #run(): Promise<void> {
+    const state = this.#state;
     let failures = 0;
+    let flushedAtFailure = state.flushed;
     while (!this.#closed) {
       try {
-        if (this.#state.catalogBroken) await this.#reconnectCatalog();
+        if (state.catalogBroken) await this.#reconnectCatalog();
         await this.#flusher.resolveUncertainFlush();
         await this.#startStream();
-        failures = 0;
-        await this.#consume(this.#state.stream!);
+        await this.#consume(state.stream!);
       } catch (error) {
         if (this.#closed) break;
-        failures++;
+        // The backoff grows until a flush gets through again: a stream that starts and fails at
+        // once (a full disk) must not spin, while one that ran a long time reconnects at once.
+        failures = state.flushed > flushedAtFailure ? 1 : failures + 1;
+        flushedAtFailure = state.flushed;
         const delayMs = Math.min(5000, 100 * 2 ** Math.min(failures, 6));
-        this.#state.log.warn('change stream interrupted; reconnecting', {
+        state.log.warn('change stream interrupted; reconnecting', {
           error: errorMessage(error),
           retryInMs: delayMs,
         });
         await this.#afterLostStream();
+        if (isDiskFull(error)) await this.#recordDiskFull(error);
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
+    }
+  }
+
+  /** A full disk stalls every streamed table: analytica.status says so until a flush succeeds. */
+  async #recordDiskFull(cause: unknown): Promise<void> {
+    const error = diskFullError(cause, this.#state.options.dataDir);
+    try {
+      await this.#state.recordStreamError(`the change stream is stalled: ${error.message} (${error.hint})`);
+    } catch (recordFailure) {
+      this.#state.log.error('could not record the error in the catalog', {
+        error: errorMessage(recordFailure),
+      });
     }
   }
 
