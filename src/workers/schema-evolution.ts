@@ -24,106 +24,156 @@ export async function evolveSchema(
   columnsDropped: boolean,
 ): Promise<string | null> {
   if (table.phase !== 'streaming') return 'a copy in progress cannot follow it';
-  const now = relation.columns;
-  const live = table.columns;
-  const storedAs = new Map<string, string>();
-  for (const c of live)
-    if (table.storedName(c.name) !== c.name) storedAs.set(c.name, table.storedName(c.name));
-  let source: Awaited<ReturnType<typeof readSourceTable>> | undefined;
-  const sourceColumn = async (name: string) => {
-    source ??= await readSourceTable(state.catalog, table.relid);
-    return source.columns.find((c) => c.name === name);
-  };
-  const next: IngestColumn[] = [];
-  const dropped: ColumnSpec[] = [];
-  const widened: IngestColumn[] = [];
-  if (now.length === live.length) {
-    // Same columns in place: renames and type changes, position by position.
-    for (const [i, old] of live.entries()) {
-      const wanted = now[i]!;
+  const change = new SchemaChange(state, table, relation);
+  const refused =
+    relation.columns.length === table.columns.length
+      ? await change.inPlace(columnsDropped)
+      : await change.addedOrDropped();
+  if (refused) return refused;
+  await change.apply();
+  return null;
+}
+
+/** The columns a relation message leads to, worked out before anything is changed. */
+class SchemaChange {
+  readonly #state: StreamState;
+  readonly #table: StreamedTable;
+  /** The columns as the stream describes them now. */
+  readonly #now: RelationMessage['columns'];
+  /** The live columns of the copy. */
+  readonly #live: readonly IngestColumn[];
+  readonly #storedAs = new Map<string, string>();
+  readonly #next: IngestColumn[] = [];
+  readonly #dropped: ColumnSpec[] = [];
+  readonly #widened: IngestColumn[] = [];
+  #source: Awaited<ReturnType<typeof readSourceTable>> | undefined;
+
+  constructor(state: StreamState, table: StreamedTable, relation: RelationMessage) {
+    this.#state = state;
+    this.#table = table;
+    this.#now = relation.columns;
+    this.#live = table.columns;
+    for (const c of this.#live)
+      if (table.storedName(c.name) !== c.name) this.#storedAs.set(c.name, table.storedName(c.name));
+  }
+
+  /** The source's column of that name as it is now (read once, when first needed). */
+  async #sourceColumn(name: string) {
+    this.#source ??= await readSourceTable(this.#state.catalog, this.#table.relid);
+    return this.#source.columns.find((c) => c.name === name);
+  }
+
+  /** Same number of columns: renames and type changes, position by position. */
+  async inPlace(columnsDropped: boolean): Promise<string | null> {
+    const table = this.#table;
+    for (const [i, old] of this.#live.entries()) {
+      const wanted = this.#now[i]!;
       const sameType = wanted.typeOid === old.pgTypeOid && wanted.typeModifier === old.pgTypeModifier;
       if (wanted.name === old.name && sameType) {
-        next.push(old);
+        this.#next.push(old);
         continue;
       }
-      const current = await sourceColumn(wanted.name);
+      const current = await this.#sourceColumn(wanted.name);
       if (!current || current.typeOid !== wanted.typeOid || current.typeModifier !== wanted.typeModifier) {
         return `column ${wanted.name} changed again since`;
       }
       const column = ingestColumn(current);
       if (wanted.name !== old.name) {
         if (columnsDropped) return 'columns were dropped and added, which is not told apart from a rename';
-        if (!sameType || live.some((c) => c.name === wanted.name) || now.some((n) => n.name === old.name)) {
+        if (
+          !sameType ||
+          this.#live.some((c) => c.name === wanted.name) ||
+          this.#now.some((n) => n.name === old.name)
+        ) {
           return 'columns were renamed and changed at once';
         }
         if (table.keyColumns.includes(old.name) || table.orderBy.includes(old.name)) {
           return `key or sort column ${old.name} was renamed`;
         }
-        storedAs.delete(old.name);
-        storedAs.set(wanted.name, table.storedName(old.name));
+        this.#storedAs.delete(old.name);
+        this.#storedAs.set(wanted.name, table.storedName(old.name));
       } else if (table.keyColumns.includes(old.name)) {
         return `key column ${old.name} changed type`;
       } else if (!widens(old, column)) {
         return `column ${old.name} changed type from ${old.pgType} to ${column.pgType}`;
       } else {
-        widened.push(column);
+        this.#widened.push(column);
       }
-      next.push(column);
+      this.#next.push(column);
     }
-  } else {
-    const kept = live.filter((c) => now.some((n) => n.name === c.name));
+    return null;
+  }
+
+  /** Columns dropped, and columns added at the end; the others unchanged and in place. */
+  async addedOrDropped(): Promise<string | null> {
+    const table = this.#table;
+    const now = this.#now;
+    const kept = this.#live.filter((c) => now.some((n) => n.name === c.name));
     const same = (c: IngestColumn, i: number) =>
       now[i]!.name === c.name && now[i]!.typeOid === c.pgTypeOid && now[i]!.typeModifier === c.pgTypeModifier;
     if (!kept.every(same))
       return 'columns were renamed, moved or changed type at once with others added or dropped';
     if (table.keyColumns.some((k) => !kept.some((c) => c.name === k))) return 'a key column was dropped';
     if (table.orderBy.some((k) => !kept.some((c) => c.name === k))) return 'a sort column was dropped';
-    for (const c of live) {
+    for (const c of this.#live) {
       if (kept.includes(c)) continue;
-      dropped.push({ ...table.specOf(c), dropped: true, storedAs: table.storedName(c.name) });
-      storedAs.delete(c.name);
+      this.#dropped.push({ ...table.specOf(c), dropped: true, storedAs: table.storedName(c.name) });
+      this.#storedAs.delete(c.name);
     }
-    next.push(...kept);
-    const addedNames = now.slice(kept.length).map((c) => c.name);
-    if (addedNames.length > 0) {
-      const { rows } = await state.catalog.query<{ attname: string; valued: boolean }>(
-        `SELECT attname, atthasdef OR atthasmissing AS valued FROM pg_attribute
-          WHERE attrelid = $1 AND attname = ANY($2::text[])`,
-        [table.relid, addedNames],
-      );
-      const taken = new Set([...table.storedNames, ...dropped.map((d) => d.storedAs!)]);
-      for (const [i, name] of addedNames.entries()) {
-        const current = await sourceColumn(name);
-        const wanted = now[kept.length + i]!;
-        if (!current || current.typeOid !== wanted.typeOid || current.typeModifier !== wanted.typeModifier) {
-          return `column ${name} changed again since`;
-        }
-        // A default gives the rows already there a value the stream never sends.
-        if (rows.find((r) => r.attname === name)?.valued) return `column ${name} was added with a default`;
-        // A name an older column was stored under is taken: its old values are in the segments.
-        let stored = name;
-        for (let n = 2; taken.has(stored); n++) stored = `${name}~${n}`;
-        taken.add(stored);
-        if (stored !== name) storedAs.set(name, stored);
-        next.push(ingestColumn(current));
+    this.#next.push(...kept);
+    return await this.#added(kept.length);
+  }
+
+  /** The columns after the first `keptCount`, all added: each without a default, under a free stored name. */
+  async #added(keptCount: number): Promise<string | null> {
+    const addedNames = this.#now.slice(keptCount).map((c) => c.name);
+    if (addedNames.length === 0) return null;
+    const { rows } = await this.#state.catalog.query<{ attname: string; valued: boolean }>(
+      `SELECT attname, atthasdef OR atthasmissing AS valued FROM pg_attribute
+        WHERE attrelid = $1 AND attname = ANY($2::text[])`,
+      [this.#table.relid, addedNames],
+    );
+    const taken = new Set([...this.#table.storedNames, ...this.#dropped.map((d) => d.storedAs!)]);
+    for (const [i, name] of addedNames.entries()) {
+      const current = await this.#sourceColumn(name);
+      const wanted = this.#now[keptCount + i]!;
+      if (!current || current.typeOid !== wanted.typeOid || current.typeModifier !== wanted.typeModifier) {
+        return `column ${name} changed again since`;
+      }
+      // A default gives the rows already there a value the stream never sends.
+      if (rows.find((r) => r.attname === name)?.valued) return `column ${name} was added with a default`;
+      // A name an older column was stored under is taken: its old values are in the segments.
+      let stored = name;
+      for (let n = 2; taken.has(stored); n++) stored = `${name}~${n}`;
+      taken.add(stored);
+      if (stored !== name) this.#storedAs.set(name, stored);
+      this.#next.push(ingestColumn(current));
+    }
+    return null;
+  }
+
+  /** The table and its delta take the new columns. */
+  async apply(): Promise<void> {
+    const { options, scratch } = this.#state;
+    const table = this.#table;
+    // The delta cannot be altered inside its open transaction: what it holds is shown by a flush.
+    if (options.delta.inTransaction) await options.delta.rollback();
+    this.#state.flushRequired = true;
+    await table.spillOpen(scratch);
+    await table.spillReady(scratch);
+    const storedBefore = new Set(this.#live.map((c) => table.storedName(c.name)));
+    table.evolve(this.#next, this.#storedAs, this.#dropped);
+    // The delta gets new stored columns (added ones) and wider types; renamed ones stay as stored.
+    for (const column of this.#next) {
+      if (!storedBefore.has(table.storedName(column.name)) || this.#widened.includes(column)) {
+        await options.delta.addOrWidenColumn(this.#state.deltaKey(table), table.specOf(column));
       }
     }
+    this.#state.log.info('followed a schema change', {
+      table: table.name,
+      columns: this.#now.map((c) => c.name),
+    });
   }
-  // The delta cannot be altered inside its open transaction: what it holds is shown by a flush.
-  if (state.options.delta.inTransaction) await state.options.delta.rollback();
-  state.flushRequired = true;
-  await table.spillOpen(state.scratch);
-  await table.spillReady(state.scratch);
-  const storedBefore = new Set(live.map((c) => table.storedName(c.name)));
-  table.evolve(next, storedAs, dropped);
-  // The delta gets new stored columns (added ones) and wider types; renamed ones stay as stored.
-  for (const column of next) {
-    if (!storedBefore.has(table.storedName(column.name)) || widened.includes(column)) {
-      await state.options.delta.addOrWidenColumn(state.deltaKey(table), table.specOf(column));
-    }
-  }
-  state.log.info('followed a schema change', { table: table.name, columns: now.map((c) => c.name) });
-  return null;
 }
 
 /** A type change whose old values read the same in the new type (PostgreSQL's rewrite is not streamed). */
