@@ -53,6 +53,7 @@ export const SqlState = {
   adminShutdown: '57P01',
   cannotConnectNow: '57P03',
   tooManyConnections: '53300',
+  diskFull: '53100',
   outOfMemory: '53200',
   programLimitExceeded: '54000',
   configFileError: 'F0000',

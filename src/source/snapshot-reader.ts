@@ -53,9 +53,14 @@ export interface ExportedSnapshot {
   lsn: string;
 }
 
+/** Longest close() waits for the snapshot's transaction to commit before dropping the connection. */
+const closeTimeoutMs = 5000;
+
 export class SnapshotReader {
   readonly #client: pg.Client;
   #info: SnapshotInfo | undefined;
+  /** A COPY was cut off on our side: the connection is dropped, which ends the transaction. */
+  #abandoned = false;
 
   private constructor(client: pg.Client) {
     this.#client = client;
@@ -71,6 +76,8 @@ export class SnapshotReader {
     exported?: ExportedSnapshot,
   ): Promise<SnapshotReader> {
     const client = sourceClient(config, 'pg_analytica ingest');
+    // Failures surface through the query that meets them (an abandoned COPY ends the connection).
+    client.on('error', () => undefined);
     await client.connect();
     const reader = new SnapshotReader(client);
     try {
@@ -150,9 +157,7 @@ export class SnapshotReader {
     const select = columns.map((c) => c.copyExpression).join(', ');
     const upper = range.endPage === undefined ? '' : ` AND ctid < '(${range.endPage},0)'::tid`;
     const sql = `COPY (SELECT ${select} FROM ONLY ${table} WHERE ctid >= '(${range.firstPage},0)'::tid${upper}) TO STDOUT (FORMAT text)`;
-    const stream = this.#client.query(copyStreams.to(sql));
-    await pipeline(stream, createWriteStream(file));
-    return stream.rowCount;
+    return await this.#copyTo(sql, file);
   }
 
   /** Copies the rows whose integer key is in (after, upTo] (append mode reads past a watermark). */
@@ -168,18 +173,45 @@ export class SnapshotReader {
     const column = quoteIdent(key);
     // Bounds are bigints (never text), so inlining them is safe.
     const sql = `COPY (SELECT ${select} FROM ONLY ${table} WHERE ${column} > ${after} AND ${column} <= ${upTo}) TO STDOUT (FORMAT text)`;
+    return await this.#copyTo(sql, file);
+  }
+
+  async #copyTo(sql: string, file: string): Promise<number> {
+    if (this.#abandoned) throw new Error('the snapshot connection was dropped after a failed copy');
     const stream = this.#client.query(copyStreams.to(sql));
-    await pipeline(stream, createWriteStream(file));
+    try {
+      await pipeline(stream, createWriteStream(file));
+    } catch (error) {
+      // Cut off on our side (ENOSPC writing the file, say), the COPY keeps the connection busy for
+      // good: nothing else could run on it, and its transaction would hold the snapshot (and
+      // VACUUM) back. Dropping the connection ends the transaction.
+      this.#abandon();
+      throw error;
+    }
     return stream.rowCount;
   }
 
+  #abandon(): void {
+    this.#abandoned = true;
+    this.#client.connection.stream.destroy();
+  }
+
+  /** Ends the snapshot's transaction: a commit, or dropping the connection if that cannot be had soon. */
   async close(): Promise<void> {
-    try {
-      await this.#client.query('COMMIT');
-    } catch {
-      // The connection may already be broken; ending it releases the snapshot either way.
+    if (!this.#abandoned) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), closeTimeoutMs);
+      });
+      const commit = this.#client.query('COMMIT').then(
+        () => 'done' as const,
+        // The connection may already be broken; ending it releases the snapshot either way.
+        () => 'failed' as const,
+      );
+      if ((await Promise.race([commit, timeout])) === 'timeout') this.#abandon();
+      clearTimeout(timer);
     }
-    await this.#client.end();
+    await this.#client.end().catch(() => undefined);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -21,6 +21,7 @@ import { scratchDirectory } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
 import { AppendWorker } from './append-worker.js';
 import { CompactionWorker, type CompactionWorkerOptions } from './compaction-worker.js';
+import { diskFullError, isDiskFull } from './disk-full.js';
 import { IngestWorker } from './ingest-worker.js';
 import { StreamWorker } from './stream-worker.js';
 
@@ -377,12 +378,15 @@ export class Launcher {
     return new Map(rows.map((r) => [Number(r.relid), r.fingerprint]));
   }
 
-  async #fail(entry: TableEntry, error: unknown): Promise<void> {
+  async #fail(entry: TableEntry, cause: unknown): Promise<void> {
     if (entry.mode === 'stream') this.#retryCopy.add(entry.relid);
     const failures = (this.#backoff.get(entry.relid)?.failures ?? 0) + 1;
     const delay = Math.min(maxBackoffMs, this.#options.naptimeMs * 2 ** Math.min(failures, 16));
     this.#backoff.set(entry.relid, { failures, retryAt: Date.now() + delay });
-    const message = errorMessage(error);
+    const error = isDiskFull(cause) ? diskFullError(cause, this.#options.dataDir) : cause;
+    // The hint says what to do; analytica.status shows only this one text.
+    const message =
+      error instanceof PgError && error.hint ? `${error.message} (${error.hint})` : errorMessage(error);
     this.#options.log.error('copy failed', {
       table: `${entry.schemaName}.${entry.tableName}`,
       error: message,

@@ -1,0 +1,171 @@
+/**
+ * Applies decoded pgoutput messages: each source transaction's changes become
+ * COPY-text lines per table (see StreamedTable), spilled to chunk files every
+ * `chunkBytes` and loaded into the delta; at a commit the transaction joins
+ * the committed changes, and a boundary (StreamFlusher.atBoundary) makes them
+ * visible or flushes them. A transaction whose commit record starts below a
+ * table's watermark is skipped for it (the segments or the copy hold it).
+ */
+import { PgError, SqlState } from '../errors.js';
+import type { PgoutputMessage } from '../source/pgoutput/index.js';
+import { evolveSchema } from './schema-evolution.js';
+import type { DeltaLoader } from './stream-delta-loader.js';
+import type { StreamFlusher } from './stream-flush.js';
+import { boundaryIntervalMs, chunkBytes, type StreamState } from './stream-state.js';
+import type { StreamedTable } from './streamed-table.js';
+
+export class StreamApplier {
+  readonly #state: StreamState;
+  readonly #loader: DeltaLoader;
+  readonly #flusher: StreamFlusher;
+
+  constructor(state: StreamState, loader: DeltaLoader, flusher: StreamFlusher) {
+    this.#state = state;
+    this.#loader = loader;
+    this.#flusher = flusher;
+  }
+
+  async onChange(lsn: bigint, message: PgoutputMessage): Promise<void> {
+    const state = this.#state;
+    if (state.relations.observe(message)) return;
+    switch (message.type) {
+      case 'begin':
+        state.tx = {
+          finalLsn: message.finalLsn,
+          commitTimeMicros: message.commitTimeMicros,
+          skip: message.finalLsn < state.received,
+          touched: new Set(),
+        };
+        return;
+      case 'commit':
+        await this.#onCommit(message.endLsn);
+        return;
+      case 'insert': {
+        const table = await this.#target(message.relationId);
+        if (table) await this.#apply(table, () => table.insert(message.newTuple, lsn, state.tx!.finalLsn));
+        return;
+      }
+      case 'update': {
+        const table = await this.#target(message.relationId);
+        if (table) {
+          await this.#apply(table, () =>
+            table.update(
+              message.oldTuple,
+              message.oldKind === 'full',
+              message.newTuple,
+              lsn,
+              state.tx!.finalLsn,
+            ),
+          );
+        }
+        return;
+      }
+      case 'delete': {
+        const table = await this.#target(message.relationId);
+        if (table) await this.#apply(table, () => table.delete(message.oldTuple, lsn, state.tx!.finalLsn));
+        return;
+      }
+      case 'truncate':
+        for (const relationId of message.relationIds) {
+          const table = await this.#target(relationId, false);
+          table?.truncate(lsn);
+        }
+        return;
+      case 'message':
+      case 'origin':
+        return;
+      default:
+        throw new PgError(
+          SqlState.protocolViolation,
+          `unexpected pgoutput message "${message.type}" in protocol 1`,
+        );
+    }
+  }
+
+  /** The table a change applies to, or undefined when it is skipped. */
+  async #target(relationId: number, checkSchema = true): Promise<StreamedTable | undefined> {
+    const state = this.#state;
+    const tx = state.tx;
+    if (!tx) throw new PgError(SqlState.protocolViolation, 'a change arrived outside a transaction');
+    if (tx.skip) return undefined;
+    let table = state.tables.get(relationId);
+    if (table?.phase === 'establishing') {
+      await table.established;
+      table = state.tables.get(relationId);
+    }
+    if (!table || table.phase === 'stopped' || tx.finalLsn < table.watermark) return undefined;
+    if (checkSchema && !(await this.#followSchema(table, relationId))) return undefined;
+    tx.touched.add(table);
+    return table;
+  }
+
+  /** False when the table's columns changed in a way the copy cannot follow (it stops). */
+  async #followSchema(table: StreamedTable, relationId: number): Promise<boolean> {
+    const state = this.#state;
+    const relation = state.relations.require(relationId);
+    if (table.matches(relation)) return true;
+    // A column dropped and added again can look unchanged, or like a rename: count the drops.
+    const dropped = await state.droppedAttributes(table.relid);
+    const columnsDropped = dropped > table.droppedAttributes;
+    const mismatch = table.schemaMismatch(relation);
+    const reason = mismatch
+      ? await evolveSchema(state, table, relation, columnsDropped)
+      : columnsDropped
+        ? 'a column was dropped and added again'
+        : null;
+    if (reason) {
+      await state.stop(table, `${mismatch ?? `the columns of ${table.name} changed`}: ${reason}`);
+      return false;
+    }
+    table.droppedAttributes = dropped;
+    return true;
+  }
+
+  /**
+   * Applies one change to a table. A value the copy cannot store (or an update without a value
+   * it needs) stops that table's stream with the reason; the other tables go on.
+   */
+  async #apply(table: StreamedTable, change: () => void): Promise<void> {
+    const state = this.#state;
+    try {
+      change();
+    } catch (error) {
+      if (!(error instanceof PgError)) throw error;
+      state.tx?.touched.delete(table);
+      await table.abortOpen();
+      await state.stop(table, error.message + (error.hint ? ` (${error.hint})` : ''));
+      return;
+    }
+    state.pendingChanges++;
+    if (table.openBytes >= chunkBytes) {
+      // A large transaction: its changes so far go to a chunk file and into the open DuckDB transaction.
+      const files = await table.spillOpen(state.scratch);
+      await this.#loader.load(table, files);
+    }
+  }
+
+  async #onCommit(endLsn: bigint): Promise<void> {
+    const state = this.#state;
+    const tx = state.tx;
+    if (!tx) throw new PgError(SqlState.protocolViolation, 'Commit without Begin');
+    let readyBytes = 0;
+    for (const table of tx.touched) {
+      table.commitOpen(tx.finalLsn);
+      readyBytes += table.readyBytes;
+    }
+    state.tx = undefined;
+    if (!tx.skip) {
+      state.received = endLsn;
+      state.lastCommit = { lsn: tx.finalLsn, atMicros: tx.commitTimeMicros };
+    }
+    // Small transactions are batched: made visible when a query waits for them, when enough
+    // piled up, or every few milliseconds (bounding the latency a new query sees).
+    const due =
+      state.position.wouldRelease(state.received) ||
+      state.flushRequired ||
+      readyBytes >= chunkBytes ||
+      state.pendingChanges >= state.options.chunkSize ||
+      Date.now() - state.lastBoundaryAt >= boundaryIntervalMs;
+    if (due) await this.#flusher.atBoundary(false);
+  }
+}
