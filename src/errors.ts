@@ -16,6 +16,7 @@ export const SqlState = {
   divisionByZero: '22012',
   invalidTextRepresentation: '22P02',
   invalidTablesampleArgument: '2202H',
+  serializationFailure: '40001',
   invalidBinaryRepresentation: '22P03',
   characterNotInRepertoire: '22021',
   invalidDatetimeFormat: '22007',

@@ -247,7 +247,10 @@ test('SET and SHOW emulate PostgreSQL settings', async () => {
     await c.query('SET search_path = pg_catalog, "My Schema", \'$user\'');
     await c.query("SET timezone = 'Europe/Paris'");
     await c.query('SELECT 1');
-    assert.deepEqual(executor.contexts.at(-1), {
+    const { session, ...context } = executor.contexts.at(-1)!;
+    // An opaque per-session key, for per-session limits.
+    assert.equal(typeof session, 'object');
+    assert.deepEqual(context, {
       role: 'postgres',
       // The bootstrap superuser's OID, read from the source at login.
       roleOid: 10,

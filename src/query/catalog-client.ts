@@ -88,7 +88,8 @@ export class CatalogClient extends pg.Client {
   constructor(config: pg.ClientConfig = {}) {
     const budget = new SourceByteBudget(maxSourceResultBytes);
     // Over TLS the count is of encrypted bytes, a little more than the plain ones: still a bound.
-    super({ ...config, stream: () => new BudgetedSocket(budget) });
+    // pg-pool makes the password non-enumerable (kept out of logs), so a spread drops it.
+    super({ ...config, password: config.password, stream: () => new BudgetedSocket(budget) });
     this.budget = budget;
     // The query that was running gets the error; the event itself is only noted.
     this.on('error', () => undefined);

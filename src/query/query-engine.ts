@@ -227,16 +227,19 @@ export class QueryEngine implements QueryExecutor {
         );
         if (attempt === 0 && purpose === 'run' && waits)
           await this.#waitForStream(context.database, resolution.walLsn, signal);
-        // Versions a transaction block kept stay reserved by the block itself.
-        const kept = await tablesForStatement(
-          this.#options.duckdb,
-          context,
-          resolution.tables,
-          purpose === 'run',
-        );
-        tables = kept.tables;
-        const scope = { pool, tables };
+        let scope: DamageScope = { pool, tables: resolution.tables };
         try {
+          // Versions a transaction block kept stay reserved by the block itself. Keeping one
+          // makes its view, which is stale if a flush pruned its delta since the catalog was
+          // read: like any stale view, that resolves again.
+          const kept = await tablesForStatement(
+            this.#options.duckdb,
+            context,
+            resolution.tables,
+            purpose === 'run',
+          );
+          tables = kept.tables;
+          scope = { pool, tables };
           // Pinned now: compaction's collector leaves them alone from here on.
           missing = await this.#missingFiles(tables, missing, scope);
           if (missing.length > 0)
@@ -255,9 +258,15 @@ export class QueryEngine implements QueryExecutor {
           for (const view of views.splice(0)) await this.#options.duckdb.release(view);
           if (error instanceof StaleViewError && attempt < maxStaleRetries) continue;
           // Making a view reads the files' metadata: DuckDB may find one damaged here.
-          throw error instanceof PgError || error instanceof StaleViewError
-            ? error
-            : await this.#damage.translate(error, scope);
+          // Still stale after every retry: the copy changed under each attempt. Clients retry
+          // 40001 as they do a serialization failure in PostgreSQL.
+          if (error instanceof StaleViewError)
+            throw new PgError(
+              SqlState.serializationFailure,
+              'could not read a consistent version of the copy: it changed while the query started',
+              { hint: 'Run the statement again.' },
+            );
+          throw error instanceof PgError ? error : await this.#damage.translate(error, scope);
         }
       }
       let next = 0;
