@@ -65,6 +65,28 @@ describe('continuous sync', () => {
     await assertSame();
   });
 
+  test('a transaction left open after writing does not hold up queries: the daemon has its WAL flushed', async () => {
+    const open = await rawClient(cluster.clientConfig());
+    try {
+      // Its WAL is written but not flushed (nothing commits after it; test clusters also run
+      // with synchronous_commit off), so the walsender cannot send past it on its own.
+      await cluster.exec('CREATE TABLE IF NOT EXISTS side_table ()');
+      await open.query('BEGIN');
+      await open.query(`UPDATE accounts SET owner = 'pending' WHERE id = 7`);
+      // An ACCESS EXCLUSIVE lock is WAL-logged (for standbys): a short record, reliably left
+      // in the unflushed last page.
+      await open.query('LOCK TABLE side_table IN ACCESS EXCLUSIVE MODE');
+      const started = Date.now();
+      assert.deepEqual(await textRows(columnar, 'SELECT owner FROM accounts WHERE id = 7'), [['owner 7']]);
+      const ms = Date.now() - started;
+      assert.ok(ms < 5000, `the query waited ${ms} ms for the stream`);
+      await open.query('COMMIT');
+      assert.deepEqual(await textRows(columnar, 'SELECT owner FROM accounts WHERE id = 7'), [['pending']]);
+    } finally {
+      await open.end();
+    }
+  });
+
   test('an update of the key moves the row', async () => {
     await heap.query(`UPDATE accounts SET id = id + 100000 WHERE id BETWEEN 1 AND 20`);
     await assertSame();

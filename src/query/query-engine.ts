@@ -27,6 +27,7 @@ import { type PruningPlan, type PruningTotals, SegmentPruner } from './segment-p
 import { listTableNodes, rewriteSelect } from './sql/select-rewriter.js';
 import { type Resolution, type ResolvedTable, resolveTables, type TableReference } from './table-resolver.js';
 import { tablesForStatement } from './transaction-versions.js';
+import { nudgeAfterMs, WalFlushNudge } from './wal-flush-nudge.js';
 
 export interface QueryEngineOptions {
   duckdb: DuckDbEngine;
@@ -76,6 +77,7 @@ export class QueryEngine implements QueryExecutor {
   readonly #pruner: SegmentPruner;
   readonly #catalogQueries: CatalogQueryRunner;
   readonly #damage: SegmentDamage;
+  readonly #walFlush: WalFlushNudge;
   /** DuckDB results open per session, and in all. */
   readonly #openResults = new WeakMap<object, number>();
   #openResultCount = 0;
@@ -83,6 +85,7 @@ export class QueryEngine implements QueryExecutor {
   constructor(options: QueryEngineOptions) {
     this.#options = options;
     this.#damage = new SegmentDamage({ dataDir: options.duckdb.dataDir, log: options.log });
+    this.#walFlush = new WalFlushNudge(options.pools, options.log);
     hidePathsUnder(options.duckdb.dataDir);
     this.#catalogQueries = new CatalogQueryRunner({
       pools: options.catalogPools ?? options.pools,
@@ -305,7 +308,13 @@ export class QueryEngine implements QueryExecutor {
         },
       );
     }
-    await freshness.waitForApplied(database, lsn, signal);
+    // Still waiting after a moment: the WAL it waits for may be written but not flushed.
+    const timer = setTimeout(() => void this.#walFlush.nudge(database), nudgeAfterMs);
+    try {
+      await freshness.waitForApplied(database, lsn, signal);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Resolves the tables in the source catalog (one statement, one snapshot of the catalog). */
