@@ -1,5 +1,5 @@
 /**
- * What one client can make the daemon hold (docs/security-limits.md): the
+ * What one client can make the daemon hold (docs/security.md#what-a-client-can-cost): the
  * daemon runs as a child process, so that a crash is seen as one and its
  * resident memory is measured apart from the test's. Each case checks that
  * the daemon still answers other sessions afterwards.
