@@ -360,6 +360,44 @@ describe('the control schema acts for the role in effect, not the login', () => 
   });
 });
 
+describe('analytica.status shows a table only to roles that may read it', () => {
+  test('a cheap function of the caller in WHERE sees no row of a table it may not read', async () => {
+    await asRole('bob', async (bob) => {
+      await bob.query('CREATE TABLE bob.payroll_secret (id int PRIMARY KEY)');
+      await bob.query(`SELECT analytica.register_table('bob.payroll_secret')`);
+    });
+    try {
+      const seen = await asRole('mallory', async (mallory) => {
+        // Costed below the view's privilege filter: without a security barrier the planner
+        // evaluates it first, on every row of analytica.tables.
+        await mallory.query(`
+          CREATE FUNCTION public.peek(text, text) RETURNS boolean LANGUAGE plpgsql COST 0.0000001 AS $$
+          BEGIN RAISE NOTICE 'peek %: %', $1, $2; RETURN true; END $$`);
+        const notices: string[] = [];
+        mallory.on('notice', (notice) => notices.push(notice.message ?? ''));
+        // Over the view's own columns of analytica.tables, so it can sit below the filter's join.
+        const { rows } = await mallory.query(
+          'SELECT table_name FROM analytica.status WHERE public.peek(relid::text, last_error)',
+        );
+        await mallory.query('DROP FUNCTION public.peek(text, text)');
+        return { rows, notices };
+      });
+      assert.deepEqual(
+        seen.rows.filter((r) => String(r.table_name).includes('payroll_secret')),
+        [],
+      );
+      const { rows } = await admin.query(`SELECT 'bob.payroll_secret'::regclass::oid::text AS relid`);
+      assert.deepEqual(
+        seen.notices.filter((n) => n.startsWith(`peek ${rows[0].relid}:`)),
+        [],
+        'the function saw the table',
+      );
+    } finally {
+      await asRole('bob', (bob) => bob.query(`SELECT analytica.unregister_table('bob.payroll_secret')`));
+    }
+  });
+});
+
 describe('objects pg_analytica relies on are its own', () => {
   test('the control schema is not installed into, or used in, a schema analytica of another role', async () => {
     await cluster.createDatabase('squat_schema');

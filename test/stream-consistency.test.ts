@@ -34,7 +34,9 @@ before(async () => {
     CREATE SEQUENCE item_ids START 100000;
     CREATE TABLE items (id bigint PRIMARY KEY, v bigint NOT NULL, label text);
     INSERT INTO items SELECT g, g, 'initial ' || g FROM generate_series(1, 20000) g;`);
-  daemon = await startDaemon(cluster, ['--chunk-size', '5000']);
+  // A million-row transaction takes ~30 s to apply on a loaded two-core machine: queries wait
+  // for it longer than the default analytica.max_wait, since this checks atomicity, not speed.
+  daemon = await startDaemon(cluster, ['--chunk-size', '5000', '--max-wait', '180s']);
   heap = await rawClient(cluster.clientConfig());
   columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
   await heap.query(`SELECT analytica.register_table('accounts')`);
