@@ -20,6 +20,7 @@ import { mirrorSourceServerVersion, mirrorSourceTimeZone } from './server/settin
 import { loadTlsContext } from './server/tls-context.js';
 import { resolveUpstreamTls } from './server/upstream-tls.js';
 import { sourceConnectionConfig } from './source/source-config.js';
+import { privateDataDirectory } from './storage/data-directory.js';
 import { SegmentWriter } from './storage/segment-writer.js';
 import { Launcher } from './workers/launcher.js';
 
@@ -131,6 +132,7 @@ export class Daemon {
       }
 
       await initSqlParser();
+      await privateDataDirectory(config.dataDir);
       const writer = await SegmentWriter.create({
         threads: config.duckdbThreads,
         memoryLimit: config.duckdbMemoryLimit,

@@ -5,13 +5,15 @@
  * launcher serves a database.
  */
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import { silentLogger } from '../src/log.js';
 import type { Daemon } from '../src/main.js';
+import { privateDataDirectory } from '../src/storage/data-directory.js';
 import { SegmentWriter } from '../src/storage/segment-writer.js';
 import { Launcher } from '../src/workers/launcher.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
@@ -59,6 +61,21 @@ after(async () => {
 const summary = 'SELECT count(*), sum(amount), min(placed), max(placed) FROM orders';
 
 describe('daemon lifecycle', () => {
+  test('the data directory is readable by the daemon’s OS user only', async () => {
+    assert.equal(((await stat(daemon.config.dataDir)).mode & 0o777).toString(8), '700');
+    // One that exists with wider modes (a mkdir under a umask of 022) is narrowed at start.
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'pga-open-'));
+    try {
+      await chmod(dataDir, 0o755);
+      await privateDataDirectory(dataDir);
+      assert.equal(((await stat(dataDir)).mode & 0o777).toString(8), '700');
+      await privateDataDirectory(path.join(dataDir, 'new', 'dir'));
+      assert.equal(((await stat(path.join(dataDir, 'new', 'dir'))).mode & 0o777).toString(8), '700');
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('changes committed before wait_for_sync are in the copy after it', async () => {
     assert.deepEqual(await textRows(columnar, summary), await textRows(heap, summary));
     await heap.query(`UPDATE orders SET amount = amount + 1 WHERE id % 7 = 0`);
