@@ -25,6 +25,7 @@ import { columnFormatter } from './pg-text-format.js';
 import { resultColumn, type SourcePgType } from './pg-type-oids.js';
 import { type PruningPlan, type PruningTotals, SegmentPruner } from './segment-pruner.js';
 import { listTableNodes, rewriteSelect } from './sql/select-rewriter.js';
+import { typedColumns } from './sql/typing/type-scope.js';
 import { type Resolution, type ResolvedTable, resolveTables, type TableReference } from './table-resolver.js';
 import { tablesForStatement } from './transaction-versions.js';
 
@@ -218,7 +219,14 @@ export class QueryEngine implements QueryExecutor {
         }
       }
       let next = 0;
-      const sql = rewriteSelect(statement, { resolveTable: () => views[next++]! });
+      // Each reference reads its view, with its columns' PostgreSQL types for the type stage.
+      const sql = rewriteSelect(statement, {
+        typed: true,
+        resolveTable: () => {
+          const i = next++;
+          return { sql: views[i]!, columns: typedColumns(tables[i]!.columns) };
+        },
+      });
       return { sql, sources: sourceTypes(tables), release };
     } catch (error) {
       await release();
