@@ -11,11 +11,8 @@ import { type EmitContext, stringValue } from './emit-context.js';
 import { emitFuncCall } from './function-emitter.js';
 import { emitAExpr } from './operator-rules.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
-import { emitIntervalWithFields, intervalFields } from './interval-literal.js';
-import { baseTypeName, duckDbType } from './type-names.js';
-import { typeOf } from './typing/expr-types.js';
-import { canonicalJsonb } from './typing/jsonb-literal.js';
-import { builtIn, castTargetType } from './typing/pg-types.js';
+import { duckDbType } from './type-names.js';
+import { emitTypedCast } from './typing/typed-casts.js';
 
 /** SQL value functions whose DuckDB counterpart means the same (the session sets DuckDB's TimeZone). */
 const VALUE_FUNCTIONS: Readonly<Record<string, string>> = {
@@ -144,37 +141,6 @@ function emitTypeCast(ctx: EmitContext, cast: TypeCast): string {
     cast.location,
     'DuckDB would round it to 3 decimal places; cast to numeric(p,s) instead.',
   );
-}
-
-/**
- * Casts whose meaning depends on PostgreSQL types (the type stage): interval literals with a
- * field, casts to an enum the statement's columns use, jsonb literals, bpchar to text (which
- * drops the trailing blanks), and numeric to unconstrained numeric (the same value).
- */
-function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): string | undefined {
-  const typeName = cast.typeName!;
-  const text = 'A_Const' in arg && arg.A_Const.isnull !== true ? arg.A_Const.sval?.sval : undefined;
-  const name = baseTypeName(typeName);
-  const fields = name === 'interval' ? intervalFields(typeName.typmods) : undefined;
-  if (fields !== undefined && text !== undefined) return emitIntervalWithFields(ctx, text, fields, cast.location);
-  if (name === 'jsonb' && text !== undefined && (typeName.typmods ?? []).length === 0)
-    return quoteLiteral(canonicalJsonb(text));
-  // An enum's type is known only once its table is resolved, after the listing pass.
-  if (ctx.listingOnly === true && builtIn(name) === undefined) return ctx.expr(arg);
-  if (ctx.types === undefined || (typeName.arrayBounds?.length ?? 0) > 0) return undefined;
-  const target = castTargetType(typeName, ctx.types.enumTypes());
-  const source = typeOf(ctx.types, arg);
-  if (target?.category === 'E') {
-    if (text !== undefined && !(target.enumLabels ?? []).includes(text)) {
-      throw ctx.error(SqlState.invalidTextRepresentation, `invalid input value for enum ${target.name}: "${text}"`, cast.location);
-    }
-    return source?.oid === target.oid ? ctx.expr(arg) : `CAST(${ctx.expr(arg)} AS ${target.duckType})`;
-  }
-  if (source?.name === 'bpchar' && (name === 'text' || name === 'varchar') && (typeName.typmods ?? []).length === 0)
-    return `rtrim(${ctx.expr(arg)}, ' ')`;
-  if (source?.name === 'numeric' && name === 'numeric' && (typeName.typmods ?? []).length === 0 && !('A_Const' in arg))
-    return ctx.expr(arg);
-  return undefined;
 }
 
 /**
