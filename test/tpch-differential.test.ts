@@ -22,7 +22,11 @@ import { tpchSql, tpchTables } from './helpers/tpch-corpus.js';
 import { tpchQueries } from './helpers/tpch-queries.js';
 
 /** Queries whose answer differs, and why; each must differ (a fix removes its entry). */
-const knownDifferences: Readonly<Record<string, string>> = {};
+const knownDifferences: Readonly<Record<string, string>> = {
+  q1: 'avg() of numeric is computed in double precision (PostgreSQL: exact numeric, select_div_scale)',
+  q8: 'numeric / numeric is computed in double precision (PostgreSQL: exact, select_div_scale); through columnar.* PostgreSQL divides',
+  q14: 'numeric / numeric is computed in double precision (PostgreSQL: exact, select_div_scale)',
+};
 
 let cluster: LocalCluster;
 let daemon: Daemon;
@@ -84,14 +88,13 @@ describe('TPC-H on the heap, through the daemon and through columnar.*', () => {
     test(`${name} gives the heap's answer or a 0A000 refusal`, async () => {
       const expected = await run(heap, sql);
       assert.ok('rows' in expected && expected.rows.length > 0, `${name} selects rows on the heap`);
-      if (process.env.TPCH_EXPLAIN) console.log((await run(viaFdw, `EXPLAIN VERBOSE ${sql}`)));
       const outcome = {
         direct: verdict(expected, await run(direct, sql)),
         fdw: verdict(expected, await run(viaFdw, sql)),
       };
       report[name] = outcome;
       for (const [path, result] of Object.entries(outcome)) {
-        if (knownDifferences[name] !== undefined) {
+        if (knownDifferences[name] !== undefined && !(name === 'q8' && path === 'fdw')) {
           assert.notEqual(result, 'match', `${name} (${path}) now matches: remove it from knownDifferences`);
           continue;
         }
