@@ -119,11 +119,13 @@ describe('numeric without precision compares by value', () => {
     `SELECT id FROM orders WHERE amount BETWEEN '0' AND '200' ORDER BY id`,
     `SELECT id FROM orders WHERE amount::numeric < price ORDER BY id`,
     `SELECT count(amount) FROM orders`,
+    `SELECT sum(amount), sum(amount) FILTER (WHERE id > 3), sum(amount) FILTER (WHERE id > 100) FROM orders`,
+    `SELECT segment, sum(amount) FROM orders GROUP BY segment ORDER BY segment`,
   ];
   for (const sql of queries) test(sql, () => same(sql));
 
   for (const sql of [
-    'SELECT sum(amount) FROM orders',
+    'SELECT avg(amount) FROM orders',
     'SELECT amount * 2 FROM orders',
     'SELECT amount, count(*) FROM orders GROUP BY amount',
     'SELECT DISTINCT amount FROM orders',
@@ -134,6 +136,20 @@ describe('numeric without precision compares by value', () => {
       assert.match(error.message, /numeric without precision/);
     });
   }
+});
+
+describe('result descriptions of numeric held as text', () => {
+  test('max() and sum() of numeric without precision are described as numeric, as in PostgreSQL', async () => {
+    const sql = 'SELECT max(amount), sum(amount), min(amount) AS a FROM orders WHERE id = 1';
+    const types = async (client: pg.Client) =>
+      (await client.query(sql)).fields.map((f) => [f.name, f.dataTypeID, f.dataTypeModifier]);
+    assert.deepEqual(await types(columnar), [
+      ['max', 1700, -1],
+      ['sum', 1700, -1],
+      ['a', 1700, -1],
+    ]);
+    assert.deepEqual(await types(columnar), await types(heap));
+  });
 });
 
 describe('jsonb compared with a literal compares values', () => {

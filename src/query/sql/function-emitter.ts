@@ -9,7 +9,7 @@ import { SqlState } from '../../errors.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { allowedFunction, type FunctionUse, INTEGER_EXTRACT_FIELDS } from './function-rules.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
-import { exactNumeric } from './typing/numeric-text.js';
+import { exactNumeric, exactNumericSum } from './typing/numeric-text.js';
 import { operandType } from './typing/typed-operands.js';
 
 /** The unqualified name of a function, or throws 42883 for a schema other than pg_catalog. */
@@ -98,6 +98,10 @@ function emitTypedArguments(ctx: EmitContext, call: FuncCall, name: string): str
     if ((name === 'min' || name === 'max') && simple && call.agg_filter === undefined) {
       const x = args[0]!;
       return `${name === 'max' ? 'arg_max' : 'arg_min'}(${x}, ${exactNumeric(x)})`;
+    }
+    if (name === 'sum' && simple && args.length === 1) {
+      const filter = call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
+      return exactNumericSum(args[0]!, filter);
     }
     if (!KEEPS_ARGUMENT_TYPE.has(name) || name === 'min' || name === 'max') {
       throw ctx.error(

@@ -55,6 +55,25 @@ export function rewriteSelect(statement: SelectStatement, resolver: TableResolve
   return new SelectRewriter(statement.sql, resolver).select(statement.ast as SelectStmt);
 }
 
+/**
+ * rewriteSelect() with what the type stage knows of the result: by position, the PostgreSQL
+ * type of each output column the DuckDB result carries as text (numeric held as text, exact
+ * numeric results), so that it is described as PostgreSQL describes it.
+ */
+export function rewriteTypedSelect(
+  statement: SelectStatement,
+  resolver: TableResolver,
+): { sql: string; outputs: ({ typeOid: number; typeModifier: number } | undefined)[] | undefined } {
+  const ast = statement.ast as SelectStmt;
+  const rewriter = new SelectRewriter(statement.sql, resolver);
+  const sql = rewriter.select(ast);
+  const outputs = rewriter.types?.selectOutput(ast);
+  return {
+    sql,
+    outputs: outputs?.map((c) => (c.type?.heldAsText === true ? { typeOid: c.type.oid, typeModifier: c.type.typmod } : undefined)),
+  };
+}
+
 /** The tables a SELECT reads (CTE names excluded), e.g. to check privileges or pin a snapshot first. */
 export function listTableReferences(statement: SelectStatement): TableReference[] {
   return listTableNodes(statement).map((table) => table.reference);

@@ -164,6 +164,7 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   if (name === 'sum' && arg !== undefined) {
     // pg_proc.dat: sum(int2/int4) → int8, sum(int8/numeric) → numeric, sum(float4) → float4, …
     if (arg.name === 'int2' || arg.name === 'int4') return known('int8');
+    if (arg.heldAsText === true) return { ...known('numeric'), heldAsText: true };
     if (arg.name === 'int8' || arg.name === 'numeric') return known('numeric');
     return arg.category === 'N' || arg.name === 'interval' ? arg : undefined;
   }

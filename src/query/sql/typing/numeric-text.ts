@@ -56,3 +56,15 @@ export function exactNumericLiteral(text: string): string {
   const value = `${sign}${integer}${scale > 0 ? `.${padded.slice(-scale)}` : ''}`;
   return `CAST(${quoteLiteral(value)} AS ${EXACT_DECIMAL})`;
 }
+
+/**
+ * sum() of numeric held as text, exactly: the values summed as DECIMAL(38,18) (each checked by
+ * exactNumeric(); a sum past 20 integer digits fails in DuckDB), printed with the largest
+ * scale among the values, as numeric addition keeps the larger display scale (add_var). The
+ * result is text again, described as numeric.
+ */
+export function exactNumericSum(x: string, filter: string): string {
+  const total = `CAST(sum(${exactNumeric(x)})${filter} AS VARCHAR)`;
+  const scale = `max(length(split_part(${x}, '.', 2)))${filter}`;
+  return `(CASE WHEN ${scale} = 0 THEN split_part(${total}, '.', 1) ELSE substr(${total}, 1, strpos(${total}, '.') + ${scale}) END)`;
+}
