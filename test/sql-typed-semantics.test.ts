@@ -138,6 +138,22 @@ describe('numeric without precision compares by value', () => {
   }
 });
 
+describe('numeric division and avg() with PostgreSQL result scales', () => {
+  const queries = [
+    `SELECT id, price / 7, price / 0.03, 100.00 * price / (price + 1), id / 3.0, -price / 9 FROM orders ORDER BY id`,
+    `SELECT avg(price), avg(id), avg(price) FILTER (WHERE id > 2), sum(price) / count(*) FROM orders`,
+    `SELECT avg(price), avg(id) FROM orders WHERE id > 100`,
+    `SELECT segment, avg(price) AS a FROM orders GROUP BY segment ORDER BY a, segment`,
+    `SELECT 1 / 3.0, 2.0 / 3, 10000000 / 0.0001, 0.00001 / 3, 123456789.123 / 0.7`,
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+
+  test('a zero divisor fails with 22012', async () => {
+    const error = await failure(columnar, 'SELECT price / 0 FROM orders');
+    assert.equal(error.code, '22012');
+  });
+});
+
 describe('result descriptions of numeric held as text', () => {
   test('max() and sum() of numeric without precision are described as numeric, as in PostgreSQL', async () => {
     const sql = 'SELECT max(amount), sum(amount), min(amount) AS a FROM orders WHERE id = 1';

@@ -9,7 +9,14 @@ import { listItems, type SelectContext } from './emit-context.js';
 import { emitFromItem } from './from-emitter.js';
 import { emitSortBy, emitWindowSpec } from './function-emitter.js';
 import { quoteIdent } from './sql-text.js';
-import { recordOutput, recordSetOutput, refuseTextNumericKey, sortKey, textNumericKey } from './typing/select-types.js';
+import {
+  emitTargetValue,
+  recordOutput,
+  recordSetOutput,
+  refuseTextNumericKey,
+  sortKey,
+  textNumericKey,
+} from './typing/select-types.js';
 import type { TypedColumn } from './typing/type-scope.js';
 
 const SET_OPERATORS: Readonly<Record<string, string>> = {
@@ -92,7 +99,7 @@ function emitTarget(ctx: SelectContext, node: Node): string {
     throw ctx.error(SqlState.syntaxError, 'select-list item expected');
   }
   const { val, name } = node.ResTarget;
-  const text = ctx.expr(val);
+  const text = emitTargetValue(ctx, val);
   if ('ColumnRef' in val && val.ColumnRef.fields?.some((f) => 'A_Star' in f)) return text;
   return `${text} AS ${quoteIdent(name ?? figureColname(val))}`;
 }

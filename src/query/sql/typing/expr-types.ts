@@ -187,8 +187,14 @@ function commonType(env: TypeEnvironment, nodes: readonly (Node | undefined)[]):
   const first = typed[0]!;
   if (typed.every((t) => t.oid === first.oid)) return { ...first, typmod: sameTypmod(typed) };
   if (typed.every((t) => t.category === 'S')) return known('text');
+  if (typed.every((t) => t.category === 'N' && t.heldAsText !== true)) {
+    // Implicit casts run int2 → int4 → int8 → numeric → float4 → float8 (pg_cast.dat): the last one wins.
+    return typed.reduce((a, b) => (NUMERIC_ORDER.indexOf(b.name) > NUMERIC_ORDER.indexOf(a.name) ? b : a));
+  }
   return undefined;
 }
+
+const NUMERIC_ORDER = ['int2', 'int4', 'int8', 'numeric', 'float4', 'float8'];
 
 function sameTypmod(types: readonly PgType[]): number {
   return types.every((t) => t.typmod === types[0]?.typmod) ? (types[0]?.typmod ?? -1) : -1;

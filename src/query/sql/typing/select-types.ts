@@ -9,7 +9,9 @@ import { figureColname } from '../column-names.js';
 import type { EmitContext, SelectContext } from '../emit-context.js';
 import { stringValue } from '../emit-context.js';
 import { typeOf } from './expr-types.js';
+import { emitExactQuotient, exactQuotient } from './numeric-division.js';
 import { exactNumeric } from './numeric-text.js';
+import { known, type PgType } from './pg-types.js';
 import type { TypedColumn } from './type-scope.js';
 
 /** Records (and returns) the output columns of a plain SELECT, once its FROM items are known. */
@@ -30,11 +32,25 @@ export function recordOutput(
       if (star === undefined) return undefined;
       columns.push(...star);
     } else {
-      columns.push({ name: name ?? figureColname(val), type: typeOf(types, val) });
+      columns.push({ name: name ?? figureColname(val), type: targetType(ctx, val) });
     }
   }
   types.recordOutput(stmt, columns);
   return columns;
+}
+
+/** A select-list item's type: an exact numeric quotient is numeric carried as text. */
+export function targetType(ctx: EmitContext, val: Node): PgType | undefined {
+  if (exactQuotient(ctx, val) !== undefined) return { ...known('numeric'), heldAsText: true };
+  return ctx.types === undefined ? undefined : typeOf(ctx.types, val);
+}
+
+/** DuckDB SQL for a select-list item: an exact quotient (numeric-division.ts) or the expression. */
+export function emitTargetValue(ctx: EmitContext, val: Node): string {
+  const quotient = exactQuotient(ctx, val);
+  if (quotient === undefined) return ctx.expr(val);
+  const filter = 'FuncCall' in val && val.FuncCall.agg_filter !== undefined ? ` FILTER (WHERE ${ctx.expr(val.FuncCall.agg_filter)})` : '';
+  return emitExactQuotient(quotient, (n) => ctx.expr(n), filter);
 }
 
 /** A set operation's columns: the left side's names, a type where both sides agree on it. */
@@ -78,7 +94,7 @@ export function sortKey(ctx: SelectContext, stmt: SelectStmt, node: Node): ((key
   if ((stmt.op ?? 'SETOP_NONE') !== 'SETOP_NONE') return undefined;
   const key = node.SortBy.node;
   const output = outputReference(stmt, key);
-  const type = typeOf(ctx.types, output ?? key);
+  const type = output === undefined ? typeOf(ctx.types, key) : targetType(ctx, output);
   const wrap =
     type?.heldAsText === true ? exactNumeric : type?.name === 'bpchar' ? (x: string) => `rtrim(${x}, ' ')` : undefined;
   if (wrap === undefined) return undefined;
@@ -88,7 +104,7 @@ export function sortKey(ctx: SelectContext, stmt: SelectStmt, node: Node): ((key
     if (type?.heldAsText === true) throw textNumericKey(ctx, 'ORDER BY (of this form)', node.SortBy.location);
     return undefined;
   }
-  const outputSql = output === undefined ? undefined : ctx.expr(output);
+  const outputSql = output === undefined ? undefined : emitTargetValue(ctx, output);
   return (sql) => wrap(outputSql ?? sql);
 }
 

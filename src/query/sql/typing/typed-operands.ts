@@ -39,16 +39,20 @@ export function emitComparedOperands(
   operator: string,
   plain: (node: Node) => string,
 ): string[] {
+  // bpchar and numeric held as text are converted from their own SQL, not from `plain`'s.
+  const special = (t: PgType | undefined) => t?.name === 'bpchar' || t?.heldAsText === true;
+  const emitted = nodes.map((node) => {
+    if (untypedLiteral(node) !== undefined) return undefined;
+    return special(operandType(ctx, node)) ? ctx.expr(node) : plain(node);
+  });
+  // Typed after emitting: a subquery's output type is known once it is emitted (each is emitted once).
   const types = nodes.map((n) => operandType(ctx, n));
   const context = types.find((t) => t !== undefined && t.category !== 'X');
-  if (context === undefined) return nodes.map(plain);
   return nodes.map((node, i) => {
     const literal = untypedLiteral(node);
+    if (context === undefined) return emitted[i] ?? plain(node);
     if (literal !== undefined) return typedLiteral(ctx, literal, context, operator, node);
-    const type = types[i];
-    // bpchar and numeric held as text are converted from their own SQL, not from `plain`'s.
-    const special = type?.name === 'bpchar' || type?.heldAsText === true;
-    return typedOperand(special ? ctx.expr(node) : plain(node), type, operator, context);
+    return typedOperand(emitted[i]!, types[i], operator, context);
   });
 }
 
