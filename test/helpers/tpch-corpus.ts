@@ -26,7 +26,7 @@ const nations = [
   ['JORDAN', 4], ['KENYA', 0], ['MOROCCO', 0], ['MOZAMBIQUE', 0], ['PERU', 1], ['CHINA', 2],
   ['ROMANIA', 3], ['SAUDI ARABIA', 4], ['VIETNAM', 2], ['RUSSIA', 3], ['UNITED KINGDOM', 3],
   ['UNITED STATES', 1],
-] as const; // biome-ignore format: the specification's table
+] as const;
 const regions = ['AFRICA', 'AMERICA', 'ASIA', 'EUROPE', 'MIDDLE EAST'];
 const colors = ['almond', 'forest', 'green', 'blue', 'ivory', 'khaki', 'lace', 'navy', 'olive', 'peach'];
 const typeSyllables = [
@@ -43,9 +43,23 @@ const segments = ['AUTOMOBILE', 'BUILDING', 'FURNITURE', 'MACHINERY', 'HOUSEHOLD
 const priorities = ['1-URGENT', '2-HIGH', '3-MEDIUM', '4-NOT SPECIFIED', '5-LOW'];
 const instructions = ['DELIVER IN PERSON', 'COLLECT COD', 'NONE', 'TAKE BACK RETURN'];
 const modes = ['REG AIR', 'AIR', 'RAIL', 'SHIP', 'TRUCK', 'MAIL', 'FOB'];
-const comments = ['carefully final deposits', 'special packages requests', 'Customer slow Complaints', 'quick ideas'];
+const comments = [
+  'carefully final deposits',
+  'special packages requests',
+  'Customer slow Complaints',
+  'quick ideas',
+];
 
-export const tpchTables = ['region', 'nation', 'part', 'supplier', 'partsupp', 'customer', 'orders', 'lineitem'];
+export const tpchTables = [
+  'region',
+  'nation',
+  'part',
+  'supplier',
+  'partsupp',
+  'customer',
+  'orders',
+  'lineitem',
+];
 
 const ddl = `
   CREATE TABLE region (r_regionkey integer PRIMARY KEY, r_name char(25) NOT NULL, r_comment varchar(152));

@@ -67,7 +67,11 @@ function emitSubselect(ctx: SelectContext, range: RangeSubselect): string {
   const lateral = range.lateral === true ? 'LATERAL ' : '';
   const alias = range.alias === undefined ? '' : ` AS ${aliasText(range.alias)}`;
   const text = `${lateral}(${ctx.select(sub.SelectStmt)})${alias}`;
-  ctx.addRange(range.alias?.aliasname ?? '', ctx.types?.selectOutput(sub.SelectStmt), aliasNames(range.alias));
+  ctx.addRange(
+    range.alias?.aliasname ?? '',
+    ctx.types?.selectOutput(sub.SelectStmt),
+    aliasNames(range.alias),
+  );
   return text;
 }
 

@@ -94,7 +94,8 @@ function emitTypedArguments(ctx: EmitContext, call: FuncCall, name: string): str
   if (ctx.types === undefined) return args;
   const types = nodes.map((a) => operandType(ctx, a));
   if (types.some((t) => t?.heldAsText === true)) {
-    const simple = call.over === undefined && call.agg_distinct !== true && (call.agg_order ?? []).length === 0;
+    const simple =
+      call.over === undefined && call.agg_distinct !== true && (call.agg_order ?? []).length === 0;
     if ((name === 'min' || name === 'max') && simple && call.agg_filter === undefined) {
       const x = args[0]!;
       return `${name === 'max' ? 'arg_max' : 'arg_min'}(${x}, ${exactNumeric(x)})`;
@@ -119,7 +120,7 @@ function emitTypedArguments(ctx: EmitContext, call: FuncCall, name: string): str
 /** Functions taking any type (pg_proc.dat: anyelement, or an entry for bpchar itself) keep a bpchar as is. */
 const KEEPS_ARGUMENT_TYPE = new Set([
   'count', 'min', 'max', 'array_agg', 'first_value', 'last_value', 'nth_value', 'lag', 'lead',
-]); // biome-ignore format: a word list
+]);
 
 /** stddev/variance: numeric in PostgreSQL for integer and numeric arguments. */
 const SPREAD_AGGREGATES = new Set(['stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop']);

@@ -43,7 +43,12 @@ export function intervalFields(typmods: readonly Node[] | undefined): number | u
 }
 
 /** DuckDB SQL for `interval 'text' <fields>`. */
-export function emitIntervalWithFields(ctx: EmitContext, text: string, mask: number, location?: number): string {
+export function emitIntervalWithFields(
+  ctx: EmitContext,
+  text: string,
+  mask: number,
+  location?: number,
+): string {
   const unit = UNITS.find(([bit]) => (mask & bit) !== 0);
   const match = /^\s*([+-]?\d+)\s*$/.exec(text);
   if (unit === undefined || match === null) {

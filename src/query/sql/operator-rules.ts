@@ -335,7 +335,8 @@ function arrayElements(ctx: EmitContext, node: Node | undefined): Node[] {
   // which DuckDB casts to the left side's type as PostgreSQL casts unknown literals.
   const untyped = node !== undefined && 'A_Const' in node ? node.A_Const.sval?.sval : undefined;
   const elements = untyped === undefined ? undefined : parseArrayLiteral(untyped);
-  if (elements !== undefined) return elements.map((e) => (e === null ? NULL_CONSTANT : { A_Const: { sval: { sval: e } } }));
+  if (elements !== undefined)
+    return elements.map((e) => (e === null ? NULL_CONSTANT : { A_Const: { sval: { sval: e } } }));
   throw ctx.error(
     SqlState.featureNotSupported,
     'ANY/ALL over this kind of array is not supported by pg_analytica',

@@ -82,7 +82,11 @@ function emitPlainSelect(ctx: SelectContext, stmt: SelectStmt): string {
 }
 
 /** DISTINCT is an empty-node list in the AST; DISTINCT ON lists its expressions. */
-function emitDistinct(ctx: SelectContext, stmt: SelectStmt, output: readonly TypedColumn[] | undefined): string {
+function emitDistinct(
+  ctx: SelectContext,
+  stmt: SelectStmt,
+  output: readonly TypedColumn[] | undefined,
+): string {
   const distinct = stmt.distinctClause;
   if (distinct === undefined) return '';
   const exprs = distinct.filter((node) => Object.keys(node).length > 0);
@@ -128,7 +132,8 @@ function emitGroupItem(ctx: SelectContext, node: Node): string {
 function emitOrderAndLimit(ctx: SelectContext, stmt: SelectStmt): string {
   let text = '';
   const sort = stmt.sortClause ?? [];
-  if (sort.length > 0) text += ` ORDER BY ${sort.map((s) => emitSortBy(ctx, s, sortKey(ctx, stmt, s))).join(', ')}`;
+  if (sort.length > 0)
+    text += ` ORDER BY ${sort.map((s) => emitSortBy(ctx, s, sortKey(ctx, stmt, s))).join(', ')}`;
   if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') {
     throw ctx.error(SqlState.featureNotSupported, 'FETCH … WITH TIES is not supported by pg_analytica');
   }

@@ -70,7 +70,9 @@ export function rewriteTypedSelect(
   const outputs = rewriter.types?.selectOutput(ast);
   return {
     sql,
-    outputs: outputs?.map((c) => (c.type?.heldAsText === true ? { typeOid: c.type.oid, typeModifier: c.type.typmod } : undefined)),
+    outputs: outputs?.map((c) =>
+      c.type?.heldAsText === true ? { typeOid: c.type.oid, typeModifier: c.type.typmod } : undefined,
+    ),
   };
 }
 

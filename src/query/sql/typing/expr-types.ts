@@ -36,7 +36,10 @@ export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | u
     const target = node.TypeCast.typeName;
     const type = target === undefined ? undefined : castTargetType(target, env.enumTypes());
     // numeric → numeric keeps the value, and so how the copy holds it.
-    const source = type?.name === 'numeric' && (target?.typmods ?? []).length === 0 ? typeOf(env, node.TypeCast.arg) : undefined;
+    const source =
+      type?.name === 'numeric' && (target?.typmods ?? []).length === 0
+        ? typeOf(env, node.TypeCast.arg)
+        : undefined;
     return source?.heldAsText === true ? source : type;
   }
   if ('A_Expr' in node) return operatorType(env, node.A_Expr);
@@ -50,7 +53,8 @@ export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | u
   if ('MinMaxExpr' in node) return commonType(env, node.MinMaxExpr.args ?? []);
   if ('SubLink' in node) {
     const link = node.SubLink;
-    if (link.subLinkType !== 'EXPR_SUBLINK') return link.subLinkType === 'ARRAY_SUBLINK' ? undefined : known('bool');
+    if (link.subLinkType !== 'EXPR_SUBLINK')
+      return link.subLinkType === 'ARRAY_SUBLINK' ? undefined : known('bool');
     const sub = link.subselect;
     return sub !== undefined && 'SelectStmt' in sub ? env.selectOutput(sub.SelectStmt)?.[0]?.type : undefined;
   }
@@ -91,7 +95,21 @@ const COMPARISON_KINDS = new Set([
   'AEXPR_BETWEEN',
   'AEXPR_NOT_BETWEEN',
 ]);
-const BOOLEAN_OPERATORS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=', '~', '~*', '!~', '!~*', '~~', '!~~']);
+const BOOLEAN_OPERATORS = new Set([
+  '=',
+  '<>',
+  '!=',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  '~',
+  '~*',
+  '!~',
+  '!~*',
+  '~~',
+  '!~~',
+]);
 
 function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
   if (COMPARISON_KINDS.has(expr.kind ?? '')) return known('bool');
@@ -121,7 +139,12 @@ function arithmeticType(op: string, left: PgType | undefined, right: PgType | un
     const rank = Math.max(INTEGER_RANK[l.name] ?? 0, INTEGER_RANK[r.name] ?? 0);
     return rank === 3 ? known('int8') : rank === 2 ? known('int4') : rank === 1 ? known('int2') : undefined;
   }
-  if (l.name === 'date' && r.category === 'N' && INTEGER_RANK[r.name] !== undefined && (op === '+' || op === '-'))
+  if (
+    l.name === 'date' &&
+    r.category === 'N' &&
+    INTEGER_RANK[r.name] !== undefined &&
+    (op === '+' || op === '-')
+  )
     return known('date');
   if (l.name === 'date' && r.name === 'date' && op === '-') return known('int4');
   if ((l.name === 'date' || l.name === 'timestamp') && r.name === 'interval') return known('timestamp');
@@ -133,12 +156,21 @@ function arithmeticType(op: string, left: PgType | undefined, right: PgType | un
 }
 
 /** Functions whose result is their first argument's type (pg_proc.dat: anyelement or one entry per type). */
-const SAME_AS_ARGUMENT = new Set(['min', 'max', 'abs', 'first_value', 'last_value', 'nth_value', 'lag', 'lead']);
+const SAME_AS_ARGUMENT = new Set([
+  'min',
+  'max',
+  'abs',
+  'first_value',
+  'last_value',
+  'nth_value',
+  'lag',
+  'lead',
+]);
 const TEXT_RESULTS = new Set([
   'lower', 'upper', 'substring', 'substr', 'btrim', 'ltrim', 'rtrim', 'replace', 'left', 'right',
   'lpad', 'rpad', 'concat', 'concat_ws', 'reverse', 'repeat', 'split_part', 'md5', 'chr',
   'regexp_replace', 'string_agg',
-]); // biome-ignore format: a word list
+]);
 const INTEGER_RESULTS: Readonly<Record<string, 'int4' | 'int8'>> = {
   count: 'int8',
   length: 'int4',
@@ -170,7 +202,8 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   }
   if (name === 'avg' && arg !== undefined && arg.category === 'N')
     return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : known('numeric');
-  if (name === 'extract' || name === 'date_part') return name === 'extract' ? known('numeric') : known('float8');
+  if (name === 'extract' || name === 'date_part')
+    return name === 'extract' ? known('numeric') : known('float8');
   return undefined;
 }
 

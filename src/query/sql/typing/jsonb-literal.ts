@@ -26,7 +26,7 @@ function print(value: unknown): string {
       SqlState.featureNotSupported,
       'comparing jsonb with a value holding a number is not supported by pg_analytica',
       {
-        hint: 'jsonb compares numbers by value (1.0 = 1); compare the field instead, e.g. (jb->>\'k\')::numeric, in PostgreSQL',
+        hint: "jsonb compares numbers by value (1.0 = 1); compare the field instead, e.g. (jb->>'k')::numeric, in PostgreSQL",
       },
     );
   }

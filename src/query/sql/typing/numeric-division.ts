@@ -25,12 +25,16 @@ const EXACT_TYPES = new Set(['int2', 'int4', 'int8', 'numeric']);
 const EXACT_FUNCTIONS = new Set(['sum', 'min', 'max', 'abs', 'count']);
 
 /** The operands of an exact numeric quotient `node` (a / b, avg(x)), or undefined. */
-export function exactQuotient(ctx: EmitContext, node: Node): { kind: 'divide' | 'avg'; args: Node[] } | undefined {
+export function exactQuotient(
+  ctx: EmitContext,
+  node: Node,
+): { kind: 'divide' | 'avg'; args: Node[] } | undefined {
   if (ctx.types === undefined) return undefined;
   if ('FuncCall' in node) {
     const call = node.FuncCall;
     const arg = call.args?.[0];
-    if (stringValue(call.funcname?.at(-1)) !== 'avg' || !plainAggregate(call) || arg === undefined) return undefined;
+    if (stringValue(call.funcname?.at(-1)) !== 'avg' || !plainAggregate(call) || arg === undefined)
+      return undefined;
     return exactOperand(ctx, arg) ? { kind: 'avg', args: [arg] } : undefined;
   }
   if (!('A_Expr' in node) || node.A_Expr.kind !== 'AEXPR_OP' || stringValue(node.A_Expr.name?.at(-1)) !== '/')
@@ -44,7 +48,12 @@ export function exactQuotient(ctx: EmitContext, node: Node): { kind: 'divide' | 
 }
 
 function plainAggregate(call: FuncCall): boolean {
-  return call.over === undefined && call.agg_distinct !== true && (call.agg_order ?? []).length === 0 && call.args?.length === 1;
+  return (
+    call.over === undefined &&
+    call.agg_distinct !== true &&
+    (call.agg_order ?? []).length === 0 &&
+    call.args?.length === 1
+  );
 }
 
 /** An expression DuckDB computes exactly, of an integer or numeric type not held as text. */
@@ -58,12 +67,21 @@ function exactOperand(ctx: EmitContext, node: Node): boolean {
   if ('FuncCall' in node) {
     const call = node.FuncCall;
     const name = stringValue(call.funcname?.at(-1)) ?? '';
-    return EXACT_FUNCTIONS.has(name) && call.over === undefined && (call.args ?? []).every((a) => exactOperand(ctx, a));
+    return (
+      EXACT_FUNCTIONS.has(name) &&
+      call.over === undefined &&
+      (call.args ?? []).every((a) => exactOperand(ctx, a))
+    );
   }
   if ('A_Expr' in node && node.A_Expr.kind === 'AEXPR_OP') {
     const op = stringValue(node.A_Expr.name?.at(-1)) ?? '';
     const { lexpr, rexpr } = node.A_Expr;
-    return ['+', '-', '*'].includes(op) && (lexpr === undefined || exactOperand(ctx, lexpr)) && rexpr !== undefined && exactOperand(ctx, rexpr);
+    return (
+      ['+', '-', '*'].includes(op) &&
+      (lexpr === undefined || exactOperand(ctx, lexpr)) &&
+      rexpr !== undefined &&
+      exactOperand(ctx, rexpr)
+    );
   }
   if ('CaseExpr' in node) {
     const results = (node.CaseExpr.args ?? []).map((w) => ('CaseWhen' in w ? w.CaseWhen.result : undefined));

@@ -95,7 +95,8 @@ export function columnType(spec: ColumnSpec): PgType | undefined {
       duckType: spec.queryType,
     };
   }
-  if (spec.queryType.endsWith('[]')) return { name: spec.pgType, oid: spec.pgTypeOid, typmod: -1, category: 'A' };
+  if (spec.queryType.endsWith('[]'))
+    return { name: spec.pgType, oid: spec.pgTypeOid, typmod: -1, category: 'A' };
   return undefined;
 }
 
@@ -115,7 +116,8 @@ function enumLabels(duckType: string): string[] {
 export function castTargetType(typeName: TypeName, enums: readonly PgType[]): PgType | undefined {
   const names = (typeName.names ?? []).map((n) => ('String' in n ? (n.String.sval ?? '') : ''));
   if ((typeName.arrayBounds?.length ?? 0) > 0) return undefined;
-  const bare = names.length === 2 && names[0] === 'pg_catalog' ? names[1] : names.length === 1 ? names[0] : undefined;
+  const bare =
+    names.length === 2 && names[0] === 'pg_catalog' ? names[1] : names.length === 1 ? names[0] : undefined;
   const builtInType = bare === undefined ? undefined : builtIn(bare);
   if (builtInType !== undefined) return builtInType;
   const wanted = names.at(-1) ?? '';

@@ -49,12 +49,20 @@ export function targetType(ctx: EmitContext, val: Node): PgType | undefined {
 export function emitTargetValue(ctx: EmitContext, val: Node): string {
   const quotient = exactQuotient(ctx, val);
   if (quotient === undefined) return ctx.expr(val);
-  const filter = 'FuncCall' in val && val.FuncCall.agg_filter !== undefined ? ` FILTER (WHERE ${ctx.expr(val.FuncCall.agg_filter)})` : '';
+  const filter =
+    'FuncCall' in val && val.FuncCall.agg_filter !== undefined
+      ? ` FILTER (WHERE ${ctx.expr(val.FuncCall.agg_filter)})`
+      : '';
   return emitExactQuotient(quotient, (n) => ctx.expr(n), filter);
 }
 
 /** A set operation's columns: the left side's names, a type where both sides agree on it. */
-export function recordSetOutput(ctx: SelectContext, stmt: SelectStmt, left: SelectStmt, right: SelectStmt): void {
+export function recordSetOutput(
+  ctx: SelectContext,
+  stmt: SelectStmt,
+  left: SelectStmt,
+  right: SelectStmt,
+): void {
   const l = ctx.types?.selectOutput(left);
   const r = ctx.types?.selectOutput(right);
   if (l === undefined || r === undefined || ctx.types === undefined) return;
@@ -80,7 +88,8 @@ export function textNumericKey(ctx: EmitContext, clause: string, location?: numb
 
 /** GROUP BY / DISTINCT keys: numeric held as text would group 1.0 apart from 1.00. */
 export function refuseTextNumericKey(ctx: EmitContext, node: Node, clause: string): void {
-  if (ctx.types !== undefined && typeOf(ctx.types, node)?.heldAsText === true) throw textNumericKey(ctx, clause);
+  if (ctx.types !== undefined && typeOf(ctx.types, node)?.heldAsText === true)
+    throw textNumericKey(ctx, clause);
 }
 
 /**
@@ -89,14 +98,22 @@ export function refuseTextNumericKey(ctx: EmitContext, node: Node, clause: strin
  * position) sorts by that column's expression, which must then hold no subquery;
  * under DISTINCT, DuckDB sorts only by the selected values, so a numeric held as text is refused.
  */
-export function sortKey(ctx: SelectContext, stmt: SelectStmt, node: Node): ((key: string) => string) | undefined {
+export function sortKey(
+  ctx: SelectContext,
+  stmt: SelectStmt,
+  node: Node,
+): ((key: string) => string) | undefined {
   if (ctx.types === undefined || !('SortBy' in node) || node.SortBy.node === undefined) return undefined;
   if ((stmt.op ?? 'SETOP_NONE') !== 'SETOP_NONE') return undefined;
   const key = node.SortBy.node;
   const output = outputReference(stmt, key);
   const type = output === undefined ? typeOf(ctx.types, key) : targetType(ctx, output);
   const wrap =
-    type?.heldAsText === true ? exactNumeric : type?.name === 'bpchar' ? (x: string) => `rtrim(${x}, ' ')` : undefined;
+    type?.heldAsText === true
+      ? exactNumeric
+      : type?.name === 'bpchar'
+        ? (x: string) => `rtrim(${x}, ' ')`
+        : undefined;
   if (wrap === undefined) return undefined;
   // Emitting the output's expression again must not resolve a table a second time.
   const reemittable = output === undefined || !JSON.stringify(output).includes('"SubLink"');
@@ -111,7 +128,8 @@ export function sortKey(ctx: SelectContext, stmt: SelectStmt, node: Node): ((key
 /** The select-list expression an ORDER BY key names (`ORDER BY 2`, `ORDER BY alias`), if it names one. */
 function outputReference(stmt: SelectStmt, key: Node): Node | undefined {
   const targets = (stmt.targetList ?? []).flatMap((t) => ('ResTarget' in t ? [t.ResTarget] : []));
-  if ('A_Const' in key && key.A_Const.ival !== undefined) return targets[(key.A_Const.ival.ival ?? 0) - 1]?.val;
+  if ('A_Const' in key && key.A_Const.ival !== undefined)
+    return targets[(key.A_Const.ival.ival ?? 0) - 1]?.val;
   if (!('ColumnRef' in key) || key.ColumnRef.fields?.length !== 1) return undefined;
   const name = stringValue(key.ColumnRef.fields[0]);
   return targets.find((t) => t.val !== undefined && (t.name ?? figureColname(t.val)) === name)?.val;

@@ -48,7 +48,8 @@ export class TypeScopes implements TypeEnvironment {
         ? columns
         : columns.map((c, i) => ({ name: renamed[i] ?? c.name, type: c.type }));
     this.#levels.at(-1)?.push({ alias, columns: named });
-    for (const column of named ?? []) if (column.type?.category === 'E') this.#enums.set(column.type.oid, column.type);
+    for (const column of named ?? [])
+      if (column.type?.category === 'E') this.#enums.set(column.type.oid, column.type);
   }
 
   /** The columns every FROM item of the current level contributes to `*`, if all are known. */

@@ -30,8 +30,10 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   const typmods = typeName.typmods ?? [];
   if ((typeName.arrayBounds?.length ?? 0) > 0) return undefined;
   const fields = name === 'interval' ? intervalFields(typmods) : undefined;
-  if (fields !== undefined && text !== undefined) return emitIntervalWithFields(ctx, text, fields, cast.location);
-  if (name === 'jsonb' && text !== undefined && typmods.length === 0) return quoteLiteral(canonicalJsonb(text));
+  if (fields !== undefined && text !== undefined)
+    return emitIntervalWithFields(ctx, text, fields, cast.location);
+  if (name === 'jsonb' && text !== undefined && typmods.length === 0)
+    return quoteLiteral(canonicalJsonb(text));
   if (name === 'bpchar') return emitBpcharCast(ctx, cast, arg, text);
   // A NULL of unconstrained numeric (postgres_fdw's `null::numeric` for a parameter it estimates).
   if (isNull && name === 'numeric' && typmods.length === 0) return 'CAST(NULL AS DECIMAL(38,18))';
@@ -40,14 +42,21 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   if (ctx.types === undefined) return undefined;
   const target = castTargetType(typeName, ctx.types.enumTypes());
   if (target?.category === 'E') return emitEnumCast(ctx, cast, arg, text, target);
-  if (name === 'numeric' && typmods.length === 0 && !('A_Const' in arg)) return emitNumericCast(ctx, cast, arg);
+  if (name === 'numeric' && typmods.length === 0 && !('A_Const' in arg))
+    return emitNumericCast(ctx, cast, arg);
   const source = typeOf(ctx.types, arg);
   if (source?.name === 'bpchar' && (name === 'text' || name === 'varchar') && typmods.length === 0)
     return `rtrim(${ctx.expr(arg)}, ' ')`;
   return undefined;
 }
 
-function emitEnumCast(ctx: EmitContext, cast: TypeCast, arg: Node, text: string | undefined, target: PgType): string {
+function emitEnumCast(
+  ctx: EmitContext,
+  cast: TypeCast,
+  arg: Node,
+  text: string | undefined,
+  target: PgType,
+): string {
   if (text !== undefined && !(target.enumLabels ?? []).includes(text)) {
     throw ctx.error(
       SqlState.invalidTextRepresentation,
@@ -92,7 +101,11 @@ function emitBpcharCast(ctx: EmitContext, cast: TypeCast, arg: Node, text: strin
     if (length === undefined) return quoteLiteral(text);
     const chars = [...text];
     if (chars.length > length && chars.slice(length).some((c) => c !== ' ')) {
-      throw ctx.error(SqlState.featureNotSupported, `value too long for type character(${length})`, cast.location);
+      throw ctx.error(
+        SqlState.featureNotSupported,
+        `value too long for type character(${length})`,
+        cast.location,
+      );
     }
     const kept = chars.slice(0, length);
     return quoteLiteral(kept.join('') + ' '.repeat(length - kept.length));
