@@ -119,7 +119,15 @@ function emitTypedArguments(ctx: EmitContext, call: FuncCall, name: string): str
 
 /** Functions taking any type (pg_proc.dat: anyelement, or an entry for bpchar itself) keep a bpchar as is. */
 const KEEPS_ARGUMENT_TYPE = new Set([
-  'count', 'min', 'max', 'array_agg', 'first_value', 'last_value', 'nth_value', 'lag', 'lead',
+  'count',
+  'min',
+  'max',
+  'array_agg',
+  'first_value',
+  'last_value',
+  'nth_value',
+  'lag',
+  'lead',
 ]);
 
 /** stddev/variance: numeric in PostgreSQL for integer and numeric arguments. */
