@@ -77,6 +77,11 @@ describe('char(n) compares without trailing blanks', () => {
     `SELECT id, nullif(segment, 'BUILDING') FROM orders ORDER BY id`,
     `SELECT id FROM orders WHERE segment IS DISTINCT FROM 'BUILDING' ORDER BY id`,
     `SELECT id FROM orders WHERE segment LIKE 'BUILDING' ORDER BY id`,
+    `SELECT a.id, b.id FROM orders a, orders b WHERE a.code IN (SELECT code FROM orders WHERE id = 2) AND b.segment IN (SELECT segment FROM orders WHERE id = 1) ORDER BY 1, 2`,
+    `SELECT id, CASE segment WHEN 'BUILDING' THEN 'b' WHEN 'MACHINERY' THEN 'm' ELSE 'other' END FROM orders ORDER BY id`,
+    `SELECT id FROM orders WHERE name::text IN (SELECT segment FROM orders WHERE id = 1) ORDER BY id`,
+    `SELECT id FROM orders WHERE code = ANY (SELECT left(segment, 1)::bpchar FROM orders) ORDER BY id`,
+    `SELECT id FROM orders WHERE 'BUILDING'::varchar IN (SELECT segment FROM orders WHERE id = 3) ORDER BY id`,
   ];
   for (const sql of queries) test(sql, () => same(sql));
 });
@@ -89,6 +94,7 @@ describe('enums compare by their sort order', () => {
     `SELECT id FROM orders WHERE status IN ('paid', 'refunded') ORDER BY id`,
     `SELECT id FROM orders WHERE status >= 'paid'::order_status ORDER BY id`,
     `SELECT id, status FROM orders ORDER BY status, id`,
+    `SELECT id, CASE status WHEN 'paid' THEN 1 ELSE 0 END FROM orders ORDER BY id`,
     `SELECT min(status), max(status) FROM orders`,
   ];
   for (const sql of queries) test(sql, () => same(sql));
@@ -118,6 +124,9 @@ describe('numeric without precision compares by value', () => {
     `SELECT id FROM orders WHERE amount > 1000 ORDER BY id`,
     `SELECT id FROM orders WHERE amount BETWEEN '0' AND '200' ORDER BY id`,
     `SELECT id FROM orders WHERE amount::numeric < price ORDER BY id`,
+    `SELECT id FROM orders WHERE amount IN (SELECT price FROM orders) ORDER BY id`,
+    `SELECT id FROM orders WHERE price IN (SELECT amount FROM orders) ORDER BY id`,
+    `SELECT id, CASE amount WHEN 1.37 THEN 'a' WHEN '100' THEN 'b' END FROM orders ORDER BY id`,
     `SELECT count(amount) FROM orders`,
     `SELECT sum(amount), sum(amount) FILTER (WHERE id > 3), sum(amount) FILTER (WHERE id > 100) FROM orders`,
     `SELECT segment, sum(amount) FROM orders GROUP BY segment ORDER BY segment`,

@@ -34,11 +34,12 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
     return emitIntervalWithFields(ctx, text, fields, cast.location);
   if (name === 'jsonb' && text !== undefined && typmods.length === 0)
     return quoteLiteral(canonicalJsonb(text));
+  // Listing the tables runs before any type is known; the typed pass decides (and refuses).
+  if (ctx.listingOnly === true && (name === 'bpchar' || name === 'numeric' || builtIn(name) === undefined))
+    return ctx.expr(arg);
   if (name === 'bpchar') return emitBpcharCast(ctx, cast, arg, text);
   // A NULL of unconstrained numeric (postgres_fdw's `null::numeric` for a parameter it estimates).
   if (isNull && name === 'numeric' && typmods.length === 0) return 'CAST(NULL AS DECIMAL(38,18))';
-  // An enum's type is known only once its table is resolved, after the listing pass.
-  if (ctx.listingOnly === true && builtIn(name) === undefined) return ctx.expr(arg);
   if (ctx.types === undefined) return undefined;
   const target = castTargetType(typeName, ctx.types.enumTypes());
   if (target?.category === 'E') return emitEnumCast(ctx, cast, arg, text, target);

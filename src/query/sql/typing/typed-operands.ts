@@ -148,3 +148,26 @@ export function nodeLocation(node: Node): number | undefined {
   const body = Object.values(node)[0] as { location?: unknown } | undefined;
   return typeof body?.location === 'number' ? body.location : undefined;
 }
+
+/**
+ * `x op ANY/ALL (SELECT c …)` and `x IN (SELECT c …)`: when x or c is bpchar or numeric held as
+ * text, both sides are converted as a comparison converts them, the subquery's column by
+ * reading the subquery as a derived table.
+ */
+export function typedSubqueryOperands(
+  ctx: EmitContext,
+  test: Node,
+  testSql: string,
+  output: PgType | undefined,
+  query: string,
+): { left: string; query: string } {
+  const left = operandType(ctx, test);
+  const convert = (type: PgType | undefined, sql: string) =>
+    type?.name === 'bpchar' ? `rtrim(${sql}, ' ')` : type?.heldAsText === true ? exactNumeric(sql) : sql;
+  if (convert(left, 'x') === 'x' && convert(output, 'x') === 'x') return { left: testSql, query };
+  const column = convert(output, '"pga_sub"."c"');
+  return {
+    left: convert(left, testSql),
+    query: `SELECT ${column} FROM (${query}) AS "pga_sub"("c")`,
+  };
+}
