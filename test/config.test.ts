@@ -74,7 +74,7 @@ test('login settings: defaults, flags and environment, bad values named', () => 
   assert.equal(set.sourceSslMode, 'verify-full');
   assert.throws(
     () => loadConfig({}, ['--max-auth-relays-per-host', '0']),
-    /--max-auth-relays-per-host: "0" \(must be at least 1\)/,
+    /--max-auth-relays-per-host: "0" \(must be at least 1; the default is 5\)/,
   );
   assert.throws(
     () => loadConfig({ PG_ANALYTICA_AUTHENTICATION_TIMEOUT: 'never' }, []),

@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { ParsedArgs } from './args.js';
 import { type Command, connectionDetails, connectionOptions } from './flags.js';
-import { withSourceClient } from './source-client.js';
+import { withSourceTable } from './source-client.js';
 import { parseTimeout, timeoutOption, waitForSync } from './wait.js';
 
 /** pg-analytica register <table>: calls analytica.register_table, and waits for the copy with --wait. */
@@ -27,14 +27,13 @@ export const register: Command = {
     details: connectionDetails,
   },
   run: async (args: ParsedArgs, log: Logger) => {
-    const table = args.positionals[0]!;
     const orderBy = args.flags
       .get('order-by')
       ?.split(',')
       .map((c) => c.trim())
       .filter(Boolean);
     const timeoutMs = parseTimeout(args.flags.get('timeout'));
-    await withSourceClient(args.argv, log, async (client) => {
+    await withSourceTable(args.argv, log, args.positionals[0]!, async (client, table) => {
       await client.query('SELECT analytica.register_table($1::regclass, $2::text[], $3::text)', [
         table,
         orderBy ?? null,

@@ -2,7 +2,7 @@
 import type { Logger } from '../log.js';
 import type { ParsedArgs } from './args.js';
 import { type Command, connectionDetails, connectionOptions, tableArgument } from './flags.js';
-import { withSourceClient } from './source-client.js';
+import { withSourceTable } from './source-client.js';
 
 function tableCommand(
   name: string,
@@ -19,8 +19,7 @@ function tableCommand(
       details: connectionDetails,
     },
     run: async (args: ParsedArgs, log: Logger) => {
-      const table = args.positionals[0]!;
-      await withSourceClient(args.argv, log, async (client) => {
+      await withSourceTable(args.argv, log, args.positionals[0]!, async (client, table) => {
         // sqlFunction is one of the constants below, never user input; the table is a parameter.
         await client.query(`SELECT ${sqlFunction}($1::regclass)`, [table]);
         console.log(said(table));

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import { type ParsedArgs, UsageError } from './args.js';
 import { type Command, connectionDetails, connectionOptions, tableArgument } from './flags.js';
 import { Progress } from './progress.js';
-import { withSourceClient } from './source-client.js';
+import { withSourceTable } from './source-client.js';
 
 export const defaultWaitTimeout = '10min';
 
@@ -27,9 +27,8 @@ export const wait: Command = {
     details: `${connectionDetails}\nExits 1 if the copy fails or the timeout passes (the daemon must be running).`,
   },
   run: async (args: ParsedArgs, log: Logger) => {
-    const table = args.positionals[0]!;
     const timeoutMs = parseTimeout(args.flags.get('timeout'));
-    await withSourceClient(args.argv, log, async (client) => {
+    await withSourceTable(args.argv, log, args.positionals[0]!, async (client, table) => {
       await waitForSync(client, table, timeoutMs);
     });
   },
