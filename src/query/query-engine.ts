@@ -24,7 +24,8 @@ import { columnFormatter } from './pg-text-format.js';
 import { resultColumn, type SourcePgType } from './pg-type-oids.js';
 import { type DamageScope, SegmentDamage, type SegmentFile, watchingReads } from './segment-damage.js';
 import { type PruningPlan, type PruningTotals, SegmentPruner } from './segment-pruner.js';
-import { listTableNodes, rewriteSelect } from './sql/select-rewriter.js';
+import { listTableNodes, rewriteTypedSelect } from './sql/select-rewriter.js';
+import { typedColumns } from './sql/typing/type-scope.js';
 import { type Resolution, type ResolvedTable, resolveTables, type TableReference } from './table-resolver.js';
 import { tablesForStatement } from './transaction-versions.js';
 import { nudgeAfterMs, WalFlushNudge } from './wal-flush-nudge.js';
@@ -67,9 +68,16 @@ type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
 interface BoundSelect {
   readonly sql: string;
   readonly sources: ReadonlyMap<string, SourcePgType>;
+  /** By position: the PostgreSQL type the type stage gave an output column carried as text. */
+  readonly outputs?: readonly (SourcePgType | undefined)[];
   readonly release: () => Promise<void>;
   /** The tables it reads, to tell a missing or damaged segment file in DuckDB's errors. */
   readonly scope: DamageScope;
+}
+
+/** The source type describing result column i: the type stage's, else a source column's of that name. */
+function columnSource(bound: BoundSelect, i: number, name: string): SourcePgType | undefined {
+  return bound.outputs?.[i] ?? bound.sources.get(name);
 }
 
 export class QueryEngine implements QueryExecutor {
@@ -151,7 +159,7 @@ export class QueryEngine implements QueryExecutor {
         try {
           return Array.from({ length: prepared.columnCount }, (_, i) => {
             const name = prepared.columnName(i);
-            return resultColumn(name, prepared.columnType(i), bound.sources.get(name));
+            return resultColumn(name, prepared.columnType(i), columnSource(bound, i, name));
           });
         } finally {
           prepared.destroySync();
@@ -273,8 +281,15 @@ export class QueryEngine implements QueryExecutor {
         }
       }
       let next = 0;
-      const sql = rewriteSelect(statement, { resolveTable: () => views[next++]! });
-      return { sql, sources: sourceTypes(tables), release, scope: { pool, tables } };
+      // Each reference reads its view, with its columns' PostgreSQL types for the type stage.
+      const { sql, outputs } = rewriteTypedSelect(statement, {
+        typed: true,
+        resolveTable: () => {
+          const i = next++;
+          return { sql: views[i]!, columns: typedColumns(tables[i]!.columns) };
+        },
+      });
+      return { sql, sources: sourceTypes(tables), outputs, release, scope: { pool, tables } };
     } catch (error) {
       await release();
       throw error;
@@ -384,7 +399,7 @@ export class QueryEngine implements QueryExecutor {
         connection,
         sql: bound.sql,
         describe: (names, types) => ({
-          columns: names.map((name, i) => resultColumn(name, types[i]!, bound.sources.get(name))),
+          columns: names.map((name, i) => resultColumn(name, types[i]!, columnSource(bound, i, name))),
           formatters: types.map((type) => columnFormatter(type, { timeZone: context.timeZone })),
         }),
         release,

@@ -58,10 +58,18 @@ export function comparable(storageType: string, constantType: string): boolean {
   }
 }
 
-/** Columns the query reads as stored (not enums, not intervals) and whose bounds are kept. */
+/**
+ * Columns the query reads as stored (not enums, not intervals) and whose bounds are kept. Not
+ * columns whose stored text orders differently from PostgreSQL's values: char(n) (compared
+ * without trailing blanks), numeric held as text, json/jsonb (see src/query/sql/typing/).
+ */
 function prunable(column: ColumnSpec): boolean {
+  if (TEXT_NOT_VALUE_ORDER.has(column.pgTypeOid) && column.storageType === 'VARCHAR') return false;
   return column.queryType === column.storageType && hasRangeStatistics(column);
 }
+
+/** bpchar, numeric, json, jsonb (pg_type.dat OIDs). */
+const TEXT_NOT_VALUE_ORDER = new Set([1042, 1700, 114, 3802]);
 
 /**
  * The filters that hold for this table's rows: the column exists, is read as stored, and

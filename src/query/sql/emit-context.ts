@@ -4,6 +4,8 @@
  */
 import type { Node, RangeVar, SelectStmt } from 'libpg-query';
 import type { PgError, SqlStateCode } from '../../errors.js';
+import type { TypeEnvironment } from './typing/expr-types.js';
+import type { TypedColumn, TypeScopes } from './typing/type-scope.js';
 
 export interface EmitContext {
   /** DuckDB SQL for an expression node; refuses any node it does not know. */
@@ -12,12 +14,25 @@ export interface EmitContext {
   select(stmt: SelectStmt): string;
   /** A PgError whose position points at `location` (a byte offset in the statement text). */
   error(code: SqlStateCode, message: string, location?: number, hint?: string): PgError;
+  /**
+   * The type stage's view of the statement (column types, enums, subquery outputs); absent
+   * where nothing is typed (constants for segment filters, the pass that only lists tables).
+   */
+  readonly types?: TypeEnvironment;
+  /** Set in the pass that only lists a statement's tables: its SQL is never run. */
+  readonly listingOnly?: boolean;
 }
 
 /** Adds what FROM clauses need: table resolution and CTE scoping. */
 export interface SelectContext extends EmitContext {
-  /** The relation to read for a table reference (a CTE name or the resolver's answer), without alias. */
-  rangeVar(range: RangeVar): string;
+  /**
+   * The relation to read for a table reference (a CTE name or the resolver's answer), without
+   * alias, and its columns' types when known.
+   */
+  rangeVar(range: RangeVar): { readonly sql: string; readonly columns: readonly TypedColumn[] | undefined };
+  /** Makes a FROM item's columns known to the expressions of its SELECT level. */
+  addRange(alias: string, columns: readonly TypedColumn[] | undefined, renamed?: readonly string[]): void;
+  readonly types?: TypeScopes;
 }
 
 /** The nodes of a List node (IN lists, BETWEEN bounds, VALUES rows), or the node itself. */

@@ -12,6 +12,8 @@ import { emitFuncCall } from './function-emitter.js';
 import { emitAExpr } from './operator-rules.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
 import { duckDbType } from './type-names.js';
+import { emitTypedCast } from './typing/typed-casts.js';
+import { emitComparedOperands, typedSubqueryOperands } from './typing/typed-operands.js';
 
 /** SQL value functions whose DuckDB counterpart means the same (the session sets DuckDB's TimeZone). */
 const VALUE_FUNCTIONS: Readonly<Record<string, string>> = {
@@ -124,6 +126,8 @@ function emitTypeCast(ctx: EmitContext, cast: TypeCast): string {
   const bounds = typeName.arrayBounds?.length ?? 0;
   if (bounds === 1 && literal?.sval !== undefined)
     return emitArrayLiteralCast(ctx, cast, literal.sval.sval ?? '');
+  const typed = emitTypedCast(ctx, cast, arg);
+  if (typed !== undefined) return typed;
   const type = duckDbType(typeName);
   if (type === 'BLOB' && literal?.sval !== undefined)
     return emitByteaLiteral(ctx, literal.sval.sval ?? '', cast);
@@ -291,19 +295,29 @@ function emitQuantifiedSubLink(ctx: EmitContext, link: SubLink, query: string): 
       link.location,
     );
   }
-  if (link.subLinkType === 'ANY_SUBLINK' && op === '=') return `(${ctx.expr(test)} IN (${query}))`;
-  return `(${ctx.expr(test)} ${op} ${link.subLinkType === 'ANY_SUBLINK' ? 'ANY' : 'ALL'} (${query}))`;
+  const sub = link.subselect;
+  const output =
+    sub !== undefined && 'SelectStmt' in sub ? ctx.types?.selectOutput(sub.SelectStmt) : undefined;
+  const typed = typedSubqueryOperands(ctx, test, ctx.expr(test), output?.[0]?.type, query);
+  if (link.subLinkType === 'ANY_SUBLINK' && op === '=') return `(${typed.left} IN (${typed.query}))`;
+  return `(${typed.left} ${op} ${link.subLinkType === 'ANY_SUBLINK' ? 'ANY' : 'ALL'} (${typed.query}))`;
 }
 
 function emitCase(ctx: EmitContext, node: Extract<Node, { CaseExpr: unknown }>): string {
   const expr = node.CaseExpr;
   const parts = ['CASE'];
-  if (expr.arg !== undefined) parts.push(ctx.expr(expr.arg));
+  // `CASE x WHEN v` compares x = v: written as `CASE WHEN x = v` so that each comparison is typed,
+  // unless x holds a subquery (it would be emitted once per WHEN).
+  const searched =
+    expr.arg !== undefined && ctx.types !== undefined && !JSON.stringify(expr.arg).includes('"SubLink"');
+  if (expr.arg !== undefined && !searched) parts.push(ctx.expr(expr.arg));
   for (const when of expr.args ?? []) {
     if (!('CaseWhen' in when)) continue;
-    parts.push(
-      `WHEN ${ctx.expr(required(ctx, when.CaseWhen.expr))} THEN ${ctx.expr(required(ctx, when.CaseWhen.result))}`,
-    );
+    const value = required(ctx, when.CaseWhen.expr);
+    const test = searched
+      ? emitComparedOperands(ctx, [expr.arg!, value], '=', (n) => ctx.expr(n)).join(' = ')
+      : ctx.expr(value);
+    parts.push(`WHEN ${test} THEN ${ctx.expr(required(ctx, when.CaseWhen.result))}`);
   }
   if (expr.defresult !== undefined) parts.push(`ELSE ${ctx.expr(expr.defresult)}`);
   parts.push('END');

@@ -23,7 +23,9 @@ export function emitFromItem(ctx: SelectContext, node: Node): string {
     const range = node.RangeVar;
     // The implicit alias is the bare table name, as in PostgreSQL, so `events.col` keeps working.
     const alias = range.alias ?? { aliasname: range.relname ?? '' };
-    return `${ctx.rangeVar(range)} AS ${aliasText(alias)}`;
+    const relation = ctx.rangeVar(range);
+    ctx.addRange(alias.aliasname ?? '', relation.columns, aliasNames(alias));
+    return `${relation.sql} AS ${aliasText(alias)}`;
   }
   if ('JoinExpr' in node) return emitJoin(ctx, node.JoinExpr);
   if ('RangeSubselect' in node) return emitSubselect(ctx, node.RangeSubselect);
@@ -31,6 +33,10 @@ export function emitFromItem(ctx: SelectContext, node: Node): string {
   if ('RangeTableSample' in node) return emitTableSample(ctx, node.RangeTableSample);
   const tag = Object.keys(node)[0] ?? 'unknown';
   throw ctx.error(SqlState.featureNotSupported, `${tag} in FROM is not supported by pg_analytica`);
+}
+
+function aliasNames(alias: Alias | undefined): string[] {
+  return (alias?.colnames ?? []).map((n) => ('String' in n ? (n.String.sval ?? '') : ''));
 }
 
 function aliasText(alias: Alias): string {
@@ -60,7 +66,13 @@ function emitSubselect(ctx: SelectContext, range: RangeSubselect): string {
   if (sub === undefined || !('SelectStmt' in sub)) throw ctx.error(SqlState.syntaxError, 'subquery expected');
   const lateral = range.lateral === true ? 'LATERAL ' : '';
   const alias = range.alias === undefined ? '' : ` AS ${aliasText(range.alias)}`;
-  return `${lateral}(${ctx.select(sub.SelectStmt)})${alias}`;
+  const text = `${lateral}(${ctx.select(sub.SelectStmt)})${alias}`;
+  ctx.addRange(
+    range.alias?.aliasname ?? '',
+    ctx.types?.selectOutput(sub.SelectStmt),
+    aliasNames(range.alias),
+  );
+  return text;
 }
 
 /**
@@ -101,6 +113,7 @@ function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
     ? aliasColumns(range.alias.colnames)
     : `(${quoteIdent(aliasName)})`;
   const lateral = range.lateral === true ? 'LATERAL ' : '';
+  ctx.addRange(aliasName, undefined);
   return `${lateral}${duckName}(${args.join(', ')}) AS ${quoteIdent(aliasName)}${columns}`;
 }
 

@@ -9,6 +9,8 @@ import { SqlState } from '../../errors.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { allowedFunction, type FunctionUse, INTEGER_EXTRACT_FIELDS } from './function-rules.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
+import { exactNumeric, exactNumericSum } from './typing/numeric-text.js';
+import { operandType } from './typing/typed-operands.js';
 
 /** The unqualified name of a function, or throws 42883 for a schema other than pg_catalog. */
 function functionName(ctx: EmitContext, call: FuncCall): string {
@@ -58,7 +60,9 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (name === 'timezone') return emitAtTimeZone(ctx, call);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
-  const args = (call.args ?? []).map((a) => ctx.expr(a));
+  const typed = emitTypedArguments(ctx, call, name);
+  if (typeof typed === 'string') return typed;
+  const args = typed;
   // percentile_cont interpolates in double precision (or interval): a numeric key is cast, as in PostgreSQL.
   const castKey = name === 'percentile_cont' ? (key: string) => `CAST(${key} AS DOUBLE)` : undefined;
   const order = (call.agg_order ?? []).map((s) => emitSortBy(ctx, s, castKey));
@@ -77,6 +81,54 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
     return withFloatArgumentOnly(name, call.over === undefined ? `any_value(${args[0]})` : args[0]!, text);
   return name === 'round' ? withRoundScale(call, text) : text;
 }
+
+/**
+ * Arguments by their PostgreSQL type: a bpchar passed to a text function loses its trailing
+ * blanks (the implicit cast to text does that); min/max of numeric held as text compare by
+ * value and return the value's own text; any other function of such a numeric is refused.
+ * Returns the whole call when it is rewritten.
+ */
+function emitTypedArguments(ctx: EmitContext, call: FuncCall, name: string): string[] | string {
+  const nodes = call.args ?? [];
+  const args = nodes.map((a) => ctx.expr(a));
+  if (ctx.types === undefined) return args;
+  const types = nodes.map((a) => operandType(ctx, a));
+  if (types.some((t) => t?.heldAsText === true)) {
+    const simple =
+      call.over === undefined && call.agg_distinct !== true && (call.agg_order ?? []).length === 0;
+    if ((name === 'min' || name === 'max') && simple && call.agg_filter === undefined) {
+      const x = args[0]!;
+      return `${name === 'max' ? 'arg_max' : 'arg_min'}(${x}, ${exactNumeric(x)})`;
+    }
+    if (name === 'sum' && simple && args.length === 1) {
+      const filter = call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
+      return exactNumericSum(args[0]!, filter);
+    }
+    if (!KEEPS_ARGUMENT_TYPE.has(name) || name === 'min' || name === 'max') {
+      throw ctx.error(
+        SqlState.featureNotSupported,
+        `${name}() of a column declared numeric without precision is not supported by pg_analytica${name === 'min' || name === 'max' ? ' in this form' : ''}`,
+        call.location,
+        'the copy holds such values as exact text; declare the column numeric(p,s) with p <= 38 to compute on it',
+      );
+    }
+  }
+  if (KEEPS_ARGUMENT_TYPE.has(name)) return args;
+  return args.map((sql, i) => (types[i]?.name === 'bpchar' ? `rtrim(${sql}, ' ')` : sql));
+}
+
+/** Functions taking any type (pg_proc.dat: anyelement, or an entry for bpchar itself) keep a bpchar as is. */
+const KEEPS_ARGUMENT_TYPE = new Set([
+  'count',
+  'min',
+  'max',
+  'array_agg',
+  'first_value',
+  'last_value',
+  'nth_value',
+  'lag',
+  'lead',
+]);
 
 /** stddev/variance: numeric in PostgreSQL for integer and numeric arguments. */
 const SPREAD_AGGREGATES = new Set(['stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop']);

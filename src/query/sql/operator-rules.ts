@@ -22,6 +22,7 @@ import { parseArrayLiteral } from './array-literal.js';
 import { type EmitContext, listItems, stringValue } from './emit-context.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
+import { asText, checkArithmeticOperand, emitComparedOperands } from './typing/typed-operands.js';
 
 /** Operators that mean the same in DuckDB and are emitted unchanged. */
 const PLAIN_OPERATORS = new Set([
@@ -68,23 +69,24 @@ export function emitAExpr(ctx: EmitContext, expr: A_Expr): string {
     case 'AEXPR_OP_ALL':
       return emitAnyAll(ctx, expr, operator);
     case 'AEXPR_DISTINCT':
-      return `(${operand(ctx, expr.lexpr)} IS DISTINCT FROM ${operand(ctx, expr.rexpr)})`;
-    case 'AEXPR_NOT_DISTINCT':
-      return `(${operand(ctx, expr.lexpr)} IS NOT DISTINCT FROM ${operand(ctx, expr.rexpr)})`;
+    case 'AEXPR_NOT_DISTINCT': {
+      const [left, right] = compared(ctx, [expr.lexpr, expr.rexpr], '=');
+      return `(${left} IS ${expr.kind === 'AEXPR_DISTINCT' ? '' : 'NOT '}DISTINCT FROM ${right})`;
+    }
     case 'AEXPR_NULLIF':
-      return `NULLIF(${operand(ctx, expr.lexpr)}, ${operand(ctx, expr.rexpr)})`;
+      return emitNullif(ctx, expr);
     case 'AEXPR_IN': {
-      const list = listItems(expr.rexpr).map((item) => ctx.expr(item));
-      return `(${operand(ctx, expr.lexpr)} ${operator === '=' ? 'IN' : 'NOT IN'} (${list.join(', ')}))`;
+      const [left, ...list] = compared(ctx, [expr.lexpr, ...listItems(expr.rexpr)], operator);
+      return `(${left} ${operator === '=' ? 'IN' : 'NOT IN'} (${list.join(', ')}))`;
     }
     case 'AEXPR_LIKE':
     case 'AEXPR_ILIKE':
       return emitLike(ctx, expr, operator);
     case 'AEXPR_BETWEEN':
     case 'AEXPR_NOT_BETWEEN': {
-      const [low, high] = listItems(expr.rexpr).map((item) => ctx.expr(item));
+      const [left, low, high] = compared(ctx, [expr.lexpr, ...listItems(expr.rexpr)], '<=');
       const not = expr.kind === 'AEXPR_NOT_BETWEEN' ? 'NOT ' : '';
-      return `(${operand(ctx, expr.lexpr)} ${not}BETWEEN ${low} AND ${high})`;
+      return `(${left} ${not}BETWEEN ${low} AND ${high})`;
     }
     default:
       throw ctx.error(
@@ -93,6 +95,26 @@ export function emitAExpr(ctx: EmitContext, expr: A_Expr): string {
         expr.location,
       );
   }
+}
+
+/** The operands of one comparison, each emitted by its PostgreSQL type (typed-operands.ts). */
+function compared(ctx: EmitContext, nodes: readonly (Node | undefined)[], operator: string): string[] {
+  const present = nodes.map((n) => {
+    if (n === undefined) throw ctx.error(SqlState.syntaxError, 'operator is missing an operand');
+    return n;
+  });
+  return emitComparedOperands(ctx, present, operator, (n) => comparisonOperand(ctx, n));
+}
+
+/**
+ * NULLIF(a, b) returns a itself: when the comparison needs a converted a (rtrim of a bpchar),
+ * it is spelled as CASE so that the value returned keeps its text.
+ */
+function emitNullif(ctx: EmitContext, expr: A_Expr): string {
+  const [left, right] = compared(ctx, [expr.lexpr, expr.rexpr], '=');
+  const value = operand(ctx, expr.lexpr);
+  if (left === value) return `NULLIF(${left}, ${right})`;
+  return `(CASE WHEN ${left} = ${right} THEN NULL ELSE ${value} END)`;
 }
 
 function describeKind(expr: A_Expr): string {
@@ -149,6 +171,11 @@ function comparisonOperand(ctx: EmitContext, node: Node | undefined): string {
   );
 }
 
+function required(ctx: EmitContext, node: Node | undefined): Node {
+  if (node === undefined) throw ctx.error(SqlState.syntaxError, 'operator is missing an operand');
+  return node;
+}
+
 function operand(ctx: EmitContext, node: Node | undefined): string {
   if (node === undefined) throw ctx.error(SqlState.syntaxError, 'operator is missing an operand');
   return ctx.expr(node);
@@ -166,6 +193,16 @@ function operatorName(ctx: EmitContext, expr: A_Expr): string {
 
 function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string {
   const comparison = COMPARISONS.has(operator);
+  if (comparison && expr.lexpr !== undefined) {
+    const [left, right] = compared(ctx, [expr.lexpr, expr.rexpr], operator);
+    return `(${left} ${operator === '!=' ? '<>' : operator} ${right})`;
+  }
+  if (ARITHMETIC.has(operator)) {
+    checkArithmeticOperand(ctx, expr.lexpr, operator);
+    checkArithmeticOperand(ctx, expr.rexpr, operator);
+  }
+  if (operator === '||' && expr.lexpr !== undefined)
+    return `(${asText(ctx, expr.lexpr, operand(ctx, expr.lexpr))} || ${asText(ctx, required(ctx, expr.rexpr), operand(ctx, expr.rexpr))})`;
   // Two literals keep DuckDB's own typing, which fits both as PostgreSQL's would.
   const arithmetic = ARITHMETIC.has(operator) && !(isConstant(expr.lexpr) && isConstant(expr.rexpr));
   const right = comparison
@@ -259,6 +296,8 @@ function emitLike(ctx: EmitContext, expr: A_Expr, operator: string): string {
   return `(${operand(ctx, expr.lexpr)} ${keyword} ${operand(ctx, pattern)} ESCAPE ${escapeChar})`;
 }
 
+const NULL_CONSTANT: Node = { A_Const: { isnull: true } };
+
 /** `x = ANY(array)` → IN, `x <> ALL(array)` → NOT IN, for arrays whose elements are known here. */
 function emitAnyAll(ctx: EmitContext, expr: A_Expr, operator: string): string {
   const isAny = expr.kind === 'AEXPR_OP_ANY';
@@ -269,12 +308,13 @@ function emitAnyAll(ctx: EmitContext, expr: A_Expr, operator: string): string {
   const elements = arrayElements(ctx, expr.rexpr);
   // PostgreSQL: ANY over an empty array is false and ALL is true, even for a NULL left side.
   if (elements.length === 0) return isAny ? 'false' : 'true';
-  return `(${operand(ctx, expr.lexpr)} ${isAny ? 'IN' : 'NOT IN'} (${elements.join(', ')}))`;
+  const [left, ...list] = compared(ctx, [expr.lexpr, ...elements], operator);
+  return `(${left} ${isAny ? 'IN' : 'NOT IN'} (${list.join(', ')}))`;
 }
 
-function arrayElements(ctx: EmitContext, node: Node | undefined): string[] {
-  if (node !== undefined && 'A_ArrayExpr' in node)
-    return (node.A_ArrayExpr.elements ?? []).map((e) => ctx.expr(e));
+/** The elements of the array an ANY/ALL compares with, as expression nodes. */
+function arrayElements(ctx: EmitContext, node: Node | undefined): Node[] {
+  if (node !== undefined && 'A_ArrayExpr' in node) return node.A_ArrayExpr.elements ?? [];
   if (node !== undefined && 'TypeCast' in node) {
     const cast = node.TypeCast;
     const literal = cast.arg !== undefined && 'A_Const' in cast.arg ? cast.arg.A_Const.sval?.sval : undefined;
@@ -284,8 +324,8 @@ function arrayElements(ctx: EmitContext, node: Node | undefined): string[] {
       if (elements !== undefined) {
         return elements.map((e) =>
           e === null
-            ? 'NULL'
-            : ctx.expr({ TypeCast: { arg: { A_Const: { sval: { sval: e } } }, typeName: elementType } }),
+            ? NULL_CONSTANT
+            : { TypeCast: { arg: { A_Const: { sval: { sval: e } } }, typeName: elementType } },
         );
       }
     }
@@ -295,7 +335,8 @@ function arrayElements(ctx: EmitContext, node: Node | undefined): string[] {
   // which DuckDB casts to the left side's type as PostgreSQL casts unknown literals.
   const untyped = node !== undefined && 'A_Const' in node ? node.A_Const.sval?.sval : undefined;
   const elements = untyped === undefined ? undefined : parseArrayLiteral(untyped);
-  if (elements !== undefined) return elements.map((e) => (e === null ? 'NULL' : quoteLiteral(e)));
+  if (elements !== undefined)
+    return elements.map((e) => (e === null ? NULL_CONSTANT : { A_Const: { sval: { sval: e } } }));
   throw ctx.error(
     SqlState.featureNotSupported,
     'ANY/ALL over this kind of array is not supported by pg_analytica',

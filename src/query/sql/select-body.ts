@@ -9,6 +9,15 @@ import { listItems, type SelectContext } from './emit-context.js';
 import { emitFromItem } from './from-emitter.js';
 import { emitSortBy, emitWindowSpec } from './function-emitter.js';
 import { quoteIdent } from './sql-text.js';
+import {
+  emitTargetValue,
+  recordOutput,
+  recordSetOutput,
+  refuseTextNumericKey,
+  sortKey,
+  textNumericKey,
+} from './typing/select-types.js';
+import type { TypedColumn } from './typing/type-scope.js';
 
 const SET_OPERATORS: Readonly<Record<string, string>> = {
   SETOP_UNION: 'UNION',
@@ -23,6 +32,7 @@ export function emitSelectBody(ctx: SelectContext, stmt: SelectStmt): string {
     if (stmt.larg === undefined || stmt.rarg === undefined)
       throw ctx.error(SqlState.syntaxError, 'set operand expected');
     core = `(${ctx.select(stmt.larg)}) ${op}${stmt.all === true ? ' ALL' : ''} (${ctx.select(stmt.rarg)})`;
+    recordSetOutput(ctx, stmt, stmt.larg, stmt.rarg);
   } else if (stmt.valuesLists !== undefined) {
     core = emitValues(ctx, stmt.valuesLists);
   } else {
@@ -51,9 +61,11 @@ function emitPlainSelect(ctx: SelectContext, stmt: SelectStmt): string {
   if (targets.length === 0) {
     throw ctx.error(SqlState.featureNotSupported, 'SELECT with no columns is not supported by pg_analytica');
   }
-  let text = `SELECT ${emitDistinct(ctx, stmt)}${targets.map((t) => emitTarget(ctx, t)).join(', ')}`;
-  const from = stmt.fromClause ?? [];
-  if (from.length > 0) text += ` FROM ${from.map((item) => emitFromItem(ctx, item)).join(', ')}`;
+  // FROM first: its items make the columns' types known to every other clause.
+  const from = (stmt.fromClause ?? []).map((item) => emitFromItem(ctx, item));
+  const output = recordOutput(ctx, stmt, targets);
+  let text = `SELECT ${emitDistinct(ctx, stmt, output)}${targets.map((t) => emitTarget(ctx, t)).join(', ')}`;
+  if (from.length > 0) text += ` FROM ${from.join(', ')}`;
   if (stmt.whereClause !== undefined) text += ` WHERE ${ctx.expr(stmt.whereClause)}`;
   const groups = stmt.groupClause ?? [];
   if (stmt.groupDistinct === true) {
@@ -70,10 +82,17 @@ function emitPlainSelect(ctx: SelectContext, stmt: SelectStmt): string {
 }
 
 /** DISTINCT is an empty-node list in the AST; DISTINCT ON lists its expressions. */
-function emitDistinct(ctx: SelectContext, stmt: SelectStmt): string {
+function emitDistinct(
+  ctx: SelectContext,
+  stmt: SelectStmt,
+  output: readonly TypedColumn[] | undefined,
+): string {
   const distinct = stmt.distinctClause;
   if (distinct === undefined) return '';
   const exprs = distinct.filter((node) => Object.keys(node).length > 0);
+  for (const node of exprs) refuseTextNumericKey(ctx, node, 'SELECT DISTINCT ON');
+  if (exprs.length === 0 && output?.some((c) => c.type?.heldAsText === true))
+    throw textNumericKey(ctx, 'SELECT DISTINCT');
   if (exprs.length === 0) return 'DISTINCT ';
   return `DISTINCT ON (${exprs.map((e) => ctx.expr(e)).join(', ')}) `;
 }
@@ -84,13 +103,16 @@ function emitTarget(ctx: SelectContext, node: Node): string {
     throw ctx.error(SqlState.syntaxError, 'select-list item expected');
   }
   const { val, name } = node.ResTarget;
-  const text = ctx.expr(val);
+  const text = emitTargetValue(ctx, val);
   if ('ColumnRef' in val && val.ColumnRef.fields?.some((f) => 'A_Star' in f)) return text;
   return `${text} AS ${quoteIdent(name ?? figureColname(val))}`;
 }
 
 function emitGroupItem(ctx: SelectContext, node: Node): string {
-  if (!('GroupingSet' in node)) return ctx.expr(node);
+  if (!('GroupingSet' in node)) {
+    refuseTextNumericKey(ctx, node, 'GROUP BY');
+    return ctx.expr(node);
+  }
   const set = node.GroupingSet;
   const content = (set.content ?? []).map((c) => emitGroupItem(ctx, c)).join(', ');
   switch (set.kind) {
@@ -110,7 +132,8 @@ function emitGroupItem(ctx: SelectContext, node: Node): string {
 function emitOrderAndLimit(ctx: SelectContext, stmt: SelectStmt): string {
   let text = '';
   const sort = stmt.sortClause ?? [];
-  if (sort.length > 0) text += ` ORDER BY ${sort.map((s) => emitSortBy(ctx, s)).join(', ')}`;
+  if (sort.length > 0)
+    text += ` ORDER BY ${sort.map((s) => emitSortBy(ctx, s, sortKey(ctx, stmt, s))).join(', ')}`;
   if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') {
     throw ctx.error(SqlState.featureNotSupported, 'FETCH … WITH TIES is not supported by pg_analytica');
   }

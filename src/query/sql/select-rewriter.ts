@@ -14,6 +14,7 @@ import type { SelectContext } from './emit-context.js';
 import { emitExpr } from './expr-emitter.js';
 import { emitSelectBody } from './select-body.js';
 import { charPosition, quoteIdent } from './sql-text.js';
+import { type TypedColumn, TypeScopes } from './typing/type-scope.js';
 
 /** A table named by the query, as PostgreSQL's parser saw it. */
 export interface TableReference {
@@ -27,11 +28,24 @@ export interface TableReference {
 export interface TableResolver {
   /**
    * The DuckDB relation to read for a table, as SQL text (e.g.
-   * `"__pga"."t_16384_v3"`); throws PgError 42P01 / 42501 when the table does
-   * not exist or the role may not read it. `range` is the parse node, which
-   * keys the reference's segment filters (see segment-filters.ts).
+   * `"__pga"."t_16384_v3"`), with its columns' PostgreSQL types when known; throws PgError
+   * 42P01 / 42501 when the table does not exist or the role may not read it. `range` is the
+   * parse node, which keys the reference's segment filters (see segment-filters.ts).
    */
-  resolveTable(reference: TableReference, range: RangeVar): string;
+  resolveTable(reference: TableReference, range: RangeVar): string | ResolvedRelation;
+  /**
+   * True when resolveTable gives every table's column types: expressions are then typed and
+   * emitted by type (typing/). Without it (listing the tables) nothing is typed.
+   */
+  readonly typed?: boolean;
+  /** Only listing the tables: the SQL is not run, so a type it cannot know yet is not refused. */
+  readonly listing?: boolean;
+}
+
+/** A resolved table: the relation to read and its columns with their PostgreSQL types. */
+export interface ResolvedRelation {
+  readonly sql: string;
+  readonly columns: readonly TypedColumn[];
 }
 
 type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
@@ -39,6 +53,27 @@ type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
 /** DuckDB SQL for a SELECT, with every table resolved and every PostgreSQL-ism checked. */
 export function rewriteSelect(statement: SelectStatement, resolver: TableResolver): string {
   return new SelectRewriter(statement.sql, resolver).select(statement.ast as SelectStmt);
+}
+
+/**
+ * rewriteSelect() with what the type stage knows of the result: by position, the PostgreSQL
+ * type of each output column the DuckDB result carries as text (numeric held as text, exact
+ * numeric results), so that it is described as PostgreSQL describes it.
+ */
+export function rewriteTypedSelect(
+  statement: SelectStatement,
+  resolver: TableResolver,
+): { sql: string; outputs: ({ typeOid: number; typeModifier: number } | undefined)[] | undefined } {
+  const ast = statement.ast as SelectStmt;
+  const rewriter = new SelectRewriter(statement.sql, resolver);
+  const sql = rewriter.select(ast);
+  const outputs = rewriter.types?.selectOutput(ast);
+  return {
+    sql,
+    outputs: outputs?.map((c) =>
+      c.type?.heldAsText === true ? { typeOid: c.type.oid, typeModifier: c.type.typmod } : undefined,
+    ),
+  };
 }
 
 /** The tables a SELECT reads (CTE names excluded), e.g. to check privileges or pin a snapshot first. */
@@ -50,6 +85,7 @@ export function listTableReferences(statement: SelectStatement): TableReference[
 export function listTableNodes(statement: SelectStatement): { reference: TableReference; range: RangeVar }[] {
   const tables: { reference: TableReference; range: RangeVar }[] = [];
   rewriteSelect(statement, {
+    listing: true,
     resolveTable(reference, range) {
       tables.push({ reference, range });
       return quoteIdent(reference.name);
@@ -59,15 +95,20 @@ export function listTableNodes(statement: SelectStatement): { reference: TableRe
 }
 
 export class SelectRewriter implements SelectContext {
-  /** CTE names visible at the current point, innermost scope last. */
-  private readonly cteScopes: Set<string>[] = [];
+  /** CTEs visible at the current point (name → output columns, if known), innermost scope last. */
+  private readonly cteScopes: Map<string, readonly TypedColumn[] | undefined>[] = [];
+  readonly types: TypeScopes | undefined;
+  readonly listingOnly: boolean;
   /** Names of CTEs defined later in the WITH lists being emitted (not visible in DuckDB). */
   private readonly forwardCtes: Set<string>[] = [];
 
   constructor(
     private readonly sql: string,
     private readonly resolver: TableResolver,
-  ) {}
+  ) {
+    this.types = resolver.typed === true ? new TypeScopes() : undefined;
+    this.listingOnly = resolver.listing === true;
+  }
 
   expr(node: Node): string {
     return emitExpr(this, node);
@@ -88,18 +129,20 @@ export class SelectRewriter implements SelectContext {
         readOnly(lockingCommandName(locking.LockingClause.strength)),
       );
     }
-    const scope = new Set<string>();
+    const scope = new Map<string, readonly TypedColumn[] | undefined>();
     this.cteScopes.push(scope);
+    this.types?.enterLevel();
     try {
       const withText = stmt.withClause === undefined ? '' : this.withClause(stmt.withClause, scope);
       return withText + emitSelectBody(this, stmt);
     } finally {
+      this.types?.leaveLevel();
       this.cteScopes.pop();
     }
   }
 
   /** The relation a RangeVar reads: a CTE in scope by its own name, otherwise what the resolver says. */
-  rangeVar(range: RangeVar): string {
+  rangeVar(range: RangeVar): ResolvedRelation | { sql: string; columns: undefined } {
     if (range.catalogname !== undefined) {
       const name = [range.catalogname, range.schemaname, range.relname].join('.');
       throw this.error(
@@ -129,22 +172,35 @@ export class SelectRewriter implements SelectContext {
         'define the WITH queries in the order they use each other',
       );
     }
-    if (range.schemaname === undefined && this.isCte(name)) return quoteIdent(name);
+    if (range.schemaname === undefined && this.isCte(name))
+      return { sql: quoteIdent(name), columns: this.cteColumns(name) } as ResolvedRelation;
     const location = range.location === undefined ? undefined : charPosition(this.sql, range.location);
     const reference: TableReference = {
       ...(range.schemaname === undefined ? {} : { schema: range.schemaname }),
       name,
       ...(location === undefined ? {} : { location }),
     };
-    return this.resolver.resolveTable(reference, range);
+    const resolved = this.resolver.resolveTable(reference, range);
+    return typeof resolved === 'string' ? { sql: resolved, columns: undefined } : resolved;
+  }
+
+  addRange(alias: string, columns: readonly TypedColumn[] | undefined, renamed?: readonly string[]): void {
+    this.types?.addRange(alias, columns, renamed);
   }
 
   private isCte(name: string): boolean {
     return this.cteScopes.some((scope) => scope.has(name));
   }
 
+  /** The innermost CTE of that name's output columns, if known. */
+  private cteColumns(name: string): readonly TypedColumn[] | undefined {
+    for (let i = this.cteScopes.length - 1; i >= 0; i--)
+      if (this.cteScopes[i]!.has(name)) return this.cteScopes[i]!.get(name);
+    return undefined;
+  }
+
   /** WITH [RECURSIVE]: a CTE sees the ones before it (and, if recursive, all of them). */
-  private withClause(clause: WithClause, scope: Set<string>): string {
+  private withClause(clause: WithClause, scope: Map<string, readonly TypedColumn[] | undefined>): string {
     const ctes = (clause.ctes ?? []).map((node) => {
       if (!('CommonTableExpr' in node)) throw this.error(SqlState.syntaxError, 'WITH item expected');
       return node.CommonTableExpr;
@@ -155,16 +211,26 @@ export class SelectRewriter implements SelectContext {
     const parts = ctes.map((cte, i) => {
       // Without RECURSIVE, PostgreSQL itself reads a later CTE's name as a table: resolve it so.
       const later = new Set(clause.recursive === true ? ctes.slice(i + 1).map((c) => c.ctename ?? '') : []);
-      if (clause.recursive === true) scope.add(cte.ctename ?? '');
+      // A recursive CTE's own columns are not typed while its body is emitted.
+      if (clause.recursive === true) scope.set(cte.ctename ?? '', undefined);
       this.forwardCtes.push(later);
       try {
         return this.commonTableExpr(cte);
       } finally {
         this.forwardCtes.pop();
-        scope.add(cte.ctename ?? '');
+        scope.set(cte.ctename ?? '', this.cteOutput(cte));
       }
     });
     return `WITH ${clause.recursive === true ? 'RECURSIVE ' : ''}${parts.join(', ')} `;
+  }
+
+  /** A CTE's output columns (renamed by its column list), when its body's are known. */
+  private cteOutput(cte: CommonTableExpr): readonly TypedColumn[] | undefined {
+    const query = cte.ctequery;
+    if (query === undefined || !('SelectStmt' in query)) return undefined;
+    const output = this.types?.selectOutput(query.SelectStmt);
+    const renamed = (cte.aliascolnames ?? []).map((n) => ('String' in n ? (n.String.sval ?? '') : ''));
+    return output?.map((c, i) => ({ name: renamed[i] ?? c.name, type: c.type }));
   }
 
   private commonTableExpr(cte: CommonTableExpr): string {

@@ -1,0 +1,252 @@
+/**
+ * The type stage: the PostgreSQL type of an expression node, by PostgreSQL's
+ * rules for the cases the front end handles (parse_oper.c's and
+ * parse_coerce.c's resolution, the result types in pg_operator.dat and
+ * pg_proc.dat). Anything else is undefined — "not known" — and an emitter
+ * that needs the type refuses rather than guesses.
+ *
+ * Untyped literals ('x') are `unknown` here; they take their type from the
+ * context where they are used (see typed-operands.ts), as in PostgreSQL.
+ */
+import type { A_Const, A_Expr, FuncCall, Node, SelectStmt } from 'libpg-query';
+import { stringValue } from '../emit-context.js';
+import { castTargetType, INTEGER_RANK, known, type PgType, UNKNOWN } from './pg-types.js';
+
+/** What the type stage needs from the statement around an expression. */
+export interface TypeEnvironment {
+  /** The type of a column reference (its name parts), undefined when not known. */
+  columnType(fields: readonly string[]): PgType | undefined;
+  /** The enum types of the columns the statement reads (for casts to a named enum). */
+  enumTypes(): readonly PgType[];
+  /** The output columns of a subquery already emitted, if known. */
+  selectOutput(stmt: SelectStmt): readonly { name: string; type: PgType | undefined }[] | undefined;
+}
+
+const BOOLEAN_RESULTS = new Set(['BoolExpr', 'NullTest', 'BooleanTest']);
+
+export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | undefined {
+  if (node === undefined) return undefined;
+  if ('A_Const' in node) return constType(node.A_Const);
+  if ('ColumnRef' in node) {
+    const fields = node.ColumnRef.fields ?? [];
+    if (fields.some((f) => 'A_Star' in f)) return undefined;
+    return env.columnType(fields.map((f) => stringValue(f) ?? ''));
+  }
+  if ('TypeCast' in node) {
+    const target = node.TypeCast.typeName;
+    const type = target === undefined ? undefined : castTargetType(target, env.enumTypes());
+    // numeric → numeric keeps the value, and so how the copy holds it.
+    const source =
+      type?.name === 'numeric' && (target?.typmods ?? []).length === 0
+        ? typeOf(env, node.TypeCast.arg)
+        : undefined;
+    return source?.heldAsText === true ? source : type;
+  }
+  if ('A_Expr' in node) return operatorType(env, node.A_Expr);
+  if ('FuncCall' in node) return functionType(env, node.FuncCall);
+  if ('CollateClause' in node) return typeOf(env, node.CollateClause.arg);
+  if ('CaseExpr' in node) {
+    const results = (node.CaseExpr.args ?? []).map((w) => ('CaseWhen' in w ? w.CaseWhen.result : undefined));
+    return commonType(env, [...results, node.CaseExpr.defresult]);
+  }
+  if ('CoalesceExpr' in node) return commonType(env, node.CoalesceExpr.args ?? []);
+  if ('MinMaxExpr' in node) return commonType(env, node.MinMaxExpr.args ?? []);
+  if ('SubLink' in node) {
+    const link = node.SubLink;
+    if (link.subLinkType !== 'EXPR_SUBLINK')
+      return link.subLinkType === 'ARRAY_SUBLINK' ? undefined : known('bool');
+    const sub = link.subselect;
+    return sub !== undefined && 'SelectStmt' in sub ? env.selectOutput(sub.SelectStmt)?.[0]?.type : undefined;
+  }
+  if ('SQLValueFunction' in node) return valueFunctionType(node.SQLValueFunction.op);
+  const tag = Object.keys(node)[0] ?? '';
+  return BOOLEAN_RESULTS.has(tag) ? known('bool') : undefined;
+}
+
+/** make_const() in parse_node.c: integers int4 (int8, then numeric, past their ranges), decimals numeric, strings unknown. */
+function constType(value: A_Const): PgType {
+  if (value.isnull === true || value.sval !== undefined) return UNKNOWN;
+  if (value.boolval !== undefined) return known('bool');
+  if (value.ival !== undefined) return known('int4');
+  const text = value.fval?.fval ?? '';
+  if (/^-?\d+$/.test(text)) {
+    const n = BigInt(text);
+    return n >= -(2n ** 63n) && n < 2n ** 63n ? known('int8') : known('numeric');
+  }
+  return known('numeric');
+}
+
+function valueFunctionType(op: string | undefined): PgType | undefined {
+  if (op === 'SVFOP_CURRENT_DATE') return known('date');
+  if (op === 'SVFOP_CURRENT_TIMESTAMP') return known('timestamptz');
+  if (op === 'SVFOP_LOCALTIMESTAMP') return known('timestamp');
+  return undefined;
+}
+
+const COMPARISON_KINDS = new Set([
+  'AEXPR_OP_ANY',
+  'AEXPR_OP_ALL',
+  'AEXPR_DISTINCT',
+  'AEXPR_NOT_DISTINCT',
+  'AEXPR_IN',
+  'AEXPR_LIKE',
+  'AEXPR_ILIKE',
+  'AEXPR_SIMILAR',
+  'AEXPR_BETWEEN',
+  'AEXPR_NOT_BETWEEN',
+]);
+const BOOLEAN_OPERATORS = new Set([
+  '=',
+  '<>',
+  '!=',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  '~',
+  '~*',
+  '!~',
+  '!~*',
+  '~~',
+  '!~~',
+]);
+
+function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
+  if (COMPARISON_KINDS.has(expr.kind ?? '')) return known('bool');
+  if (expr.kind === 'AEXPR_NULLIF') return typeOf(env, expr.lexpr);
+  if (expr.kind !== 'AEXPR_OP') return undefined;
+  const op = stringValue(expr.name?.at(-1)) ?? '';
+  if (BOOLEAN_OPERATORS.has(op)) return known('bool');
+  const right = typeOf(env, expr.rexpr);
+  if (expr.lexpr === undefined) return op === '-' || op === '+' ? right : undefined;
+  const left = typeOf(env, expr.lexpr);
+  if (op === '||') return left?.category === 'S' || right?.category === 'S' ? known('text') : undefined;
+  return arithmeticType(op, left, right);
+}
+
+/**
+ * Result types of + - * / % from pg_operator.dat for the types the copy holds. An unknown
+ * literal takes the other side's type (parse_oper.c: "unknown" matches the other argument).
+ */
+function arithmeticType(op: string, left: PgType | undefined, right: PgType | undefined): PgType | undefined {
+  if (left === undefined || right === undefined) return undefined;
+  const l = left.category === 'X' ? right : left;
+  const r = right.category === 'X' ? left : right;
+  if (l.category === 'N' && r.category === 'N') {
+    if (l.name === 'float8' || r.name === 'float8' || l.name === 'float4' || r.name === 'float4')
+      return l.name === 'float4' && r.name === 'float4' ? known('float4') : known('float8');
+    if (l.name === 'numeric' || r.name === 'numeric') return known('numeric');
+    const rank = Math.max(INTEGER_RANK[l.name] ?? 0, INTEGER_RANK[r.name] ?? 0);
+    return rank === 3 ? known('int8') : rank === 2 ? known('int4') : rank === 1 ? known('int2') : undefined;
+  }
+  if (
+    l.name === 'date' &&
+    r.category === 'N' &&
+    INTEGER_RANK[r.name] !== undefined &&
+    (op === '+' || op === '-')
+  )
+    return known('date');
+  if (l.name === 'date' && r.name === 'date' && op === '-') return known('int4');
+  if ((l.name === 'date' || l.name === 'timestamp') && r.name === 'interval') return known('timestamp');
+  if (l.name === 'interval' && r.name === 'date' && op === '+') return known('timestamp');
+  if (l.name === 'timestamptz' && r.name === 'interval') return known('timestamptz');
+  if (l.name === 'interval' && r.name === 'interval') return known('interval');
+  if (l.name === 'interval' && r.category === 'N') return known('interval');
+  return undefined;
+}
+
+/** Functions whose result is their first argument's type (pg_proc.dat: anyelement or one entry per type). */
+const SAME_AS_ARGUMENT = new Set([
+  'min',
+  'max',
+  'abs',
+  'first_value',
+  'last_value',
+  'nth_value',
+  'lag',
+  'lead',
+]);
+const TEXT_RESULTS = new Set([
+  'lower',
+  'upper',
+  'substring',
+  'substr',
+  'btrim',
+  'ltrim',
+  'rtrim',
+  'replace',
+  'left',
+  'right',
+  'lpad',
+  'rpad',
+  'concat',
+  'concat_ws',
+  'reverse',
+  'repeat',
+  'split_part',
+  'md5',
+  'chr',
+  'regexp_replace',
+  'string_agg',
+]);
+const INTEGER_RESULTS: Readonly<Record<string, 'int4' | 'int8'>> = {
+  count: 'int8',
+  length: 'int4',
+  char_length: 'int4',
+  character_length: 'int4',
+  strpos: 'int4',
+  position: 'int4',
+  ascii: 'int4',
+  row_number: 'int8',
+  rank: 'int8',
+  dense_rank: 'int8',
+  ntile: 'int4',
+};
+
+function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined {
+  const name = stringValue(call.funcname?.at(-1)) ?? '';
+  if (call.agg_star === true) return name === 'count' ? known('int8') : undefined;
+  const integer = INTEGER_RESULTS[name];
+  if (integer !== undefined) return known(integer);
+  if (TEXT_RESULTS.has(name)) return known('text');
+  const arg = typeOf(env, call.args?.[0]);
+  if (SAME_AS_ARGUMENT.has(name)) return arg?.category === 'X' ? undefined : arg;
+  if (name === 'sum' && arg !== undefined) {
+    // pg_proc.dat: sum(int2/int4) → int8, sum(int8/numeric) → numeric, sum(float4) → float4, …
+    if (arg.name === 'int2' || arg.name === 'int4') return known('int8');
+    if (arg.heldAsText === true) return { ...known('numeric'), heldAsText: true };
+    if (arg.name === 'int8' || arg.name === 'numeric') return known('numeric');
+    return arg.category === 'N' || arg.name === 'interval' ? arg : undefined;
+  }
+  if (name === 'avg' && arg !== undefined && arg.category === 'N')
+    return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : known('numeric');
+  if (name === 'extract' || name === 'date_part')
+    return name === 'extract' ? known('numeric') : known('float8');
+  return undefined;
+}
+
+/**
+ * select_common_type() in parse_coerce.c, for the cases met here: unknown literals are
+ * skipped; all-equal types give that type; types of the string category give text
+ * (its preferred type) unless all are the same; anything else is not decided here.
+ */
+function commonType(env: TypeEnvironment, nodes: readonly (Node | undefined)[]): PgType | undefined {
+  const types = nodes.filter((n) => n !== undefined).map((n) => typeOf(env, n));
+  if (types.some((t) => t === undefined)) return undefined;
+  const typed = (types as PgType[]).filter((t) => t.category !== 'X');
+  if (typed.length === 0) return known('text');
+  const first = typed[0]!;
+  if (typed.every((t) => t.oid === first.oid)) return { ...first, typmod: sameTypmod(typed) };
+  if (typed.every((t) => t.category === 'S')) return known('text');
+  if (typed.every((t) => t.category === 'N' && t.heldAsText !== true)) {
+    // Implicit casts run int2 → int4 → int8 → numeric → float4 → float8 (pg_cast.dat): the last one wins.
+    return typed.reduce((a, b) => (NUMERIC_ORDER.indexOf(b.name) > NUMERIC_ORDER.indexOf(a.name) ? b : a));
+  }
+  return undefined;
+}
+
+const NUMERIC_ORDER = ['int2', 'int4', 'int8', 'numeric', 'float4', 'float8'];
+
+function sameTypmod(types: readonly PgType[]): number {
+  return types.every((t) => t.typmod === types[0]?.typmod) ? (types[0]?.typmod ?? -1) : -1;
+}

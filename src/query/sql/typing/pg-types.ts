@@ -1,0 +1,149 @@
+/**
+ * The type stage's vocabulary: a PostgreSQL type as the front end knows it,
+ * the built-in types by OID and name (values from PostgreSQL's
+ * src/include/catalog/pg_type.dat: OID, typname, typcategory, typispreferred),
+ * and the types of the columns the resolver returned.
+ *
+ * A type the front end does not know is `undefined`, never a guess: the
+ * emitters only change what they emit for a type they know, and refuse
+ * (0A000) where PostgreSQL's meaning needs a type they do not know.
+ */
+import type { TypeName } from 'libpg-query';
+import type { ColumnSpec } from '../../../source/column-types.js';
+
+/** pg_type.typcategory: B boolean, N numeric, S string, D date/time, T timespan, U user, E enum, A array, X unknown. */
+export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'E' | 'A' | 'X';
+
+export interface PgType {
+  /** pg_type.typname for built-ins; the name format_type() gives for enums and arrays. */
+  readonly name: string;
+  readonly oid: number;
+  /** atttypmod, -1 when none. */
+  readonly typmod: number;
+  readonly category: TypeCategory;
+  /** Enums: labels in pg_enum.enumsortorder order, and the DuckDB ENUM the copy is read as. */
+  readonly enumLabels?: readonly string[];
+  readonly duckType?: string;
+  /**
+   * numeric without precision (or p > 38): the copy holds PostgreSQL's exact text (VARCHAR),
+   * see docs/types.md; it is compared through an exact DECIMAL (numeric-text.ts).
+   */
+  readonly heldAsText?: boolean;
+}
+
+interface BuiltIn {
+  readonly oid: number;
+  readonly category: TypeCategory;
+}
+
+/** Built-in scalar types the copy holds (pg_type.dat). */
+const BUILT_INS: Readonly<Record<string, BuiltIn>> = {
+  bool: { oid: 16, category: 'B' },
+  bytea: { oid: 17, category: 'U' },
+  int8: { oid: 20, category: 'N' },
+  int2: { oid: 21, category: 'N' },
+  int4: { oid: 23, category: 'N' },
+  text: { oid: 25, category: 'S' },
+  json: { oid: 114, category: 'U' },
+  float4: { oid: 700, category: 'N' },
+  float8: { oid: 701, category: 'N' },
+  unknown: { oid: 705, category: 'X' },
+  bpchar: { oid: 1042, category: 'S' },
+  varchar: { oid: 1043, category: 'S' },
+  date: { oid: 1082, category: 'D' },
+  time: { oid: 1083, category: 'D' },
+  timestamp: { oid: 1114, category: 'D' },
+  timestamptz: { oid: 1184, category: 'D' },
+  interval: { oid: 1186, category: 'T' },
+  numeric: { oid: 1700, category: 'N' },
+  uuid: { oid: 2950, category: 'U' },
+  jsonb: { oid: 3802, category: 'U' },
+};
+
+const BY_OID = new Map(Object.entries(BUILT_INS).map(([name, t]) => [t.oid, name]));
+
+/** A built-in type by typname, or undefined. */
+export function builtIn(name: string, typmod = -1): PgType | undefined {
+  const t = BUILT_INS[name];
+  return t === undefined ? undefined : { name, oid: t.oid, typmod, category: t.category };
+}
+
+/** A built-in type that exists (for the type rules' own results). */
+export function known(name: keyof typeof BUILT_INS): PgType {
+  return builtIn(name)!;
+}
+
+export const UNKNOWN = known('unknown');
+
+/** The integer types in PostgreSQL's promotion order (int2 < int4 < int8). */
+export const INTEGER_RANK: Readonly<Record<string, number>> = { int2: 1, int4: 2, int8: 3 };
+
+/** The type of a column of the copy, from what the catalog keeps of it (analytica.tables.columns). */
+export function columnType(spec: ColumnSpec): PgType | undefined {
+  const name = BY_OID.get(spec.pgTypeOid);
+  if (name !== undefined) {
+    const type = builtIn(name, spec.pgTypeModifier)!;
+    return name === 'numeric' && spec.storageType === 'VARCHAR' ? { ...type, heldAsText: true } : type;
+  }
+  if (spec.queryType.startsWith('ENUM(')) {
+    return {
+      name: spec.pgType,
+      oid: spec.pgTypeOid,
+      typmod: -1,
+      category: 'E',
+      enumLabels: enumLabels(spec.queryType),
+      duckType: spec.queryType,
+    };
+  }
+  if (spec.queryType.endsWith('[]'))
+    return { name: spec.pgType, oid: spec.pgTypeOid, typmod: -1, category: 'A' };
+  return undefined;
+}
+
+/** The labels of `ENUM('a', 'it''s')` as column-types.ts writes it. */
+function enumLabels(duckType: string): string[] {
+  return [...duckType.matchAll(/'((?:[^']|'')*)'/g)].map((m) => (m[1] ?? '').replaceAll("''", "'"));
+}
+
+/**
+ * The type a cast names: a built-in by its pg_catalog name (the parser already turned `int`,
+ * `char(n)`, `decimal` into int4, bpchar, numeric), or an enum of a column the statement reads.
+ * An enum name is matched against format_type()'s spelling of the column's type: the last
+ * part must match, and a schema given in the cast must be the one format_type printed (or
+ * the type is on the search path, printed bare). Two different enums matching is ambiguous
+ * and gives undefined.
+ */
+export function castTargetType(typeName: TypeName, enums: readonly PgType[]): PgType | undefined {
+  const names = (typeName.names ?? []).map((n) => ('String' in n ? (n.String.sval ?? '') : ''));
+  if ((typeName.arrayBounds?.length ?? 0) > 0) return undefined;
+  const bare =
+    names.length === 2 && names[0] === 'pg_catalog' ? names[1] : names.length === 1 ? names[0] : undefined;
+  const builtInType = bare === undefined ? undefined : builtIn(bare);
+  if (builtInType !== undefined) return builtInType;
+  const wanted = names.at(-1) ?? '';
+  const schema = names.length === 2 ? names[0] : undefined;
+  const matches = new Map<number, PgType>();
+  for (const type of enums) {
+    const parts = splitQualified(type.name);
+    if (parts.at(-1) !== wanted) continue;
+    if (schema !== undefined && parts.length === 2 && parts[0] !== schema) continue;
+    matches.set(type.oid, type);
+  }
+  return matches.size === 1 ? [...matches.values()][0] : undefined;
+}
+
+/** format_type() output split at the schema dot, double-quoted parts unquoted. */
+function splitQualified(text: string): string[] {
+  const parts: string[] = [];
+  for (const m of text.matchAll(/"((?:[^"]|"")*)"|([^."]+)/g))
+    parts.push(m[1] !== undefined ? m[1].replaceAll('""', '"') : (m[2] ?? ''));
+  return parts;
+}
+
+export function isBpchar(type: PgType | undefined): boolean {
+  return type?.name === 'bpchar';
+}
+
+export function isUnknown(type: PgType | undefined): boolean {
+  return type?.category === 'X';
+}

@@ -1,0 +1,136 @@
+/**
+ * The type stage at the level of a SELECT: the types of its output columns
+ * (so that a subquery or CTE read in FROM has typed columns), and the sort and
+ * grouping keys whose PostgreSQL meaning is not their stored text.
+ */
+import type { Node, SelectStmt } from 'libpg-query';
+import { SqlState } from '../../../errors.js';
+import { figureColname } from '../column-names.js';
+import type { EmitContext, SelectContext } from '../emit-context.js';
+import { stringValue } from '../emit-context.js';
+import { typeOf } from './expr-types.js';
+import { emitExactQuotient, exactQuotient } from './numeric-division.js';
+import { exactNumeric } from './numeric-text.js';
+import { known, type PgType } from './pg-types.js';
+import type { TypedColumn } from './type-scope.js';
+
+/** Records (and returns) the output columns of a plain SELECT, once its FROM items are known. */
+export function recordOutput(
+  ctx: SelectContext,
+  stmt: SelectStmt,
+  targets: readonly Node[],
+): TypedColumn[] | undefined {
+  const types = ctx.types;
+  if (types === undefined) return undefined;
+  const columns: TypedColumn[] = [];
+  for (const node of targets) {
+    if (!('ResTarget' in node) || node.ResTarget.val === undefined) return undefined;
+    const { val, name } = node.ResTarget;
+    const fields = 'ColumnRef' in val ? (val.ColumnRef.fields ?? []) : [];
+    if (fields.some((f) => 'A_Star' in f)) {
+      const star = types.starColumns(fields.length > 1 ? stringValue(fields.at(-2)) : undefined);
+      if (star === undefined) return undefined;
+      columns.push(...star);
+    } else {
+      columns.push({ name: name ?? figureColname(val), type: targetType(ctx, val) });
+    }
+  }
+  types.recordOutput(stmt, columns);
+  return columns;
+}
+
+/** A select-list item's type: an exact numeric quotient is numeric carried as text. */
+export function targetType(ctx: EmitContext, val: Node): PgType | undefined {
+  if (exactQuotient(ctx, val) !== undefined) return { ...known('numeric'), heldAsText: true };
+  return ctx.types === undefined ? undefined : typeOf(ctx.types, val);
+}
+
+/** DuckDB SQL for a select-list item: an exact quotient (numeric-division.ts) or the expression. */
+export function emitTargetValue(ctx: EmitContext, val: Node): string {
+  const quotient = exactQuotient(ctx, val);
+  if (quotient === undefined) return ctx.expr(val);
+  const filter =
+    'FuncCall' in val && val.FuncCall.agg_filter !== undefined
+      ? ` FILTER (WHERE ${ctx.expr(val.FuncCall.agg_filter)})`
+      : '';
+  return emitExactQuotient(quotient, (n) => ctx.expr(n), filter);
+}
+
+/** A set operation's columns: the left side's names, a type where both sides agree on it. */
+export function recordSetOutput(
+  ctx: SelectContext,
+  stmt: SelectStmt,
+  left: SelectStmt,
+  right: SelectStmt,
+): void {
+  const l = ctx.types?.selectOutput(left);
+  const r = ctx.types?.selectOutput(right);
+  if (l === undefined || r === undefined || ctx.types === undefined) return;
+  const same = (i: number) => {
+    const a = l[i]?.type;
+    const b = r[i]?.type;
+    return a !== undefined && b !== undefined && a.oid === b.oid && a.heldAsText === b.heldAsText;
+  };
+  ctx.types.recordOutput(
+    stmt,
+    l.map((c, i) => ({ name: c.name, type: same(i) ? c.type : undefined })),
+  );
+}
+
+export function textNumericKey(ctx: EmitContext, clause: string, location?: number) {
+  return ctx.error(
+    SqlState.featureNotSupported,
+    `${clause} on a column declared numeric without precision is not supported by pg_analytica`,
+    location,
+    'the copy holds such values as exact text, where 1.0 and 1.00 differ; declare the column numeric(p,s) with p <= 38',
+  );
+}
+
+/** GROUP BY / DISTINCT keys: numeric held as text would group 1.0 apart from 1.00. */
+export function refuseTextNumericKey(ctx: EmitContext, node: Node, clause: string): void {
+  if (ctx.types !== undefined && typeOf(ctx.types, node)?.heldAsText === true)
+    throw textNumericKey(ctx, clause);
+}
+
+/**
+ * How an ORDER BY key of a plain SELECT is sorted: bpchar without its trailing blanks
+ * (bpcharcmp), numeric held as text by value. A key naming an output column (by name or
+ * position) sorts by that column's expression, which must then hold no subquery;
+ * under DISTINCT, DuckDB sorts only by the selected values, so a numeric held as text is refused.
+ */
+export function sortKey(
+  ctx: SelectContext,
+  stmt: SelectStmt,
+  node: Node,
+): ((key: string) => string) | undefined {
+  if (ctx.types === undefined || !('SortBy' in node) || node.SortBy.node === undefined) return undefined;
+  if ((stmt.op ?? 'SETOP_NONE') !== 'SETOP_NONE') return undefined;
+  const key = node.SortBy.node;
+  const output = outputReference(stmt, key);
+  const type = output === undefined ? typeOf(ctx.types, key) : targetType(ctx, output);
+  const wrap =
+    type?.heldAsText === true
+      ? exactNumeric
+      : type?.name === 'bpchar'
+        ? (x: string) => `rtrim(${x}, ' ')`
+        : undefined;
+  if (wrap === undefined) return undefined;
+  // Emitting the output's expression again must not resolve a table a second time.
+  const reemittable = output === undefined || !JSON.stringify(output).includes('"SubLink"');
+  if (!reemittable || stmt.distinctClause !== undefined) {
+    if (type?.heldAsText === true) throw textNumericKey(ctx, 'ORDER BY (of this form)', node.SortBy.location);
+    return undefined;
+  }
+  const outputSql = output === undefined ? undefined : emitTargetValue(ctx, output);
+  return (sql) => wrap(outputSql ?? sql);
+}
+
+/** The select-list expression an ORDER BY key names (`ORDER BY 2`, `ORDER BY alias`), if it names one. */
+function outputReference(stmt: SelectStmt, key: Node): Node | undefined {
+  const targets = (stmt.targetList ?? []).flatMap((t) => ('ResTarget' in t ? [t.ResTarget] : []));
+  if ('A_Const' in key && key.A_Const.ival !== undefined)
+    return targets[(key.A_Const.ival.ival ?? 0) - 1]?.val;
+  if (!('ColumnRef' in key) || key.ColumnRef.fields?.length !== 1) return undefined;
+  const name = stringValue(key.ColumnRef.fields[0]);
+  return targets.find((t) => t.val !== undefined && (t.name ?? figureColname(t.val)) === name)?.val;
+}

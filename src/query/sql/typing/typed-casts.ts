@@ -1,0 +1,121 @@
+/**
+ * Casts whose meaning depends on PostgreSQL types (the emit stage): interval
+ * literals with a field, casts to an enum the statement's columns use, jsonb
+ * literals, char(n), bpchar to text (which drops the trailing blanks), and
+ * integers and numerics to unconstrained numeric (the same value). Other casts
+ * are left to expr-emitter.ts (undefined).
+ */
+import type { Node, TypeCast } from 'libpg-query';
+import { SqlState } from '../../../errors.js';
+import type { EmitContext } from '../emit-context.js';
+import { emitIntervalWithFields, intervalFields } from '../interval-literal.js';
+import { quoteLiteral } from '../sql-text.js';
+import { baseTypeName } from '../type-names.js';
+import { typeOf } from './expr-types.js';
+import { canonicalJsonb } from './jsonb-literal.js';
+import { builtIn, castTargetType, type PgType } from './pg-types.js';
+
+/** DECIMAL holding every value of an integer type, as numeric prints it (no fraction). */
+const INTEGER_DECIMALS: Readonly<Record<string, string>> = {
+  int2: 'DECIMAL(5,0)',
+  int4: 'DECIMAL(10,0)',
+  int8: 'DECIMAL(19,0)',
+};
+
+export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): string | undefined {
+  const typeName = cast.typeName!;
+  const isNull = 'A_Const' in arg && arg.A_Const.isnull === true;
+  const text = 'A_Const' in arg && !isNull ? arg.A_Const.sval?.sval : undefined;
+  const name = baseTypeName(typeName);
+  const typmods = typeName.typmods ?? [];
+  if ((typeName.arrayBounds?.length ?? 0) > 0) return undefined;
+  const fields = name === 'interval' ? intervalFields(typmods) : undefined;
+  if (fields !== undefined && text !== undefined)
+    return emitIntervalWithFields(ctx, text, fields, cast.location);
+  if (name === 'jsonb' && text !== undefined && typmods.length === 0)
+    return quoteLiteral(canonicalJsonb(text));
+  // Listing the tables runs before any type is known; the typed pass decides (and refuses).
+  if (ctx.listingOnly === true && (name === 'bpchar' || name === 'numeric' || builtIn(name) === undefined))
+    return ctx.expr(arg);
+  if (name === 'bpchar') return emitBpcharCast(ctx, cast, arg, text);
+  // A NULL of unconstrained numeric (postgres_fdw's `null::numeric` for a parameter it estimates).
+  if (isNull && name === 'numeric' && typmods.length === 0) return 'CAST(NULL AS DECIMAL(38,18))';
+  if (ctx.types === undefined) return undefined;
+  const target = castTargetType(typeName, ctx.types.enumTypes());
+  if (target?.category === 'E') return emitEnumCast(ctx, cast, arg, text, target);
+  if (name === 'numeric' && typmods.length === 0 && !('A_Const' in arg))
+    return emitNumericCast(ctx, cast, arg);
+  const source = typeOf(ctx.types, arg);
+  if (source?.name === 'bpchar' && (name === 'text' || name === 'varchar') && typmods.length === 0)
+    return `rtrim(${ctx.expr(arg)}, ' ')`;
+  return undefined;
+}
+
+function emitEnumCast(
+  ctx: EmitContext,
+  cast: TypeCast,
+  arg: Node,
+  text: string | undefined,
+  target: PgType,
+): string {
+  if (text !== undefined && !(target.enumLabels ?? []).includes(text)) {
+    throw ctx.error(
+      SqlState.invalidTextRepresentation,
+      `invalid input value for enum ${target.name}: "${text}"`,
+      cast.location,
+    );
+  }
+  const source = ctx.types === undefined ? undefined : typeOf(ctx.types, arg);
+  return source?.oid === target.oid ? ctx.expr(arg) : `CAST(${ctx.expr(arg)} AS ${target.duckType})`;
+}
+
+/**
+ * numeric and integers to unconstrained numeric keep their value: a numeric as it is, an
+ * integer as a DECIMAL of scale 0. The operand is emitted first, so that a subquery's output
+ * is typed. Anything else (a float's 15 significant digits, text) would need a DECIMAL scale
+ * DuckDB cannot choose exactly; comparisons of float::numeric are handled in operator-rules.ts.
+ */
+function emitNumericCast(ctx: EmitContext, cast: TypeCast, arg: Node): string {
+  const sql = ctx.expr(arg);
+  const source = ctx.types === undefined ? undefined : typeOf(ctx.types, arg);
+  if (source?.name === 'numeric') return sql;
+  const decimal = INTEGER_DECIMALS[source?.name ?? ''];
+  if (decimal !== undefined) return `CAST(${sql} AS ${decimal})`;
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    'numeric without precision and scale is not supported by pg_analytica here',
+    cast.location,
+    'DuckDB would round it to 3 decimal places; cast to numeric(p,s) instead.',
+  );
+}
+
+/**
+ * char(n) / bpchar: a literal is blank-padded to n characters (bpchar_input; longer text is
+ * cut only where the rest is blanks); a string without a length keeps its value.
+ */
+function emitBpcharCast(ctx: EmitContext, cast: TypeCast, arg: Node, text: string | undefined): string {
+  const typmods = cast.typeName?.typmods ?? [];
+  const first = typmods[0];
+  const length = first !== undefined && 'A_Const' in first ? first.A_Const.ival?.ival : undefined;
+  if ('A_Const' in arg && arg.A_Const.isnull === true) return 'CAST(NULL AS VARCHAR)';
+  if (text !== undefined && typmods.length <= 1 && (typmods.length === 0 || length !== undefined)) {
+    if (length === undefined) return quoteLiteral(text);
+    const chars = [...text];
+    if (chars.length > length && chars.slice(length).some((c) => c !== ' ')) {
+      throw ctx.error(
+        SqlState.featureNotSupported,
+        `value too long for type character(${length})`,
+        cast.location,
+      );
+    }
+    const kept = chars.slice(0, length);
+    return quoteLiteral(kept.join('') + ' '.repeat(length - kept.length));
+  }
+  const source = ctx.types === undefined ? undefined : typeOf(ctx.types, arg);
+  if (typmods.length === 0 && source?.category === 'S') return ctx.expr(arg);
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    `type bpchar${typmods.length > 0 ? ' with a modifier' : ''} is not supported by pg_analytica here`,
+    cast.location,
+  );
+}

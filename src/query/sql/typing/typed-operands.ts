@@ -1,0 +1,173 @@
+/**
+ * The emit stage for comparisons: each operand is written so that DuckDB
+ * compares what PostgreSQL compares, by the operand's PostgreSQL type.
+ *
+ * | type                         | emitted                                  | why                                              |
+ * |------------------------------|------------------------------------------|--------------------------------------------------|
+ * | bpchar (char(n))             | rtrim(x, ' ')                            | bpchar compares without trailing blanks (bpcharcmp), and a bpchar cast to text drops them |
+ * | enum, untyped literal        | CAST('label' AS ENUM(…))                 | the literal becomes the enum (enum_in): compared by enumsortorder; an unknown label is 22P02 |
+ * | numeric held as text         | exact DECIMAL(38,18) or 0A000            | compared by value, never as text (numeric-text.ts) |
+ * | jsonb, untyped literal       | the literal as jsonb prints it           | the copy holds printed jsonb (jsonb-literal.ts)  |
+ * | json                         | 42883                                    | json has no comparison operators in PostgreSQL   |
+ *
+ * An untyped literal takes its type from the other operands, as parse_oper.c
+ * resolves `known op unknown`; with no known type it is emitted as before.
+ */
+import type { Node } from 'libpg-query';
+import { PgError, SqlState } from '../../../errors.js';
+import type { EmitContext } from '../emit-context.js';
+import { quoteLiteral } from '../sql-text.js';
+import { typeOf } from './expr-types.js';
+import { canonicalJsonb } from './jsonb-literal.js';
+import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
+import type { PgType } from './pg-types.js';
+
+const EQUALITY = new Set(['=', '<>', '!=']);
+
+/** The operand's type, when the context can type expressions (not in the table-listing pass). */
+export function operandType(ctx: EmitContext, node: Node | undefined): PgType | undefined {
+  return ctx.types === undefined ? undefined : typeOf(ctx.types, node);
+}
+
+/**
+ * DuckDB SQL for the operands of one comparison (a op b, x IN (…), x BETWEEN a AND b, …).
+ * `plain` emits an operand the way it was emitted before types were known.
+ */
+export function emitComparedOperands(
+  ctx: EmitContext,
+  nodes: readonly Node[],
+  operator: string,
+  plain: (node: Node) => string,
+): string[] {
+  // bpchar and numeric held as text are converted from their own SQL, not from `plain`'s.
+  const special = (t: PgType | undefined) => t?.name === 'bpchar' || t?.heldAsText === true;
+  const emitted = nodes.map((node) => {
+    if (untypedLiteral(node) !== undefined) return undefined;
+    return special(operandType(ctx, node)) ? ctx.expr(node) : plain(node);
+  });
+  // Typed after emitting: a subquery's output type is known once it is emitted (each is emitted once).
+  const types = nodes.map((n) => operandType(ctx, n));
+  const context = types.find((t) => t !== undefined && t.category !== 'X');
+  return nodes.map((node, i) => {
+    const literal = untypedLiteral(node);
+    if (context === undefined) return emitted[i] ?? plain(node);
+    if (literal !== undefined) return typedLiteral(ctx, literal, context, operator, node);
+    return typedOperand(emitted[i]!, types[i], operator, context);
+  });
+}
+
+/** The text of an untyped string literal ('x'); NULL has no text and needs no conversion. */
+function untypedLiteral(node: Node): string | undefined {
+  return 'A_Const' in node && node.A_Const.isnull !== true ? node.A_Const.sval?.sval : undefined;
+}
+
+/** An untyped literal read as the context's type. */
+function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: string, node: Node): string {
+  const location = 'A_Const' in node ? node.A_Const.location : undefined;
+  switch (type.category) {
+    case 'S':
+      // bpchar_in without a length keeps the blanks, which the comparison then ignores.
+      return quoteLiteral(type.name === 'bpchar' ? text.replace(/ +$/, '') : text);
+    case 'E':
+      if (!(type.enumLabels ?? []).includes(text)) {
+        throw ctx.error(
+          SqlState.invalidTextRepresentation,
+          `invalid input value for enum ${type.name}: "${text}"`,
+          location,
+        );
+      }
+      return `CAST(${quoteLiteral(text)} AS ${type.duckType})`;
+    case 'N':
+      return type.heldAsText === true ? exactNumericLiteral(text) : quoteLiteral(text);
+    default:
+      if (type.name === 'jsonb') return quoteLiteral(jsonbOperand(ctx, text, operator, location));
+      if (type.name === 'json') throw noJsonComparison(ctx, operator, location);
+      return quoteLiteral(text);
+  }
+}
+
+function jsonbOperand(ctx: EmitContext, text: string, operator: string, location?: number): string {
+  if (!EQUALITY.has(operator)) throw jsonbOrdering(operator);
+  try {
+    return canonicalJsonb(text);
+  } catch (error) {
+    if (error instanceof PgError && location !== undefined)
+      throw ctx.error(error.code, error.message, location, error.hint);
+    throw error;
+  }
+}
+
+/** A typed operand: SQL already emitted, adjusted for its type. */
+function typedOperand(sql: string, type: PgType | undefined, operator: string, context: PgType): string {
+  if (type?.name === 'bpchar') return `rtrim(${sql}, ' ')`;
+  if (type?.heldAsText === true) return exactNumeric(sql);
+  if (type?.name === 'json' || context.name === 'json')
+    throw new PgError(SqlState.undefinedFunction, `operator does not exist: json ${operator} json`);
+  if (type?.name === 'jsonb' && !EQUALITY.has(operator)) throw jsonbOrdering(operator);
+  return sql;
+}
+
+function jsonbOrdering(operator: string): PgError {
+  return new PgError(
+    SqlState.featureNotSupported,
+    `comparing jsonb values with ${operator} is not supported by pg_analytica`,
+    { hint: 'jsonb orders values by its own rules; only = and <> with a literal are supported' },
+  );
+}
+
+function noJsonComparison(ctx: EmitContext, operator: string, location?: number): PgError {
+  return ctx.error(
+    SqlState.undefinedFunction,
+    `operator does not exist: json ${operator} unknown`,
+    location,
+    'No operator matches the given name and argument types. You might need to add explicit type casts.',
+  );
+}
+
+/**
+ * A value whose PostgreSQL meaning is its text (an argument of a text function, `||`, a cast
+ * to text): bpchar loses its trailing blanks there, as its cast to text does.
+ */
+export function asText(ctx: EmitContext, node: Node, sql: string): string {
+  return operandType(ctx, node)?.name === 'bpchar' ? `rtrim(${sql}, ' ')` : sql;
+}
+
+/** Refuses arithmetic on numeric held as text: DuckDB would compute on the text or round it. */
+export function checkArithmeticOperand(ctx: EmitContext, node: Node | undefined, operator: string): void {
+  if (node === undefined || operandType(ctx, node)?.heldAsText !== true) return;
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    `operator ${operator} on a column declared numeric without precision is not supported by pg_analytica`,
+    nodeLocation(node),
+    'the copy holds such values as exact text; declare the column numeric(p,s) with p <= 38 to compute on it',
+  );
+}
+
+/** The location of an expression node, when its parse node carries one. */
+export function nodeLocation(node: Node): number | undefined {
+  const body = Object.values(node)[0] as { location?: unknown } | undefined;
+  return typeof body?.location === 'number' ? body.location : undefined;
+}
+
+/**
+ * `x op ANY/ALL (SELECT c …)` and `x IN (SELECT c …)`: when x or c is bpchar or numeric held as
+ * text, both sides are converted as a comparison converts them, the subquery's column by
+ * reading the subquery as a derived table.
+ */
+export function typedSubqueryOperands(
+  ctx: EmitContext,
+  test: Node,
+  testSql: string,
+  output: PgType | undefined,
+  query: string,
+): { left: string; query: string } {
+  const left = operandType(ctx, test);
+  const convert = (type: PgType | undefined, sql: string) =>
+    type?.name === 'bpchar' ? `rtrim(${sql}, ' ')` : type?.heldAsText === true ? exactNumeric(sql) : sql;
+  if (convert(left, 'x') === 'x' && convert(output, 'x') === 'x') return { left: testSql, query };
+  const column = convert(output, '"pga_sub"."c"');
+  return {
+    left: convert(left, testSql),
+    query: `SELECT ${column} FROM (${query}) AS "pga_sub"("c")`,
+  };
+}
