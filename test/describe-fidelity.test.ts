@@ -89,6 +89,32 @@ describe('Describe of a prepared statement answers as PostgreSQL', () => {
     assert.deepEqual('parameterTypes' in more && more.parameterTypes, [25, 1700, 1082, 3802, 1007, 20]);
   });
 
+  test('a bound value of an unspecified parameter has the type PostgreSQL infers (jb = $1 is jsonb)', async () => {
+    const sql = 'SELECT id, $2 AS label FROM mix WHERE jb = $1 OR i4 = $3 ORDER BY id';
+    const values = ['[ ]', 'x', '999']; // '[ ]' equals the stored '[]' as jsonb, not as text
+    const [expected, actual] = await Promise.all(
+      [heap, columnar].map(async (c) => (await c.query({ text: sql, values, rowMode: 'array' })).rows),
+    );
+    assert.ok(expected!.length > 0);
+    assert.deepEqual(actual, expected);
+  });
+
+  test('an unspecified numeric parameter is compared exactly, not rounded to the column scale', async () => {
+    // PostgreSQL infers numeric (no typmod) for $1: -387.655 is not the stored -387.66.
+    const sql = 'SELECT count(*) FROM mix WHERE n = $1';
+    for (const [value, count] of [
+      ['-387.655', '0'],
+      ['-387.66', '1'],
+    ] as const) {
+      const heapRows = (await heap.query({ text: sql, values: [value], rowMode: 'array' })).rows;
+      assert.deepEqual(heapRows, [[count]]);
+      assert.deepEqual(
+        (await columnar.query({ text: sql, values: [value], rowMode: 'array' })).rows,
+        heapRows,
+      );
+    }
+  });
+
   test('parameter types Parse gives are kept, and a parameter in the select list is text', async () => {
     await sameDescription('SELECT id, $2 AS p FROM mix WHERE id = $1', [20, 0]);
   });

@@ -79,6 +79,8 @@ function operations(e: Endpoint): Record<string, () => Promise<unknown>> {
     params_array: () =>
       rows(e, 'SELECT id, a_i4, a_t FROM mix WHERE id = ANY($1) ORDER BY id', [[1, 2, 3, 18, 1001]]),
     params_json_cast: () => rows(e, 'SELECT id FROM mix WHERE jb = $1::jsonb ORDER BY id', ['[]']),
+    // PostgreSQL infers jsonb for $1, so '[ ]' equals the stored '[]'.
+    params_json_untyped: () => rows(e, 'SELECT id FROM mix WHERE jb = $1 ORDER BY id', ['[ ]']),
     params_json_number: () => rows(e, 'SELECT id FROM mix WHERE jb = $1::jsonb ORDER BY id', ['{"k": 1}']),
     params_json_operator: () => rows(e, "SELECT id FROM mix WHERE jb ->> 'k' = $1 ORDER BY id", ['5']),
     named_repeat: () =>
@@ -212,7 +214,14 @@ function operations(e: Endpoint): Record<string, () => Promise<unknown>> {
 const groups = {
   connect: ['connect', 'multi_statement'],
   select: ['select_group', 'select_where_order'],
-  params: ['params_untyped', 'params_typed', 'params_null', 'params_array', 'params_json_cast'],
+  params: [
+    'params_untyped',
+    'params_typed',
+    'params_null',
+    'params_array',
+    'params_json_cast',
+    'params_json_untyped',
+  ],
   named: ['named_repeat'],
   types: ['types_parsed', 'types_text', 'types_text_extended', 'fields', 'fields_table_ids'],
   transactions: ['transaction_savepoint', 'transaction_rollback'],

@@ -45,6 +45,12 @@ export interface PreparedText {
   readonly sql: string;
   /** 0: unspecified, PostgreSQL infers the type. */
   readonly parameterTypes: readonly number[];
+  /**
+   * The bound statement again with each unspecified parameter's literal cast to the type
+   * PostgreSQL inferred for it (`jb = $1` makes it jsonb); undefined when nothing changes.
+   * Absent where no values are bound (Describe of a statement).
+   */
+  readonly retype?: (inferred: readonly number[]) => Extract<ParsedStatement, { kind: 'select' }> | undefined;
 }
 
 /** What Describe of a prepared SELECT answers. */

@@ -190,6 +190,24 @@ export class QueryEngine implements QueryExecutor {
   }
 
   /**
+   * The statement with its unspecified parameters typed as PostgreSQL types them at Parse
+   * (`jb = $1` is jsonb, so the value is compared as jsonb, not as text).
+   */
+  async #withInferredParameters(
+    statement: SelectStatement,
+    tables: readonly VisibleTable[],
+    context: SessionContext,
+  ): Promise<SelectStatement> {
+    const prepared = statement.prepared;
+    if (prepared?.retype === undefined || !prepared.parameterTypes.includes(0)) return statement;
+    const { parameterTypes } = await this.#describer.describe(
+      describedText(statement, tablesVersion(tables)),
+      context,
+    );
+    return prepared.retype(parameterTypes) ?? statement;
+  }
+
+  /**
    * PostgreSQL's Describe of the statement (source-describe.ts), the truth every
    * RowDescription and ParameterDescription is sent from. Asked only once the front end
    * accepted the statement, so the source parses only what the daemon would run.
@@ -306,8 +324,9 @@ export class QueryEngine implements QueryExecutor {
         }
       }
       let next = 0;
+      const typed = await this.#withInferredParameters(statement, tables, context);
       // Each reference reads its view, with its columns' PostgreSQL types for the type stage.
-      const { sql, outputs } = rewriteTypedSelect(statement, {
+      const { sql, outputs } = rewriteTypedSelect(typed, {
         typed: true,
         resolveTable: () => {
           const i = next++;

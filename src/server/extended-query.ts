@@ -23,7 +23,7 @@ import {
 } from './protocol/index.js';
 import { checkResultFormats, describedColumns, formatOf, parameterText, rowEncoder } from './row-formats.js';
 import type { SessionCore } from './session-core.js';
-import { highestParameterNumber, substituteParameters } from './sql-parameters.js';
+import { castParameters, highestParameterNumber, substituteParameters } from './sql-parameters.js';
 import type { StatementOutcome } from './statement-runner.js';
 
 interface Portal {
@@ -258,9 +258,17 @@ export class ExtendedQuery {
     }
     const parsed = statements[0];
     if (parsed?.kind === 'empty') return undefined;
-    // PostgreSQL is asked to describe the text as Parse received it, placeholders and all.
+    // PostgreSQL is asked to describe the text as Parse received it, placeholders and all;
+    // bound values are cast to the types it infers for unspecified parameters.
+    const retype = (inferred: readonly number[]) => {
+      const cast = castParameters(sql);
+      const typed = types.map((oid, i) => (oid === 0 && !cast.has(i + 1) ? (inferred[i] ?? 0) : oid));
+      if (typed.every((oid, i) => oid === types[i]) || values.every((v) => v === null)) return undefined;
+      const again = this.#core.parseStatements(substituteParameters(sql, values, typed))[0];
+      return again?.kind === 'select' ? again : undefined;
+    };
     const statement =
-      parsed?.kind === 'select' ? { ...parsed, prepared: { sql, parameterTypes: prepared } } : parsed;
+      parsed?.kind === 'select' ? { ...parsed, prepared: { sql, parameterTypes: prepared, retype } } : parsed;
     if (statement !== undefined && !this.#core.transaction.allows(transactionAction(statement))) {
       throw new PgError(
         SqlState.inFailedSqlTransaction,
