@@ -52,7 +52,8 @@ const operations = {
     'error_division_by_zero_prepared_binary',
   ],
   catalog: ['current_schema', 'jsonb_getObject', 'metadata_tables', 'metadata_columns', 'metadata_schemas'],
-  knownDifferences: ['resultset_metadata_catalog', 'metadata_primary_keys'],
+  resultSetMetadata: ['resultset_metadata_catalog'],
+  knownDifferences: ['metadata_primary_keys'],
 } as const;
 
 let fixture: RealClientFixture;
@@ -147,18 +148,13 @@ describe('pgJDBC: catalog queries', { skip }, () => {
   });
 });
 
-/** What ResultSetMetaData.isNullable returns when the column's table is not known. */
-const columnNullableUnknown = 2;
+describe('pgJDBC: ResultSetMetaData', { skip }, () => {
+  test('getTableName and isNullable come from the table OID and column number RowDescription carries', () => {
+    assertSameOutcomes(heap, columnar, operations.resultSetMetadata);
+  });
+});
 
 describe('pgJDBC: known differences (docs/types.md)', { skip }, () => {
-  test("RowDescription carries table OID 0: getTableName is '' and isNullable is columnNullableUnknown", () => {
-    assertDocumentedDifference(heap, columnar, 'resultset_metadata_catalog', (columns) =>
-      (columns as [string, string, number, string, string, boolean][]).map(
-        ([label, type, , , schema, auto]) => [label, type, columnNullableUnknown, '', schema, auto],
-      ),
-    );
-  });
-
   test('getPrimaryKeys finds none: the copy has no indexes', () => {
     assertDocumentedDifference(heap, columnar, 'metadata_primary_keys', () => []);
   });

@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import postgres from 'postgres';
 import {
-  assertDocumentedDifference,
   assertFailsWith,
   assertSameOutcomes,
   type Endpoint,
@@ -171,6 +170,7 @@ const groups = {
   select: ['select_group', 'select_where_order'],
   params: ['params', 'params_typed', 'params_null', 'prepared_repeat'],
   types: ['types', 'types_values'],
+  describe: ['describe', 'describe_table_columns'],
   cursor: ['cursor', 'cursor_early_close'],
   transactions: ['transaction'],
   errors: [
@@ -181,7 +181,6 @@ const groups = {
     'cancel',
   ],
   catalog: ['connect_fetch_types'],
-  knownDifferences: ['describe', 'describe_table_columns'],
 } as const;
 
 let fixture: RealClientFixture;
@@ -255,17 +254,8 @@ describe('postgres.js: catalog queries', () => {
   });
 });
 
-describe('postgres.js: known differences (docs/types.md)', () => {
-  test('describe(): a parameter Parse gives no type for is described as text (25)', () => {
-    assertDocumentedDifference(heap, columnar, 'describe', (value) => {
-      const { parameterTypes, columns } = value as { parameterTypes: number[]; columns: unknown[] };
-      return { parameterTypes: parameterTypes.map(() => 25), columns };
-    });
-  });
-
-  test('RowDescription carries table OID 0 and column number 0', () => {
-    assertDocumentedDifference(heap, columnar, 'describe_table_columns', (columns) =>
-      (columns as [string, number, number][]).map(([name]) => [name, 0, 0]),
-    );
+describe('postgres.js: describe()', () => {
+  test('parameter types PostgreSQL infers (id = $1 is int4) and columns with their table OID and column number', () => {
+    assertSameOutcomes(heap, columnar, groups.describe);
   });
 });

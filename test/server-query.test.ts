@@ -69,7 +69,7 @@ class DuckDbTestExecutor implements QueryExecutor {
   }
 
   async describeSelect(statement: { sql: string }, context: SessionContext) {
-    return (await this.executeSelect(statement, context)).columns;
+    return { columns: (await this.executeSelect(statement, context)).columns };
   }
 
   async explainSelect(statement: { sql: string }): Promise<string[]> {

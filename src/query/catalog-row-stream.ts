@@ -153,6 +153,8 @@ export class CatalogRowStream implements RowStream {
       this.#widestRow = Math.max(this.#widestRow, Math.ceil(budget.received / result.rows.length));
     this.#columns = result.fields.map((field) => ({
       name: field.name,
+      tableOid: field.tableID,
+      columnNumber: field.columnID,
       typeOid: field.dataTypeID,
       typeSize: field.dataTypeSize,
       typeModifier: field.dataTypeModifier,

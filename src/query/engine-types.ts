@@ -40,9 +40,32 @@ export interface TableSnapshot {
   keep(database: string, relid: number, table: unknown, release: () => Promise<void>): void;
 }
 
+/** A statement as Parse received it. */
+export interface PreparedText {
+  readonly sql: string;
+  /** 0: unspecified, PostgreSQL infers the type. */
+  readonly parameterTypes: readonly number[];
+  /**
+   * The bound statement again with each unspecified parameter's literal cast to the type
+   * PostgreSQL inferred for it (`jb = $1` makes it jsonb); undefined when nothing changes.
+   * Absent where no values are bound (Describe of a statement).
+   */
+  readonly retype?: (inferred: readonly number[]) => Extract<ParsedStatement, { kind: 'select' }> | undefined;
+}
+
+/** What Describe of a prepared SELECT answers. */
+export interface SelectDescription {
+  readonly columns: readonly ResultColumn[];
+  /** PostgreSQL's type of each $n (those Parse left unspecified inferred); absent: not known. */
+  readonly parameterTypes?: readonly number[];
+}
+
 /** One column of a RowDescription. */
 export interface ResultColumn {
   readonly name: string;
+  /** The table a plain column reference reads (pg_class OID) and its attnum; 0 or absent otherwise. */
+  readonly tableOid?: number;
+  readonly columnNumber?: number;
   readonly typeOid: number;
   /** pg_type.typlen: -1 for variable length. */
   readonly typeSize: number;
@@ -60,7 +83,16 @@ export interface QueryResult {
 
 /** One statement of a query string, classified; produced by parseStatements(). */
 export type ParsedStatement =
-  | { readonly kind: 'select'; readonly sql: string; readonly ast: unknown }
+  | {
+      readonly kind: 'select';
+      readonly sql: string;
+      readonly ast: unknown;
+      /**
+       * A prepared statement's text with its $n placeholders and Parse's parameter types: what
+       * PostgreSQL's Describe is asked about (sql holds the values substituted as literals).
+       */
+      readonly prepared?: PreparedText;
+    }
   | {
       readonly kind: 'set';
       /** Lower-cased setting name (e.g. "timezone", "search_path"). */
@@ -129,12 +161,12 @@ export interface QueryExecutor {
     context: SessionContext,
     signal?: AbortSignal,
   ): Promise<RowStream>;
-  /** The columns a SELECT returns, without running it (Describe of a prepared statement). */
+  /** The columns and parameter types of a SELECT, without running it (Describe of a prepared statement). */
   describeSelect(
     statement: Extract<ParsedStatement, { kind: 'select' }>,
     context: SessionContext,
     signal?: AbortSignal,
-  ): Promise<readonly ResultColumn[]>;
+  ): Promise<SelectDescription>;
   /** The plan of a SELECT without running it: PostgreSQL's EXPLAIN text, one line per row. */
   explainSelect(
     statement: Extract<ParsedStatement, { kind: 'select' }>,

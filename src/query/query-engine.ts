@@ -9,6 +9,7 @@ import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CatalogQueryRunner } from './catalog-query-runner.js';
+import { describedOutput } from './described-columns.js';
 import { type DuckDbEngine, StaleViewError } from './duckdb-engine.js';
 import { hidePathsUnder } from './duckdb-errors.js';
 import { DuckDbRowStream } from './duckdb-row-stream.js';
@@ -17,13 +18,14 @@ import type {
   QueryExecutor,
   ResultColumn,
   RowStream,
+  SelectDescription,
   SessionContext,
 } from './engine-types.js';
 import { explainPlan } from './explain-plan.js';
-import { columnFormatter } from './pg-text-format.js';
-import { resultColumn, type SourcePgType } from './pg-type-oids.js';
+import type { SourcePgType } from './pg-type-oids.js';
 import { type DamageScope, SegmentDamage, type SegmentFile, watchingReads } from './segment-damage.js';
 import { type PruningPlan, type PruningTotals, SegmentPruner } from './segment-pruner.js';
+import { SourceDescriber } from './source-describe.js';
 import { listTableNodes, rewriteTypedSelect } from './sql/select-rewriter.js';
 import { typedColumns } from './sql/typing/type-scope.js';
 import { type Resolution, type ResolvedTable, resolveTables, type TableReference } from './table-resolver.js';
@@ -75,6 +77,12 @@ interface BoundSelect {
   readonly scope: DamageScope;
 }
 
+/** PostgreSQL's Describe of a SELECT: a RowDescription always. */
+interface DescribedSelect {
+  readonly parameterTypes: readonly number[];
+  readonly columns: readonly ResultColumn[];
+}
+
 /** The source type describing result column i: the type stage's, else a source column's of that name. */
 function columnSource(bound: BoundSelect, i: number, name: string): SourcePgType | undefined {
   return bound.outputs?.[i] ?? bound.sources.get(name);
@@ -84,6 +92,7 @@ export class QueryEngine implements QueryExecutor {
   readonly #options: QueryEngineOptions;
   readonly #pruner: SegmentPruner;
   readonly #catalogQueries: CatalogQueryRunner;
+  readonly #describer: SourceDescriber;
   readonly #damage: SegmentDamage;
   readonly #walFlush: WalFlushNudge;
   /** DuckDB results open per session, and in all. */
@@ -100,6 +109,7 @@ export class QueryEngine implements QueryExecutor {
       cancelPools: options.pools,
       log: options.log,
     });
+    this.#describer = new SourceDescriber({ pools: options.catalogPools ?? options.pools });
     this.#pruner = new SegmentPruner({
       duckdb: options.duckdb,
       log: options.log,
@@ -110,6 +120,11 @@ export class QueryEngine implements QueryExecutor {
   /** Data segments queries read, of those of the tables they named, since the engine started. */
   get pruningStats(): Readonly<PruningTotals> {
     return { ...this.#pruner.totals };
+  }
+
+  /** Statements described on the source (cache misses) since the engine started. */
+  get sourceDescribes(): number {
+    return this.#describer.misses;
   }
 
   /** DuckDB results open now, across all sessions (each holds a connection and pinned views). */
@@ -133,7 +148,8 @@ export class QueryEngine implements QueryExecutor {
     this.#checkOpenResults(context);
     const bound = await this.#bind(statement, context, signal, 'run');
     try {
-      return await this.#open(bound, context, signal);
+      const described = await this.#describeOnSource(statement, bound, context);
+      return await this.#open(bound, described, context, signal);
     } catch (error) {
       await bound.release();
       throw error;
@@ -144,23 +160,25 @@ export class QueryEngine implements QueryExecutor {
     statement: SelectStatement,
     context: SessionContext,
     signal?: AbortSignal,
-  ): Promise<readonly ResultColumn[]> {
+  ): Promise<SelectDescription> {
     if (this.#catalogQueries.handles(statement, context)) {
       const stream = await this.openSelect(statement, context, signal);
       await stream.close();
-      return stream.columns;
+      const { parameterTypes } = await this.#describer.describe(describedText(statement, ''), context);
+      return { columns: stream.columns, parameterTypes };
     }
     const bound = await this.#bind(statement, context, signal, 'plan');
     try {
+      const described = await this.#describeOnSource(statement, bound, context);
       const connection = await this.#options.duckdb.connect(context.timeZone);
       try {
         // Prepared, so DuckDB binds the statement and types its columns without running it.
         const prepared = await connection.prepare(bound.sql);
         try {
-          return Array.from({ length: prepared.columnCount }, (_, i) => {
-            const name = prepared.columnName(i);
-            return resultColumn(name, prepared.columnType(i), columnSource(bound, i, name));
-          });
+          const types = Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnType(i));
+          const names = types.map((_, i) => prepared.columnName(i));
+          const { columns } = describedOutput(described.columns, types, context, carriedTypes(bound, names));
+          return { columns, parameterTypes: described.parameterTypes };
         } finally {
           prepared.destroySync();
         }
@@ -172,6 +190,43 @@ export class QueryEngine implements QueryExecutor {
     } finally {
       await bound.release();
     }
+  }
+
+  /**
+   * The statement with its unspecified parameters typed as PostgreSQL types them at Parse
+   * (`jb = $1` is jsonb, so the value is compared as jsonb, not as text).
+   */
+  async #withInferredParameters(
+    statement: SelectStatement,
+    tables: readonly VisibleTable[],
+    context: SessionContext,
+  ): Promise<SelectStatement> {
+    const prepared = statement.prepared;
+    if (prepared?.retype === undefined || !prepared.parameterTypes.includes(0)) return statement;
+    const { parameterTypes } = await this.#describer.describe(
+      describedText(statement, tablesVersion(tables)),
+      context,
+    );
+    return prepared.retype(parameterTypes) ?? statement;
+  }
+
+  /**
+   * PostgreSQL's Describe of the statement (source-describe.ts), the truth every
+   * RowDescription and ParameterDescription is sent from. Asked only once the front end
+   * accepted the statement, so the source parses only what the daemon would run.
+   */
+  async #describeOnSource(
+    statement: SelectStatement,
+    bound: BoundSelect,
+    context: SessionContext,
+  ): Promise<DescribedSelect> {
+    const description = await this.#describer.describe(
+      describedText(statement, tablesVersion(bound.scope.tables)),
+      context,
+    );
+    if (description.columns === undefined)
+      throw new PgError(SqlState.internalError, 'PostgreSQL describes the SELECT as returning no rows');
+    return { parameterTypes: description.parameterTypes, columns: description.columns };
   }
 
   async explainSelect(
@@ -281,8 +336,9 @@ export class QueryEngine implements QueryExecutor {
         }
       }
       let next = 0;
+      const typed = await this.#withInferredParameters(statement, tables, context);
       // Each reference reads its view, with its columns' PostgreSQL types for the type stage.
-      const { sql, outputs } = rewriteTypedSelect(statement, {
+      const { sql, outputs } = rewriteTypedSelect(typed, {
         typed: true,
         resolveTable: () => {
           const i = next++;
@@ -370,6 +426,7 @@ export class QueryEngine implements QueryExecutor {
   /** Starts the bound statement in DuckDB; the stream then owns the connection and the views. */
   async #open(
     bound: BoundSelect,
+    described: DescribedSelect,
     context: SessionContext,
     signal: AbortSignal | undefined,
   ): Promise<RowStream> {
@@ -398,10 +455,8 @@ export class QueryEngine implements QueryExecutor {
       const stream = await DuckDbRowStream.open({
         connection,
         sql: bound.sql,
-        describe: (names, types) => ({
-          columns: names.map((name, i) => resultColumn(name, types[i]!, columnSource(bound, i, name))),
-          formatters: types.map((type) => columnFormatter(type, { timeZone: context.timeZone })),
-        }),
+        describe: (names, types) =>
+          describedOutput(described.columns, types, context, carriedTypes(bound, names)),
         release,
         onError: (error) =>
           log.debug('DuckDB rejected a statement', { sql: bound.sql, error: String(error) }),
@@ -457,4 +512,26 @@ function sourceTypes(tables: readonly VisibleTable[]): Map<string, SourcePgType>
   }
   for (const name of conflicting) types.delete(name);
   return types;
+}
+
+/** What the source is asked to describe: the prepared text when there is one. */
+function describedText(statement: SelectStatement, version: string) {
+  const prepared = statement.prepared;
+  return {
+    sql: prepared?.sql ?? statement.sql,
+    parameterTypes: prepared?.parameterTypes ?? [],
+    version,
+  };
+}
+
+/** The tables' OIDs and column types: a Describe's answer stays valid while these do. */
+function tablesVersion(tables: readonly VisibleTable[]): string {
+  return JSON.stringify(
+    tables.map((t) => [t.relid, t.columns.map((c) => [c.name, c.pgTypeOid, c.pgTypeModifier])]),
+  );
+}
+
+/** The PostgreSQL type the type stage says each result column carries (for VARCHAR-held types). */
+function carriedTypes(bound: BoundSelect, names: readonly string[]) {
+  return { carried: (i: number) => columnSource(bound, i, names[i] ?? '')?.typeOid };
 }

@@ -23,7 +23,7 @@ import {
 } from './protocol/index.js';
 import { checkResultFormats, describedColumns, formatOf, parameterText, rowEncoder } from './row-formats.js';
 import type { SessionCore } from './session-core.js';
-import { highestParameterNumber, substituteParameters } from './sql-parameters.js';
+import { castParameters, highestParameterNumber, substituteParameters } from './sql-parameters.js';
 import type { StatementOutcome } from './statement-runner.js';
 
 interface Portal {
@@ -148,29 +148,41 @@ export class ExtendedQuery {
     const values = message.params.map((value, i) =>
       value === null ? null : parameterText(types[i] ?? 0, formatOf(message.paramFormats, i), value),
     );
-    const statement = this.#classify(prepared.sql, values, types);
+    const statement = this.#classify(prepared.sql, values, types, prepared.paramTypes);
     checkResultFormats(message.resultFormats);
     await this.#dropPortal(message.portal);
     this.#portals.set(message.portal, { statement, resultFormats: message.resultFormats, done: false });
     this.#core.channel.send(bindComplete());
   }
 
+  /**
+   * ParameterDescription and RowDescription as PostgreSQL's Describe of the same statement
+   * gives them (the engine asks the source); a parameter type the engine cannot tell is text.
+   */
   async #describeStatement(name: string): Promise<void> {
     const prepared = this.#core.prepared.get(name);
-    this.#core.channel.send(parameterDescription(prepared.paramTypes.map((oid) => (oid === 0 ? 25 : oid))));
     const statement = this.#classify(
       prepared.sql,
       prepared.paramTypes.map(() => null),
       prepared.paramTypes,
     );
-    const columns = statement === undefined ? undefined : await this.#columnsOf(statement);
+    const described = statement === undefined ? undefined : await this.#describe(statement);
+    const inferred = described?.parameterTypes;
+    const parameterTypes =
+      inferred?.length === prepared.paramTypes.length
+        ? inferred
+        : prepared.paramTypes.map((oid) => (oid === 0 ? 25 : oid));
+    this.#core.channel.send(parameterDescription(parameterTypes));
+    const columns = described?.columns;
     this.#core.channel.send(columns === undefined ? noData() : rowDescription(columns));
   }
 
   /** The columns a statement returns (undefined: none), without consuming any rows. */
-  async #columnsOf(statement: ParsedStatement): Promise<readonly ResultColumn[] | undefined> {
+  async #describe(
+    statement: ParsedStatement,
+  ): Promise<{ columns?: readonly ResultColumn[]; parameterTypes?: readonly number[] } | undefined> {
     if (statement.kind === 'fetch')
-      return statement.move ? undefined : this.#core.cursors.get(statement.name).columns;
+      return statement.move ? undefined : { columns: this.#core.cursors.get(statement.name).columns };
     if (!returnsRows(statement)) return undefined;
     if (statement.kind === 'select')
       return await this.#core.runner.describe(statement, this.#core.beginStatement());
@@ -178,7 +190,7 @@ export class ExtendedQuery {
     const outcome = await this.#core.runner.run(statement, this.#core.beginStatement(), false);
     if (outcome.kind !== 'rows') return undefined;
     await outcome.close();
-    return outcome.columns;
+    return { columns: outcome.columns };
   }
 
   async #describePortal(name: string): Promise<void> {
@@ -233,17 +245,30 @@ export class ExtendedQuery {
     await this.#core.readyForQuery();
   }
 
+  /** `prepared`: Parse's parameter types (`types` may differ: a binary parameter of type 0 is bytea). */
   #classify(
     sql: string,
     values: readonly (string | null)[],
     types: readonly number[],
+    prepared: readonly number[] = types,
   ): ParsedStatement | undefined {
     const statements = this.#core.parseStatements(substituteParameters(sql, values, types));
     if (statements.length > 1) {
       throw new PgError(SqlState.syntaxError, 'cannot insert multiple commands into a prepared statement');
     }
-    const statement = statements[0];
-    if (statement?.kind === 'empty') return undefined;
+    const parsed = statements[0];
+    if (parsed?.kind === 'empty') return undefined;
+    // PostgreSQL is asked to describe the text as Parse received it, placeholders and all;
+    // bound values are cast to the types it infers for unspecified parameters.
+    const retype = (inferred: readonly number[]) => {
+      const cast = castParameters(sql);
+      const typed = types.map((oid, i) => (oid === 0 && !cast.has(i + 1) ? (inferred[i] ?? 0) : oid));
+      if (typed.every((oid, i) => oid === types[i]) || values.every((v) => v === null)) return undefined;
+      const again = this.#core.parseStatements(substituteParameters(sql, values, typed))[0];
+      return again?.kind === 'select' ? again : undefined;
+    };
+    const statement =
+      parsed?.kind === 'select' ? { ...parsed, prepared: { sql, parameterTypes: prepared, retype } } : parsed;
     if (statement !== undefined && !this.#core.transaction.allows(transactionAction(statement))) {
       throw new PgError(
         SqlState.inFailedSqlTransaction,

@@ -46,6 +46,19 @@ export function highestParameterNumber(sql: string): number {
   return findPlaceholders(sql).reduce((max, p) => Math.max(max, p.number), 0);
 }
 
+/**
+ * Numbers of the parameters written with a cast at every use (`$1::jsonb`): PostgreSQL
+ * infers the cast's type for them, which the cast in the text already gives.
+ */
+export function castParameters(sql: string): Set<number> {
+  const cast = new Set<number>();
+  const bare = new Set<number>();
+  for (const p of findPlaceholders(sql))
+    (/^\s*::/.test(sql.slice(p.end, p.end + 64)) ? cast : bare).add(p.number);
+  for (const n of bare) cast.delete(n);
+  return cast;
+}
+
 /** Replaces $n with the n-th value as a literal, cast to the declared type when it is known. */
 export function substituteParameters(
   sql: string,

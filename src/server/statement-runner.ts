@@ -9,6 +9,7 @@ import type {
   QueryExecutor,
   QueryResult,
   ResultColumn,
+  SelectDescription,
   SessionContext,
   TextRow,
 } from '../query/engine-types.js';
@@ -131,8 +132,8 @@ export class StatementRunner {
     }
   }
 
-  /** The columns of a SELECT, without running it (parameters as NULL). */
-  async describe(statement: SelectStatement, cancel: AbortSignal): Promise<readonly ResultColumn[]> {
+  /** The columns and parameter types of a SELECT, without running it (parameters as NULL). */
+  async describe(statement: SelectStatement, cancel: AbortSignal): Promise<SelectDescription> {
     return await this.#guard(cancel, (signal) =>
       this.#options.executor.describeSelect(statement, this.context(), signal),
     );

@@ -10,7 +10,8 @@ import { type EmitContext, stringValue } from './emit-context.js';
 import { allowedFunction, type FunctionUse, INTEGER_EXTRACT_FIELDS } from './function-rules.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
 import { exactNumeric, exactNumericSum } from './typing/numeric-text.js';
-import { operandType } from './typing/typed-operands.js';
+import { pgTextOf } from './typing/text-output.js';
+import { nodeLocation, operandType } from './typing/typed-operands.js';
 
 /** The unqualified name of a function, or throws 42883 for a schema other than pg_catalog. */
 function functionName(ctx: EmitContext, call: FuncCall): string {
@@ -114,6 +115,9 @@ function emitTypedArguments(ctx: EmitContext, call: FuncCall, name: string): str
     }
   }
   if (KEEPS_ARGUMENT_TYPE.has(name)) return args;
+  // concat() writes each argument with its type's output function (text-output.ts).
+  if (name === 'concat' || name === 'concat_ws')
+    return args.map((sql, i) => pgTextOf(ctx, types[i], sql, 'output', nodeLocation(nodes[i]!)));
   return args.map((sql, i) => (types[i]?.name === 'bpchar' ? `rtrim(${sql}, ' ')` : sql));
 }
 

@@ -5,6 +5,7 @@
  * integers and numerics to unconstrained numeric (the same value). Other casts
  * are left to expr-emitter.ts (undefined).
  */
+
 import type { Node, TypeCast } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
@@ -14,6 +15,7 @@ import { baseTypeName } from '../type-names.js';
 import { typeOf } from './expr-types.js';
 import { canonicalJsonb } from './jsonb-literal.js';
 import { builtIn, castTargetType, type PgType } from './pg-types.js';
+import { pgTextOf } from './text-output.js';
 
 /** DECIMAL holding every value of an integer type, as numeric prints it (no fraction). */
 const INTEGER_DECIMALS: Readonly<Record<string, string>> = {
@@ -48,6 +50,8 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   const source = typeOf(ctx.types, arg);
   if (source?.name === 'bpchar' && (name === 'text' || name === 'varchar') && typmods.length === 0)
     return `rtrim(${ctx.expr(arg)}, ' ')`;
+  if ((source?.name === 'float8' || source?.name === 'float4') && (name === 'text' || name === 'varchar'))
+    return pgTextOf(ctx, source, ctx.expr(arg), 'cast', cast.location);
   return undefined;
 }
 

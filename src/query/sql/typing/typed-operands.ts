@@ -13,6 +13,7 @@
  * An untyped literal takes its type from the other operands, as parse_oper.c
  * resolves `known op unknown`; with no known type it is emitted as before.
  */
+
 import type { Node } from 'libpg-query';
 import { PgError, SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
@@ -21,6 +22,7 @@ import { typeOf } from './expr-types.js';
 import { canonicalJsonb } from './jsonb-literal.js';
 import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
 import type { PgType } from './pg-types.js';
+import { pgTextOf } from './text-output.js';
 
 const EQUALITY = new Set(['=', '<>', '!=']);
 
@@ -129,7 +131,7 @@ function noJsonComparison(ctx: EmitContext, operator: string, location?: number)
  * to text): bpchar loses its trailing blanks there, as its cast to text does.
  */
 export function asText(ctx: EmitContext, node: Node, sql: string): string {
-  return operandType(ctx, node)?.name === 'bpchar' ? `rtrim(${sql}, ' ')` : sql;
+  return pgTextOf(ctx, operandType(ctx, node), sql, 'cast', nodeLocation(node));
 }
 
 /** Refuses arithmetic on numeric held as text: DuckDB would compute on the text or round it. */

@@ -1,0 +1,38 @@
+/**
+ * Where PostgreSQL turns a value into text (a cast to text, `||`, concat()), DuckDB's
+ * own conversion prints some types otherwise: a double precision -52 is "-52.0" in
+ * DuckDB and "-52" in PostgreSQL (float8out), and concat() prints a boolean with its
+ * output function ("t"), where DuckDB writes "true", and a char(n) with its padding,
+ * which a cast to text drops. Booleans and char(n) are written as PostgreSQL does;
+ * floats have no exact DuckDB form, so they are refused (0A000).
+ */
+import { SqlState } from '../../../errors.js';
+import type { EmitContext } from '../emit-context.js';
+import type { PgType } from './pg-types.js';
+
+/**
+ * `sql` (of PostgreSQL type `type`) as PostgreSQL's text of it: `cast` as `::text` and
+ * `||` write it (bool is "true"), `output` as concat() writes it (the type's output
+ * function: bool is "t").
+ */
+export function pgTextOf(
+  ctx: EmitContext,
+  type: PgType | undefined,
+  sql: string,
+  how: 'cast' | 'output',
+  location?: number,
+): string {
+  // A cast to text drops char(n)'s padding; its output function (concat) keeps it.
+  if (type?.name === 'bpchar') return how === 'cast' ? `rtrim(${sql}, ' ')` : sql;
+  if (type?.name === 'float8' || type?.name === 'float4') {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `the text of a ${type.name === 'float8' ? 'double precision' : 'real'} value is not supported by pg_analytica`,
+      location,
+      'cast the value to numeric first (x::numeric::text), or run the query in PostgreSQL itself',
+    );
+  }
+  if (type?.name === 'bool' && how === 'output')
+    return `(CASE WHEN ${sql} THEN 't' WHEN NOT ${sql} THEN 'f' END)`;
+  return sql;
+}
