@@ -132,6 +132,16 @@ export function castTargetType(typeName: TypeName, enums: readonly PgType[]): Pg
   return matches.size === 1 ? [...matches.values()][0] : undefined;
 }
 
+/**
+ * An enum's name as PostgreSQL's messages print it for a type on the search path: unqualified.
+ * (The catalog keeps format_type()'s spelling on the daemon's connection, whose search_path is
+ * pg_catalog only, so it is schema-qualified there.)
+ */
+export function enumDisplayName(type: PgType): string {
+  const bare = splitQualified(type.name).at(-1) ?? type.name;
+  return /^[a-z_][a-z0-9_$]*$/.test(bare) ? bare : `"${bare.replaceAll('"', '""')}"`;
+}
+
 /** format_type() output split at the schema dot, double-quoted parts unquoted. */
 function splitQualified(text: string): string[] {
   const parts: string[] = [];

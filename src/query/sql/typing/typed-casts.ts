@@ -14,7 +14,7 @@ import { quoteLiteral } from '../sql-text.js';
 import { baseTypeName } from '../type-names.js';
 import { typeOf } from './expr-types.js';
 import { canonicalJsonb } from './jsonb-literal.js';
-import { builtIn, castTargetType, type PgType } from './pg-types.js';
+import { builtIn, castTargetType, enumDisplayName, type PgType } from './pg-types.js';
 import { pgTextOf } from './text-output.js';
 
 /** DECIMAL holding every value of an integer type, as numeric prints it (no fraction). */
@@ -65,7 +65,7 @@ function emitEnumCast(
   if (text !== undefined && !(target.enumLabels ?? []).includes(text)) {
     throw ctx.error(
       SqlState.invalidTextRepresentation,
-      `invalid input value for enum ${target.name}: "${text}"`,
+      `invalid input value for enum ${enumDisplayName(target)}: "${text}"`,
       cast.location,
     );
   }

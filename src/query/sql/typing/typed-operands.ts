@@ -21,7 +21,7 @@ import { quoteLiteral } from '../sql-text.js';
 import { typeOf } from './expr-types.js';
 import { canonicalJsonb } from './jsonb-literal.js';
 import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
-import type { PgType } from './pg-types.js';
+import { enumDisplayName, type PgType } from './pg-types.js';
 import { pgTextOf } from './text-output.js';
 
 const EQUALITY = new Set(['=', '<>', '!=']);
@@ -74,7 +74,7 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
       if (!(type.enumLabels ?? []).includes(text)) {
         throw ctx.error(
           SqlState.invalidTextRepresentation,
-          `invalid input value for enum ${type.name}: "${text}"`,
+          `invalid input value for enum ${enumDisplayName(type)}: "${text}"`,
           location,
         );
       }
