@@ -96,9 +96,9 @@ describe('startup packets of other protocol versions', () => {
   });
 });
 
-describe('a Parse of 65,535 parameters', () => {
-  test('runs as on PostgreSQL (the count is unsigned 16-bit)', async () => {
-    const count = 65_535;
+describe('a Parse of many parameters', () => {
+  /** The frames each server answers to Parse/Bind/Execute of SELECT $1 + $<count>, all int4 1. */
+  async function answersTo(count: number): Promise<string[][]> {
     const int16 = (value: number) => {
       const b = Buffer.alloc(2);
       b.writeUInt16BE(value);
@@ -108,7 +108,7 @@ describe('a Parse of 65,535 parameters', () => {
     for (let i = 0; i < count; i++) types.writeUInt32BE(23, i * 4);
     const value = Buffer.concat([int32(1), Buffer.from('1')]);
     const messages = Buffer.concat([
-      typed('P', Buffer.concat([cstring(''), cstring('SELECT $1 + $65535'), int16(count), types])),
+      typed('P', Buffer.concat([cstring(''), cstring(`SELECT $1 + $${count}`), int16(count), types])),
       typed(
         'B',
         Buffer.concat([
@@ -146,8 +146,26 @@ describe('a Parse of 65,535 parameters', () => {
         client.destroy();
       }
     }
+    return answers;
+  }
+
+  test('32,767 run as on PostgreSQL', async () => {
+    const answers = await answersTo(32_767);
     assert.deepEqual(answers[0], answers[1]);
     assert.deepEqual(answers[0], ['1', '2', 'D 2', 'C', 'Z']);
+  });
+
+  test('65,535 are read as a count (unsigned 16-bit), and refused with 54000 by the daemon', async () => {
+    const [fromDaemon, fromSource] = await answersTo(65_535);
+    assert.deepEqual(fromSource, ['1', '2', 'D 2', 'C', 'Z']);
+    // The daemon has PostgreSQL describe each statement, and its driver reads a
+    // ParameterDescription's count as signed: more than 32,767 are refused, clearly.
+    assert.deepEqual(fromDaemon, [
+      '1',
+      '2',
+      'E pg_analytica takes at most 32767 parameters in a statement; this one has 65535',
+      'Z',
+    ]);
   });
 });
 

@@ -9,9 +9,13 @@ import { DuckDbEngine } from '../src/query/duckdb-engine.js';
 import type { ParsedStatement } from '../src/query/engine-types.js';
 import { QueryEngine } from '../src/query/query-engine.js';
 import { initSqlParser, parseStatements } from '../src/query/sql/statement-parser.js';
+import { startTestCluster } from './helpers/cluster.js';
 
 test('a huge result is read in portions as the client asks, never produced whole, and the engine goes on', async () => {
   await initSqlParser();
+  // PostgreSQL describes each statement (its RowDescription is what clients get).
+  const cluster = await startTestCluster();
+  const pool = new pg.Pool({ ...cluster.clientConfig(), max: 1 });
   const duckdb = await DuckDbEngine.create({
     dataDir: await mkdtemp(path.join(tmpdir(), 'pga-limits-')),
     threads: 1,
@@ -20,10 +24,16 @@ test('a huge result is read in portions as the client asks, never produced whole
   try {
     const engine = new QueryEngine({
       duckdb,
-      pools: new Map([['db', new pg.Pool({ max: 1 })]]),
+      pools: new Map([['db', pool]]),
       log: silentLogger,
     });
-    const context = { role: 'r', roleOid: 0, database: 'db', searchPath: ['public'], timeZone: 'UTC' };
+    const context = {
+      role: cluster.user,
+      roleOid: 10,
+      database: 'db',
+      searchPath: ['public'],
+      timeZone: 'UTC',
+    };
     const select = (sql: string) => parseStatements(sql)[0] as Extract<ParsedStatement, { kind: 'select' }>;
     const started = performance.now();
     const huge = await engine.openSelect(
@@ -52,5 +62,7 @@ test('a huge result is read in portions as the client asks, never produced whole
     });
   } finally {
     duckdb.close();
+    await pool.end();
+    await cluster.close();
   }
 });

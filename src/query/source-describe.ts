@@ -68,6 +68,7 @@ export class SourceDescriber {
   }
 
   async describe(request: SourceDescribeRequest, context: SessionContext): Promise<SourceDescription> {
+    refuseTooManyParameters(request);
     const key = JSON.stringify([
       context.database,
       context.roleOid,
@@ -233,6 +234,24 @@ class DescribeStatement implements pg.Submittable {
 }
 
 /** The source's error as PostgreSQL raised it (its SQLSTATE, message and position in the same text). */
+/**
+ * node-postgres reads a ParameterDescription's count as a signed 16-bit number, so PostgreSQL's
+ * answer for more than 32,767 parameters (it takes 65,535) cannot be read: refused here, clearly.
+ */
+const maxDescribedParameters = 32_767;
+
+function refuseTooManyParameters(request: SourceDescribeRequest): void {
+  let count = request.parameterTypes.length;
+  // Unspecified parameters count too: PostgreSQL describes up to the highest $n.
+  for (const m of request.sql.matchAll(/\$(\d+)/g)) count = Math.max(count, Number(m[1]));
+  if (count <= maxDescribedParameters) return;
+  throw new PgError(
+    SqlState.programLimitExceeded,
+    `pg_analytica takes at most ${maxDescribedParameters} parameters in a statement; this one has ${count}`,
+    { hint: 'pass the values as one array parameter, e.g. x = ANY($1)' },
+  );
+}
+
 function sourceError(error: unknown): PgError {
   if (error instanceof PgError) return error;
   const e = error as Partial<pg.DatabaseError>;
