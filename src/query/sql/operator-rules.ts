@@ -20,6 +20,7 @@ import type { A_Expr, Node, TypeCast } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import { parseArrayLiteral } from './array-literal.js';
 import { type EmitContext, listItems, stringValue } from './emit-context.js';
+import { emitJsonOperator } from './json-rules.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
 import { asText, checkArithmeticOperand, emitComparedOperands } from './typing/typed-operands.js';
@@ -192,6 +193,8 @@ function operatorName(ctx: EmitContext, expr: A_Expr): string {
 }
 
 function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string {
+  const json = emitJsonOperator(ctx, expr, operator);
+  if (json !== undefined) return json;
   const comparison = COMPARISONS.has(operator);
   if (comparison && expr.lexpr !== undefined) {
     const [left, right] = compared(ctx, [expr.lexpr, expr.rexpr], operator);

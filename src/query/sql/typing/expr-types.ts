@@ -10,6 +10,7 @@
  */
 import type { A_Const, A_Expr, FuncCall, Node, SelectStmt } from 'libpg-query';
 import { stringValue } from '../emit-context.js';
+import { JSON_BOOLEAN_OPERATORS, jsonFunctionType, jsonOperatorType } from './json-types.js';
 import { castTargetType, INTEGER_RANK, known, type PgType, UNKNOWN } from './pg-types.js';
 
 /** What the type stage needs from the statement around an expression. */
@@ -116,7 +117,9 @@ function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
   if (expr.kind === 'AEXPR_NULLIF') return typeOf(env, expr.lexpr);
   if (expr.kind !== 'AEXPR_OP') return undefined;
   const op = stringValue(expr.name?.at(-1)) ?? '';
-  if (BOOLEAN_OPERATORS.has(op)) return known('bool');
+  if (BOOLEAN_OPERATORS.has(op) || JSON_BOOLEAN_OPERATORS.has(op)) return known('bool');
+  const json = jsonOperatorType(op, typeOf(env, expr.lexpr));
+  if (json !== undefined) return json;
   const right = typeOf(env, expr.rexpr);
   if (expr.lexpr === undefined) return op === '-' || op === '+' ? right : undefined;
   const left = typeOf(env, expr.lexpr);
@@ -206,6 +209,8 @@ const INTEGER_RESULTS: Readonly<Record<string, 'int4' | 'int8'>> = {
 function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined {
   const name = stringValue(call.funcname?.at(-1)) ?? '';
   if (call.agg_star === true) return name === 'count' ? known('int8') : undefined;
+  const json = jsonFunctionType(name);
+  if (json !== undefined) return json;
   const integer = INTEGER_RESULTS[name];
   if (integer !== undefined) return known(integer);
   if (TEXT_RESULTS.has(name)) return known('text');

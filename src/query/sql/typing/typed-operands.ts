@@ -7,7 +7,7 @@
  * | bpchar (char(n))             | rtrim(x, ' ')                            | bpchar compares without trailing blanks (bpcharcmp), and a bpchar cast to text drops them |
  * | enum, untyped literal        | CAST('label' AS ENUM(…))                 | the literal becomes the enum (enum_in): compared by enumsortorder; an unknown label is 22P02 |
  * | numeric held as text         | exact DECIMAL(38,18) or 0A000            | compared by value, never as text (numeric-text.ts) |
- * | jsonb, untyped literal       | the literal as jsonb prints it           | the copy holds printed jsonb (jsonb-literal.ts)  |
+ * | jsonb (= and <> only)        | pga_json_equality_key(x), or the literal's key | jsonb compares numbers by value (1.0 = 1) |
  * | json                         | 42883                                    | json has no comparison operators in PostgreSQL   |
  *
  * An untyped literal takes its type from the other operands, as parse_oper.c
@@ -15,10 +15,11 @@
  */
 import type { Node } from 'libpg-query';
 import { PgError, SqlState } from '../../../errors.js';
+import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { typeOf } from './expr-types.js';
-import { canonicalJsonb } from './jsonb-literal.js';
+import { jsonbKey } from './jsonb-literal.js';
 import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
 import type { PgType } from './pg-types.js';
 
@@ -89,7 +90,7 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
 function jsonbOperand(ctx: EmitContext, text: string, operator: string, location?: number): string {
   if (!EQUALITY.has(operator)) throw jsonbOrdering(operator);
   try {
-    return canonicalJsonb(text);
+    return jsonbKey(text);
   } catch (error) {
     if (error instanceof PgError && location !== undefined)
       throw ctx.error(error.code, error.message, location, error.hint);
@@ -104,6 +105,11 @@ function typedOperand(sql: string, type: PgType | undefined, operator: string, c
   if (type?.name === 'json' || context.name === 'json')
     throw new PgError(SqlState.undefinedFunction, `operator does not exist: json ${operator} json`);
   if (type?.name === 'jsonb' && !EQUALITY.has(operator)) throw jsonbOrdering(operator);
+  // jsonb = compares values (1.0 = 1): both sides by their equality key; an operand of no known
+  // type here (a parameter) is read as jsonb, as PostgreSQL types it from the other side.
+  if (type?.name === 'jsonb') return `${jsonFunction('equality_key')}(${sql})`;
+  if (context.name === 'jsonb' && (type === undefined || type.category === 'X'))
+    return `${jsonFunction('equality_key')}(CAST(${sql} AS VARCHAR))`;
   return sql;
 }
 
@@ -163,7 +169,13 @@ export function typedSubqueryOperands(
 ): { left: string; query: string } {
   const left = operandType(ctx, test);
   const convert = (type: PgType | undefined, sql: string) =>
-    type?.name === 'bpchar' ? `rtrim(${sql}, ' ')` : type?.heldAsText === true ? exactNumeric(sql) : sql;
+    type?.name === 'bpchar'
+      ? `rtrim(${sql}, ' ')`
+      : type?.heldAsText === true
+        ? exactNumeric(sql)
+        : type?.name === 'jsonb'
+          ? `${jsonFunction('equality_key')}(${sql})`
+          : sql;
   if (convert(left, 'x') === 'x' && convert(output, 'x') === 'x') return { left: testSql, query };
   const column = convert(output, '"pga_sub"."c"');
   return {

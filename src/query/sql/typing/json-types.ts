@@ -1,0 +1,37 @@
+/**
+ * Result types of the json/jsonb and array operators and functions (pg_operator.dat,
+ * pg_proc.dat) for the type stage.
+ */
+import { known, type PgType } from './pg-types.js';
+
+/** Operators returning boolean whatever their operands (containment, key existence, overlap). */
+export const JSON_BOOLEAN_OPERATORS = new Set(['@>', '<@', '?', '?|', '?&', '&&']);
+
+/** -> and #> keep the document's type (json or jsonb); ->> and #>> give text. */
+export function jsonOperatorType(op: string, left: PgType | undefined): PgType | undefined {
+  if (left?.name !== 'json' && left?.name !== 'jsonb') return undefined;
+  if (op === '->' || op === '#>') return left;
+  if (op === '->>' || op === '#>>') return known('text');
+  return undefined;
+}
+
+const FUNCTION_RESULTS: Readonly<Record<string, 'json' | 'jsonb' | 'text' | 'int4'>> = {
+  jsonb_extract_path: 'jsonb',
+  jsonb_extract_path_text: 'text',
+  json_extract_path: 'json',
+  json_extract_path_text: 'text',
+  jsonb_array_length: 'int4',
+  jsonb_typeof: 'text',
+  jsonb_array_elements: 'jsonb',
+  jsonb_array_elements_text: 'text',
+  jsonb_object_keys: 'text',
+  array_length: 'int4',
+  cardinality: 'int4',
+  array_position: 'int4',
+  array_to_string: 'text',
+};
+
+export function jsonFunctionType(name: string): PgType | undefined {
+  const result = FUNCTION_RESULTS[name];
+  return result === undefined ? undefined : known(result);
+}

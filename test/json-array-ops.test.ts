@@ -1,0 +1,161 @@
+/**
+ * json/jsonb operators and functions and array operations, differentially: every query runs
+ * on the heap table and through the daemon and must return the same text and the same column
+ * names and type OIDs. What the daemon cannot do exactly fails with the SQLSTATE asserted.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import type { LocalCluster } from '../src/cluster/local-cluster.js';
+import type { Daemon } from '../src/main.js';
+import { failure } from './helpers/assertions.js';
+import { startTestCluster } from './helpers/cluster.js';
+import { rawClient, startDaemon } from './helpers/daemon.js';
+
+let cluster: LocalCluster;
+let daemon: Daemon;
+let heap: pg.Client;
+let columnar: pg.Client;
+
+// Nested objects, arrays, duplicate keys (json keeps them, jsonb the last), numbers written
+// with trailing zeros and exponents, escapes, unicode, empty containers, scalars and NULLs.
+const setup = String.raw`
+  CREATE TABLE docs (id int PRIMARY KEY, jb jsonb, js json, tags text[], nums int[]);
+  INSERT INTO docs VALUES
+    (1, '{"name": "Ann", "a": 1, "b": [1, 2.50, {"c": "x"}], "n": null, "zz": true}',
+        '{"b": [1,  2.50], "a": 1e2, "a": "dup", "s": "q\"x"}', '{red,"with space","with,comma"}', '{1,2,3}'),
+    (2, '[1, "two", [3], {"four": 4.0}, null]', '[1, "two" , [3], {"four":4.0}]', '{}', '{}'),
+    (3, '"just text"', '"a\"b"', '{NULL,x}', '{NULL}'),
+    (4, '{"unicode": "é ✓ \u00e9 \u0001", "esc": "tab\tq\"b\\ /", "big": 123456789012345678901234567890.10, "e": 1e-7, "E": 2.5E+3}',
+        '{"unicode": "é \u00e9", "n": -0.0}', '{"quote\"d",NULL,"back\\slash",""}', '{-1,0}'),
+    (5, NULL, NULL, NULL, NULL),
+    (6, '{}', '{}', '{"NULL",null,"a}b"}', '{7}'),
+    (7, '{"a": {"b": {"c": [10, 20, 30]}}, "k": 1.0, "z": []}', '{"a": {"b": {"c": [10, 20, 30]}}}', '{a,b}', '{2,3}'),
+    (8, 'null', 'null', '{b,a}', '{3,2,1}'),
+    (9, '5.00', '5.00', '{x}', '{5}');`;
+
+before(async () => {
+  cluster = await startTestCluster();
+  await cluster.exec(setup);
+  daemon = await startDaemon(cluster);
+  heap = await rawClient(cluster.clientConfig());
+  await heap.query(`SELECT analytica.register_table('docs')`);
+  await heap.query(`SELECT analytica.wait_for_sync('docs')`);
+  columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+});
+
+after(async () => {
+  await heap?.end();
+  await columnar?.end();
+  await daemon?.close();
+  await cluster?.close();
+});
+
+/** Rows as text, with each column's name and type OID. */
+async function described(client: pg.Client, sql: string) {
+  const result = await client.query({ text: sql, rowMode: 'array' });
+  return { columns: result.fields.map((f) => `${f.name}:${f.dataTypeID}`), rows: result.rows };
+}
+
+async function same(sql: string): Promise<void> {
+  const expected = await described(heap, sql);
+  assert.deepEqual(await described(columnar, sql), expected, sql);
+}
+
+/** The same error (SQLSTATE and message) from both. */
+async function sameError(sql: string, code: string): Promise<void> {
+  const expected = await failure(heap, sql);
+  const actual = await failure(columnar, sql);
+  assert.equal(expected.code, code, `${sql} in PostgreSQL`);
+  assert.equal(actual.code, expected.code, sql);
+  assert.equal(actual.message, expected.message, sql);
+}
+
+describe('jsonb -> ->> #> #>> print what PostgreSQL prints', () => {
+  const queries = [
+    `SELECT id, jb -> 'a', jb ->> 'a', jb -> 'b', jb ->> 'b', jb ->> 'name', jb -> 'n', jb ->> 'n' FROM docs ORDER BY id`,
+    `SELECT id, jb -> 'unicode', jb ->> 'unicode', jb -> 'esc', jb ->> 'esc', jb -> 'big', jb ->> 'e', jb -> 'E' FROM docs ORDER BY id`,
+    `SELECT id, jb -> 0, jb -> -1, jb ->> 1, jb -> 3, jb -> 10, jb -> -10, jb ->> -5 FROM docs ORDER BY id`,
+    `SELECT id, jb #> '{a,b,c}', jb #>> '{a,b,c,1}', jb #> '{b,2,c}', jb #> '{3,four}', jb #> '{a,b,c,-1}' FROM docs ORDER BY id`,
+    `SELECT id, jb #> '{b,x}', jb #>> '{b, 1}', jb #> '{}', jb #>> '{}', jb #> ARRAY['a', NULL] FROM docs ORDER BY id`,
+    `SELECT id, jsonb_extract_path(jb, 'a', 'b'), jsonb_extract_path_text(jb, 'b', '1') FROM docs ORDER BY id`,
+    `SELECT id, jb -> 'a' -> 'b' ->> 'c', (jb -> 'b') -> 2 -> 'c' FROM docs ORDER BY id`,
+    `SELECT id FROM docs WHERE jb ->> 'name' = 'Ann' OR jb ->> 1 = 'two' ORDER BY id`,
+    `SELECT id, jb, jb::text FROM docs ORDER BY id`,
+    `SELECT jb ->> 'name' AS who, count(*) FROM docs GROUP BY 1 ORDER BY 1 NULLS FIRST`,
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+});
+
+describe('jsonb containment, existence and equality compare values', () => {
+  const queries = [
+    `SELECT id FROM docs WHERE jb @> '{"a": 1}' ORDER BY id`,
+    `SELECT id FROM docs WHERE jb @> '{"k": 1}' ORDER BY id`,
+    `SELECT id FROM docs WHERE jb @> '{"b": [2.5]}' ORDER BY id`,
+    `SELECT id FROM docs WHERE '[1]' <@ jb ORDER BY id`,
+    `SELECT id FROM docs WHERE jb @> '"just text"' ORDER BY id`,
+    `SELECT id FROM docs WHERE jb @> '[[3], {"four": 4}]' ORDER BY id`,
+    `SELECT id FROM docs WHERE jb @> '1' ORDER BY id`,
+    `SELECT id, jb @> '{}', jb <@ '{"a": {"b": {"c": [30, 20, 10, 40]}}, "k": 1, "z": [], "y": 0}' FROM docs ORDER BY id`,
+    `SELECT id, jb ? 'a', jb ? 'two', jb ? 'just text', jb ?| '{a,k}', jb ?& '{a,b}', jb ?| ARRAY['x', 'name'] FROM docs ORDER BY id`,
+    `SELECT id FROM docs WHERE jb ?& '{}' ORDER BY id`,
+    `SELECT id FROM docs WHERE jb = '{"k": 1, "z": [], "a": {"b": {"c": [10, 20, 30.0]}}}' ORDER BY id`,
+    `SELECT id FROM docs WHERE jb = '5' ORDER BY id`,
+    `SELECT id FROM docs WHERE jb IN ('5.0', '[]', '{}') ORDER BY id`,
+    `SELECT id FROM docs WHERE jb <> '5' ORDER BY id`,
+    `SELECT id FROM docs WHERE jb = '{"k": 1.0}'::jsonb OR jb = 'null'::jsonb ORDER BY id`,
+    `SELECT a.id, b.id FROM docs a JOIN docs b ON a.jb = b.jb WHERE a.id < b.id ORDER BY 1, 2`,
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+});
+
+describe('jsonb functions', () => {
+  const queries = [
+    `SELECT id, jsonb_typeof(jb), jsonb_typeof(jb -> 'b'), jsonb_typeof(jb -> 'n') FROM docs ORDER BY id`,
+    `SELECT id, CASE WHEN jsonb_typeof(jb) = 'array' THEN jsonb_array_length(jb) END, jsonb_array_length(jb -> 'b') FROM docs ORDER BY id`,
+    `SELECT jsonb_array_length('[1, [2, 3]]'), jsonb_typeof('1.0'), '{"b": 1.50, "a": [1e2, -0, 0.0, 1E-2]}'::jsonb`,
+    `SELECT d.id, e.value, jsonb_typeof(e.value) FROM docs d, jsonb_array_elements(d.jb -> 'b') AS e ORDER BY 1, 3, e.value::text`,
+    `SELECT d.id, e.value FROM docs d CROSS JOIN LATERAL jsonb_array_elements_text(d.jb -> 'b') AS e ORDER BY 1, length(e.value)`,
+    `SELECT d.id, x.v FROM docs d, jsonb_array_elements_text(jb -> 'b') AS x(v) ORDER BY 1, 2 NULLS FIRST`,
+    `SELECT d.id, e.key, e.value FROM docs d, jsonb_each(d.jb) AS e WHERE jsonb_typeof(d.jb) = 'object' ORDER BY 1, 2`,
+    `SELECT d.id, e.key, e.value FROM docs d, jsonb_each_text(d.jb) e WHERE jsonb_typeof(d.jb) = 'object' ORDER BY 1, 2`,
+    `SELECT d.id, k FROM docs d, jsonb_object_keys(d.jb) k WHERE jsonb_typeof(d.jb) = 'object' ORDER BY 1, 2`,
+    `SELECT d.id, jsonb_object_keys FROM docs d, jsonb_object_keys(d.jb -> 'a') WHERE d.id = 7 ORDER BY 1, 2`,
+    `SELECT * FROM jsonb_array_elements('[1, "a", null, {"b": 2.0}]')`,
+    `SELECT value FROM jsonb_each('{"b": 1, "a": "x"}') ORDER BY key`,
+    `SELECT id, jsonb_array_elements(jb -> 'b') FROM docs WHERE id = 1`,
+    `SELECT id, jsonb_array_elements_text(jb) FROM docs WHERE id = 2`,
+    `SELECT id, jsonb_object_keys(jb) AS k FROM docs WHERE id = 4 ORDER BY k`,
+    `SELECT count(*) FROM docs d, jsonb_array_elements(d.jb -> 'b') e WHERE e.value @> '{"c": "x"}'`,
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+
+  test('jsonb_array_length of an object fails as in PostgreSQL (22023)', () =>
+    sameError(`SELECT jsonb_array_length(jb) FROM docs WHERE id = 1`, '22023'));
+  test('jsonb_array_elements of a scalar fails as in PostgreSQL (22023)', () =>
+    sameError(`SELECT e.* FROM docs d, jsonb_array_elements(d.jb) e WHERE d.id = 3`, '22023'));
+  test('jsonb_each of an array fails as in PostgreSQL (22023)', () =>
+    sameError(`SELECT e.* FROM docs d, jsonb_each(d.jb) e WHERE d.id = 2`, '22023'));
+  test('invalid jsonb text fails as in PostgreSQL (22P02)', () =>
+    sameError(`SELECT id FROM docs WHERE jb @> '{"a": }'`, '22P02'));
+  test('jsonb_each in the select list (a record) is refused (0A000)', async () => {
+    const error = await failure(columnar, `SELECT jsonb_each(jb) FROM docs WHERE id = 1`);
+    assert.equal(error.code, '0A000');
+  });
+});
+
+describe('json keeps its text', () => {
+  const queries = [
+    `SELECT id, js -> 'a', js ->> 'a', js -> 'b', js ->> 'b', js -> 's', js ->> 's', js -> 'n' FROM docs ORDER BY id`,
+    `SELECT id, js -> 1, js ->> -1, js -> 3, js #> '{b,1}', js #>> '{b}', js #> '{a,b}' FROM docs ORDER BY id`,
+    `SELECT id, js, js::jsonb, js::text FROM docs ORDER BY id`,
+    `SELECT id, json_extract_path(js, 'a', 'b'), json_extract_path_text(js, 'unicode') FROM docs ORDER BY id`,
+    `SELECT '{"b": 1.50,  "a": 2}'::json, '{"b": 1.50,  "a": 2}'::json -> 'b'`,
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+
+  test('json has no @> (42883), as in PostgreSQL', async () => {
+    const error = await failure(columnar, `SELECT js @> '{}' FROM docs`);
+    assert.equal(error.code, '42883');
+  });
+});
