@@ -159,3 +159,20 @@ describe('json keeps its text', () => {
     assert.equal(error.code, '42883');
   });
 });
+
+describe('jsonb compared with parameters', () => {
+  for (const [sql, values] of [
+    ['SELECT id FROM docs WHERE jb = $1 ORDER BY id', ['5']],
+    [
+      'SELECT id FROM docs WHERE jb = $1::jsonb ORDER BY id',
+      ['{"z": [], "k": 1, "a": {"b": {"c": [1e1, 20, 30]}}}'],
+    ],
+    ['SELECT id, jb -> $1, jb ->> $1 FROM docs ORDER BY id', ['a']],
+    ['SELECT id FROM docs WHERE jb @> $1::jsonb ORDER BY id', ['{"b": [2.500]}']],
+  ] as const) {
+    test(`${sql} with ${values[0]}`, async () => {
+      const run = (c: pg.Client) => c.query({ text: sql, values: [...values], rowMode: 'array' });
+      assert.deepEqual((await run(columnar)).rows, (await run(heap)).rows);
+    });
+  }
+});
