@@ -176,3 +176,42 @@ describe('jsonb compared with parameters', () => {
     });
   }
 });
+
+describe('arrays', () => {
+  const queries = [
+    `SELECT id, tags, nums FROM docs ORDER BY id`,
+    `SELECT id, tags[1], tags[2], tags[0], tags[10], nums[1], nums[-1] FROM docs ORDER BY id`,
+    `SELECT id, tags[1:2], nums[2:3], nums[:2], nums[2:] FROM docs ORDER BY id`,
+    `SELECT id FROM docs WHERE 'x' = ANY(tags) ORDER BY id`,
+    `SELECT id FROM docs WHERE 2 = ANY(nums) ORDER BY id`,
+    `SELECT id FROM docs WHERE 'x' <> ALL(tags) ORDER BY id`,
+    `SELECT id FROM docs WHERE 1 <> ALL(nums) ORDER BY id`,
+    `SELECT id, nums @> '{2}', nums <@ '{1,2,3,4}', nums && '{3,7}', tags @> ARRAY['a'], tags && ARRAY['x', 'red'] FROM docs ORDER BY id`,
+    `SELECT id, array_length(nums, 1), cardinality(nums), array_length(tags, 1), cardinality(tags) FROM docs ORDER BY id`,
+    `SELECT id, array_to_string(tags, ','), array_to_string(tags, ',', '*'), array_to_string(nums, '-') FROM docs ORDER BY id`,
+    `SELECT id, array_position(tags, 'x'), array_position(nums, 2) FROM docs ORDER BY id`,
+    `SELECT id, unnest(tags) FROM docs WHERE id IN (1, 4) ORDER BY 1, 2`,
+    `SELECT id, unnest(nums) AS n FROM docs WHERE id = 8`,
+    `SELECT array_agg(id ORDER BY id) FROM docs`,
+    `SELECT array_agg(t ORDER BY t) FROM docs, unnest(tags) AS t WHERE id IN (1, 4, 6)`,
+    `SELECT array_agg(jb ->> 'name' ORDER BY id) FROM docs WHERE id < 4`,
+    `SELECT id, ARRAY[id, id * 2], ARRAY['a b', NULL, 'c"d', ''], ARRAY[]::int[] FROM docs WHERE id < 3 ORDER BY id`,
+    `SELECT id FROM docs WHERE id = ANY('{1,3,5}'::int[]) ORDER BY id`,
+    `SELECT id FROM docs WHERE tags = '{a,b}' ORDER BY id`,
+    `SELECT id FROM docs WHERE nums = ARRAY[2, 3] ORDER BY id`,
+    `SELECT id, 'x' = ANY(tags), 2 = ANY(nums), 1 <> ALL(nums), 2 < ALL(nums), NULL::int = ANY(nums) FROM docs ORDER BY id`,
+    `SELECT id, nums[id], tags[id - 5], nums[NULL::int], array_length(nums, 2), array_position(tags, NULL) FROM docs ORDER BY id`,
+    `SELECT id, array_to_string(tags, NULL), array_to_string(tags, '|', NULL), tags[2:1], tags[-1:1] FROM docs ORDER BY id`,
+    `SELECT id FROM docs WHERE tags && '{x,b}' AND nums <@ ARRAY[1, 2, 3, 5] ORDER BY id`,
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+
+  test('a subscript of several dimensions is refused (0A000)', async () => {
+    const error = await failure(columnar, `SELECT nums[1][1] FROM docs`);
+    assert.equal(error.code, '0A000');
+  });
+  test('a jsonb subscript is refused (0A000)', async () => {
+    const error = await failure(columnar, `SELECT jb['a'] FROM docs`);
+    assert.equal(error.code, '0A000');
+  });
+});

@@ -7,6 +7,7 @@
 import type { A_Const, Node, SubLink, TypeCast } from 'libpg-query';
 import { PgError, SqlState } from '../../errors.js';
 import { parseArrayLiteral } from './array-literal.js';
+import { emitIndirection } from './array-rules.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { emitFuncCall } from './function-emitter.js';
 import { emitAExpr } from './operator-rules.js';
@@ -63,6 +64,7 @@ export function emitExpr(ctx: EmitContext, node: Node): string {
   if ('A_ArrayExpr' in node)
     return `[${(node.A_ArrayExpr.elements ?? []).map((e) => ctx.expr(e)).join(', ')}]`;
   if ('CollateClause' in node) return emitCollate(ctx, node);
+  if ('A_Indirection' in node) return emitIndirection(ctx, node.A_Indirection);
   if ('GroupingFunc' in node)
     return `GROUPING(${(node.GroupingFunc.args ?? []).map((a) => ctx.expr(a)).join(', ')})`;
   const tag = Object.keys(node)[0] ?? 'unknown';

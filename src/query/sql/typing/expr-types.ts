@@ -10,7 +10,7 @@
  */
 import type { A_Const, A_Expr, FuncCall, Node, SelectStmt } from 'libpg-query';
 import { stringValue } from '../emit-context.js';
-import { JSON_BOOLEAN_OPERATORS, jsonFunctionType, jsonOperatorType } from './json-types.js';
+import { JSON_BOOLEAN_OPERATORS, jsonFunctionType, jsonOperatorType, subscriptType } from './json-types.js';
 import { castTargetType, INTEGER_RANK, known, type PgType, UNKNOWN } from './pg-types.js';
 
 /** What the type stage needs from the statement around an expression. */
@@ -44,6 +44,11 @@ export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | u
     return source?.heldAsText === true ? source : type;
   }
   if ('A_Expr' in node) return operatorType(env, node.A_Expr);
+  if ('A_Indirection' in node) {
+    const step = node.A_Indirection.indirection?.[0];
+    const slice = step !== undefined && 'A_Indices' in step && step.A_Indices.is_slice === true;
+    return subscriptType(typeOf(env, node.A_Indirection.arg), slice);
+  }
   if ('FuncCall' in node) return functionType(env, node.FuncCall);
   if ('CollateClause' in node) return typeOf(env, node.CollateClause.arg);
   if ('CaseExpr' in node) {

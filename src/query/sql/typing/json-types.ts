@@ -35,3 +35,30 @@ export function jsonFunctionType(name: string): PgType | undefined {
   const result = FUNCTION_RESULTS[name];
   return result === undefined ? undefined : known(result);
 }
+
+/** format_type() names of array elements → typname, for the element types arrays are read as. */
+const ELEMENT_NAMES: Readonly<Record<string, string>> = {
+  smallint: 'int2',
+  integer: 'int4',
+  bigint: 'int8',
+  text: 'text',
+  boolean: 'bool',
+  real: 'float4',
+  'double precision': 'float8',
+  date: 'date',
+  uuid: 'uuid',
+  jsonb: 'jsonb',
+  json: 'json',
+};
+
+/** The element type of an array type, when it is one named above. */
+export function arrayElementType(type: PgType | undefined): PgType | undefined {
+  if (type?.category !== 'A' || !type.name.endsWith('[]')) return undefined;
+  const name = ELEMENT_NAMES[type.name.slice(0, -2)];
+  return name === undefined ? undefined : known(name as 'text');
+}
+
+/** a[i] is the element type, a[l:u] the array's own. */
+export function subscriptType(array: PgType | undefined, slice: boolean): PgType | undefined {
+  return slice ? (array?.category === 'A' ? array : undefined) : arrayElementType(array);
+}

@@ -16,6 +16,7 @@
 import type { Node } from 'libpg-query';
 import { PgError, SqlState } from '../../../errors.js';
 import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
+import { parseArrayLiteral } from '../array-literal.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { typeOf } from './expr-types.js';
@@ -80,11 +81,22 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
       return `CAST(${quoteLiteral(text)} AS ${type.duckType})`;
     case 'N':
       return type.heldAsText === true ? exactNumericLiteral(text) : quoteLiteral(text);
+    case 'A':
+      return arrayLiteral(ctx, text, type, location);
     default:
       if (type.name === 'jsonb') return quoteLiteral(jsonbOperand(ctx, text, operator, location));
       if (type.name === 'json') throw noJsonComparison(ctx, operator, location);
       return quoteLiteral(text);
   }
+}
+
+/** An untyped literal compared with an array: PostgreSQL's array text read as the array's type. */
+function arrayLiteral(ctx: EmitContext, text: string, type: PgType, location?: number): string {
+  const elements = parseArrayLiteral(text);
+  if (elements === undefined)
+    throw ctx.error(SqlState.invalidTextRepresentation, `malformed array literal: "${text}"`, location);
+  if (type.duckType === undefined) return quoteLiteral(text);
+  return `CAST([${elements.map((e) => (e === null ? 'NULL' : quoteLiteral(e))).join(', ')}] AS ${type.duckType})`;
 }
 
 function jsonbOperand(ctx: EmitContext, text: string, operator: string, location?: number): string {
