@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
+import { createForeignServer, createUserMapping } from '../src/catalog/foreign-server.js';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { Daemon } from '../src/main.js';
 import { failure } from './helpers/assertions.js';
@@ -39,6 +40,9 @@ before(async () => {
   await cluster.exec(setup);
   daemon = await startDaemon(cluster);
   heap = await rawClient(cluster.clientConfig());
+  // register_table then also creates columnar.docs, a postgres_fdw foreign table on the daemon.
+  await createForeignServer(heap, { host: '127.0.0.1', port: daemon.port });
+  await createUserMapping(heap, cluster.user, cluster.password);
   await heap.query(`SELECT analytica.register_table('docs')`);
   await heap.query(`SELECT analytica.wait_for_sync('docs')`);
   columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
@@ -214,4 +218,65 @@ describe('arrays', () => {
     const error = await failure(columnar, `SELECT jb['a'] FROM docs`);
     assert.equal(error.code, '0A000');
   });
+});
+
+/**
+ * The same operators through columnar.docs: postgres_fdw ships built-in immutable operators
+ * and functions to the daemon (deparsed with their literals cast: 'a'::text, '{2}'::integer[],
+ * '{"a": 1}'::jsonb), so each query must be pushed down and answer as the heap does.
+ */
+describe('through postgres_fdw (columnar.docs)', () => {
+  // The operator the Remote SQL must show, or undefined where postgres_fdw computes it locally
+  // over the columns the daemon returns: select-list expressions of a plain scan, and text
+  // results or text arguments whose collation does not come from a foreign column (->>, ?).
+  const queries: [string, string | undefined][] = [
+    [
+      `SELECT id, jb -> 'a', jb ->> 'name', jb -> 0, jb #> '{a,b}', jb #>> '{b,1}' FROM {t} ORDER BY id`,
+      undefined,
+    ],
+    [`SELECT id FROM {t} WHERE jb ->> 'name' = 'Ann' ORDER BY id`, undefined],
+    [
+      `SELECT id FROM {t} WHERE jb -> 'k' = '1' OR jb #> '{a,b}' = '{"c": [10, 20, 30]}' ORDER BY id`,
+      undefined,
+    ],
+    [`SELECT id FROM {t} WHERE jb -> 1 = '"two"' OR jb -> -1 = '5.0' ORDER BY id`, '->'],
+    [`SELECT id FROM {t} WHERE jb @> '{"k": 1}' ORDER BY id`, '@>'],
+    [`SELECT id FROM {t} WHERE '[1]' <@ jb ORDER BY id`, '<@'],
+    [`SELECT id FROM {t} WHERE jb ? 'a' OR jb ?| '{two}' ORDER BY id`, undefined],
+    [`SELECT id FROM {t} WHERE jb ?& '{a,b}' ORDER BY id`, undefined],
+    [`SELECT id, jsonb_typeof(jb), jsonb_extract_path_text(jb, 'b', '1') FROM {t} ORDER BY id`, undefined],
+    [`SELECT id FROM {t} WHERE jb = '{"k": 1, "z": [], "a": {"b": {"c": [10, 20, 30.0]}}}' ORDER BY id`, '='],
+    [`SELECT id, js -> 'a', js ->> 's', js #> '{b,1}' FROM {t} ORDER BY id`, undefined],
+    [`SELECT id, tags[1], nums[2:3] FROM {t} ORDER BY id`, undefined],
+    [`SELECT id FROM {t} WHERE nums[1] = 2 OR nums[2:3] = '{2,3}' ORDER BY id`, 'nums[1]'],
+    [`SELECT id FROM {t} WHERE 'x' = ANY(tags) ORDER BY id`, 'ANY'],
+    [`SELECT id FROM {t} WHERE 1 <> ALL(nums) ORDER BY id`, 'ALL'],
+    [`SELECT id FROM {t} WHERE nums @> '{2}' OR tags && ARRAY['x'] ORDER BY id`, '@>'],
+    [`SELECT id FROM {t} WHERE nums <@ '{1,2,3,4}' ORDER BY id`, '<@'],
+    [
+      `SELECT id, array_length(nums, 1), cardinality(tags), array_position(tags, 'x') FROM {t} ORDER BY id`,
+      undefined,
+    ],
+    [
+      `SELECT id FROM {t} WHERE cardinality(tags) > 1 AND array_length(nums, 1) IS NOT NULL ORDER BY id`,
+      'cardinality',
+    ],
+    [`SELECT id, array_to_string(tags, ',', '*') FROM {t} ORDER BY id`, undefined],
+    [`SELECT id FROM {t} WHERE id = ANY('{1,3,5}'::int[]) ORDER BY id`, 'ANY'],
+    [`SELECT count(*) FROM {t} WHERE jb ->> 'a' IS NOT NULL`, undefined],
+    [`SELECT count(*), sum(jsonb_array_length(jb -> 'b')) FROM {t} WHERE jb @> '{"a": 1}'`, '@>'],
+    [`SELECT count(*), sum(cardinality(nums)) FROM {t} WHERE nums && '{2,5}'`, 'sum(cardinality(nums))'],
+  ];
+  for (const [template, operator] of queries) {
+    test(template, async () => {
+      const expected = await described(heap, template.replaceAll('{t}', 'public.docs'));
+      const foreign = template.replaceAll('{t}', 'columnar.docs');
+      assert.deepEqual(await described(heap, foreign), expected, foreign);
+      const plan = await heap.query({ text: `EXPLAIN (VERBOSE, COSTS OFF) ${foreign}`, rowMode: 'array' });
+      const remote = plan.rows.map((r) => String(r[0])).find((line) => line.includes('Remote SQL:')) ?? '';
+      if (operator !== undefined)
+        assert.ok(remote.includes(operator), `${foreign}: not pushed down: ${remote}`);
+      else assert.match(remote, /^\s*Remote SQL: SELECT [\w, ]+ FROM public\.docs/, foreign);
+    });
+  }
 });
