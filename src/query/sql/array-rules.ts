@@ -44,7 +44,7 @@ export function emitIndirection(ctx: EmitContext, node: A_Indirection): string {
     steps.length !== 1 ||
     step === undefined ||
     !('A_Indices' in step) ||
-    (ctx.types !== undefined && type?.category !== 'A')
+    (ctx.listingOnly !== true && type?.category !== 'A')
   ) {
     throw ctx.error(
       SqlState.featureNotSupported,
@@ -73,10 +73,13 @@ export function emitArrayAnyAll(ctx: EmitContext, expr: A_Expr, operator: string
     ('ColumnRef' in expr.rexpr || 'A_Indirection' in expr.rexpr)
   )
     return `list_value(${ctx.expr(expr.lexpr!)}, ${ctx.expr(expr.rexpr)})`; // listing the tables only
-  if (!isArray(ctx, expr.rexpr) || expr.lexpr === undefined || expr.rexpr === undefined) return undefined;
+  // ARRAY[…] and array literals are IN lists (operator-rules.ts); this is for array values.
+  const right = expr.rexpr;
+  if (right === undefined || expr.lexpr === undefined || 'A_ArrayExpr' in right) return undefined;
+  if (operandType(ctx, right)?.category !== 'A') return undefined;
   if (!['=', '<>', '<', '>', '<=', '>='].includes(operator)) return undefined;
-  const array = ctx.expr(expr.rexpr);
-  const element = arrayElementType(operandType(ctx, expr.rexpr));
+  const array = ctx.expr(right);
+  const element = arrayElementType(operandType(ctx, right));
   const left =
     untyped(expr.lexpr) !== undefined && element !== undefined
       ? elementLiteral(ctx, expr.lexpr, element)
