@@ -109,6 +109,7 @@ describe('jsonb containment, existence and equality compare values', () => {
     `SELECT id FROM docs WHERE jb <> '5' ORDER BY id`,
     `SELECT id FROM docs WHERE jb = '{"k": 1.0}'::jsonb OR jb = 'null'::jsonb ORDER BY id`,
     `SELECT a.id, b.id FROM docs a JOIN docs b ON a.jb = b.jb WHERE a.id < b.id ORDER BY 1, 2`,
+    `SELECT id FROM docs WHERE jb IN (SELECT '5'::jsonb UNION ALL SELECT jb FROM docs WHERE id = 6) ORDER BY id`,
   ];
   for (const sql of queries) test(sql, () => same(sql));
 });
@@ -158,6 +159,13 @@ describe('json keeps its text', () => {
   ];
   for (const sql of queries) test(sql, () => same(sql));
 
+  test('json ->> of a string holding \\u0000 fails as in PostgreSQL (22P05)', () =>
+    sameError(`SELECT '{"a": "x\\u0000y"}'::json ->> 'a'`, '22P05'));
+  test('jsonb -> with a numeric key fails as in PostgreSQL (42883)', async () => {
+    const error = await failure(columnar, `SELECT jb -> 1.5 FROM docs`);
+    assert.equal(error.code, (await failure(heap, `SELECT jb -> 1.5 FROM docs`)).code);
+  });
+
   test('json has no @> (42883), as in PostgreSQL', async () => {
     const error = await failure(columnar, `SELECT js @> '{}' FROM docs`);
     assert.equal(error.code, '42883');
@@ -173,6 +181,8 @@ describe('jsonb compared with parameters', () => {
     ],
     ['SELECT id, jb -> $1, jb ->> $1 FROM docs ORDER BY id', ['a']],
     ['SELECT id FROM docs WHERE jb @> $1::jsonb ORDER BY id', ['{"b": [2.500]}']],
+    ['SELECT id FROM docs WHERE jb @> $1 ORDER BY id', ['{"b": [2.500]}']],
+    ['SELECT id, jb ->> $1 FROM docs WHERE jb ? $1 ORDER BY id', ['name']],
   ] as const) {
     test(`${sql} with ${values[0]}`, async () => {
       const run = (c: pg.Client) => c.query({ text: sql, values: [...values], rowMode: 'array' });

@@ -26,7 +26,15 @@ function printed(kind: JsonKind, source: string, value: JsonValue): string {
 
 /** ->> and #>>: a string's own text, JSON null as SQL NULL, anything else printed. */
 function asText(kind: JsonKind, source: string, value: JsonValue): string | null {
-  if (value.kind === 'string') return value.value;
+  if (value.kind === 'string') {
+    // json may hold \u0000 (jsonb may not); text cannot, so ->> fails as in PostgreSQL.
+    if (value.value.includes('\u0000')) {
+      throw new PgError(SqlState.untranslatableCharacter, 'unsupported Unicode escape sequence', {
+        detail: '\\u0000 cannot be converted to text.',
+      });
+    }
+    return value.value;
+  }
   if (value.kind === 'null') return null;
   return printed(kind, source, value);
 }

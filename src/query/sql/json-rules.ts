@@ -49,7 +49,11 @@ export function emitJsonOperator(ctx: EmitContext, expr: A_Expr, operator: strin
   const kind = quoteLiteral(left);
   const text = operator === '->>' || operator === '#>>';
   if (operator === '->' || operator === '->>') {
-    const index = INTEGER_NAMES.has(operandType(ctx, expr.rexpr)?.name ?? '');
+    const keyType = operandType(ctx, expr.rexpr);
+    const index = INTEGER_NAMES.has(keyType?.name ?? '');
+    // pg_operator.dat has -> and ->> for a text key and an int4 index only.
+    if (keyType !== undefined && !index && keyType.category !== 'S' && keyType.category !== 'X')
+      throw noOperator(ctx, expr, operator, left);
     const key = index ? `CAST(${ctx.expr(expr.rexpr)} AS BIGINT)` : ctx.expr(expr.rexpr);
     return `${jsonFunction(index ? 'element' : 'field')}(${kind}, ${doc}, ${key}, ${text})`;
   }
@@ -83,6 +87,8 @@ function jsonbOperand(ctx: EmitContext, node: Node): string {
   const type = operandType(ctx, node);
   if (type?.name === 'jsonb') return ctx.expr(node);
   if (ctx.types === undefined) return ctx.expr(node);
+  // A parameter of unspecified type is typed jsonb by the operator, as PostgreSQL infers it.
+  if ('ParamRef' in node) return `${jsonFunction('to_jsonb')}(CAST(${ctx.expr(node)} AS VARCHAR))`;
   throw ctx.error(
     SqlState.undefinedFunction,
     `operator does not exist: jsonb @> ${type?.name ?? 'unknown'}`,
