@@ -87,6 +87,12 @@ describe('jsonb -> ->> #> #>> print what PostgreSQL prints', () => {
     `SELECT id FROM docs WHERE jb ->> 'name' = 'Ann' OR jb ->> 1 = 'two' ORDER BY id`,
     `SELECT id, jb, jb::text FROM docs ORDER BY id`,
     `SELECT jb ->> 'name' AS who, count(*) FROM docs GROUP BY 1 ORDER BY 1 NULLS FIRST`,
+    // jsonb sorts by type, size, then values (numbers by value), not by its text.
+    `SELECT id, jb FROM docs ORDER BY jb, id`,
+    `SELECT id, jb FROM docs ORDER BY jb DESC NULLS LAST, id`,
+    `SELECT id, jb -> 'b' AS b FROM docs ORDER BY b NULLS FIRST, id`,
+    `SELECT x FROM jsonb_array_elements('[2, 10, 1.5, -3, -20, 0, 0.0, -0.5, 1e3, "b", "a", "ab", null, true, false, [], [1], [0, 9], {}, {"a": 1}, {"b": 0}, {"a": 1, "b": 2}, {"aa": 0}, [[1]], ["a"], 1e-3]') AS e(x) ORDER BY x, x::text`,
+    `SELECT jb -> 'b' AS b, count(*) FROM docs GROUP BY 1 ORDER BY 1`,
   ];
   for (const sql of queries) test(sql, () => same(sql));
 });
@@ -161,6 +167,12 @@ describe('json keeps its text', () => {
 
   test('json ->> of a string holding \\u0000 fails as in PostgreSQL (22P05)', () =>
     sameError(`SELECT '{"a": "x\\u0000y"}'::json ->> 'a'`, '22P05'));
+  test('ORDER BY a jsonb value under DISTINCT is refused (0A000)', async () => {
+    const error = await failure(columnar, `SELECT DISTINCT jb FROM docs ORDER BY jb`);
+    assert.equal(error.code, '0A000');
+  });
+  test('ORDER BY a json value fails as in PostgreSQL (42883)', () =>
+    sameError(`SELECT id FROM docs ORDER BY js`, '42883'));
   test('jsonb -> with a numeric key fails as in PostgreSQL (42883)', async () => {
     const error = await failure(columnar, `SELECT jb -> 1.5 FROM docs`);
     assert.equal(error.code, (await failure(heap, `SELECT jb -> 1.5 FROM docs`)).code);

@@ -86,6 +86,7 @@ const UDFS: Readonly<Record<string, JsonUdf>> = {
   to_jsonb: { parameters: [VARCHAR], returns: VARCHAR, run: ([d]) => json.toJsonbText(s(d)) },
   check: { parameters: [VARCHAR], returns: VARCHAR, run: ([d]) => json.checkJsonText(s(d)) },
   equality_key: { parameters: [VARCHAR], returns: VARCHAR, run: ([d]) => json.jsonbEqualityKey(s(d)) },
+  sort_key: { parameters: [VARCHAR], returns: VARCHAR, run: ([d]) => json.jsonbSortKey(s(d)) },
 };
 
 /** The DuckDB name of a json function of this file (`field` → pga_json_field). */

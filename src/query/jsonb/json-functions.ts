@@ -9,7 +9,7 @@
  */
 import { PgError, SqlState } from '../../errors.js';
 import { type JsonValue, parseJson } from './json-value.js';
-import { contains, equalityKey, hasKey, printJsonb, toJsonb } from './jsonb-ops.js';
+import { contains, equalityKey, hasKey, printJsonb, sortKey, toJsonb } from './jsonb-ops.js';
 
 export type JsonKind = 'json' | 'jsonb';
 
@@ -172,4 +172,9 @@ export function checkJsonText(text: string): string {
 /** A string equal for equal jsonb values (1.0 = 1), for = and <> on jsonb. */
 export function jsonbEqualityKey(doc: string): string {
   return equalityKey(jsonbCheck(doc));
+}
+
+/** A string sorting as jsonb sorts (ORDER BY on jsonb). */
+export function jsonbSortKey(doc: string): string {
+  return sortKey(jsonbCheck(doc));
 }

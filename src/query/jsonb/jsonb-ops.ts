@@ -140,3 +140,54 @@ export function hasKey(value: JsonValue, key: string): boolean {
 export function typeName(value: JsonValue): string {
   return value.kind;
 }
+
+/**
+ * A string whose byte order is jsonb's sort order (compareJsonbContainers in jsonb_util.c), for
+ * ORDER BY: null < string < number < boolean < array < object; arrays by element count, then a
+ * top-level scalar (a one-element "raw scalar" array) before a real array, then element by
+ * element; objects by pair count, then key and value pairs in jsonb's key order; numbers by
+ * value; strings by their bytes (PostgreSQL uses the database collation: equal under C).
+ * Every part is self-delimiting, so comparing the concatenation compares element by element.
+ */
+export function sortKey(value: JsonValue): string {
+  if (value.kind === 'array' || value.kind === 'object') return elementKey(value);
+  return `e${count(1)}0${elementKey(value)}`;
+}
+
+const count = (n: number) => n.toString(16).padStart(8, '0');
+
+function elementKey(value: JsonValue): string {
+  switch (value.kind) {
+    case 'null':
+      return 'a';
+    case 'string':
+      return `b${Buffer.from(value.value).toString('hex')}.`;
+    case 'number':
+      return `c${numberSortKey(value.raw)}`;
+    case 'boolean':
+      return value.value ? 'd1' : 'd0';
+    case 'array':
+      return `e${count(value.items.length)}1${value.items.map(elementKey).join('')}`;
+    case 'object':
+      return `f${count(value.entries.length)}${value.entries.map(([k, v]) => `b${Buffer.from(k).toString('hex')}.${elementKey(v)}`).join('')}`;
+  }
+}
+
+/**
+ * A number as 0.d1d2… × 10^e (d1 ≠ 0): 'o' for zero; 'p', e + 200000 in six digits, the digits
+ * and '.' for a positive number; 'n', the exponent and digits complemented and '~' (sorting
+ * above every digit) for a negative one, so larger magnitudes sort lower.
+ */
+function numberSortKey(raw: string): string {
+  const text = numericText(raw);
+  const negative = text.startsWith('-');
+  const [integer = '', fraction = ''] = text.replace('-', '').split('.');
+  const digits = `${integer}${fraction}`.replace(/0+$/, '');
+  const leading = digits.search(/[1-9]/);
+  if (leading < 0) return 'o';
+  const exponent = integer.length - leading + 200000;
+  const significant = digits.slice(leading);
+  if (!negative) return `p${String(exponent).padStart(6, '0')}${significant}.`;
+  const flip = (s: string) => s.replace(/\d/g, (d) => String(9 - Number(d)));
+  return `n${flip(String(exponent).padStart(6, '0'))}${flip(significant)}~`;
+}
