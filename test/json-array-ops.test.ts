@@ -197,8 +197,12 @@ describe('jsonb compared with parameters', () => {
     ['SELECT id, jb ->> $1 FROM docs WHERE jb ? $1 ORDER BY id', ['name']],
   ] as const) {
     test(`${sql} with ${values[0]}`, async () => {
-      const run = (c: pg.Client) => c.query({ text: sql, values: [...values], rowMode: 'array' });
-      assert.deepEqual((await run(columnar)).rows, (await run(heap)).rows);
+      // The extended protocol: Parse, Describe (RowDescription before any row), Bind, Execute.
+      const run = async (c: pg.Client) => {
+        const result = await c.query({ text: sql, values: [...values], rowMode: 'array' });
+        return { columns: result.fields.map((f) => `${f.name}:${f.dataTypeID}`), rows: result.rows };
+      };
+      assert.deepEqual(await run(columnar), await run(heap));
     });
   }
 });
