@@ -115,6 +115,10 @@ describe('jsonb containment, existence and equality compare values', () => {
     `SELECT id FROM docs WHERE jb <> '5' ORDER BY id`,
     `SELECT id FROM docs WHERE jb = '{"k": 1.0}'::jsonb OR jb = 'null'::jsonb ORDER BY id`,
     `SELECT a.id, b.id FROM docs a JOIN docs b ON a.jb = b.jb WHERE a.id < b.id ORDER BY 1, 2`,
+    `SELECT id FROM docs WHERE jb > '5' AND jb < '{}' ORDER BY id`,
+    `SELECT id, jb <= '[1, "two"]', jb >= '"just text"' FROM docs ORDER BY id`,
+    `SELECT id FROM docs WHERE jb BETWEEN 'null' AND '6' ORDER BY id`,
+    `SELECT id FROM docs WHERE jb < ANY (SELECT jb FROM docs WHERE id IN (2, 9)) ORDER BY id`,
     `SELECT id FROM docs WHERE jb IN (SELECT '5'::jsonb UNION ALL SELECT jb FROM docs WHERE id = 6) ORDER BY id`,
   ];
   for (const sql of queries) test(sql, () => same(sql));
