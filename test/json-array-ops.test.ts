@@ -86,6 +86,10 @@ describe('jsonb -> ->> #> #>> print what PostgreSQL prints', () => {
     `SELECT id, jb -> 'a' -> 'b' ->> 'c', (jb -> 'b') -> 2 -> 'c' FROM docs ORDER BY id`,
     `SELECT id FROM docs WHERE jb ->> 'name' = 'Ann' OR jb ->> 1 = 'two' ORDER BY id`,
     `SELECT id, jb, jb::text FROM docs ORDER BY id`,
+    `SELECT id, coalesce(jb -> 'a', '{"y": 1.50, "x": [1e2]}'), CASE WHEN id > 5 THEN jb ELSE '{"b":1, "a":2}' END FROM docs ORDER BY id`,
+    `SELECT array_agg(jb ORDER BY id), array_agg(jb -> 'a' ORDER BY id) FROM docs WHERE id < 5`,
+    `SELECT ARRAY[jb, jb -> 'a'] FROM docs WHERE id = 1`,
+    `SELECT nullif(jb, '5'), nullif(jb -> 'k', '1') FROM docs ORDER BY id`,
     `SELECT jb ->> 'name' AS who, count(*) FROM docs GROUP BY 1 ORDER BY 1 NULLS FIRST`,
     // jsonb sorts by type, size, then values (numbers by value), not by its text.
     `SELECT id, jb FROM docs ORDER BY jb, id`,
@@ -171,6 +175,10 @@ describe('json keeps its text', () => {
 
   test('json ->> of a string holding \\u0000 fails as in PostgreSQL (22P05)', () =>
     sameError(`SELECT '{"a": "x\\u0000y"}'::json ->> 'a'`, '22P05'));
+  test('greatest() of jsonb is refused (0A000)', async () => {
+    const error = await failure(columnar, `SELECT greatest(jb, '{}') FROM docs`);
+    assert.equal(error.code, '0A000');
+  });
   test('ORDER BY a jsonb value under DISTINCT is refused (0A000)', async () => {
     const error = await failure(columnar, `SELECT DISTINCT jb FROM docs ORDER BY jb`);
     assert.equal(error.code, '0A000');

@@ -215,3 +215,29 @@ export function emitJsonFunction(ctx: EmitContext, call: FuncCall, name: string)
   const sql = emitJsonCall(ctx, call, rule, name);
   return rule.rows === undefined ? sql : `unnest(${sql})`;
 }
+
+/**
+ * An untyped literal among the results of CASE/COALESCE whose type is json or jsonb is read as
+ * that type (parse_coerce.c coerces it): jsonb's literal is printed as jsonb prints it.
+ */
+export function jsonResultValue(ctx: EmitContext, whole: Node, node: Node): string | undefined {
+  const literal = untypedLiteral(node);
+  if (literal === undefined || ctx.types === undefined) return undefined;
+  const type = operandType(ctx, whole)?.name;
+  if (type === 'jsonb') return quoteLiteral(atLiteral(ctx, node, () => toJsonbText(literal)));
+  if (type === 'json') return quoteLiteral(atLiteral(ctx, node, () => checkJsonText(literal)));
+  return undefined;
+}
+
+/** GREATEST/LEAST of jsonb would compare the printed text in DuckDB. */
+export function refuseJsonbMinMax(ctx: EmitContext, node: Node, fn: string): void {
+  const type = ctx.types === undefined ? undefined : operandType(ctx, node)?.name;
+  if (type !== 'jsonb' && type !== 'json') return;
+  throw ctx.error(
+    type === 'json' ? SqlState.undefinedFunction : SqlState.featureNotSupported,
+    type === 'json'
+      ? 'could not identify a comparison function for type json'
+      : `${fn}() of jsonb values is not supported by pg_analytica`,
+    nodeLocation(node),
+  );
+}

@@ -73,7 +73,8 @@ export function rewriteTypedSelect(
     outputs: outputs?.map((c) =>
       // json/jsonb results are DuckDB VARCHARs holding PostgreSQL's text of the value; a text
       // result (jb::text, jb ->> 'k') is text even where a source column of its name is not.
-      c.type !== undefined && (c.type.heldAsText === true || ['json', 'jsonb', 'text'].includes(c.type.name))
+      c.type !== undefined &&
+      (c.type.heldAsText === true || ['json', 'jsonb', 'text', 'json[]', 'jsonb[]'].includes(c.type.name))
         ? { typeOid: c.type.oid, typeModifier: c.type.typmod }
         : undefined,
     ),

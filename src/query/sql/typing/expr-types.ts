@@ -10,7 +10,13 @@
  */
 import type { A_Const, A_Expr, FuncCall, Node, SelectStmt } from 'libpg-query';
 import { stringValue } from '../emit-context.js';
-import { JSON_BOOLEAN_OPERATORS, jsonFunctionType, jsonOperatorType, subscriptType } from './json-types.js';
+import {
+  JSON_BOOLEAN_OPERATORS,
+  jsonArrayType,
+  jsonFunctionType,
+  jsonOperatorType,
+  subscriptType,
+} from './json-types.js';
 import { castTargetType, INTEGER_RANK, known, type PgType, UNKNOWN } from './pg-types.js';
 
 /** What the type stage needs from the statement around an expression. */
@@ -65,6 +71,7 @@ export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | u
     return sub !== undefined && 'SelectStmt' in sub ? env.selectOutput(sub.SelectStmt)?.[0]?.type : undefined;
   }
   if ('SQLValueFunction' in node) return valueFunctionType(node.SQLValueFunction.op);
+  if ('A_ArrayExpr' in node) return jsonArrayType(commonType(env, node.A_ArrayExpr.elements ?? []));
   const tag = Object.keys(node)[0] ?? '';
   return BOOLEAN_RESULTS.has(tag) ? known('bool') : undefined;
 }
@@ -221,6 +228,7 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   if (TEXT_RESULTS.has(name)) return known('text');
   const arg = typeOf(env, call.args?.[0]);
   if (SAME_AS_ARGUMENT.has(name)) return arg?.category === 'X' ? undefined : arg;
+  if (name === 'array_agg') return jsonArrayType(arg);
   if (name === 'sum' && arg !== undefined) {
     // pg_proc.dat: sum(int2/int4) → int8, sum(int8/numeric) → numeric, sum(float4) → float4, …
     if (arg.name === 'int2' || arg.name === 'int4') return known('int8');

@@ -62,3 +62,10 @@ export function arrayElementType(type: PgType | undefined): PgType | undefined {
 export function subscriptType(array: PgType | undefined, slice: boolean): PgType | undefined {
   return slice ? (array?.category === 'A' ? array : undefined) : arrayElementType(array);
 }
+
+/** jsonb[] and json[] (pg_type.dat), the results of array_agg and ARRAY[…] over json values. */
+export function jsonArrayType(element: PgType | undefined): PgType | undefined {
+  if (element?.name === 'jsonb') return { name: 'jsonb[]', oid: 3807, typmod: -1, category: 'A' };
+  if (element?.name === 'json') return { name: 'json[]', oid: 199, typmod: -1, category: 'A' };
+  return undefined;
+}
