@@ -318,3 +318,21 @@ describe('through postgres_fdw (columnar.docs)', () => {
     });
   }
 });
+
+describe('json functions run on the JavaScript thread', () => {
+  test('a long jsonb query and the change stream applying inserts both finish', async () => {
+    // DuckDB's worker threads wait for the JavaScript thread to run pga_json_ functions: the
+    // daemon must keep applying changes (and answering) while such a query runs.
+    const sql = `SELECT count(*) FROM docs d, generate_series(1, 20000) g WHERE d.jb @> '{"a": 1}' AND (d.jb -> 'b') ->> 0 = '1'`;
+    const query = described(columnar, sql);
+    for (let i = 0; i < 5; i++)
+      await heap.query(`INSERT INTO docs VALUES (${100 + i}, '{"a": 1, "b": [1]}', NULL, NULL, NULL)`);
+    await heap.query(`SELECT analytica.wait_for_sync('docs')`);
+    // It sees the inserts committed before it started (some, all or none of them).
+    const count = Number((await query).rows[0]?.[0]);
+    assert.ok(count % 20000 === 0 && count >= 20000 && count <= 120000, `count ${count}`);
+    assert.deepEqual((await described(columnar, `SELECT count(*) FROM docs WHERE id >= 100`)).rows, [['5']]);
+    await heap.query('DELETE FROM docs WHERE id >= 100');
+    await heap.query(`SELECT analytica.wait_for_sync('docs')`);
+  });
+});
