@@ -22,6 +22,8 @@ export const SqlState = {
   invalidDatetimeFormat: '22007',
   datetimeFieldOverflow: '22008',
   numericValueOutOfRange: '22003',
+  untranslatableCharacter: '22P05',
+  arraySubscriptError: '2202E',
   invalidTransactionState: '25000',
   activeSqlTransaction: '25001',
   noActiveSqlTransaction: '25P01',

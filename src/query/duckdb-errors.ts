@@ -48,10 +48,17 @@ const byClass: [RegExp, SqlStateCode][] = [
   [/^Permission Error/, SqlState.insufficientPrivilege],
 ];
 
+/** An error a pga_json_ function raised with PostgreSQL's SQLSTATE (jsonb/duckdb-json-functions.ts). */
+const withSqlState = /^Invalid Input Error: SQLSTATE ([0-9A-Z]{5}): (.*)$/;
+const knownCodes = new Set<string>(Object.values(SqlState));
+
 export function translateDuckDbError(error: unknown): PgError {
   if (error instanceof PgError) return error;
   const raw = error instanceof Error ? error.message : String(error);
   const message = raw.split('\n')[0] ?? raw;
+  const own = withSqlState.exec(message);
+  if (own !== null && knownCodes.has(own[1]!))
+    return new PgError(own[1] as SqlStateCode, own[2] ?? '', { cause: error });
   const code = byClass.find(([pattern]) => pattern.test(message))?.[1] ?? SqlState.internalError;
   if (code === SqlState.queryCanceled)
     return new PgError(code, 'canceling statement due to user request', { cause: error });

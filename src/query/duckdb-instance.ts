@@ -4,6 +4,7 @@
  * and must not fetch code), sessions in UTC unless a query says otherwise.
  */
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { registerJsonFunctions } from './jsonb/duckdb-json-functions.js';
 
 export interface DuckDbOptions {
   threads: number;
@@ -21,5 +22,7 @@ export async function openDuckDb(
   });
   const connection = await instance.connect();
   await connection.run("SET TimeZone = 'UTC'");
+  // json/jsonb operators print PostgreSQL's text; DuckDB's json extension does not (jsonb/).
+  registerJsonFunctions(connection);
   return { instance, connection };
 }

@@ -46,6 +46,12 @@ function figure(node: Node): Figure {
   if ('TypeCast' in node) return figureTypeCast(node);
   if ('CollateClause' in node) return node.CollateClause.arg ? figure(node.CollateClause.arg) : NONE;
   if ('GroupingFunc' in node) return ['grouping', 2];
+  // a[1] is named after a (a field selection after the field).
+  if ('A_Indirection' in node) {
+    const field = lastString(node.A_Indirection.indirection);
+    if (field !== undefined) return [field, 2];
+    return node.A_Indirection.arg ? figure(node.A_Indirection.arg) : NONE;
+  }
   if ('SubLink' in node) return figureSubLink(node);
   if ('CaseExpr' in node) {
     const inner = node.CaseExpr.defresult ? figure(node.CaseExpr.defresult) : NONE;

@@ -7,8 +7,10 @@
 import type { A_Const, Node, SubLink, TypeCast } from 'libpg-query';
 import { PgError, SqlState } from '../../errors.js';
 import { parseArrayLiteral } from './array-literal.js';
+import { emitIndirection } from './array-rules.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { emitFuncCall } from './function-emitter.js';
+import { jsonResultValue, refuseJsonbMinMax } from './json-rules.js';
 import { emitAExpr } from './operator-rules.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
 import { duckDbType } from './type-names.js';
@@ -48,10 +50,13 @@ export function emitExpr(ctx: EmitContext, node: Node): string {
   if ('TypeCast' in node) return emitTypeCast(ctx, node.TypeCast);
   if ('SubLink' in node) return emitSubLink(ctx, node.SubLink);
   if ('CaseExpr' in node) return emitCase(ctx, node);
-  if ('CoalesceExpr' in node)
-    return `COALESCE(${(node.CoalesceExpr.args ?? []).map((a) => ctx.expr(a)).join(', ')})`;
+  if ('CoalesceExpr' in node) {
+    const value = resultValue(ctx, node);
+    return `COALESCE(${(node.CoalesceExpr.args ?? []).map(value).join(', ')})`;
+  }
   if ('MinMaxExpr' in node) {
     const fn = node.MinMaxExpr.op === 'IS_GREATEST' ? 'greatest' : 'least';
+    refuseJsonbMinMax(ctx, node, fn);
     return `${fn}(${(node.MinMaxExpr.args ?? []).map((a) => ctx.expr(a)).join(', ')})`;
   }
   if ('NullTest' in node) return emitNullTest(ctx, node);
@@ -63,6 +68,7 @@ export function emitExpr(ctx: EmitContext, node: Node): string {
   if ('A_ArrayExpr' in node)
     return `[${(node.A_ArrayExpr.elements ?? []).map((e) => ctx.expr(e)).join(', ')}]`;
   if ('CollateClause' in node) return emitCollate(ctx, node);
+  if ('A_Indirection' in node) return emitIndirection(ctx, node.A_Indirection);
   if ('GroupingFunc' in node)
     return `GROUPING(${(node.GroupingFunc.args ?? []).map((a) => ctx.expr(a)).join(', ')})`;
   const tag = Object.keys(node)[0] ?? 'unknown';
@@ -317,9 +323,9 @@ function emitCase(ctx: EmitContext, node: Extract<Node, { CaseExpr: unknown }>):
     const test = searched
       ? emitComparedOperands(ctx, [expr.arg!, value], '=', (n) => ctx.expr(n)).join(' = ')
       : ctx.expr(value);
-    parts.push(`WHEN ${test} THEN ${ctx.expr(required(ctx, when.CaseWhen.result))}`);
+    parts.push(`WHEN ${test} THEN ${resultValue(ctx, node)(required(ctx, when.CaseWhen.result))}`);
   }
-  if (expr.defresult !== undefined) parts.push(`ELSE ${ctx.expr(expr.defresult)}`);
+  if (expr.defresult !== undefined) parts.push(`ELSE ${resultValue(ctx, node)(expr.defresult)}`);
   parts.push('END');
   return `(${parts.join(' ')})`;
 }
@@ -362,4 +368,9 @@ function emitCollate(ctx: EmitContext, node: Extract<Node, { CollateClause: unkn
     );
   }
   return ctx.expr(required(ctx, node.CollateClause.arg));
+}
+
+/** How a result of CASE/COALESCE is emitted: an untyped literal becomes the result's json type. */
+function resultValue(ctx: EmitContext, whole: Node): (node: Node) => string {
+  return (node) => jsonResultValue(ctx, whole, node) ?? ctx.expr(node);
 }

@@ -8,6 +8,7 @@ import type { Alias, JoinExpr, Node, RangeFunction, RangeSubselect, RangeTableSa
 import { SqlState } from '../../errors.js';
 import type { SelectContext } from './emit-context.js';
 import { resolveFunction } from './function-emitter.js';
+import { emitJsonTableFunction } from './json-table-functions.js';
 import { aliasColumns } from './select-rewriter.js';
 import { quoteIdent } from './sql-text.js';
 
@@ -99,6 +100,8 @@ function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
       'this form of function in FROM is not supported by pg_analytica',
     );
   }
+  const json = emitJsonTableFunction(ctx, range, call.FuncCall);
+  if (json !== undefined) return json;
   const duckName = resolveFunction(ctx, call.FuncCall, 'table');
   const args = (call.FuncCall.args ?? []).map((a) => ctx.expr(a));
   if (duckName === 'unnest' && args.length !== 1) {

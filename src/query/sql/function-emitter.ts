@@ -6,8 +6,10 @@
  */
 import type { FuncCall, Node, SortBy, WindowDef } from 'libpg-query';
 import { SqlState } from '../../errors.js';
+import { emitArrayFunction } from './array-rules.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { allowedFunction, type FunctionUse, INTEGER_EXTRACT_FIELDS } from './function-rules.js';
+import { emitJsonFunction } from './json-rules.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
 import { exactNumeric, exactNumericSum } from './typing/numeric-text.js';
 import { pgTextOf } from './typing/text-output.js';
@@ -59,6 +61,8 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const name = functionName(ctx, call);
   if (name === 'extract') return emitExtract(ctx, call);
   if (name === 'timezone') return emitAtTimeZone(ctx, call);
+  const json = emitJsonFunction(ctx, call, name) ?? emitArrayFunction(ctx, call, name);
+  if (json !== undefined) return json;
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
   const typed = emitTypedArguments(ctx, call, name);

@@ -19,7 +19,9 @@
 import type { A_Expr, Node, TypeCast } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import { parseArrayLiteral } from './array-literal.js';
+import { emitArrayAnyAll, emitArrayOperator } from './array-rules.js';
 import { type EmitContext, listItems, stringValue } from './emit-context.js';
+import { emitJsonOperator } from './json-rules.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
 import { asText, checkArithmeticOperand, emitComparedOperands } from './typing/typed-operands.js';
@@ -192,6 +194,8 @@ function operatorName(ctx: EmitContext, expr: A_Expr): string {
 }
 
 function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string {
+  const json = emitJsonOperator(ctx, expr, operator) ?? emitArrayOperator(ctx, expr, operator);
+  if (json !== undefined) return json;
   const comparison = COMPARISONS.has(operator);
   if (comparison && expr.lexpr !== undefined) {
     const [left, right] = compared(ctx, [expr.lexpr, expr.rexpr], operator);
@@ -301,6 +305,8 @@ const NULL_CONSTANT: Node = { A_Const: { isnull: true } };
 /** `x = ANY(array)` → IN, `x <> ALL(array)` → NOT IN, for arrays whose elements are known here. */
 function emitAnyAll(ctx: EmitContext, expr: A_Expr, operator: string): string {
   const isAny = expr.kind === 'AEXPR_OP_ANY';
+  const overArray = emitArrayAnyAll(ctx, expr, operator);
+  if (overArray !== undefined) return overArray;
   if ((isAny && operator !== '=') || (!isAny && operator !== '<>')) {
     const form = `${operator} ${isAny ? 'ANY' : 'ALL'} (array)`;
     throw ctx.error(SqlState.featureNotSupported, `${form} is not supported by pg_analytica`, expr.location);

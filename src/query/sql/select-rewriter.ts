@@ -71,7 +71,12 @@ export function rewriteTypedSelect(
   return {
     sql,
     outputs: outputs?.map((c) =>
-      c.type?.heldAsText === true ? { typeOid: c.type.oid, typeModifier: c.type.typmod } : undefined,
+      // json/jsonb results are DuckDB VARCHARs holding PostgreSQL's text of the value; a text
+      // result (jb::text, jb ->> 'k') is text even where a source column of its name is not.
+      c.type !== undefined &&
+      (c.type.heldAsText === true || ['json', 'jsonb', 'text', 'json[]', 'jsonb[]'].includes(c.type.name))
+        ? { typeOid: c.type.oid, typeModifier: c.type.typmod }
+        : undefined,
     ),
   };
 }

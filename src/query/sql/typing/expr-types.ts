@@ -10,6 +10,13 @@
  */
 import type { A_Const, A_Expr, FuncCall, Node, SelectStmt } from 'libpg-query';
 import { stringValue } from '../emit-context.js';
+import {
+  JSON_BOOLEAN_OPERATORS,
+  jsonArrayType,
+  jsonFunctionType,
+  jsonOperatorType,
+  subscriptType,
+} from './json-types.js';
 import { castTargetType, INTEGER_RANK, known, type PgType, UNKNOWN } from './pg-types.js';
 
 /** What the type stage needs from the statement around an expression. */
@@ -43,6 +50,11 @@ export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | u
     return source?.heldAsText === true ? source : type;
   }
   if ('A_Expr' in node) return operatorType(env, node.A_Expr);
+  if ('A_Indirection' in node) {
+    const step = node.A_Indirection.indirection?.[0];
+    const slice = step !== undefined && 'A_Indices' in step && step.A_Indices.is_slice === true;
+    return subscriptType(typeOf(env, node.A_Indirection.arg), slice);
+  }
   if ('FuncCall' in node) return functionType(env, node.FuncCall);
   if ('CollateClause' in node) return typeOf(env, node.CollateClause.arg);
   if ('CaseExpr' in node) {
@@ -59,6 +71,7 @@ export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | u
     return sub !== undefined && 'SelectStmt' in sub ? env.selectOutput(sub.SelectStmt)?.[0]?.type : undefined;
   }
   if ('SQLValueFunction' in node) return valueFunctionType(node.SQLValueFunction.op);
+  if ('A_ArrayExpr' in node) return jsonArrayType(commonType(env, node.A_ArrayExpr.elements ?? []));
   const tag = Object.keys(node)[0] ?? '';
   return BOOLEAN_RESULTS.has(tag) ? known('bool') : undefined;
 }
@@ -116,7 +129,9 @@ function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
   if (expr.kind === 'AEXPR_NULLIF') return typeOf(env, expr.lexpr);
   if (expr.kind !== 'AEXPR_OP') return undefined;
   const op = stringValue(expr.name?.at(-1)) ?? '';
-  if (BOOLEAN_OPERATORS.has(op)) return known('bool');
+  if (BOOLEAN_OPERATORS.has(op) || JSON_BOOLEAN_OPERATORS.has(op)) return known('bool');
+  const json = jsonOperatorType(op, typeOf(env, expr.lexpr));
+  if (json !== undefined) return json;
   const right = typeOf(env, expr.rexpr);
   if (expr.lexpr === undefined) return op === '-' || op === '+' ? right : undefined;
   const left = typeOf(env, expr.lexpr);
@@ -206,11 +221,14 @@ const INTEGER_RESULTS: Readonly<Record<string, 'int4' | 'int8'>> = {
 function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined {
   const name = stringValue(call.funcname?.at(-1)) ?? '';
   if (call.agg_star === true) return name === 'count' ? known('int8') : undefined;
+  const json = jsonFunctionType(name);
+  if (json !== undefined) return json;
   const integer = INTEGER_RESULTS[name];
   if (integer !== undefined) return known(integer);
   if (TEXT_RESULTS.has(name)) return known('text');
   const arg = typeOf(env, call.args?.[0]);
   if (SAME_AS_ARGUMENT.has(name)) return arg?.category === 'X' ? undefined : arg;
+  if (name === 'array_agg') return jsonArrayType(arg);
   if (name === 'sum' && arg !== undefined) {
     // pg_proc.dat: sum(int2/int4) → int8, sum(int8/numeric) → numeric, sum(float4) → float4, …
     if (arg.name === 'int2' || arg.name === 'int4') return known('int8');

@@ -21,7 +21,7 @@ export interface PgType {
   /** atttypmod, -1 when none. */
   readonly typmod: number;
   readonly category: TypeCategory;
-  /** Enums: labels in pg_enum.enumsortorder order, and the DuckDB ENUM the copy is read as. */
+  /** Enums: labels in pg_enum.enumsortorder order, and the DuckDB ENUM (arrays: LIST) the copy is read as. */
   readonly enumLabels?: readonly string[];
   readonly duckType?: string;
   /**
@@ -96,7 +96,7 @@ export function columnType(spec: ColumnSpec): PgType | undefined {
     };
   }
   if (spec.queryType.endsWith('[]'))
-    return { name: spec.pgType, oid: spec.pgTypeOid, typmod: -1, category: 'A' };
+    return { name: spec.pgType, oid: spec.pgTypeOid, typmod: -1, category: 'A', duckType: spec.queryType };
   return undefined;
 }
 

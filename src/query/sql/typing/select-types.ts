@@ -5,6 +5,7 @@
  */
 import type { Node, SelectStmt } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
+import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
 import { figureColname } from '../column-names.js';
 import type { EmitContext, SelectContext } from '../emit-context.js';
 import { stringValue } from '../emit-context.js';
@@ -108,17 +109,21 @@ export function sortKey(
   const key = node.SortBy.node;
   const output = outputReference(stmt, key);
   const type = output === undefined ? typeOf(ctx.types, key) : targetType(ctx, output);
+  refuseJsonSortKey(ctx, type, node.SortBy.location);
   const wrap =
     type?.heldAsText === true
       ? exactNumeric
       : type?.name === 'bpchar'
         ? (x: string) => `rtrim(${x}, ' ')`
-        : undefined;
+        : type?.name === 'jsonb'
+          ? (x: string) => `${jsonFunction('sort_key')}(${x})`
+          : undefined;
   if (wrap === undefined) return undefined;
   // Emitting the output's expression again must not resolve a table a second time.
   const reemittable = output === undefined || !JSON.stringify(output).includes('"SubLink"');
   if (!reemittable || stmt.distinctClause !== undefined) {
     if (type?.heldAsText === true) throw textNumericKey(ctx, 'ORDER BY (of this form)', node.SortBy.location);
+    if (type?.name === 'jsonb') throw jsonbSortRefused(ctx, node.SortBy.location);
     return undefined;
   }
   const outputSql = output === undefined ? undefined : emitTargetValue(ctx, output);
@@ -133,4 +138,27 @@ function outputReference(stmt: SelectStmt, key: Node): Node | undefined {
   if (!('ColumnRef' in key) || key.ColumnRef.fields?.length !== 1) return undefined;
   const name = stringValue(key.ColumnRef.fields[0]);
   return targets.find((t) => t.val !== undefined && (t.name ?? figureColname(t.val)) === name)?.val;
+}
+
+/**
+ * json has no ordering operator (42883, as in PostgreSQL). jsonb sorts by its own rules, through
+ * pga_json_sort_key (jsonb-ops.ts), never by its printed text; where that key cannot be applied
+ * (under DISTINCT, or a key holding a subquery) the sort is refused.
+ */
+function refuseJsonSortKey(ctx: EmitContext, type: PgType | undefined, location?: number): void {
+  if (type?.name === 'json')
+    throw ctx.error(
+      SqlState.undefinedFunction,
+      'could not identify an ordering operator for type json',
+      location,
+    );
+}
+
+function jsonbSortRefused(ctx: EmitContext, location?: number) {
+  return ctx.error(
+    SqlState.featureNotSupported,
+    'ORDER BY a jsonb value in this form (under DISTINCT or holding a subquery) is not supported by pg_analytica',
+    location,
+    "Order by a field's text or number instead, e.g. ORDER BY jb ->> 'k' or (jb ->> 'k')::numeric.",
+  );
 }

@@ -13,7 +13,7 @@ import { emitIntervalWithFields, intervalFields } from '../interval-literal.js';
 import { quoteLiteral } from '../sql-text.js';
 import { baseTypeName } from '../type-names.js';
 import { typeOf } from './expr-types.js';
-import { canonicalJsonb } from './jsonb-literal.js';
+import { emitJsonCast } from './json-casts.js';
 import { builtIn, castTargetType, enumDisplayName, type PgType } from './pg-types.js';
 import { pgTextOf } from './text-output.js';
 
@@ -34,8 +34,8 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   const fields = name === 'interval' ? intervalFields(typmods) : undefined;
   if (fields !== undefined && text !== undefined)
     return emitIntervalWithFields(ctx, text, fields, cast.location);
-  if (name === 'jsonb' && text !== undefined && typmods.length === 0)
-    return quoteLiteral(canonicalJsonb(text));
+  if ((name === 'jsonb' || name === 'json') && typmods.length === 0)
+    return emitJsonCast(ctx, cast, arg, name);
   // Listing the tables runs before any type is known; the typed pass decides (and refuses).
   if (ctx.listingOnly === true && (name === 'bpchar' || name === 'numeric' || builtIn(name) === undefined))
     return ctx.expr(arg);

@@ -7,7 +7,7 @@
  * | bpchar (char(n))             | rtrim(x, ' ')                            | bpchar compares without trailing blanks (bpcharcmp), and a bpchar cast to text drops them |
  * | enum, untyped literal        | CAST('label' AS ENUM(…))                 | the literal becomes the enum (enum_in): compared by enumsortorder; an unknown label is 22P02 |
  * | numeric held as text         | exact DECIMAL(38,18) or 0A000            | compared by value, never as text (numeric-text.ts) |
- * | jsonb, untyped literal       | the literal as jsonb prints it           | the copy holds printed jsonb (jsonb-literal.ts)  |
+ * | jsonb                        | pga_json_equality_key(x) / sort_key(x)   | jsonb compares values: 1.0 = 1, its own order    |
  * | json                         | 42883                                    | json has no comparison operators in PostgreSQL   |
  *
  * An untyped literal takes its type from the other operands, as parse_oper.c
@@ -16,10 +16,12 @@
 
 import type { Node } from 'libpg-query';
 import { PgError, SqlState } from '../../../errors.js';
+import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
+import { parseArrayLiteral } from '../array-literal.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { typeOf } from './expr-types.js';
-import { canonicalJsonb } from './jsonb-literal.js';
+import { jsonbKey, jsonbSortKey } from './jsonb-literal.js';
 import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
 import { enumDisplayName, type PgType } from './pg-types.js';
 import { pgTextOf } from './text-output.js';
@@ -81,6 +83,8 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
       return `CAST(${quoteLiteral(text)} AS ${type.duckType})`;
     case 'N':
       return type.heldAsText === true ? exactNumericLiteral(text) : quoteLiteral(text);
+    case 'A':
+      return arrayLiteral(ctx, text, type, location);
     default:
       if (type.name === 'jsonb') return quoteLiteral(jsonbOperand(ctx, text, operator, location));
       if (type.name === 'json') throw noJsonComparison(ctx, operator, location);
@@ -88,10 +92,22 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
   }
 }
 
+/** An untyped literal compared with an array: PostgreSQL's array text read as the array's type. */
+function arrayLiteral(ctx: EmitContext, text: string, type: PgType, location?: number): string {
+  const elements = parseArrayLiteral(text);
+  if (elements === undefined)
+    throw ctx.error(SqlState.invalidTextRepresentation, `malformed array literal: "${text}"`, location);
+  if (type.duckType === undefined) return quoteLiteral(text);
+  return `CAST([${elements.map((e) => (e === null ? 'NULL' : quoteLiteral(e))).join(', ')}] AS ${type.duckType})`;
+}
+
+/**
+ * jsonb compares values: = and <> through the equality key (1.0 = 1), ordering operators through
+ * the sort key, whose byte order is jsonb's (jsonb-ops.ts). The literal's key is computed here.
+ */
 function jsonbOperand(ctx: EmitContext, text: string, operator: string, location?: number): string {
-  if (!EQUALITY.has(operator)) throw jsonbOrdering(operator);
   try {
-    return canonicalJsonb(text);
+    return EQUALITY.has(operator) ? jsonbKey(text) : jsonbSortKey(text);
   } catch (error) {
     if (error instanceof PgError && location !== undefined)
       throw ctx.error(error.code, error.message, location, error.hint);
@@ -99,22 +115,21 @@ function jsonbOperand(ctx: EmitContext, text: string, operator: string, location
   }
 }
 
+const jsonbKeyFunction = (operator: string) =>
+  jsonFunction(EQUALITY.has(operator) ? 'equality_key' : 'sort_key');
+
 /** A typed operand: SQL already emitted, adjusted for its type. */
 function typedOperand(sql: string, type: PgType | undefined, operator: string, context: PgType): string {
   if (type?.name === 'bpchar') return `rtrim(${sql}, ' ')`;
   if (type?.heldAsText === true) return exactNumeric(sql);
   if (type?.name === 'json' || context.name === 'json')
     throw new PgError(SqlState.undefinedFunction, `operator does not exist: json ${operator} json`);
-  if (type?.name === 'jsonb' && !EQUALITY.has(operator)) throw jsonbOrdering(operator);
+  // An operand of no known type here (a parameter) is read as jsonb, as PostgreSQL types it
+  // from the other side.
+  if (type?.name === 'jsonb') return `${jsonbKeyFunction(operator)}(${sql})`;
+  if (context.name === 'jsonb' && (type === undefined || type.category === 'X'))
+    return `${jsonbKeyFunction(operator)}(CAST(${sql} AS VARCHAR))`;
   return sql;
-}
-
-function jsonbOrdering(operator: string): PgError {
-  return new PgError(
-    SqlState.featureNotSupported,
-    `comparing jsonb values with ${operator} is not supported by pg_analytica`,
-    { hint: 'jsonb orders values by its own rules; only = and <> with a literal are supported' },
-  );
 }
 
 function noJsonComparison(ctx: EmitContext, operator: string, location?: number): PgError {
@@ -165,7 +180,13 @@ export function typedSubqueryOperands(
 ): { left: string; query: string } {
   const left = operandType(ctx, test);
   const convert = (type: PgType | undefined, sql: string) =>
-    type?.name === 'bpchar' ? `rtrim(${sql}, ' ')` : type?.heldAsText === true ? exactNumeric(sql) : sql;
+    type?.name === 'bpchar'
+      ? `rtrim(${sql}, ' ')`
+      : type?.heldAsText === true
+        ? exactNumeric(sql)
+        : type?.name === 'jsonb'
+          ? `${jsonFunction('sort_key')}(${sql})`
+          : sql;
   if (convert(left, 'x') === 'x' && convert(output, 'x') === 'x') return { left: testSql, query };
   const column = convert(output, '"pga_sub"."c"');
   return {
