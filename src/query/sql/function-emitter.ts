@@ -7,7 +7,8 @@
 import type { FuncCall, Node, SortBy, WindowDef } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import { type EmitContext, stringValue } from './emit-context.js';
-import { allowedFunction, type FunctionUse, INTEGER_EXTRACT_FIELDS } from './function-rules.js';
+import { emitExtractCall } from './datetime/extract-emitter.js';
+import { allowedFunction, type FunctionUse } from './function-rules.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
 import { exactNumeric, exactNumericSum } from './typing/numeric-text.js';
 import { operandType } from './typing/typed-operands.js';
@@ -56,7 +57,7 @@ export function resolveFunction(ctx: EmitContext, call: FuncCall, use: FunctionU
 
 export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const name = functionName(ctx, call);
-  if (name === 'extract') return emitExtract(ctx, call);
+  if (name === 'extract' || name === 'date_part') return emitExtractCall(ctx, call, name === 'extract');
   if (name === 'timezone') return emitAtTimeZone(ctx, call);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
@@ -181,21 +182,6 @@ function emitAtTimeZone(ctx: EmitContext, call: FuncCall): string {
     );
   }
   return `timezone(${quoteLiteral(zone)}, ${ctx.expr(value)})`;
-}
-
-/** EXTRACT returns numeric in PostgreSQL; only fields whose values print the same as DuckDB's integers pass. */
-function emitExtract(ctx: EmitContext, call: FuncCall): string {
-  const [fieldNode, source] = call.args ?? [];
-  const field = fieldNode !== undefined && 'A_Const' in fieldNode ? fieldNode.A_Const.sval?.sval : undefined;
-  if (field === undefined || source === undefined || !INTEGER_EXTRACT_FIELDS.has(field.toLowerCase())) {
-    throw ctx.error(
-      SqlState.featureNotSupported,
-      `EXTRACT(${field ?? '?'} FROM …) is not supported by pg_analytica`,
-      call.location,
-      'Use date_part(), which returns double precision in both engines.',
-    );
-  }
-  return `date_part(${quoteLiteral(field.toLowerCase())}, ${ctx.expr(source)})`;
 }
 
 /**

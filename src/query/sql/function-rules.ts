@@ -42,11 +42,6 @@ const SCALAR_FUNCTIONS = words(
 /** Functions allowed as a FROM item (RangeFunction): both return rows with PostgreSQL's semantics. */
 const TABLE_FUNCTIONS = new Set(['generate_series', 'unnest']);
 
-/** EXTRACT fields whose PostgreSQL (numeric) and DuckDB (bigint) results print identically. */
-export const INTEGER_EXTRACT_FIELDS = words(
-  'year month day hour minute dow doy isodow isoyear quarter week decade century millennium',
-);
-
 /** A set from space-separated words, so long lists stay compact. */
 function words(text: string): ReadonlySet<string> {
   return new Set(text.split(' '));

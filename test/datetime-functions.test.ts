@@ -1,0 +1,139 @@
+/**
+ * Date/time functions against the heap: EXTRACT and date_part of every unit
+ * for date, timestamp, timestamptz, time and interval, date/time arithmetic
+ * and casts, in several session time zones. Every query runs on the heap
+ * table and through the daemon and must return the same text and the same
+ * result type OIDs; what the daemon cannot do exactly fails with 0A000.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import type { LocalCluster } from '../src/cluster/local-cluster.js';
+import type { Daemon } from '../src/main.js';
+import { failure } from './helpers/assertions.js';
+import { startTestCluster } from './helpers/cluster.js';
+import { rawClient, startDaemon } from './helpers/daemon.js';
+
+let cluster: LocalCluster;
+let daemon: Daemon;
+let heap: pg.Client;
+let columnar: pg.Client;
+
+// BC dates, ±infinity, leap days, month ends, DST changes (New York), a zone with a half-hour
+// offset (Kolkata) and local mean time before 1883 (New York −4:56:02).
+const setup = `
+  CREATE TABLE dt (id int PRIMARY KEY, d date, ts timestamp, tz timestamptz, t time, iv interval);
+  INSERT INTO dt VALUES
+    (1, '2024-02-29', '2024-02-29 23:59:59.999999', '2024-02-29 23:59:59.999999+00', '23:59:59.999999',
+        '1 year 2 mons 3 days 04:05:06.789'),
+    (2, '2023-01-31', '2023-01-31 00:00:00', '2023-03-12 06:30:00+00', '00:00:00', '-14 mons -3 days -05:07:08.5'),
+    (3, '0044-03-15 BC', '0044-03-15 12:00:00.5 BC', '0001-01-01 00:00:00+00 BC', '12:34:56.789', '100 hours'),
+    (4, 'infinity', 'infinity', 'infinity', '24:00:00', '2 mons -29 days'),
+    (5, '-infinity', '-infinity', '-infinity', NULL, '-1 year -1 mons'),
+    (6, NULL, NULL, NULL, NULL, NULL),
+    (7, '2000-12-31', '1999-12-31 23:59:59', '1850-06-01 12:00:00+00', '01:02:03', '0.000001 secs'),
+    (8, '0001-01-01', '0001-01-01 00:00:00', '2021-01-03 05:00:00+05:30', '13:00', '-1 days +01:00:00'),
+    (9, '2020-12-31', '2021-01-01 10:00', '2024-11-03 05:30:00+00', '11:59:59.5', '10 years'),
+    (10, '1999-01-01 BC', '2000-02-29 12:30:45.5', '1999-12-31 23:00:00-05', '06:00:00.000001', '-1 secs');`;
+
+const ZONES = ['UTC', 'America/New_York', 'Asia/Kolkata'];
+
+before(async () => {
+  cluster = await startTestCluster();
+  await cluster.exec(setup);
+  daemon = await startDaemon(cluster);
+  heap = await rawClient(cluster.clientConfig());
+  await heap.query(`SELECT analytica.register_table('dt')`);
+  await heap.query(`SELECT analytica.wait_for_sync('dt')`);
+  columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+});
+
+after(async () => {
+  await heap?.end();
+  await columnar?.end();
+  await daemon?.close();
+  await cluster?.close();
+});
+
+async function result(client: pg.Client, sql: string) {
+  const r = await client.query({ text: sql, rowMode: 'array' });
+  return { types: r.fields.map((f) => f.dataTypeID), rows: r.rows as unknown[][] };
+}
+
+/** The same rows, text for text, and the same result type OIDs, in each session time zone. */
+async function same(sql: string, zones: readonly string[] = ZONES): Promise<void> {
+  for (const zone of zones) {
+    await heap.query(`SET TimeZone = '${zone}'`);
+    await columnar.query(`SET TimeZone = '${zone}'`);
+    assert.deepEqual(await result(columnar, sql), await result(heap, sql), `${sql} (TimeZone ${zone})`);
+  }
+}
+
+/** PostgreSQL's own error for both, code and message. */
+async function sameError(sql: string): Promise<void> {
+  const expected = await failure(heap, sql);
+  const actual = await failure(columnar, sql);
+  assert.deepEqual([actual.code, actual.message], [expected.code, expected.message], sql);
+}
+
+const CALENDAR = 'day month quarter week year decade century millennium isoyear dow isodow doy epoch';
+const CLOCK = 'microseconds milliseconds second minute hour';
+const UNITS: Readonly<Record<string, string>> = {
+  d: `${CALENDAR} julian`,
+  ts: `${CALENDAR} ${CLOCK}`,
+  tz: `${CALENDAR} ${CLOCK} timezone timezone_h timezone_m`,
+  t: `${CLOCK} epoch`,
+  iv: `${CLOCK} day month quarter year decade century millennium epoch`,
+};
+
+describe('EXTRACT returns numeric with PostgreSQL scale', () => {
+  for (const [column, units] of Object.entries(UNITS)) {
+    const list = units.split(' ').map((u) => `extract(${u} FROM ${column})`);
+    const finite = column === 't' || column === 'iv' ? '' : ` WHERE isfinite(${column})`;
+    const sql = `SELECT id, ${list.join(', ')} FROM dt${finite} ORDER BY id`;
+    test(sql, () => same(sql));
+  }
+
+  test('units that do not grow with time are NULL at ±infinity', () =>
+    same(`SELECT id, extract(month FROM ts), extract(dow FROM d), extract(hour FROM tz) FROM dt ORDER BY id`));
+
+  test('numeric ±Infinity (EXTRACT(year FROM infinity)) fails with 0A000', async () => {
+    const error = await failure(columnar, `SELECT extract(year FROM ts) FROM dt WHERE id = 4`);
+    assert.equal(error.code, '0A000');
+    assert.match(error.message, /infinite timestamp/);
+  });
+
+  test('EXTRACT(julian FROM timestamp) is refused with 0A000 (scale varies per row)', async () => {
+    const error = await failure(columnar, `SELECT extract(julian FROM ts) FROM dt`);
+    assert.equal(error.code, '0A000');
+    assert.match(error.message, /julian/);
+  });
+
+  test('unit aliases read as PostgreSQL reads them', () =>
+    same(
+      `SELECT id, extract(microsecond FROM ts), extract(millenniums FROM d), extract(jd FROM d), extract(cent FROM d),
+              extract(m FROM ts), extract(secs FROM t), extract(y FROM iv), extract(mons FROM iv) FROM dt WHERE isfinite(d) AND isfinite(ts) ORDER BY id`,
+    ));
+});
+
+describe('date_part returns double precision', () => {
+  for (const [column, units] of Object.entries(UNITS)) {
+    const all = column === 'd' ? `${units} ${CLOCK}` : column === 't' || column === 'iv' ? units : `${units} julian`;
+    const list = all.split(' ').map((u) => `date_part('${u}', ${column})`);
+    const sql = `SELECT id, ${list.join(', ')} FROM dt ORDER BY id`;
+    test(sql, () => same(sql));
+  }
+});
+
+describe('EXTRACT and date_part errors are PostgreSQL errors', () => {
+  const queries = [
+    `SELECT extract(hour FROM d) FROM dt`,
+    `SELECT extract(foo FROM d) FROM dt`,
+    `SELECT extract(day FROM t) FROM dt`,
+    `SELECT extract(dow FROM iv) FROM dt`,
+    `SELECT extract(timezone FROM ts) FROM dt`,
+    `SELECT date_part('foo', tz) FROM dt`,
+    `SELECT date_part('timezone', d) FROM dt`,
+  ];
+  for (const sql of queries) test(sql, () => sameError(sql));
+});
