@@ -95,7 +95,9 @@ describe('EXTRACT returns numeric with PostgreSQL scale', () => {
   }
 
   test('units that do not grow with time are NULL at ±infinity', () =>
-    same(`SELECT id, extract(month FROM ts), extract(dow FROM d), extract(hour FROM tz) FROM dt ORDER BY id`));
+    same(
+      `SELECT id, extract(month FROM ts), extract(dow FROM d), extract(hour FROM tz) FROM dt ORDER BY id`,
+    ));
 
   test('numeric ±Infinity (EXTRACT(year FROM infinity)) fails with 0A000', async () => {
     const error = await failure(columnar, `SELECT extract(year FROM ts) FROM dt WHERE id = 4`);
@@ -118,7 +120,8 @@ describe('EXTRACT returns numeric with PostgreSQL scale', () => {
 
 describe('date_part returns double precision', () => {
   for (const [column, units] of Object.entries(UNITS)) {
-    const all = column === 'd' ? `${units} ${CLOCK}` : column === 't' || column === 'iv' ? units : `${units} julian`;
+    const all =
+      column === 'd' ? `${units} ${CLOCK}` : column === 't' || column === 'iv' ? units : `${units} julian`;
     const list = all.split(' ').map((u) => `date_part('${u}', ${column})`);
     const sql = `SELECT id, ${list.join(', ')} FROM dt ORDER BY id`;
     test(sql, () => same(sql));
@@ -136,4 +139,65 @@ describe('EXTRACT and date_part errors are PostgreSQL errors', () => {
     `SELECT date_part('timezone', d) FROM dt`,
   ];
   for (const sql of queries) test(sql, () => sameError(sql));
+
+  // PostgreSQL 17 returns an infinite interval; DuckDB's INTERVAL has no infinity.
+  for (const sql of [
+    `SELECT ts - timestamp '2000-01-01' FROM dt WHERE id = 5`,
+    `SELECT age(ts, timestamp '2000-01-01') FROM dt WHERE id = 4`,
+  ]) {
+    test(`${sql} is refused with 0A000`, async () => {
+      assert.equal((await failure(columnar, sql)).code, '0A000');
+    });
+  }
+});
+
+describe('date/time arithmetic and casts', () => {
+  const queries = [
+    `SELECT id, ts::time, tz::time, tz::date, ts::date, d::timestamp, d::timestamptz, ts::timestamptz, tz::timestamp FROM dt ORDER BY id`,
+    `SELECT id, t + interval '1 hour 30 minutes', t - interval '13 hours', t - time '06:00', t + interval '1 day' FROM dt ORDER BY id`,
+    `SELECT id, d - date '2000-01-01', d + 30, d - 1, 7 + d, d + interval '1 month', d - interval '1 day 2 hours' FROM dt WHERE isfinite(d) ORDER BY id`,
+    `SELECT id, ts - timestamp '2000-01-01', ts - ts, timestamp '2024-03-01 02:00' - ts, ts + interval '1 mon 2 days 3 hours' FROM dt WHERE isfinite(ts) ORDER BY id`,
+    `SELECT id, tz - timestamptz '2000-01-01 00:00:00+00', tz + interval '1 day', tz + interval '24 hours', tz - interval '1 month' FROM dt WHERE isfinite(tz) ORDER BY id`,
+    `SELECT id, d + t, t + d, d + time '12:00' FROM dt WHERE isfinite(d) ORDER BY id`,
+    `SELECT id, iv * 2, iv / 2, -iv, iv + interval '1 hour', iv * 1.5 FROM dt ORDER BY id`,
+    `SELECT id, age(ts, timestamp '2000-01-31'), age(timestamp '2024-03-31', ts), age(tz, timestamptz '2000-02-29 12:00:00+00') FROM dt WHERE isfinite(ts) AND isfinite(tz) ORDER BY id`,
+    `SELECT id, justify_days(iv), justify_hours(iv), justify_interval(iv) FROM dt ORDER BY id`,
+    `SELECT make_interval(1, 2, 3, 4, 5, 6, 7.5), make_interval(days => 10), make_interval(hours => -3, mins => 30)`,
+    `SELECT id, date_trunc('year', ts), date_trunc('quarter', ts), date_trunc('month', ts), date_trunc('week', ts), date_trunc('day', ts), date_trunc('hour', ts), date_trunc('minute', ts), date_trunc('second', ts), date_trunc('milliseconds', ts), date_trunc('microseconds', ts) FROM dt ORDER BY id`,
+    `SELECT id, date_trunc('decade', ts), date_trunc('century', ts), date_trunc('millennium', ts) FROM dt ORDER BY id`,
+    `SELECT id, date_trunc('year', tz), date_trunc('month', tz), date_trunc('week', tz), date_trunc('day', tz), date_trunc('hour', tz), date_trunc('minute', tz) FROM dt ORDER BY id`,
+    `SELECT id, date_trunc('day', d), date_trunc('month', d) FROM dt ORDER BY id`,
+    `SELECT id, date_trunc('year', iv), date_trunc('month', iv), date_trunc('day', iv), date_trunc('hour', iv), date_trunc('minute', iv) FROM dt ORDER BY id`,
+    `SELECT now() = current_timestamp, current_date = now()::date, current_date = CAST(current_timestamp AS date)`,
+    `SELECT count(*) FROM dt WHERE ts < now() AND d < current_date`,
+    `SELECT interval '1 mon' * 0.3, interval '1 mon 1 day' / 7, interval '-1 mon' * 1.5, interval '1 day' * 0.1, 2 * interval '1 hour 30 min', interval '1 year' / 3.5`,
+    `SELECT age(timestamp '2024-03-31', timestamp '2024-02-29'), age(timestamp '2024-02-29', timestamp '2024-03-31'),
+            age(timestamp '2023-03-01', timestamp '2023-01-31 12:00'), age(timestamp '2023-01-31 12:00', timestamp '2023-03-01'),
+            age(timestamp '2024-01-01', timestamp '2024-01-01')`,
+    `SELECT id, age(ts, timestamp '2001-01-01'), age(timestamp '2001-01-01', ts) FROM dt WHERE isfinite(ts) ORDER BY id`,
+    `SELECT id, age(ts), age(tz), age(ts, ts - interval '1 mon 3 days 01:00:00.5') FROM dt WHERE isfinite(ts) AND isfinite(tz) ORDER BY id`,
+    `SELECT id, tz::time, tz + interval '1 day 1 hour', interval '2 mons 24 hours' + tz, tz - interval '1 mon 24 hours' FROM dt ORDER BY id`,
+    `SELECT justify_interval(interval '-1 mon 35 days -25:00'), justify_days(interval '-65 days'), justify_hours(interval '1 day -49 hours'), make_interval(secs => 1.0000005), make_interval(1, -13)`,
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+});
+
+describe('date/time errors are PostgreSQL errors', () => {
+  const queries = [
+    `SELECT d - date '2000-01-01' FROM dt WHERE id = 4`,
+    `SELECT iv / 0 FROM dt WHERE id = 1`,
+    `SELECT date_trunc('foo', ts) FROM dt`,
+    `SELECT date_trunc('dow', tz) FROM dt`,
+  ];
+  for (const sql of queries) test(sql, () => sameError(sql));
+
+  // PostgreSQL 17 returns an infinite interval; DuckDB's INTERVAL has no infinity.
+  for (const sql of [
+    `SELECT ts - timestamp '2000-01-01' FROM dt WHERE id = 5`,
+    `SELECT age(ts, timestamp '2000-01-01') FROM dt WHERE id = 4`,
+  ]) {
+    test(`${sql} is refused with 0A000`, async () => {
+      assert.equal((await failure(columnar, sql)).code, '0A000');
+    });
+  }
 });

@@ -6,8 +6,9 @@
  */
 import type { FuncCall, Node, SortBy, WindowDef } from 'libpg-query';
 import { SqlState } from '../../errors.js';
-import { type EmitContext, stringValue } from './emit-context.js';
+import { emitDateTimeFunction } from './datetime/datetime-functions.js';
 import { emitExtractCall } from './datetime/extract-emitter.js';
+import { type EmitContext, stringValue } from './emit-context.js';
 import { allowedFunction, type FunctionUse } from './function-rules.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
 import { exactNumeric, exactNumericSum } from './typing/numeric-text.js';
@@ -59,6 +60,8 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const name = functionName(ctx, call);
   if (name === 'extract' || name === 'date_part') return emitExtractCall(ctx, call, name === 'extract');
   if (name === 'timezone') return emitAtTimeZone(ctx, call);
+  const temporal = emitDateTimeFunction(ctx, call, name);
+  if (temporal !== undefined) return temporal;
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
   const typed = emitTypedArguments(ctx, call, name);

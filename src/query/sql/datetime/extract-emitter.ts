@@ -7,8 +7,8 @@
 import type { FuncCall, Node } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
-import { quoteLiteral } from '../sql-text.js';
 import { operandType } from '../typing/typed-operands.js';
+import { untyped } from './datetime-functions.js';
 import { type ExtractSource, extractSql, SOURCE_TYPE_NAMES } from './extract-sql.js';
 import { dateTimeUnit } from './extract-units.js';
 
@@ -28,7 +28,7 @@ export function emitExtractCall(ctx: EmitContext, call: FuncCall, numeric: boole
     );
   }
   const sourceSql = ctx.expr(source);
-  if (ctx.types === undefined) return `date_part(${quoteLiteral(unitText.toLowerCase())}, ${sourceSql})`;
+  if (ctx.types === undefined) return untyped(ctx, call, what);
   const type = operandType(ctx, source)?.name;
   if (type === undefined || !SOURCES.has(type)) {
     throw ctx.error(

@@ -47,7 +47,11 @@ function fractional(unit: DateTimeUnit, microsOfMinute: string): UnitValue | und
       float: `(${double(sec)} * CAST(1000 AS DOUBLE) + ${double(fsec)} / CAST(1000 AS DOUBLE))`,
     };
   if (unit === 'second')
-    return { exact: microsOfMinute, scale: 6, float: `(${double(sec)} + ${double(fsec)} / CAST(1000000 AS DOUBLE))` };
+    return {
+      exact: microsOfMinute,
+      scale: 6,
+      float: `(${double(sec)} + ${double(fsec)} / CAST(1000000 AS DOUBLE))`,
+    };
   return undefined;
 }
 
@@ -193,7 +197,8 @@ export function extractSql(
   if (kind === 'date') result = dateUnit(unit, operand);
   else if (kind === 'time') result = timeUnit(unit, operand);
   else if (kind === 'interval') result = intervalUnit(unit, operand);
-  else if (kind === 'timestamptz') result = zoneUnit(unit, local, operand) ?? timestampUnit(unit, local, operand);
+  else if (kind === 'timestamptz')
+    result = zoneUnit(unit, local, operand) ?? timestampUnit(unit, local, operand);
   else if (unit !== 'timezone' && unit !== 'timezone_h' && unit !== 'timezone_m')
     result = timestampUnit(unit, local, operand);
   if (result === undefined) return { unsupportedUnit: true };
