@@ -245,6 +245,8 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   if (name === 'avg' && arg !== undefined && arg.category === 'N')
     return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : known('numeric');
   if (INTERVAL_RESULTS.has(name)) return known('interval');
+  if (name === 'now' || name === 'to_timestamp') return known('timestamptz');
+  if (name === 'make_date') return known('date');
   if (name === 'date_trunc') {
     const source = typeOf(env, call.args?.[1])?.name;
     if (source === 'date') return known('timestamptz');
