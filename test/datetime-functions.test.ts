@@ -202,3 +202,35 @@ describe('date/time errors are PostgreSQL errors', () => {
     });
   }
 });
+
+describe('to_char of dates and timestamps prints PostgreSQL patterns', () => {
+  const templates = [
+    'YYYY-MM-DD HH24:MI:SS.US',
+    'YYYY-MM-DD HH12:MI:SS.MS AM a.m. PM',
+    'Month MONTH month Mon MON mon FMMonth| Day DAY day Dy DY dy FMDay|',
+    'YYYY YYY YY Y Y,YYY IYYY IYY IY I BC bc B.C. AD a.d.',
+    'Q WW IW W J CC DDD IDDD D ID SSSS SSSSS FF1 FF2 FF3 FF4 FF5 FF6',
+    'DDth DDTH FMDDth MMth HH24th FMHH12TH YYYYth Dth IWth',
+    'FMYYYY-FMMM-FMDD FMHH24:FMMI:FMSS FMCC FMIW FMWW FMDDD',
+    'RM rm FMRM "quoted YYYY" \\"YYYY FX xyz FMxyz',
+    'HH:MI:SS am',
+  ];
+  for (const template of templates) {
+    const sql = `SELECT id, to_char(d, '${template}'), to_char(ts, '${template}'), to_char(tz, '${template}') FROM dt ORDER BY id`;
+    test(sql, () => same(sql));
+  }
+
+  test('an empty template gives NULL', () =>
+    same(`SELECT to_char(ts, ''), to_char(d, '') FROM dt WHERE id = 1`));
+
+  for (const sql of [
+    `SELECT to_char(tz, 'YYYY TZ') FROM dt`,
+    `SELECT to_char(ts, 'TMMonth') FROM dt`,
+    `SELECT to_char(iv, 'HH24') FROM dt`,
+    `SELECT to_char(id, '999') FROM dt`,
+  ]) {
+    test(`${sql} is refused with 0A000`, async () => {
+      assert.equal((await failure(columnar, sql)).code, '0A000');
+    });
+  }
+});

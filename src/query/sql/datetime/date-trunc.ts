@@ -32,7 +32,14 @@ const TRUNC_UNITS: ReadonlySet<DateTimeUnit> = new Set([
   'century',
   'millennium',
 ]);
-const SPECIAL_WORDS: ReadonlySet<DateTimeUnit> = new Set(['epoch', 'julian', 'dow', 'doy', 'isodow', 'isoyear']);
+const SPECIAL_WORDS: ReadonlySet<DateTimeUnit> = new Set([
+  'epoch',
+  'julian',
+  'dow',
+  'doy',
+  'isodow',
+  'isoyear',
+]);
 const BELOW_DAY: ReadonlySet<DateTimeUnit> = new Set([
   'microseconds',
   'milliseconds',

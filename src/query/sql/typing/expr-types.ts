@@ -212,6 +212,7 @@ const TEXT_RESULTS = new Set([
   'chr',
   'regexp_replace',
   'string_agg',
+  'to_char',
 ]);
 const INTEGER_RESULTS: Readonly<Record<string, 'int4' | 'int8'>> = {
   count: 'int8',
