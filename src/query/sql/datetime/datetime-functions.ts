@@ -8,10 +8,10 @@ import type { FuncCall, Node } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
-import { operandType } from '../typing/typed-operands.js';
-import { INFINITE_INTERVAL_MESSAGE } from './datetime-arithmetic.js';
 import { emitToChar } from '../to-char/to-char-emitter.js';
+import { operandType } from '../typing/typed-operands.js';
 import { emitDateTrunc } from './date-trunc.js';
+import { INFINITE_INTERVAL_MESSAGE } from './datetime-arithmetic.js';
 import {
   buildInterval,
   intervalParts,
