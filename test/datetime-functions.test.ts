@@ -234,3 +234,41 @@ describe('to_char of dates and timestamps prints PostgreSQL patterns', () => {
     });
   }
 });
+
+describe('ordered-set aggregates', () => {
+  const queries = [
+    `SELECT mode() WITHIN GROUP (ORDER BY id % 2), mode() WITHIN GROUP (ORDER BY id % 2 DESC), mode() WITHIN GROUP (ORDER BY id % 3) FROM dt`,
+    `SELECT mode() WITHIN GROUP (ORDER BY id % 2) FILTER (WHERE id > 1), mode() WITHIN GROUP (ORDER BY d) FROM dt`,
+    `SELECT g, mode() WITHIN GROUP (ORDER BY extract(dow FROM d)) FROM (SELECT id % 2 AS g, d FROM dt) s GROUP BY g ORDER BY g`,
+    `SELECT mode() WITHIN GROUP (ORDER BY t) FROM dt`,
+    `SELECT mode() WITHIN GROUP (ORDER BY CASE WHEN id <= 3 THEN 'b' WHEN id <= 6 THEN 'a' END), mode() WITHIN GROUP (ORDER BY CASE WHEN id <= 3 THEN 'b' WHEN id <= 6 THEN 'a' END DESC) FROM dt`,
+    `SELECT mode() WITHIN GROUP (ORDER BY id) FROM dt WHERE false`,
+    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY id), percentile_cont(0.25) WITHIN GROUP (ORDER BY id * 1.5), percentile_cont(0.33) WITHIN GROUP (ORDER BY id::float8 / 3) FROM dt`,
+    `SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY id), percentile_disc(0) WITHIN GROUP (ORDER BY ts), percentile_disc(1) WITHIN GROUP (ORDER BY d), percentile_disc(0.33) WITHIN GROUP (ORDER BY t) FROM dt`,
+    `SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY iv), percentile_disc(0.3) WITHIN GROUP (ORDER BY iv DESC) FROM dt`,
+    `SELECT percentile_cont(ARRAY[0.25, 0.5, 0.9]) WITHIN GROUP (ORDER BY id), percentile_disc(ARRAY[0.1, 0.5]) WITHIN GROUP (ORDER BY id) FROM dt`,
+    `SELECT id % 3, percentile_cont(0.5) WITHIN GROUP (ORDER BY id DESC) FROM dt GROUP BY 1 ORDER BY 1`,
+    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY id) FROM dt WHERE false`,
+  ];
+  for (const sql of queries) test(sql, () => same(sql, ['UTC']));
+
+  test('a fraction outside [0, 1] fails as in PostgreSQL', () =>
+    sameError(`SELECT percentile_cont(1.5) WITHIN GROUP (ORDER BY id) FROM dt`));
+
+  test('percentile_cont of intervals is refused with 0A000', async () => {
+    const sql = `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY iv) FROM dt`;
+    assert.equal((await failure(columnar, sql)).code, '0A000');
+  });
+});
+
+describe('generate_series of dates and timestamps', () => {
+  const queries = [
+    `SELECT * FROM generate_series('2024-01-01', '2024-03-01', interval '1 month')`,
+    `SELECT * FROM generate_series('2024-01-31'::timestamp, '2024-06-30'::timestamp, interval '1 month') AS g`,
+    `SELECT g FROM generate_series(timestamptz '2024-03-09 00:00:00+00', timestamptz '2024-03-11 00:00:00+00', interval '12 hours') g`,
+    `SELECT * FROM generate_series(date '2024-02-27', date '2024-03-02', interval '1 day')`,
+    `SELECT generate_series('2024-01-01'::timestamp, '2024-01-02'::timestamp, interval '6 hours')`,
+    `SELECT count(*), min(g), max(g) FROM generate_series(timestamp '2024-01-01 00:00:00', timestamp '2024-12-31 00:00:00', interval '1 week') g`,
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+});

@@ -10,6 +10,8 @@ import { emitDateTimeFunction } from './datetime/datetime-functions.js';
 import { emitExtractCall } from './datetime/extract-emitter.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { allowedFunction, type FunctionUse } from './function-rules.js';
+import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
+import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
 import { exactNumeric, exactNumericSum } from './typing/numeric-text.js';
 import { operandType } from './typing/typed-operands.js';
@@ -62,6 +64,11 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (name === 'timezone') return emitAtTimeZone(ctx, call);
   const temporal = emitDateTimeFunction(ctx, call, name);
   if (temporal !== undefined) return temporal;
+  if (ctx.listingOnly === true && (name === 'mode' || name === 'generate_series'))
+    return listingOnly(ctx, call);
+  const orderedSet = ctx.types === undefined ? undefined : emitOrderedSetAggregate(ctx, call, name);
+  if (orderedSet !== undefined) return orderedSet;
+  if (name === 'generate_series' && ctx.types !== undefined) return emitSeriesInSelectList(ctx, call);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
   const typed = emitTypedArguments(ctx, call, name);
@@ -84,6 +91,14 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (SPREAD_AGGREGATES.has(name) && args.length === 1)
     return withFloatArgumentOnly(name, call.over === undefined ? `any_value(${args[0]})` : args[0]!, text);
   return name === 'round' ? withRoundScale(call, text) : text;
+}
+
+/** The pass that only lists tables: the arguments and sort keys are walked (subqueries name tables). */
+function listingOnly(ctx: EmitContext, call: FuncCall): string {
+  const keys = (call.agg_order ?? []).map((s) =>
+    'SortBy' in s && s.SortBy.node ? ctx.expr(s.SortBy.node) : 'NULL',
+  );
+  return `coalesce(NULL${[...(call.args ?? []).map((a) => ctx.expr(a)), ...keys].map((a) => `, ${a}`).join('')})`;
 }
 
 /**

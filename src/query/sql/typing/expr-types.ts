@@ -10,6 +10,7 @@
  */
 import type { A_Const, A_Expr, FuncCall, Node, SelectStmt } from 'libpg-query';
 import { stringValue } from '../emit-context.js';
+import { seriesType } from '../series-functions.js';
 import { castTargetType, INTEGER_RANK, known, type PgType, UNKNOWN } from './pg-types.js';
 
 /** What the type stage needs from the statement around an expression. */
@@ -247,6 +248,11 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
     return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : known('numeric');
   if (INTERVAL_RESULTS.has(name)) return known('interval');
   if (name === 'now' || name === 'to_timestamp') return known('timestamptz');
+  if (name === 'generate_series') return seriesType((call.args ?? []).map((a) => typeOf(env, a)));
+  if (name === 'mode' && call.agg_within_group === true) {
+    const sort = call.agg_order?.[0];
+    return sort !== undefined && 'SortBy' in sort ? typeOf(env, sort.SortBy.node) : undefined;
+  }
   if (name === 'make_date') return known('date');
   if (name === 'date_trunc') {
     const source = typeOf(env, call.args?.[1])?.name;
