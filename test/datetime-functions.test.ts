@@ -20,7 +20,8 @@ let heap: pg.Client;
 let columnar: pg.Client;
 
 // BC dates, ±infinity, leap days, month ends, DST changes (New York), a zone with a half-hour
-// offset (Kolkata) and local mean time before 1883 (New York −4:56:02).
+// offset (Kolkata), local mean time before 1883 (New York −4:56:02) and a DST change at midnight
+// (São Paulo).
 const setup = `
   CREATE TABLE dt (id int PRIMARY KEY, d date, ts timestamp, tz timestamptz, t time, iv interval);
   INSERT INTO dt VALUES
@@ -34,9 +35,11 @@ const setup = `
     (7, '2000-12-31', '1999-12-31 23:59:59', '1850-06-01 12:00:00+00', '01:02:03', '0.000001 secs'),
     (8, '0001-01-01', '0001-01-01 00:00:00', '2021-01-03 05:00:00+05:30', '13:00', '-1 days +01:00:00'),
     (9, '2020-12-31', '2021-01-01 10:00', '2024-11-03 05:30:00+00', '11:59:59.5', '10 years'),
-    (10, '1999-01-01 BC', '2000-02-29 12:30:45.5', '1999-12-31 23:00:00-05', '06:00:00.000001', '-1 secs');`;
+    (10, '1999-01-01 BC', '2000-02-29 12:30:45.5', '1999-12-31 23:00:00-05', '06:00:00.000001', '-1 secs'),
+    (11, '2018-11-04', '2019-02-16 23:30:00', '2018-11-04 12:00:00-02', '23:30:00', '1 mon -1 days 25:00:00');`;
 
-const ZONES = ['UTC', 'America/New_York', 'Asia/Kolkata'];
+// São Paulo moved its clocks at midnight (2018-11-04 began at 01:00).
+const ZONES = ['UTC', 'America/New_York', 'Asia/Kolkata', 'America/Sao_Paulo'];
 
 before(async () => {
   cluster = await startTestCluster();

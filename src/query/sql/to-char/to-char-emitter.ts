@@ -38,7 +38,10 @@ export function emitToChar(ctx: EmitContext, call: FuncCall): string {
   const sql = ctx.expr(value);
   // PostgreSQL returns NULL for an empty template and for ±infinity.
   if (text === '') return 'CAST(NULL AS VARCHAR)';
-  const local = type === 'timestamp' ? sql : `CAST(${sql} AS TIMESTAMP)`;
+  // There is no to_char(date): PostgreSQL casts a date to timestamptz, its local midnight, which
+  // is 01:00 on a day whose midnight a DST change skips.
+  const zoned = type === 'date' ? `CAST(${sql} AS TIMESTAMPTZ)` : sql;
+  const local = type === 'timestamp' ? sql : `CAST(${zoned} AS TIMESTAMP)`;
   const printed = dateTimeToChar(parseDateTimePattern(text), local);
   if ('unsupported' in printed) {
     throw ctx.error(
