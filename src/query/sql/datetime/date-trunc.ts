@@ -14,6 +14,7 @@ import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { operandType } from '../typing/typed-operands.js';
+import { constantText } from './extract-emitter.js';
 import { SOURCE_TYPE_NAMES } from './extract-sql.js';
 import { type DateTimeUnit, dateTimeUnit } from './extract-units.js';
 
@@ -50,7 +51,7 @@ const BELOW_DAY: ReadonlySet<DateTimeUnit> = new Set([
 
 export function emitDateTrunc(ctx: EmitContext, call: FuncCall): string {
   const [unitNode, source, zone] = call.args ?? [];
-  const unitText = unitNode !== undefined && 'A_Const' in unitNode ? unitNode.A_Const.sval?.sval : undefined;
+  const unitText = constantText(unitNode);
   const type = operandType(ctx, source)?.name ?? 'unknown';
   const kind = type === 'date' ? 'timestamptz' : type;
   if (unitText === undefined || source === undefined || zone !== undefined || !(kind in SOURCE_TYPE_NAMES)) {

@@ -66,8 +66,11 @@ export function emitExtractCall(ctx: EmitContext, call: FuncCall, numeric: boole
   );
 }
 
-/** The text of a string constant (EXTRACT's unit, date_part's first argument). */
-function constantText(node: Node | undefined): string | undefined {
+/**
+ * The text of a string constant (a unit, a template), also cast as postgres_fdw deparses it
+ * ('year'::text).
+ */
+export function constantText(node: Node | undefined): string | undefined {
   if (node === undefined) return undefined;
   if ('A_Const' in node) return node.A_Const.sval?.sval;
   if ('TypeCast' in node && node.TypeCast.arg !== undefined) return constantText(node.TypeCast.arg);

@@ -7,6 +7,7 @@
  */
 import type { FuncCall } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
+import { constantText } from '../datetime/extract-emitter.js';
 import type { EmitContext } from '../emit-context.js';
 import { operandType } from '../typing/typed-operands.js';
 import { parseDateTimePattern } from './datetime-pattern.js';
@@ -14,7 +15,7 @@ import { dateTimeToChar } from './datetime-to-char.js';
 
 export function emitToChar(ctx: EmitContext, call: FuncCall): string {
   const [value, template] = call.args ?? [];
-  const text = template !== undefined && 'A_Const' in template ? template.A_Const.sval?.sval : undefined;
+  const text = constantText(template);
   const type = operandType(ctx, value)?.name ?? 'unknown';
   if (
     value === undefined ||
