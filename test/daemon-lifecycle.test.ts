@@ -5,6 +5,7 @@
  * launcher serves a database.
  */
 import assert from 'node:assert/strict';
+import type { Dirent } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,16 @@ let columnar: pg.Client;
 
 /** Every file under the data directory, relative to it. */
 async function dataFiles(): Promise<string[]> {
-  const entries = await readdir(daemon.config.dataDir, { recursive: true, withFileTypes: true });
+  let entries: Dirent[];
+  for (;;) {
+    try {
+      entries = await readdir(daemon.config.dataDir, { recursive: true, withFileTypes: true });
+      break;
+    } catch (error) {
+      // A directory the daemon removed while it was listed: list again.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
   return entries
     .filter((e) => e.isFile())
     .map((e) => path.relative(daemon.config.dataDir, path.join(e.parentPath, e.name)))

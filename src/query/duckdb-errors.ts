@@ -41,6 +41,8 @@ const byClass: [RegExp, SqlStateCode][] = [
   // Raised by the zero-divisor check the SQL front end wraps around / and % (operator-rules.ts).
   [/^Invalid Input Error: division by zero$/, SqlState.divisionByZero],
   [new RegExp(`^Invalid Input Error: ${unsupportedMarker}`), SqlState.featureNotSupported],
+  // Raised by the date/time operators and functions of the SQL front end (sql/datetime/), as PostgreSQL words them.
+  [/^Invalid Input Error: cannot subtract infinite dates$/, SqlState.datetimeFieldOverflow],
   [/^Invalid Input Error/, SqlState.invalidParameterValue],
   [/^Not implemented Error/, SqlState.featureNotSupported],
   [/^Out of Memory Error/, SqlState.outOfMemory],

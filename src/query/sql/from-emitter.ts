@@ -6,11 +6,13 @@
  */
 import type { Alias, JoinExpr, Node, RangeFunction, RangeSubselect, RangeTableSample } from 'libpg-query';
 import { SqlState } from '../../errors.js';
-import type { SelectContext } from './emit-context.js';
+import { type SelectContext, stringValue } from './emit-context.js';
 import { resolveFunction } from './function-emitter.js';
 import { emitJsonTableFunction } from './json-table-functions.js';
 import { aliasColumns } from './select-rewriter.js';
+import { seriesArguments, seriesType } from './series-functions.js';
 import { quoteIdent } from './sql-text.js';
+import { operandType } from './typing/typed-operands.js';
 
 const JOIN_KEYWORDS: Readonly<Record<string, string>> = {
   JOIN_INNER: 'INNER JOIN',
@@ -116,6 +118,15 @@ function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
     ? aliasColumns(range.alias.colnames)
     : `(${quoteIdent(aliasName)})`;
   const lateral = range.lateral === true ? 'LATERAL ' : '';
+  if (duckName === 'generate_series' && ctx.types !== undefined) {
+    // Typed: arguments resolved as PostgreSQL resolves them, values cast to the series' type.
+    const { args: typedArgs, duckType } = seriesArguments(ctx, call.FuncCall);
+    const column = stringValue(range.alias?.colnames?.[0]) ?? aliasName;
+    const type = seriesType((call.FuncCall.args ?? []).map((a) => operandType(ctx, a)));
+    ctx.addRange(aliasName, [{ name: column, type }]);
+    const series = `(SELECT CAST("generate_series" AS ${duckType}) FROM generate_series(${typedArgs.join(', ')}))`;
+    return `${lateral}${series} AS ${quoteIdent(aliasName)}${columns}`;
+  }
   ctx.addRange(aliasName, undefined);
   return `${lateral}${duckName}(${args.join(', ')}) AS ${quoteIdent(aliasName)}${columns}`;
 }

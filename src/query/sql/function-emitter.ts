@@ -7,9 +7,13 @@
 import type { FuncCall, Node, SortBy, WindowDef } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import { emitArrayFunction } from './array-rules.js';
+import { emitDateTimeFunction } from './datetime/datetime-functions.js';
+import { emitExtractCall } from './datetime/extract-emitter.js';
 import { type EmitContext, stringValue } from './emit-context.js';
-import { allowedFunction, type FunctionUse, INTEGER_EXTRACT_FIELDS } from './function-rules.js';
+import { allowedFunction, type FunctionUse } from './function-rules.js';
 import { emitJsonFunction } from './json-rules.js';
+import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
+import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
 import { exactNumeric, exactNumericSum } from './typing/numeric-text.js';
 import { pgTextOf } from './typing/text-output.js';
@@ -59,10 +63,17 @@ export function resolveFunction(ctx: EmitContext, call: FuncCall, use: FunctionU
 
 export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const name = functionName(ctx, call);
-  if (name === 'extract') return emitExtract(ctx, call);
+  if (name === 'extract' || name === 'date_part') return emitExtractCall(ctx, call, name === 'extract');
   if (name === 'timezone') return emitAtTimeZone(ctx, call);
   const json = emitJsonFunction(ctx, call, name) ?? emitArrayFunction(ctx, call, name);
   if (json !== undefined) return json;
+  const temporal = emitDateTimeFunction(ctx, call, name);
+  if (temporal !== undefined) return temporal;
+  if (ctx.listingOnly === true && (name === 'mode' || name === 'generate_series'))
+    return listingOnly(ctx, call);
+  const orderedSet = ctx.types === undefined ? undefined : emitOrderedSetAggregate(ctx, call, name);
+  if (orderedSet !== undefined) return orderedSet;
+  if (name === 'generate_series' && ctx.types !== undefined) return emitSeriesInSelectList(ctx, call);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
   const typed = emitTypedArguments(ctx, call, name);
@@ -85,6 +96,14 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (SPREAD_AGGREGATES.has(name) && args.length === 1)
     return withFloatArgumentOnly(name, call.over === undefined ? `any_value(${args[0]})` : args[0]!, text);
   return name === 'round' ? withRoundScale(call, text) : text;
+}
+
+/** The pass that only lists tables: the arguments and sort keys are walked (subqueries name tables). */
+function listingOnly(ctx: EmitContext, call: FuncCall): string {
+  const keys = (call.agg_order ?? []).map((s) =>
+    'SortBy' in s && s.SortBy.node ? ctx.expr(s.SortBy.node) : 'NULL',
+  );
+  return `coalesce(NULL${[...(call.args ?? []).map((a) => ctx.expr(a)), ...keys].map((a) => `, ${a}`).join('')})`;
 }
 
 /**
@@ -189,21 +208,6 @@ function emitAtTimeZone(ctx: EmitContext, call: FuncCall): string {
     );
   }
   return `timezone(${quoteLiteral(zone)}, ${ctx.expr(value)})`;
-}
-
-/** EXTRACT returns numeric in PostgreSQL; only fields whose values print the same as DuckDB's integers pass. */
-function emitExtract(ctx: EmitContext, call: FuncCall): string {
-  const [fieldNode, source] = call.args ?? [];
-  const field = fieldNode !== undefined && 'A_Const' in fieldNode ? fieldNode.A_Const.sval?.sval : undefined;
-  if (field === undefined || source === undefined || !INTEGER_EXTRACT_FIELDS.has(field.toLowerCase())) {
-    throw ctx.error(
-      SqlState.featureNotSupported,
-      `EXTRACT(${field ?? '?'} FROM …) is not supported by pg_analytica`,
-      call.location,
-      'Use date_part(), which returns double precision in both engines.',
-    );
-  }
-  return `date_part(${quoteLiteral(field.toLowerCase())}, ${ctx.expr(source)})`;
 }
 
 /**

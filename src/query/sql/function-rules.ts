@@ -24,8 +24,13 @@ const RENAMED: Readonly<Record<string, string>> = {
  * Deliberately absent although PostgreSQL has them, because DuckDB's function
  * of the same name means something else: current_setting and version (report
  * DuckDB's own settings), current_user/current_schema (DuckDB's catalog),
- * to_char/format (different format strings), age (different result),
- * generate_series outside FROM (returns one list instead of a set of rows).
+ * format (different format strings), generate_series outside FROM
+ * (returns one list instead of a set of rows).
+ *
+ * Date/time functions are emitted by sql/datetime/ on their argument types
+ * before this list is consulted: EXTRACT and date_part (every unit), date_trunc,
+ * age, justify_days/hours/interval, make_interval, and to_char of dates and
+ * timestamps (sql/to-char/, PostgreSQL's template patterns), as PostgreSQL computes them.
  */
 const SCALAR_FUNCTIONS = words(
   'count sum avg min max stddev stddev_samp stddev_pop variance var_samp var_pop bool_and ' +
@@ -41,11 +46,6 @@ const SCALAR_FUNCTIONS = words(
 
 /** Functions allowed as a FROM item (RangeFunction): both return rows with PostgreSQL's semantics. */
 const TABLE_FUNCTIONS = new Set(['generate_series', 'unnest']);
-
-/** EXTRACT fields whose PostgreSQL (numeric) and DuckDB (bigint) results print identically. */
-export const INTEGER_EXTRACT_FIELDS = words(
-  'year month day hour minute dow doy isodow isoyear quarter week decade century millennium',
-);
 
 /** A set from space-separated words, so long lists stay compact. */
 function words(text: string): ReadonlySet<string> {

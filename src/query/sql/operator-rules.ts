@@ -20,6 +20,7 @@ import type { A_Expr, Node, TypeCast } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import { parseArrayLiteral } from './array-literal.js';
 import { emitArrayAnyAll, emitArrayOperator } from './array-rules.js';
+import { emitDateTimeOperator } from './datetime/datetime-arithmetic.js';
 import { type EmitContext, listItems, stringValue } from './emit-context.js';
 import { emitJsonOperator } from './json-rules.js';
 import { quoteLiteral } from './sql-text.js';
@@ -204,6 +205,8 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
   if (ARITHMETIC.has(operator)) {
     checkArithmeticOperand(ctx, expr.lexpr, operator);
     checkArithmeticOperand(ctx, expr.rexpr, operator);
+    const temporal = emitDateTimeOperator(ctx, expr, operator);
+    if (temporal !== undefined) return temporal;
   }
   if (operator === '||' && expr.lexpr !== undefined)
     return `(${asText(ctx, expr.lexpr, operand(ctx, expr.lexpr))} || ${asText(ctx, required(ctx, expr.rexpr), operand(ctx, expr.rexpr))})`;

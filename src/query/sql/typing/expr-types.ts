@@ -10,6 +10,7 @@
  */
 import type { A_Const, A_Expr, FuncCall, Node, SelectStmt } from 'libpg-query';
 import { stringValue } from '../emit-context.js';
+import { seriesType } from '../series-functions.js';
 import {
   JSON_BOOLEAN_OPERATORS,
   jsonArrayType,
@@ -166,9 +167,33 @@ function arithmeticType(op: string, left: PgType | undefined, right: PgType | un
   if (l.name === 'interval' && r.name === 'date' && op === '+') return known('timestamp');
   if (l.name === 'timestamptz' && r.name === 'interval') return known('timestamptz');
   if (l.name === 'interval' && r.name === 'interval') return known('interval');
+  const temporal = DATETIME_RESULTS[`${l.name} ${op} ${r.name}`];
+  if (temporal !== undefined) return known(temporal);
   if (l.name === 'interval' && r.category === 'N') return known('interval');
+  if (l.category === 'N' && r.name === 'interval' && op === '*') return known('interval');
   return undefined;
 }
+
+/** Functions returning interval (pg_proc.dat). */
+const INTERVAL_RESULTS = new Set([
+  'age',
+  'justify_days',
+  'justify_hours',
+  'justify_interval',
+  'make_interval',
+]);
+
+/** Date/time operators of pg_operator.dat not covered above: `left op right` → result type. */
+const DATETIME_RESULTS: Readonly<Record<string, 'interval' | 'time' | 'timestamp'>> = {
+  'timestamp - timestamp': 'interval',
+  'timestamptz - timestamptz': 'interval',
+  'time - time': 'interval',
+  'time + interval': 'time',
+  'time - interval': 'time',
+  'interval + time': 'time',
+  'date + time': 'timestamp',
+  'time + date': 'timestamp',
+};
 
 /** Functions whose result is their first argument's type (pg_proc.dat: anyelement or one entry per type). */
 const SAME_AS_ARGUMENT = new Set([
@@ -203,6 +228,7 @@ const TEXT_RESULTS = new Set([
   'chr',
   'regexp_replace',
   'string_agg',
+  'to_char',
 ]);
 const INTEGER_RESULTS: Readonly<Record<string, 'int4' | 'int8'>> = {
   count: 'int8',
@@ -238,6 +264,21 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   }
   if (name === 'avg' && arg !== undefined && arg.category === 'N')
     return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : known('numeric');
+  if (INTERVAL_RESULTS.has(name)) return known('interval');
+  if (name === 'now' || name === 'to_timestamp') return known('timestamptz');
+  if (name === 'generate_series') return seriesType((call.args ?? []).map((a) => typeOf(env, a)));
+  if (name === 'mode' && call.agg_within_group === true) {
+    const sort = call.agg_order?.[0];
+    return sort !== undefined && 'SortBy' in sort ? typeOf(env, sort.SortBy.node) : undefined;
+  }
+  if (name === 'make_date') return known('date');
+  if (name === 'date_trunc') {
+    const source = typeOf(env, call.args?.[1])?.name;
+    if (source === 'date') return known('timestamptz');
+    return source === 'timestamp' || source === 'timestamptz' || source === 'interval'
+      ? known(source)
+      : undefined;
+  }
   if (name === 'extract' || name === 'date_part')
     return name === 'extract' ? known('numeric') : known('float8');
   return undefined;

@@ -8,6 +8,7 @@
 
 import type { Node, TypeCast } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
+import { emitDateTimeCast } from '../datetime/datetime-casts.js';
 import type { EmitContext } from '../emit-context.js';
 import { emitIntervalWithFields, intervalFields } from '../interval-literal.js';
 import { quoteLiteral } from '../sql-text.js';
@@ -48,6 +49,8 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   if (name === 'numeric' && typmods.length === 0 && !('A_Const' in arg))
     return emitNumericCast(ctx, cast, arg);
   const source = typeOf(ctx.types, arg);
+  const temporal = typmods.length === 0 ? emitDateTimeCast(() => ctx.expr(arg), source, name) : undefined;
+  if (temporal !== undefined) return temporal;
   if (source?.name === 'bpchar' && (name === 'text' || name === 'varchar') && typmods.length === 0)
     return `rtrim(${ctx.expr(arg)}, ' ')`;
   if ((source?.name === 'float8' || source?.name === 'float4') && (name === 'text' || name === 'varchar'))

@@ -1,0 +1,97 @@
+/**
+ * Date/time operators whose DuckDB spelling means something else or does not
+ * exist (pg_operator.dat): date - date is integer (DuckDB: bigint), time -
+ * time is an interval (DuckDB has none), interval * and / a number cascade
+ * fractional months and days down as PostgreSQL does, and subtracting an
+ * infinite date or timestamp fails (22008). Other date/time operators mean the
+ * same in DuckDB (date ± integer, ± interval, timestamp + interval, …) and
+ * are left to the caller (undefined).
+ */
+import type { A_Expr, Node } from 'libpg-query';
+import type { EmitContext } from '../emit-context.js';
+import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
+import { operandType } from '../typing/typed-operands.js';
+import { buildInterval, intervalParts, scaleInterval, timeMicros } from './interval-parts.js';
+
+/** Messages PostgreSQL raises (22008); duckdb-errors.ts maps them back to their SQLSTATE. */
+export const INFINITE_DATES_MESSAGE = 'cannot subtract infinite dates';
+/**
+ * PostgreSQL 17 subtracts ±infinity into an infinite interval, which DuckDB's INTERVAL cannot
+ * hold (earlier versions fail with 22008): refused at run time (0A000).
+ */
+export const INFINITE_INTERVAL_MESSAGE = `${unsupportedMarker}intervals of infinite length (a difference or age() of ±infinity)`;
+
+export function emitDateTimeOperator(ctx: EmitContext, expr: A_Expr, operator: string): string | undefined {
+  if (ctx.types === undefined || expr.lexpr === undefined || expr.rexpr === undefined) return undefined;
+  if (!['+', '-', '*', '/'].includes(operator)) return undefined;
+  const [leftType, rightType] = operandTypes(ctx, expr.lexpr, expr.rexpr);
+  if (leftType === undefined || rightType === undefined) return undefined;
+  const left = () => ctx.expr(expr.lexpr!);
+  const right = () => ctx.expr(expr.rexpr!);
+  if (operator === '-' && leftType === 'date' && rightType === 'date') {
+    const l = left();
+    const r = right();
+    return `(CASE WHEN isinf(${l}) OR isinf(${r}) THEN error(${quoteLiteral(INFINITE_DATES_MESSAGE)}) ELSE CAST(${l} - ${r} AS INTEGER) END)`;
+  }
+  if (
+    operator === '-' &&
+    leftType === rightType &&
+    (leftType === 'timestamp' || leftType === 'timestamptz')
+  ) {
+    const l = left();
+    const r = right();
+    return `(CASE WHEN isinf(${l}) OR isinf(${r}) THEN error(${quoteLiteral(INFINITE_INTERVAL_MESSAGE)}) ELSE ${timestampDifference(l, r)} END)`;
+  }
+  if (leftType === 'timestamptz' && rightType === 'interval' && operator !== '*' && operator !== '/')
+    return zonedPlusInterval(left(), right(), operator === '-');
+  if (leftType === 'interval' && rightType === 'timestamptz' && operator === '+')
+    return zonedPlusInterval(right(), left(), false);
+  if (operator === '-' && leftType === 'time' && rightType === 'time')
+    return `to_microseconds(${timeMicros(left())} - ${timeMicros(right())})`;
+  if (leftType === 'interval' && NUMBERS.has(rightType) && (operator === '*' || operator === '/'))
+    return scaled(left(), right(), operator);
+  if (rightType === 'interval' && NUMBERS.has(leftType) && operator === '*')
+    return scaled(right(), left(), '*');
+  return undefined;
+}
+
+const USECS_PER_DAY = 'CAST(86400000000 AS BIGINT)';
+
+/**
+ * timestamp_mi: the microseconds between the two instants (DuckDB's ICU subtracts timestamptz
+ * in local calendar days), whole days out of them as justify_hours does: '1 day 02:00:00'.
+ */
+function timestampDifference(l: string, r: string): string {
+  const micros = `(epoch_us(${l}) - epoch_us(${r}))`;
+  return `(to_days(CAST(${micros} // ${USECS_PER_DAY} AS INTEGER)) + to_microseconds(${micros} % ${USECS_PER_DAY}))`;
+}
+
+/**
+ * timestamptz_pl_interval: months, then days, added to the local time in the session zone (ICU
+ * does that), then the time added as elapsed microseconds (ICU would add it to the local time,
+ * so 24 hours across a DST change would be 23 or 25). Subtracting adds the negated interval.
+ */
+function zonedPlusInterval(value: string, interval: string, subtract: boolean): string {
+  const p = intervalParts(interval);
+  const sign = subtract ? '-' : '';
+  const calendar = `((${value} + to_months(CAST(${sign}${p.months} AS INTEGER))) + to_days(CAST(${sign}${p.days} AS INTEGER)))`;
+  const shifted = `timezone('UTC', make_timestamp(epoch_us(${calendar}) + ${sign}${p.micros}))`;
+  return `(CASE WHEN isinf(${value}) THEN ${value} ELSE ${shifted} END)`;
+}
+
+const NUMBERS = new Set(['int2', 'int4', 'int8', 'numeric', 'float4', 'float8']);
+
+/** interval * / float8 (PostgreSQL casts the number to float8); dividing by zero is 22012. */
+function scaled(interval: string, factor: string, operator: '*' | '/'): string {
+  const checked =
+    operator === '/' ? `(CASE WHEN ${factor} = 0 THEN error('division by zero') ELSE ${factor} END)` : factor;
+  return buildInterval(scaleInterval(intervalParts(interval), checked, operator));
+}
+
+/** Both operand type names, an untyped literal taking the other side's type (parse_oper.c). */
+function operandTypes(ctx: EmitContext, l: Node, r: Node): [string | undefined, string | undefined] {
+  const left = operandType(ctx, l);
+  const right = operandType(ctx, r);
+  const name = (t: typeof left, other: typeof left) => (t?.category === 'X' ? other?.name : t?.name);
+  return [name(left, right), name(right, left)];
+}
