@@ -9,7 +9,8 @@ import { SqlState } from '../../errors.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { allowedFunction, type FunctionUse, INTEGER_EXTRACT_FIELDS } from './function-rules.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
-import { exactNumeric, exactNumericSum } from './typing/numeric-text.js';
+import { emitNumericCall } from './typing/numeric-emit.js';
+import { exactNumeric } from './typing/numeric-text.js';
 import { operandType } from './typing/typed-operands.js';
 
 /** The unqualified name of a function, or throws 42883 for a schema other than pg_catalog. */
@@ -60,6 +61,12 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (name === 'timezone') return emitAtTimeZone(ctx, call);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
+  const numeric = emitNumericCall(ctx, call, name, () => ({
+    distinct: call.agg_distinct === true ? 'DISTINCT ' : '',
+    filter: call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`,
+    over: call.over === undefined ? '' : ` OVER ${emitWindowReference(ctx, call.over)}`,
+  }));
+  if (numeric !== undefined) return numeric;
   const typed = emitTypedArguments(ctx, call, name);
   if (typeof typed === 'string') return typed;
   const args = typed;
@@ -79,7 +86,7 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (call.over !== undefined) text += ` OVER ${emitWindowReference(ctx, call.over)}`;
   if (SPREAD_AGGREGATES.has(name) && args.length === 1)
     return withFloatArgumentOnly(name, call.over === undefined ? `any_value(${args[0]})` : args[0]!, text);
-  return name === 'round' ? withRoundScale(call, text) : text;
+  return name === 'round' || name === 'trunc' ? withRoundScale(call, text) : text;
 }
 
 /**
@@ -100,16 +107,12 @@ function emitTypedArguments(ctx: EmitContext, call: FuncCall, name: string): str
       const x = args[0]!;
       return `${name === 'max' ? 'arg_max' : 'arg_min'}(${x}, ${exactNumeric(x)})`;
     }
-    if (name === 'sum' && simple && args.length === 1) {
-      const filter = call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
-      return exactNumericSum(args[0]!, filter);
-    }
     if (!KEEPS_ARGUMENT_TYPE.has(name) || name === 'min' || name === 'max') {
       throw ctx.error(
         SqlState.featureNotSupported,
-        `${name}() of a column declared numeric without precision is not supported by pg_analytica${name === 'min' || name === 'max' ? ' in this form' : ''}`,
+        `${name}() of a numeric whose display scale varies by value (a column declared numeric without precision, a quotient, avg()) is not supported by pg_analytica${name === 'min' || name === 'max' ? ' in this form' : ''}`,
         call.location,
-        'the copy holds such values as exact text; declare the column numeric(p,s) with p <= 38 to compute on it',
+        'cast the value to numeric(p,s) or double precision first',
       );
     }
   }

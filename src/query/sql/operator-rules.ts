@@ -22,6 +22,7 @@ import { parseArrayLiteral } from './array-literal.js';
 import { type EmitContext, listItems, stringValue } from './emit-context.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
+import { emitNumericOperator } from './typing/numeric-emit.js';
 import { asText, checkArithmeticOperand, emitComparedOperands } from './typing/typed-operands.js';
 
 /** Operators that mean the same in DuckDB and are emitted unchanged. */
@@ -197,6 +198,8 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
     const [left, right] = compared(ctx, [expr.lexpr, expr.rexpr], operator);
     return `(${left} ${operator === '!=' ? '<>' : operator} ${right})`;
   }
+  const numeric = emitNumericOperator(ctx, expr, operator);
+  if (numeric !== undefined) return numeric;
   if (ARITHMETIC.has(operator)) {
     checkArithmeticOperand(ctx, expr.lexpr, operator);
     checkArithmeticOperand(ctx, expr.rexpr, operator);

@@ -58,7 +58,7 @@ export function rewriteSelect(statement: SelectStatement, resolver: TableResolve
 /**
  * rewriteSelect() with what the type stage knows of the result: by position, the PostgreSQL
  * type of each output column the DuckDB result carries as text (numeric held as text, exact
- * numeric results), so that it is described as PostgreSQL describes it.
+ * numeric results) or computes as numeric, so that it is described as PostgreSQL describes it.
  */
 export function rewriteTypedSelect(
   statement: SelectStatement,
@@ -70,8 +70,12 @@ export function rewriteTypedSelect(
   const outputs = rewriter.types?.selectOutput(ast);
   return {
     sql,
+    // numeric held as text is described as numeric; a computed numeric (typmod -1 in the type
+    // stage, where a plain column keeps its own) carries no DuckDB DECIMAL(p,s) typmod.
     outputs: outputs?.map((c) =>
-      c.type?.heldAsText === true ? { typeOid: c.type.oid, typeModifier: c.type.typmod } : undefined,
+      c.type?.heldAsText === true || (c.type?.name === 'numeric' && c.type.typmod === -1)
+        ? { typeOid: c.type.oid, typeModifier: c.type.typmod }
+        : undefined,
     ),
   };
 }

@@ -40,7 +40,8 @@ export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | u
       type?.name === 'numeric' && (target?.typmods ?? []).length === 0
         ? typeOf(env, node.TypeCast.arg)
         : undefined;
-    return source?.heldAsText === true ? source : type;
+    if (source?.heldAsText === true) return source;
+    return type?.name === 'numeric' ? { ...type, typmod: numericCastTypmod(target?.typmods ?? []) } : type;
   }
   if ('A_Expr' in node) return operatorType(env, node.A_Expr);
   if ('FuncCall' in node) return functionType(env, node.FuncCall);
@@ -61,6 +62,14 @@ export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | u
   if ('SQLValueFunction' in node) return valueFunctionType(node.SQLValueFunction.op);
   const tag = Object.keys(node)[0] ?? '';
   return BOOLEAN_RESULTS.has(tag) ? known('bool') : undefined;
+}
+
+/** numeric(p[,s])'s typmod, as make_numeric_typmod() in numeric.c: ((p << 16) | s) + VARHDRSZ; -1 without one. */
+function numericCastTypmod(typmods: readonly Node[]): number {
+  const values = typmods.map((n) => ('A_Const' in n ? n.A_Const.ival?.ival : undefined));
+  if (values.length === 0 || values.length > 2) return -1;
+  const [precision, scale] = [values[0] ?? 0, values[1] ?? 0];
+  return ((precision << 16) | (scale & 0xffff)) + 4;
 }
 
 /** make_const() in parse_node.c: integers int4 (int8, then numeric, past their ranges), decimals numeric, strings unknown. */
@@ -121,8 +130,16 @@ function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
   if (expr.lexpr === undefined) return op === '-' || op === '+' ? right : undefined;
   const left = typeOf(env, expr.lexpr);
   if (op === '||') return left?.category === 'S' || right?.category === 'S' ? known('text') : undefined;
-  return arithmeticType(op, left, right);
+  const result = arithmeticType(op, left, right);
+  // A numeric quotient's display scale depends on the values (select_div_scale), and so does
+  // anything computed from a value of varying scale: carried as exact text (numeric-exact.ts).
+  if (result?.name === 'numeric' && (op === '/' || left?.heldAsText === true || right?.heldAsText === true))
+    return TEXT_NUMERIC;
+  return result;
 }
+
+/** numeric whose values' display scales vary: carried as PostgreSQL's text (numeric-exact.ts). */
+export const TEXT_NUMERIC: PgType = { ...known('numeric'), heldAsText: true };
 
 /**
  * Result types of + - * / % from pg_operator.dat for the types the copy holds. An unknown
@@ -219,10 +236,24 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
     return arg.category === 'N' || arg.name === 'interval' ? arg : undefined;
   }
   if (name === 'avg' && arg !== undefined && arg.category === 'N')
-    return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : known('numeric');
+    return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : TEXT_NUMERIC;
+  if ((name === 'round' || name === 'trunc') && arg !== undefined)
+    return roundType(arg, call.args?.length ?? 0);
   if (name === 'extract' || name === 'date_part')
     return name === 'extract' ? known('numeric') : known('float8');
   return undefined;
+}
+
+/**
+ * round/trunc (pg_proc.dat): round(numeric[, int]) is numeric; round(float8) is float8, and an
+ * integer alone resolves to it (float8 is the preferred numeric type); round(integer, int) is
+ * numeric. round(float8, int) does not exist.
+ */
+function roundType(arg: PgType, argCount: number): PgType | undefined {
+  if (arg.category !== 'N') return undefined;
+  if (arg.name === 'numeric') return arg.heldAsText === true ? TEXT_NUMERIC : known('numeric');
+  if (argCount === 1) return known('float8');
+  return INTEGER_RANK[arg.name] !== undefined ? known('numeric') : undefined;
 }
 
 /**

@@ -9,9 +9,8 @@ import { figureColname } from '../column-names.js';
 import type { EmitContext, SelectContext } from '../emit-context.js';
 import { stringValue } from '../emit-context.js';
 import { typeOf } from './expr-types.js';
-import { emitExactQuotient, exactQuotient } from './numeric-division.js';
 import { exactNumeric } from './numeric-text.js';
-import { known, type PgType } from './pg-types.js';
+import type { PgType } from './pg-types.js';
 import type { TypedColumn } from './type-scope.js';
 
 /** Records (and returns) the output columns of a plain SELECT, once its FROM items are known. */
@@ -39,21 +38,14 @@ export function recordOutput(
   return columns;
 }
 
-/** A select-list item's type: an exact numeric quotient is numeric carried as text. */
+/** A select-list item's type. */
 export function targetType(ctx: EmitContext, val: Node): PgType | undefined {
-  if (exactQuotient(ctx, val) !== undefined) return { ...known('numeric'), heldAsText: true };
   return ctx.types === undefined ? undefined : typeOf(ctx.types, val);
 }
 
-/** DuckDB SQL for a select-list item: an exact quotient (numeric-division.ts) or the expression. */
+/** DuckDB SQL for a select-list item. */
 export function emitTargetValue(ctx: EmitContext, val: Node): string {
-  const quotient = exactQuotient(ctx, val);
-  if (quotient === undefined) return ctx.expr(val);
-  const filter =
-    'FuncCall' in val && val.FuncCall.agg_filter !== undefined
-      ? ` FILTER (WHERE ${ctx.expr(val.FuncCall.agg_filter)})`
-      : '';
-  return emitExactQuotient(quotient, (n) => ctx.expr(n), filter);
+  return ctx.expr(val);
 }
 
 /** A set operation's columns: the left side's names, a type where both sides agree on it. */

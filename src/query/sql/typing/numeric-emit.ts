@@ -1,0 +1,149 @@
+/**
+ * The emit stage for exact numerics, by PostgreSQL type (numeric-exact.ts does the arithmetic):
+ *
+ * | PostgreSQL                                   | emitted                                      |
+ * |----------------------------------------------|----------------------------------------------|
+ * | numeric / numeric (or integer)               | divideText: select_div_scale, exact          |
+ * | + - * % with a numeric of varying scale      | pair arithmetic on the texts                 |
+ * | integer / integer                            | `//` (PostgreSQL truncates; DuckDB's / is double) |
+ * | avg(integer or numeric)                      | divideText(sum, count), as numeric_avg       |
+ * | sum(int2 or int4)                            | sum cast to BIGINT (int8, as pg_proc.dat)    |
+ * | round/trunc/abs of a numeric of varying scale| pair rounding at the n-th decimal           |
+ *
+ * Where a float meets a numeric of varying scale the numeric is read as double precision, as
+ * PostgreSQL casts numeric to float8 there.
+ */
+import type { A_Expr, FuncCall, Node } from 'libpg-query';
+import { SqlState } from '../../../errors.js';
+import type { EmitContext } from '../emit-context.js';
+import { quoteLiteral } from '../sql-text.js';
+import { typeOf } from './expr-types.js';
+import {
+  absText,
+  arithmeticText,
+  asNumericText,
+  divideText,
+  modText,
+  negateText,
+  roundText,
+  sumText,
+} from './numeric-exact.js';
+import { numericLiteralText } from './numeric-text.js';
+import { INTEGER_RANK, type PgType } from './pg-types.js';
+
+const DIVISION_BY_ZERO = quoteLiteral('division by zero');
+
+function typeOfNode(ctx: EmitContext, node: Node | undefined): PgType | undefined {
+  return ctx.types === undefined || node === undefined ? undefined : typeOf(ctx.types, node);
+}
+
+function isFloat(type: PgType | undefined): boolean {
+  return type?.name === 'float4' || type?.name === 'float8';
+}
+
+/**
+ * An operand as numeric text: its own digits for integers and DECIMALs, the text itself for a
+ * numeric of varying scale; a numeric literal as PostgreSQL reads it (`1e5` is 100000).
+ */
+export function numericOperandText(ctx: EmitContext, node: Node): string {
+  if ('A_Const' in node) {
+    const constant = node.A_Const;
+    const text = constant.fval?.fval ?? constant.sval?.sval;
+    if (constant.isnull !== true && text !== undefined) return quoteLiteral(numericLiteralText(text));
+  }
+  const sql = ctx.expr(node);
+  return typeOfNode(ctx, node)?.heldAsText === true ? sql : asNumericText(sql);
+}
+
+/**
+ * An arithmetic operator whose PostgreSQL meaning needs the types: a numeric quotient, numeric
+ * of varying scale, integer division. undefined: emitted as before (operator-rules.ts).
+ */
+export function emitNumericOperator(ctx: EmitContext, expr: A_Expr, operator: string): string | undefined {
+  if (ctx.types === undefined || !['+', '-', '*', '/', '%'].includes(operator)) return undefined;
+  const result = typeOf(ctx.types, { A_Expr: expr });
+  const { lexpr, rexpr } = expr;
+  if (rexpr === undefined) return undefined;
+  if (result?.heldAsText === true) {
+    if (lexpr === undefined) return operator === '-' ? negateText(numericOperandText(ctx, rexpr)) : undefined;
+    const a = numericOperandText(ctx, lexpr);
+    const b = numericOperandText(ctx, rexpr);
+    if (operator === '/') return divideText(a, b, false);
+    if (operator === '%') return modText(a, b);
+    return arithmeticText(operator as '+' | '-' | '*', a, b);
+  }
+  if (lexpr === undefined) return undefined;
+  const left = typeOfNode(ctx, lexpr);
+  const right = typeOfNode(ctx, rexpr);
+  if (isFloat(result) && (left?.heldAsText === true || right?.heldAsText === true)) {
+    const asDouble = (n: Node, t: PgType | undefined) =>
+      t?.heldAsText === true ? `CAST(${ctx.expr(n)} AS DOUBLE)` : ctx.expr(n);
+    const divisor = asDouble(rexpr, right);
+    const checked =
+      operator === '/' || operator === '%'
+        ? `(CASE WHEN ${divisor} = 0 THEN error(${DIVISION_BY_ZERO}) ELSE ${divisor} END)`
+        : divisor;
+    return `(${asDouble(lexpr, left)} ${operator} ${checked})`;
+  }
+  const integers =
+    INTEGER_RANK[left?.name ?? ''] !== undefined && INTEGER_RANK[right?.name ?? ''] !== undefined;
+  if (operator === '/' && integers) {
+    const divisor = ctx.expr(rexpr);
+    return `(${ctx.expr(lexpr)} // (CASE WHEN ${divisor} = 0 THEN error(${DIVISION_BY_ZERO}) ELSE ${divisor} END))`;
+  }
+  return undefined;
+}
+
+/** DISTINCT, FILTER and OVER of an aggregate call, as emitted around its argument. */
+export interface AggregateParts {
+  readonly distinct: string;
+  readonly filter: string;
+  readonly over: string;
+}
+
+/**
+ * A function call whose PostgreSQL result needs exact numerics: avg of integers and numerics,
+ * sum of int2/int4, round/trunc/abs of a numeric of varying scale. undefined otherwise.
+ */
+export function emitNumericCall(
+  ctx: EmitContext,
+  call: FuncCall,
+  name: string,
+  parts: () => AggregateParts,
+): string | undefined {
+  if (ctx.types === undefined) return undefined;
+  const args = call.args ?? [];
+  const arg = args[0];
+  const type = typeOfNode(ctx, arg);
+  if ((name === 'round' || name === 'trunc') && args.length === 2 && isFloat(type))
+    throw ctx.error(
+      SqlState.undefinedFunction,
+      `function ${name}(double precision, integer) does not exist`,
+      call.location,
+      'No function matches the given name and argument types. You might need to add explicit type casts.',
+    );
+  if (arg === undefined || type === undefined || type.category !== 'N' || isFloat(type)) return undefined;
+  const aggregate = (fn: string, x: string) => {
+    const { distinct, filter, over } = parts();
+    return `${fn}(${distinct}${x})${filter}${over}`;
+  };
+  if (name === 'avg' && args.length === 1 && (call.agg_order ?? []).length === 0) {
+    const x = ctx.expr(arg);
+    const total = type.heldAsText === true ? sumText(x, aggregate) : asNumericText(aggregate('sum', x));
+    return divideText(total, asNumericText(aggregate('count', x)), true);
+  }
+  if (name === 'sum' && args.length === 1 && type.heldAsText === true)
+    return sumText(ctx.expr(arg), aggregate);
+  if (name === 'sum' && args.length === 1 && (type.name === 'int2' || type.name === 'int4'))
+    return `CAST(${aggregate('sum', ctx.expr(arg))} AS BIGINT)`;
+  if ((name === 'round' || name === 'trunc') && args.length <= 2 && type.name === 'numeric') {
+    // A constant n on a DECIMAL is DuckDB's own round (function-emitter.ts gives it n decimals).
+    const digits = args[1];
+    const constant = digits === undefined || ('A_Const' in digits && digits.A_Const.ival !== undefined);
+    if (type.heldAsText !== true && constant) return undefined;
+    return roundText(numericOperandText(ctx, arg), digits === undefined ? '0' : ctx.expr(digits), name);
+  }
+  if (type.heldAsText !== true) return undefined;
+  if (name === 'abs' && args.length === 1) return absText(ctx.expr(arg));
+  return undefined;
+}

@@ -1,0 +1,122 @@
+/**
+ * Exact numerics, differentially: integer and numeric aggregates, division and rounding give
+ * PostgreSQL's text and PostgreSQL's result type wherever they appear in an expression, on the
+ * heap table and through the daemon; what DuckDB cannot hold exactly fails with a SQLSTATE.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import type { LocalCluster } from '../src/cluster/local-cluster.js';
+import type { Daemon } from '../src/main.js';
+import { failure } from './helpers/assertions.js';
+import { startTestCluster } from './helpers/cluster.js';
+import { rawClient, startDaemon } from './helpers/daemon.js';
+
+let cluster: LocalCluster;
+let daemon: Daemon;
+let heap: pg.Client;
+let columnar: pg.Client;
+
+const setup = `
+  CREATE TABLE nums (
+    id int PRIMARY KEY, g int, i2 int2, i4 int4, i8 int8, p numeric(12,2), w numeric(38,10), n numeric
+  );
+  INSERT INTO nums VALUES
+    (1, 1, 1, 10, 4608671973893265675, 1500.25, 1.5, 1.0),
+    (2, 1, -3, 2147483647, 4608671973893265676, -0.05, -123456789012345678.9012345678, 1.00),
+    (3, 2, 32767, -7, -9223372036854775807, 9999999999.99, 0.0000000001, -2.5),
+    (4, 2, NULL, NULL, NULL, NULL, NULL, NULL),
+    (5, 2, 7, 3, 12, 3.00, 2, 12345678901234567890.123456789012345678),
+    (6, 3, 0, 0, 0, 0.00, 0, 0.000),
+    (7, 3, -32768, -2147483648, 1, 0.01, 99999999.9999999999, -0.001);`;
+
+before(async () => {
+  cluster = await startTestCluster();
+  await cluster.exec(setup);
+  daemon = await startDaemon(cluster);
+  heap = await rawClient(cluster.clientConfig());
+  await heap.query(`SELECT analytica.register_table('nums')`);
+  await heap.query(`SELECT analytica.wait_for_sync('nums')`);
+  columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+});
+
+after(async () => {
+  await heap?.end();
+  await columnar?.end();
+  await daemon?.close();
+  await cluster?.close();
+});
+
+const raw = { getTypeParser: () => (value: string) => value };
+
+/** Rows as the server's text, and each column's type OID and typmod. */
+async function result(client: pg.Client, sql: string) {
+  const r = await client.query({ text: sql, rowMode: 'array', types: raw });
+  return { rows: r.rows, types: r.fields.map((f) => [f.name, f.dataTypeID, f.dataTypeModifier]) };
+}
+
+async function same(sql: string): Promise<void> {
+  assert.deepEqual(await result(columnar, sql), await result(heap, sql), sql);
+}
+
+describe('integer and numeric aggregates are typed and printed as PostgreSQL', () => {
+  const queries = [
+    'SELECT sum(i2), sum(i4), sum(i8), sum(p), sum(w) FROM nums',
+    'SELECT avg(i2), avg(i4), avg(i8), avg(p), avg(w) FROM nums',
+    'SELECT avg(i8) FROM nums WHERE id < 3',
+    'SELECT g, sum(i2), sum(i4), avg(i2), avg(i4), avg(i8), avg(p), avg(w) FROM nums GROUP BY g ORDER BY g',
+    'SELECT avg(i4) FILTER (WHERE id > 2), avg(DISTINCT i2), sum(DISTINCT i4) FROM nums',
+    'SELECT id, avg(p) OVER (ORDER BY id), sum(i4) OVER (ORDER BY id) FROM nums ORDER BY id',
+    'SELECT avg(i4), sum(i4), avg(p) FROM nums WHERE id > 100',
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+});
+
+describe('avg() and numeric division inside larger expressions stay exact', () => {
+  const queries = [
+    'SELECT round(avg(p), 2), round(avg(i4), 3), trunc(avg(i8), 1), round(avg(w)), round(avg(i2), -2) FROM nums',
+    'SELECT 0.2 * avg(p), avg(i4) * 2, avg(p) + 1, avg(p) - avg(i4), -avg(w) FROM nums',
+    'SELECT g FROM nums GROUP BY g HAVING avg(p) > 10 ORDER BY g',
+    'SELECT g, avg(i2) FROM nums GROUP BY g HAVING avg(i2) < 0.5 ORDER BY g',
+    'SELECT id FROM nums WHERE p > (SELECT avg(p) FROM nums) ORDER BY id',
+    'SELECT id FROM nums a WHERE p < (SELECT 0.2 * avg(p) FROM nums b WHERE b.g = a.g) ORDER BY id',
+    'SELECT g, avg(p) FROM nums GROUP BY g ORDER BY avg(p) DESC, g',
+    'SELECT id, p / i4, w / p, p / 3, i8 / p, (p / 7) * 2, p / 7 / 3 FROM nums WHERE i4 <> 0 AND p <> 0 ORDER BY id',
+    'SELECT sum(p) / sum(i4), 100.00 * sum(p) / sum(i8), sum(i8) / 7.0, sum(w) / sum(p) FROM nums',
+    'SELECT id, p % 3, w % 0.7, i4 / i2, i8 / 2 FROM nums WHERE i2 <> 0 ORDER BY id',
+    'SELECT sum(i4) / count(*), sum(i2) / 2 FROM nums',
+    'SELECT id, round(p / 7, 4), round(w, 3), trunc(w, 2), round(p, id) FROM nums WHERE id <> 4 ORDER BY id',
+    'SELECT id, avg(p) OVER (PARTITION BY g) > p FROM nums ORDER BY id',
+    'SELECT avg(p)::numeric(20,3), avg(i4)::float8, (sum(p) / 3)::int8, (avg(i4) / 1000)::int2 FROM nums',
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+
+  test('a zero divisor fails with 22012', async () => {
+    const error = await failure(columnar, 'SELECT avg(p) / 0 FROM nums');
+    assert.equal(error.code, '22012');
+    const integer = await failure(columnar, 'SELECT i4 / (i2 - i2) FROM nums');
+    assert.equal(integer.code, '22012');
+  });
+
+  test('round(double precision, integer) does not exist (42883), as in PostgreSQL', async () => {
+    const sql = 'SELECT round(avg(i4)::float8, 2) FROM nums';
+    assert.equal((await failure(heap, sql)).code, '42883');
+    assert.equal((await failure(columnar, sql)).code, '42883');
+  });
+
+  test('a result past 38 digits fails with 22003 rather than being rounded', async () => {
+    const error = await failure(columnar, 'SELECT w * w * w FROM nums WHERE id = 2');
+    assert.equal(error.code, '22003', error.message);
+    // The quotient's 28 decimals need a 50-digit intermediate: refused, not rounded.
+    const quotient = await failure(columnar, 'SELECT 100.00 * sum(p) / sum(w) FROM nums');
+    assert.equal(quotient.code, '22003', quotient.message);
+    assert.match(quotient.message, /exactly only within 38 digits/);
+  });
+
+  test('a value that does not fit numeric(p,s) fails with 22003, as in PostgreSQL', async () => {
+    for (const sql of ['SELECT avg(p)::numeric(10,3) FROM nums', 'SELECT (sum(p) / 3)::int FROM nums']) {
+      assert.equal((await failure(heap, sql)).code, '22003', sql);
+      assert.equal((await failure(columnar, sql)).code, '22003', sql);
+    }
+  });
+});
