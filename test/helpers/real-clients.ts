@@ -277,12 +277,10 @@ export async function runOperations(
 /** The SQL the clients share. */
 export const sharedSql = {
   allColumns: 'id, i2, i4, i8, n, f8, b, t, vc, d, ts, tstz, u, jb, by, a_i4, a_t',
-  /**
-   * sum(int4) is cast to its PostgreSQL type and avg() left out: the daemon types the first
-   * numeric and computes the second in double precision (docs/types.md, "Known differences").
-   */
+  /** sum(int4) is bigint, avg() and numeric division exact numeric, as PostgreSQL types them. */
   group:
-    'SELECT vc, count(*) AS rows, count(i4) AS i4s, sum(i4)::bigint AS sum_i4, min(n) AS min_n, max(d) AS max_d,' +
+    'SELECT vc, count(*) AS rows, count(i4) AS i4s, sum(i4) AS sum_i4, avg(i4) AS avg_i4, avg(n) AS avg_n,' +
+    ' sum(n) / 7 AS n7, round(avg(i8), 2) AS avg_i8, min(n) AS min_n, max(d) AS max_d,' +
     ' max(f8) AS max_f8 FROM mix WHERE id BETWEEN 1 AND 200 GROUP BY vc ORDER BY vc NULLS FIRST',
   whereOrder:
     "SELECT id, t, vc FROM mix WHERE i4 > 150000 AND b IS NOT NULL AND t LIKE 'text%' ORDER BY i2 DESC, id",
