@@ -88,7 +88,7 @@ export function arithmeticText(op: '+' | '-' | '*', a: string, b: string): strin
       const s = `greatest(${o}['a']['s'], ${o}['b']['s'])`;
       const av = `${o}['a']['v'] * ${powerOfTen(`${s} - ${o}['a']['s']`)}`;
       const bv = `${o}['b']['v'] * ${powerOfTen(`${s} - ${o}['b']['s']`)}`;
-      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL ELSE {'v': ${av} ${op} ${bv}, 's': ${s}} END`;
+      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL ELSE {'v': (${av}) ${op} (${bv}), 's': ${s}} END`;
     }),
   );
 }
@@ -230,7 +230,7 @@ export function modText(a: string, b: string): string {
       const s = `greatest(${o}['a']['s'], ${o}['b']['s'])`;
       const av = `${o}['a']['v'] * ${powerOfTen(`${s} - ${o}['a']['s']`)}`;
       const bv = `${o}['b']['v'] * ${powerOfTen(`${s} - ${o}['b']['s']`)}`;
-      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL WHEN ${o}['b']['v'] = 0 THEN error(${DIVISION_BY_ZERO}) ELSE {'v': ${av} % ${bv}, 's': ${s}} END`;
+      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL WHEN ${o}['b']['v'] = 0 THEN error(${DIVISION_BY_ZERO}) ELSE {'v': (${av}) % (${bv}), 's': ${s}} END`;
     }),
   );
 }
