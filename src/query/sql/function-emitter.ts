@@ -101,12 +101,9 @@ function emitTypedArguments(ctx: EmitContext, call: FuncCall, name: string): str
   if (ctx.types === undefined) return args;
   const types = nodes.map((a) => operandType(ctx, a));
   if (types.some((t) => t?.heldAsText === true)) {
-    const simple =
-      call.over === undefined && call.agg_distinct !== true && (call.agg_order ?? []).length === 0;
-    if ((name === 'min' || name === 'max') && simple && call.agg_filter === undefined) {
-      const x = args[0]!;
-      return `${name === 'max' ? 'arg_max' : 'arg_min'}(${x}, ${exactNumeric(x)})`;
-    }
+    // count(DISTINCT x) counts values: 1.0 and 1.00 are one.
+    if (name === 'count' && call.agg_distinct === true)
+      return args.map((a, i) => (types[i]?.heldAsText === true ? exactNumeric(a) : a));
     if (!KEEPS_ARGUMENT_TYPE.has(name) || name === 'min' || name === 'max') {
       throw ctx.error(
         SqlState.featureNotSupported,
@@ -220,7 +217,9 @@ export function emitSortBy(ctx: EmitContext, node: Node, wrapKey?: (key: string)
   const nullsFirst =
     sort.sortby_nulls === 'SORTBY_NULLS_FIRST' || (sort.sortby_nulls !== 'SORTBY_NULLS_LAST' && descending);
   const key = ctx.expr(sort.node);
-  return `${wrapKey ? wrapKey(key) : key} ${descending ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
+  // A numeric whose display scale varies (held as text) sorts by value.
+  const wrap = wrapKey ?? (operandType(ctx, sort.node)?.heldAsText === true ? exactNumeric : undefined);
+  return `${wrap ? wrap(key) : key} ${descending ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
 }
 
 /** `OVER w` or `OVER (…)`. */
@@ -234,7 +233,9 @@ function emitWindowReference(ctx: EmitContext, window: WindowDef): string {
 export function emitWindowSpec(ctx: EmitContext, window: WindowDef): string {
   const parts: string[] = [];
   if (window.refname !== undefined) parts.push(quoteIdent(window.refname));
-  const partition = (window.partitionClause ?? []).map((p) => ctx.expr(p));
+  const partition = (window.partitionClause ?? []).map((p) =>
+    operandType(ctx, p)?.heldAsText === true ? exactNumeric(ctx.expr(p)) : ctx.expr(p),
+  );
   if (partition.length > 0) parts.push(`PARTITION BY ${partition.join(', ')}`);
   const order = (window.orderClause ?? []).map((s) => emitSortBy(ctx, s));
   if (order.length > 0) parts.push(`ORDER BY ${order.join(', ')}`);

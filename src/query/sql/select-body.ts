@@ -9,15 +9,23 @@ import { listItems, type SelectContext } from './emit-context.js';
 import { emitFromItem } from './from-emitter.js';
 import { emitSortBy, emitWindowSpec } from './function-emitter.js';
 import { quoteIdent } from './sql-text.js';
+import { distinctByValue, emitGroupKey, groupedByValue } from './typing/numeric-grouping.js';
+import { exactNumeric } from './typing/numeric-text.js';
 import {
   emitTargetValue,
   recordOutput,
   recordSetOutput,
   refuseTextNumericKey,
+  refuseTextNumericSetOperation,
   sortKey,
   textNumericKey,
 } from './typing/select-types.js';
 import type { TypedColumn } from './typing/type-scope.js';
+import { operandType } from './typing/typed-operands.js';
+
+function throwError(error: Error): never {
+  throw error;
+}
 
 const SET_OPERATORS: Readonly<Record<string, string>> = {
   SETOP_UNION: 'UNION',
@@ -32,11 +40,13 @@ export function emitSelectBody(ctx: SelectContext, stmt: SelectStmt): string {
     if (stmt.larg === undefined || stmt.rarg === undefined)
       throw ctx.error(SqlState.syntaxError, 'set operand expected');
     core = `(${ctx.select(stmt.larg)}) ${op}${stmt.all === true ? ' ALL' : ''} (${ctx.select(stmt.rarg)})`;
+    if (stmt.all !== true) refuseTextNumericSetOperation(ctx, stmt.larg, stmt.rarg, op);
     recordSetOutput(ctx, stmt, stmt.larg, stmt.rarg);
   } else if (stmt.valuesLists !== undefined) {
     core = emitValues(ctx, stmt.valuesLists);
   } else {
-    core = emitPlainSelect(ctx, stmt);
+    const [text, view] = emitPlainSelect(ctx, stmt);
+    return text + emitOrderAndLimit(ctx, view);
   }
   return core + emitOrderAndLimit(ctx, stmt);
 }
@@ -56,14 +66,16 @@ function emitValues(ctx: SelectContext, rows: readonly Node[]): string {
   return `SELECT * FROM (VALUES ${values}) AS "*VALUES*"(${names.join(', ')})`;
 }
 
-function emitPlainSelect(ctx: SelectContext, stmt: SelectStmt): string {
-  const targets = stmt.targetList ?? [];
-  if (targets.length === 0) {
+/** The SELECT up to WINDOW, and the statement its ORDER BY is read from (numeric-grouping.ts). */
+function emitPlainSelect(ctx: SelectContext, original: SelectStmt): [string, SelectStmt] {
+  if ((original.targetList ?? []).length === 0) {
     throw ctx.error(SqlState.featureNotSupported, 'SELECT with no columns is not supported by pg_analytica');
   }
   // FROM first: its items make the columns' types known to every other clause.
-  const from = (stmt.fromClause ?? []).map((item) => emitFromItem(ctx, item));
-  const output = recordOutput(ctx, stmt, targets);
+  const from = (original.fromClause ?? []).map((item) => emitFromItem(ctx, item));
+  const output = recordOutput(ctx, original, original.targetList ?? []);
+  const stmt = groupedByValue(ctx, original);
+  const targets = stmt.targetList ?? [];
   let text = `SELECT ${emitDistinct(ctx, stmt, output)}${targets.map((t) => emitTarget(ctx, t)).join(', ')}`;
   if (from.length > 0) text += ` FROM ${from.join(', ')}`;
   if (stmt.whereClause !== undefined) text += ` WHERE ${ctx.expr(stmt.whereClause)}`;
@@ -71,14 +83,14 @@ function emitPlainSelect(ctx: SelectContext, stmt: SelectStmt): string {
   if (stmt.groupDistinct === true) {
     throw ctx.error(SqlState.featureNotSupported, 'GROUP BY DISTINCT is not supported by pg_analytica');
   }
-  if (groups.length > 0) text += ` GROUP BY ${groups.map((g) => emitGroupItem(ctx, g)).join(', ')}`;
+  if (groups.length > 0) text += ` GROUP BY ${groups.map((g) => emitGroupItem(ctx, original, g)).join(', ')}`;
   if (stmt.havingClause !== undefined) text += ` HAVING ${ctx.expr(stmt.havingClause)}`;
   const windows = (stmt.windowClause ?? []).map((w) => {
     if (!('WindowDef' in w)) throw ctx.error(SqlState.syntaxError, 'window definition expected');
     return `${quoteIdent(w.WindowDef.name ?? '')} AS (${emitWindowSpec(ctx, w.WindowDef)})`;
   });
   if (windows.length > 0) text += ` WINDOW ${windows.join(', ')}`;
-  return text;
+  return [text, stmt];
 }
 
 /** DISTINCT is an empty-node list in the AST; DISTINCT ON lists its expressions. */
@@ -90,11 +102,13 @@ function emitDistinct(
   const distinct = stmt.distinctClause;
   if (distinct === undefined) return '';
   const exprs = distinct.filter((node) => Object.keys(node).length > 0);
-  for (const node of exprs) refuseTextNumericKey(ctx, node, 'SELECT DISTINCT ON');
   if (exprs.length === 0 && output?.some((c) => c.type?.heldAsText === true))
-    throw textNumericKey(ctx, 'SELECT DISTINCT');
+    return distinctByValue(ctx, stmt.targetList ?? []) ?? throwError(textNumericKey(ctx, 'SELECT DISTINCT'));
   if (exprs.length === 0) return 'DISTINCT ';
-  return `DISTINCT ON (${exprs.map((e) => ctx.expr(e)).join(', ')}) `;
+  const keys = exprs.map((e) =>
+    operandType(ctx, e)?.heldAsText === true ? exactNumeric(ctx.expr(e)) : ctx.expr(e),
+  );
+  return `DISTINCT ON (${keys.join(', ')}) `;
 }
 
 /** Every column gets PostgreSQL's name explicitly; `*` and `t.*` expand as they are. */
@@ -108,13 +122,14 @@ function emitTarget(ctx: SelectContext, node: Node): string {
   return `${text} AS ${quoteIdent(name ?? figureColname(val))}`;
 }
 
-function emitGroupItem(ctx: SelectContext, node: Node): string {
+function emitGroupItem(ctx: SelectContext, stmt: SelectStmt, node: Node, inSet = false): string {
   if (!('GroupingSet' in node)) {
-    refuseTextNumericKey(ctx, node, 'GROUP BY');
+    if (!inSet) return emitGroupKey(ctx, stmt, node);
+    refuseTextNumericKey(ctx, node, 'GROUPING SETS, ROLLUP or CUBE');
     return ctx.expr(node);
   }
   const set = node.GroupingSet;
-  const content = (set.content ?? []).map((c) => emitGroupItem(ctx, c)).join(', ');
+  const content = (set.content ?? []).map((c) => emitGroupItem(ctx, stmt, c, true)).join(', ');
   switch (set.kind) {
     case 'GROUPING_SET_EMPTY':
       return '()';

@@ -25,6 +25,7 @@ import {
   divideText,
   modText,
   negateText,
+  numericKey,
   roundText,
   sumText,
 } from './numeric-exact.js';
@@ -113,6 +114,17 @@ export function emitNumericCall(
 ): string | undefined {
   if (ctx.types === undefined) return undefined;
   const args = call.args ?? [];
+  const sortsText = (call.agg_order ?? []).some(
+    (s) => 'SortBy' in s && typeOfNode(ctx, s.SortBy.node)?.heldAsText === true,
+  );
+  // percentile_disc and mode return the ordered value itself; percentile_cont reads it as float8.
+  if (call.agg_within_group === true && name !== 'percentile_cont' && sortsText)
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `${name}() ordered by a numeric whose display scale varies by value is not supported by pg_analytica`,
+      call.location,
+      'cast the value to numeric(p,s) first',
+    );
   const arg = args[0];
   const type = typeOfNode(ctx, arg);
   if ((name === 'round' || name === 'trunc') && args.length === 2 && isFloat(type))
@@ -127,6 +139,19 @@ export function emitNumericCall(
     const { distinct, filter, over } = parts();
     return `${fn}(${distinct}${x})${filter}${over}`;
   };
+  if (type.heldAsText === true && (name === 'min' || name === 'max') && args.length === 1) {
+    // The value itself, chosen by its exact key (so its own display scale is kept).
+    const x = ctx.expr(arg);
+    const { filter, over } = parts();
+    return `${name === 'max' ? 'arg_max' : 'arg_min'}(${x}, ${numericKey(x)})${filter}${over}`;
+  }
+  if (type.heldAsText === true && call.agg_distinct === true && (name === 'sum' || name === 'avg'))
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `${name}(DISTINCT …) of a numeric whose display scale varies by value is not supported by pg_analytica`,
+      call.location,
+      'cast the value to numeric(p,s) first',
+    );
   if (name === 'avg' && args.length === 1 && (call.agg_order ?? []).length === 0) {
     const x = ctx.expr(arg);
     const total = type.heldAsText === true ? sumText(x, aggregate) : asNumericText(aggregate('sum', x));

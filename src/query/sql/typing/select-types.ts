@@ -72,10 +72,22 @@ export function recordSetOutput(
 export function textNumericKey(ctx: EmitContext, clause: string, location?: number) {
   return ctx.error(
     SqlState.featureNotSupported,
-    `${clause} on a column declared numeric without precision is not supported by pg_analytica`,
+    `${clause} on a numeric whose display scale varies by value (a column declared numeric without precision, a quotient, avg()) is not supported by pg_analytica in this form`,
     location,
-    'the copy holds such values as exact text, where 1.0 and 1.00 differ; declare the column numeric(p,s) with p <= 38',
+    'such values are exact text, where 1.0 and 1.00 differ; cast the value to numeric(p,s) first',
   );
+}
+
+/** UNION/INTERSECT/EXCEPT (without ALL) compare rows as DuckDB values: the text would keep 1.0 apart from 1.00. */
+export function refuseTextNumericSetOperation(
+  ctx: SelectContext,
+  left: SelectStmt,
+  right: SelectStmt,
+  op: string,
+): void {
+  const sides = [ctx.types?.selectOutput(left), ctx.types?.selectOutput(right)];
+  if (sides.some((columns) => columns?.some((c) => c.type?.heldAsText === true)))
+    throw textNumericKey(ctx, op);
 }
 
 /** GROUP BY / DISTINCT keys: numeric held as text would group 1.0 apart from 1.00. */
@@ -109,7 +121,9 @@ export function sortKey(
   if (wrap === undefined) return undefined;
   // Emitting the output's expression again must not resolve a table a second time.
   const reemittable = output === undefined || !JSON.stringify(output).includes('"SubLink"');
-  if (!reemittable || stmt.distinctClause !== undefined) {
+  // Numerics held as text make DISTINCT a DISTINCT ON their keys (numeric-grouping.ts), which sorts by any key.
+  const plainDistinct = stmt.distinctClause !== undefined && type?.heldAsText !== true;
+  if (!reemittable || plainDistinct) {
     if (type?.heldAsText === true) throw textNumericKey(ctx, 'ORDER BY (of this form)', node.SortBy.location);
     return undefined;
   }
