@@ -164,3 +164,28 @@ describe('numeric without precision (held as text) computes exactly, keeping eac
     assert.equal(error.code, '22003', error.message);
   });
 });
+
+describe('stddev and variance of integers and numerics are exact numerics', () => {
+  const queries = [
+    'SELECT stddev(i2), stddev_samp(i4), variance(p), var_pop(i2) FROM nums',
+    'SELECT stddev_pop(i8), var_samp(i8) FROM nums WHERE id IN (2, 5, 6, 7)',
+    'SELECT g, stddev(p), variance(i4), stddev_pop(i2), var_samp(p) FROM nums GROUP BY g ORDER BY g',
+    'SELECT stddev(n), var_pop(n), variance(w) FROM nums WHERE id IN (1, 3, 6)',
+    'SELECT stddev(p * 2), variance(p + i2), var_pop(-p) FROM nums',
+    'SELECT stddev(i4), variance(p), stddev_pop(p) FROM nums WHERE id = 1',
+    'SELECT stddev(i4), var_pop(p) FROM nums WHERE id > 100',
+    'SELECT stddev(x), variance(x), stddev_pop(x) FROM (SELECT i4 % 5 AS x FROM nums) v',
+    'SELECT stddev(x) FROM (SELECT 5 AS x FROM nums) v',
+    'SELECT round(stddev(p), 2), stddev(i4) > 1000, stddev(i2) FILTER (WHERE id > 2) FROM nums',
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+
+  test('squares past 38 digits fail (22003 or 0A000) rather than being rounded', async () => {
+    // w holds a 28-digit value: its square needs 56 digits.
+    const square = await failure(columnar, 'SELECT var_samp(w) FROM nums');
+    assert.equal(square.code, '22003', square.message);
+    // 1500.25 / 7 has 23 significant digits: its square needs 46.
+    const decimals = await failure(columnar, 'SELECT stddev(p / 7) FROM nums');
+    assert.equal(decimals.code, '22003', decimals.message);
+  });
+});

@@ -239,6 +239,9 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
     return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : TEXT_NUMERIC;
   if ((name === 'round' || name === 'trunc') && arg !== undefined)
     return roundType(arg, call.args?.length ?? 0);
+  // stddev/variance: numeric for integers and numerics (pg_proc.dat), float8 for floats.
+  if (SPREAD.has(name) && arg !== undefined && arg.category === 'N')
+    return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : TEXT_NUMERIC;
   if (name === 'extract' || name === 'date_part')
     return name === 'extract' ? known('numeric') : known('float8');
   return undefined;
@@ -275,6 +278,8 @@ function commonType(env: TypeEnvironment, nodes: readonly (Node | undefined)[]):
   }
   return undefined;
 }
+
+const SPREAD = new Set(['stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop']);
 
 const NUMERIC_ORDER = ['int2', 'int4', 'int8', 'numeric', 'float4', 'float8'];
 

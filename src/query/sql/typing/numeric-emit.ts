@@ -29,6 +29,7 @@ import {
   roundText,
   sumText,
 } from './numeric-exact.js';
+import { SPREAD_FUNCTIONS, spreadText } from './numeric-spread.js';
 import { numericLiteralText } from './numeric-text.js';
 import { INTEGER_RANK, type PgType } from './pg-types.js';
 
@@ -159,6 +160,8 @@ export function emitNumericCall(
   }
   if (name === 'sum' && args.length === 1 && type.heldAsText === true)
     return sumText(ctx.expr(arg), aggregate);
+  if (SPREAD_FUNCTIONS[name] !== undefined && args.length === 1)
+    return emitSpread(ctx, name, arg, type, aggregate);
   if (name === 'sum' && args.length === 1 && (type.name === 'int2' || type.name === 'int4'))
     return `CAST(${aggregate('sum', ctx.expr(arg))} AS BIGINT)`;
   if ((name === 'round' || name === 'trunc') && args.length <= 2 && type.name === 'numeric') {
@@ -171,4 +174,37 @@ export function emitNumericCall(
   if (type.heldAsText !== true) return undefined;
   if (name === 'abs' && args.length === 1) return absText(ctx.expr(arg));
   return undefined;
+}
+
+/** stddev/variance of an integer or numeric argument (numeric-spread.ts): count, sum(x) and sum(x*x). */
+function emitSpread(
+  ctx: EmitContext,
+  name: string,
+  arg: Node,
+  type: PgType,
+  aggregate: (fn: string, sql: string) => string,
+): string {
+  const x = ctx.expr(arg);
+  const count = aggregate('count', x);
+  if (type.heldAsText === true)
+    return spreadText(name, count, sumText(x, aggregate), sumText(arithmeticText('*', x, x), aggregate));
+  // Integers square exactly in HUGEINT; numeric(p,s) as DECIMAL(38,s), squared at scale 2s (an
+  // overflow fails, 22003); a computed numeric of unknown DuckDB scale through its text.
+  const scale = type.typmod >= 4 ? (type.typmod - 4) & 0xffff : undefined;
+  if (INTEGER_RANK[type.name] === undefined && scale === undefined) {
+    const text = asNumericText(x);
+    return spreadText(
+      name,
+      count,
+      sumText(text, aggregate),
+      sumText(arithmeticText('*', text, text), aggregate),
+    );
+  }
+  const value = scale === undefined ? `CAST(${x} AS HUGEINT)` : `CAST(${x} AS DECIMAL(38,${scale}))`;
+  return spreadText(
+    name,
+    count,
+    asNumericText(aggregate('sum', value)),
+    asNumericText(aggregate('sum', `${value} * ${value}`)),
+  );
 }

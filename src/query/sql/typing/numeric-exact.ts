@@ -32,7 +32,7 @@ let lambdaCounter = 0;
 
 /** `body` with `param` bound to the value of `value` (evaluated once). */
 export function bind(value: string, body: (param: string) => string): string {
-  const param = `pga_${(lambdaCounter++ % 1000).toString(36)}`;
+  const param = `pga_b${(lambdaCounter++ % 1000).toString(36)}`;
   return `list_transform([${value}], lambda ${param}: ${body(param)})[1]`;
 }
 
@@ -47,28 +47,45 @@ export function powerOfTen(k: string): string {
   return `(CASE WHEN ${k} <= ${EXACT_DIGITS} THEN CAST('1' || repeat('0', CAST(${k} AS INTEGER)) AS HUGEINT) ELSE error(${quoteLiteral(`${RESULT_MESSAGE}`)}) END)`;
 }
 
+/** The integer part of numeric text `x` and its decimals without trailing zeros (they hold no value). */
+function integerPart(x: string): string {
+  return `split_part(${x}, '.', 1)`;
+}
+function significantDecimals(x: string): string {
+  return `rtrim(split_part(${x}, '.', 2), '0')`;
+}
+
 /** True SQL when text `x` is a finite numeric of at most 38 significant digits. */
 function fitsPair(x: string): string {
-  return `(regexp_full_match(${x}, '-?[0-9]+(\\.[0-9]+)?') AND length(ltrim(replace(ltrim(${x}, '-'), '.', ''), '0')) <= ${EXACT_DIGITS})`;
+  const digits = `ltrim(ltrim(${integerPart(x)}, '-') || ${significantDecimals(x)}, '0')`;
+  return `(regexp_full_match(${x}, '-?[0-9]+(\\.[0-9]+)?') AND length(${digits}) <= ${EXACT_DIGITS})`;
 }
 
-/** The pair {v, s} of numeric text `x` (numeric_out's form); NULL for NULL. */
+/**
+ * The pair of numeric text `x` (numeric_out's form): {v, s} its value as digits v at scale s
+ * (trailing zeros dropped, so that HUGEINT holds as many significant digits as it can) and d
+ * its display scale (d >= s); NULL for NULL.
+ */
 export function pairOf(x: string): string {
-  return bind(
-    x,
-    (t) =>
-      `CASE WHEN ${t} IS NULL THEN NULL WHEN ${fitsPair(t)} THEN {'v': CAST(replace(${t}, '.', '') AS HUGEINT), 's': length(split_part(${t}, '.', 2))} ELSE ${operandError(t)} END`,
-  );
+  return bind(x, (t) => {
+    const pair = `{'v': CAST(${integerPart(t)} || ${significantDecimals(t)} AS HUGEINT), 's': length(${significantDecimals(t)}), 'd': length(split_part(${t}, '.', 2))}`;
+    return `CASE WHEN ${t} IS NULL THEN NULL WHEN ${fitsPair(t)} THEN ${pair} ELSE ${operandError(t)} END`;
+  });
 }
 
-/** numeric_out of a pair: the unscaled digits with exactly `s` decimals, '-' when negative, never '-0'. */
+/**
+ * numeric_out of a pair: the digits v with s decimals, then zeros up to the display scale d;
+ * '-' when negative, never '-0'.
+ */
 export function pairText(pair: string): string {
   return bind(pair, (p) => {
     const plain = `CAST(abs(${p}['v']) AS VARCHAR)`;
     // DuckDB's lpad also cuts longer text: only pad.
     const digits = `(CASE WHEN length(${plain}) > ${p}['s'] THEN ${plain} ELSE lpad(${plain}, CAST(${p}['s'] + 1 AS INTEGER), '0') END)`;
     const sign = `(CASE WHEN ${p}['v'] < 0 THEN '-' ELSE '' END)`;
-    const body = `CASE WHEN ${p}['s'] = 0 THEN ${digits} ELSE left(${digits}, length(${digits}) - ${p}['s']) || '.' || right(${digits}, ${p}['s']) END`;
+    const integer = `left(${digits}, length(${digits}) - ${p}['s'])`;
+    const decimals = `right(${digits}, CAST(${p}['s'] AS INTEGER)) || repeat('0', CAST(${p}['d'] - ${p}['s'] AS INTEGER))`;
+    const body = `${integer} || CASE WHEN ${p}['d'] = 0 THEN '' ELSE '.' || ${decimals} END`;
     return `CASE WHEN ${p} IS NULL THEN NULL ELSE ${sign} || ${body} END`;
   });
 }
@@ -84,11 +101,11 @@ export function arithmeticText(op: '+' | '-' | '*', a: string, b: string): strin
   return pairText(
     bind(pairs, (o) => {
       if (op === '*')
-        return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL ELSE {'v': ${o}['a']['v'] * ${o}['b']['v'], 's': ${o}['a']['s'] + ${o}['b']['s']} END`;
+        return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL ELSE {'v': ${o}['a']['v'] * ${o}['b']['v'], 's': ${o}['a']['s'] + ${o}['b']['s'], 'd': ${o}['a']['d'] + ${o}['b']['d']} END`;
       const s = `greatest(${o}['a']['s'], ${o}['b']['s'])`;
       const av = `${o}['a']['v'] * ${powerOfTen(`${s} - ${o}['a']['s']`)}`;
       const bv = `${o}['b']['v'] * ${powerOfTen(`${s} - ${o}['b']['s']`)}`;
-      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL ELSE {'v': (${av}) ${op} (${bv}), 's': ${s}} END`;
+      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL ELSE {'v': (${av}) ${op} (${bv}), 's': ${s}, 'd': greatest(${o}['a']['d'], ${o}['b']['d'])} END`;
     }),
   );
 }
@@ -96,14 +113,21 @@ export function arithmeticText(op: '+' | '-' | '*', a: string, b: string): strin
 /** -a (the same display scale). */
 export function negateText(a: string): string {
   return pairText(
-    bind(pairOf(a), (p) => `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': -${p}['v'], 's': ${p}['s']} END`),
+    bind(
+      pairOf(a),
+      (p) => `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': -${p}['v'], 's': ${p}['s'], 'd': ${p}['d']} END`,
+    ),
   );
 }
 
 /** abs(a) (the same display scale). */
 export function absText(a: string): string {
   return pairText(
-    bind(pairOf(a), (p) => `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': abs(${p}['v']), 's': ${p}['s']} END`),
+    bind(
+      pairOf(a),
+      (p) =>
+        `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': abs(${p}['v']), 's': ${p}['s'], 'd': ${p}['d']} END`,
+    ),
   );
 }
 
@@ -133,7 +157,8 @@ export function roundText(a: string, n: string, mode: 'round' | 'trunc'): string
       const cut = divideByPowerOfTen(`${r}['p']['v']`, k, mode);
       const widened = `${r}['p']['v'] * ${powerOfTen(`${r}['n'] - ${r}['p']['s']`)}`;
       const shifted = `${cut} * CASE WHEN ${r}['n'] < 0 THEN ${powerOfTen(`-${r}['n']`)} ELSE 1 END`;
-      return `CASE WHEN ${r}['p'] IS NULL OR ${r}['n'] IS NULL THEN NULL WHEN ${k} <= 0 THEN {'v': ${widened}, 's': ${r}['n']} ELSE {'v': ${shifted}, 's': greatest(${r}['n'], 0)} END`;
+      const scale = `greatest(${r}['n'], 0)`;
+      return `CASE WHEN ${r}['p'] IS NULL OR ${r}['n'] IS NULL THEN NULL WHEN ${k} <= 0 THEN {'v': ${widened}, 's': ${r}['n'], 'd': ${r}['n']} ELSE {'v': ${shifted}, 's': ${scale}, 'd': ${scale}} END`;
     }),
   );
 }
@@ -152,7 +177,8 @@ function divisionParts(x: string): string {
   const weight = `CAST(floor(${log10} / 4.0) AS INTEGER)`;
   const group = `CAST(${log10} - 4 * ${weight} + 1 AS INTEGER)`;
   return `{'scale': length(${fp}),
-    'digits': CAST(replace(${x}, '.', '') AS HUGEINT),
+    'vscale': length(${significantDecimals(x)}),
+    'digits': CAST(${integerPart(x)} || ${significantDecimals(x)} AS HUGEINT),
     'weight': CASE WHEN ${sig} = '' THEN 0 ELSE ${weight} END,
     'first': CASE WHEN ${sig} = '' THEN 0 ELSE CAST(rpad(left(${sig}, ${group}), ${group}, '0') AS INTEGER) END}`;
 }
@@ -184,13 +210,13 @@ function quotientPair(o: string): string {
   // select_div_scale: qweight = weight1 - weight2, one less when the first digits do not show a >= b.
   const qweight = `(${o}['a']['weight'] - ${o}['b']['weight'] - CASE WHEN ${o}['a']['first'] <= ${o}['b']['first'] THEN 1 ELSE 0 END)`;
   const rscale = `least(greatest(16 - 4 * ${qweight}, ${o}['a']['scale'], ${o}['b']['scale'], 0), 1000)`;
-  const scaled = `{'r': ${rscale}, 'k': ${rscale} - ${o}['a']['scale'] + ${o}['b']['scale'], 'a': ${o}['a']['digits'], 'b': ${o}['b']['digits']}`;
+  const scaled = `{'r': ${rscale}, 'k': ${rscale} - ${o}['a']['vscale'] + ${o}['b']['vscale'], 'a': ${o}['a']['digits'], 'b': ${o}['b']['digits']}`;
   return bind(scaled, (q) => {
     const num = `(${q}['a'] * CASE WHEN ${q}['k'] >= 0 THEN ${powerOfTen(`${q}['k']`)} ELSE 1 END)`;
     const den = `(${q}['b'] * CASE WHEN ${q}['k'] < 0 THEN ${powerOfTen(`-${q}['k']`)} ELSE 1 END)`;
     return bind(`{'n': ${num}, 'd': ${den}, 'r': ${q}['r']}`, (f) => {
       const half = `CASE WHEN 2 * abs(${f}['n'] % ${f}['d']) >= abs(${f}['d']) THEN sign(${f}['n']) * sign(${f}['d']) ELSE 0 END`;
-      return `{'v': ${f}['n'] // ${f}['d'] + ${half}, 's': ${f}['r']}`;
+      return `{'v': ${f}['n'] // ${f}['d'] + ${half}, 's': ${f}['r'], 'd': ${f}['r']}`;
     });
   });
 }
@@ -230,7 +256,7 @@ export function modText(a: string, b: string): string {
       const s = `greatest(${o}['a']['s'], ${o}['b']['s'])`;
       const av = `${o}['a']['v'] * ${powerOfTen(`${s} - ${o}['a']['s']`)}`;
       const bv = `${o}['b']['v'] * ${powerOfTen(`${s} - ${o}['b']['s']`)}`;
-      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL WHEN ${o}['b']['v'] = 0 THEN error(${DIVISION_BY_ZERO}) ELSE {'v': (${av}) % (${bv}), 's': ${s}} END`;
+      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL WHEN ${o}['b']['v'] = 0 THEN error(${DIVISION_BY_ZERO}) ELSE {'v': (${av}) % (${bv}), 's': ${s}, 'd': greatest(${o}['a']['d'], ${o}['b']['d'])} END`;
     }),
   );
 }
@@ -242,22 +268,22 @@ const SUM_FRACTION_DIGITS = 30;
  * sum() of numeric text, exactly: integer parts and fractions (aligned to 30 decimals) are
  * summed apart as HUGEINT, so no value is rounded, and the total is printed with the largest
  * display scale among the values, as add_var keeps it. `aggregate(fn, x)` wraps x in the
- * aggregate call (with its DISTINCT, FILTER and OVER). A value with more than 30 decimals
- * fails with 0A000; a total past HUGEINT's range fails with 22003.
+ * aggregate call (with its DISTINCT, FILTER and OVER). A value with more than 30 significant
+ * decimals fails with 0A000; a total past HUGEINT's range fails with 22003.
  */
 export function sumText(x: string, aggregate: (fn: string, sql: string) => string): string {
   const k = SUM_FRACTION_DIGITS;
   const row = bind(pairOf(x), (p) => {
     const unit = powerOfTen(`${p}['s']`);
     return `CASE WHEN ${p} IS NULL THEN NULL WHEN ${p}['s'] > ${k} THEN ${operandError(`CAST(${pairText(p)} AS VARCHAR)`)}
-      ELSE {'i': ${p}['v'] // ${unit}, 'f': (${p}['v'] % ${unit}) * ${powerOfTen(`${k} - ${p}['s']`)}, 's': ${p}['s']} END`;
+      ELSE {'i': ${p}['v'] // ${unit}, 'f': (${p}['v'] % ${unit}) * ${powerOfTen(`${k} - ${p}['s']`)}, 's': ${p}['s'], 'd': ${p}['d']} END`;
   });
-  const totals = `{'i': ${aggregate('sum', `${row}['i']`)}, 'f': ${aggregate('sum', `${row}['f']`)}, 's': ${aggregate('max', `${row}['s']`)}}`;
+  const totals = `{'i': ${aggregate('sum', `${row}['i']`)}, 'f': ${aggregate('sum', `${row}['f']`)}, 's': ${aggregate('max', `${row}['s']`)}, 'd': ${aggregate('max', `${row}['d']`)}}`;
   return pairText(
     bind(
       totals,
       (t) =>
-        `CASE WHEN ${t}['s'] IS NULL THEN NULL ELSE {'v': ${t}['i'] * ${powerOfTen(`${t}['s']`)} + ${t}['f'] // ${powerOfTen(`${k} - ${t}['s']`)}, 's': ${t}['s']} END`,
+        `CASE WHEN ${t}['s'] IS NULL THEN NULL ELSE {'v': ${t}['i'] * ${powerOfTen(`${t}['s']`)} + ${t}['f'] // ${powerOfTen(`${k} - ${t}['s']`)}, 's': ${t}['s'], 'd': ${t}['d']} END`,
     ),
   );
 }
