@@ -91,6 +91,16 @@ describe('avg() and numeric division inside larger expressions stay exact', () =
   ];
   for (const sql of queries) test(sql, () => same(sql));
 
+  test("CASE, COALESCE, GREATEST and LEAST keep each value's own scale", async () => {
+    for (const sql of [
+      'SELECT id, CASE WHEN id < 3 THEN p WHEN id < 5 THEN i4 ELSE w END, COALESCE(p, 0), COALESCE(n, p, 1.5) FROM nums ORDER BY id',
+      'SELECT id, greatest(p, i2, 0.5), least(n, p), greatest(n, 1.00) FROM nums WHERE id <> 5 ORDER BY id',
+      'SELECT sum(CASE WHEN g = 1 THEN p * (1 - 0.05) ELSE 0 END), sum(CASE WHEN id > 10 THEN p ELSE 0 END) FROM nums',
+      'SELECT g, 100.00 * sum(CASE WHEN id % 2 = 0 THEN p ELSE 0 END) / sum(p) FROM nums GROUP BY g ORDER BY g',
+    ])
+      await same(sql);
+  });
+
   test('a zero divisor fails with 22012', async () => {
     const error = await failure(columnar, 'SELECT avg(p) / 0 FROM nums');
     assert.equal(error.code, '22012');

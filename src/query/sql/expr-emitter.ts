@@ -12,6 +12,7 @@ import { emitFuncCall } from './function-emitter.js';
 import { emitAExpr } from './operator-rules.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
 import { duckDbType } from './type-names.js';
+import { emitTextNumericMinMax, textNumericBranch } from './typing/numeric-emit.js';
 import { emitTypedCast } from './typing/typed-casts.js';
 import { emitComparedOperands, typedSubqueryOperands } from './typing/typed-operands.js';
 
@@ -47,9 +48,13 @@ export function emitExpr(ctx: EmitContext, node: Node): string {
   if ('FuncCall' in node) return emitFuncCall(ctx, node.FuncCall);
   if ('TypeCast' in node) return emitTypeCast(ctx, node.TypeCast);
   if ('SubLink' in node) return emitSubLink(ctx, node.SubLink);
-  if ('CaseExpr' in node) return emitCase(ctx, node);
+  // A numeric result whose values keep each their own scale: every branch as exact text.
+  const textBranch = textNumericBranch(ctx, node);
+  const branch = textBranch ?? ((n: Node) => ctx.expr(n));
+  if ('CaseExpr' in node) return emitCase(ctx, node, branch);
   if ('CoalesceExpr' in node)
-    return `COALESCE(${(node.CoalesceExpr.args ?? []).map((a) => ctx.expr(a)).join(', ')})`;
+    return `COALESCE(${(node.CoalesceExpr.args ?? []).map((a) => branch(a)).join(', ')})`;
+  if ('MinMaxExpr' in node && textBranch !== undefined) return emitTextNumericMinMax(ctx, node.MinMaxExpr);
   if ('MinMaxExpr' in node) {
     const fn = node.MinMaxExpr.op === 'IS_GREATEST' ? 'greatest' : 'least';
     return `${fn}(${(node.MinMaxExpr.args ?? []).map((a) => ctx.expr(a)).join(', ')})`;
@@ -303,7 +308,11 @@ function emitQuantifiedSubLink(ctx: EmitContext, link: SubLink, query: string): 
   return `(${typed.left} ${op} ${link.subLinkType === 'ANY_SUBLINK' ? 'ANY' : 'ALL'} (${typed.query}))`;
 }
 
-function emitCase(ctx: EmitContext, node: Extract<Node, { CaseExpr: unknown }>): string {
+function emitCase(
+  ctx: EmitContext,
+  node: Extract<Node, { CaseExpr: unknown }>,
+  branch: (node: Node) => string,
+): string {
   const expr = node.CaseExpr;
   const parts = ['CASE'];
   // `CASE x WHEN v` compares x = v: written as `CASE WHEN x = v` so that each comparison is typed,
@@ -317,9 +326,9 @@ function emitCase(ctx: EmitContext, node: Extract<Node, { CaseExpr: unknown }>):
     const test = searched
       ? emitComparedOperands(ctx, [expr.arg!, value], '=', (n) => ctx.expr(n)).join(' = ')
       : ctx.expr(value);
-    parts.push(`WHEN ${test} THEN ${ctx.expr(required(ctx, when.CaseWhen.result))}`);
+    parts.push(`WHEN ${test} THEN ${branch(required(ctx, when.CaseWhen.result))}`);
   }
-  if (expr.defresult !== undefined) parts.push(`ELSE ${ctx.expr(expr.defresult)}`);
+  if (expr.defresult !== undefined) parts.push(`ELSE ${branch(expr.defresult)}`);
   parts.push('END');
   return `(${parts.join(' ')})`;
 }

@@ -270,6 +270,7 @@ function commonType(env: TypeEnvironment, nodes: readonly (Node | undefined)[]):
   const typed = (types as PgType[]).filter((t) => t.category !== 'X');
   if (typed.length === 0) return known('text');
   const first = typed[0]!;
+  if (typed.every((t) => t.category === 'N') && mixedNumericScales(typed)) return TEXT_NUMERIC;
   if (typed.every((t) => t.oid === first.oid)) return { ...first, typmod: sameTypmod(typed) };
   if (typed.every((t) => t.category === 'S')) return known('text');
   if (typed.every((t) => t.category === 'N' && t.heldAsText !== true)) {
@@ -277,6 +278,19 @@ function commonType(env: TypeEnvironment, nodes: readonly (Node | undefined)[]):
     return typed.reduce((a, b) => (NUMERIC_ORDER.indexOf(b.name) > NUMERIC_ORDER.indexOf(a.name) ? b : a));
   }
   return undefined;
+}
+
+/**
+ * Values of a numeric result (CASE, COALESCE, GREATEST) keep each their own display scale in
+ * PostgreSQL, where DuckDB would give every value one common DECIMAL scale: numerics of
+ * possibly different scales (integers among them, typmods that differ or are not known, values
+ * held as text) make the result a numeric of varying scale, carried as text.
+ */
+function mixedNumericScales(types: readonly PgType[]): boolean {
+  if (types.some((t) => t.name === 'float4' || t.name === 'float8')) return false;
+  if (!types.some((t) => t.name === 'numeric') || types.length < 2) return false;
+  if (types.some((t) => t.heldAsText === true)) return true;
+  return !types.every((t) => t.name === 'numeric' && t.typmod >= 0 && t.typmod === types[0]!.typmod);
 }
 
 const SPREAD = new Set(['stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop']);

@@ -13,7 +13,7 @@
  * Where a float meets a numeric of varying scale the numeric is read as double precision, as
  * PostgreSQL casts numeric to float8 there.
  */
-import type { A_Expr, FuncCall, Node } from 'libpg-query';
+import type { A_Expr, FuncCall, MinMaxExpr, Node } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
@@ -22,6 +22,7 @@ import {
   absText,
   arithmeticText,
   asNumericText,
+  bind,
   divideText,
   modText,
   negateText,
@@ -207,4 +208,30 @@ function emitSpread(
     asNumericText(aggregate('sum', value)),
     asNumericText(aggregate('sum', `${value} * ${value}`)),
   );
+}
+
+/**
+ * How the branches of a CASE/COALESCE/GREATEST are emitted: as exact numeric text when the
+ * result is a numeric of varying scale (expr-types.ts); undefined: as they are.
+ */
+export function textNumericBranch(ctx: EmitContext, node: Node): ((branch: Node) => string) | undefined {
+  if (!('CaseExpr' in node || 'CoalesceExpr' in node || 'MinMaxExpr' in node)) return undefined;
+  if (typeOfNode(ctx, node)?.heldAsText !== true) return undefined;
+  return (branch) =>
+    'A_Const' in branch && branch.A_Const.isnull === true ? 'NULL' : numericOperandText(ctx, branch);
+}
+
+/**
+ * GREATEST/LEAST of numerics of varying scale: the first non-NULL value that no later one
+ * exceeds (PostgreSQL keeps the first of equal values), compared by exact key.
+ */
+export function emitTextNumericMinMax(ctx: EmitContext, expr: MinMaxExpr): string {
+  const values = (expr.args ?? []).map((a) =>
+    'A_Const' in a && a.A_Const.isnull === true ? 'CAST(NULL AS VARCHAR)' : numericOperandText(ctx, a),
+  );
+  const better = expr.op === 'IS_GREATEST' ? '>' : '<';
+  return bind(`list_filter([${values.join(', ')}], lambda pga_v: pga_v IS NOT NULL)`, (list) => {
+    const pick = `list_reduce(${list}, lambda pga_u, pga_w: CASE WHEN ${numericKey('pga_w')} ${better} ${numericKey('pga_u')} THEN pga_w ELSE pga_u END)`;
+    return `CASE WHEN len(${list}) = 0 THEN NULL ELSE ${pick} END`;
+  });
 }

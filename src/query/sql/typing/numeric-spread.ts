@@ -9,15 +9,7 @@
  *
  * NULL for no rows (and one row for the sample forms), 0 when the numerator is not positive.
  */
-import {
-  arithmeticText,
-  asNumericText,
-  bind,
-  divideText,
-  pairOf,
-  pairText,
-  powerOfTen,
-} from './numeric-exact.js';
+import { arithmeticText, asNumericText, bind, divideText, pairOf, pairText } from './numeric-exact.js';
 
 /** The spread aggregates: [population?, stddev?] by PostgreSQL name. */
 export const SPREAD_FUNCTIONS: Readonly<Record<string, { sample: boolean; root: boolean }>> = {
