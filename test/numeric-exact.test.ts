@@ -101,6 +101,27 @@ describe('avg() and numeric division inside larger expressions stay exact', () =
       await same(sql);
   });
 
+  test('ceil, floor, sign, mod and abs of numerics, integers and quotients', async () => {
+    for (const sql of [
+      'SELECT id, ceil(p), floor(p), ceiling(w), sign(p), mod(p, 3), mod(i4, 7), abs(p) FROM nums ORDER BY id',
+      'SELECT id, ceil(n), floor(n), sign(n), mod(n, 2), abs(n), ceil(i4), floor(i2), sign(i8) FROM nums WHERE id <> 5 ORDER BY id',
+      'SELECT ceil(avg(p)), floor(avg(i4)), sign(avg(w)), abs(-avg(p)), mod(avg(i2), 3), round(i4) FROM nums GROUP BY i4 ORDER BY 6',
+    ])
+      await same(sql);
+  });
+
+  test('sqrt, exp, ln, log and power of numeric are refused (0A000): PostgreSQL computes them in numeric', async () => {
+    for (const sql of [
+      'SELECT sqrt(p) FROM nums',
+      'SELECT ln(avg(p)) FROM nums',
+      'SELECT power(p, 2) FROM nums',
+      'SELECT p ^ 2 FROM nums',
+    ]) {
+      const error = await failure(columnar, sql);
+      assert.equal(error.code, '0A000', `${sql}: ${error.message}`);
+    }
+  });
+
   test('a zero divisor fails with 22012', async () => {
     const error = await failure(columnar, 'SELECT avg(p) / 0 FROM nums');
     assert.equal(error.code, '22012');

@@ -227,7 +227,9 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   if (integer !== undefined) return known(integer);
   if (TEXT_RESULTS.has(name)) return known('text');
   const arg = typeOf(env, call.args?.[0]);
-  if (SAME_AS_ARGUMENT.has(name)) return arg?.category === 'X' ? undefined : arg;
+  // A function's result carries no typmod (exprTypmod() keeps it only for length coercions).
+  if (SAME_AS_ARGUMENT.has(name))
+    return arg === undefined || arg.category === 'X' ? undefined : { ...arg, typmod: -1 };
   if (name === 'sum' && arg !== undefined) {
     // pg_proc.dat: sum(int2/int4) → int8, sum(int8/numeric) → numeric, sum(float4) → float4, …
     if (arg.name === 'int2' || arg.name === 'int4') return known('int8');
@@ -239,6 +241,8 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
     return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : TEXT_NUMERIC;
   if ((name === 'round' || name === 'trunc') && arg !== undefined)
     return roundType(arg, call.args?.length ?? 0);
+  if (NUMERIC_SCALARS.has(name) && arg !== undefined)
+    return numericScalarType(name, arg, typeOf(env, call.args?.[1]));
   // stddev/variance: numeric for integers and numerics (pg_proc.dat), float8 for floats.
   if (SPREAD.has(name) && arg !== undefined && arg.category === 'N')
     return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : TEXT_NUMERIC;
@@ -291,6 +295,23 @@ function mixedNumericScales(types: readonly PgType[]): boolean {
   if (!types.some((t) => t.name === 'numeric') || types.length < 2) return false;
   if (types.some((t) => t.heldAsText === true)) return true;
   return !types.every((t) => t.name === 'numeric' && t.typmod >= 0 && t.typmod === types[0]!.typmod);
+}
+
+const NUMERIC_SCALARS = new Set(['ceil', 'ceiling', 'floor', 'sign', 'mod']);
+
+/**
+ * ceil/floor/sign (pg_proc.dat: numeric → numeric, float8 → float8, integers resolve to float8)
+ * and mod (integers → the wider integer, numeric → numeric).
+ */
+function numericScalarType(name: string, arg: PgType, second: PgType | undefined): PgType | undefined {
+  if (arg.category !== 'N') return undefined;
+  if (name !== 'mod') {
+    if (arg.name !== 'numeric') return known('float8');
+    return arg.heldAsText === true ? TEXT_NUMERIC : known('numeric');
+  }
+  const result = arithmeticType('%', arg, second);
+  const varying = arg.heldAsText === true || second?.heldAsText === true;
+  return result?.name === 'numeric' && varying ? TEXT_NUMERIC : result;
 }
 
 const SPREAD = new Set(['stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop']);

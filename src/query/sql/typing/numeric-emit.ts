@@ -23,11 +23,13 @@ import {
   arithmeticText,
   asNumericText,
   bind,
+  ceilFloorText,
   divideText,
   modText,
   negateText,
   numericKey,
   roundText,
+  signText,
   sumText,
 } from './numeric-exact.js';
 import { SPREAD_FUNCTIONS, spreadText } from './numeric-spread.js';
@@ -63,7 +65,15 @@ export function numericOperandText(ctx: EmitContext, node: Node): string {
  * of varying scale, integer division. undefined: emitted as before (operator-rules.ts).
  */
 export function emitNumericOperator(ctx: EmitContext, expr: A_Expr, operator: string): string | undefined {
-  if (ctx.types === undefined || !['+', '-', '*', '/', '%'].includes(operator)) return undefined;
+  if (ctx.types === undefined) return undefined;
+  if (operator === '^' && [expr.lexpr, expr.rexpr].some((n) => typeOfNode(ctx, n)?.name === 'numeric'))
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'operator ^ on numeric is computed in numeric precision by PostgreSQL and is not supported by pg_analytica',
+      expr.location,
+      'cast the operands to double precision',
+    );
+  if (!['+', '-', '*', '/', '%'].includes(operator)) return undefined;
   const result = typeOf(ctx.types, { A_Expr: expr });
   const { lexpr, rexpr } = expr;
   if (rexpr === undefined) return undefined;
@@ -172,8 +182,41 @@ export function emitNumericCall(
     if (type.heldAsText !== true && constant) return undefined;
     return roundText(numericOperandText(ctx, arg), digits === undefined ? '0' : ctx.expr(digits), name);
   }
+  return emitNumericScalar(ctx, call, name, args, type);
+}
+
+/** PostgreSQL functions that compute on numeric in numeric precision, where DuckDB uses doubles. */
+const NUMERIC_PRECISION_FUNCTIONS = new Set(['sqrt', 'exp', 'ln', 'log', 'log10', 'power', 'pow']);
+/** Functions whose integer argument resolves to the float8 version (float8 is the preferred type). */
+const FLOAT8_FOR_INTEGERS = new Set(['ceil', 'ceiling', 'floor', 'sign', 'round', 'trunc']);
+
+/** Scalar functions of one numeric or integer: abs, ceil/floor, sign, mod, and those refused. */
+function emitNumericScalar(
+  ctx: EmitContext,
+  call: FuncCall,
+  name: string,
+  args: readonly Node[],
+  type: PgType,
+): string | undefined {
+  const argTypes = args.map((a) => typeOfNode(ctx, a));
+  if (NUMERIC_PRECISION_FUNCTIONS.has(name) && argTypes.some((t) => t?.name === 'numeric'))
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `${name}() of numeric is computed in numeric precision by PostgreSQL and is not supported by pg_analytica`,
+      call.location,
+      'cast the argument to double precision',
+    );
+  const arg = ctx.expr(args[0]!);
+  if (INTEGER_RANK[type.name] !== undefined && args.length === 1 && FLOAT8_FOR_INTEGERS.has(name))
+    return `CAST(${name === 'ceiling' ? 'ceil' : name}(CAST(${arg} AS DOUBLE)) AS DOUBLE)`;
+  if (name === 'mod' && args.length === 2 && argTypes.some((t) => t?.heldAsText === true))
+    return modText(numericOperandText(ctx, args[0]!), numericOperandText(ctx, args[1]!));
+  if (type.name !== 'numeric' || args.length !== 1) return undefined;
+  if (name === 'sign') return type.heldAsText === true ? signText(arg) : `CAST(sign(${arg}) AS DECIMAL(1,0))`;
   if (type.heldAsText !== true) return undefined;
-  if (name === 'abs' && args.length === 1) return absText(ctx.expr(arg));
+  if (name === 'abs') return absText(arg);
+  if (name === 'ceil' || name === 'ceiling' || name === 'floor')
+    return ceilFloorText(arg, name === 'floor' ? 'floor' : 'ceil');
   return undefined;
 }
 

@@ -131,6 +131,31 @@ export function absText(a: string): string {
   );
 }
 
+/** ceil(a) / floor(a) (numeric_ceil, numeric_floor): an integer, display scale 0. */
+export function ceilFloorText(a: string, mode: 'ceil' | 'floor'): string {
+  return pairText(
+    bind(pairOf(a), (p) => {
+      const unit = powerOfTen(`${p}['s']`);
+      const rest = `${p}['v'] % ${unit}`;
+      const adjust =
+        mode === 'ceil'
+          ? `CASE WHEN ${rest} > 0 THEN 1 ELSE 0 END`
+          : `CASE WHEN ${rest} < 0 THEN -1 ELSE 0 END`;
+      return `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': ${p}['v'] // ${unit} + ${adjust}, 's': 0, 'd': 0} END`;
+    }),
+  );
+}
+
+/** sign(a) (numeric_sign): -1, 0 or 1, display scale 0. */
+export function signText(a: string): string {
+  return pairText(
+    bind(
+      pairOf(a),
+      (p) => `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': sign(${p}['v']), 's': 0, 'd': 0} END`,
+    ),
+  );
+}
+
 /**
  * The pair of v / 10^k rounded to an integer: half away from zero (round_var) or toward zero
  * (trunc_var). v and k are SQL; k > 0.
