@@ -83,6 +83,8 @@ describe('avg() and numeric division inside larger expressions stay exact', () =
     'SELECT g, avg(p) FROM nums GROUP BY g ORDER BY avg(p) DESC, g',
     'SELECT id, p / i4, w / p, p / 3, i8 / p, (p / 7) * 2, p / 7 / 3 FROM nums WHERE i4 <> 0 AND p <> 0 ORDER BY id',
     'SELECT sum(p) / sum(i4), 100.00 * sum(p) / sum(i8), sum(i8) / 7.0, sum(w) / sum(p) FROM nums',
+    // The quotient's 28 decimals need a 50-digit intermediate: long division.
+    'SELECT 100.00 * sum(p) / sum(w), sum(p) / (w + 0.0000000003) FROM nums WHERE w <> 0 GROUP BY w ORDER BY 2',
     'SELECT id, p % 3, w % 0.7, i4 / i2, i8 / 2 FROM nums WHERE i2 <> 0 ORDER BY id',
     'SELECT sum(i4) / count(*), sum(i2) / 2 FROM nums',
     'SELECT id, round(p / 7, 4), round(w, 3), trunc(w, 2), round(p, id) FROM nums WHERE id <> 4 ORDER BY id',
@@ -138,10 +140,9 @@ describe('avg() and numeric division inside larger expressions stay exact', () =
   test('a result past 38 digits fails with 22003 rather than being rounded', async () => {
     const error = await failure(columnar, 'SELECT w * w * w FROM nums WHERE id = 2');
     assert.equal(error.code, '22003', error.message);
-    // The quotient's 28 decimals need a 50-digit intermediate: refused, not rounded.
-    const quotient = await failure(columnar, 'SELECT 100.00 * sum(p) / sum(w) FROM nums');
+    // A quotient of 35 integer digits and 19 decimals: refused, not rounded.
+    const quotient = await failure(columnar, 'SELECT sum(i8) / 0.0000000000000000003 FROM nums');
     assert.equal(quotient.code, '22003', quotient.message);
-    assert.match(quotient.message, /exactly only within 38 digits/);
   });
 
   test('a value that does not fit numeric(p,s) fails with 22003, as in PostgreSQL', async () => {

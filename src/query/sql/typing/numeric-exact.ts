@@ -239,9 +239,31 @@ function quotientPair(o: string): string {
   return bind(scaled, (q) => {
     const num = `(${q}['a'] * CASE WHEN ${q}['k'] >= 0 THEN ${powerOfTen(`${q}['k']`)} ELSE 1 END)`;
     const den = `(${q}['b'] * CASE WHEN ${q}['k'] < 0 THEN ${powerOfTen(`-${q}['k']`)} ELSE 1 END)`;
-    return bind(`{'n': ${num}, 'd': ${den}, 'r': ${q}['r']}`, (f) => {
+    const direct = bind(`{'n': ${num}, 'd': ${den}, 'r': ${q}['r']}`, (f) => {
       const half = `CASE WHEN 2 * abs(${f}['n'] % ${f}['d']) >= abs(${f}['d']) THEN sign(${f}['n']) * sign(${f}['d']) ELSE 0 END`;
       return `{'v': ${f}['n'] // ${f}['d'] + ${half}, 's': ${f}['r'], 'd': ${f}['r']}`;
+    });
+    // a * 10^k past 38 digits while the quotient may still fit: long division, digit by digit.
+    const wide = `${q}['k'] > 0 AND length(CAST(abs(${q}['a']) AS VARCHAR)) + ${q}['k'] > ${EXACT_DIGITS}`;
+    return `CASE WHEN ${wide} THEN ${longQuotient(q)} ELSE ${direct} END`;
+  });
+}
+
+/**
+ * The pair of round(a * 10^k / b) at scale r for `q` ({a, b, k > 0, r}), by schoolbook long
+ * division: the remainder stays below |b|, so only the quotient must fit 38 digits.
+ */
+function longQuotient(q: string): string {
+  const zero = 'CAST(0 AS HUGEINT)';
+  const operands = `{'a': abs(${q}['a']), 'b': abs(${q}['b']), 'neg': sign(${q}['a']) * sign(${q}['b']) < 0, 'k': ${q}['k'], 'r': ${q}['r']}`;
+  return bind(operands, (l) => {
+    const digits = `list_transform(range(${l}['k']), lambda pga_j: {'q': ${zero}, 'm': ${zero}})`;
+    const step = `{'q': pga_c['q'] * 10 + (pga_c['m'] * 10) // ${l}['b'], 'm': (pga_c['m'] * 10) % ${l}['b']}`;
+    const start = `{'q': ${l}['a'] // ${l}['b'], 'm': ${l}['a'] % ${l}['b']}`;
+    const division = `list_reduce(${digits}, lambda pga_c, pga_e: ${step}, ${start})`;
+    return bind(division, (d) => {
+      const rounded = `${d}['q'] + CASE WHEN 2 * ${d}['m'] >= ${l}['b'] THEN 1 ELSE 0 END`;
+      return `{'v': (${rounded}) * CASE WHEN ${l}['neg'] THEN -1 ELSE 1 END, 's': ${l}['r'], 'd': ${l}['r']}`;
     });
   });
 }
