@@ -124,6 +124,19 @@ describe('avg() and numeric division inside larger expressions stay exact', () =
     }
   });
 
+  test("set operations and VALUES keep each value's own scale and sort by value", async () => {
+    for (const sql of [
+      'SELECT p FROM nums UNION ALL SELECT i4 FROM nums WHERE i4 > 5 ORDER BY 1',
+      'SELECT p AS x FROM nums UNION ALL SELECT i2 FROM nums WHERE i2 > 1 UNION ALL SELECT n FROM nums WHERE id IN (3, 7) ORDER BY x DESC',
+      'SELECT * FROM (VALUES (1, 2.0), (1.5, 3), (NULL, 4.25)) v(a, b) ORDER BY b',
+      'VALUES (1), (1.5), (-0.25)',
+      'SELECT n::numeric(20,3), p::numeric(14,1) FROM nums WHERE id <> 5 ORDER BY id',
+    ])
+      await same(sql);
+    const error = await failure(columnar, 'SELECT p FROM nums UNION SELECT i4 FROM nums');
+    assert.equal(error.code, '0A000', error.message);
+  });
+
   test('a zero divisor fails with 22012', async () => {
     const error = await failure(columnar, 'SELECT avg(p) / 0 FROM nums');
     assert.equal(error.code, '22012');

@@ -10,11 +10,17 @@ import { emitFromItem } from './from-emitter.js';
 import { emitSortBy, emitWindowSpec } from './function-emitter.js';
 import { quoteIdent } from './sql-text.js';
 import { distinctByValue, emitGroupKey, groupedByValue } from './typing/numeric-grouping.js';
+import {
+  emitValuesColumns,
+  setOutputTypes,
+  setSortsByValue,
+  textSetColumns,
+  withTextColumns,
+} from './typing/numeric-sets.js';
 import { exactNumeric } from './typing/numeric-text.js';
 import {
   emitTargetValue,
   recordOutput,
-  recordSetOutput,
   refuseTextNumericKey,
   refuseTextNumericSetOperation,
   sortKey,
@@ -39,11 +45,9 @@ export function emitSelectBody(ctx: SelectContext, stmt: SelectStmt): string {
   if (op !== undefined) {
     if (stmt.larg === undefined || stmt.rarg === undefined)
       throw ctx.error(SqlState.syntaxError, 'set operand expected');
-    core = `(${ctx.select(stmt.larg)}) ${op}${stmt.all === true ? ' ALL' : ''} (${ctx.select(stmt.rarg)})`;
-    if (stmt.all !== true) refuseTextNumericSetOperation(ctx, stmt.larg, stmt.rarg, op);
-    recordSetOutput(ctx, stmt, stmt.larg, stmt.rarg);
+    core = emitSetOperation(ctx, stmt, stmt.larg, stmt.rarg, op);
   } else if (stmt.valuesLists !== undefined) {
-    core = emitValues(ctx, stmt.valuesLists);
+    core = emitValues(ctx, stmt, stmt.valuesLists);
   } else {
     const [text, view] = emitPlainSelect(ctx, stmt);
     return text + emitOrderAndLimit(ctx, view);
@@ -51,16 +55,58 @@ export function emitSelectBody(ctx: SelectContext, stmt: SelectStmt): string {
   return core + emitOrderAndLimit(ctx, stmt);
 }
 
+/**
+ * `left op right`. Columns whose numerics have different scales on the two sides are numeric
+ * text on both (numeric-sets.ts); ORDER BY such a column reads the result as a derived table.
+ */
+function emitSetOperation(
+  ctx: SelectContext,
+  stmt: SelectStmt,
+  larg: SelectStmt,
+  rarg: SelectStmt,
+  op: string,
+): string {
+  let left = ctx.select(larg);
+  let right = ctx.select(rarg);
+  const text = textSetColumns(ctx, larg, rarg);
+  if (stmt.all !== true) {
+    refuseTextNumericSetOperation(ctx, larg, rarg, op);
+    if (text !== undefined) throw textNumericKey(ctx, op);
+  }
+  const l = ctx.types?.selectOutput(larg);
+  const r = ctx.types?.selectOutput(rarg);
+  if (text !== undefined && l !== undefined) {
+    left = withTextColumns(
+      left,
+      l.map((c) => c.name),
+      text,
+    );
+    right = withTextColumns(
+      right,
+      l.map((c) => c.name),
+      text,
+    );
+  }
+  if (l !== undefined && r !== undefined) ctx.types?.recordOutput(stmt, setOutputTypes(l, r, text));
+  const core = `(${left}) ${op}${stmt.all === true ? ' ALL' : ''} (${right})`;
+  return setSortsByValue(ctx, stmt) ? `SELECT * FROM (${core}) AS "pga_setop"` : core;
+}
+
 /** VALUES names its columns column1, column2, … in PostgreSQL (col0, … in DuckDB). */
-function emitValues(ctx: SelectContext, rows: readonly Node[]): string {
-  const emitted = rows.map((row) =>
+function emitValues(ctx: SelectContext, stmt: SelectStmt, rows: readonly Node[]): string {
+  const items = rows.map((row) =>
     listItems(row).map((item) => {
       if ('SetToDefault' in item)
         throw ctx.error(SqlState.featureNotSupported, 'DEFAULT in VALUES is not supported');
-      return ctx.expr(item);
+      return item;
     }),
   );
+  const { emitted, types } = emitValuesColumns(ctx, items);
   const width = emitted[0]?.length ?? 0;
+  ctx.types?.recordOutput(
+    stmt,
+    types.map((type, i) => ({ name: `column${i + 1}`, type })),
+  );
   const names = Array.from({ length: width }, (_, i) => quoteIdent(`column${i + 1}`));
   const values = emitted.map((row) => `(${row.join(', ')})`).join(', ');
   return `SELECT * FROM (VALUES ${values}) AS "*VALUES*"(${names.join(', ')})`;

@@ -70,10 +70,10 @@ export function rewriteTypedSelect(
   const outputs = rewriter.types?.selectOutput(ast);
   return {
     sql,
-    // numeric held as text is described as numeric; a computed numeric (typmod -1 in the type
-    // stage, where a plain column keeps its own) carries no DuckDB DECIMAL(p,s) typmod.
+    // numeric is described with the type stage's typmod, not DuckDB's DECIMAL(p,s): a column's
+    // own, a cast's numeric(p,s), -1 for anything computed (and numeric held as text is numeric).
     outputs: outputs?.map((c) =>
-      c.type?.heldAsText === true || (c.type?.name === 'numeric' && c.type.typmod === -1)
+      c.type?.heldAsText === true || c.type?.name === 'numeric'
         ? { typeOid: c.type.oid, typeModifier: c.type.typmod }
         : undefined,
     ),

@@ -290,7 +290,7 @@ function commonType(env: TypeEnvironment, nodes: readonly (Node | undefined)[]):
  * possibly different scales (integers among them, typmods that differ or are not known, values
  * held as text) make the result a numeric of varying scale, carried as text.
  */
-function mixedNumericScales(types: readonly PgType[]): boolean {
+export function mixedNumericScales(types: readonly PgType[]): boolean {
   if (types.some((t) => t.name === 'float4' || t.name === 'float8')) return false;
   if (!types.some((t) => t.name === 'numeric') || types.length < 2) return false;
   if (types.some((t) => t.heldAsText === true)) return true;

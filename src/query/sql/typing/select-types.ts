@@ -9,6 +9,7 @@ import { figureColname } from '../column-names.js';
 import type { EmitContext, SelectContext } from '../emit-context.js';
 import { stringValue } from '../emit-context.js';
 import { typeOf } from './expr-types.js';
+import { setOrderKey } from './numeric-sets.js';
 import { exactNumeric } from './numeric-text.js';
 import type { PgType } from './pg-types.js';
 import type { TypedColumn } from './type-scope.js';
@@ -46,27 +47,6 @@ export function targetType(ctx: EmitContext, val: Node): PgType | undefined {
 /** DuckDB SQL for a select-list item. */
 export function emitTargetValue(ctx: EmitContext, val: Node): string {
   return ctx.expr(val);
-}
-
-/** A set operation's columns: the left side's names, a type where both sides agree on it. */
-export function recordSetOutput(
-  ctx: SelectContext,
-  stmt: SelectStmt,
-  left: SelectStmt,
-  right: SelectStmt,
-): void {
-  const l = ctx.types?.selectOutput(left);
-  const r = ctx.types?.selectOutput(right);
-  if (l === undefined || r === undefined || ctx.types === undefined) return;
-  const same = (i: number) => {
-    const a = l[i]?.type;
-    const b = r[i]?.type;
-    return a !== undefined && b !== undefined && a.oid === b.oid && a.heldAsText === b.heldAsText;
-  };
-  ctx.types.recordOutput(
-    stmt,
-    l.map((c, i) => ({ name: c.name, type: same(i) ? c.type : undefined })),
-  );
 }
 
 export function textNumericKey(ctx: EmitContext, clause: string, location?: number) {
@@ -108,7 +88,7 @@ export function sortKey(
   node: Node,
 ): ((key: string) => string) | undefined {
   if (ctx.types === undefined || !('SortBy' in node) || node.SortBy.node === undefined) return undefined;
-  if ((stmt.op ?? 'SETOP_NONE') !== 'SETOP_NONE') return undefined;
+  if ((stmt.op ?? 'SETOP_NONE') !== 'SETOP_NONE') return setOrderKey(ctx, stmt, node.SortBy.node);
   const key = node.SortBy.node;
   const output = outputReference(stmt, key);
   const type = output === undefined ? typeOf(ctx.types, key) : targetType(ctx, output);
