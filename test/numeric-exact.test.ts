@@ -130,6 +130,8 @@ describe('avg() and numeric division inside larger expressions stay exact', () =
       'SELECT p AS x FROM nums UNION ALL SELECT i2 FROM nums WHERE i2 > 1 UNION ALL SELECT n FROM nums WHERE id IN (3, 7) ORDER BY x DESC',
       'SELECT * FROM (VALUES (1, 2.0), (1.5, 3), (NULL, 4.25)) v(a, b) ORDER BY b',
       'VALUES (1), (1.5), (-0.25)',
+      'SELECT 1e5, 1.50e1, 2.5e-3 * 2, p * 1e2, 123456789012345678901234567890.123456789 FROM nums WHERE id = 1',
+      'SELECT id FROM nums WHERE p > 1e3 OR i4 = 1e1 ORDER BY id',
       'SELECT n::numeric(20,3), p::numeric(14,1) FROM nums WHERE id <> 5 ORDER BY id',
     ])
       await same(sql);

@@ -12,7 +12,9 @@ import { emitFuncCall } from './function-emitter.js';
 import { emitAExpr } from './operator-rules.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
 import { duckDbType } from './type-names.js';
+import { literalNeedsText } from './typing/expr-types.js';
 import { emitTextNumericMinMax, textNumericBranch } from './typing/numeric-emit.js';
+import { numericLiteralText } from './typing/numeric-text.js';
 import { emitTypedCast } from './typing/typed-casts.js';
 import { emitComparedOperands, typedSubqueryOperands } from './typing/typed-operands.js';
 
@@ -91,6 +93,8 @@ function required(ctx: EmitContext, node: Node | undefined): Node {
 function emitConst(ctx: EmitContext, value: A_Const): string {
   if (value.isnull === true) return 'NULL';
   if (value.ival !== undefined) return wrapNegative(String(value.ival.ival ?? 0));
+  if (value.fval !== undefined && ctx.types !== undefined && literalNeedsText(value.fval.fval ?? ''))
+    return quoteLiteral(numericLiteralText(value.fval.fval ?? '0'));
   if (value.fval !== undefined) return wrapNegative(value.fval.fval ?? '0');
   if (value.sval !== undefined) return quoteLiteral(value.sval.sval ?? '');
   if (value.boolval !== undefined) return value.boolval.boolval === true ? 'true' : 'false';

@@ -78,6 +78,8 @@ function constType(value: A_Const): PgType {
   if (value.boolval !== undefined) return known('bool');
   if (value.ival !== undefined) return known('int4');
   const text = value.fval?.fval ?? '';
+  // DuckDB reads a literal with an exponent or past 38 digits as a double: carried as exact text.
+  if (literalNeedsText(text)) return TEXT_NUMERIC;
   if (/^-?\d+$/.test(text)) {
     const n = BigInt(text);
     return n >= -(2n ** 63n) && n < 2n ** 63n ? known('int8') : known('numeric');
@@ -136,6 +138,11 @@ function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
   if (result?.name === 'numeric' && (op === '/' || left?.heldAsText === true || right?.heldAsText === true))
     return TEXT_NUMERIC;
   return result;
+}
+
+/** A numeric literal DuckDB would not read as an exact DECIMAL or integer (`1e5`, 40 digits). */
+export function literalNeedsText(text: string): boolean {
+  return /[eE]/.test(text) || text.replace(/\D/g, '').replace(/^0+/, '').length > 38;
 }
 
 /** numeric whose values' display scales vary: carried as PostgreSQL's text (numeric-exact.ts). */
