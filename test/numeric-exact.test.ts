@@ -89,6 +89,8 @@ describe('avg() and numeric division inside larger expressions stay exact', () =
     'SELECT sum(i4) / count(*), sum(i2) / 2 FROM nums',
     'SELECT id, round(p / 7, 4), round(w, 3), trunc(w, 2), round(p, id) FROM nums WHERE id <> 4 ORDER BY id',
     'SELECT id, avg(p) OVER (PARTITION BY g) > p FROM nums ORDER BY id',
+    'SELECT (SELECT avg(p) FROM nums) + 1, (SELECT sum(p) FROM nums) / 7, -(SELECT avg(i4) FROM nums)',
+    'SELECT id, p - (SELECT min(p) FROM nums), id + (SELECT max(i2) FROM nums) FROM nums ORDER BY id',
     'SELECT avg(p)::numeric(20,3), avg(i4)::float8, (sum(p) / 3)::int8, (avg(i4) / 1000)::int2 FROM nums',
   ];
   for (const sql of queries) test(sql, () => same(sql));
@@ -132,7 +134,8 @@ describe('avg() and numeric division inside larger expressions stay exact', () =
       'VALUES (1), (1.5), (-0.25)',
       'SELECT 1e5, 1.50e1, 2.5e-3 * 2, p * 1e2, 123456789012345678901234567890.123456789 FROM nums WHERE id = 1',
       'SELECT id FROM nums WHERE p > 1e3 OR i4 = 1e1 ORDER BY id',
-      'SELECT n::numeric(20,3), p::numeric(14,1) FROM nums WHERE id <> 5 ORDER BY id',
+      'SELECT n::numeric(20,3), p::numeric(14,1), -p, +p, p::int8, n::int FROM nums WHERE id <> 5 ORDER BY id',
+      'SELECT sum(i4) / sum(i2), sum(i8) / sum(i4), count(*) / 2.0, 1.0 / 3.0 * 3, round(5), round(-0.5) FROM nums',
     ])
       await same(sql);
     const error = await failure(columnar, 'SELECT p FROM nums UNION SELECT i4 FROM nums');

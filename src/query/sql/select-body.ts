@@ -123,6 +123,8 @@ function emitPlainSelect(ctx: SelectContext, original: SelectStmt): [string, Sel
   const stmt = groupedByValue(ctx, original);
   const targets = stmt.targetList ?? [];
   let text = `SELECT ${emitDistinct(ctx, stmt, output)}${targets.map((t) => emitTarget(ctx, t)).join(', ')}`;
+  // Typed again: a scalar subquery's output type is known once it is emitted.
+  recordOutput(ctx, original, original.targetList ?? []);
   if (from.length > 0) text += ` FROM ${from.join(', ')}`;
   if (stmt.whereClause !== undefined) text += ` WHERE ${ctx.expr(stmt.whereClause)}`;
   const groups = stmt.groupClause ?? [];

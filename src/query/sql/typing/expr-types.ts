@@ -129,7 +129,9 @@ function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
   const op = stringValue(expr.name?.at(-1)) ?? '';
   if (BOOLEAN_OPERATORS.has(op)) return known('bool');
   const right = typeOf(env, expr.rexpr);
-  if (expr.lexpr === undefined) return op === '-' || op === '+' ? right : undefined;
+  // A prefix operator's result carries no typmod (-p over numeric(12,2) is numeric).
+  if (expr.lexpr === undefined)
+    return (op === '-' || op === '+') && right !== undefined ? { ...right, typmod: -1 } : undefined;
   const left = typeOf(env, expr.lexpr);
   if (op === '||') return left?.category === 'S' || right?.category === 'S' ? known('text') : undefined;
   const result = arithmeticType(op, left, right);

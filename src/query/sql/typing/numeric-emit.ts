@@ -49,15 +49,24 @@ function isFloat(type: PgType | undefined): boolean {
 /**
  * An operand as numeric text: its own digits for integers and DECIMALs, the text itself for a
  * numeric of varying scale; a numeric literal as PostgreSQL reads it (`1e5` is 100000).
+ * `sql` emits the operand (once).
  */
-export function numericOperandText(ctx: EmitContext, node: Node): string {
+export function numericOperandText(
+  ctx: EmitContext,
+  node: Node,
+  sql: (node: Node) => string = (n) => ctx.expr(n),
+): string {
   if ('A_Const' in node) {
     const constant = node.A_Const;
     const text = constant.fval?.fval ?? constant.sval?.sval;
     if (constant.isnull !== true && text !== undefined) return quoteLiteral(numericLiteralText(text));
   }
-  const sql = ctx.expr(node);
-  return typeOfNode(ctx, node)?.heldAsText === true ? sql : asNumericText(sql);
+  const emitted = sql(node);
+  return typeOfNode(ctx, node)?.heldAsText === true ? emitted : asNumericText(emitted);
+}
+
+function withZeroCheck(divisor: string): string {
+  return `(CASE WHEN ${divisor} = 0 THEN error(${DIVISION_BY_ZERO}) ELSE ${divisor} END)`;
 }
 
 /**
@@ -66,21 +75,42 @@ export function numericOperandText(ctx: EmitContext, node: Node): string {
  */
 export function emitNumericOperator(ctx: EmitContext, expr: A_Expr, operator: string): string | undefined {
   if (ctx.types === undefined) return undefined;
-  if (operator === '^' && [expr.lexpr, expr.rexpr].some((n) => typeOfNode(ctx, n)?.name === 'numeric'))
+  const { lexpr, rexpr } = expr;
+  if (operator === '^' && [lexpr, rexpr].some((n) => typeOfNode(ctx, n)?.name === 'numeric'))
     throw ctx.error(
       SqlState.featureNotSupported,
       'operator ^ on numeric is computed in numeric precision by PostgreSQL and is not supported by pg_analytica',
       expr.location,
       'cast the operands to double precision',
     );
-  if (!['+', '-', '*', '/', '%'].includes(operator)) return undefined;
-  const result = typeOf(ctx.types, { A_Expr: expr });
+  if (!['+', '-', '*', '/', '%'].includes(operator) || rexpr === undefined) return undefined;
+  // Each operand is emitted once. A subquery's output type is known only once it is emitted:
+  // an operand holding one is emitted before the types are read, and then emitted here whatever they are.
+  const emitted = new Map<Node, string>();
+  const sql = (n: Node) => emitted.get(n) ?? emitted.set(n, ctx.expr(n)).get(n)!;
+  const early = [lexpr, rexpr].some((n) => n !== undefined && JSON.stringify(n).includes('"SubLink"'));
+  if (early) for (const n of [lexpr, rexpr]) if (n !== undefined) sql(n);
+  const typed = emitTypedArithmetic(ctx, expr, operator, sql);
+  if (typed !== undefined || !early) return typed;
+  const right = sql(rexpr);
+  if (lexpr === undefined) return `(${operator}${right})`;
+  return `(${sql(lexpr)} ${operator} ${operator === '/' || operator === '%' ? withZeroCheck(right) : right})`;
+}
+
+function emitTypedArithmetic(
+  ctx: EmitContext,
+  expr: A_Expr,
+  operator: string,
+  sql: (node: Node) => string,
+): string | undefined {
   const { lexpr, rexpr } = expr;
+  const result = typeOfNode(ctx, { A_Expr: expr });
   if (rexpr === undefined) return undefined;
   if (result?.heldAsText === true) {
-    if (lexpr === undefined) return operator === '-' ? negateText(numericOperandText(ctx, rexpr)) : undefined;
-    const a = numericOperandText(ctx, lexpr);
-    const b = numericOperandText(ctx, rexpr);
+    if (lexpr === undefined)
+      return operator === '-' ? negateText(numericOperandText(ctx, rexpr, sql)) : undefined;
+    const a = numericOperandText(ctx, lexpr, sql);
+    const b = numericOperandText(ctx, rexpr, sql);
     if (operator === '/') return divideText(a, b, false);
     if (operator === '%') return modText(a, b);
     return arithmeticText(operator as '+' | '-' | '*', a, b);
@@ -90,20 +120,14 @@ export function emitNumericOperator(ctx: EmitContext, expr: A_Expr, operator: st
   const right = typeOfNode(ctx, rexpr);
   if (isFloat(result) && (left?.heldAsText === true || right?.heldAsText === true)) {
     const asDouble = (n: Node, t: PgType | undefined) =>
-      t?.heldAsText === true ? `CAST(${ctx.expr(n)} AS DOUBLE)` : ctx.expr(n);
+      t?.heldAsText === true ? `CAST(${sql(n)} AS DOUBLE)` : sql(n);
     const divisor = asDouble(rexpr, right);
-    const checked =
-      operator === '/' || operator === '%'
-        ? `(CASE WHEN ${divisor} = 0 THEN error(${DIVISION_BY_ZERO}) ELSE ${divisor} END)`
-        : divisor;
+    const checked = operator === '/' || operator === '%' ? withZeroCheck(divisor) : divisor;
     return `(${asDouble(lexpr, left)} ${operator} ${checked})`;
   }
   const integers =
     INTEGER_RANK[left?.name ?? ''] !== undefined && INTEGER_RANK[right?.name ?? ''] !== undefined;
-  if (operator === '/' && integers) {
-    const divisor = ctx.expr(rexpr);
-    return `(${ctx.expr(lexpr)} // (CASE WHEN ${divisor} = 0 THEN error(${DIVISION_BY_ZERO}) ELSE ${divisor} END))`;
-  }
+  if (operator === '/' && integers) return `(${sql(lexpr)} // ${withZeroCheck(sql(rexpr))})`;
   return undefined;
 }
 
