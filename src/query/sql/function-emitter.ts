@@ -135,10 +135,11 @@ const SPREAD_AGGREGATES = new Set(['stddev', 'stddev_samp', 'stddev_pop', 'varia
 
 /**
  * PostgreSQL computes stddev and variance of integers and numerics in
- * arbitrary precision and prints 16 or more significant digits; DuckDB
- * computes them in double precision. Rather than a silently different answer,
- * such calls fail (0A000 through duckdb-errors.ts) while double precision and
- * real arguments give the same answer as PostgreSQL's.
+ * arbitrary precision; typed arguments go through typing/numeric-spread.ts.
+ * An argument whose type the front end does not know is checked at run time:
+ * an integer or numeric fails (0A000 through duckdb-errors.ts) rather than
+ * answer in double precision, while double precision and real arguments give
+ * the same answer as PostgreSQL's.
  */
 function withFloatArgumentOnly(name: string, probe: string, text: string): string {
   const message = quoteLiteral(

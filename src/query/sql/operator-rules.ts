@@ -12,9 +12,10 @@
  * | x <> ALL('{a,b}'::t[])          | x NOT IN (…)                           | same                                             |
  * | !=                              | <>                                     | spelling                                         |
  *
- * Known gap: for `/` with operands of unknown type (columns), the type is
- * only known after binding, so `int_col / 2` still divides as DOUBLE in
- * DuckDB; cast an operand (`int_col::int / 2`) to get integer division.
+ * Where the type stage knows the operands' types, typing/numeric-emit.ts decides first (integer
+ * division by type, exact numeric quotients and numerics of varying scale). Where it does not
+ * (a column of a FROM item whose types are unknown), `int_col / 2` divides as DOUBLE in DuckDB;
+ * cast an operand (`int_col::int / 2`) to get integer division.
  */
 import type { A_Expr, Node, TypeCast } from 'libpg-query';
 import { SqlState } from '../../errors.js';

@@ -139,8 +139,9 @@ export interface AggregateParts {
 }
 
 /**
- * A function call whose PostgreSQL result needs exact numerics: avg of integers and numerics,
- * sum of int2/int4, round/trunc/abs of a numeric of varying scale. undefined otherwise.
+ * A function call whose PostgreSQL result needs exact numerics: aggregates of integers and
+ * numerics (numericAggregate), round/trunc and the scalar functions of numerics. undefined
+ * otherwise.
  */
 export function emitNumericCall(
   ctx: EmitContext,
@@ -150,6 +151,26 @@ export function emitNumericCall(
 ): string | undefined {
   if (ctx.types === undefined) return undefined;
   const args = call.args ?? [];
+  const arg = args[0];
+  const type = typeOfNode(ctx, arg);
+  refuseInexactCall(ctx, call, name, type);
+  if (arg === undefined || type === undefined || type.category !== 'N' || isFloat(type)) return undefined;
+  if (args.length === 1) {
+    const aggregate = numericAggregate(ctx, call, name, arg, type, parts);
+    if (aggregate !== undefined) return aggregate;
+  }
+  if ((name === 'round' || name === 'trunc') && args.length <= 2 && type.name === 'numeric') {
+    // A constant n on a DECIMAL is DuckDB's own round (function-emitter.ts gives it n decimals).
+    const digits = args[1];
+    const constant = digits === undefined || ('A_Const' in digits && digits.A_Const.ival !== undefined);
+    if (type.heldAsText !== true && constant) return undefined;
+    return roundText(numericOperandText(ctx, arg), digits === undefined ? '0' : ctx.expr(digits), name);
+  }
+  return emitNumericScalar(ctx, call, name, args, type);
+}
+
+/** Calls PostgreSQL would answer otherwise than any exact emission here: refused. */
+function refuseInexactCall(ctx: EmitContext, call: FuncCall, name: string, type: PgType | undefined): void {
   const sortsText = (call.agg_order ?? []).some(
     (s) => 'SortBy' in s && typeOfNode(ctx, s.SortBy.node)?.heldAsText === true,
   );
@@ -161,52 +182,55 @@ export function emitNumericCall(
       call.location,
       'cast the value to numeric(p,s) first',
     );
-  const arg = args[0];
-  const type = typeOfNode(ctx, arg);
-  if ((name === 'round' || name === 'trunc') && args.length === 2 && isFloat(type))
+  if ((name === 'round' || name === 'trunc') && (call.args ?? []).length === 2 && isFloat(type))
     throw ctx.error(
       SqlState.undefinedFunction,
       `function ${name}(double precision, integer) does not exist`,
       call.location,
       'No function matches the given name and argument types. You might need to add explicit type casts.',
     );
-  if (arg === undefined || type === undefined || type.category !== 'N' || isFloat(type)) return undefined;
-  const aggregate = (fn: string, x: string) => {
-    const { distinct, filter, over } = parts();
-    return `${fn}(${distinct}${x})${filter}${over}`;
-  };
-  if (type.heldAsText === true && (name === 'min' || name === 'max') && args.length === 1) {
-    // The value itself, chosen by its exact key (so its own display scale is kept).
-    const x = ctx.expr(arg);
-    const { filter, over } = parts();
-    return `${name === 'max' ? 'arg_max' : 'arg_min'}(${x}, ${numericKey(x)})${filter}${over}`;
-  }
-  if (type.heldAsText === true && call.agg_distinct === true && (name === 'sum' || name === 'avg'))
+  if (type?.heldAsText === true && call.agg_distinct === true && (name === 'sum' || name === 'avg'))
     throw ctx.error(
       SqlState.featureNotSupported,
       `${name}(DISTINCT …) of a numeric whose display scale varies by value is not supported by pg_analytica`,
       call.location,
       'cast the value to numeric(p,s) first',
     );
-  if (name === 'avg' && args.length === 1 && (call.agg_order ?? []).length === 0) {
+}
+
+/**
+ * Aggregates of one integer or numeric: avg (exact quotient of sum and count, as numeric_avg),
+ * sum of int2/int4 (bigint) and of numerics of varying scale, their min/max (the value chosen
+ * by its exact key, keeping its own scale), stddev/variance. undefined for others.
+ */
+function numericAggregate(
+  ctx: EmitContext,
+  call: FuncCall,
+  name: string,
+  arg: Node,
+  type: PgType,
+  parts: () => AggregateParts,
+): string | undefined {
+  const aggregate = (fn: string, x: string) => {
+    const { distinct, filter, over } = parts();
+    return `${fn}(${distinct}${x})${filter}${over}`;
+  };
+  const text = type.heldAsText === true;
+  if (text && (name === 'min' || name === 'max')) {
     const x = ctx.expr(arg);
-    const total = type.heldAsText === true ? sumText(x, aggregate) : asNumericText(aggregate('sum', x));
+    const { filter, over } = parts();
+    return `${name === 'max' ? 'arg_max' : 'arg_min'}(${x}, ${numericKey(x)})${filter}${over}`;
+  }
+  if (name === 'avg' && (call.agg_order ?? []).length === 0) {
+    const x = ctx.expr(arg);
+    const total = text ? sumText(x, aggregate) : asNumericText(aggregate('sum', x));
     return divideText(total, asNumericText(aggregate('count', x)), true);
   }
-  if (name === 'sum' && args.length === 1 && type.heldAsText === true)
-    return sumText(ctx.expr(arg), aggregate);
-  if (SPREAD_FUNCTIONS[name] !== undefined && args.length === 1)
-    return emitSpread(ctx, name, arg, type, aggregate);
-  if (name === 'sum' && args.length === 1 && (type.name === 'int2' || type.name === 'int4'))
+  if (name === 'sum' && text) return sumText(ctx.expr(arg), aggregate);
+  if (SPREAD_FUNCTIONS[name] !== undefined) return emitSpread(ctx, name, arg, type, aggregate);
+  if (name === 'sum' && (type.name === 'int2' || type.name === 'int4'))
     return `CAST(${aggregate('sum', ctx.expr(arg))} AS BIGINT)`;
-  if ((name === 'round' || name === 'trunc') && args.length <= 2 && type.name === 'numeric') {
-    // A constant n on a DECIMAL is DuckDB's own round (function-emitter.ts gives it n decimals).
-    const digits = args[1];
-    const constant = digits === undefined || ('A_Const' in digits && digits.A_Const.ival !== undefined);
-    if (type.heldAsText !== true && constant) return undefined;
-    return roundText(numericOperandText(ctx, arg), digits === undefined ? '0' : ctx.expr(digits), name);
-  }
-  return emitNumericScalar(ctx, call, name, args, type);
+  return undefined;
 }
 
 /** PostgreSQL functions that compute on numeric in numeric precision, where DuckDB uses doubles. */
