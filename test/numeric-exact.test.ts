@@ -21,6 +21,9 @@ const setup = `
   CREATE TABLE nums (
     id int PRIMARY KEY, g int, i2 int2, i4 int4, i8 int8, p numeric(12,2), w numeric(38,10), n numeric
   );
+  CREATE TABLE floats (id int PRIMARY KEY, f float8, r real);
+  INSERT INTO floats VALUES (1, 0.1, 0.1), (2, 1e20, 1.5e-5), (3, -123456.789, -2.5), (4, NULL, NULL),
+    (5, 1.005, 3.14159), (6, -0.0, 0), (7, 'NaN', 'Infinity'), (8, 1.23456789012346e-05, 1e-30);
   INSERT INTO nums VALUES
     (1, 1, 1, 10, 4608671973893265675, 1500.25, 1.5, 1.0),
     (2, 1, -3, 2147483647, 4608671973893265676, -0.05, -123456789012345678.9012345678, 1.00),
@@ -37,6 +40,8 @@ before(async () => {
   heap = await rawClient(cluster.clientConfig());
   await heap.query(`SELECT analytica.register_table('nums')`);
   await heap.query(`SELECT analytica.wait_for_sync('nums')`);
+  await heap.query(`SELECT analytica.register_table('floats')`);
+  await heap.query(`SELECT analytica.wait_for_sync('floats')`);
   columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
 });
 
@@ -140,6 +145,19 @@ describe('avg() and numeric division inside larger expressions stay exact', () =
       await same(sql);
     const error = await failure(columnar, 'SELECT p FROM nums UNION SELECT i4 FROM nums');
     assert.equal(error.code, '0A000', error.message);
+  });
+
+  test("real and double precision cast to numeric take float8_numeric's digits", async () => {
+    for (const sql of [
+      'SELECT id, f::numeric, r::numeric FROM floats ORDER BY id',
+      'SELECT id, r::numeric(10,3), (f::numeric * 2)::text FROM floats WHERE id <> 7 ORDER BY id',
+      'SELECT id, f::numeric(20,2), f::numeric(12,3) FROM floats WHERE id NOT IN (2, 7) ORDER BY id',
+      'SELECT sum(f::numeric), max(r::numeric) FROM floats WHERE id NOT IN (2, 7)',
+    ])
+      await same(sql);
+    const infinite = 'SELECT r::numeric(10,3) FROM floats WHERE id = 7';
+    assert.equal((await failure(heap, infinite)).code, '22003');
+    assert.equal((await failure(columnar, infinite)).code, '22003');
   });
 
   test('a zero divisor fails with 22012', async () => {

@@ -31,9 +31,11 @@ const byClass: [RegExp, SqlStateCode][] = [
   [/^Conversion Error: Failed to cast decimal value/, SqlState.numericValueOutOfRange],
   // A numeric text cast to numeric(p,s) whose value needs more digits: "numeric field overflow".
   [
-    /^Conversion Error: Could not convert string "-?[0-9]+(\.[0-9]+)?" to DECIMAL/,
+    /^Conversion Error: Could not convert string "-?([0-9]+(\.[0-9]+)?|Infinity)" to DECIMAL/,
     SqlState.numericValueOutOfRange,
   ],
+  // numeric(p,s) holds NaN in PostgreSQL; DuckDB's DECIMAL cannot.
+  [/^Conversion Error: Could not convert string "NaN" to DECIMAL/, SqlState.featureNotSupported],
   [
     /^Conversion Error: Could not convert string '\s*[+-]?\d+(\.\d+)?\s*' to (U?(TINY|SMALL|HUGE)?INT|BIGINT|U?INT\d+)$/,
     SqlState.numericValueOutOfRange,

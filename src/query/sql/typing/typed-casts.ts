@@ -10,9 +10,10 @@ import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
 import { emitIntervalWithFields, intervalFields } from '../interval-literal.js';
 import { quoteLiteral } from '../sql-text.js';
-import { baseTypeName } from '../type-names.js';
+import { baseTypeName, duckDbType } from '../type-names.js';
 import { typeOf } from './expr-types.js';
 import { canonicalJsonb } from './jsonb-literal.js';
+import { floatNumericText } from './numeric-text.js';
 import { builtIn, castTargetType, type PgType } from './pg-types.js';
 
 /** DECIMAL holding every value of an integer type, as numeric prints it (no fraction). */
@@ -46,6 +47,10 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   if (name === 'numeric' && typmods.length === 0 && !('A_Const' in arg))
     return emitNumericCast(ctx, cast, arg);
   const source = typeOf(ctx.types, arg);
+  // float → numeric(p,s): through float8_numeric's digits, then rounded to s as numeric does.
+  const decimal = duckDbType(typeName);
+  if (name === 'numeric' && (source?.name === 'float8' || source?.name === 'float4') && decimal !== undefined)
+    return `CAST(${floatNumericText(ctx.expr(arg), source.name === 'float4')} AS ${decimal})`;
   if (source?.name === 'bpchar' && (name === 'text' || name === 'varchar') && typmods.length === 0)
     return `rtrim(${ctx.expr(arg)}, ' ')`;
   return undefined;
@@ -81,6 +86,8 @@ function emitNumericCast(ctx: EmitContext, cast: TypeCast, arg: Node): string {
   if (source?.name === 'numeric') return sql;
   const decimal = INTEGER_DECIMALS[source?.name ?? ''];
   if (decimal !== undefined) return `CAST(${sql} AS ${decimal})`;
+  if (source?.name === 'float8' || source?.name === 'float4')
+    return floatNumericText(sql, source.name === 'float4');
   throw ctx.error(
     SqlState.featureNotSupported,
     'numeric without precision and scale is not supported by pg_analytica here',
