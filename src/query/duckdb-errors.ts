@@ -29,8 +29,15 @@ const byClass: [RegExp, SqlStateCode][] = [
   // Casts that overflow the target type: "… is out of range for type integer" in PostgreSQL.
   [/^Conversion Error: .*out of range for the destination type/, SqlState.numericValueOutOfRange],
   [/^Conversion Error: Failed to cast decimal value/, SqlState.numericValueOutOfRange],
+  // A numeric text cast to numeric(p,s) whose value needs more digits: "numeric field overflow".
   [
-    /^Conversion Error: Could not convert string '\s*[+-]?\d+\s*' to (U?(TINY|SMALL|HUGE)?INT|BIGINT|U?INT\d+)$/,
+    /^Conversion Error: Could not convert string "-?([0-9]+(\.[0-9]+)?|Infinity)" to DECIMAL/,
+    SqlState.numericValueOutOfRange,
+  ],
+  // numeric(p,s) holds NaN in PostgreSQL; DuckDB's DECIMAL cannot.
+  [/^Conversion Error: Could not convert string "NaN" to DECIMAL/, SqlState.featureNotSupported],
+  [
+    /^Conversion Error: Could not convert string '\s*[+-]?\d+(\.\d+)?\s*' to (U?(TINY|SMALL|HUGE)?INT|BIGINT|U?INT\d+)$/,
     SqlState.numericValueOutOfRange,
   ],
   // "date/time field value out of range" and "invalid input syntax for type date" in PostgreSQL.
@@ -65,9 +72,18 @@ export function translateDuckDbError(error: unknown): PgError {
   if (code === SqlState.queryCanceled)
     return new PgError(code, 'canceling statement due to user request', { cause: error });
   // Strip DuckDB's class prefix; the SQLSTATE carries the class now.
-  const text = scrubPaths(message.replace(/^[A-Za-z ]+ Error: /, ''));
+  const text = exactRangeMessage(scrubPaths(message.replace(/^[A-Za-z ]+ Error: /, '')));
   const detail = withoutStatementContext(raw.slice(message.length + 1));
   return new PgError(code, text, { cause: error, detail: detail ? scrubPaths(detail) : undefined });
+}
+
+/**
+ * The exact numeric arithmetic (sql/typing/numeric-exact.ts) computes in 128-bit integers:
+ * an overflow there is a numeric result past 38 digits, said so rather than in DuckDB's terms.
+ */
+function exactRangeMessage(text: string): string {
+  if (!/^Overflow in (HUGEINT )?(multiplication|addition|subtraction)( of INT128)?/.test(text)) return text;
+  return `numeric value out of range: pg_analytica computes numerics exactly only within 38 digits (${text})`;
 }
 
 /** Directories (the data directory, DuckDB's spill files) whose paths no client is shown. */

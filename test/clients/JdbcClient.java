@@ -35,11 +35,12 @@ import java.util.concurrent.TimeUnit;
  */
 public class JdbcClient {
   static final String ALL_BUT_JSONB = "id, i2, i4, i8, n, f8, b, t, vc, d, ts, tstz, u, by, a_i4, a_t";
-  // sum(int4) is bigint (Long), sum(n) * 2 numeric (BigDecimal), as PostgreSQL describes them.
+  // sum(int4) is bigint (Long), avg() and numeric division exact numeric (BigDecimal).
   static final String GROUP_SQL =
-      "SELECT vc, count(*) AS rows, count(i4) AS i4s, sum(i4) AS sum_i4,"
-          + " sum(n) * 2 AS n2, min(n) AS min_n, max(d) AS max_d, max(f8) AS max_f8 FROM mix"
-          + " WHERE id BETWEEN 1 AND 200 GROUP BY vc ORDER BY vc NULLS FIRST";
+      "SELECT vc, count(*) AS rows, count(i4) AS i4s, sum(i4) AS sum_i4, avg(i4) AS avg_i4,"
+          + " avg(n) AS avg_n, sum(n) / 7 AS n7, round(avg(i8), 2) AS avg_i8, min(n) AS min_n,"
+          + " max(d) AS max_d, max(f8) AS max_f8 FROM mix WHERE id BETWEEN 1 AND 200"
+          + " GROUP BY vc ORDER BY vc NULLS FIRST";
   static final String SLOW_SQL =
       "SELECT count(*) FROM mix a, mix b, mix c, mix d"
           + " WHERE md5(a.id::text || b.id::text || c.id::text || d.id::text) = 'x'";
@@ -230,8 +231,7 @@ public class JdbcClient {
         () -> {
           try (Connection c = connect();
               Statement s = c.createStatement()) {
-            ResultSet rs =
-                s.executeQuery("SELECT " + ALL_BUT_JSONB + ", count(*) OVER () AS c, n * 2 AS n2 FROM mix");
+            ResultSet rs = s.executeQuery("SELECT " + ALL_BUT_JSONB + ", count(*) OVER () AS c, n * 2 AS n2, avg(n) OVER () AS an FROM mix");
             ResultSetMetaData md = rs.getMetaData();
             List<Object> out = new ArrayList<>();
             for (int i = 1; i <= md.getColumnCount(); i++) {

@@ -24,11 +24,11 @@ import psycopg2.extensions
 import psycopg2.extras
 
 ALL_COLUMNS = "id, i2, i4, i8, n, f8, b, t, vc, d, ts, tstz, u, jb, by, a_i4, a_t"
-# sum(int4) is bigint (int), sum(n) * 2 numeric (Decimal), as PostgreSQL describes them.
+# sum(int4) is bigint (int), avg() and numeric division exact numeric (Decimal).
 GROUP_SQL = (
-    "SELECT vc, count(*) AS rows, count(i4) AS i4s, sum(i4) AS sum_i4, sum(n) * 2 AS n2,"
-    " min(n) AS min_n, max(d) AS max_d, max(f8) AS max_f8 FROM mix WHERE id BETWEEN 1 AND 200"
-    " GROUP BY vc ORDER BY vc NULLS FIRST"
+    "SELECT vc, count(*) AS rows, count(i4) AS i4s, sum(i4) AS sum_i4, avg(i4) AS avg_i4, avg(n) AS avg_n,"
+    " sum(n) / 7 AS n7, round(avg(i8), 2) AS avg_i8, min(n) AS min_n, max(d) AS max_d,"
+    " max(f8) AS max_f8 FROM mix WHERE id BETWEEN 1 AND 200 GROUP BY vc ORDER BY vc NULLS FIRST"
 )
 # Minutes in either engine unless cancelled: 1.7 billion md5 calls.
 SLOW_SQL = (
@@ -160,7 +160,7 @@ def op_description():
         cur = conn.cursor()
         cur.execute(
             f"SELECT {ALL_COLUMNS}, sum(i8) OVER () AS s,"
-            " count(*) OVER () AS c, n * 2 AS n2 FROM mix WHERE id < 3"
+            " count(*) OVER () AS c, n * 2 AS n2, avg(n) OVER () AS an FROM mix WHERE id < 3"
         )
         return [[c.name, c.type_code, c.internal_size, c.precision, c.scale] for c in cur.description]
     finally:

@@ -277,10 +277,11 @@ export async function runOperations(
 /** The SQL the clients share. */
 export const sharedSql = {
   allColumns: 'id, i2, i4, i8, n, f8, b, t, vc, d, ts, tstz, u, jb, by, a_i4, a_t',
-  /** Aggregates described and printed as PostgreSQL does: sum(int4) is bigint, sum(n) * 2 numeric (typmod -1). */
+  /** sum(int4) is bigint, avg() and numeric division exact numeric, as PostgreSQL types them. */
   group:
-    'SELECT vc, count(*) AS rows, count(i4) AS i4s, sum(i4) AS sum_i4, sum(n) * 2 AS n2,' +
-    ' min(n) AS min_n, max(d) AS max_d, max(f8) AS max_f8 FROM mix WHERE id BETWEEN 1 AND 200 GROUP BY vc ORDER BY vc NULLS FIRST',
+    'SELECT vc, count(*) AS rows, count(i4) AS i4s, sum(i4) AS sum_i4, avg(i4) AS avg_i4, avg(n) AS avg_n,' +
+    ' sum(n) / 7 AS n7, round(avg(i8), 2) AS avg_i8, min(n) AS min_n, max(d) AS max_d,' +
+    ' max(f8) AS max_f8 FROM mix WHERE id BETWEEN 1 AND 200 GROUP BY vc ORDER BY vc NULLS FIRST',
   whereOrder:
     "SELECT id, t, vc FROM mix WHERE i4 > 150000 AND b IS NOT NULL AND t LIKE 'text%' ORDER BY i2 DESC, id",
   /** Minutes in either engine unless cancelled: 1.7 billion md5 calls. */

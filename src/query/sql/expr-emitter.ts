@@ -14,6 +14,9 @@ import { jsonResultValue, refuseJsonbMinMax } from './json-rules.js';
 import { emitAExpr } from './operator-rules.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
 import { duckDbType } from './type-names.js';
+import { literalNeedsText } from './typing/expr-types.js';
+import { emitTextNumericMinMax, textNumericBranch } from './typing/numeric-emit.js';
+import { numericLiteralText } from './typing/numeric-text.js';
 import { emitTypedCast } from './typing/typed-casts.js';
 import { emitComparedOperands, typedSubqueryOperands } from './typing/typed-operands.js';
 
@@ -49,11 +52,14 @@ export function emitExpr(ctx: EmitContext, node: Node): string {
   if ('FuncCall' in node) return emitFuncCall(ctx, node.FuncCall);
   if ('TypeCast' in node) return emitTypeCast(ctx, node.TypeCast);
   if ('SubLink' in node) return emitSubLink(ctx, node.SubLink);
-  if ('CaseExpr' in node) return emitCase(ctx, node);
-  if ('CoalesceExpr' in node) {
-    const value = resultValue(ctx, node);
-    return `COALESCE(${(node.CoalesceExpr.args ?? []).map(value).join(', ')})`;
-  }
+  // A numeric result whose values keep each their own scale: every branch as exact text; a json
+  // result: untyped literals as the json type prints them.
+  const textBranch = textNumericBranch(ctx, node);
+  const branch = textBranch ?? resultValue(ctx, node);
+  if ('CaseExpr' in node) return emitCase(ctx, node, branch);
+  if ('CoalesceExpr' in node)
+    return `COALESCE(${(node.CoalesceExpr.args ?? []).map((a) => branch(a)).join(', ')})`;
+  if ('MinMaxExpr' in node && textBranch !== undefined) return emitTextNumericMinMax(ctx, node.MinMaxExpr);
   if ('MinMaxExpr' in node) {
     const fn = node.MinMaxExpr.op === 'IS_GREATEST' ? 'greatest' : 'least';
     refuseJsonbMinMax(ctx, node, fn);
@@ -92,6 +98,8 @@ function required(ctx: EmitContext, node: Node | undefined): Node {
 function emitConst(ctx: EmitContext, value: A_Const): string {
   if (value.isnull === true) return 'NULL';
   if (value.ival !== undefined) return wrapNegative(String(value.ival.ival ?? 0));
+  if (value.fval !== undefined && ctx.types !== undefined && literalNeedsText(value.fval.fval ?? ''))
+    return quoteLiteral(numericLiteralText(value.fval.fval ?? '0'));
   if (value.fval !== undefined) return wrapNegative(value.fval.fval ?? '0');
   if (value.sval !== undefined) return quoteLiteral(value.sval.sval ?? '');
   if (value.boolval !== undefined) return value.boolval.boolval === true ? 'true' : 'false';
@@ -309,7 +317,11 @@ function emitQuantifiedSubLink(ctx: EmitContext, link: SubLink, query: string): 
   return `(${typed.left} ${op} ${link.subLinkType === 'ANY_SUBLINK' ? 'ANY' : 'ALL'} (${typed.query}))`;
 }
 
-function emitCase(ctx: EmitContext, node: Extract<Node, { CaseExpr: unknown }>): string {
+function emitCase(
+  ctx: EmitContext,
+  node: Extract<Node, { CaseExpr: unknown }>,
+  branch: (node: Node) => string,
+): string {
   const expr = node.CaseExpr;
   const parts = ['CASE'];
   // `CASE x WHEN v` compares x = v: written as `CASE WHEN x = v` so that each comparison is typed,
@@ -323,9 +335,9 @@ function emitCase(ctx: EmitContext, node: Extract<Node, { CaseExpr: unknown }>):
     const test = searched
       ? emitComparedOperands(ctx, [expr.arg!, value], '=', (n) => ctx.expr(n)).join(' = ')
       : ctx.expr(value);
-    parts.push(`WHEN ${test} THEN ${resultValue(ctx, node)(required(ctx, when.CaseWhen.result))}`);
+    parts.push(`WHEN ${test} THEN ${branch(required(ctx, when.CaseWhen.result))}`);
   }
-  if (expr.defresult !== undefined) parts.push(`ELSE ${resultValue(ctx, node)(expr.defresult)}`);
+  if (expr.defresult !== undefined) parts.push(`ELSE ${branch(expr.defresult)}`);
   parts.push('END');
   return `(${parts.join(' ')})`;
 }

@@ -15,7 +15,8 @@ import { emitJsonFunction } from './json-rules.js';
 import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
-import { exactNumeric, exactNumericSum } from './typing/numeric-text.js';
+import { emitNumericCall } from './typing/numeric-emit.js';
+import { exactNumeric } from './typing/numeric-text.js';
 import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 
@@ -76,6 +77,12 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (name === 'generate_series' && ctx.types !== undefined) return emitSeriesInSelectList(ctx, call);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
+  const numeric = emitNumericCall(ctx, call, name, () => ({
+    distinct: call.agg_distinct === true ? 'DISTINCT ' : '',
+    filter: call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`,
+    over: call.over === undefined ? '' : ` OVER ${emitWindowReference(ctx, call.over)}`,
+  }));
+  if (numeric !== undefined) return numeric;
   const typed = emitTypedArguments(ctx, call, name);
   if (typeof typed === 'string') return typed;
   const args = typed;
@@ -95,7 +102,7 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (call.over !== undefined) text += ` OVER ${emitWindowReference(ctx, call.over)}`;
   if (SPREAD_AGGREGATES.has(name) && args.length === 1)
     return withFloatArgumentOnly(name, call.over === undefined ? `any_value(${args[0]})` : args[0]!, text);
-  return name === 'round' ? withRoundScale(call, text) : text;
+  return name === 'round' || name === 'trunc' ? withRoundScale(call, text) : text;
 }
 
 /** The pass that only lists tables: the arguments and sort keys are walked (subqueries name tables). */
@@ -118,22 +125,15 @@ function emitTypedArguments(ctx: EmitContext, call: FuncCall, name: string): str
   if (ctx.types === undefined) return args;
   const types = nodes.map((a) => operandType(ctx, a));
   if (types.some((t) => t?.heldAsText === true)) {
-    const simple =
-      call.over === undefined && call.agg_distinct !== true && (call.agg_order ?? []).length === 0;
-    if ((name === 'min' || name === 'max') && simple && call.agg_filter === undefined) {
-      const x = args[0]!;
-      return `${name === 'max' ? 'arg_max' : 'arg_min'}(${x}, ${exactNumeric(x)})`;
-    }
-    if (name === 'sum' && simple && args.length === 1) {
-      const filter = call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
-      return exactNumericSum(args[0]!, filter);
-    }
+    // count(DISTINCT x) counts values: 1.0 and 1.00 are one.
+    if (name === 'count' && call.agg_distinct === true)
+      return args.map((a, i) => (types[i]?.heldAsText === true ? exactNumeric(a) : a));
     if (!KEEPS_ARGUMENT_TYPE.has(name) || name === 'min' || name === 'max') {
       throw ctx.error(
         SqlState.featureNotSupported,
-        `${name}() of a column declared numeric without precision is not supported by pg_analytica${name === 'min' || name === 'max' ? ' in this form' : ''}`,
+        `${name}() of a numeric whose display scale varies by value (a column declared numeric without precision, a quotient, avg()) is not supported by pg_analytica${name === 'min' || name === 'max' ? ' in this form' : ''}`,
         call.location,
-        'the copy holds such values as exact text; declare the column numeric(p,s) with p <= 38 to compute on it',
+        'cast the value to numeric(p,s) or double precision first',
       );
     }
   }
@@ -162,10 +162,11 @@ const SPREAD_AGGREGATES = new Set(['stddev', 'stddev_samp', 'stddev_pop', 'varia
 
 /**
  * PostgreSQL computes stddev and variance of integers and numerics in
- * arbitrary precision and prints 16 or more significant digits; DuckDB
- * computes them in double precision. Rather than a silently different answer,
- * such calls fail (0A000 through duckdb-errors.ts) while double precision and
- * real arguments give the same answer as PostgreSQL's.
+ * arbitrary precision; typed arguments go through typing/numeric-spread.ts.
+ * An argument whose type the front end does not know is checked at run time:
+ * an integer or numeric fails (0A000 through duckdb-errors.ts) rather than
+ * answer in double precision, while double precision and real arguments give
+ * the same answer as PostgreSQL's.
  */
 function withFloatArgumentOnly(name: string, probe: string, text: string): string {
   const message = quoteLiteral(
@@ -229,7 +230,9 @@ export function emitSortBy(ctx: EmitContext, node: Node, wrapKey?: (key: string)
   const nullsFirst =
     sort.sortby_nulls === 'SORTBY_NULLS_FIRST' || (sort.sortby_nulls !== 'SORTBY_NULLS_LAST' && descending);
   const key = ctx.expr(sort.node);
-  return `${wrapKey ? wrapKey(key) : key} ${descending ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
+  // A numeric whose display scale varies (held as text) sorts by value.
+  const wrap = wrapKey ?? (operandType(ctx, sort.node)?.heldAsText === true ? exactNumeric : undefined);
+  return `${wrap ? wrap(key) : key} ${descending ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
 }
 
 /** `OVER w` or `OVER (…)`. */
@@ -243,7 +246,9 @@ function emitWindowReference(ctx: EmitContext, window: WindowDef): string {
 export function emitWindowSpec(ctx: EmitContext, window: WindowDef): string {
   const parts: string[] = [];
   if (window.refname !== undefined) parts.push(quoteIdent(window.refname));
-  const partition = (window.partitionClause ?? []).map((p) => ctx.expr(p));
+  const partition = (window.partitionClause ?? []).map((p) =>
+    operandType(ctx, p)?.heldAsText === true ? exactNumeric(ctx.expr(p)) : ctx.expr(p),
+  );
   if (partition.length > 0) parts.push(`PARTITION BY ${partition.join(', ')}`);
   const order = (window.orderClause ?? []).map((s) => emitSortBy(ctx, s));
   if (order.length > 0) parts.push(`ORDER BY ${order.join(', ')}`);

@@ -12,9 +12,10 @@
  * | x <> ALL('{a,b}'::t[])          | x NOT IN (…)                           | same                                             |
  * | !=                              | <>                                     | spelling                                         |
  *
- * Known gap: for `/` with operands of unknown type (columns), the type is
- * only known after binding, so `int_col / 2` still divides as DOUBLE in
- * DuckDB; cast an operand (`int_col::int / 2`) to get integer division.
+ * Where the type stage knows the operands' types, typing/numeric-emit.ts decides first (integer
+ * division by type, exact numeric quotients and numerics of varying scale). Where it does not
+ * (a column of a FROM item whose types are unknown), `int_col / 2` divides as DOUBLE in DuckDB;
+ * cast an operand (`int_col::int / 2`) to get integer division.
  */
 import type { A_Expr, Node, TypeCast } from 'libpg-query';
 import { SqlState } from '../../errors.js';
@@ -25,6 +26,7 @@ import { type EmitContext, listItems, stringValue } from './emit-context.js';
 import { emitJsonOperator } from './json-rules.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
+import { emitNumericOperator } from './typing/numeric-emit.js';
 import { asText, checkArithmeticOperand, emitComparedOperands } from './typing/typed-operands.js';
 
 /** Operators that mean the same in DuckDB and are emitted unchanged. */
@@ -202,6 +204,8 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
     const [left, right] = compared(ctx, [expr.lexpr, expr.rexpr], operator);
     return `(${left} ${operator === '!=' ? '<>' : operator} ${right})`;
   }
+  const numeric = emitNumericOperator(ctx, expr, operator);
+  if (numeric !== undefined) return numeric;
   if (ARITHMETIC.has(operator)) {
     checkArithmeticOperand(ctx, expr.lexpr, operator);
     checkArithmeticOperand(ctx, expr.rexpr, operator);

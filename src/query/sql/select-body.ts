@@ -9,15 +9,29 @@ import { listItems, type SelectContext } from './emit-context.js';
 import { emitFromItem } from './from-emitter.js';
 import { emitSortBy, emitWindowSpec } from './function-emitter.js';
 import { quoteIdent } from './sql-text.js';
+import { distinctByValue, emitGroupKey, groupedByValue } from './typing/numeric-grouping.js';
+import {
+  emitValuesColumns,
+  setOutputTypes,
+  setSortsByValue,
+  textSetColumns,
+  withTextColumns,
+} from './typing/numeric-sets.js';
+import { exactNumeric } from './typing/numeric-text.js';
 import {
   emitTargetValue,
   recordOutput,
-  recordSetOutput,
   refuseTextNumericKey,
+  refuseTextNumericSetOperation,
   sortKey,
   textNumericKey,
 } from './typing/select-types.js';
 import type { TypedColumn } from './typing/type-scope.js';
+import { operandType } from './typing/typed-operands.js';
+
+function throwError(error: Error): never {
+  throw error;
+}
 
 const SET_OPERATORS: Readonly<Record<string, string>> = {
   SETOP_UNION: 'UNION',
@@ -31,54 +45,100 @@ export function emitSelectBody(ctx: SelectContext, stmt: SelectStmt): string {
   if (op !== undefined) {
     if (stmt.larg === undefined || stmt.rarg === undefined)
       throw ctx.error(SqlState.syntaxError, 'set operand expected');
-    core = `(${ctx.select(stmt.larg)}) ${op}${stmt.all === true ? ' ALL' : ''} (${ctx.select(stmt.rarg)})`;
-    recordSetOutput(ctx, stmt, stmt.larg, stmt.rarg);
+    core = emitSetOperation(ctx, stmt, stmt.larg, stmt.rarg, op);
   } else if (stmt.valuesLists !== undefined) {
-    core = emitValues(ctx, stmt.valuesLists);
+    core = emitValues(ctx, stmt, stmt.valuesLists);
   } else {
-    core = emitPlainSelect(ctx, stmt);
+    const [text, view] = emitPlainSelect(ctx, stmt);
+    return text + emitOrderAndLimit(ctx, view);
   }
   return core + emitOrderAndLimit(ctx, stmt);
 }
 
+/**
+ * `left op right`. Columns whose numerics have different scales on the two sides are numeric
+ * text on both (numeric-sets.ts); ORDER BY such a column reads the result as a derived table.
+ */
+function emitSetOperation(
+  ctx: SelectContext,
+  stmt: SelectStmt,
+  larg: SelectStmt,
+  rarg: SelectStmt,
+  op: string,
+): string {
+  let left = ctx.select(larg);
+  let right = ctx.select(rarg);
+  const text = textSetColumns(ctx, larg, rarg);
+  if (stmt.all !== true) {
+    refuseTextNumericSetOperation(ctx, larg, rarg, op);
+    if (text !== undefined) throw textNumericKey(ctx, op);
+  }
+  const l = ctx.types?.selectOutput(larg);
+  const r = ctx.types?.selectOutput(rarg);
+  if (text !== undefined && l !== undefined) {
+    left = withTextColumns(
+      left,
+      l.map((c) => c.name),
+      text,
+    );
+    right = withTextColumns(
+      right,
+      l.map((c) => c.name),
+      text,
+    );
+  }
+  if (l !== undefined && r !== undefined) ctx.types?.recordOutput(stmt, setOutputTypes(l, r, text));
+  const core = `(${left}) ${op}${stmt.all === true ? ' ALL' : ''} (${right})`;
+  return setSortsByValue(ctx, stmt) ? `SELECT * FROM (${core}) AS "pga_setop"` : core;
+}
+
 /** VALUES names its columns column1, column2, … in PostgreSQL (col0, … in DuckDB). */
-function emitValues(ctx: SelectContext, rows: readonly Node[]): string {
-  const emitted = rows.map((row) =>
+function emitValues(ctx: SelectContext, stmt: SelectStmt, rows: readonly Node[]): string {
+  const items = rows.map((row) =>
     listItems(row).map((item) => {
       if ('SetToDefault' in item)
         throw ctx.error(SqlState.featureNotSupported, 'DEFAULT in VALUES is not supported');
-      return ctx.expr(item);
+      return item;
     }),
   );
+  const { emitted, types } = emitValuesColumns(ctx, items);
   const width = emitted[0]?.length ?? 0;
+  ctx.types?.recordOutput(
+    stmt,
+    types.map((type, i) => ({ name: `column${i + 1}`, type })),
+  );
   const names = Array.from({ length: width }, (_, i) => quoteIdent(`column${i + 1}`));
   const values = emitted.map((row) => `(${row.join(', ')})`).join(', ');
   return `SELECT * FROM (VALUES ${values}) AS "*VALUES*"(${names.join(', ')})`;
 }
 
-function emitPlainSelect(ctx: SelectContext, stmt: SelectStmt): string {
-  const targets = stmt.targetList ?? [];
-  if (targets.length === 0) {
+/** The SELECT up to WINDOW, and the statement its ORDER BY is read from (numeric-grouping.ts). */
+function emitPlainSelect(ctx: SelectContext, original: SelectStmt): [string, SelectStmt] {
+  if ((original.targetList ?? []).length === 0) {
     throw ctx.error(SqlState.featureNotSupported, 'SELECT with no columns is not supported by pg_analytica');
   }
   // FROM first: its items make the columns' types known to every other clause.
-  const from = (stmt.fromClause ?? []).map((item) => emitFromItem(ctx, item));
-  const output = recordOutput(ctx, stmt, targets);
+  const from = (original.fromClause ?? []).map((item) => emitFromItem(ctx, item));
+  const output = recordOutput(ctx, original, original.targetList ?? []);
+  const stmt = groupedByValue(ctx, original);
+  const targets = stmt.targetList ?? [];
   let text = `SELECT ${emitDistinct(ctx, stmt, output)}${targets.map((t) => emitTarget(ctx, t)).join(', ')}`;
+  // Typed again: a scalar subquery's output type is known once it is emitted.
+  recordOutput(ctx, original, original.targetList ?? []);
   if (from.length > 0) text += ` FROM ${from.join(', ')}`;
   if (stmt.whereClause !== undefined) text += ` WHERE ${ctx.expr(stmt.whereClause)}`;
   const groups = stmt.groupClause ?? [];
   if (stmt.groupDistinct === true) {
     throw ctx.error(SqlState.featureNotSupported, 'GROUP BY DISTINCT is not supported by pg_analytica');
   }
-  if (groups.length > 0) text += ` GROUP BY ${groups.map((g) => emitGroupItem(ctx, g)).join(', ')}`;
+  if (groups.length > 0) text += ` GROUP BY ${groups.map((g) => emitGroupItem(ctx, original, g)).join(', ')}`;
   if (stmt.havingClause !== undefined) text += ` HAVING ${ctx.expr(stmt.havingClause)}`;
   const windows = (stmt.windowClause ?? []).map((w) => {
     if (!('WindowDef' in w)) throw ctx.error(SqlState.syntaxError, 'window definition expected');
     return `${quoteIdent(w.WindowDef.name ?? '')} AS (${emitWindowSpec(ctx, w.WindowDef)})`;
   });
   if (windows.length > 0) text += ` WINDOW ${windows.join(', ')}`;
-  return text;
+  return [text, stmt];
 }
 
 /** DISTINCT is an empty-node list in the AST; DISTINCT ON lists its expressions. */
@@ -90,11 +150,13 @@ function emitDistinct(
   const distinct = stmt.distinctClause;
   if (distinct === undefined) return '';
   const exprs = distinct.filter((node) => Object.keys(node).length > 0);
-  for (const node of exprs) refuseTextNumericKey(ctx, node, 'SELECT DISTINCT ON');
   if (exprs.length === 0 && output?.some((c) => c.type?.heldAsText === true))
-    throw textNumericKey(ctx, 'SELECT DISTINCT');
+    return distinctByValue(ctx, stmt.targetList ?? []) ?? throwError(textNumericKey(ctx, 'SELECT DISTINCT'));
   if (exprs.length === 0) return 'DISTINCT ';
-  return `DISTINCT ON (${exprs.map((e) => ctx.expr(e)).join(', ')}) `;
+  const keys = exprs.map((e) =>
+    operandType(ctx, e)?.heldAsText === true ? exactNumeric(ctx.expr(e)) : ctx.expr(e),
+  );
+  return `DISTINCT ON (${keys.join(', ')}) `;
 }
 
 /** Every column gets PostgreSQL's name explicitly; `*` and `t.*` expand as they are. */
@@ -108,13 +170,14 @@ function emitTarget(ctx: SelectContext, node: Node): string {
   return `${text} AS ${quoteIdent(name ?? figureColname(val))}`;
 }
 
-function emitGroupItem(ctx: SelectContext, node: Node): string {
+function emitGroupItem(ctx: SelectContext, stmt: SelectStmt, node: Node, inSet = false): string {
   if (!('GroupingSet' in node)) {
-    refuseTextNumericKey(ctx, node, 'GROUP BY');
+    if (!inSet) return emitGroupKey(ctx, stmt, node);
+    refuseTextNumericKey(ctx, node, 'GROUPING SETS, ROLLUP or CUBE');
     return ctx.expr(node);
   }
   const set = node.GroupingSet;
-  const content = (set.content ?? []).map((c) => emitGroupItem(ctx, c)).join(', ');
+  const content = (set.content ?? []).map((c) => emitGroupItem(ctx, stmt, c, true)).join(', ');
   switch (set.kind) {
     case 'GROUPING_SET_EMPTY':
       return '()';

@@ -58,7 +58,7 @@ export function rewriteSelect(statement: SelectStatement, resolver: TableResolve
 /**
  * rewriteSelect() with what the type stage knows of the result: by position, the PostgreSQL
  * type of each output column the DuckDB result carries as text (numeric held as text, exact
- * numeric results), so that it is described as PostgreSQL describes it.
+ * numeric results) or computes as numeric, so that it is described as PostgreSQL describes it.
  */
 export function rewriteTypedSelect(
   statement: SelectStatement,
@@ -70,11 +70,14 @@ export function rewriteTypedSelect(
   const outputs = rewriter.types?.selectOutput(ast);
   return {
     sql,
+    // numeric is described with the type stage's typmod, not DuckDB's DECIMAL(p,s): a column's
+    // own, a cast's numeric(p,s), -1 for anything computed (and numeric held as text is numeric).
     outputs: outputs?.map((c) =>
       // json/jsonb results are DuckDB VARCHARs holding PostgreSQL's text of the value; a text
       // result (jb::text, jb ->> 'k') is text even where a source column of its name is not.
       c.type !== undefined &&
-      (c.type.heldAsText === true || ['json', 'jsonb', 'text', 'json[]', 'jsonb[]'].includes(c.type.name))
+      (c.type.heldAsText === true ||
+        ['numeric', 'json', 'jsonb', 'text', 'json[]', 'jsonb[]'].includes(c.type.name))
         ? { typeOid: c.type.oid, typeModifier: c.type.typmod }
         : undefined,
     ),

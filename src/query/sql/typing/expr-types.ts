@@ -48,7 +48,10 @@ export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | u
       type?.name === 'numeric' && (target?.typmods ?? []).length === 0
         ? typeOf(env, node.TypeCast.arg)
         : undefined;
-    return source?.heldAsText === true ? source : type;
+    if (source?.heldAsText === true) return source;
+    // float8_numeric's value has the display scale its 15 digits print with: varying.
+    if (source?.name === 'float8' || source?.name === 'float4') return TEXT_NUMERIC;
+    return type?.name === 'numeric' ? { ...type, typmod: numericCastTypmod(target?.typmods ?? []) } : type;
   }
   if ('A_Expr' in node) return operatorType(env, node.A_Expr);
   if ('A_Indirection' in node) {
@@ -77,12 +80,22 @@ export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | u
   return BOOLEAN_RESULTS.has(tag) ? known('bool') : undefined;
 }
 
+/** numeric(p[,s])'s typmod, as make_numeric_typmod() in numeric.c: ((p << 16) | s) + VARHDRSZ; -1 without one. */
+function numericCastTypmod(typmods: readonly Node[]): number {
+  const values = typmods.map((n) => ('A_Const' in n ? n.A_Const.ival?.ival : undefined));
+  if (values.length === 0 || values.length > 2) return -1;
+  const [precision, scale] = [values[0] ?? 0, values[1] ?? 0];
+  return ((precision << 16) | (scale & 0xffff)) + 4;
+}
+
 /** make_const() in parse_node.c: integers int4 (int8, then numeric, past their ranges), decimals numeric, strings unknown. */
 function constType(value: A_Const): PgType {
   if (value.isnull === true || value.sval !== undefined) return UNKNOWN;
   if (value.boolval !== undefined) return known('bool');
   if (value.ival !== undefined) return known('int4');
   const text = value.fval?.fval ?? '';
+  // DuckDB reads a literal with an exponent or past 38 digits as a double: carried as exact text.
+  if (literalNeedsText(text)) return TEXT_NUMERIC;
   if (/^-?\d+$/.test(text)) {
     const n = BigInt(text);
     return n >= -(2n ** 63n) && n < 2n ** 63n ? known('int8') : known('numeric');
@@ -134,11 +147,26 @@ function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
   const json = jsonOperatorType(op, typeOf(env, expr.lexpr));
   if (json !== undefined) return json;
   const right = typeOf(env, expr.rexpr);
-  if (expr.lexpr === undefined) return op === '-' || op === '+' ? right : undefined;
+  // A prefix operator's result carries no typmod (-p over numeric(12,2) is numeric).
+  if (expr.lexpr === undefined)
+    return (op === '-' || op === '+') && right !== undefined ? { ...right, typmod: -1 } : undefined;
   const left = typeOf(env, expr.lexpr);
   if (op === '||') return left?.category === 'S' || right?.category === 'S' ? known('text') : undefined;
-  return arithmeticType(op, left, right);
+  const result = arithmeticType(op, left, right);
+  // A numeric quotient's display scale depends on the values (select_div_scale), and so does
+  // anything computed from a value of varying scale: carried as exact text (numeric-exact.ts).
+  if (result?.name === 'numeric' && (op === '/' || left?.heldAsText === true || right?.heldAsText === true))
+    return TEXT_NUMERIC;
+  return result;
 }
+
+/** A numeric literal DuckDB would not read as an exact DECIMAL or integer (`1e5`, 40 digits). */
+export function literalNeedsText(text: string): boolean {
+  return /[eE]/.test(text) || text.replace(/\D/g, '').replace(/^0+/, '').length > 38;
+}
+
+/** numeric whose values' display scales vary: carried as PostgreSQL's text (numeric-exact.ts). */
+export const TEXT_NUMERIC: PgType = { ...known('numeric'), heldAsText: true };
 
 /**
  * Result types of + - * / % from pg_operator.dat for the types the copy holds. An unknown
@@ -253,7 +281,9 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   if (integer !== undefined) return known(integer);
   if (TEXT_RESULTS.has(name)) return known('text');
   const arg = typeOf(env, call.args?.[0]);
-  if (SAME_AS_ARGUMENT.has(name)) return arg?.category === 'X' ? undefined : arg;
+  // A function's result carries no typmod (exprTypmod() keeps it only for length coercions).
+  if (SAME_AS_ARGUMENT.has(name))
+    return arg === undefined || arg.category === 'X' ? undefined : { ...arg, typmod: -1 };
   if (name === 'array_agg') return jsonArrayType(arg);
   if (name === 'sum' && arg !== undefined) {
     // pg_proc.dat: sum(int2/int4) → int8, sum(int8/numeric) → numeric, sum(float4) → float4, …
@@ -263,7 +293,14 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
     return arg.category === 'N' || arg.name === 'interval' ? arg : undefined;
   }
   if (name === 'avg' && arg !== undefined && arg.category === 'N')
-    return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : known('numeric');
+    return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : TEXT_NUMERIC;
+  if ((name === 'round' || name === 'trunc') && arg !== undefined)
+    return roundType(arg, call.args?.length ?? 0);
+  if (NUMERIC_SCALARS.has(name) && arg !== undefined)
+    return numericScalarType(name, arg, typeOf(env, call.args?.[1]));
+  // stddev/variance: numeric for integers and numerics (pg_proc.dat), float8 for floats.
+  if (SPREAD.has(name) && arg !== undefined && arg.category === 'N')
+    return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : TEXT_NUMERIC;
   if (INTERVAL_RESULTS.has(name)) return known('interval');
   if (name === 'now' || name === 'to_timestamp') return known('timestamptz');
   if (name === 'generate_series') return seriesType((call.args ?? []).map((a) => typeOf(env, a)));
@@ -285,6 +322,18 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
 }
 
 /**
+ * round/trunc (pg_proc.dat): round(numeric[, int]) is numeric; round(float8) is float8, and an
+ * integer alone resolves to it (float8 is the preferred numeric type); round(integer, int) is
+ * numeric. round(float8, int) does not exist.
+ */
+function roundType(arg: PgType, argCount: number): PgType | undefined {
+  if (arg.category !== 'N') return undefined;
+  if (arg.name === 'numeric') return arg.heldAsText === true ? TEXT_NUMERIC : known('numeric');
+  if (argCount === 1) return known('float8');
+  return INTEGER_RANK[arg.name] !== undefined ? known('numeric') : undefined;
+}
+
+/**
  * select_common_type() in parse_coerce.c, for the cases met here: unknown literals are
  * skipped; all-equal types give that type; types of the string category give text
  * (its preferred type) unless all are the same; anything else is not decided here.
@@ -295,6 +344,7 @@ function commonType(env: TypeEnvironment, nodes: readonly (Node | undefined)[]):
   const typed = (types as PgType[]).filter((t) => t.category !== 'X');
   if (typed.length === 0) return known('text');
   const first = typed[0]!;
+  if (typed.every((t) => t.category === 'N') && mixedNumericScales(typed)) return TEXT_NUMERIC;
   if (typed.every((t) => t.oid === first.oid)) return { ...first, typmod: sameTypmod(typed) };
   if (typed.every((t) => t.category === 'S')) return known('text');
   if (typed.every((t) => t.category === 'N' && t.heldAsText !== true)) {
@@ -303,6 +353,38 @@ function commonType(env: TypeEnvironment, nodes: readonly (Node | undefined)[]):
   }
   return undefined;
 }
+
+/**
+ * Values of a numeric result (CASE, COALESCE, GREATEST) keep each their own display scale in
+ * PostgreSQL, where DuckDB would give every value one common DECIMAL scale: numerics of
+ * possibly different scales (integers among them, typmods that differ or are not known, values
+ * held as text) make the result a numeric of varying scale, carried as text.
+ */
+export function mixedNumericScales(types: readonly PgType[]): boolean {
+  if (types.some((t) => t.name === 'float4' || t.name === 'float8')) return false;
+  if (!types.some((t) => t.name === 'numeric') || types.length < 2) return false;
+  if (types.some((t) => t.heldAsText === true)) return true;
+  return !types.every((t) => t.name === 'numeric' && t.typmod >= 0 && t.typmod === types[0]!.typmod);
+}
+
+const NUMERIC_SCALARS = new Set(['ceil', 'ceiling', 'floor', 'sign', 'mod']);
+
+/**
+ * ceil/floor/sign (pg_proc.dat: numeric → numeric, float8 → float8, integers resolve to float8)
+ * and mod (integers → the wider integer, numeric → numeric).
+ */
+function numericScalarType(name: string, arg: PgType, second: PgType | undefined): PgType | undefined {
+  if (arg.category !== 'N') return undefined;
+  if (name !== 'mod') {
+    if (arg.name !== 'numeric') return known('float8');
+    return arg.heldAsText === true ? TEXT_NUMERIC : known('numeric');
+  }
+  const result = arithmeticType('%', arg, second);
+  const varying = arg.heldAsText === true || second?.heldAsText === true;
+  return result?.name === 'numeric' && varying ? TEXT_NUMERIC : result;
+}
+
+const SPREAD = new Set(['stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop']);
 
 const NUMERIC_ORDER = ['int2', 'int4', 'int8', 'numeric', 'float4', 'float8'];
 

@@ -1,70 +1,73 @@
 /**
- * numeric without precision is held as PostgreSQL's exact text (docs/types.md): no DuckDB type
- * holds every numeric value, and storing it rounded would change answers. Where the value's
- * order matters (comparisons, ORDER BY, min/max) it is read as DECIMAL(38,18) — exact for
- * every value with at most 20 integer and 18 fractional digits — and a value outside that
- * range (or NaN, ±Infinity) stops the query with 0A000 instead of being rounded.
+ * numeric without precision is held as PostgreSQL's exact text (docs/types.md), and so is every
+ * numeric whose display scale varies by value (a quotient, avg()): no DuckDB type holds such
+ * values, and storing them rounded would change answers. Where the value's order matters
+ * (comparisons, ORDER BY, min/max) the text is read through numericKey() (numeric-exact.ts),
+ * exact for any scale; arithmetic goes through exact HUGEINT pairs (numeric-exact.ts).
  */
 import { PgError, SqlState } from '../../../errors.js';
-import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
+import { quoteLiteral } from '../sql-text.js';
+import { bind, numericKey } from './numeric-exact.js';
 
-const INTEGER_DIGITS = 20;
-const FRACTION_DIGITS = 18;
-export const EXACT_DECIMAL = `DECIMAL(${INTEGER_DIGITS + FRACTION_DIGITS},${FRACTION_DIGITS})`;
-
-const OUT_OF_RANGE =
-  `${unsupportedMarker}comparing or sorting the numeric value %s of a column declared numeric without ` +
-  `precision: it computes on such columns exactly only up to ${INTEGER_DIGITS} integer and ` +
-  `${FRACTION_DIGITS} fractional digits (declare the column numeric(p,s) with p <= 38)`;
-
-/** DuckDB SQL reading numeric text `x` as an exact DECIMAL, or failing with 0A000 naming the value. */
+/** DuckDB SQL ordering numeric text `x` by value (equal values, equal keys). */
 export function exactNumeric(x: string): string {
-  const fits = `regexp_full_match(${x}, '-?[0-9]{1,${INTEGER_DIGITS}}(\\.[0-9]{0,${FRACTION_DIGITS}})?')`;
-  const [before, after] = OUT_OF_RANGE.split('%s');
-  const message = `${quoteLiteral(before ?? '')} || ${x} || ${quoteLiteral(after ?? '')}`;
-  return `(CASE WHEN ${x} IS NULL THEN NULL WHEN ${fits} THEN CAST(${x} AS ${EXACT_DECIMAL}) ELSE error(${message}) END)`;
+  return numericKey(x);
 }
 
 /**
- * An untyped literal compared with such a column: numeric_in's syntax (digits, point,
- * exponent; NaN and Infinity spellings), checked here so a bad literal fails as in PostgreSQL.
+ * The numeric a literal reads as (numeric_in): digits, point, exponent, NaN and Infinity
+ * spellings, printed as numeric_out prints it — the display scale is the literal's decimals
+ * less its exponent (`1.50` keeps 2, `1e5` has 0). A bad literal fails as in PostgreSQL (22P02).
  */
-export function exactNumericLiteral(text: string): string {
-  const match = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
-  if (match === null || `${match[2]}${match[3] ?? ''}` === '') {
-    if (/^\s*[+-]?(nan|inf|infinity)\s*$/i.test(text))
-      throw new PgError(SqlState.featureNotSupported, OUT_OF_RANGE.replace('%s', text.trim()));
-    throw new PgError(SqlState.invalidTextRepresentation, `invalid input syntax for type numeric: "${text}"`);
+export function numericLiteralText(text: string): string {
+  const special = /^\s*([+-]?)(nan|inf|infinity)\s*$/i.exec(text);
+  if (special !== null) {
+    if (special[2]?.toLowerCase() === 'nan') return 'NaN';
+    return `${special[1] === '-' ? '-' : ''}Infinity`;
   }
+  const match = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
+  if (match === null || `${match[2]}${match[3] ?? ''}` === '')
+    throw new PgError(SqlState.invalidTextRepresentation, `invalid input syntax for type numeric: "${text}"`);
   const exponent = Number(match[4] ?? '0');
-  let digits = `${match[2]}${match[3] ?? ''}`.replace(/^0+/, '');
+  let digits = `${match[2]}${match[3] ?? ''}`;
   let scale = (match[3] ?? '').length - exponent;
   if (scale < 0) {
     digits += '0'.repeat(-scale);
     scale = 0;
   }
-  // Trailing fractional zeros do not change the value.
-  while (scale > 0 && digits.endsWith('0')) {
-    digits = digits.slice(0, -1);
-    scale--;
-  }
   const padded = digits.padStart(scale + 1, '0');
-  const integer = padded.slice(0, padded.length - scale);
-  if (integer.replace(/^0+/, '').length > INTEGER_DIGITS || scale > FRACTION_DIGITS)
-    throw new PgError(SqlState.featureNotSupported, OUT_OF_RANGE.replace('%s', text.trim()));
+  const integer = padded.slice(0, padded.length - scale).replace(/^0+(?=\d)/, '');
   const sign = match[1] === '-' && /[1-9]/.test(digits) ? '-' : '';
-  const value = `${sign}${integer}${scale > 0 ? `.${padded.slice(-scale)}` : ''}`;
-  return `CAST(${quoteLiteral(value)} AS ${EXACT_DECIMAL})`;
+  return `${sign}${integer}${scale > 0 ? `.${padded.slice(-scale)}` : ''}`;
+}
+
+/** An untyped literal compared with numeric text: its key (numericKey), 22P02 when not a number. */
+export function exactNumericLiteral(text: string): string {
+  return numericKey(quoteLiteral(numericLiteralText(text)));
 }
 
 /**
- * sum() of numeric held as text, exactly: the values summed as DECIMAL(38,18) (each checked by
- * exactNumeric(); a sum past 20 integer digits fails in DuckDB), printed with the largest
- * scale among the values, as numeric addition keeps the larger display scale (add_var). The
- * result is text again, described as numeric.
+ * float8_numeric / float4_numeric: a float becomes the numeric its DBL_DIG (15) or FLT_DIG (6)
+ * significant digits print as (`%.15g`), then read as numeric_in reads it — the exponent
+ * shifts the point (`1e+20` is 100000000000000000000, `1.5e-05` is 0.000015). NaN and
+ * ±Infinity become numeric's own.
  */
-export function exactNumericSum(x: string, filter: string): string {
-  const total = `CAST(sum(${exactNumeric(x)})${filter} AS VARCHAR)`;
-  const scale = `max(length(split_part(${x}, '.', 2)))${filter}`;
-  return `(CASE WHEN ${scale} = 0 THEN split_part(${total}, '.', 1) ELSE substr(${total}, 1, strpos(${total}, '.') + ${scale}) END)`;
+export function floatNumericText(x: string, float4: boolean): string {
+  return bind(`printf('%.${float4 ? 6 : 15}g', ${x})`, (g) =>
+    bind(`{'g': ${g}, 'body': ltrim(${g}, '-')}`, (t) => {
+      const mantissa = `split_part(${t}['body'], 'e', 1)`;
+      const exponent = `CASE WHEN contains(${t}['body'], 'e') THEN CAST(split_part(${t}['body'], 'e', 2) AS INTEGER) ELSE 0 END`;
+      const integer = `split_part(${mantissa}, '.', 1)`;
+      const digits = `(${integer} || split_part(${mantissa}, '.', 2))`;
+      return bind(`{'d': ${digits}, 'p': length(${integer}) + ${exponent}}`, (n) => {
+        const placed = `CASE WHEN ${n}['p'] <= 0 THEN '0.' || repeat('0', -${n}['p']) || ${n}['d']
+            WHEN ${n}['p'] >= length(${n}['d']) THEN ${n}['d'] || repeat('0', ${n}['p'] - length(${n}['d']))
+            ELSE left(${n}['d'], ${n}['p']) || '.' || substr(${n}['d'], ${n}['p'] + 1) END`;
+        return `CASE WHEN ${t}['g'] IS NULL THEN NULL WHEN ${t}['g'] = 'nan' THEN 'NaN'
+            WHEN ${t}['g'] = 'inf' THEN 'Infinity' WHEN ${t}['g'] = '-inf' THEN '-Infinity'
+            WHEN ${t}['g'] IN ('0', '-0') THEN '0'
+            ELSE CASE WHEN starts_with(${t}['g'], '-') THEN '-' ELSE '' END || ${placed} END`;
+      });
+    }),
+  );
 }

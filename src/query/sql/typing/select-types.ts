@@ -10,9 +10,9 @@ import { figureColname } from '../column-names.js';
 import type { EmitContext, SelectContext } from '../emit-context.js';
 import { stringValue } from '../emit-context.js';
 import { typeOf } from './expr-types.js';
-import { emitExactQuotient, exactQuotient } from './numeric-division.js';
+import { setOrderKey } from './numeric-sets.js';
 import { exactNumeric } from './numeric-text.js';
-import { known, type PgType } from './pg-types.js';
+import type { PgType } from './pg-types.js';
 import type { TypedColumn } from './type-scope.js';
 
 /** Records (and returns) the output columns of a plain SELECT, once its FROM items are known. */
@@ -40,51 +40,35 @@ export function recordOutput(
   return columns;
 }
 
-/** A select-list item's type: an exact numeric quotient is numeric carried as text. */
+/** A select-list item's type. */
 export function targetType(ctx: EmitContext, val: Node): PgType | undefined {
-  if (exactQuotient(ctx, val) !== undefined) return { ...known('numeric'), heldAsText: true };
   return ctx.types === undefined ? undefined : typeOf(ctx.types, val);
 }
 
-/** DuckDB SQL for a select-list item: an exact quotient (numeric-division.ts) or the expression. */
+/** DuckDB SQL for a select-list item. */
 export function emitTargetValue(ctx: EmitContext, val: Node): string {
-  const quotient = exactQuotient(ctx, val);
-  if (quotient === undefined) return ctx.expr(val);
-  const filter =
-    'FuncCall' in val && val.FuncCall.agg_filter !== undefined
-      ? ` FILTER (WHERE ${ctx.expr(val.FuncCall.agg_filter)})`
-      : '';
-  return emitExactQuotient(quotient, (n) => ctx.expr(n), filter);
-}
-
-/** A set operation's columns: the left side's names, a type where both sides agree on it. */
-export function recordSetOutput(
-  ctx: SelectContext,
-  stmt: SelectStmt,
-  left: SelectStmt,
-  right: SelectStmt,
-): void {
-  const l = ctx.types?.selectOutput(left);
-  const r = ctx.types?.selectOutput(right);
-  if (l === undefined || r === undefined || ctx.types === undefined) return;
-  const same = (i: number) => {
-    const a = l[i]?.type;
-    const b = r[i]?.type;
-    return a !== undefined && b !== undefined && a.oid === b.oid && a.heldAsText === b.heldAsText;
-  };
-  ctx.types.recordOutput(
-    stmt,
-    l.map((c, i) => ({ name: c.name, type: same(i) ? c.type : undefined })),
-  );
+  return ctx.expr(val);
 }
 
 export function textNumericKey(ctx: EmitContext, clause: string, location?: number) {
   return ctx.error(
     SqlState.featureNotSupported,
-    `${clause} on a column declared numeric without precision is not supported by pg_analytica`,
+    `${clause} on a numeric whose display scale varies by value (a column declared numeric without precision, a quotient, avg()) is not supported by pg_analytica in this form`,
     location,
-    'the copy holds such values as exact text, where 1.0 and 1.00 differ; declare the column numeric(p,s) with p <= 38',
+    'such values are exact text, where 1.0 and 1.00 differ; cast the value to numeric(p,s) first',
   );
+}
+
+/** UNION/INTERSECT/EXCEPT (without ALL) compare rows as DuckDB values: the text would keep 1.0 apart from 1.00. */
+export function refuseTextNumericSetOperation(
+  ctx: SelectContext,
+  left: SelectStmt,
+  right: SelectStmt,
+  op: string,
+): void {
+  const sides = [ctx.types?.selectOutput(left), ctx.types?.selectOutput(right)];
+  if (sides.some((columns) => columns?.some((c) => c.type?.heldAsText === true)))
+    throw textNumericKey(ctx, op);
 }
 
 /** GROUP BY / DISTINCT keys: numeric held as text would group 1.0 apart from 1.00. */
@@ -105,7 +89,7 @@ export function sortKey(
   node: Node,
 ): ((key: string) => string) | undefined {
   if (ctx.types === undefined || !('SortBy' in node) || node.SortBy.node === undefined) return undefined;
-  if ((stmt.op ?? 'SETOP_NONE') !== 'SETOP_NONE') return undefined;
+  if ((stmt.op ?? 'SETOP_NONE') !== 'SETOP_NONE') return setOrderKey(ctx, stmt, node.SortBy.node);
   const key = node.SortBy.node;
   const output = outputReference(stmt, key);
   const type = output === undefined ? typeOf(ctx.types, key) : targetType(ctx, output);
@@ -121,7 +105,9 @@ export function sortKey(
   if (wrap === undefined) return undefined;
   // Emitting the output's expression again must not resolve a table a second time.
   const reemittable = output === undefined || !JSON.stringify(output).includes('"SubLink"');
-  if (!reemittable || stmt.distinctClause !== undefined) {
+  // Numerics held as text make DISTINCT a DISTINCT ON their keys (numeric-grouping.ts), which sorts by any key.
+  const plainDistinct = stmt.distinctClause !== undefined && type?.heldAsText !== true;
+  if (!reemittable || plainDistinct) {
     if (type?.heldAsText === true) throw textNumericKey(ctx, 'ORDER BY (of this form)', node.SortBy.location);
     if (type?.name === 'jsonb') throw jsonbSortRefused(ctx, node.SortBy.location);
     return undefined;

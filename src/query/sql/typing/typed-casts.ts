@@ -12,9 +12,10 @@ import { emitDateTimeCast } from '../datetime/datetime-casts.js';
 import type { EmitContext } from '../emit-context.js';
 import { emitIntervalWithFields, intervalFields } from '../interval-literal.js';
 import { quoteLiteral } from '../sql-text.js';
-import { baseTypeName } from '../type-names.js';
+import { baseTypeName, duckDbType } from '../type-names.js';
 import { typeOf } from './expr-types.js';
 import { emitJsonCast } from './json-casts.js';
+import { floatNumericText } from './numeric-text.js';
 import { builtIn, castTargetType, enumDisplayName, type PgType } from './pg-types.js';
 import { pgTextOf } from './text-output.js';
 
@@ -51,6 +52,10 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   const source = typeOf(ctx.types, arg);
   const temporal = typmods.length === 0 ? emitDateTimeCast(() => ctx.expr(arg), source, name) : undefined;
   if (temporal !== undefined) return temporal;
+  // float → numeric(p,s): through float8_numeric's digits, then rounded to s as numeric does.
+  const decimal = duckDbType(typeName);
+  if (name === 'numeric' && (source?.name === 'float8' || source?.name === 'float4') && decimal !== undefined)
+    return `CAST(${floatNumericText(ctx.expr(arg), source.name === 'float4')} AS ${decimal})`;
   if (source?.name === 'bpchar' && (name === 'text' || name === 'varchar') && typmods.length === 0)
     return `rtrim(${ctx.expr(arg)}, ' ')`;
   if ((source?.name === 'float8' || source?.name === 'float4') && (name === 'text' || name === 'varchar'))
@@ -88,6 +93,8 @@ function emitNumericCast(ctx: EmitContext, cast: TypeCast, arg: Node): string {
   if (source?.name === 'numeric') return sql;
   const decimal = INTEGER_DECIMALS[source?.name ?? ''];
   if (decimal !== undefined) return `CAST(${sql} AS ${decimal})`;
+  if (source?.name === 'float8' || source?.name === 'float4')
+    return floatNumericText(sql, source.name === 'float4');
   throw ctx.error(
     SqlState.featureNotSupported,
     'numeric without precision and scale is not supported by pg_analytica here',

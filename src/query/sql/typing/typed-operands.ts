@@ -52,12 +52,39 @@ export function emitComparedOperands(
   // Typed after emitting: a subquery's output type is known once it is emitted (each is emitted once).
   const types = nodes.map((n) => operandType(ctx, n));
   const context = types.find((t) => t !== undefined && t.category !== 'X');
+  const numeric = textNumericComparison(types);
+  if (numeric !== undefined)
+    return nodes.map((node, i) => textNumericOperand(node, emitted[i] ?? plain(node), types[i], numeric));
   return nodes.map((node, i) => {
     const literal = untypedLiteral(node);
     if (context === undefined) return emitted[i] ?? plain(node);
     if (literal !== undefined) return typedLiteral(ctx, literal, context, operator, node);
     return typedOperand(emitted[i]!, types[i], operator, context);
   });
+}
+
+/**
+ * A comparison where a numeric of varying scale (held as text) takes part: by exact keys when
+ * every other operand is an integer, a numeric or a literal; in double precision when one is a
+ * float (PostgreSQL casts numeric to float8 there). undefined: no such operand.
+ */
+function textNumericComparison(types: readonly (PgType | undefined)[]): 'key' | 'double' | undefined {
+  if (!types.some((t) => t?.heldAsText === true)) return undefined;
+  return types.some((t) => t?.name === 'float4' || t?.name === 'float8') ? 'double' : 'key';
+}
+
+function textNumericOperand(
+  node: Node,
+  sql: string,
+  type: PgType | undefined,
+  mode: 'key' | 'double',
+): string {
+  const literal = untypedLiteral(node);
+  if (mode === 'double') return type?.heldAsText === true ? `CAST(${sql} AS DOUBLE)` : sql;
+  if (literal !== undefined) return exactNumericLiteral(literal);
+  if ('A_Const' in node && node.A_Const.fval !== undefined)
+    return exactNumericLiteral(node.A_Const.fval.fval ?? '0');
+  return exactNumeric(type?.heldAsText === true ? sql : `CAST(${sql} AS VARCHAR)`);
 }
 
 /** The text of an untyped string literal ('x'); NULL has no text and needs no conversion. */
@@ -179,6 +206,7 @@ export function typedSubqueryOperands(
   query: string,
 ): { left: string; query: string } {
   const left = operandType(ctx, test);
+  const keyed = left?.heldAsText === true || output?.heldAsText === true;
   const convert = (type: PgType | undefined, sql: string) =>
     type?.name === 'bpchar'
       ? `rtrim(${sql}, ' ')`
@@ -186,7 +214,9 @@ export function typedSubqueryOperands(
         ? exactNumeric(sql)
         : type?.name === 'jsonb'
           ? `${jsonFunction('sort_key')}(${sql})`
-          : sql;
+          : keyed && type?.category === 'N'
+            ? exactNumeric(`CAST(${sql} AS VARCHAR)`)
+            : sql;
   if (convert(left, 'x') === 'x' && convert(output, 'x') === 'x') return { left: testSql, query };
   const column = convert(output, '"pga_sub"."c"');
   return {

@@ -1,0 +1,336 @@
+/**
+ * Exact numeric arithmetic on values whose display scale varies by row, in DuckDB SQL.
+ *
+ * PostgreSQL's numeric carries a display scale per value (dscale): `1.0` and `1.00` are
+ * equal but print differently, a quotient's scale depends on the operands' values
+ * (select_div_scale), and `avg()` is such a quotient. DuckDB's DECIMAL has one scale per
+ * column, so values of varying scale travel as PostgreSQL's text of the numeric (VARCHAR,
+ * the type stage's `heldAsText`), and every operation here reads the text into an exact
+ * pair {v: HUGEINT unscaled digits, s: INTEGER scale}, computes on the pair as numeric.c
+ * does, and prints the pair back as numeric_out would.
+ *
+ * What HUGEINT cannot hold (38 digits) is never rounded: the query fails, with 0A000 for
+ * an operand past 38 digits (or NaN/Infinity) and 22003 for a result that overflows.
+ *
+ * DuckDB has no LET: a value used several times is bound once through a one-element list
+ * and list_transform (bind()). Lambda parameters are named pga_* so no column is shadowed.
+ */
+import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
+
+/** The most digits an exact pair holds (HUGEINT holds every 38-digit integer). */
+export const EXACT_DIGITS = 38;
+
+const OPERAND_MESSAGE =
+  `${unsupportedMarker}computing with the numeric value %s: it computes on numerics exactly ` +
+  `only for finite values of at most ${EXACT_DIGITS} significant digits`;
+const RESULT_MESSAGE = `numeric result out of range: pg_analytica computes on numerics exactly only within ${EXACT_DIGITS} digits`;
+
+/** The message DuckDB raises through error() for a zero divisor; the engine maps it to 22012. */
+const DIVISION_BY_ZERO = quoteLiteral('division by zero');
+
+let lambdaCounter = 0;
+
+/** `body` with `param` bound to the value of `value` (evaluated once). */
+export function bind(value: string, body: (param: string) => string): string {
+  const param = `pga_b${(lambdaCounter++ % 1000).toString(36)}`;
+  return `list_transform([${value}], lambda ${param}: ${body(param)})[1]`;
+}
+
+/** error() raising 0A000 (through duckdb-errors.ts) naming the value `x` (SQL). */
+function operandError(x: string): string {
+  const [before, after] = OPERAND_MESSAGE.split('%s');
+  return `error(${quoteLiteral(before ?? '')} || ${x} || ${quoteLiteral(after ?? '')})`;
+}
+
+/** 10^k as HUGEINT; past 38 the result cannot be exact and the query fails (22003). */
+export function powerOfTen(k: string): string {
+  return `(CASE WHEN ${k} <= ${EXACT_DIGITS} THEN CAST('1' || repeat('0', CAST(${k} AS INTEGER)) AS HUGEINT) ELSE error(${quoteLiteral(`${RESULT_MESSAGE}`)}) END)`;
+}
+
+/** The integer part of numeric text `x` and its decimals without trailing zeros (they hold no value). */
+function integerPart(x: string): string {
+  return `split_part(${x}, '.', 1)`;
+}
+function significantDecimals(x: string): string {
+  return `rtrim(split_part(${x}, '.', 2), '0')`;
+}
+
+/** True SQL when text `x` is a finite numeric of at most 38 significant digits. */
+function fitsPair(x: string): string {
+  const digits = `ltrim(ltrim(${integerPart(x)}, '-') || ${significantDecimals(x)}, '0')`;
+  return `(regexp_full_match(${x}, '-?[0-9]+(\\.[0-9]+)?') AND length(${digits}) <= ${EXACT_DIGITS})`;
+}
+
+/**
+ * The pair of numeric text `x` (numeric_out's form): {v, s} its value as digits v at scale s
+ * (trailing zeros dropped, so that HUGEINT holds as many significant digits as it can) and d
+ * its display scale (d >= s); NULL for NULL.
+ */
+export function pairOf(x: string): string {
+  return bind(x, (t) => {
+    const pair = `{'v': CAST(${integerPart(t)} || ${significantDecimals(t)} AS HUGEINT), 's': length(${significantDecimals(t)}), 'd': length(split_part(${t}, '.', 2))}`;
+    return `CASE WHEN ${t} IS NULL THEN NULL WHEN ${fitsPair(t)} THEN ${pair} ELSE ${operandError(t)} END`;
+  });
+}
+
+/**
+ * numeric_out of a pair: the digits v with s decimals, then zeros up to the display scale d;
+ * '-' when negative, never '-0'.
+ */
+export function pairText(pair: string): string {
+  return bind(pair, (p) => {
+    const plain = `CAST(abs(${p}['v']) AS VARCHAR)`;
+    // DuckDB's lpad also cuts longer text: only pad.
+    const digits = `(CASE WHEN length(${plain}) > ${p}['s'] THEN ${plain} ELSE lpad(${plain}, CAST(${p}['s'] + 1 AS INTEGER), '0') END)`;
+    const sign = `(CASE WHEN ${p}['v'] < 0 THEN '-' ELSE '' END)`;
+    const integer = `left(${digits}, length(${digits}) - ${p}['s'])`;
+    const decimals = `right(${digits}, CAST(${p}['s'] AS INTEGER)) || repeat('0', CAST(${p}['d'] - ${p}['s'] AS INTEGER))`;
+    const body = `${integer} || CASE WHEN ${p}['d'] = 0 THEN '' ELSE '.' || ${decimals} END`;
+    return `CASE WHEN ${p} IS NULL THEN NULL ELSE ${sign} || ${body} END`;
+  });
+}
+
+/** Numeric text of a DuckDB-exact value (integer, DECIMAL, or numeric text already): its own digits. */
+export function asNumericText(sql: string): string {
+  return `CAST(${sql} AS VARCHAR)`;
+}
+
+/** a + b, a - b (add_var/sub_var: the larger display scale), a * b (mul_var: the sum of the scales). */
+export function arithmeticText(op: '+' | '-' | '*', a: string, b: string): string {
+  const pairs = `{'a': ${pairOf(a)}, 'b': ${pairOf(b)}}`;
+  return pairText(
+    bind(pairs, (o) => {
+      if (op === '*')
+        return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL ELSE {'v': ${o}['a']['v'] * ${o}['b']['v'], 's': ${o}['a']['s'] + ${o}['b']['s'], 'd': ${o}['a']['d'] + ${o}['b']['d']} END`;
+      const s = `greatest(${o}['a']['s'], ${o}['b']['s'])`;
+      const av = `${o}['a']['v'] * ${powerOfTen(`${s} - ${o}['a']['s']`)}`;
+      const bv = `${o}['b']['v'] * ${powerOfTen(`${s} - ${o}['b']['s']`)}`;
+      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL ELSE {'v': (${av}) ${op} (${bv}), 's': ${s}, 'd': greatest(${o}['a']['d'], ${o}['b']['d'])} END`;
+    }),
+  );
+}
+
+/** -a (the same display scale). */
+export function negateText(a: string): string {
+  return pairText(
+    bind(
+      pairOf(a),
+      (p) => `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': -${p}['v'], 's': ${p}['s'], 'd': ${p}['d']} END`,
+    ),
+  );
+}
+
+/** abs(a) (the same display scale). */
+export function absText(a: string): string {
+  return pairText(
+    bind(
+      pairOf(a),
+      (p) =>
+        `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': abs(${p}['v']), 's': ${p}['s'], 'd': ${p}['d']} END`,
+    ),
+  );
+}
+
+/** ceil(a) / floor(a) (numeric_ceil, numeric_floor): an integer, display scale 0. */
+export function ceilFloorText(a: string, mode: 'ceil' | 'floor'): string {
+  return pairText(
+    bind(pairOf(a), (p) => {
+      const unit = powerOfTen(`${p}['s']`);
+      const rest = `${p}['v'] % ${unit}`;
+      const adjust =
+        mode === 'ceil'
+          ? `CASE WHEN ${rest} > 0 THEN 1 ELSE 0 END`
+          : `CASE WHEN ${rest} < 0 THEN -1 ELSE 0 END`;
+      return `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': ${p}['v'] // ${unit} + ${adjust}, 's': 0, 'd': 0} END`;
+    }),
+  );
+}
+
+/** sign(a) (numeric_sign): -1, 0 or 1, display scale 0. */
+export function signText(a: string): string {
+  return pairText(
+    bind(
+      pairOf(a),
+      (p) => `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': sign(${p}['v']), 's': 0, 'd': 0} END`,
+    ),
+  );
+}
+
+/**
+ * The pair of v / 10^k rounded to an integer: half away from zero (round_var) or toward zero
+ * (trunc_var). v and k are SQL; k > 0.
+ */
+function divideByPowerOfTen(v: string, k: string, mode: 'round' | 'trunc'): string {
+  return bind(`{'v': ${v}, 'd': ${powerOfTen(k)}}`, (q) => {
+    const adjust =
+      mode === 'round'
+        ? ` + CASE WHEN 2 * abs(${q}['v'] % ${q}['d']) >= ${q}['d'] THEN sign(${q}['v']) ELSE 0 END`
+        : '';
+    return `(${q}['v'] // ${q}['d']${adjust})`;
+  });
+}
+
+/**
+ * round(a, n) / trunc(a, n) on numeric text (numeric_round, numeric_trunc): rounded at the
+ * n-th decimal (n < 0: left of the point), printed with max(n, 0) decimals.
+ */
+export function roundText(a: string, n: string, mode: 'round' | 'trunc'): string {
+  const input = `{'p': ${pairOf(a)}, 'n': CAST(${n} AS INTEGER)}`;
+  return pairText(
+    bind(input, (r) => {
+      const k = `(${r}['p']['s'] - ${r}['n'])`;
+      const cut = divideByPowerOfTen(`${r}['p']['v']`, k, mode);
+      const widened = `${r}['p']['v'] * ${powerOfTen(`${r}['n'] - ${r}['p']['s']`)}`;
+      const shifted = `${cut} * CASE WHEN ${r}['n'] < 0 THEN ${powerOfTen(`-${r}['n']`)} ELSE 1 END`;
+      const scale = `greatest(${r}['n'], 0)`;
+      return `CASE WHEN ${r}['p'] IS NULL OR ${r}['n'] IS NULL THEN NULL WHEN ${k} <= 0 THEN {'v': ${widened}, 's': ${r}['n'], 'd': ${r}['n']} ELSE {'v': ${shifted}, 's': ${scale}, 'd': ${scale}} END`;
+    }),
+  );
+}
+
+/**
+ * The parts of numeric text `x` select_div_scale needs: display scale, digits, the weight of
+ * the first base-10000 digit group and that group's value.
+ */
+function divisionParts(x: string): string {
+  const m = `ltrim(${x}, '-')`;
+  const ip = `ltrim(split_part(${m}, '.', 1), '0')`;
+  const fp = `split_part(${m}, '.', 2)`;
+  const sig = `ltrim(split_part(${m}, '.', 1) || ${fp}, '0')`;
+  // floor(log10(|x|)): digits before the point, or the zeros after it.
+  const log10 = `(CASE WHEN length(${ip}) > 0 THEN length(${ip}) - 1 ELSE length(ltrim(${fp}, '0')) - length(${fp}) - 1 END)`;
+  const weight = `CAST(floor(${log10} / 4.0) AS INTEGER)`;
+  const group = `CAST(${log10} - 4 * ${weight} + 1 AS INTEGER)`;
+  return `{'scale': length(${fp}),
+    'vscale': length(${significantDecimals(x)}),
+    'digits': CAST(${integerPart(x)} || ${significantDecimals(x)} AS HUGEINT),
+    'weight': CASE WHEN ${sig} = '' THEN 0 ELSE ${weight} END,
+    'first': CASE WHEN ${sig} = '' THEN 0 ELSE CAST(rpad(left(${sig}, ${group}), ${group}, '0') AS INTEGER) END}`;
+}
+
+/**
+ * a / b on numeric text, as numeric_div: exactly, rounded half away from zero to the scale
+ * select_div_scale() picks — at least 16 significant digits (NUMERIC_MIN_SIG_DIGITS), never
+ * fewer decimals than either operand's display scale, at most 1000. A zero divisor is
+ * PostgreSQL's 22012, or NULL when `zeroIsNull` (avg of no rows).
+ */
+export function divideText(a: string, b: string, zeroIsNull: boolean): string {
+  const checked = `{'a': ${checkedText(a)}, 'b': ${checkedText(b)}}`;
+  return bind(checked, (s) => {
+    const zero = `${s}['b'] SIMILAR TO '-?0+(\\.0+)?'`;
+    const operands = `{'a': ${divisionParts(`${s}['a']`)}, 'b': ${divisionParts(`${s}['b']`)}}`;
+    const quotient = pairText(bind(operands, quotientPair));
+    const onZero = zeroIsNull ? 'NULL' : `error(${DIVISION_BY_ZERO})`;
+    return `CASE WHEN ${s}['a'] IS NULL OR ${s}['b'] IS NULL THEN NULL WHEN ${zero} THEN ${onZero} ELSE ${quotient} END`;
+  });
+}
+
+/** Numeric text checked to fit a pair (0A000 otherwise). */
+function checkedText(x: string): string {
+  return bind(x, (t) => `CASE WHEN ${t} IS NULL OR ${fitsPair(t)} THEN ${t} ELSE ${operandError(t)} END`);
+}
+
+/** The quotient pair of division parts `o` ({a, b}), rounded at select_div_scale's scale. */
+function quotientPair(o: string): string {
+  // select_div_scale: qweight = weight1 - weight2, one less when the first digits do not show a >= b.
+  const qweight = `(${o}['a']['weight'] - ${o}['b']['weight'] - CASE WHEN ${o}['a']['first'] <= ${o}['b']['first'] THEN 1 ELSE 0 END)`;
+  const rscale = `least(greatest(16 - 4 * ${qweight}, ${o}['a']['scale'], ${o}['b']['scale'], 0), 1000)`;
+  const scaled = `{'r': ${rscale}, 'k': ${rscale} - ${o}['a']['vscale'] + ${o}['b']['vscale'], 'a': ${o}['a']['digits'], 'b': ${o}['b']['digits']}`;
+  return bind(scaled, (q) => {
+    const num = `(${q}['a'] * CASE WHEN ${q}['k'] >= 0 THEN ${powerOfTen(`${q}['k']`)} ELSE 1 END)`;
+    const den = `(${q}['b'] * CASE WHEN ${q}['k'] < 0 THEN ${powerOfTen(`-${q}['k']`)} ELSE 1 END)`;
+    const direct = bind(`{'n': ${num}, 'd': ${den}, 'r': ${q}['r']}`, (f) => {
+      const half = `CASE WHEN 2 * abs(${f}['n'] % ${f}['d']) >= abs(${f}['d']) THEN sign(${f}['n']) * sign(${f}['d']) ELSE 0 END`;
+      return `{'v': ${f}['n'] // ${f}['d'] + ${half}, 's': ${f}['r'], 'd': ${f}['r']}`;
+    });
+    // a * 10^k past 38 digits while the quotient may still fit: long division, digit by digit.
+    const wide = `${q}['k'] > 0 AND length(CAST(abs(${q}['a']) AS VARCHAR)) + ${q}['k'] > ${EXACT_DIGITS}`;
+    return `CASE WHEN ${wide} THEN ${longQuotient(q)} ELSE ${direct} END`;
+  });
+}
+
+/**
+ * The pair of round(a * 10^k / b) at scale r for `q` ({a, b, k > 0, r}), by schoolbook long
+ * division: the remainder stays below |b|, so only the quotient must fit 38 digits.
+ */
+function longQuotient(q: string): string {
+  const zero = 'CAST(0 AS HUGEINT)';
+  const operands = `{'a': abs(${q}['a']), 'b': abs(${q}['b']), 'neg': sign(${q}['a']) * sign(${q}['b']) < 0, 'k': ${q}['k'], 'r': ${q}['r']}`;
+  return bind(operands, (l) => {
+    const digits = `list_transform(range(${l}['k']), lambda pga_j: {'q': ${zero}, 'm': ${zero}})`;
+    const step = `{'q': pga_c['q'] * 10 + (pga_c['m'] * 10) // ${l}['b'], 'm': (pga_c['m'] * 10) % ${l}['b']}`;
+    const start = `{'q': ${l}['a'] // ${l}['b'], 'm': ${l}['a'] % ${l}['b']}`;
+    const division = `list_reduce(${digits}, lambda pga_c, pga_e: ${step}, ${start})`;
+    return bind(division, (d) => {
+      const rounded = `${d}['q'] + CASE WHEN 2 * ${d}['m'] >= ${l}['b'] THEN 1 ELSE 0 END`;
+      return `{'v': (${rounded}) * CASE WHEN ${l}['neg'] THEN -1 ELSE 1 END, 's': ${l}['r'], 'd': ${l}['r']}`;
+    });
+  });
+}
+
+/**
+ * A key that orders numeric text by value and is equal for equal values whatever their
+ * display scale (1.0 and 1.00): {class, floor, fraction digits} compared field by field.
+ * The fraction of a negative value is taken from its floor (-1.25 = -2 + 0.75), so that the
+ * digits compare as text. Classes order -Infinity < finite < Infinity < NaN, as numeric_cmp.
+ * Any number of fraction digits is exact; an integer part past 38 digits fails (0A000).
+ */
+export function numericKey(x: string): string {
+  return bind(x, (t) => {
+    const negative = `starts_with(${t}, '-')`;
+    const magnitude = `ltrim(${t}, '-')`;
+    const integer = `CAST(split_part(${magnitude}, '.', 1) AS HUGEINT)`;
+    const fraction = `rtrim(split_part(${magnitude}, '.', 2), '0')`;
+    const complement =
+      `translate(left(${fraction}, length(${fraction}) - 1), '0123456789', '9876543210') || ` +
+      `CAST(10 - CAST(right(${fraction}, 1) AS INTEGER) AS VARCHAR)`;
+    const special = (cls: number) => `{'c': ${cls}, 'i': CAST(0 AS HUGEINT), 'f': ''}`;
+    const finite = `regexp_full_match(${t}, '-?[0-9]+(\\.[0-9]+)?') AND length(ltrim(split_part(${magnitude}, '.', 1), '0')) <= ${EXACT_DIGITS}`;
+    return `CASE WHEN ${t} IS NULL THEN NULL WHEN ${t} = 'NaN' THEN ${special(3)}
+      WHEN ${t} = 'Infinity' THEN ${special(2)} WHEN ${t} = '-Infinity' THEN ${special(0)}
+      WHEN NOT (${finite}) THEN ${operandError(t)}
+      WHEN NOT ${negative} THEN {'c': 1, 'i': ${integer}, 'f': ${fraction}}
+      WHEN ${fraction} = '' THEN {'c': 1, 'i': -${integer}, 'f': ''}
+      ELSE {'c': 1, 'i': -${integer} - 1, 'f': ${complement}} END`;
+  });
+}
+
+/** a % b (mod_var: a - trunc(a / b) * b, at the larger display scale); b = 0 is 22012. */
+export function modText(a: string, b: string): string {
+  const pairs = `{'a': ${pairOf(a)}, 'b': ${pairOf(b)}}`;
+  return pairText(
+    bind(pairs, (o) => {
+      const s = `greatest(${o}['a']['s'], ${o}['b']['s'])`;
+      const av = `${o}['a']['v'] * ${powerOfTen(`${s} - ${o}['a']['s']`)}`;
+      const bv = `${o}['b']['v'] * ${powerOfTen(`${s} - ${o}['b']['s']`)}`;
+      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL WHEN ${o}['b']['v'] = 0 THEN error(${DIVISION_BY_ZERO}) ELSE {'v': (${av}) % (${bv}), 's': ${s}, 'd': greatest(${o}['a']['d'], ${o}['b']['d'])} END`;
+    }),
+  );
+}
+
+/** Decimals each value's fraction is aligned to when summed (sumText). */
+const SUM_FRACTION_DIGITS = 30;
+
+/**
+ * sum() of numeric text, exactly: integer parts and fractions (aligned to 30 decimals) are
+ * summed apart as HUGEINT, so no value is rounded, and the total is printed with the largest
+ * display scale among the values, as add_var keeps it. `aggregate(fn, x)` wraps x in the
+ * aggregate call (with its DISTINCT, FILTER and OVER). A value with more than 30 significant
+ * decimals fails with 0A000; a total past HUGEINT's range fails with 22003.
+ */
+export function sumText(x: string, aggregate: (fn: string, sql: string) => string): string {
+  const k = SUM_FRACTION_DIGITS;
+  const row = bind(pairOf(x), (p) => {
+    const unit = powerOfTen(`${p}['s']`);
+    return `CASE WHEN ${p} IS NULL THEN NULL WHEN ${p}['s'] > ${k} THEN ${operandError(`CAST(${pairText(p)} AS VARCHAR)`)}
+      ELSE {'i': ${p}['v'] // ${unit}, 'f': (${p}['v'] % ${unit}) * ${powerOfTen(`${k} - ${p}['s']`)}, 's': ${p}['s'], 'd': ${p}['d']} END`;
+  });
+  const totals = `{'i': ${aggregate('sum', `${row}['i']`)}, 'f': ${aggregate('sum', `${row}['f']`)}, 's': ${aggregate('max', `${row}['s']`)}, 'd': ${aggregate('max', `${row}['d']`)}}`;
+  return pairText(
+    bind(
+      totals,
+      (t) =>
+        `CASE WHEN ${t}['s'] IS NULL THEN NULL ELSE {'v': ${t}['i'] * ${powerOfTen(`${t}['s']`)} + ${t}['f'] // ${powerOfTen(`${k} - ${t}['s']`)}, 's': ${t}['s'], 'd': ${t}['d']} END`,
+    ),
+  );
+}
