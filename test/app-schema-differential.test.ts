@@ -23,14 +23,7 @@ type Path = 'direct' | 'fdw';
  * Answers that differ from the heap's, by query and path, with the lane that owns the
  * fix. Each entry must still differ.
  */
-const knownWrong: Readonly<Record<string, { paths: readonly Path[]; why: string }>> = {
-  discount_or_zero: {
-    paths: ['direct'],
-    why:
-      'numeric lane: COALESCE(numeric(12,2), 0) is numeric without typmod in PostgreSQL, so the 0 prints "0"; ' +
-      'DuckDB computes DECIMAL(12,2) and prints "0.00"',
-  },
-};
+const knownWrong: Readonly<Record<string, { paths: readonly Path[]; why: string }>> = {};
 
 let cluster: LocalCluster;
 let daemon: Daemon;

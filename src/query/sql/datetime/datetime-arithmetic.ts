@@ -11,7 +11,7 @@ import type { A_Expr, Node } from 'libpg-query';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 import { operandType } from '../typing/typed-operands.js';
-import { buildInterval, intervalParts, scaleInterval, timeMicros } from './interval-parts.js';
+import { buildInterval, intervalParts, scaleInterval, timeMicros, withValues } from './interval-parts.js';
 
 /** Messages PostgreSQL raises (22008); duckdb-errors.ts maps them back to their SQLSTATE. */
 export const INFINITE_DATES_MESSAGE = 'cannot subtract infinite dates';
@@ -82,10 +82,14 @@ function zonedPlusInterval(value: string, interval: string, subtract: boolean): 
 const NUMBERS = new Set(['int2', 'int4', 'int8', 'numeric', 'float4', 'float8']);
 
 /** interval * / float8 (PostgreSQL casts the number to float8); dividing by zero is 22012. */
-function scaled(interval: string, factor: string, operator: '*' | '/'): string {
-  const checked =
-    operator === '/' ? `(CASE WHEN ${factor} = 0 THEN error('division by zero') ELSE ${factor} END)` : factor;
-  return buildInterval(scaleInterval(intervalParts(interval), checked, operator));
+function scaled(intervalSql: string, factorSql: string, operator: '*' | '/'): string {
+  return withValues([intervalSql, factorSql], ([interval, factor]) => {
+    const checked =
+      operator === '/'
+        ? `(CASE WHEN ${factor} = 0 THEN error('division by zero') ELSE ${factor} END)`
+        : factor!;
+    return buildInterval(scaleInterval(intervalParts(interval!), checked, operator));
+  });
 }
 
 /** Both operand type names, an untyped literal taking the other side's type (parse_oper.c). */

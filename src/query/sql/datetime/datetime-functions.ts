@@ -18,6 +18,7 @@ import {
   justifyDays,
   justifyHours,
   justifyInterval,
+  withValues,
 } from './interval-parts.js';
 
 const JUSTIFY = { justify_days: justifyDays, justify_hours: justifyHours, justify_interval: justifyInterval };
@@ -34,7 +35,7 @@ export function emitDateTimeFunction(ctx: EmitContext, call: FuncCall, name: str
   const justify = JUSTIFY[name as keyof typeof JUSTIFY];
   const [arg] = call.args ?? [];
   if (justify === undefined || arg === undefined || (call.args ?? []).length !== 1) return undefined;
-  return buildInterval(justify(intervalParts(ctx.expr(arg))));
+  return withValues([ctx.expr(arg)], ([i]) => buildInterval(justify(intervalParts(i!))));
 }
 
 /**

@@ -104,3 +104,17 @@ export function scaleInterval(p: IntervalParts, factor: string, operator: '*' | 
     micros: `round_even(${scaled(p.micros)} + ${rest} * CAST(1000000 AS DOUBLE), 0)`,
   };
 }
+
+let boundNames = 0;
+
+/**
+ * `body` over values computed once. The interval formulas use each input many times, so writing
+ * an operand into them would repeat its SQL: nested (`(i * -1) * 2`), the text grows by that
+ * factor at each level (4 KB, then 170 KB, then megabytes DuckDB takes minutes to bind). A
+ * one-element list and a lambda bind each value to a name instead.
+ */
+export function withValues(values: readonly string[], body: (names: string[]) => string): string {
+  const name = `pga_v${++boundNames % 1_000_000}`;
+  const fields = values.map((value, i) => `'f${i}': ${value}`).join(', ');
+  return `list_transform([{${fields}}], ${name} -> ${body(values.map((_, i) => `${name}.f${i}`))})[1]`;
+}
