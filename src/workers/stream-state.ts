@@ -38,6 +38,8 @@ export const publicationName = 'pg_analytica';
 export const chunkBytes = 4 * 1024 * 1024;
 /** Longest a committed transaction waits in memory before the delta shows it (unless a query waits). */
 export const boundaryIntervalMs = 100;
+/** Shortest interval between two records of an idle stream's applied position (status view lag). */
+export const idleRecordIntervalMs = 2000;
 /** WAL the watermark may trail the stream by before an otherwise empty flush moves it. */
 export const idleFlushBytes = 16n * 1024n * 1024n;
 
