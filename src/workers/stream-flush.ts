@@ -257,6 +257,7 @@ export class StreamFlusher {
       const inUse = state.options.lowestWatermarkInUse(table.relid, table.generation);
       await state.options.delta.prune(key, inUse !== undefined && inUse < applied ? inUse : applied);
     }
+    if (flush.written > 0 && state.options.activity) state.options.activity.flushes++;
     this.#logFlush(flush);
     await state.clearStreamError();
     state.deltaBytes = 0;

@@ -14,6 +14,7 @@ import { scratchDirectory } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
 import { AppliedPosition } from './applied-position.js';
 import type { StreamedTable } from './streamed-table.js';
+import type { WorkerActivity } from './worker-activity.js';
 
 export interface StreamWorkerOptions {
   database: string;
@@ -31,6 +32,8 @@ export interface StreamWorkerOptions {
   maxWaitMs: number;
   maxRetainedWalBytes: number;
   log: Logger;
+  /** Counts applied changes and flushes (for the metrics endpoint). */
+  activity?: WorkerActivity;
 }
 
 export const publicationName = 'pg_analytica';
@@ -49,6 +52,8 @@ export interface SourceTransaction {
   /** Below the stream's received position: sent again after a reconnect, already applied. */
   skip: boolean;
   touched: Set<StreamedTable>;
+  /** Changes applied from it so far (counted as applied when it commits). */
+  changes: number;
 }
 
 /** What a flush wrote, for the work after its commit. */
