@@ -9,7 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import { loadConfig } from '../src/config.js';
+import type { PgError } from '../src/errors.js';
+import { silentLogger } from '../src/log.js';
 import type { Daemon } from '../src/main.js';
+import { MetricsServer } from '../src/server/metrics-server.js';
 import { launcherLockKey } from '../src/workers/launcher.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
 import { rawClient, startDaemon } from './helpers/daemon.js';
@@ -98,6 +101,26 @@ describe('metrics endpoint', () => {
     const on = loadConfig({ PG_ANALYTICA_METRICS_PORT: '9187' }, []);
     assert.deepEqual([on.metricsPort, on.metricsHost], [9187, '127.0.0.1']);
     assert.throws(() => loadConfig({}, ['--metrics-port', 'lots']), /--metrics-port.*TCP port/);
+  });
+
+  test('a metrics port in use is refused with what to do', async () => {
+    const taken = daemon.metricsServer!.port;
+    const start = MetricsServer.start({
+      host: '127.0.0.1',
+      port: taken,
+      metrics: async () => ({ body: '', contentType: 'text/plain' }),
+      notReadyReason: () => undefined,
+      log: silentLogger,
+    });
+    await assert.rejects(start, (error: PgError) => {
+      assert.equal(error.code, 'F0000');
+      assert.equal(
+        error.message,
+        `the metrics endpoint cannot listen on 127.0.0.1:${taken}: the port is in use`,
+      );
+      assert.match(error.hint ?? '', /--metrics-port/);
+      return true;
+    });
   });
 
   test('every figure of analytica.status appears with the same value', async () => {

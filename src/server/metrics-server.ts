@@ -7,7 +7,7 @@
  * Other pages (a status page) are added as routes: path → handler.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { errorMessage } from '../errors.js';
+import { errorMessage, PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /** What a route answers. */
@@ -59,9 +59,10 @@ export class MetricsServer {
     // A scraper that keeps its connection open must not hold close() up.
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const fail = (error: Error) => reject(listenError(error, options.host, options.port));
+      server.once('error', fail);
       server.listen(options.port, options.host, () => {
-        server.off('error', reject);
+        server.off('error', fail);
         resolve();
       });
     });
@@ -82,6 +83,25 @@ export class MetricsServer {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** A port taken or a host not on this machine, said with the setting to change. */
+function listenError(error: Error, host: string, port: number): PgError {
+  const code = (error as { code?: string }).code;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'the port is in use'
+      : code === 'EADDRNOTAVAIL'
+        ? 'no such local address'
+        : errorMessage(error);
+  return new PgError(
+    SqlState.configFileError,
+    `the metrics endpoint cannot listen on ${host}:${port}: ${why}`,
+    {
+      hint: 'choose another --metrics-port (PG_ANALYTICA_METRICS_PORT) or --metrics-host, or leave the port unset to serve no metrics',
+      cause: error,
+    },
+  );
 }
 
 function readiness(reason: string | undefined): HttpReply {
