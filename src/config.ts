@@ -8,7 +8,16 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-type Kind = 'duration' | 'integer' | 'bytes' | 'fraction' | 'string' | 'port' | 'level' | 'memory';
+type Kind =
+  | 'duration'
+  | 'integer'
+  | 'bytes'
+  | 'fraction'
+  | 'string'
+  | 'port'
+  | 'optional-port'
+  | 'level'
+  | 'memory';
 
 interface SettingSpec {
   /** Name inside PostgreSQL (custom GUC) and in analytica.settings; undefined if not a database setting. */
@@ -126,6 +135,15 @@ export const settingSpecs = {
   },
   host: { env: 'PG_ANALYTICA_HOST', flag: 'host', kind: 'string', default: '127.0.0.1' },
   port: { env: 'PG_ANALYTICA_PORT', flag: 'port', kind: 'port', default: '6433' },
+  // Not database settings: what the daemon exposes over HTTP, and where, is the operator's call.
+  // Off unless a port is given (0 picks a free one); loopback unless a host is given.
+  metricsPort: { env: 'PG_ANALYTICA_METRICS_PORT', flag: 'metrics-port', kind: 'optional-port', default: '' },
+  metricsHost: {
+    env: 'PG_ANALYTICA_METRICS_HOST',
+    flag: 'metrics-host',
+    kind: 'string',
+    default: '127.0.0.1',
+  },
   maxConnections: {
     env: 'PG_ANALYTICA_MAX_CONNECTIONS',
     flag: 'max-connections',
@@ -202,6 +220,9 @@ export interface Config {
   readonly statementTimeoutMs: number;
   readonly host: string;
   readonly port: number;
+  /** Port of the HTTP endpoint (/metrics, /healthz, /readyz); undefined: not served. */
+  readonly metricsPort: number | undefined;
+  readonly metricsHost: string;
   /** Query server connections at once (each login briefly holds one to the source server). */
   readonly maxConnections: number;
   /** Time a client has to send its startup packet and log in (PostgreSQL's authentication_timeout). */
@@ -374,7 +395,7 @@ function tlsFiles(
   };
 }
 
-function parseValue(spec: SettingSpec, raw: string, source: string): number | string {
+function parseValue(spec: SettingSpec, raw: string, source: string): number | string | undefined {
   const fail = (why: string): never => {
     throw new ConfigError(`invalid value for ${source}: ${JSON.stringify(raw)} (${why})`);
   };
@@ -410,6 +431,9 @@ function parseValue(spec: SettingSpec, raw: string, source: string): number | st
         fail('expected a number above 0, at most 1');
       return n;
     }
+    case 'optional-port':
+      if (raw.trim() === '') return undefined;
+      return parseValue({ ...spec, kind: 'port' }, raw, source);
     case 'port': {
       const n = Number(raw);
       if (!Number.isInteger(n) || n < 0 || n > 65535) fail('expected a TCP port from 0 to 65535');

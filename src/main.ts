@@ -10,11 +10,13 @@ import { installSchema } from './catalog/schema-installer.js';
 import { LocalCluster } from './cluster/local-cluster.js';
 import { type Config, loadConfig, parseFlags } from './config.js';
 import type { Logger } from './log.js';
+import { DaemonMetrics, type MetricsDatabase } from './observability/daemon-metrics.js';
 import { CatalogClient } from './query/catalog-client.js';
 import { DuckDbEngine } from './query/duckdb-engine.js';
 import { QueryEngine } from './query/query-engine.js';
 import { initSqlParser, parseStatements } from './query/sql/statement-parser.js';
 import { loadHbaFile } from './server/hba-rules.js';
+import { MetricsServer } from './server/metrics-server.js';
 import { QueryServer } from './server/query-server.js';
 import { mirrorSourceServerVersion, mirrorSourceTimeZone } from './server/setting-definitions.js';
 import { loadTlsContext } from './server/tls-context.js';
@@ -72,6 +74,8 @@ export class Daemon {
   readonly server: QueryServer;
   /** The query engine behind the server (its pruningStats say how much data queries read). */
   readonly queryEngine: QueryEngine;
+  /** The HTTP endpoint (/metrics, /healthz, /readyz), when --metrics-port is set. */
+  readonly metricsServer: MetricsServer | undefined;
   readonly #closers: (() => Promise<void> | void)[];
 
   private constructor(init: {
@@ -81,6 +85,7 @@ export class Daemon {
     launchers: Map<string, Launcher>;
     server: QueryServer;
     queryEngine: QueryEngine;
+    metricsServer: MetricsServer | undefined;
     closers: (() => Promise<void> | void)[];
   }) {
     this.config = init.config;
@@ -89,6 +94,7 @@ export class Daemon {
     this.launchers = init.launchers;
     this.server = init.server;
     this.queryEngine = init.queryEngine;
+    this.metricsServer = init.metricsServer;
     this.#closers = init.closers;
   }
 
@@ -180,6 +186,7 @@ export class Daemon {
         launchers.set(database, launcher);
         closers.push(() => launcher.close());
       }
+      const metrics = config.metricsPort === undefined ? undefined : createMetrics(launchers, pools, log);
       const engine = new QueryEngine({
         duckdb,
         pools,
@@ -207,11 +214,23 @@ export class Daemon {
         upstream: { host: upstream.host, port: upstream.port, tls: upstreamTls },
         parseStatements,
         executor: engine,
+        observer: metrics,
         log: log.child({ worker: 'server' }),
       });
       closers.push(() => server.close());
+      const metricsServer = metrics && (await startMetricsServer(config, metrics, server, launchers, log));
+      if (metricsServer) closers.push(() => metricsServer.close());
       log.info('pg-analytica is running', { port: server.port, databases, dataDir: config.dataDir });
-      return new Daemon({ config, source, databases, launchers, server, queryEngine: engine, closers });
+      return new Daemon({
+        config,
+        source,
+        databases,
+        launchers,
+        server,
+        queryEngine: engine,
+        metricsServer,
+        closers,
+      });
     } catch (error) {
       for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
       throw error;
@@ -225,6 +244,50 @@ export class Daemon {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The daemon's metrics: table figures are read through each database's own (resolution) pool. */
+function createMetrics(
+  launchers: ReadonlyMap<string, Launcher>,
+  pools: ReadonlyMap<string, pg.Pool>,
+  log: Logger,
+): DaemonMetrics {
+  const databases = new Map<string, MetricsDatabase>();
+  for (const [database, launcher] of launchers) {
+    databases.set(database, {
+      activity: launcher.activity,
+      get notReadyReason() {
+        return launcher.notReadyReason;
+      },
+      pool: pools.get(database)!,
+    });
+  }
+  return new DaemonMetrics({ databases, log: log.child({ worker: 'metrics' }) });
+}
+
+/** Serves /metrics, /healthz and /readyz once the query server listens. */
+async function startMetricsServer(
+  config: Config,
+  metrics: DaemonMetrics,
+  server: QueryServer,
+  launchers: ReadonlyMap<string, Launcher>,
+  log: Logger,
+): Promise<MetricsServer> {
+  metrics.attachServer(server);
+  return await MetricsServer.start({
+    host: config.metricsHost,
+    port: config.metricsPort ?? 0,
+    metrics: async () => ({ body: await metrics.render(), contentType: metrics.contentType }),
+    notReadyReason: () => {
+      if (!server.listening) return 'the query server is not listening';
+      for (const [database, launcher] of launchers) {
+        const reason = launcher.notReadyReason;
+        if (reason !== undefined) return `database ${database}: ${reason}`;
+      }
+      return undefined;
+    },
+    log: log.child({ worker: 'metrics' }),
+  });
 }
 
 /** Connections to the source a query server session may make the daemon use, per database. */

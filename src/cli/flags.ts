@@ -34,13 +34,15 @@ export function settingOptions(): Record<string, OptionSpec> {
     flag: string;
     env: string;
     guc?: string;
+    kind: string;
     default: string;
   }[]) {
     const sources = [spec.env, spec.guc].filter(Boolean).join(', ');
+    const fallback = spec.kind === 'optional-port' ? 'off' : '(none)';
     options[spec.flag] = {
       type: 'string',
       value: 'value',
-      description: `default ${spec.default === '' ? '(none)' : spec.default}; also ${sources}`,
+      description: `default ${spec.default === '' ? fallback : spec.default}; also ${sources}`,
     };
   }
   return options;

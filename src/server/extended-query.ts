@@ -38,6 +38,9 @@ interface Portal {
 
 const byteaOid = 17;
 
+/** Messages whose failure is counted as a failed statement (see handle). */
+const countedOnError: ReadonlySet<string> = new Set(['parse', 'bind', 'describe', 'execute']);
+
 type Message<T extends TypedMessage['type']> = Extract<TypedMessage, { type: T }>;
 
 export class ExtendedQuery {
@@ -52,10 +55,16 @@ export class ExtendedQuery {
   async handle(message: TypedMessage): Promise<void> {
     if (message.type === 'sync') return await this.#sync();
     if (this.#skipUntilSync) return;
+    // Counted for the metrics: each Execute, and a Parse, Bind or Describe that fails (the
+    // statement then never runs: a syntax error, an unknown table, a bad parameter; a portal's
+    // Describe runs the statement).
+    const startedAt = performance.now();
     try {
       await this.#dispatch(message);
+      if (message.type === 'execute') this.#core.statementFinished(startedAt);
     } catch (error) {
-      this.#core.reportError(error);
+      const fields = this.#core.reportError(error);
+      if (countedOnError.has(message.type)) this.#core.statementFinished(startedAt, fields);
       this.#skipUntilSync = true;
     } finally {
       this.#core.endStatement();

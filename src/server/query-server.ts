@@ -11,6 +11,7 @@ import { CancelRegistry } from './cancel-registry.js';
 import type { HbaRules } from './hba-rules.js';
 import type { ParseStatements } from './parsed-statement-kinds.js';
 import { errorResponse } from './protocol/index.js';
+import type { QueryObserver } from './query-observer.js';
 import { RelayLimiter } from './relay-limiter.js';
 import { Session } from './session.js';
 import type { UpstreamAddress } from './upstream-auth-connection.js';
@@ -50,6 +51,8 @@ export interface QueryServerOptions {
   readonly databases?: readonly string[];
   /** The daemon's own client address rules (--hba-file), checked before any login reaches the source. */
   readonly hba?: HbaRules;
+  /** Told of every statement's outcome and duration (the metrics endpoint). */
+  readonly observer?: QueryObserver;
 }
 
 export const defaultMaxConnections = 100;
@@ -64,6 +67,8 @@ export class QueryServer {
   readonly #sockets = new Set<Socket>();
   #closing: Promise<void> | undefined;
   #relayLimiter: RelayLimiter | undefined;
+  /** Bytes written to connections that have closed (open ones are added when asked). */
+  #closedBytesSent = 0;
 
   private constructor(server: Server, host: string, port: number) {
     this.#server = server;
@@ -110,12 +115,32 @@ export class QueryServer {
         return;
       }
       this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
+      socket.once('close', () => {
+        this.#sockets.delete(socket);
+        this.#closedBytesSent += socket.bytesWritten;
+      });
       const session = new Session(socket, { ...options, cancels, log, relayLimiter });
       const done = session.run().finally(() => this.#sessions.delete(session));
       this.#sessions.set(session, done);
     });
     this.#server.on('error', (error) => log.error('listener error', { error }));
+  }
+
+  /** Client connections open right now (logging in or logged in). */
+  get connections(): number {
+    return this.#sockets.size;
+  }
+
+  /** Bytes written to clients since the server started (TLS records included). */
+  get bytesSent(): number {
+    let bytes = this.#closedBytesSent;
+    for (const socket of this.#sockets) bytes += socket.bytesWritten;
+    return bytes;
+  }
+
+  /** False once close() began: the server no longer accepts connections. */
+  get listening(): boolean {
+    return this.#closing === undefined && this.#server.listening;
   }
 
   /** Connections to the source that logins hold right now. */

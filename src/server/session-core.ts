@@ -22,6 +22,7 @@ import {
   readyForQuery,
   rowDescription,
 } from './protocol/index.js';
+import type { QueryObserver } from './query-observer.js';
 import type { SessionSettings } from './session-settings.js';
 import type { RowsOutcome, StatementOutcome, StatementRunner } from './statement-runner.js';
 import type { TransactionBlock } from './transaction-block.js';
@@ -42,6 +43,7 @@ export interface SessionCoreOptions {
   readonly prepared: PreparedStatements;
   readonly parseStatements: ParseStatements;
   readonly log: Logger;
+  readonly observer?: QueryObserver;
 }
 
 export class SessionCore {
@@ -53,6 +55,7 @@ export class SessionCore {
   readonly prepared: PreparedStatements;
   readonly parseStatements: ParseStatements;
   readonly log: Logger;
+  readonly #observer: QueryObserver | undefined;
   readonly #reported = new Map<string, string>();
   #running: AbortController | undefined;
   #ended = false;
@@ -66,6 +69,15 @@ export class SessionCore {
     this.prepared = options.prepared;
     this.parseStatements = options.parseStatements;
     this.log = options.log;
+    this.#observer = options.observer;
+  }
+
+  /**
+   * A statement ended, successfully or with the error `failed` (as sent to the client), after
+   * starting at `startedAt` (performance.now()): counted by outcome and timed for the metrics.
+   */
+  statementFinished(startedAt: number, failed?: NoticeFields): void {
+    this.#observer?.queryFinished(failed?.code, (performance.now() - startedAt) / 1000);
   }
 
   /** Whether a FATAL error was sent: nothing more is answered and the connection closes. */

@@ -20,6 +20,7 @@ import { MessageChannel } from './message-channel.js';
 import type { ParseStatements } from './parsed-statement-kinds.js';
 import { PreparedStatements } from './prepared-statements.js';
 import { authenticationOk, backendKeyData, errorResponse, type TypedMessage } from './protocol/index.js';
+import type { QueryObserver } from './query-observer.js';
 import type { RelayLimiter } from './relay-limiter.js';
 import { SessionCore } from './session-core.js';
 import { defaultAuthTimeoutMs, logIn } from './session-login.js';
@@ -48,6 +49,8 @@ export interface SessionOptions {
   readonly hba?: HbaRules;
   /** The databases served; undefined: any. */
   readonly databases?: readonly string[];
+  /** Told of every statement's outcome and duration (the metrics endpoint). */
+  readonly observer?: QueryObserver;
 }
 
 export class Session {
@@ -153,6 +156,7 @@ export class Session {
       prepared,
       parseStatements,
       log: this.#log,
+      observer: this.#options.observer,
     });
   }
 

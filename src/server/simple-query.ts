@@ -10,10 +10,11 @@ import type { SessionCore } from './session-core.js';
 
 export async function runSimpleQuery(core: SessionCore, sql: string): Promise<void> {
   let statements: ParsedStatement[];
+  const startedAt = performance.now();
   try {
     statements = core.parseStatements(sql);
   } catch (error) {
-    core.reportError(error);
+    core.statementFinished(startedAt, core.reportError(error));
     await core.readyForQuery();
     return;
   }
@@ -35,13 +36,15 @@ async function runStatements(
   const implicit = statements.length > 1;
   const before = transaction.inBlock ? undefined : settings.snapshot();
   for (const [index, statement] of statements.entries()) {
+    const startedAt = performance.now();
     try {
       const signal = core.beginStatement();
       const outcome = await core.runner.run(statement, signal, implicit && !transaction.inBlock);
       await core.sendOutcome(outcome, signal);
+      core.statementFinished(startedAt);
     } catch (error) {
       // Positions count from the start of the whole query string, as in PostgreSQL.
-      core.reportError(positionInQuery(error, sql, index, statement));
+      core.statementFinished(startedAt, core.reportError(positionInQuery(error, sql, index, statement)));
       if (!transaction.inBlock && before !== undefined) settings.restore(before);
       break;
     } finally {

@@ -30,6 +30,7 @@ import { type MergeInput, SegmentMerger, type StreamedLayout } from '../storage/
 import { scratchDirectory, segmentRelativePath } from '../storage/segment-paths.js';
 import type { WrittenSegment } from '../storage/segment-writer.js';
 import { type CompactionPolicy, deletesWorthMeasuring, planCompaction } from './compaction-plan.js';
+import type { WorkerActivity } from './worker-activity.js';
 
 export interface CompactionWorkerOptions extends CompactionPolicy {
   database: string;
@@ -43,6 +44,8 @@ export interface CompactionWorkerOptions extends CompactionPolicy {
   /** Files running queries may still read. */
   pinnedPaths: () => ReadonlySet<string>;
   log: Logger;
+  /** Counts compactions (for the metrics endpoint). */
+  activity?: WorkerActivity;
 }
 
 /** What one pass did to one table. */
@@ -123,6 +126,8 @@ export class CompactionWorker {
       try {
         const result = await this.#compactTable(table);
         if (result) done.push(result);
+        if (result && result.writtenSegments + result.mergedSegments > 0 && this.#options.activity)
+          this.#options.activity.compactions++;
         if (table.compactRequestedAt)
           await compaction.finishCompactionRequest(this.#client, table.relid, table.compactRequestedAt);
       } catch (error) {

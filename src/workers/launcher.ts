@@ -24,6 +24,7 @@ import { CompactionWorker, type CompactionWorkerOptions } from './compaction-wor
 import { diskFullError, isDiskFull } from './disk-full.js';
 import { IngestWorker } from './ingest-worker.js';
 import { StreamWorker } from './stream-worker.js';
+import { WorkerActivity } from './worker-activity.js';
 
 export interface LauncherOptions {
   database: string;
@@ -63,6 +64,8 @@ const maxBackoffMs = 5 * 60_000;
 
 export class Launcher {
   readonly #options: LauncherOptions;
+  /** What this database's workers have done (read by the metrics endpoint). */
+  readonly activity = new WorkerActivity();
   /** The catalog connection (LISTENs, holds the launcher lock); replaced after a failure. */
   #connection: { client: pg.Client; worker: IngestWorker; append: AppendWorker } | undefined;
   #connectionBroken = false;
@@ -118,12 +121,23 @@ export class Launcher {
           inFlight: launcher.#inFlight,
           pinnedPaths: options.pinnedPaths,
           log: options.log.child({ worker: 'compaction' }),
+          activity: launcher.activity,
         },
         loop,
       );
     }
     if (loop) launcher.#loop = launcher.#run();
     return launcher;
+  }
+
+  /**
+   * Why the launcher does not serve its database, or undefined when it does: not closed, and its catalog connection (which holds
+   * the launcher lock and hears NOTIFY) is up. The loop itself never ends before close().
+   */
+  get notReadyReason(): string | undefined {
+    if (this.#closed) return 'its launcher was closed';
+    if (this.#connectionBroken || !this.#connection) return 'its launcher lost the catalog connection';
+    return undefined;
   }
 
   get #client(): pg.Client {
@@ -254,6 +268,7 @@ export class Launcher {
         naptimeMs: options.naptimeMs,
         chunkSize: options.chunkSize,
         log: options.log.child({ worker: 'stream' }),
+        activity: this.activity,
       });
     } else if (!streamed && this.#stream) {
       const slot = this.#stream.slotName;

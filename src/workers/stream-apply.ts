@@ -35,6 +35,7 @@ export class StreamApplier {
           commitTimeMicros: message.commitTimeMicros,
           skip: message.finalLsn < state.received,
           touched: new Set(),
+          changes: 0,
         };
         return;
       case 'commit':
@@ -69,6 +70,7 @@ export class StreamApplier {
         for (const relationId of message.relationIds) {
           const table = await this.#target(relationId, false);
           table?.truncate(lsn);
+          if (table && state.tx) state.tx.changes++;
         }
         return;
       case 'message':
@@ -137,6 +139,7 @@ export class StreamApplier {
       return;
     }
     state.pendingChanges++;
+    if (state.tx) state.tx.changes++;
     if (table.openBytes >= chunkBytes) {
       // A large transaction: its changes so far go to a chunk file and into the open DuckDB transaction.
       const files = await table.spillOpen(state.scratch);
@@ -157,6 +160,7 @@ export class StreamApplier {
     if (!tx.skip) {
       state.received = endLsn;
       state.lastCommit = { lsn: tx.finalLsn, atMicros: tx.commitTimeMicros };
+      if (state.options.activity) state.options.activity.appliedChanges += tx.changes;
     }
     // Small transactions are batched: made visible when a query waits for them, when enough
     // piled up, or every few milliseconds (bounding the latency a new query sees).

@@ -193,15 +193,17 @@ export class StreamFlusher {
    * past a copy in progress) without a flush, as PostgreSQL's own subscriber confirms a
    * keepalive's position when no transaction is pending. It needs no catalog commit, so a source
    * server shutting down (it refuses new sessions, and waits for its walsenders' clients to
-   * confirm all WAL sent) is not held up by an idle daemon.
+   * confirm all WAL sent) is not held up by an idle daemon. Returns whether the stream was idle.
    */
-  confirmIdle(position: bigint): void {
+  confirmIdle(position: bigint): boolean {
     const state = this.#state;
-    if (state.tx || state.uncertainFlush) return;
-    for (const table of state.tables.values()) if (table.phase !== 'stopped' && table.hasPending) return;
+    if (state.tx || state.uncertainFlush) return false;
+    for (const table of state.tables.values())
+      if (table.phase !== 'stopped' && table.hasPending) return false;
     let confirm = position;
     for (const hold of state.holds.values()) if (hold < confirm) confirm = hold;
     state.stream?.confirmFlush(confirm);
+    return true;
   }
 
   /** After a flush whose COMMIT failed: did it commit? Then finish it; if not, its chunks are kept. */
@@ -255,6 +257,7 @@ export class StreamFlusher {
       const inUse = state.options.lowestWatermarkInUse(table.relid, table.generation);
       await state.options.delta.prune(key, inUse !== undefined && inUse < applied ? inUse : applied);
     }
+    if (flush.written > 0 && state.options.activity) state.options.activity.flushes++;
     this.#logFlush(flush);
     await state.clearStreamError();
     state.deltaBytes = 0;

@@ -14,6 +14,7 @@ import { scratchDirectory } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
 import { AppliedPosition } from './applied-position.js';
 import type { StreamedTable } from './streamed-table.js';
+import type { WorkerActivity } from './worker-activity.js';
 
 export interface StreamWorkerOptions {
   database: string;
@@ -31,6 +32,8 @@ export interface StreamWorkerOptions {
   maxWaitMs: number;
   maxRetainedWalBytes: number;
   log: Logger;
+  /** Counts applied changes and flushes (for the metrics endpoint). */
+  activity?: WorkerActivity;
 }
 
 export const publicationName = 'pg_analytica';
@@ -38,6 +41,8 @@ export const publicationName = 'pg_analytica';
 export const chunkBytes = 4 * 1024 * 1024;
 /** Longest a committed transaction waits in memory before the delta shows it (unless a query waits). */
 export const boundaryIntervalMs = 100;
+/** Shortest interval between two records of an idle stream's applied position (status view lag). */
+export const idleRecordIntervalMs = 2000;
 /** WAL the watermark may trail the stream by before an otherwise empty flush moves it. */
 export const idleFlushBytes = 16n * 1024n * 1024n;
 
@@ -47,6 +52,8 @@ export interface SourceTransaction {
   /** Below the stream's received position: sent again after a reconnect, already applied. */
   skip: boolean;
   touched: Set<StreamedTable>;
+  /** Changes applied from it so far (counted as applied when it commits). */
+  changes: number;
 }
 
 /** What a flush wrote, for the work after its commit. */

@@ -38,6 +38,7 @@ import { StreamFlusher } from './stream-flush.js';
 import { beginHandoff, type Handoff } from './stream-handoff.js';
 import {
   boundaryIntervalMs,
+  idleRecordIntervalMs,
   publicationName,
   StreamState,
   type StreamWorkerOptions,
@@ -55,6 +56,7 @@ export class StreamWorker {
   #decoder = new PgoutputDecoder();
   #lastRetentionCheckAt = 0;
   #lastKeepaliveRequestAt = 0;
+  #lastIdleRecordAt = 0;
   #closed = false;
   #loop: Promise<void> | undefined;
 
@@ -335,13 +337,29 @@ export class StreamWorker {
     const state = this.#state;
     if (state.tx) return;
     if (walEnd > state.received) state.received = walEnd;
-    this.#flusher.confirmIdle(state.received);
+    const idle = this.#flusher.confirmIdle(state.received);
     if (
       state.position.wouldRelease(state.received) ||
       Date.now() - state.lastBoundaryAt >= boundaryIntervalMs
     ) {
       await this.#flusher.atBoundary(true);
     }
+    if (idle) await this.#recordIdlePosition();
+  }
+
+  /**
+   * An idle stream records how far it has applied, at most every idleRecordIntervalMs: the status
+   * view then measures lag from a recent time when WAL it has not confirmed yet appears (the slot's
+   * confirmed position, which it also reads, moves with every keepalive but carries no time). Not
+   * on every keepalive: the record is itself WAL, which brings the next keepalive.
+   */
+  async #recordIdlePosition(): Promise<void> {
+    const state = this.#state;
+    const lsn = state.position.lsn;
+    if (lsn <= state.publishedPosition || Date.now() - this.#lastIdleRecordAt < idleRecordIntervalMs) return;
+    this.#lastIdleRecordAt = Date.now();
+    state.publishedPosition = lsn;
+    await catalog.recordStreamPosition(state.catalog, state.streamPosition(formatLsn(lsn)));
   }
 
   async #maybeFlushWhileIdle(): Promise<void> {
