@@ -109,7 +109,8 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
       }
       return `CAST(${quoteLiteral(text)} AS ${type.duckType})`;
     case 'N':
-      return type.heldAsText === true ? exactNumericLiteral(text) : quoteLiteral(text);
+      if (type.heldAsText === true) return exactNumericLiteral(text);
+      return type.name === 'numeric' ? numericLiteral(text) : quoteLiteral(text);
     case 'A':
       return arrayLiteral(ctx, text, type, location);
     default:
@@ -117,6 +118,22 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
       if (type.name === 'json') throw noJsonComparison(ctx, operator, location);
       return quoteLiteral(text);
   }
+}
+
+/**
+ * An untyped literal compared with numeric(p,s) is numeric without a typmod in PostgreSQL, so it
+ * keeps all its digits: '-1023.0004' must not become the column's DECIMAL(10,3) (-1023.000, which
+ * would match). A plain decimal is written as a DECIMAL of its own scale; anything else (an
+ * exponent, NaN) is left to DuckDB's cast, which fails rather than rounds.
+ */
+function numericLiteral(text: string): string {
+  const m = /^\s*[+-]?(\d*)(?:\.(\d*))?\s*$/.exec(text);
+  if (m === null || (m[1] === '' && (m[2] ?? '') === '')) return quoteLiteral(text);
+  const integerDigits = m[1]!.replace(/^0+/, '').length;
+  const scale = (m[2] ?? '').length;
+  const precision = Math.max(integerDigits + scale, scale, 1);
+  if (precision > 38) return quoteLiteral(text);
+  return `CAST(${quoteLiteral(text.trim())} AS DECIMAL(${precision}, ${scale}))`;
 }
 
 /** An untyped literal compared with an array: PostgreSQL's array text read as the array's type. */
