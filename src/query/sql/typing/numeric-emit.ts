@@ -154,6 +154,9 @@ export function emitNumericCall(
   const arg = args[0];
   const type = typeOfNode(ctx, arg);
   refuseInexactCall(ctx, call, name, type);
+  // round(double precision) is C's rint(): halves to even (DuckDB's round goes away from zero).
+  if (name === 'round' && args.length === 1 && arg !== undefined && isFloat(type))
+    return `round_even(CAST(${ctx.expr(arg)} AS DOUBLE), 0)`;
   if (arg === undefined || type === undefined || type.category !== 'N' || isFloat(type)) return undefined;
   if (args.length === 1) {
     const aggregate = numericAggregate(ctx, call, name, arg, type, parts);
