@@ -8,14 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
-import type { LocalCluster } from '../src/cluster/local-cluster.js';
-import type { Daemon } from '../src/main.js';
 import { failure } from './helpers/assertions.js';
-import { startTestCluster } from './helpers/cluster.js';
-import { rawClient, startDaemon } from './helpers/daemon.js';
+import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
 
-let cluster: LocalCluster;
-let daemon: Daemon;
 let heap: pg.Client;
 let columnar: pg.Client;
 
@@ -41,22 +36,14 @@ const setup = `
 // São Paulo moved its clocks at midnight (2018-11-04 began at 01:00).
 const ZONES = ['UTC', 'America/New_York', 'Asia/Kolkata', 'America/Sao_Paulo'];
 
+let fixture: Differential | undefined;
+
 before(async () => {
-  cluster = await startTestCluster();
-  await cluster.exec(setup);
-  daemon = await startDaemon(cluster);
-  heap = await rawClient(cluster.clientConfig());
-  await heap.query(`SELECT analytica.register_table('dt')`);
-  await heap.query(`SELECT analytica.wait_for_sync('dt')`);
-  columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+  fixture = await startDifferential(setup, ['dt']);
+  ({ heap, columnar } = fixture);
 });
 
-after(async () => {
-  await heap?.end();
-  await columnar?.end();
-  await daemon?.close();
-  await cluster?.close();
-});
+after(() => stopDifferential(fixture));
 
 async function result(client: pg.Client, sql: string) {
   const r = await client.query({ text: sql, rowMode: 'array' });

@@ -6,15 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
-import { createForeignServer, createUserMapping } from '../src/catalog/foreign-server.js';
-import type { LocalCluster } from '../src/cluster/local-cluster.js';
-import type { Daemon } from '../src/main.js';
 import { failure } from './helpers/assertions.js';
-import { startTestCluster } from './helpers/cluster.js';
-import { rawClient, startDaemon } from './helpers/daemon.js';
+import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
 
-let cluster: LocalCluster;
-let daemon: Daemon;
 let heap: pg.Client;
 let columnar: pg.Client;
 
@@ -35,25 +29,14 @@ const setup = String.raw`
     (8, 'null', 'null', '{b,a}', '{3,2,1}'),
     (9, '5.00', '5.00', '{x}', '{5}');`;
 
+let fixture: Differential | undefined;
+
 before(async () => {
-  cluster = await startTestCluster();
-  await cluster.exec(setup);
-  daemon = await startDaemon(cluster);
-  heap = await rawClient(cluster.clientConfig());
-  // register_table then also creates columnar.docs, a postgres_fdw foreign table on the daemon.
-  await createForeignServer(heap, { host: '127.0.0.1', port: daemon.port });
-  await createUserMapping(heap, cluster.user, cluster.password);
-  await heap.query(`SELECT analytica.register_table('docs')`);
-  await heap.query(`SELECT analytica.wait_for_sync('docs')`);
-  columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+  fixture = await startDifferential(setup, ['docs'], { foreignServer: true });
+  ({ heap, columnar } = fixture);
 });
 
-after(async () => {
-  await heap?.end();
-  await columnar?.end();
-  await daemon?.close();
-  await cluster?.close();
-});
+after(() => stopDifferential(fixture));
 
 /** Rows as text, with each column's name and type OID. */
 async function described(client: pg.Client, sql: string) {

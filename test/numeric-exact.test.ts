@@ -6,14 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
-import type { LocalCluster } from '../src/cluster/local-cluster.js';
-import type { Daemon } from '../src/main.js';
 import { failure } from './helpers/assertions.js';
-import { startTestCluster } from './helpers/cluster.js';
-import { rawClient, startDaemon } from './helpers/daemon.js';
+import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
 
-let cluster: LocalCluster;
-let daemon: Daemon;
 let heap: pg.Client;
 let columnar: pg.Client;
 
@@ -33,24 +28,14 @@ const setup = `
     (6, 3, 0, 0, 0, 0.00, 0, 0.000),
     (7, 3, -32768, -2147483648, 1, 0.01, 99999999.9999999999, -0.001);`;
 
+let fixture: Differential | undefined;
+
 before(async () => {
-  cluster = await startTestCluster();
-  await cluster.exec(setup);
-  daemon = await startDaemon(cluster);
-  heap = await rawClient(cluster.clientConfig());
-  await heap.query(`SELECT analytica.register_table('nums')`);
-  await heap.query(`SELECT analytica.wait_for_sync('nums')`);
-  await heap.query(`SELECT analytica.register_table('floats')`);
-  await heap.query(`SELECT analytica.wait_for_sync('floats')`);
-  columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+  fixture = await startDifferential(setup, ['nums', 'floats']);
+  ({ heap, columnar } = fixture);
 });
 
-after(async () => {
-  await heap?.end();
-  await columnar?.end();
-  await daemon?.close();
-  await cluster?.close();
-});
+after(() => stopDifferential(fixture));
 
 const raw = { getTypeParser: () => (value: string) => value };
 

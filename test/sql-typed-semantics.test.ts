@@ -8,14 +8,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
-import type { LocalCluster } from '../src/cluster/local-cluster.js';
-import type { Daemon } from '../src/main.js';
 import { failure } from './helpers/assertions.js';
-import { startTestCluster } from './helpers/cluster.js';
-import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
+import { textRows } from './helpers/daemon.js';
+import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
 
-let cluster: LocalCluster;
-let daemon: Daemon;
 let heap: pg.Client;
 let columnar: pg.Client;
 
@@ -34,22 +30,14 @@ const setup = `
     (6, 'FURNITURE', 'C', 'w', 'paid', 1.37, 5.10, '{"a": "x", "b": [true, null]}', '1998-12-01'),
     (7, 'BUILDING', 'A', 'v', 'new', 100, 6.00, 'null', '1998-06-01');`;
 
+let fixture: Differential | undefined;
+
 before(async () => {
-  cluster = await startTestCluster();
-  await cluster.exec(setup);
-  daemon = await startDaemon(cluster);
-  heap = await rawClient(cluster.clientConfig());
-  await heap.query(`SELECT analytica.register_table('orders')`);
-  await heap.query(`SELECT analytica.wait_for_sync('orders')`);
-  columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+  fixture = await startDifferential(setup, ['orders']);
+  ({ heap, columnar } = fixture);
 });
 
-after(async () => {
-  await heap?.end();
-  await columnar?.end();
-  await daemon?.close();
-  await cluster?.close();
-});
+after(() => stopDifferential(fixture));
 
 async function same(sql: string): Promise<void> {
   const expected = await textRows(heap, sql);
