@@ -412,60 +412,6 @@ INSERT INTO analytica.setting_definitions (name, default_value, description) VAL
 -- else its default: the daemon's flags and environment are not visible here), and the slot's
 -- wal_status (reserved, extended, unreserved, lost: PostgreSQL's own verdict).
 DROP VIEW analytica.status;
-CREATE VIEW analytica.status AS
-SELECT coalesce(format('%I.%I', n.nspname, c.relname), format('%I.%I', t.schema_name, t.table_name)) AS table_name,
-       t.mode,
-       t.state,
-       t.rows,
-       (SELECT count(*) FROM analytica.segments s
-         WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'data') AS segments,
-       (SELECT count(*) FROM analytica.segments s
-         WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'delete') AS delete_segments,
-       t.bytes,
-       CASE WHEN c.oid IS NOT NULL THEN pg_table_size(c.oid) END AS source_bytes,
-       t.order_by,
-       t.progress_rows,
-       t.progress_total_rows,
-       t.synced_lsn,
-       CASE WHEN t.mode = 'stream' AND t.generation > 0 AND NOT pg_is_in_recovery() THEN
-         greatest(0, pg_wal_lsn_diff(pg_current_wal_lsn(), greatest(t.synced_lsn, ss.applied_lsn)))::bigint
-       END AS lag_bytes,
-       CASE WHEN t.mode = 'stream' AND t.generation > 0 THEN
-         CASE WHEN greatest(t.synced_lsn, ss.applied_lsn) >= pg_current_wal_lsn() THEN 0
-              ELSE extract(epoch FROM clock_timestamp() - coalesce(ss.applied_at, t.last_sync_at)) END
-       END AS lag_seconds,
-       CASE WHEN t.mode = 'stream' THEN slot.retained END AS slot_retained_bytes,
-       t.last_sync_at,
-       t.last_sync_ms,
-       t.last_compaction_at,
-       t.last_error,
-       t.last_error_at,
-       t.relid,
-       CASE WHEN t.mode = 'stream' THEN
-         pg_size_bytes(coalesce(nullif(current_setting('analytica.max_retained_wal', true), ''),
-                                (SELECT d.default_value FROM analytica.setting_definitions d
-                                  WHERE d.name = 'analytica.max_retained_wal')))
-       END AS slot_retained_limit_bytes,
-       CASE WHEN t.mode = 'stream' THEN slot.wal_status END AS slot_wal_status
-  FROM analytica.tables t
-  LEFT JOIN analytica.stream_state ss ON true
-  LEFT JOIN LATERAL (
-    SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), r.restart_lsn)::bigint AS retained, r.wal_status
-      FROM pg_replication_slots r WHERE r.slot_name = ss.slot_name
-  ) AS slot ON true
-  LEFT JOIN pg_catalog.pg_class c ON c.oid = t.relid
-  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE CASE WHEN c.oid IS NULL THEN t.registered_by = current_user ELSE has_table_privilege(c.oid, 'SELECT') END;
--- A security barrier: the privilege filter runs before any condition of the caller's query, so a
--- cheap function of the caller's in WHERE never sees a row of a table the caller may not read.
-ALTER VIEW analytica.status SET (security_barrier = true);
-GRANT SELECT ON analytica.status TO PUBLIC;
-
-
--- ===== segment integrity =====
-
--- ===== operability =====
-
 -- Status: lag is measured from the position the change stream stands at, which is the greatest of
 -- - the table's watermark (its segments hold every change up to it),
 -- - stream_state.applied_lsn (recorded at each flush, and by an idle stream every few seconds),
@@ -476,8 +422,7 @@ GRANT SELECT ON analytica.status TO PUBLIC;
 -- flushed at its commit, or within wal_writer_delay when synchronous_commit is off), so a copy
 -- holding every committed change shows lag 0. Behind, lag_seconds is the time since the stream was
 -- last known current (applied_at), never older than the table's last sync.
--- Columns, their order and the privilege filter are those of the sync integrity view above.
-CREATE OR REPLACE VIEW analytica.status AS
+CREATE VIEW analytica.status AS
 SELECT coalesce(format('%I.%I', n.nspname, c.relname), format('%I.%I', t.schema_name, t.table_name)) AS table_name,
        t.mode,
        t.state,
@@ -528,5 +473,8 @@ SELECT coalesce(format('%I.%I', n.nspname, c.relname), format('%I.%I', t.schema_
 -- cheap function of the caller's in WHERE never sees a row of a table the caller may not read.
 ALTER VIEW analytica.status SET (security_barrier = true);
 GRANT SELECT ON analytica.status TO PUBLIC;
+
+
+-- ===== segment integrity =====
 
 UPDATE analytica.schema_info SET version = '0.7';
