@@ -20,8 +20,8 @@ import { type FieldTuple, fieldTuples } from './helpers/describe-wire.js';
 type Path = 'direct' | 'fdw';
 
 /**
- * Answers that differ from the heap's, by query and path, with the lane that owns the
- * fix. Each entry must still differ.
+ * Answers that differ from the heap's, by query and path, with the reason they differ
+ * (none today). Each entry must still differ.
  */
 const knownWrong: Readonly<Record<string, { paths: readonly Path[]; why: string }>> = {};
 

@@ -3,8 +3,8 @@
  * type the copy supports, run on the heap and through the daemon: each must answer
  * identically (text and result type) or be refused with an SQLSTATE — never answer
  * differently. The seed is fixed, so every run checks the same statements. Answers
- * that still differ are listed in expression-fuzz-known-wrong.ts with the lane owning
- * the fix; each must still differ, so a fix turns the test red until the entry goes.
+ * that still differ are listed in expression-fuzz-known-wrong.ts with the reason they
+ * differ; each must still differ, so a fix turns the test red until the entry goes.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

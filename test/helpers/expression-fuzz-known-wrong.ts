@@ -1,6 +1,6 @@
 /**
  * Statements of test/expression-fuzz.test.ts whose answer through the daemon differs
- * from PostgreSQL's, with the lane that owns the fix. The test asserts each still
+ * from PostgreSQL's, with the reason. The test asserts each still
  * differs: remove an entry when its fix lands.
  */
 export const knownWrong: Readonly<Record<string, string>> = {
