@@ -7,13 +7,11 @@
  * Clients bind their socket to loopback aliases (127.0.0.0/8 on Linux).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { chmod, chown, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import { ConfigError } from '../src/config.js';
@@ -22,8 +20,7 @@ import { Daemon } from '../src/main.js';
 import { parseHbaFile } from '../src/server/hba-rules.js';
 import { startTestCluster } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
-
-const run = promisify(execFile);
+import { makeSelfSignedCertificate, makeTlsKey } from './helpers/tls-certificate.js';
 
 let cluster: LocalCluster;
 let dir: string;
@@ -142,29 +139,8 @@ describe('hostssl and hostnossl lines', () => {
   let daemon: Daemon;
 
   before(async () => {
-    const keyFile = path.join(dir, 'daemon.key');
-    const certFile = path.join(dir, 'daemon.crt');
-    await run('openssl', [
-      'genpkey',
-      '-algorithm',
-      'EC',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-out',
-      keyFile,
-    ]);
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-key',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-    ]);
+    const keyFile = await makeTlsKey(dir, 'daemon');
+    const certFile = await makeSelfSignedCertificate(dir, 'daemon', keyFile, 'localhost');
     const file = path.join(dir, 'hba-ssl.conf');
     await writeFile(file, 'hostssl all carl all allow\nhostnossl all alice all allow\n');
     daemon = await startDaemon(cluster, ['--hba-file', file, '--tls-cert', certFile, '--tls-key', keyFile]);
@@ -256,31 +232,8 @@ describe('TLS from the daemon to the source', () => {
     // The source accepts role sslonly over TLS only.
     const pgdata = path.join(cluster.dir, 'pgdata');
     const owner = await stat(pgdata);
-    const keyFile = path.join(pgdata, 'server.key');
-    certFile = path.join(pgdata, 'server.crt');
-    await run('openssl', [
-      'genpkey',
-      '-algorithm',
-      'EC',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-out',
-      keyFile,
-    ]);
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-key',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]);
+    const keyFile = await makeTlsKey(pgdata, 'server');
+    certFile = await makeSelfSignedCertificate(pgdata, 'server', keyFile, '127.0.0.1');
     for (const file of [keyFile, certFile]) await chown(file, owner.uid, owner.gid);
     await chmod(keyFile, 0o600);
     const hbaFile = path.join(pgdata, 'pg_hba.conf');

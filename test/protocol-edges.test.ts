@@ -169,6 +169,39 @@ describe('a Parse of many parameters', () => {
   });
 });
 
+describe('a Parse naming a type OID that does not exist', () => {
+  test('is 42704, not an internal error', async () => {
+    const int16 = (value: number) => {
+      const b = Buffer.alloc(2);
+      b.writeUInt16BE(value);
+      return b;
+    };
+    const client = await WireClient.connect(daemon.port);
+    try {
+      await client.login(cluster.user, cluster.password, 'postgres');
+      const from = client.frames.length;
+      await client.write(
+        Buffer.concat([
+          typed('P', Buffer.concat([cstring(''), cstring('SELECT $1'), int16(1), int32(671088663)])),
+          typed('D', Buffer.concat([Buffer.from('S'), cstring('')])),
+          typed('S'),
+        ]),
+      );
+      assert.ok(await client.waitFor((f) => f.slice(from).some((x) => x.type === 'Z'), 30_000));
+      const errors = client.frames
+        .slice(from)
+        .filter((f) => f.type === 'E')
+        .map((f) => errorFields(f));
+      assert.deepEqual(
+        errors.map((e) => [e.code, e.message]),
+        [['42704', 'type with OID 671088663 does not exist']],
+      );
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
 describe('error positions', () => {
   async function position(port: number, sql: string): Promise<[string | undefined, string | undefined]> {
     const client = await rawClient({ ...cluster.clientConfig(), port });

@@ -21,6 +21,7 @@ import type { Daemon } from '../src/main.js';
 import { startTestCluster } from './helpers/cluster.js';
 import { startDaemon, textRows } from './helpers/daemon.js';
 import { needs } from './helpers/optional-clients.js';
+import { makeSelfSignedCertificate, makeTlsKey } from './helpers/tls-certificate.js';
 import { gssEncRequest, queryMessage, sslRequest, startupPacket, WireClient } from './helpers/wire.js';
 
 const run = promisify(execFile);
@@ -32,36 +33,10 @@ let certFile: string;
 let keyFile: string;
 let otherKeyFile: string;
 
-async function makeKey(dir: string, name: string): Promise<string> {
-  const file = path.join(dir, `${name}.key`);
-  await run('openssl', [
-    'genpkey',
-    '-algorithm',
-    'EC',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-out',
-    file,
-  ]);
-  return file;
-}
-
 async function makeCertificate(dir: string): Promise<void> {
-  keyFile = await makeKey(dir, 'server');
-  otherKeyFile = await makeKey(dir, 'other');
-  certFile = path.join(dir, 'server.crt');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-key',
-    keyFile,
-    '-out',
-    certFile,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=localhost',
-  ]);
+  keyFile = await makeTlsKey(dir, 'server');
+  otherKeyFile = await makeTlsKey(dir, 'other');
+  certFile = await makeSelfSignedCertificate(dir, 'server', keyFile, 'localhost');
 }
 
 /** The certificate is made with openssl: without it the tests that need one skip. */

@@ -261,6 +261,14 @@ function sourceError(error: unknown): PgError {
       detail: error instanceof Error ? error.message : String(error),
     });
   }
+  // A Parse naming a type OID that does not exist: PostgreSQL's parser fails with an internal
+  // error (elog), which the daemon must not relay as one of its own.
+  const missingType =
+    e.code === SqlState.internalError ? /^cache lookup failed for type (\d+)$/.exec(e.message ?? '') : null;
+  if (missingType)
+    return new PgError(SqlState.undefinedObject, `type with OID ${missingType[1]} does not exist`, {
+      cause: error,
+    });
   return new PgError(e.code as SqlStateCode, e.message ?? 'error', {
     cause: error,
     ...(e.detail ? { detail: e.detail } : {}),
