@@ -16,9 +16,9 @@ import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
 import { emitNumericCall } from './typing/numeric-emit.js';
-import { exactNumeric } from './typing/numeric-text.js';
 import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
+import { groupedValue, intervalKey, orderKey } from './typing/value-keys.js';
 
 /** The unqualified name of a function, or throws 42883 for a schema other than pg_catalog. */
 function functionName(ctx: EmitContext, call: FuncCall): string {
@@ -85,24 +85,53 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (numeric !== undefined) return numeric;
   const typed = emitTypedArguments(ctx, call, name);
   if (typeof typed === 'string') return typed;
-  const args = typed;
-  // percentile_cont interpolates in double precision (or interval): a numeric key is cast, as in PostgreSQL.
-  const castKey = name === 'percentile_cont' ? (key: string) => `CAST(${key} AS DOUBLE)` : undefined;
+  // min/max of intervals choose by span (interval_cmp_value), keeping the value as written.
+  const bySpan = (name === 'min' || name === 'max') && operandType(ctx, call.args?.[0])?.name === 'interval';
+  const args = bySpan ? [typed[0]!, intervalKey(typed[0]!)] : typed;
+  const fn = bySpan ? `arg_${name}` : duckName;
+  // percentile_cont interpolates in double precision (or interval): a numeric key is cast, as in
+  // PostgreSQL. percentile_disc returns one of the values it sorts: where the value sorts by a
+  // key (value-keys.ts) it sorts {k: key, v: value} and the value is read back.
+  const discKey = name === 'percentile_disc' ? percentileKey(ctx, call) : undefined;
+  const castKey =
+    name === 'percentile_cont' ? (key: string) => `CAST(${key} AS DOUBLE)` : (discKey?.wrap ?? undefined);
   const order = (call.agg_order ?? []).map((s) => emitSortBy(ctx, s, castKey));
   let text: string;
   if (call.agg_within_group === true) {
-    text = `${duckName}(${args.join(', ')}) WITHIN GROUP (ORDER BY ${order.join(', ')})`;
+    text = `${fn}(${args.join(', ')}) WITHIN GROUP (ORDER BY ${order.join(', ')})`;
   } else {
     const inner = call.agg_star === true ? '*' : args.join(', ');
     const distinct = call.agg_distinct === true ? 'DISTINCT ' : '';
     const orderBy = order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '';
-    text = `${duckName}(${distinct}${inner}${orderBy})`;
+    text = `${fn}(${distinct}${inner}${orderBy})`;
   }
   if (call.agg_filter !== undefined) text += ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
+  if (discKey !== undefined) text = discKey.value(text);
   if (call.over !== undefined) text += ` OVER ${emitWindowReference(ctx, call.over)}`;
   if (SPREAD_AGGREGATES.has(name) && args.length === 1)
     return withFloatArgumentOnly(name, call.over === undefined ? `any_value(${args[0]})` : args[0]!, text);
   return name === 'round' || name === 'trunc' ? withRoundScale(call, text) : text;
+}
+
+/**
+ * percentile_disc over values that sort by a key: the sort key {k, v} and how the value is read
+ * from the result (a list of them for an array of fractions). undefined when none is needed.
+ */
+function percentileKey(
+  ctx: EmitContext,
+  call: FuncCall,
+): { wrap: (key: string) => string; value: (sql: string) => string } | undefined {
+  const sort = call.agg_order?.[0];
+  const type = sort !== undefined && 'SortBy' in sort ? operandType(ctx, sort.SortBy.node) : undefined;
+  if (orderKey(type, 'x') === undefined) return undefined;
+  const fractions = call.args?.[0];
+  const many =
+    fractions !== undefined && ('A_ArrayExpr' in fractions || operandType(ctx, fractions)?.category === 'A');
+  return {
+    // A NULL value stays NULL (a struct of NULLs would be counted among the values).
+    wrap: (key) => `CASE WHEN ${key} IS NULL THEN NULL ELSE {'k': ${orderKey(type, key)}, 'v': ${key}} END`,
+    value: (sql) => (many ? `list_transform(${sql}, lambda pga_e: pga_e.v)` : `(${sql}).v`),
+  };
 }
 
 /** The pass that only lists tables: the arguments and sort keys are walked (subqueries name tables). */
@@ -124,10 +153,9 @@ function emitTypedArguments(ctx: EmitContext, call: FuncCall, name: string): str
   const args = nodes.map((a) => ctx.expr(a));
   if (ctx.types === undefined) return args;
   const types = nodes.map((a) => operandType(ctx, a));
+  // count(DISTINCT x) counts values: 1.0 and 1.00, '1 mon' and '30 days' are one.
+  if (name === 'count' && call.agg_distinct === true) return args.map((a, i) => groupedValue(types[i], a));
   if (types.some((t) => t?.heldAsText === true)) {
-    // count(DISTINCT x) counts values: 1.0 and 1.00 are one.
-    if (name === 'count' && call.agg_distinct === true)
-      return args.map((a, i) => (types[i]?.heldAsText === true ? exactNumeric(a) : a));
     if (!KEEPS_ARGUMENT_TYPE.has(name) || name === 'min' || name === 'max') {
       throw ctx.error(
         SqlState.featureNotSupported,
@@ -230,9 +258,11 @@ export function emitSortBy(ctx: EmitContext, node: Node, wrapKey?: (key: string)
   const nullsFirst =
     sort.sortby_nulls === 'SORTBY_NULLS_FIRST' || (sort.sortby_nulls !== 'SORTBY_NULLS_LAST' && descending);
   const key = ctx.expr(sort.node);
-  // A numeric whose display scale varies (held as text) sorts by value.
-  const wrap = wrapKey ?? (operandType(ctx, sort.node)?.heldAsText === true ? exactNumeric : undefined);
-  return `${wrap ? wrap(key) : key} ${descending ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
+  // By default a value sorts by its type's order key (value-keys.ts): a numeric held as text by
+  // value, an interval by its span, jsonb by its own order, bpchar without trailing blanks.
+  const type = operandType(ctx, sort.node);
+  const sorted = wrapKey === undefined ? (orderKey(type, key) ?? key) : wrapKey(key);
+  return `${sorted} ${descending ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
 }
 
 /** `OVER w` or `OVER (…)`. */
@@ -246,9 +276,7 @@ function emitWindowReference(ctx: EmitContext, window: WindowDef): string {
 export function emitWindowSpec(ctx: EmitContext, window: WindowDef): string {
   const parts: string[] = [];
   if (window.refname !== undefined) parts.push(quoteIdent(window.refname));
-  const partition = (window.partitionClause ?? []).map((p) =>
-    operandType(ctx, p)?.heldAsText === true ? exactNumeric(ctx.expr(p)) : ctx.expr(p),
-  );
+  const partition = (window.partitionClause ?? []).map((p) => groupedValue(operandType(ctx, p), ctx.expr(p)));
   if (partition.length > 0) parts.push(`PARTITION BY ${partition.join(', ')}`);
   const order = (window.orderClause ?? []).map((s) => emitSortBy(ctx, s));
   if (order.length > 0) parts.push(`ORDER BY ${order.join(', ')}`);

@@ -9,7 +9,7 @@ import { listItems, type SelectContext } from './emit-context.js';
 import { emitFromItem } from './from-emitter.js';
 import { emitSortBy, emitWindowSpec } from './function-emitter.js';
 import { quoteIdent } from './sql-text.js';
-import { distinctByValue, emitGroupKey, groupedByValue } from './typing/numeric-grouping.js';
+import { distinctByValue, emitGroupKey, groupedByValue } from './typing/keyed-grouping.js';
 import {
   emitValuesColumns,
   setOutputTypes,
@@ -17,17 +17,21 @@ import {
   textSetColumns,
   withTextColumns,
 } from './typing/numeric-sets.js';
-import { exactNumeric } from './typing/numeric-text.js';
 import {
   emitTargetValue,
+  keyedValueRefused,
   recordOutput,
-  refuseTextNumericKey,
-  refuseTextNumericSetOperation,
+  refuseKeyedSetOperation,
+  refuseKeyedValue,
   sortKey,
   textNumericKey,
 } from './typing/select-types.js';
 import type { TypedColumn } from './typing/type-scope.js';
 import { operandType } from './typing/typed-operands.js';
+import { groupedValue, groupsByKey } from './typing/value-keys.js';
+
+/** A sort key DuckDB orders as PostgreSQL does (sortKey decided there is nothing to wrap). */
+const asWritten = (key: string) => key;
 
 function throwError(error: Error): never {
   throw error;
@@ -70,7 +74,7 @@ function emitSetOperation(
   let right = ctx.select(rarg);
   const text = textSetColumns(ctx, larg, rarg);
   if (stmt.all !== true) {
-    refuseTextNumericSetOperation(ctx, larg, rarg, op);
+    refuseKeyedSetOperation(ctx, larg, rarg, op);
     if (text !== undefined) throw textNumericKey(ctx, op);
   }
   const l = ctx.types?.selectOutput(larg);
@@ -112,7 +116,7 @@ function emitValues(ctx: SelectContext, stmt: SelectStmt, rows: readonly Node[])
   return `SELECT * FROM (VALUES ${values}) AS "*VALUES*"(${names.join(', ')})`;
 }
 
-/** The SELECT up to WINDOW, and the statement its ORDER BY is read from (numeric-grouping.ts). */
+/** The SELECT up to WINDOW, and the statement its ORDER BY is read from (keyed-grouping.ts). */
 function emitPlainSelect(ctx: SelectContext, original: SelectStmt): [string, SelectStmt] {
   if ((original.targetList ?? []).length === 0) {
     throw ctx.error(SqlState.featureNotSupported, 'SELECT with no columns is not supported by pg_analytica');
@@ -150,12 +154,12 @@ function emitDistinct(
   const distinct = stmt.distinctClause;
   if (distinct === undefined) return '';
   const exprs = distinct.filter((node) => Object.keys(node).length > 0);
-  if (exprs.length === 0 && output?.some((c) => c.type?.heldAsText === true))
-    return distinctByValue(ctx, stmt.targetList ?? []) ?? throwError(textNumericKey(ctx, 'SELECT DISTINCT'));
+  if (exprs.length === 0 && output?.some((c) => groupsByKey(c.type)))
+    return (
+      distinctByValue(ctx, stmt.targetList ?? []) ?? throwError(keyedValueRefused(ctx, 'SELECT DISTINCT'))
+    );
   if (exprs.length === 0) return 'DISTINCT ';
-  const keys = exprs.map((e) =>
-    operandType(ctx, e)?.heldAsText === true ? exactNumeric(ctx.expr(e)) : ctx.expr(e),
-  );
+  const keys = exprs.map((e) => groupedValue(operandType(ctx, e), ctx.expr(e)));
   return `DISTINCT ON (${keys.join(', ')}) `;
 }
 
@@ -173,7 +177,7 @@ function emitTarget(ctx: SelectContext, node: Node): string {
 function emitGroupItem(ctx: SelectContext, stmt: SelectStmt, node: Node, inSet = false): string {
   if (!('GroupingSet' in node)) {
     if (!inSet) return emitGroupKey(ctx, stmt, node);
-    refuseTextNumericKey(ctx, node, 'GROUPING SETS, ROLLUP or CUBE');
+    refuseKeyedValue(ctx, node, 'GROUPING SETS, ROLLUP or CUBE');
     return ctx.expr(node);
   }
   const set = node.GroupingSet;
@@ -196,7 +200,7 @@ function emitOrderAndLimit(ctx: SelectContext, stmt: SelectStmt): string {
   let text = '';
   const sort = stmt.sortClause ?? [];
   if (sort.length > 0)
-    text += ` ORDER BY ${sort.map((s) => emitSortBy(ctx, s, sortKey(ctx, stmt, s))).join(', ')}`;
+    text += ` ORDER BY ${sort.map((s) => emitSortBy(ctx, s, sortKey(ctx, stmt, s) ?? asWritten)).join(', ')}`;
   if (stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') {
     throw ctx.error(SqlState.featureNotSupported, 'FETCH … WITH TIES is not supported by pg_analytica');
   }

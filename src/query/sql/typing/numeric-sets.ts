@@ -10,9 +10,9 @@ import { stringValue } from '../emit-context.js';
 import { quoteIdent } from '../sql-text.js';
 import { mixedNumericScales, TEXT_NUMERIC, typeOf } from './expr-types.js';
 import { numericOperandText } from './numeric-emit.js';
-import { exactNumeric } from './numeric-text.js';
 import type { PgType } from './pg-types.js';
 import type { TypedColumn } from './type-scope.js';
+import { orderKey } from './value-keys.js';
 
 /** The numeric type two sides of a set operation combine into, when it is of varying scale. */
 function combined(a: PgType | undefined, b: PgType | undefined): boolean {
@@ -67,7 +67,7 @@ function outputColumn(ctx: SelectContext, stmt: SelectStmt, key: Node): TypedCol
 }
 
 /**
- * How an ORDER BY key of a set operation sorts: a numeric of varying scale by its exact key,
+ * How an ORDER BY key of a set operation sorts: by its type's order key (value-keys.ts),
  * read from the output column by name (the set operation is then read as a derived table:
  * DuckDB orders a set operation only by its plain columns).
  */
@@ -77,8 +77,8 @@ export function setOrderKey(
   key: Node,
 ): ((sql: string) => string) | undefined {
   const column = outputColumn(ctx, stmt, key);
-  if (column?.type?.heldAsText !== true) return undefined;
-  return () => exactNumeric(quoteIdent(column.name));
+  const sorted = column === undefined ? undefined : orderKey(column.type, quoteIdent(column.name));
+  return sorted === undefined ? undefined : () => sorted;
 }
 
 /** True when some ORDER BY key of the set operation sorts numerics of varying scale. */

@@ -4,16 +4,15 @@
  * grouping keys whose PostgreSQL meaning is not their stored text.
  */
 import type { Node, SelectStmt } from 'libpg-query';
-import { SqlState } from '../../../errors.js';
-import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
+import { type PgError, SqlState } from '../../../errors.js';
 import { figureColname } from '../column-names.js';
 import type { EmitContext, SelectContext } from '../emit-context.js';
 import { stringValue } from '../emit-context.js';
 import { typeOf } from './expr-types.js';
 import { setOrderKey } from './numeric-sets.js';
-import { exactNumeric } from './numeric-text.js';
 import type { PgType } from './pg-types.js';
 import type { TypedColumn } from './type-scope.js';
+import { groupsByKey, orderKey } from './value-keys.js';
 
 /** Records (and returns) the output columns of a plain SELECT, once its FROM items are known. */
 export function recordOutput(
@@ -59,22 +58,60 @@ export function textNumericKey(ctx: EmitContext, clause: string, location?: numb
   );
 }
 
-/** UNION/INTERSECT/EXCEPT (without ALL) compare rows as DuckDB values: the text would keep 1.0 apart from 1.00. */
-export function refuseTextNumericSetOperation(
+/** What a value grouped by key is, for a refusal's message; undefined for other values. */
+function keyedKind(type: PgType | undefined): string | undefined {
+  if (type?.heldAsText === true) return undefined;
+  if (type?.name === 'jsonb') return 'a jsonb value';
+  if (type?.name === 'interval') return 'an interval';
+  if (type?.name === 'bpchar') return 'a character value of no declared length';
+  return undefined;
+}
+
+/**
+ * A clause that cannot apply the equality key a value needs (value-keys.ts): numerics of varying
+ * scale keep their own message; jsonb, intervals and bpchar of no declared length name theirs.
+ */
+export function keyedValueRefused(
+  ctx: EmitContext,
+  clause: string,
+  type?: PgType,
+  location?: number,
+): PgError {
+  const kind = keyedKind(type);
+  if (kind === undefined) return textNumericKey(ctx, clause, location);
+  return ctx.error(
+    SqlState.featureNotSupported,
+    `${clause} on ${kind} is not supported by pg_analytica in this form`,
+    location,
+    "values PostgreSQL holds equal ({\"k\":1} and {\"k\":1.0}, '1 mon' and '30 days', 'a' and 'a ') would be kept apart; use GROUP BY or UNION ALL, or compare a text form of the value",
+  );
+}
+
+/**
+ * UNION/INTERSECT/EXCEPT (without ALL) compare rows as DuckDB values: refused where a column's
+ * values need an equality key, or where char(n) columns of different lengths meet.
+ */
+export function refuseKeyedSetOperation(
   ctx: SelectContext,
   left: SelectStmt,
   right: SelectStmt,
   op: string,
 ): void {
-  const sides = [ctx.types?.selectOutput(left), ctx.types?.selectOutput(right)];
-  if (sides.some((columns) => columns?.some((c) => c.type?.heldAsText === true)))
-    throw textNumericKey(ctx, op);
+  const l = ctx.types?.selectOutput(left) ?? [];
+  const r = ctx.types?.selectOutput(right) ?? [];
+  for (const [i, column] of l.entries()) {
+    const other = r[i]?.type;
+    const lengths =
+      column.type?.name === 'bpchar' && other?.name === 'bpchar' && column.type.typmod !== other.typmod;
+    if (lengths) throw keyedValueRefused(ctx, op, { ...column.type, typmod: -1 } as PgType);
+    for (const type of [column.type, other]) if (groupsByKey(type)) throw keyedValueRefused(ctx, op, type);
+  }
 }
 
-/** GROUP BY / DISTINCT keys: numeric held as text would group 1.0 apart from 1.00. */
-export function refuseTextNumericKey(ctx: EmitContext, node: Node, clause: string): void {
-  if (ctx.types !== undefined && typeOf(ctx.types, node)?.heldAsText === true)
-    throw textNumericKey(ctx, clause);
+/** GROUP BY / DISTINCT keys in a form that cannot apply the value's equality key. */
+export function refuseKeyedValue(ctx: EmitContext, node: Node, clause: string): void {
+  const type = ctx.types === undefined ? undefined : typeOf(ctx.types, node);
+  if (groupsByKey(type)) throw keyedValueRefused(ctx, clause, type);
 }
 
 /**
@@ -94,22 +131,22 @@ export function sortKey(
   const output = outputReference(stmt, key);
   const type = output === undefined ? typeOf(ctx.types, key) : targetType(ctx, output);
   refuseJsonSortKey(ctx, type, node.SortBy.location);
-  const wrap =
-    type?.heldAsText === true
-      ? exactNumeric
-      : type?.name === 'bpchar'
-        ? (x: string) => `rtrim(${x}, ' ')`
-        : type?.name === 'jsonb'
-          ? (x: string) => `${jsonFunction('sort_key')}(${x})`
-          : undefined;
+  const wrap = orderKey(type, 'x') === undefined ? undefined : (x: string) => orderKey(type, x) ?? x;
   if (wrap === undefined) return undefined;
   // Emitting the output's expression again must not resolve a table a second time.
   const reemittable = output === undefined || !JSON.stringify(output).includes('"SubLink"');
-  // Numerics held as text make DISTINCT a DISTINCT ON their keys (numeric-grouping.ts), which sorts by any key.
-  const plainDistinct = stmt.distinctClause !== undefined && type?.heldAsText !== true;
+  // Values grouped by key make DISTINCT a DISTINCT ON their keys (keyed-grouping.ts), which sorts by any key.
+  const plainDistinct = stmt.distinctClause !== undefined && !groupsByKey(type);
   if (!reemittable || plainDistinct) {
     if (type?.heldAsText === true) throw textNumericKey(ctx, 'ORDER BY (of this form)', node.SortBy.location);
     if (type?.name === 'jsonb') throw jsonbSortRefused(ctx, node.SortBy.location);
+    if (type?.name === 'interval')
+      throw keyedValueRefused(
+        ctx,
+        'ORDER BY (under DISTINCT or holding a subquery)',
+        type,
+        node.SortBy.location,
+      );
     return undefined;
   }
   const outputSql = output === undefined ? undefined : emitTargetValue(ctx, output);

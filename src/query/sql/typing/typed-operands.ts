@@ -9,6 +9,7 @@
  * | numeric held as text         | exact DECIMAL(38,18) or 0A000            | compared by value, never as text (numeric-text.ts) |
  * | jsonb                        | pga_json_equality_key(x) / sort_key(x)   | jsonb compares values: 1.0 = 1, its own order    |
  * | json                         | 42883                                    | json has no comparison operators in PostgreSQL   |
+ * | interval                     | its span (value-keys.ts)                 | '1 mon -1 day' = '29 days' (interval_cmp_value)  |
  *
  * An untyped literal takes its type from the other operands, as parse_oper.c
  * resolves `known op unknown`; with no known type it is emitted as before.
@@ -25,6 +26,7 @@ import { jsonbKey, jsonbSortKey } from './jsonb-literal.js';
 import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
 import { enumDisplayName, type PgType } from './pg-types.js';
 import { pgTextOf } from './text-output.js';
+import { intervalKey } from './value-keys.js';
 
 const EQUALITY = new Set(['=', '<>', '!=']);
 
@@ -116,6 +118,7 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
     default:
       if (type.name === 'jsonb') return quoteLiteral(jsonbOperand(ctx, text, operator, location));
       if (type.name === 'json') throw noJsonComparison(ctx, operator, location);
+      if (type.name === 'interval') return intervalKey(`CAST(${quoteLiteral(text)} AS INTERVAL)`);
       return quoteLiteral(text);
   }
 }
@@ -166,6 +169,7 @@ const jsonbKeyFunction = (operator: string) =>
 function typedOperand(sql: string, type: PgType | undefined, operator: string, context: PgType): string {
   if (type?.name === 'bpchar') return `rtrim(${sql}, ' ')`;
   if (type?.heldAsText === true) return exactNumeric(sql);
+  if (type?.name === 'interval') return intervalKey(sql);
   if (type?.name === 'json' || context.name === 'json')
     throw new PgError(SqlState.undefinedFunction, `operator does not exist: json ${operator} json`);
   // An operand of no known type here (a parameter) is read as jsonb, as PostgreSQL types it
@@ -231,9 +235,11 @@ export function typedSubqueryOperands(
         ? exactNumeric(sql)
         : type?.name === 'jsonb'
           ? `${jsonFunction('sort_key')}(${sql})`
-          : keyed && type?.category === 'N'
-            ? exactNumeric(`CAST(${sql} AS VARCHAR)`)
-            : sql;
+          : type?.name === 'interval'
+            ? intervalKey(sql)
+            : keyed && type?.category === 'N'
+              ? exactNumeric(`CAST(${sql} AS VARCHAR)`)
+              : sql;
   if (convert(left, 'x') === 'x' && convert(output, 'x') === 'x') return { left: testSql, query };
   const column = convert(output, '"pga_sub"."c"');
   return {

@@ -1,8 +1,9 @@
 /**
- * GROUP BY and DISTINCT on a numeric whose display scale varies by value (held as text): groups
- * by value, as PostgreSQL's numeric equality does (1.0 and 1.00 are one group).
+ * GROUP BY and DISTINCT on values DuckDB would group apart where PostgreSQL's equality merges
+ * them (value-keys.ts): a numeric whose display scale varies by value (1.0 and 1.00), jsonb
+ * ({"k":1} and {"k":1.0}), intervals ('1 mon' and '30 days'), bpchar of no declared length.
  *
- * DuckDB groups by the exact key (numericKey) instead of the text. The grouped expression
+ * DuckDB groups by the value's equality key instead of the value. The grouped expression
  * itself is then no longer a grouping column for DuckDB, so where the SELECT list, HAVING or
  * ORDER BY use it outside an aggregate it is read as min(expr) — one of the group's values, all
  * equal, printed with its own scale (PostgreSQL too prints the scale of whichever row of the
@@ -13,7 +14,7 @@ import { figureColname } from '../column-names.js';
 import type { SelectContext } from '../emit-context.js';
 import { stringValue } from '../emit-context.js';
 import { typeOf } from './expr-types.js';
-import { exactNumeric } from './numeric-text.js';
+import { equalityKey, groupedValue, groupsByKey } from './value-keys.js';
 
 /** Aggregates whose arguments are read per row: a grouped expression inside them stays as is. */
 const AGGREGATES = new Set(
@@ -39,25 +40,29 @@ function groupExpression(stmt: SelectStmt, item: Node): Node {
   return item;
 }
 
-function isTextNumeric(ctx: SelectContext, node: Node): boolean {
-  return ctx.types !== undefined && typeOf(ctx.types, node)?.heldAsText === true;
+function isKeyed(ctx: SelectContext, node: Node): boolean {
+  return ctx.types !== undefined && groupsByKey(typeOf(ctx.types, node));
 }
 
-/** The GROUP BY items of numeric held as text (by their expressions), when there are any. */
-export function textNumericGroups(ctx: SelectContext, stmt: SelectStmt): Set<string> {
+function typeOfNode(ctx: SelectContext, node: Node) {
+  return ctx.types === undefined ? undefined : typeOf(ctx.types, node);
+}
+
+/** The GROUP BY items grouped by an equality key (by their expressions), when there are any. */
+export function keyedGroups(ctx: SelectContext, stmt: SelectStmt): Set<string> {
   const keys = new Set<string>();
   for (const item of stmt.groupClause ?? []) {
     if ('GroupingSet' in item) continue;
     const expr = groupExpression(stmt, item);
-    if (isTextNumeric(ctx, expr)) keys.add(shape(expr));
+    if (isKeyed(ctx, expr)) keys.add(shape(expr));
   }
   return keys;
 }
 
-/** DuckDB SQL for one plain GROUP BY item: numeric held as text groups by its exact key. */
+/** DuckDB SQL for one plain GROUP BY item: by its equality key where it needs one. */
 export function emitGroupKey(ctx: SelectContext, stmt: SelectStmt, item: Node): string {
   const expr = groupExpression(stmt, item);
-  return isTextNumeric(ctx, expr) ? exactNumeric(ctx.expr(expr)) : ctx.expr(item);
+  return equalityKey(typeOfNode(ctx, expr), ctx.expr(expr)) ?? ctx.expr(item);
 }
 
 /** `node` with every use of a grouped expression outside aggregates and subqueries read as min(expr). */
@@ -89,12 +94,12 @@ function mapChildren(node: Node, f: (child: Node) => Node): Node {
 }
 
 /**
- * The statement as DuckDB must see it when it groups by the keys of numerics held as text: the
+ * The statement as DuckDB must see it when it groups by equality keys: the
  * select list, HAVING and ORDER BY read the grouped expressions through min(). The same
  * statement when nothing is grouped so.
  */
 export function groupedByValue(ctx: SelectContext, stmt: SelectStmt): SelectStmt {
-  const keys = textNumericGroups(ctx, stmt);
+  const keys = keyedGroups(ctx, stmt);
   if (keys.size === 0) return stmt;
   const read = (node: Node) => readGrouped(node, keys);
   // A target keeps the name PostgreSQL gives the expression as written (`n`, not `min`).
@@ -112,13 +117,13 @@ export function groupedByValue(ctx: SelectContext, stmt: SelectStmt): SelectStmt
 }
 
 /**
- * DISTINCT over values of which some are numeric held as text: DISTINCT ON the selected values,
- * those numerics by their key. undefined when no selected value is such a numeric, or when one
- * holds a subquery (emitting it twice would resolve its tables twice).
+ * DISTINCT over values of which some group by an equality key: DISTINCT ON the selected values,
+ * those by their key. undefined when no selected value needs a key, or when one holds a
+ * subquery (emitting it twice would resolve its tables twice).
  */
 export function distinctByValue(ctx: SelectContext, targets: readonly Node[]): string | undefined {
   const values = targets.map((t) => ('ResTarget' in t ? t.ResTarget.val : undefined));
-  if (!values.some((v) => v !== undefined && isTextNumeric(ctx, v))) return undefined;
+  if (!values.some((v) => v !== undefined && isKeyed(ctx, v))) return undefined;
   if (
     values.some(
       (v) => v === undefined || ('ColumnRef' in v && v.ColumnRef.fields?.some((f) => 'A_Star' in f)),
@@ -126,8 +131,6 @@ export function distinctByValue(ctx: SelectContext, targets: readonly Node[]): s
   )
     return undefined;
   if (values.some((v) => JSON.stringify(v).includes('"SubLink"'))) return undefined;
-  const keys = (values as Node[]).map((v) =>
-    isTextNumeric(ctx, v) ? exactNumeric(ctx.expr(v)) : ctx.expr(v),
-  );
+  const keys = (values as Node[]).map((v) => groupedValue(typeOfNode(ctx, v), ctx.expr(v)));
   return `DISTINCT ON (${keys.join(', ')}) `;
 }

@@ -1,0 +1,62 @@
+/**
+ * Keys that make DuckDB compare, sort and group values as PostgreSQL's type does, where the
+ * value DuckDB holds would compare differently:
+ *
+ * | type                              | equality key (GROUP BY, DISTINCT, PARTITION BY, count(DISTINCT)) | order key (<, ORDER BY, min/max) |
+ * |-----------------------------------|-----------------------------------|-----------------------------------|
+ * | numeric held as text              | exact key: 1.0 = 1.00             | the same key, by value            |
+ * | bpchar of no declared length      | rtrim(x): 'a' = 'a  ' (bpchareq)  | rtrim(x) (bpcharcmp)              |
+ * | char(n)                           | none: every value has n characters | rtrim(x)                          |
+ * | jsonb                             | pga_json_equality_key: {"k":1} = {"k":1.0} | pga_json_sort_key (jsonb's order) |
+ * | interval                          | its span: '1 mon' = '30 days'     | its span                          |
+ *
+ * An interval's span is interval_cmp_value's: months as 30 days, days as 24 hours, in
+ * microseconds as one 128-bit integer. DuckDB compares the fields one by one after carrying
+ * them, so '1 mon -1 day' is greater than '29 days' there and equal in PostgreSQL.
+ *
+ * Where a key must be applied, the value itself is no longer the grouping column: see
+ * keyed-grouping.ts, which reads it through one of the group's values.
+ */
+import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
+import { exactNumeric } from './numeric-text.js';
+import type { PgType } from './pg-types.js';
+
+const MICROS_PER_DAY = 86_400_000_000n;
+
+/** The span of an interval in microseconds (interval_cmp_value), as HUGEINT. */
+export function intervalKey(sql: string): string {
+  const part = (field: string) => `datepart('${field}', ${sql})`;
+  const days = `(CAST(${part('year')} * 12 + ${part('month')} AS HUGEINT) * 30 + ${part('day')})`;
+  const time = `${part('hour')} * 3600000000 + ${part('minute')} * 60000000 + ${part('microseconds')}`;
+  return `(${days} * ${MICROS_PER_DAY} + ${time})`;
+}
+
+/** The key equal values share, or undefined when DuckDB's equality of the value is PostgreSQL's. */
+export function equalityKey(type: PgType | undefined, sql: string): string | undefined {
+  if (type === undefined) return undefined;
+  if (type.heldAsText === true) return exactNumeric(sql);
+  if (type.name === 'bpchar') return type.typmod < 0 ? `rtrim(${sql}, ' ')` : undefined;
+  if (type.name === 'jsonb') return `${jsonFunction('equality_key')}(${sql})`;
+  if (type.name === 'interval') return intervalKey(sql);
+  return undefined;
+}
+
+/** The key values sort by, or undefined when DuckDB's order of the value is PostgreSQL's. */
+export function orderKey(type: PgType | undefined, sql: string): string | undefined {
+  if (type === undefined) return undefined;
+  if (type.heldAsText === true) return exactNumeric(sql);
+  if (type.name === 'bpchar') return `rtrim(${sql}, ' ')`;
+  if (type.name === 'jsonb') return `${jsonFunction('sort_key')}(${sql})`;
+  if (type.name === 'interval') return intervalKey(sql);
+  return undefined;
+}
+
+/** True when values of the type must be grouped through equalityKey. */
+export function groupsByKey(type: PgType | undefined): boolean {
+  return equalityKey(type, 'x') !== undefined;
+}
+
+/** `sql` as its equality key when it needs one, else as it is. */
+export function groupedValue(type: PgType | undefined, sql: string): string {
+  return equalityKey(type, sql) ?? sql;
+}
