@@ -272,6 +272,7 @@ export class QueryEngine implements QueryExecutor {
     const plan = this.#pruner.plan(statement, listed, context);
     const references = collectReferences(listed, plan, this.#pruner);
     let tables: ResolvedTable[] = [];
+    let defaultCollationSortsByLocale = false;
     const views: string[] = [];
     let unreserve = () => {};
     // Files found missing by the previous attempt: missing again after a fresh catalog read, they are lost.
@@ -283,6 +284,7 @@ export class QueryEngine implements QueryExecutor {
     try {
       for (let attempt = 0; references.length > 0; attempt++) {
         const resolution = await this.#resolve(pool, references, context);
+        defaultCollationSortsByLocale = resolution.defaultCollationSortsByLocale === true;
         unreserve();
         unreserve = this.#options.duckdb.reserve(resolution.tables);
         // Freshness: every transaction committed before the query started is visible to it
@@ -340,9 +342,10 @@ export class QueryEngine implements QueryExecutor {
       // Each reference reads its view, with its columns' PostgreSQL types for the type stage.
       const { sql, outputs } = rewriteTypedSelect(typed, {
         typed: true,
+        defaultCollationSortsByLocale,
         resolveTable: () => {
           const i = next++;
-          return { sql: views[i]!, columns: typedColumns(tables[i]!.columns) };
+          return { sql: views[i]!, columns: typedColumns(tables[i]!.columns, tables[i]!.localeColumns) };
         },
       });
       return { sql, sources: sourceTypes(tables), outputs, release, scope: { pool, tables } };

@@ -49,6 +49,8 @@ export interface SegmentColumnStats {
 /** A table as a query reads it: the visible generation, and its data segments. */
 export interface ResolvedTable extends VisibleTable {
   segments: SegmentInfo[];
+  /** Columns whose collation orders text by locale, not by bytes (typing/collation.ts). */
+  localeColumns?: string[];
 }
 
 interface ResolutionRow {
@@ -77,6 +79,8 @@ interface ResolutionRow {
   synced_lsn: string | null;
   truncated_seq: string | null;
   delete_paths: string[] | null;
+  locale_columns: string[] | null;
+  default_collation_bytewise: boolean;
   wal_lsn: string;
 }
 
@@ -86,6 +90,11 @@ WITH refs AS (
            WITH ORDINALITY AS r(schema_name, rel_name, stats_columns, ref_no)
 ), search AS (
   SELECT nsp, ord FROM pg_catalog.unnest($3::text[]) WITH ORDINALITY AS p(nsp, ord)
+), db AS (
+  -- Byte-wise: libc's C and POSIX, and C.UTF-8 (code point order, which is UTF-8's byte order).
+  SELECT d.datcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')
+         AND coalesce(pg_catalog.to_jsonb(d) ->> 'datlocprovider', 'c') = 'c' AS bytewise
+    FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()
 ), resolved AS (
   SELECT DISTINCT ON (r.ref_no) r.ref_no, c.oid AS relid, n.nspname, c.relname, c.relrowsecurity
     FROM refs r
@@ -109,8 +118,15 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
        (SELECT pg_catalog.array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
          WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'delete') AS delete_paths,
        -- What "committed before the query" means: a streamed table is read once the stream got here.
-       analytica.commit_horizon()::text AS wal_lsn
-  FROM refs r
+       analytica.commit_horizon()::text AS wal_lsn,
+       (SELECT pg_catalog.array_agg(a.attname::text) FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = res.relid AND a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> 0
+           AND NOT CASE WHEN a.attcollation = 100 THEN db.bytewise
+                   ELSE EXISTS (SELECT 1 FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation
+                                  AND co.collprovider = 'c'
+                                  AND co.collcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')) END) AS locale_columns,
+       db.bytewise AS default_collation_bytewise
+  FROM refs r CROSS JOIN db
   LEFT JOIN resolved res USING (ref_no)
   LEFT JOIN analytica.tables t ON t.relid = res.relid
   -- The stored names (a streamed column keeps its name in segments after a rename) of the columns
@@ -136,6 +152,8 @@ export interface Resolution {
   tables: ResolvedTable[];
   /** The source's WAL position when the tables were resolved. */
   walLsn: bigint;
+  /** The database's default collation does not order text by its bytes. */
+  defaultCollationSortsByLocale?: boolean;
 }
 
 function progressText(row: ResolutionRow): string {
@@ -172,6 +190,7 @@ export async function resolveTables(
       return toVisibleTable(row, references[i]!);
     }),
     walLsn: parseLsn(rows[0]!.wal_lsn),
+    defaultCollationSortsByLocale: rows[0]!.default_collation_bytewise === false,
   };
 }
 
@@ -253,6 +272,7 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable 
     columns: row.columns.filter((c) => !c.dropped),
     paths: row.paths ?? [],
     segments: segmentInfos(row),
+    localeColumns: row.locale_columns ?? [],
     stream:
       row.mode === 'stream'
         ? {

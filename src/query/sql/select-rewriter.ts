@@ -38,6 +38,8 @@ export interface TableResolver {
    * emitted by type (typing/). Without it (listing the tables) nothing is typed.
    */
   readonly typed?: boolean;
+  /** The database's default collation does not order text by its bytes (typing/collation.ts). */
+  readonly defaultCollationSortsByLocale?: boolean;
   /** Only listing the tables: the SQL is not run, so a type it cannot know yet is not refused. */
   readonly listing?: boolean;
 }
@@ -114,7 +116,8 @@ export class SelectRewriter implements SelectContext {
     private readonly sql: string,
     private readonly resolver: TableResolver,
   ) {
-    this.types = resolver.typed === true ? new TypeScopes() : undefined;
+    this.types =
+      resolver.typed === true ? new TypeScopes(resolver.defaultCollationSortsByLocale === true) : undefined;
     this.listingOnly = resolver.listing === true;
   }
 

@@ -28,6 +28,8 @@ export interface TypeEnvironment {
   enumTypes(): readonly PgType[];
   /** The output columns of a subquery already emitted, if known. */
   selectOutput(stmt: SelectStmt): readonly { name: string; type: PgType | undefined }[] | undefined;
+  /** True when text the statement orders may be under a collation that is not byte-wise. */
+  sortsTextByLocale?(): boolean;
 }
 
 const BOOLEAN_RESULTS = new Set(['BoolExpr', 'NullTest', 'BooleanTest']);

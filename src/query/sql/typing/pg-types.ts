@@ -29,6 +29,12 @@ export interface PgType {
    * see docs/types.md; it is compared through an exact DECIMAL (numeric-text.ts).
    */
   readonly heldAsText?: boolean;
+  /**
+   * A table column whose collation does not order text by its bytes (the database's default
+   * collation or its own is not C/POSIX): the engine, which orders text by bytes, refuses to
+   * order it (typing/collation.ts).
+   */
+  readonly sortsByLocale?: boolean;
 }
 
 interface BuiltIn {
