@@ -33,11 +33,18 @@ export function decodePng(file: Buffer): DecodedPng {
       const [bitDepth, colourType, , , interlace] = body.subarray(8, 13);
       channels = channelsOf[colourType ?? -1] ?? 0;
       if (bitDepth !== 8 || channels === 0 || interlace !== 0)
-        throw new Error(`unsupported PNG: depth ${bitDepth}, colour type ${colourType}, interlace ${interlace}`);
+        throw new Error(
+          `unsupported PNG: depth ${bitDepth}, colour type ${colourType}, interlace ${interlace}`,
+        );
     } else if (type === 'IDAT') data.push(body);
     offset += 12 + length;
   }
-  return { width, height, channels, pixels: unfilter(inflateSync(Buffer.concat(data)), width, height, channels) };
+  return {
+    width,
+    height,
+    channels,
+    pixels: unfilter(inflateSync(Buffer.concat(data)), width, height, channels),
+  };
 }
 
 /** Undoes the per-row filters (None, Sub, Up, Average, Paeth). */
@@ -67,14 +74,20 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-/** How the pixels spread: the share unlike the most common colour, and how many colours there are. */
-export function inkStatistics(png: DecodedPng): { inkShare: number; colours: number } {
+/**
+ * How the pixels spread: the share unlike the most common colour, the share of dark pixels
+ * (text, not the light lines of borders or grids) and how many colours there are.
+ */
+export function inkStatistics(png: DecodedPng): { inkShare: number; darkShare: number; colours: number } {
   const counts = new Map<string, number>();
+  let dark = 0;
   for (let i = 0; i < png.pixels.length; i += png.channels) {
-    const key = png.pixels.subarray(i, i + png.channels).toString('hex');
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const pixel = png.pixels.subarray(i, i + png.channels);
+    counts.set(pixel.toString('hex'), (counts.get(pixel.toString('hex')) ?? 0) + 1);
+    const grey = png.channels < 3 ? pixel[0]! : 0.299 * pixel[0]! + 0.587 * pixel[1]! + 0.114 * pixel[2]!;
+    if (grey < 128) dark++;
   }
   const total = png.width * png.height;
   const background = Math.max(...counts.values());
-  return { inkShare: (total - background) / total, colours: counts.size };
+  return { inkShare: (total - background) / total, darkShare: dark / total, colours: counts.size };
 }

@@ -106,8 +106,8 @@ function renderCharts(status) {
 const svgNs = 'http://www.w3.org/2000/svg';
 const width = 320;
 const height = 90;
-const top = 12;
-const bottom = 78;
+const plotTop = 12;
+const plotBottom = 78;
 
 /** An inline SVG line chart of `points` ({at, value}, value null: no sample) from an hour ago to now. */
 function chart(title, points, now, format) {
@@ -119,8 +119,8 @@ function chart(title, points, now, format) {
   svg.setAttribute('aria-label', title);
   const max = Math.max(1, ...points.map((p) => p.value ?? 0));
   const x = (at) => width - ((now - at) / hourMs) * width;
-  const y = (value) => bottom - (value / max) * (bottom - top);
-  svg.append(svgElement('line', { class: 'axis', x1: 0, x2: width, y1: bottom, y2: bottom }));
+  const y = (value) => plotBottom - (value / max) * (plotBottom - plotTop);
+  svg.append(svgElement('line', { class: 'axis', x1: 0, x2: width, y1: plotBottom, y2: plotBottom }));
   for (const run of runs(points)) {
     const coordinates = run.map((p) => `${x(p.at).toFixed(1)},${y(p.value).toFixed(1)}`);
     // A single sample is drawn as a short tick so that it shows.

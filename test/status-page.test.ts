@@ -1,0 +1,485 @@
+/**
+ * The status page on the metrics port, opened in headless Chromium (Debian's
+ * chromium, driven by puppeteer-core; the page and the browser talk over
+ * loopback only): the registered tables with the figures analytica.status
+ * reports, checked in the DOM and in a screenshot taken here; rows inserted
+ * on the source showing up without a reload; running statements (with
+ * Parse's placeholders, never the bound values); recent errors; a hostile
+ * table name shown as text. Then the page over plain HTTP (headers, the DNS
+ * rebinding guard, 404s), its parts, and the package shipping its files.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import type pg from 'pg';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { TableStatus } from '../src/catalog/table-status.js';
+import type { LocalCluster } from '../src/cluster/local-cluster.js';
+import type { Daemon } from '../src/main.js';
+import { BoundedRing } from '../src/observability/bounded-ring.js';
+import { RecentErrors } from '../src/observability/recent-errors.js';
+import { maxQueryChars, StatusBoard } from '../src/server/status-page/status-board.js';
+import { statusAssetsDirectory, trustedHost } from '../src/server/status-page/status-page-routes.js';
+import { startTestCluster, waitFor } from './helpers/cluster.js';
+import { rawClient, startDaemon } from './helpers/daemon.js';
+import { chromiumPath, needs } from './helpers/optional-clients.js';
+import { decodePng, inkStatistics } from './helpers/png.js';
+import { extendedQuery, queryMessage, WireClient } from './helpers/wire.js';
+
+const hostileName = '<img src=x onerror=alert(1)>';
+
+let cluster: LocalCluster;
+let daemon: Daemon;
+let heap: pg.Client;
+let base: string;
+let scratch: string;
+
+before(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'pga-status-page-'));
+  cluster = await startTestCluster();
+  await cluster.exec(`
+    CREATE TABLE events (id bigint PRIMARY KEY, kind text NOT NULL);
+    INSERT INTO events SELECT g, 'kind ' || (g % 7) FROM generate_series(1, 5000) g;
+    CREATE TABLE orders (id bigint PRIMARY KEY, amount numeric NOT NULL);
+    INSERT INTO orders SELECT g, g * 1.5 FROM generate_series(1, 1234) g;
+    CREATE TABLE "${hostileName}" (id bigint PRIMARY KEY);
+    INSERT INTO "${hostileName}" VALUES (1), (2), (3);`);
+  daemon = await startDaemon(cluster, ['--metrics-port', '0']);
+  heap = await rawClient(cluster.clientConfig());
+  for (const table of ['events', 'orders', `"${hostileName}"`]) {
+    await heap.query('SELECT analytica.register_table($1)', [table]);
+    await heap.query('SELECT analytica.wait_for_sync($1)', [table]);
+  }
+  base = `http://127.0.0.1:${daemon.metricsServer!.port}`;
+});
+
+after(async () => {
+  await heap?.end();
+  await daemon?.close();
+  await cluster?.close();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+/** table_name → rows, as analytica.status reports them. */
+async function statusRows(): Promise<Map<string, number>> {
+  const { rows } = await heap.query<{ table_name: string; rows: string }>(
+    'SELECT table_name, rows FROM analytica.status ORDER BY table_name',
+  );
+  return new Map(rows.map((row) => [row.table_name, Number(row.rows)]));
+}
+
+/** The Tables section as the browser shows it: one text per cell, per row. */
+async function shownTables(page: Page): Promise<string[][]> {
+  return await page.$$eval('#tables tbody tr', (rows) =>
+    rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+  );
+}
+
+function shownRows(tables: string[][], table: string): number | undefined {
+  const row = tables.find((cells) => cells[1] === table);
+  return row === undefined ? undefined : Number(row[4]!.replaceAll(',', ''));
+}
+
+/** A logged-in raw connection that stops reading: a statement with a long result stays running. */
+async function stalledStatement(message: Buffer): Promise<WireClient> {
+  const wire = await WireClient.connect(daemon.port);
+  await wire.login(cluster.user, cluster.password, 'postgres');
+  wire.socket.pause();
+  await wire.write(message);
+  return wire;
+}
+
+describe('status page in headless Chromium', { skip: needs('chromium') }, () => {
+  let browser: Browser;
+  let page: Page;
+  const dialogs: string[] = [];
+
+  before(async () => {
+    browser = await puppeteer.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: [
+        ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+        '--disable-dev-shm-usage',
+        // Names resolve to nothing: the browser can reach the daemon's loopback address only.
+        '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+      ],
+    });
+    page = await browser.newPage();
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.setViewport({ width: 1280, height: 900, deviceScaleFactor: 1 });
+    await page.goto(`${base}/`, { waitUntil: 'load' });
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('shows every registered table with the rows analytica.status reports, in a screenshot too', async () => {
+    const expected = await statusRows();
+    assert.equal(expected.size, 3);
+    const tables = await waitFor(async () => {
+      const shown = await shownTables(page);
+      return [...expected].every(([table, rows]) => shownRows(shown, table) === rows) ? shown : undefined;
+    }, 'the page to show every table with its rows');
+    assert.equal(shownRows(tables, 'public.events'), 5000);
+    assert.equal(shownRows(tables, 'public.orders'), 1234);
+    for (const cells of tables) {
+      assert.equal(cells[0], 'postgres');
+      assert.equal(cells[2], 'synced');
+      assert.match(cells[5]!, /^\d+(\.\d)? (B|kB|MB)$/, `size of ${cells[1]}`);
+      assert.match(cells[7]!, /^\d+\.\d s$/, `lag of ${cells[1]}`);
+    }
+
+    const full = await page.screenshot({ path: path.join(scratch, 'status-page.png'), fullPage: true });
+    const png = decodePng(Buffer.from(full));
+    assert.equal(png.width, 1280);
+    assert.ok(png.height >= 900, `the page is ${png.height} px high`);
+    assert.deepEqual(await readFile(path.join(scratch, 'status-page.png')), Buffer.from(full));
+
+    const body = (await page.$('#tables tbody'))!;
+    const region = await body.screenshot({ path: path.join(scratch, 'table-rows.png') });
+    const rowsPng = decodePng(Buffer.from(region));
+    const box = (await body.boundingBox())!;
+    // Chromium rounds the element's fractional box outwards to whole pixels.
+    assert.ok(Math.abs(rowsPng.width - box.width) <= 1, `width ${rowsPng.width} for a ${box.width} px box`);
+    assert.ok(
+      Math.abs(rowsPng.height - box.height) <= 1,
+      `height ${rowsPng.height} for a ${box.height} px box`,
+    );
+    assert.ok(rowsPng.height >= 3 * 20, `three rows are ${rowsPng.height} px high`);
+    const ink = inkStatistics(rowsPng);
+    assert.ok(
+      ink.inkShare > 0.03,
+      `${(ink.inkShare * 100).toFixed(1)}% of the rows region is not background`,
+    );
+    assert.ok(ink.darkShare > 0.01, `${(ink.darkShare * 100).toFixed(1)}% of the rows region is dark text`);
+    assert.ok(ink.colours > 20, `${ink.colours} colours in the rows region`);
+    // The same region with its rows hidden (the poll re-renders rows, not the body's style) is blank.
+    await page.$eval('#tables tbody', (element) => {
+      (element as unknown as { style: { visibility: string } }).style.visibility = 'hidden';
+    });
+    const blank = inkStatistics(
+      decodePng(Buffer.from(await body.screenshot({ path: path.join(scratch, 'table-rows-hidden.png') }))),
+    );
+    await page.$eval('#tables tbody', (element) => {
+      (element as unknown as { style: { visibility: string } }).style.visibility = '';
+    });
+    // Only the table's light grid lines are left.
+    assert.equal(blank.darkShare, 0, 'hidden rows leave no text');
+    assert.ok(blank.colours < ink.colours / 4, `${blank.colours} colours without the rows`);
+  });
+
+  test('new rows on the source show without a reload', async () => {
+    await page.evaluate(() => {
+      (globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true;
+    });
+    await heap.query(`INSERT INTO events SELECT g, 'late' FROM generate_series(5001, 5250) g`);
+    await heap.query(`SELECT analytica.wait_for_sync('events')`);
+    assert.equal((await statusRows()).get('public.events'), 5250);
+    await waitFor(
+      async () => shownRows(await shownTables(page), 'public.events') === 5250,
+      'the page to show 5250 rows',
+      15_000,
+    );
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce),
+      true,
+    );
+  });
+
+  test('lists running statements with Parse text, never bound values, and drops them when done', async () => {
+    const simple = await stalledStatement(
+      queryMessage(`SELECT i, repeat('x', 200) AS pad FROM generate_series(1, 5000000) i`),
+    );
+    const extended = await stalledStatement(
+      extendedQuery(`SELECT i, $1::text AS secret FROM generate_series(1, 5000000) i`, ['hunter2-secret']),
+    );
+    try {
+      const shown = await waitFor(async () => {
+        const rows = await page.$$eval('#queries tbody tr', (trs) =>
+          trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        );
+        return rows.length === 2 ? rows : undefined;
+      }, 'both statements to be listed as running');
+      const statements = shown.map((cells) => cells[5]);
+      assert.deepEqual(statements.sort(), [
+        `SELECT i, $1::text AS secret FROM generate_series(1, 5000000) i`,
+        `SELECT i, repeat('x', 200) AS pad FROM generate_series(1, 5000000) i`,
+      ]);
+      for (const cells of shown) {
+        assert.match(cells[0]!, /^-?\d+$/, 'pid');
+        assert.deepEqual(cells.slice(1, 4), [cluster.user, 'postgres', '127.0.0.1']);
+        assert.match(cells[4]!, /^\d+\.\d s$/, 'duration');
+      }
+      const text = await page.$eval('body', (body) => body.textContent ?? '');
+      assert.ok(!text.includes('hunter2-secret'), 'a bound parameter value is never shown');
+    } finally {
+      simple.destroy();
+      extended.destroy();
+    }
+    await waitFor(
+      async () => await page.$eval('#no-queries', (note) => !(note as unknown as { hidden: boolean }).hidden),
+      'the statements to leave the list',
+      15_000,
+    );
+  });
+
+  test('lists a failed statement under recent errors with its SQLSTATE', async () => {
+    const columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+    try {
+      await assert.rejects(columnar.query('SELECT no_such_column FROM events'), { code: '42703' });
+    } finally {
+      await columnar.end();
+    }
+    const row = await waitFor(async () => {
+      const rows = await page.$$eval('#errors tbody tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
+      return rows.find((cells) => cells[2] === '42703');
+    }, 'the error to be listed');
+    assert.match(row[0]!, /^\d\d:\d\d:\d\d$/);
+    assert.match(row[1]!, new RegExp(`^${cluster.user}@postgres from 127\\.0\\.0\\.1 \\(pid -?\\d+\\)$`));
+    assert.equal(row[3], 'column "no_such_column" does not exist');
+  });
+
+  test('a table named like markup is shown as text and runs nothing', async () => {
+    const name = [...(await statusRows()).keys()].find((table) => table.includes('<img'));
+    assert.ok(name, 'analytica.status lists the hostile table');
+    const cell = await page.$$eval('#tables tbody tr td:nth-child(2)', (tds) =>
+      tds.map((td) => ({ text: td.textContent, elements: td.children.length })),
+    );
+    assert.deepEqual(
+      cell.find((c) => c.text === name),
+      { text: name, elements: 0 },
+    );
+    assert.equal(await page.$$eval('img', (images) => images.length), 0);
+    const chartTitles = await page.$$eval('#charts h3', (titles) => titles.map((t) => t.textContent));
+    assert.ok(chartTitles.includes(`lag of postgres.${name}`), 'the chart title is text too');
+    assert.deepEqual(dialogs, []);
+  });
+
+  test('draws the lag and throughput of the last hour as SVG', async () => {
+    // The first sample is taken at start, before any table was registered; the next one has them.
+    await waitFor(
+      async () =>
+        await page.$$eval('#charts figure', (figures) =>
+          figures.every((figure) => figure.querySelector('polyline.series') !== null),
+        ),
+      'every chart to have a line',
+      25_000,
+    );
+    const titles = await page.$$eval('#charts h3', (h) => h.map((t) => t.textContent ?? ''));
+    assert.ok(titles.includes('lag of postgres.public.events'));
+    assert.ok(titles.includes('changes/s applied, postgres'));
+    assert.equal(titles.length, 4, 'three tables and one database');
+  });
+});
+
+/** An HTTP GET with a chosen Host header (fetch cannot set one). */
+function getWithHost(pathname: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${pathname}`, { headers: { host } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('status page over HTTP', () => {
+  test('serves the page, its files and /status.json with a strict content policy; other paths stay 404', async () => {
+    for (const [pathname, type] of [
+      ['/', 'text/html; charset=utf-8'],
+      ['/status.css', 'text/css; charset=utf-8'],
+      ['/status.js', 'text/javascript; charset=utf-8'],
+      ['/status.json', 'application/json; charset=utf-8'],
+    ] as const) {
+      const response = await fetch(`${base}${pathname}`);
+      assert.equal(response.status, 200, pathname);
+      assert.equal(response.headers.get('content-type'), type, pathname);
+      assert.match(response.headers.get('content-security-policy') ?? '', /script-src 'self'/, pathname);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    }
+    const html = await (await fetch(`${base}/`)).text();
+    assert.match(html, /<script type="module" src="\/status\.js"><\/script>/);
+    assert.doesNotMatch(
+      html,
+      /<script>|https?:\/\/(?!www\.w3\.org)/,
+      'no inline script, no external resource',
+    );
+    for (const missing of ['/status', '/index.html', '/status.json/x'])
+      assert.equal((await fetch(`${base}${missing}`)).status, 404, missing);
+    assert.equal((await fetch(`${base}/metrics`)).status, 200);
+  });
+
+  test('/status.json has the figures of analytica.status and only newer history when asked', async () => {
+    type Document = {
+      tables: { table: string; rows: number; state: string; mode: string }[];
+      history: { intervalMs: number; samples: { at: number }[] };
+    };
+    const expected = await statusRows();
+    // Like /metrics, the document may use a reading of analytica.status up to a second old.
+    const document = await waitFor(async () => {
+      const got = (await (await fetch(`${base}/status.json`)).json()) as Document;
+      return got.tables.length === expected.size ? got : undefined;
+    }, 'the registered tables in /status.json');
+    assert.deepEqual(new Map(document.tables.map((t) => [t.table, t.rows])), expected);
+    assert.equal(document.history.intervalMs, 10_000);
+    assert.ok(document.history.samples.length >= 1);
+    const newest = document.history.samples.at(-1)!.at;
+    const since = (await (await fetch(`${base}/status.json?since=${newest}`)).json()) as Document;
+    assert.deepEqual(since.history.samples, []);
+  });
+
+  test('a request for another DNS name is refused (DNS rebinding), addresses and localhost are served', async () => {
+    const port = daemon.metricsServer!.port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
+      assert.equal((await getWithHost('/status.json', host)).status, 200, host);
+    const refused = await getWithHost('/status.json', `attacker.example:${port}`);
+    assert.equal(refused.status, 403);
+    assert.match(refused.body, /open it by address, e\.g\. http:\/\/127\.0\.0\.1:<port>\//);
+    assert.equal((await getWithHost('/', 'attacker.example')).status, 403);
+    // Prometheus scrapes by whatever name it was given.
+    assert.equal((await getWithHost('/metrics', `attacker.example:${port}`)).status, 200);
+  });
+});
+
+describe('status page parts', () => {
+  test('a bounded ring keeps the newest items, oldest first', () => {
+    const ring = new BoundedRing<number>(3);
+    assert.deepEqual(ring.toArray(), []);
+    for (const n of [1, 2, 3, 4, 5]) ring.push(n);
+    assert.deepEqual(ring.toArray(), [3, 4, 5]);
+    assert.equal(ring.last(), 5);
+    assert.equal(ring.size, 3);
+    assert.throws(() => new BoundedRing(0), RangeError);
+  });
+
+  test('recent errors list a table error once, newest first, and keep only the last ones', () => {
+    const errors = new RecentErrors(2);
+    const table = (lastError: string | null, at: number | null) =>
+      ({
+        table: 'public.t',
+        lastError,
+        figures: { lastErrorTimestampSeconds: at },
+      }) as unknown as TableStatus;
+    errors.noteTables('db', [table('disk full', 100)]);
+    errors.noteTables('db', [table('disk full', 100)]);
+    assert.equal(errors.list().length, 1);
+    errors.noteTables('db', [table(null, null)]);
+    errors.noteTables('db', [table('disk full again', 200)]);
+    errors.add({
+      at: 300_000,
+      source: { kind: 'session', name: 's', database: 'db' },
+      sqlState: '42P01',
+      message: 'm',
+    });
+    assert.deepEqual(
+      errors.list().map((e) => [e.at, e.message]),
+      [
+        [300_000, 'm'],
+        [200_000, 'disk full again'],
+      ],
+    );
+  });
+
+  test('a long statement is cut at track_activity_query_size characters, never inside a character', async () => {
+    const long = `SELECT '${'😀'.repeat(maxQueryChars)}'`;
+    const board = new StatusBoard({
+      read: async () => new Map(),
+      history: { intervalMs: 10_000, samples: () => [] } as never,
+      errors: new RecentErrors(),
+      activities: () => [
+        {
+          pid: 7,
+          role: 'r',
+          database: 'd',
+          clientAddress: '127.0.0.1',
+          backendStart: 0,
+          state: 'active',
+          query: long,
+          queryStart: 1,
+        },
+        {
+          pid: 8,
+          role: 'r',
+          database: 'd',
+          clientAddress: '',
+          backendStart: 0,
+          state: 'idle',
+          query: 'x',
+          queryStart: 1,
+        },
+      ],
+    });
+    const { queries } = await board.document();
+    assert.equal(queries.length, 1, 'idle sessions are not running queries');
+    assert.equal(queries[0]!.truncated, true);
+    assert.equal([...queries[0]!.query].length, maxQueryChars);
+    assert.equal(queries[0]!.query, [...long].slice(0, maxQueryChars).join(''));
+  });
+
+  test('Host headers: addresses, localhost and this machine are trusted, other names are not', () => {
+    assert.ok(trustedHost('127.0.0.1:9187', '127.0.0.1'));
+    assert.ok(trustedHost('[::1]:9187', '127.0.0.1'));
+    assert.ok(trustedHost('localhost', '127.0.0.1'));
+    assert.ok(trustedHost('db.example:9187', 'db.example'));
+    assert.ok(!trustedHost('evil.example:9187', '0.0.0.0'));
+    assert.ok(!trustedHost('127.0.0.1.evil.example', '127.0.0.1'));
+  });
+});
+
+const run = promisify(execFile);
+
+describe('status page files in the package', () => {
+  test('npm pack ships them, and the installed code finds them', { timeout: 120_000 }, async () => {
+    const root = path.resolve(statusAssetsDirectory, '../../../..');
+    const { stdout } = await run('npm', ['pack', '--pack-destination', scratch, '--json'], { cwd: root });
+    const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+    const files = new Set(packed!.files.map((f) => f.path));
+    for (const file of [
+      'src/server/status-page/assets/index.html',
+      'src/server/status-page/assets/status.css',
+      'src/server/status-page/assets/status.js',
+      'dist/src/server/status-page/status-page-routes.js',
+      'dist/src/cli/index.js',
+      'sql/pg_analytica.control',
+    ])
+      assert.ok(files.has(file), `the package has ${file}`);
+    assert.ok(![...files].some((f) => f.startsWith('test/') || f.startsWith('dist/test/')), 'no tests');
+    // Installed: unpacked elsewhere, the compiled routes read the shipped files.
+    const installed = path.join(scratch, 'installed');
+    await run('mkdir', ['-p', installed]);
+    await run('tar', ['-xzf', path.join(scratch, packed!.filename), '-C', installed]);
+    const probe = path.join(scratch, 'probe.mjs');
+    await writeFile(
+      probe,
+      `const m = await import(${JSON.stringify(path.join(installed, 'package/dist/src/server/status-page/status-page-routes.js'))});
+       const routes = await m.statusPageRoutes({ board: {}, listenHost: '127.0.0.1' });
+       const page = await routes.get('/')({ headers: {} });
+       console.log(JSON.stringify({ dir: m.statusAssetsDirectory, paths: [...routes.keys()], length: page.body.length }));`,
+    );
+    const answer = JSON.parse((await run(process.execPath, [probe])).stdout) as {
+      dir: string;
+      paths: string[];
+      length: number;
+    };
+    assert.equal(answer.dir, path.join(installed, 'package/src/server/status-page/assets/'));
+    assert.deepEqual(answer.paths.sort(), ['/', '/status.css', '/status.js', '/status.json']);
+    assert.equal(answer.length, (await readFile(path.join(statusAssetsDirectory, 'index.html'))).length);
+  });
+});
