@@ -75,7 +75,7 @@ export class Daemon {
   readonly server: QueryServer;
   /** The query engine behind the server (its pruningStats say how much data queries read). */
   readonly queryEngine: QueryEngine;
-  /** The HTTP endpoint (/metrics, /healthz, /readyz), when --metrics-port is set. */
+  /** The HTTP endpoint (/metrics, /healthz, /readyz, the status page), when --metrics-port is set. */
   readonly metricsServer: MetricsServer | undefined;
   readonly #closers: (() => Promise<void> | void)[];
 
@@ -286,7 +286,7 @@ async function startMetricsServer(
     listenHost: config.metricsHost,
     log: log.child({ worker: 'status-page' }),
   });
-  return await MetricsServer.start({
+  const metricsServer = await MetricsServer.start({
     routes,
     host: config.metricsHost,
     port: config.metricsPort ?? 0,
@@ -301,6 +301,9 @@ async function startMetricsServer(
     },
     log: log.child({ worker: 'metrics' }),
   });
+  const host = metricsServer.host.includes(':') ? `[${metricsServer.host}]` : metricsServer.host;
+  log.info('status page', { url: `http://${host}:${metricsServer.port}/` });
+  return metricsServer;
 }
 
 /** Connections to the source a query server session may make the daemon use, per database. */

@@ -22,7 +22,7 @@ import type { TableStatus } from '../src/catalog/table-status.js';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { Daemon } from '../src/main.js';
 import { BoundedRing } from '../src/observability/bounded-ring.js';
-import { RecentErrors } from '../src/observability/recent-errors.js';
+import { maxMessageChars, RecentErrors } from '../src/observability/recent-errors.js';
 import { maxQueryChars, StatusBoard } from '../src/server/status-page/status-board.js';
 import { statusAssetsDirectory, trustedHost } from '../src/server/status-page/status-page-routes.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
@@ -251,6 +251,33 @@ describe('status page in headless Chromium', { skip: needs('chromium') }, () => 
     assert.equal(row[3], 'column "no_such_column" does not exist');
   });
 
+  test("lists a table's last_error from analytica.status once, and shows it in the table's row", async () => {
+    // As the catalog records a worker's error (catalog.ts), without stopping the table.
+    await heap.query(
+      `UPDATE analytica.tables SET last_error = 'could not write segment: No space left on device',
+              last_error_at = now() WHERE relid = 'orders'::regclass`,
+    );
+    const listed = await waitFor(async () => {
+      const rows = await page.$$eval('#errors tbody tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
+      const found = rows.filter((cells) => cells[1] === 'table postgres.public.orders');
+      return found.length > 0 ? found : undefined;
+    }, 'the table error to be listed');
+    assert.deepEqual(
+      listed.map((cells) => cells.slice(2)),
+      [['', 'could not write segment: No space left on device']],
+    );
+    // Later polls read the same last_error: it stays listed once.
+    await new Promise((resolve) => setTimeout(resolve, 4500));
+    const again = await page.$$eval('#errors tbody tr td:nth-child(2)', (tds) =>
+      tds.filter((td) => td.textContent === 'table postgres.public.orders'),
+    );
+    assert.equal(again.length, 1);
+    const orders = (await shownTables(page)).find((cells) => cells[1] === 'public.orders')!;
+    assert.match(orders[9]!, /^\d\d:\d\d:\d\d could not write segment: No space left on device$/);
+  });
+
   test('a table named like markup is shown as text and runs nothing', async () => {
     const name = [...(await statusRows()).keys()].find((table) => table.includes('<img'));
     assert.ok(name, 'analytica.status lists the hostile table');
@@ -395,6 +422,14 @@ describe('status page parts', () => {
         [200_000, 'disk full again'],
       ],
     );
+    errors.add({
+      at: 400_000,
+      source: { kind: 'session', name: 's', database: 'db' },
+      sqlState: '22P02',
+      message: 'x'.repeat(10 * maxMessageChars),
+    });
+    assert.equal(errors.list()[0]!.message, `${'x'.repeat(maxMessageChars)}…`);
+    assert.equal(errors.list().length, 2);
   });
 
   test('a long statement is cut at track_activity_query_size characters, never inside a character', async () => {

@@ -20,6 +20,9 @@ export interface RecentError {
 /** How many errors the status page lists by default. */
 export const defaultRecentErrors = 50;
 
+/** Longer messages are cut (the list is for reading, the log has everything). */
+export const maxMessageChars = 2000;
+
 export class RecentErrors {
   readonly #ring: BoundedRing<RecentError>;
   /** Per `database.table`, the last_error_at already listed, so a table error is listed once. */
@@ -30,7 +33,10 @@ export class RecentErrors {
   }
 
   add(error: RecentError): void {
-    this.#ring.push(error);
+    // A message may quote a client's huge literal; the page needs its start.
+    const message =
+      error.message.length > maxMessageChars ? `${error.message.slice(0, maxMessageChars)}…` : error.message;
+    this.#ring.push({ ...error, message });
   }
 
   /** Lists each table error of a reading of analytica.status not listed before. */
