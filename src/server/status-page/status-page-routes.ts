@@ -39,7 +39,7 @@ const pageHeaders = {
   'Referrer-Policy': 'no-referrer',
 };
 
-export interface StatusPageOptions {
+export interface StatusPageRoutesOptions {
   readonly board: StatusBoard;
   /** The address the metrics endpoint listens on (--metrics-host): a Host naming it is accepted. */
   readonly listenHost: string;
@@ -48,7 +48,7 @@ export interface StatusPageOptions {
 }
 
 /** The status page's routes, its files read once (a missing file fails here, at start). */
-export async function statusPageRoutes(options: StatusPageOptions): Promise<Map<string, RouteHandler>> {
+export async function statusPageRoutes(options: StatusPageRoutesOptions): Promise<Map<string, RouteHandler>> {
   const directory = options.assetsDirectory ?? statusAssetsDirectory;
   const routes = new Map<string, RouteHandler>();
   for (const [path, [file, contentType]] of Object.entries(assetFiles)) {
