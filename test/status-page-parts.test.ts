@@ -169,7 +169,12 @@ const run = promisify(execFile);
 describe('status page files in the package', () => {
   test('npm pack ships them, and the installed code finds them', { timeout: 120_000 }, async () => {
     const root = path.resolve(statusAssetsDirectory, '../../../..');
-    const { stdout } = await run('npm', ['pack', '--pack-destination', scratch, '--json'], { cwd: root });
+    // prepack would build dist/ again; this run's build is the one under test.
+    const { stdout } = await run(
+      'npm',
+      ['pack', '--ignore-scripts', '--pack-destination', scratch, '--json'],
+      { cwd: root },
+    );
     const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
     const files = new Set(packed!.files.map((f) => f.path));
     for (const file of [
