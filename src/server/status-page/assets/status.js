@@ -118,14 +118,17 @@ function chart(title, points, now, format) {
   const svg = svgElement('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img' });
   svg.setAttribute('aria-label', title);
   const max = Math.max(1, ...points.map((p) => p.value ?? 0));
-  const x = (at) => width - ((now - at) / hourMs) * width;
+  // A little room on the right, so that the newest sample's dot is whole.
+  const right = width - 4;
+  const x = (at) => right - ((now - at) / hourMs) * right;
   const y = (value) => plotBottom - (value / max) * (plotBottom - plotTop);
   svg.append(svgElement('line', { class: 'axis', x1: 0, x2: width, y1: plotBottom, y2: plotBottom }));
   for (const run of runs(points)) {
     const coordinates = run.map((p) => `${x(p.at).toFixed(1)},${y(p.value).toFixed(1)}`);
-    // A single sample is drawn as a short tick so that it shows.
-    if (run.length === 1) coordinates.push(`${(x(run[0].at) - 2).toFixed(1)},${y(run[0].value).toFixed(1)}`);
     svg.append(svgElement('polyline', { class: 'series', points: coordinates.join(' ') }));
+    // A dot on each run's newest sample: a run of one sample (a fresh daemon) still shows.
+    const newest = run[run.length - 1];
+    svg.append(svgElement('circle', { class: 'point', cx: x(newest.at), cy: y(newest.value), r: 2.5 }));
   }
   svg.append(svgText(`max ${format(max)}`, 2, 9), svgText('-60 min', 2, height - 2));
   svg.append(svgText('now', width - 20, height - 2));
