@@ -32,6 +32,8 @@ export interface TableStatus {
   state: string;
   /** True while last_error is set. */
   hasError: boolean;
+  /** analytica.status.last_error: the message of the error the table's worker last recorded. */
+  lastError: string | null;
   slotWalStatus: string | null;
   figures: TableStatusFigures;
 }
@@ -40,6 +42,7 @@ export interface TableStatus {
 export async function readTableStatus(client: pg.ClientBase | pg.Pool): Promise<TableStatus[]> {
   const { rows } = await client.query<Record<string, string | number | boolean | null>>(
     `SELECT table_name, relid::bigint::float8 AS relid, mode, state, last_error IS NOT NULL AS has_error,
+            last_error,
             slot_wal_status,
             rows::float8 AS rows, bytes::float8 AS bytes, source_bytes::float8 AS source_bytes,
             segments::float8 AS segments, delete_segments::float8 AS delete_segments,
@@ -62,6 +65,7 @@ export async function readTableStatus(client: pg.ClientBase | pg.Pool): Promise<
       mode: String(row.mode),
       state: String(row.state),
       hasError: row.has_error === true,
+      lastError: row.last_error === null ? null : String(row.last_error),
       slotWalStatus: row.slot_wal_status === null ? null : String(row.slot_wal_status),
       figures: {
         rows: figure('rows'),
