@@ -215,7 +215,7 @@ describe('registration', () => {
       [
         `SELECT analytica.register_table('events_view')`,
         '42809',
-        /public.events_view is not an ordinary table/,
+        /public.events_view is not a table/,
       ],
       [`SELECT analytica.register_table('events')`, '42710', /table public.events is already registered/],
       [
