@@ -26,6 +26,21 @@ $$;
 -- compares this with pg_partition_tree() and makes the copy again when the leaves changed
 -- (a partition created empty needs nothing: rows routed into it are streamed).
 ALTER TABLE analytica.tables ADD COLUMN partitions jsonb;
+
+-- The partitions (at every level) of a partitioned table, as analytica.tables.partitions keeps
+-- them: by oid, the qualified name, relfilenode (NULL for a partitioned one, which stores no
+-- rows) and link, the transaction that attached it (xmin of its pg_inherits row, so a partition
+-- detached and attached again has another). NULL for any other relation.
+CREATE FUNCTION analytica.partition_tree(source regclass) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN (SELECT c.relkind FROM pg_class c WHERE c.oid = source) = 'p' THEN
+    (SELECT coalesce(jsonb_object_agg(p.relid::oid::text,
+                       jsonb_build_object('name', p.relid::text, 'node', pg_relation_filenode(p.relid),
+                                          'link', (SELECT i.xmin::text FROM pg_inherits i WHERE i.inhrelid = p.relid))),
+                     '{}')
+       FROM pg_partition_tree(source) p WHERE p.relid <> source)
+  END
+$$;
 -- The last re-copy the daemon made on its own (not analytica.resync): why, when it was asked
 -- for, and when it was published (NULL while it waits or runs).
 ALTER TABLE analytica.tables ADD COLUMN recopy_reason text;
@@ -261,6 +276,60 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION analytica.publish_table(regclass, boolean) FROM PUBLIC;
+
+-- wait_for_sync of 0.7; a streamed partitioned table is in sync only once its copy holds the
+-- partitions it has now (a partition attached, detached or dropped writes no row change that
+-- would hold the wait: the copy made again, or a new empty partition recorded, ends it).
+CREATE OR REPLACE FUNCTION analytica.wait_for_sync(source regclass, timeout interval DEFAULT '60s') RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  target pg_snapshot := pg_current_snapshot();
+  target_lsn pg_lsn := analytica.commit_horizon();
+  started_at timestamptz := clock_timestamp();
+  deadline timestamptz := clock_timestamp() + timeout;
+  entry record;
+  applied pg_lsn;
+  waited_ms integer := 0;
+BEGIN
+  IF NOT has_table_privilege(analytica.calling_role(), source, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for table %', source USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'analytica.wait_for_sync must run at isolation level READ COMMITTED'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'it has to see the daemon''s progress while it waits';
+  END IF;
+  PERFORM pg_advisory_xact_lock_shared(analytica.wait_lock_class(), (source::oid::bigint - 2147483648)::integer);
+  LOOP
+    SELECT t.mode, t.generation, t.synced_lsn, t.synced_snapshot, t.state, t.last_error, t.last_error_at,
+           t.partitions INTO entry
+      FROM analytica.tables t WHERE t.relid = source;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'table % is not registered', source USING ERRCODE = 'undefined_object';
+    END IF;
+    IF entry.mode = 'stream' THEN
+      SELECT s.applied_lsn INTO applied FROM analytica.stream_state s;
+      EXIT WHEN entry.generation > 0 AND entry.state = 'synced'
+            AND greatest(entry.synced_lsn, applied) >= target_lsn
+            AND (entry.partitions IS NULL OR entry.partitions = analytica.partition_tree(source));
+    ELSE
+      EXIT WHEN coalesce(analytica.snapshot_contains(entry.synced_snapshot, target), false);
+    END IF;
+    IF entry.state = 'error' AND entry.last_error_at >= started_at THEN
+      RAISE EXCEPTION 'pg_analytica cannot sync table %: %', source, entry.last_error
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'fix the cause, then call analytica.resync() or re-register the table';
+    END IF;
+    IF clock_timestamp() > deadline THEN
+      RAISE EXCEPTION 'timed out after % waiting for pg_analytica to sync table %', timeout, source
+        USING ERRCODE = 'query_canceled',
+              HINT = 'is the pg-analytica daemon running for this database? see SELECT * FROM analytica.status';
+    END IF;
+    PERFORM pg_sleep(least(0.1, 0.005 * (1 + waited_ms / 50)));
+    waited_ms := waited_ms + 10;
+  END LOOP;
+END
+$$;
 
 -- Status of 0.7 with the daemon's own re-copies (recopy_reason, recopy_requested_at,
 -- recopied_at), and source_bytes of a partitioned table summed over its partitions.

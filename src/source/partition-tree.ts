@@ -17,15 +17,11 @@ export type PartitionTree = Record<string, { name: string; node: number | null; 
 
 /**
  * SQL for the partitions of the table whose oid `relid` (an SQL expression) names, as a
- * PartitionTree (jsonb), or NULL when it is not a partitioned table. Names are qualified when
- * the connection's search_path is pg_catalog's alone, as the daemon's connections are.
+ * PartitionTree (jsonb), or NULL when it is not a partitioned table: analytica.partition_tree(),
+ * which analytica.wait_for_sync compares with the partitions a copy holds as well.
  */
 export function partitionTreeSql(relid: string): string {
-  return `CASE WHEN (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = (${relid})::oid) = 'p' THEN
-      (SELECT coalesce(pg_catalog.jsonb_object_agg(p.relid::oid::text,
-                 pg_catalog.jsonb_build_object('name', p.relid::text, 'node', pg_catalog.pg_relation_filenode(p.relid),
-                   'link', (SELECT i.xmin::text FROM pg_catalog.pg_inherits i WHERE i.inhrelid = p.relid))), '{}')
-         FROM pg_catalog.pg_partition_tree((${relid})::oid::regclass) p WHERE p.relid <> (${relid})::oid::regclass) END`;
+  return `analytica.partition_tree((${relid})::pg_catalog.oid::pg_catalog.regclass)`;
 }
 
 /** The current trees of these tables (those that are partitioned and still exist). */
@@ -35,7 +31,6 @@ export async function readPartitionTrees(
 ): Promise<Map<number, PartitionTree>> {
   if (relids.length === 0) return new Map();
   const { rows } = await client.query<{ relid: string; tree: PartitionTree }>(
-    // Not named relid: pg_partition_tree()'s own column is.
     `SELECT t.table_oid::bigint AS relid, ${partitionTreeSql('t.table_oid')} AS tree
        FROM pg_catalog.unnest($1::oid[]) AS t(table_oid)`,
     [relids],
@@ -43,8 +38,13 @@ export async function readPartitionTrees(
   return new Map(rows.filter((r) => r.tree !== null).map((r) => [Number(r.relid), r.tree]));
 }
 
-/** How the partitions changed since `known`; added ones need a look at their rows (leavesWithRows). */
+/**
+ * How the partitions changed since `known`; added ones need a look at their rows
+ * (leavesWithRows). Renames change nothing but the record (`same` is false).
+ */
 export interface LeafChanges {
+  /** Nothing changed, names included. */
+  same: boolean;
   /** Partitions that joined the table (created, or attached with their rows). */
   added: string[];
   /** Why a re-copy is needed whatever the added leaves hold, or undefined. */
@@ -60,8 +60,11 @@ export function compareLeaves(known: PartitionTree, current: PartitionTree): Lea
     else if (now.node !== leaf.node)
       reasons.push(`partition ${now.name} was truncated or rewritten (TRUNCATE, VACUUM FULL, CLUSTER)`);
   }
+  const added = Object.keys(current).filter((oid) => !known[oid]);
+  const renamed = Object.entries(current).some(([oid, leaf]) => known[oid] && known[oid].name !== leaf.name);
   return {
-    added: Object.keys(current).filter((oid) => !known[oid]),
+    same: reasons.length === 0 && added.length === 0 && !renamed,
+    added,
     recopyReason: reasons.length > 0 ? reasons.join('; ') : undefined,
   };
 }

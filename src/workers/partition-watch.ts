@@ -34,8 +34,8 @@ export async function watchPartitions(
   for (const entry of watched) {
     const current = trees.get(entry.relid);
     if (!current) continue;
-    const { added, recopyReason } = compareLeaves(entry.partitions!, current);
-    if (!recopyReason && added.length === 0) continue;
+    const { same, added, recopyReason } = compareLeaves(entry.partitions!, current);
+    if (same) continue;
     const filled = recopyReason ? [] : await leavesWithRows(client, added);
     const reason =
       recopyReason ??
@@ -50,6 +50,7 @@ export async function watchPartitions(
       await requestRecopy(client, entry.relid, reason);
       asked++;
     } else {
+      // analytica.wait_for_sync waits until the record is current, renamed partitions included.
       await recordPartitions(client, entry.relid, entry.generation, current);
     }
   }
