@@ -276,6 +276,60 @@ describe('other partitioning', () => {
   });
 });
 
+describe('refresh mode and foreign partitions', () => {
+  test('mode refresh copies a partitioned table again when a partition changes', async () => {
+    await heap.query(`CREATE TABLE archive (id int NOT NULL, year int NOT NULL, note text, PRIMARY KEY (id, year))
+                        PARTITION BY LIST (year);
+                      CREATE TABLE archive_2023 PARTITION OF archive FOR VALUES IN (2023);
+                      INSERT INTO archive SELECT g, 2023, 'old' FROM generate_series(1, 50) g;
+                      SELECT analytica.register_table('archive', mode => 'refresh');`);
+    assert.equal(await assertCopyEqual('archive', 'id, year, note', 'id, year'), 50);
+    await heap.query(`INSERT INTO archive VALUES (100, 2023, 'new')`);
+    assert.equal(await assertCopyEqual('archive', 'id, year, note', 'id, year'), 51);
+    await heap.query(`CREATE TABLE archive_2024 (id int NOT NULL, year int NOT NULL, note text);
+                      INSERT INTO archive_2024 SELECT g, 2024, 'attached' FROM generate_series(1, 20) g;
+                      ALTER TABLE archive ATTACH PARTITION archive_2024 FOR VALUES IN (2024);`);
+    assert.equal(await assertCopyEqual('archive', 'id, year, note', 'id, year'), 71);
+    await heap.query('ALTER TABLE archive DETACH PARTITION archive_2023');
+    assert.equal(await assertCopyEqual('archive', 'id, year, note', 'id, year'), 20);
+  });
+
+  test('a foreign table as a partition is refused at registration, and stops the table when attached later', async () => {
+    await heap.query(`CREATE TABLE remote_source (id int, year int, note text);
+                      CREATE TABLE ledger (id int NOT NULL, year int NOT NULL, note text) PARTITION BY LIST (year);
+                      CREATE TABLE ledger_2024 PARTITION OF ledger FOR VALUES IN (2024);
+                      CREATE FOREIGN TABLE ledger_remote PARTITION OF ledger FOR VALUES IN (2020)
+                        SERVER pg_analytica OPTIONS (table_name 'remote_source');`);
+    await assert.rejects(
+      heap.query(`SELECT analytica.register_table('ledger', mode => 'refresh')`),
+      (error: pg.DatabaseError) => {
+        assert.equal(error.code, '0A000');
+        assert.match(
+          error.message,
+          /partition (public\.)?ledger_remote of (public\.)?ledger is a foreign table/,
+        );
+        return true;
+      },
+    );
+    await heap.query('ALTER TABLE ledger DETACH PARTITION ledger_remote');
+    await heap.query(`SELECT analytica.register_table('ledger', mode => 'refresh')`);
+    await heap.query(`SELECT analytica.wait_for_sync('ledger')`);
+    await heap.query(`ALTER TABLE ledger ATTACH PARTITION ledger_remote FOR VALUES IN (2020)`);
+    await assert.rejects(
+      heap.query(`SELECT analytica.wait_for_sync('ledger')`),
+      (error: pg.DatabaseError) => {
+        assert.equal(error.code, '55000');
+        assert.match(
+          error.message,
+          /partition public\.ledger_remote is a foreign table, which pg_analytica cannot copy/,
+        );
+        return true;
+      },
+    );
+    await heap.query(`SELECT analytica.unregister_table('ledger')`);
+  });
+});
+
 describe('partitions and their partitioned table', () => {
   test('registering a partition of a registered table is refused, and the hint names the registered table', async () => {
     await assert.rejects(

@@ -78,15 +78,21 @@ export function compareLeaves(known: PartitionTree, current: PartitionTree): Lea
 export async function leavesWithRows(client: pg.ClientBase, oids: readonly string[]): Promise<string[]> {
   const found: string[] = [];
   for (const oid of oids) {
-    const { rows } = await client.query<{ name: string; qualified: string }>(
-      `SELECT c.oid::regclass::text AS name, pg_catalog.format('%I.%I', n.nspname, c.relname) AS qualified
+    const { rows } = await client.query<{ name: string; qualified: string; relkind: string }>(
+      `SELECT c.oid::regclass::text AS name, pg_catalog.format('%I.%I', n.nspname, c.relname) AS qualified,
+              c.relkind::text AS relkind
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         WHERE c.oid = $1::oid`,
       [oid],
     );
     const leaf = rows[0];
     // Gone again already: the leaves are compared once more on the next pass.
-    if (!leaf) continue;
+    if (!leaf || leaf.relkind === 'p') continue;
+    // A foreign table is not read here (its server may be far or down): the copy refuses it.
+    if (leaf.relkind !== 'r') {
+      found.push(leaf.name);
+      continue;
+    }
     try {
       const probe = await client.query<{ found: boolean }>(
         `SELECT EXISTS (SELECT FROM ONLY ${leaf.qualified}) AS found`,

@@ -17,6 +17,7 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+import { PgError, SqlState } from '../errors.js';
 import type { IngestColumn } from './column-types.js';
 import { quoteIdent, quoteLiteral } from './column-types.js';
 import { type PartitionTree, partitionTreeSql } from './partition-tree.js';
@@ -145,19 +146,30 @@ export class SnapshotReader {
   async #relations(relid: number): Promise<{ table: string; pages: number; estimatedRows: number }[]> {
     const { rows } = await this.#client.query<{
       table: string;
+      relkind: string;
       pages: string;
       reltuples: string;
       relpages: string;
     }>(
-      `SELECT format('%I.%I', n.nspname, c.relname) AS table,
-              pg_relation_size(c.oid) / current_setting('block_size')::int AS pages, c.reltuples, c.relpages
+      `SELECT format('%I.%I', n.nspname, c.relname) AS table, c.relkind::text AS relkind,
+              CASE WHEN c.relkind = 'r' THEN pg_relation_size(c.oid) / current_setting('block_size')::int END AS pages,
+              c.reltuples, c.relpages
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind = 'r'
+        WHERE c.relkind <> 'p'
           -- pg_partition_tree() has no row for a table that is neither partitioned nor a partition.
           AND (c.oid = $1 OR c.oid IN (SELECT p.relid FROM pg_partition_tree($1::oid::regclass) p WHERE p.isleaf))
         ORDER BY c.oid`,
       [relid],
     );
+    // A foreign table attached as a partition since registration (which refuses them).
+    const foreign = rows.find((row) => row.relkind !== 'r');
+    if (foreign) {
+      throw new PgError(
+        SqlState.featureNotSupported,
+        `partition ${foreign.table} is a foreign table, which pg_analytica cannot copy or stream`,
+        { hint: 'detach it, or register the local partitions on their own instead' },
+      );
+    }
     return rows.map((row) => {
       const pages = Number(row.pages);
       const reltuples = Number(row.reltuples);
