@@ -62,6 +62,8 @@ interface ResolutionRow {
   role_dropped: boolean;
   schema_denied: boolean;
   registered: boolean;
+  relkind: string | null;
+  registered_ancestor: string | null;
   row_security: boolean | null;
   state: string | null;
   generation: number | null;
@@ -96,7 +98,7 @@ WITH refs AS (
          AND coalesce(pg_catalog.to_jsonb(d) ->> 'datlocprovider', 'c') = 'c' AS bytewise
     FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()
 ), resolved AS (
-  SELECT DISTINCT ON (r.ref_no) r.ref_no, c.oid AS relid, n.nspname, c.relname, c.relrowsecurity
+  SELECT DISTINCT ON (r.ref_no) r.ref_no, c.oid AS relid, n.nspname, c.relname, c.relrowsecurity, c.relkind
     FROM refs r
     JOIN pg_namespace n ON (r.schema_name IS NOT NULL AND n.nspname = r.schema_name)
                         OR (r.schema_name IS NULL AND n.nspname IN (SELECT nsp FROM search)
@@ -110,7 +112,16 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
        NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE oid = $4::oid) AS role_dropped,
        EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n WHERE n.nspname = r.schema_name
                   AND NOT pg_catalog.has_schema_privilege($4::oid, n.oid, 'USAGE')) AS schema_denied,
-       t.relid IS NOT NULL AS registered, t.state, t.generation::int AS generation, t.columns,
+       t.relid IS NOT NULL AS registered, res.relkind::text AS relkind,
+       -- For the hint of an unregistered partition: the partitioned table whose copy holds its rows.
+       CASE WHEN t.relid IS NULL AND res.relid IS NOT NULL THEN
+         (SELECT pg_catalog.format('%I.%I', an.nspname, ac.relname)
+            FROM pg_catalog.pg_partition_ancestors(res.relid::pg_catalog.regclass) a
+            JOIN analytica.tables ta ON ta.relid = a.relid
+            JOIN pg_catalog.pg_class ac ON ac.oid = a.relid JOIN pg_catalog.pg_namespace an ON an.oid = ac.relnamespace
+           WHERE a.relid OPERATOR(pg_catalog.<>) res.relid LIMIT 1)
+       END AS registered_ancestor,
+       t.state, t.generation::int AS generation, t.columns,
        t.progress_rows, t.progress_total_rows,
        seg.paths, seg.row_counts, seg.byte_sizes, seg.column_stats,
        t.mode, t.last_error, t.key_columns, t.version::text AS version, t.synced_lsn::text AS synced_lsn,
@@ -194,6 +205,25 @@ export async function resolveTables(
   };
 }
 
+/** What works for a name that is not registered: only tables (partitioned or not) can be. */
+function unregisteredHint(row: ResolutionRow, qualified: string): string {
+  if (row.registered_ancestor) {
+    return `it is a partition of ${row.registered_ancestor}, which is registered: query ${row.registered_ancestor} (with a condition on its partition key) instead`;
+  }
+  if (row.relkind !== 'r' && row.relkind !== 'p') {
+    return `only tables can be registered (${qualified} is a ${relkindNames[row.relkind ?? ''] ?? 'relation of another kind'}); register the tables it reads, and query those`;
+  }
+  return `register it in PostgreSQL with SELECT analytica.register_table('${qualified.replaceAll("'", "''")}')`;
+}
+
+const relkindNames: Record<string, string> = {
+  v: 'view',
+  m: 'materialized view',
+  f: 'foreign table',
+  S: 'sequence',
+  c: 'composite type',
+};
+
 function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable {
   const written = ref.schema === undefined ? ref.name : `${ref.schema}.${ref.name}`;
   const position = ref.position;
@@ -223,7 +253,7 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable 
   if (!row.registered) {
     throw new PgError(SqlState.undefinedTable, `relation "${written}" is not registered with pg_analytica`, {
       position,
-      hint: `register it in PostgreSQL with SELECT analytica.register_table('${qualified.replaceAll("'", "''")}')`,
+      hint: unregisteredHint(row, qualified),
     });
   }
   if (row.columns === null || row.generation === null || row.generation === 0) {
