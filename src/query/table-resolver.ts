@@ -83,6 +83,7 @@ interface ResolutionRow {
   delete_paths: string[] | null;
   locale_columns: string[] | null;
   default_collation_bytewise: boolean;
+  partitions_current: boolean;
   wal_lsn: string;
 }
 
@@ -136,7 +137,10 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
                    ELSE EXISTS (SELECT 1 FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation
                                   AND co.collprovider = 'c'
                                   AND co.collcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')) END) AS locale_columns,
-       db.bytewise AS default_collation_bytewise
+       db.bytewise AS default_collation_bytewise,
+       -- A partition attached, detached or dropped writes no row change: until the launcher has
+       -- followed it (partition-watch.ts), the copy may hold other partitions than the table.
+       (t.partitions IS NULL OR t.partitions = analytica.partition_tree(res.relid)) AS partitions_current
   FROM refs r CROSS JOIN db
   LEFT JOIN resolved res USING (ref_no)
   LEFT JOIN analytica.tables t ON t.relid = res.relid
@@ -173,6 +177,27 @@ function progressText(row: ResolutionRow): string {
     : '';
 }
 
+/**
+ * The partitions of a table changed since its copy was made, and the daemon has not followed
+ * yet: resolveTables waits for it, then answers 55000 with this error's message.
+ */
+export class PartitionsChangedError extends PgError {
+  constructor(qualified: string, position: number | undefined) {
+    super(
+      SqlState.objectNotInPrerequisiteState,
+      `the partitions of ${qualified} changed and its columnar copy does not follow them yet`,
+      {
+        position,
+        hint: `wait for it with SELECT analytica.wait_for_sync('${qualified.replaceAll("'", "''")}')`,
+      },
+    );
+  }
+}
+
+/** How long a query waits for the daemon to follow a change of partitions before it answers 55000. */
+const partitionsWaitMs = 30_000;
+const partitionsPollMs = 100;
+
 /** Resolves every reference or throws the error PostgreSQL (or pg_analytica) would raise for the first bad one. */
 export async function resolveTables(
   client: pg.ClientBase,
@@ -182,6 +207,23 @@ export async function resolveTables(
   roleOid: number,
 ): Promise<Resolution> {
   if (references.length === 0) return { tables: [], walLsn: 0n };
+  const deadline = Date.now() + partitionsWaitMs;
+  for (;;) {
+    try {
+      return await resolveOnce(client, references, searchPath, roleOid);
+    } catch (error) {
+      if (!(error instanceof PartitionsChangedError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, partitionsPollMs));
+    }
+  }
+}
+
+async function resolveOnce(
+  client: pg.ClientBase,
+  references: readonly TableReference[],
+  searchPath: readonly string[],
+  roleOid: number,
+): Promise<Resolution> {
   const path = searchPath.includes('pg_catalog') ? [...searchPath] : ['pg_catalog', ...searchPath];
   // Named: each catalog connection prepares it once instead of planning it for every query.
   const { rows } = await client.query<ResolutionRow>({
@@ -281,6 +323,7 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable 
       },
     );
   }
+  if (row.partitions_current === false) throw new PartitionsChangedError(qualified, position);
   if (row.mode === 'stream' && row.state === 'error') {
     // The stream stopped applying changes to this table: its copy is behind, so it is not served.
     throw new PgError(
