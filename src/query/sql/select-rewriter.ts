@@ -79,7 +79,7 @@ export function rewriteTypedSelect(
       // result (jb::text, jb ->> 'k') is text even where a source column of its name is not.
       c.type !== undefined &&
       (c.type.heldAsText === true ||
-        ['numeric', 'json', 'jsonb', 'text', 'json[]', 'jsonb[]'].includes(c.type.name))
+        ['numeric', 'json', 'jsonb', 'text', 'json[]', 'jsonb[]', 'record'].includes(c.type.name))
         ? { typeOid: c.type.oid, typeModifier: c.type.typmod }
         : undefined,
     ),

@@ -64,6 +64,8 @@ const BUILT_INS: Readonly<Record<string, BuiltIn>> = {
   numeric: { oid: 1700, category: 'N' },
   uuid: { oid: 2950, category: 'U' },
   jsonb: { oid: 3802, category: 'U' },
+  // No column holds one: the (key, value) pairs jsonb_each gives in a select list.
+  record: { oid: 2249, category: 'U' },
 };
 
 const BY_OID = new Map(Object.entries(BUILT_INS).map(([name, t]) => [t.oid, name]));
