@@ -173,9 +173,7 @@ function intervalUnit(unit: DateTimeUnit, i: string): UnitValue | undefined {
   return { exact: `(${seconds} * 1000000 + ${time})`, scale: 6, float };
 }
 
-export type ExtractResult =
-  | { readonly sql: string }
-  | { readonly unsupportedUnit: true };
+export type ExtractResult = { readonly sql: string } | { readonly unsupportedUnit: true };
 
 /**
  * DuckDB SQL for one unit of one source value: numeric (EXTRACT) or double (date_part). A unit
