@@ -58,6 +58,8 @@ const timestamps = [
   'infinity',
   '-infinity',
   '2000-02-29',
+  '2000-01-01 00:00 Europe/Berlin',
+  '2000-07-01 12:00:00 America/New_York',
 ];
 
 describe('timestamp and timestamptz literals read as PostgreSQL reads them', () => {
@@ -91,6 +93,21 @@ describe('date literals read as PostgreSQL reads them', () => {
     );
   test('a BETWEEN of month-name literals', () =>
     same(`SELECT id FROM moments WHERE d BETWEEN 'Jan 1 1999' AND 'Dec 31, 1999' ORDER BY id`));
+});
+
+describe('forms that depend on DateStyle, the moment or zone abbreviations are refused', () => {
+  for (const sql of [
+    `SELECT date '01/02/2000'`,
+    `SELECT timestamp 'now'`,
+    `SELECT id FROM moments WHERE d < 'today'`,
+    `SELECT timestamptz '2000-01-01 00:00 PST'`,
+  ])
+    test(sql, async () => {
+      await heap.query(sql);
+      const error = await failure(columnar, sql);
+      assert.equal(error.code, '0A000', error.message);
+      assert.match(error.message, /pg_analytica does not support the \w+ literal/);
+    });
 });
 
 describe('literals PostgreSQL rejects fail alike', () => {

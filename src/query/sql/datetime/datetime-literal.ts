@@ -5,12 +5,12 @@
  * is rewritten in the one form DuckDB reads with the same meaning: ISO with an astronomical year
  * (1 BC is year 0) and a numeric UTC offset.
  *
- * Forms whose meaning depends on a setting (`01/02/2000` and DateStyle) or on the moment (`now`,
- * `today`) are left to DuckDB's cast, which rejects them (22007) rather than reading them
- * otherwise; zone names other than UTC/GMT/Z are left to it too.
+ * A zone name (`Europe/Berlin`) gives the local time in that zone. Forms whose meaning depends on
+ * a setting (`01/02/2000` and DateStyle), on the moment (`now`, `today`) or on the zone
+ * abbreviations in effect (`PST`) fail with 0A000 rather than being read otherwise.
  */
 
-import { quoteLiteral } from '../sql-text.js';
+import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 
 export type DateTimeTarget = 'date' | 'timestamp' | 'timestamptz';
 
@@ -36,6 +36,8 @@ interface Parts {
   time?: { hour: number; minute: number; micros: number };
   /** Seconds east of UTC, when the literal gives a zone. */
   offset?: number;
+  /** A time zone name (`Europe/Berlin`), when the literal gives one. */
+  zoneName?: string;
 }
 
 /** The month of a name (`jan`, `January`, `sept`), 1-based; undefined for other words. */
@@ -125,9 +127,13 @@ function parse(input: string): Parts | undefined {
     }
   }
   const zone = readZone(rest);
+  const named = /^\s+([A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+)$/.exec(rest);
   if (zone) {
     parts.offset = zone.offset;
     rest = zone.rest;
+  } else if (named) {
+    parts.zoneName = named[1];
+    rest = '';
   }
   if (rest.trim() !== '') return undefined;
   if (parts.year < 1 || parts.month < 1 || parts.month > 12) return undefined;
@@ -210,6 +216,21 @@ const DUCK_TYPES: Readonly<Record<DateTimeTarget, string>> = {
 /** `CAST('…' AS type)` of a literal read as PostgreSQL reads it, or undefined (see dateTimeLiteral). */
 export function dateTimeLiteralSql(typeName: string, text: string): string | undefined {
   if (typeName !== 'date' && typeName !== 'timestamp' && typeName !== 'timestamptz') return undefined;
+  const zoned = typeName === 'timestamptz' ? zonedLiteral(text) : undefined;
+  if (zoned !== undefined) return zoned;
   const literal = dateTimeLiteral(text, typeName);
-  return literal === undefined ? undefined : `CAST(${quoteLiteral(literal)} AS ${DUCK_TYPES[typeName]})`;
+  // Refused when run, not while the statement is planned: PostgreSQL's Describe comes first, so
+  // text PostgreSQL rejects fails with PostgreSQL's own error.
+  if (literal === undefined)
+    return `CAST(error(${quoteLiteral(`${unsupportedMarker}the ${typeName} literal "${text}"; write it as YYYY-MM-DD HH:MM:SS with an optional UTC offset or zone name (forms that depend on DateStyle, the current time or zone abbreviations are not read)`)}) AS ${DUCK_TYPES[typeName]})`;
+  return `CAST(${quoteLiteral(literal)} AS ${DUCK_TYPES[typeName]})`;
+}
+
+/** A timestamptz literal naming its zone (`2000-01-01 00:00 Europe/Berlin`): its local time there. */
+function zonedLiteral(text: string): string | undefined {
+  const parts = parse(text);
+  if (parts?.zoneName === undefined) return undefined;
+  const local = dateTimeLiteral(text.trim().slice(0, -parts.zoneName.length), 'timestamp');
+  if (local === undefined) return undefined;
+  return `timezone(${quoteLiteral(parts.zoneName)}, CAST(${quoteLiteral(local)} AS TIMESTAMP))`;
 }
