@@ -29,6 +29,9 @@ export interface StatusTable {
   readonly lastError: string | null;
   /** Unix time in milliseconds. */
   readonly lastErrorAt: number | null;
+  /** Why the daemon last copied the table again by itself, and when (Unix ms; requested until done). */
+  readonly recopyReason: string | null;
+  readonly recopyAt: number | null;
 }
 
 export interface RunningQuery {
@@ -112,7 +115,13 @@ function statusTable(database: string, status: TableStatus): StatusTable {
       figures.lastErrorTimestampSeconds === null
         ? null
         : Math.round(figures.lastErrorTimestampSeconds * 1000),
+    recopyReason: status.recopyReason,
+    recopyAt: milliseconds(figures.recopiedTimestampSeconds ?? figures.recopyRequestedTimestampSeconds),
   };
+}
+
+function milliseconds(seconds: number | null): number | null {
+  return seconds === null ? null : Math.round(seconds * 1000);
 }
 
 /** The active sessions, longest running first. */

@@ -46,6 +46,7 @@ function renderTables(tables) {
       cell(t.lagSeconds === null ? '' : `${t.lagSeconds.toFixed(1)} s`, 'number'),
       cell(bytes(t.lagBytes), 'number'),
       cell(t.lastError === null ? '' : `${clockTime(t.lastErrorAt)} ${t.lastError}`, 'error-text'),
+      cell(t.recopyReason === null ? '' : `${clockTime(t.recopyAt)} ${t.recopyReason}`),
     ]);
     row.dataset.table = `${t.database}.${t.table}`;
     return row;
