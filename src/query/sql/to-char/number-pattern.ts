@@ -158,28 +158,34 @@ function prepare(desc: NumberDesc, key: NumberKey): void {
   if (has(desc, Flag.eeee) && key !== 'EEEE') throw syntaxError('"EEEE" must be the last pattern used');
   switch (key) {
     case '9':
-      return digit(desc, '9');
+      digit(desc, '9');
+      return;
     case '0':
-      return digit(desc, '0');
+      digit(desc, '0');
+      return;
     case 'B':
       if (desc.pre === 0 && desc.post === 0 && !has(desc, Flag.zero)) desc.flag |= Flag.blank;
       return;
     case 'D':
       desc.flag |= Flag.localeDecimal;
       desc.needLocale = true;
-      return decimalPoint(desc);
+      decimalPoint(desc);
+      return;
     case '.':
-      return decimalPoint(desc);
+      decimalPoint(desc);
+      return;
     case 'FM':
       desc.flag |= Flag.fillMode;
       return;
     case 'S':
-      return localeSign(desc);
+      localeSign(desc);
+      return;
     case 'MI':
     case 'PL':
     case 'SG':
     case 'PR':
-      return sign(desc, key);
+      sign(desc, key);
+      return;
     case 'RN':
     case 'rn':
       desc.flag |= Flag.roman;
@@ -193,7 +199,8 @@ function prepare(desc: NumberDesc, key: NumberKey): void {
       desc.flag |= Flag.multi;
       return;
     case 'EEEE':
-      return exponent(desc);
+      exponent(desc);
+      return;
     default:
       return;
   }

@@ -41,7 +41,7 @@ function parsed(template: string): NumberTemplate {
   return found;
 }
 
-/** to_char of an integer or numeric given as its exact text (int2 prints as int4, as in PostgreSQL). */
+/** to_char of an integer or numeric given as its exact text (smallint prints as a double: the emitter). */
 export function exactToChar(kind: ExactKind, value: string, template: string): string {
   if (template === '') return '';
   const t = parsed(template);
