@@ -52,13 +52,15 @@ const setup = `
     (15, 2, 21, 22, 0.0500, 0.0000001, 123456.789, 123456789012.345678),
     (16, 100, 101, 111, 1.1000, -1234567.891, 0.1, 0.1);
   CREATE TABLE fuzz (id int PRIMARY KEY, i4 int4, i8 int8, n4 numeric(12,4), n numeric, r real, d double precision);
+  CREATE TABLE ivfuzz (id int PRIMARY KEY, iv interval);
   CREATE TABLE ivs (id int PRIMARY KEY, iv interval, t text);
   INSERT INTO ivs VALUES
     (1, '1 year 2 mons 3 days 04:05:06.789', 'HH24'), (2, '-14 mons -3 days -05:07:08.5', 'MI'),
     (3, '100 hours', 'SS'), (4, '-1 year -1 mons', 'YYYY'), (5, '0', 'DD'), (6, '25 years 13:00', 'HH12'),
     (7, '-13:00:00', 'HH'), (8, '1 mon -1 days 25:00:00', 'MM'), (9, '-123 years', 'CC'),
     (10, '12345 years 11 mons', 'Y,YYY'), (11, '0.000001 secs', 'US'), (12, '-0.5 secs', 'MS'), (13, NULL, NULL),
-    (14, '3 mons 40 days', 'Q'), (15, '-7 mons', 'RM'), (16, '6 days 12:00', 'AM');`;
+    (14, '3 mons 40 days', 'Q'), (15, '-7 mons', 'RM'), (16, '6 days 12:00', 'AM'),
+    (17, '-84:00:00', 'HH12');`;
 
 /** Random values of each magnitude for the fuzz table, printed as PostgreSQL literals. */
 function fuzzRows(next: () => number): string {
@@ -76,6 +78,53 @@ function fuzzRows(next: () => number): string {
     rows.push(`(${id}, ${i4}, ${i8}, ${n4}, ${exact}, ${float}, ${float * 3.7})`);
   }
   return `INSERT INTO fuzz VALUES ${rows.join(', ')}`;
+}
+
+/** Random intervals: months, days and microseconds of either sign, each part sometimes zero. */
+function intervalRows(next: () => number): string {
+  const part = (range: number) => (next() < 0.25 ? 0 : Math.round((next() - 0.5) * 2 * range));
+  const rows = Array.from({ length: 40 }, (_, i) => {
+    const micros = part(400 * 3_600_000_000);
+    return `(${i + 1}, '${part(3000)} mons ${part(90)} days ${micros} microseconds')`;
+  });
+  return `INSERT INTO ivfuzz VALUES ${rows.join(', ')}`;
+}
+
+const INTERVAL_FIELDS = [
+  'HH',
+  'HH12',
+  'HH24',
+  'MI',
+  'SS',
+  'MS',
+  'US',
+  'FF3',
+  'SSSS',
+  'AM',
+  'p.m.',
+  'MM',
+  'DD',
+  'DDD',
+  'WW',
+  'W',
+  'Q',
+  'CC',
+  'Y,YYY',
+  'YYYY',
+  'YYY',
+  'YY',
+  'Y',
+  'RM',
+  'rm',
+];
+
+function randomIntervalTemplate(next: () => number): string {
+  const pick = (list: readonly string[]) => list[Math.floor(next() * list.length)]!;
+  const fields = Array.from({ length: 1 + Math.floor(next() * 5) }, () => {
+    const field = pick(INTERVAL_FIELDS);
+    return `${next() < 0.3 ? 'FM' : ''}${field}${next() < 0.2 ? pick(['th', 'TH']) : ''}`;
+  });
+  return fields.join(pick([' ', ':', '-', '|']));
 }
 
 const PIECES = {
@@ -108,7 +157,8 @@ function randomTemplate(next: () => number): string {
 let fixture: Differential | undefined;
 
 before(async () => {
-  fixture = await startDifferential(`${setup}; ${fuzzRows(random(FUZZ_SEED))};`, ['nums', 'fuzz', 'ivs']);
+  const rows = `${fuzzRows(random(FUZZ_SEED))}; ${intervalRows(random(FUZZ_SEED + 2))};`;
+  fixture = await startDifferential(`${setup}; ${rows}`, ['nums', 'fuzz', 'ivs', 'ivfuzz']);
   ({ heap, columnar } = fixture);
 });
 
@@ -276,6 +326,13 @@ describe('to_char of intervals prints what PostgreSQL prints', () => {
   }
 
   test('an empty template gives NULL', () => same(`SELECT id, to_char(iv, '') FROM ivs ORDER BY id`));
+
+  test(`seeded fuzz of random templates over random intervals (seed ${FUZZ_SEED}, TO_CHAR_FUZZ_SEED replays)`, async () => {
+    const next = random(FUZZ_SEED + 3);
+    for (let i = 0; i < 100; i++) {
+      await same(`SELECT id, to_char(iv, ${quote(randomIntervalTemplate(next))}) FROM ivfuzz ORDER BY id`);
+    }
+  });
 
   test('month, day-name, era and time zone fields fail as in PostgreSQL (22007)', async () => {
     for (const template of ['Month', 'Mon', 'Day', 'Dy', 'D', 'ID', 'BC', 'a.d.', 'TZ', 'OF', 'TZH']) {

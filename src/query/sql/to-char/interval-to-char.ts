@@ -113,8 +113,9 @@ function numeric(upper: string, p: IntervalParts, fm: boolean): string | undefin
   const century = Math.trunc(p.year / 100);
   const millennium = Math.trunc(p.year / 1000);
   const fields: Record<string, () => string> = {
-    HH: () => signed(hour12, 2, fm),
-    HH12: () => signed(hour12, 2, fm),
+    // The width follows the hours' sign, not the printed value's: -24 hours print "012".
+    HH: () => padded(hour12, fm ? 0 : p.hour >= 0 ? 2 : 3),
+    HH12: () => padded(hour12, fm ? 0 : p.hour >= 0 ? 2 : 3),
     HH24: () => signed(p.hour, 2, fm),
     MI: () => signed(p.minute, 2, fm),
     SS: () => signed(p.second, 2, fm),
