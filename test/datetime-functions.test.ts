@@ -218,8 +218,8 @@ describe('to_char of dates and timestamps prints PostgreSQL patterns', () => {
   for (const sql of [
     `SELECT to_char(tz, 'YYYY TZ') FROM dt`,
     `SELECT to_char(ts, 'TMMonth') FROM dt`,
-    `SELECT to_char(iv, 'HH24') FROM dt`,
-    `SELECT to_char(id, '999') FROM dt`,
+    `SELECT to_char(iv, 'IW') FROM dt`,
+    `SELECT to_char(t, 'HH24') FROM dt`,
   ]) {
     test(`${sql} is refused with 0A000`, async () => {
       assert.equal((await failure(columnar, sql)).code, '0A000');

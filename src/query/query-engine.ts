@@ -273,6 +273,7 @@ export class QueryEngine implements QueryExecutor {
     const references = collectReferences(listed, plan, this.#pruner);
     let tables: ResolvedTable[] = [];
     let defaultCollationSortsByLocale = false;
+    let numberLocaleIsC: boolean | undefined;
     const views: string[] = [];
     let unreserve = () => {};
     // Files found missing by the previous attempt: missing again after a fresh catalog read, they are lost.
@@ -285,6 +286,7 @@ export class QueryEngine implements QueryExecutor {
       for (let attempt = 0; references.length > 0; attempt++) {
         const resolution = await this.#resolve(pool, references, context);
         defaultCollationSortsByLocale = resolution.defaultCollationSortsByLocale === true;
+        numberLocaleIsC = resolution.numberLocaleIsC;
         unreserve();
         unreserve = this.#options.duckdb.reserve(resolution.tables);
         // Freshness: every transaction committed before the query started is visible to it
@@ -343,6 +345,7 @@ export class QueryEngine implements QueryExecutor {
       const { sql, outputs } = rewriteTypedSelect(typed, {
         typed: true,
         defaultCollationSortsByLocale,
+        numberLocaleIsC,
         resolveTable: () => {
           const i = next++;
           return { sql: views[i]!, columns: typedColumns(tables[i]!.columns, tables[i]!.localeColumns) };

@@ -83,6 +83,7 @@ interface ResolutionRow {
   delete_paths: string[] | null;
   locale_columns: string[] | null;
   default_collation_bytewise: boolean;
+  number_locale_is_c: boolean;
   partitions_current: boolean;
   wal_lsn: string;
 }
@@ -96,7 +97,10 @@ WITH refs AS (
 ), db AS (
   -- Byte-wise: libc's C and POSIX, and C.UTF-8 (code point order, which is UTF-8's byte order).
   SELECT d.datcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')
-         AND coalesce(pg_catalog.to_jsonb(d) ->> 'datlocprovider', 'c') = 'c' AS bytewise
+         AND coalesce(pg_catalog.to_jsonb(d) ->> 'datlocprovider', 'c') = 'c' AS bytewise,
+         -- to_char's D, G, L and S print these locales' symbols; the engine knows C's only.
+         pg_catalog.current_setting('lc_numeric') IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')
+         AND pg_catalog.current_setting('lc_monetary') IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8') AS number_locale_is_c
     FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()
 ), resolved AS (
   SELECT DISTINCT ON (r.ref_no) r.ref_no, c.oid AS relid, n.nspname, c.relname, c.relrowsecurity, c.relkind
@@ -137,7 +141,7 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
                    ELSE EXISTS (SELECT 1 FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation
                                   AND co.collprovider = 'c'
                                   AND co.collcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')) END) AS locale_columns,
-       db.bytewise AS default_collation_bytewise,
+       db.bytewise AS default_collation_bytewise, db.number_locale_is_c,
        -- A partition attached, detached or dropped writes no row change: until the launcher has
        -- followed it (partition-watch.ts), the copy may hold other partitions than the table.
        (t.partitions IS NULL OR t.partitions = analytica.partition_tree(res.relid)) AS partitions_current
@@ -169,6 +173,8 @@ export interface Resolution {
   walLsn: bigint;
   /** The database's default collation does not order text by its bytes. */
   defaultCollationSortsByLocale?: boolean;
+  /** lc_numeric and lc_monetary are C's (to_char's D, G, L and S print C's symbols). */
+  numberLocaleIsC?: boolean;
 }
 
 function progressText(row: ResolutionRow): string {
@@ -244,6 +250,7 @@ async function resolveOnce(
     }),
     walLsn: parseLsn(rows[0]!.wal_lsn),
     defaultCollationSortsByLocale: rows[0]!.default_collation_bytewise === false,
+    numberLocaleIsC: rows[0]!.number_locale_is_c === true,
   };
 }
 

@@ -40,6 +40,8 @@ export interface TableResolver {
   readonly typed?: boolean;
   /** The database's default collation does not order text by its bytes (typing/collation.ts). */
   readonly defaultCollationSortsByLocale?: boolean;
+  /** The source's lc_numeric and lc_monetary are C's; undefined when no table was resolved. */
+  readonly numberLocaleIsC?: boolean;
   /** Only listing the tables: the SQL is not run, so a type it cannot know yet is not refused. */
   readonly listing?: boolean;
 }
@@ -109,6 +111,7 @@ export class SelectRewriter implements SelectContext {
   private readonly cteScopes: Map<string, readonly TypedColumn[] | undefined>[] = [];
   readonly types: TypeScopes | undefined;
   readonly listingOnly: boolean;
+  readonly numberLocaleIsC: boolean | undefined;
   /** Names of CTEs defined later in the WITH lists being emitted (not visible in DuckDB). */
   private readonly forwardCtes: Set<string>[] = [];
 
@@ -119,6 +122,7 @@ export class SelectRewriter implements SelectContext {
     this.types =
       resolver.typed === true ? new TypeScopes(resolver.defaultCollationSortsByLocale === true) : undefined;
     this.listingOnly = resolver.listing === true;
+    this.numberLocaleIsC = resolver.numberLocaleIsC;
   }
 
   expr(node: Node): string {
