@@ -21,7 +21,7 @@ DECLARE
   changed integer := 0;
 BEGIN
   -- GRANT and REVOKE below fire the event trigger again: it does nothing while this runs.
-  PERFORM set_config('analytica.syncing_grants', 'on', true);
+  PERFORM set_config('pg_analytica.syncing_grants', 'on', true);
   FOR ft IN
     SELECT c.oid AS foreign_oid, c.relowner AS foreign_owner, t.relid AS source_oid
       FROM analytica.tables t
@@ -67,7 +67,7 @@ BEGIN
     END LOOP;
     changed := changed + 1;
   END LOOP;
-  PERFORM set_config('analytica.syncing_grants', 'off', true);
+  PERFORM set_config('pg_analytica.syncing_grants', 'off', true);
   RETURN changed;
 END
 $$;
@@ -111,7 +111,7 @@ REVOKE ALL ON FUNCTION analytica.grantee_name(oid) FROM PUBLIC;
 CREATE OR REPLACE FUNCTION analytica.on_grant() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF coalesce(current_setting('analytica.syncing_grants', true), '') = 'on' THEN
+  IF coalesce(current_setting('pg_analytica.syncing_grants', true), '') = 'on' THEN
     RETURN;
   END IF;
   PERFORM analytica.sync_foreign_grants();

@@ -140,6 +140,12 @@ describe('a role with SELECT on some columns only', () => {
     'SELECT amount AS secret FROM orders ORDER BY secret, id',
     'SELECT count(*) FROM orders a JOIN orders b USING (id)',
     'SELECT s.x FROM (SELECT id AS x FROM orders) s ORDER BY 1',
+    'SELECT DISTINCT ON (customer) customer, id FROM orders ORDER BY customer, id',
+    'SELECT count(DISTINCT customer) FROM orders',
+    'SELECT id FROM orders o1 WHERE amount > (SELECT avg(amount) FROM orders o2 WHERE o2.customer = o1.customer) ORDER BY id',
+    'SELECT x.id FROM orders AS x(id, c) WHERE c = $$c1$$ ORDER BY 1',
+    'SELECT o.id, l.n FROM orders o, LATERAL (SELECT count(*) AS n FROM items i WHERE i.order_id = o.id) l ORDER BY 1',
+    'SELECT id FROM orders UNION SELECT order_id FROM items ORDER BY id',
   ];
   const denied = [
     'SELECT * FROM orders',
@@ -159,6 +165,10 @@ describe('a role with SELECT on some columns only', () => {
     'SELECT id, count(*) OVER (PARTITION BY secret) FROM orders',
     'SELECT s.id FROM (SELECT * FROM orders) s',
     'SELECT o FROM orders o',
+    'SELECT 1 FROM items WHERE EXISTS (SELECT * FROM orders)',
+    'SELECT (SELECT max(secret) FROM orders)',
+    'SELECT x.id FROM orders AS x(id, c, a, t, s) WHERE s = $$s1$$',
+    'SELECT o.id, l.n FROM orders o, LATERAL (SELECT count(*) AS n FROM items i WHERE i.sku = o.secret) l',
   ];
 
   test('names the granted columns anywhere in a query: the heap’s rows, directly and through columnar.*', async () => {
