@@ -1,7 +1,8 @@
 /**
  * Which registered tables a role sees in catalog queries through the daemon:
- * those it may SELECT (or some columns of, as information_schema shows them), in a schema it may use, without row-level security
- * (the daemon does not serve those, see table-resolver.ts), and their schemas.
+ * those it may SELECT, or some columns of (as information_schema shows them),
+ * in a schema it may use, without row-level security (the daemon does not
+ * serve those, see table-resolver.ts), and their schemas.
  */
 import type pg from 'pg';
 
