@@ -1,7 +1,8 @@
 /**
  * Which registered tables a role sees in catalog queries through the daemon:
- * those it may SELECT, in a schema it may use, without row-level security
- * (the daemon does not serve those, see table-resolver.ts), and their schemas.
+ * those it may SELECT, or some columns of (as information_schema shows them),
+ * in a schema it may use, without row-level security (the daemon does not
+ * serve those, see table-resolver.ts), and their schemas.
  */
 import type pg from 'pg';
 
@@ -24,7 +25,7 @@ export async function visibleRegisteredRelations(
              JOIN pg_catalog.pg_class c ON c.oid = t.relid
             WHERE NOT c.relrowsecurity
               AND pg_catalog.has_schema_privilege($1::name, c.relnamespace, 'USAGE')
-              AND pg_catalog.has_table_privilege($1::name, c.oid, 'SELECT')`,
+              AND pg_catalog.has_any_column_privilege($1::name, c.oid, 'SELECT')`,
     values: [role],
   });
   const row = rows[0];

@@ -9,6 +9,7 @@ import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CatalogQueryRunner } from './catalog-query-runner.js';
+import { checkColumnPrivileges, grantedRelation } from './column-privileges.js';
 import { describedOutput } from './described-columns.js';
 import { type DuckDbEngine, StaleViewError } from './duckdb-engine.js';
 import { hidePathsUnder } from './duckdb-errors.js';
@@ -26,6 +27,7 @@ import type { SourcePgType } from './pg-type-oids.js';
 import { type DamageScope, SegmentDamage, type SegmentFile, watchingReads } from './segment-damage.js';
 import { type PruningPlan, type PruningTotals, SegmentPruner } from './segment-pruner.js';
 import { SourceDescriber } from './source-describe.js';
+import { ColumnReads } from './sql/column-reads.js';
 import { listTableNodes, rewriteTypedSelect } from './sql/select-rewriter.js';
 import { typedColumns } from './sql/typing/type-scope.js';
 import { type Resolution, type ResolvedTable, resolveTables, type TableReference } from './table-resolver.js';
@@ -274,6 +276,9 @@ export class QueryEngine implements QueryExecutor {
     let tables: ResolvedTable[] = [];
     let defaultCollationSortsByLocale = false;
     let numberLocaleIsC: boolean | undefined;
+    // As this statement's catalog read found them: a version kept by the transaction block
+    // keeps its columns, not the privileges of the statement that first read it.
+    let privileges: readonly ResolvedTable[] = [];
     const views: string[] = [];
     let unreserve = () => {};
     // Files found missing by the previous attempt: missing again after a fresh catalog read, they are lost.
@@ -287,6 +292,7 @@ export class QueryEngine implements QueryExecutor {
         const resolution = await this.#resolve(pool, references, context);
         defaultCollationSortsByLocale = resolution.defaultCollationSortsByLocale === true;
         numberLocaleIsC = resolution.numberLocaleIsC;
+        privileges = resolution.tables;
         unreserve();
         unreserve = this.#options.duckdb.reserve(resolution.tables);
         // Freshness: every transaction committed before the query started is visible to it
@@ -341,16 +347,21 @@ export class QueryEngine implements QueryExecutor {
       }
       let next = 0;
       const typed = await this.#withInferredParameters(statement, tables, context);
+      const reads = new ColumnReads();
       // Each reference reads its view, with its columns' PostgreSQL types for the type stage.
       const { sql, outputs } = rewriteTypedSelect(typed, {
         typed: true,
         defaultCollationSortsByLocale,
         numberLocaleIsC,
+        reads,
         resolveTable: () => {
           const i = next++;
-          return { sql: views[i]!, columns: typedColumns(tables[i]!.columns, tables[i]!.localeColumns) };
+          const columns = typedColumns(tables[i]!.columns, tables[i]!.localeColumns);
+          reads.table(i, columns);
+          return { sql: grantedRelation(views[i]!, tables[i]!, privileges[i]?.selectableColumns), columns };
         },
       });
+      checkColumnPrivileges(privileges, reads);
       return { sql, sources: sourceTypes(tables), outputs, release, scope: { pool, tables } };
     } catch (error) {
       await release();

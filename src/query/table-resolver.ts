@@ -4,8 +4,9 @@
  * the role lacks USAGE on it), an unqualified one through the session's
  * search_path (pg_catalog first unless listed; schemas the role lacks USAGE
  * on are skipped, as PostgreSQL skips them), then checks that the client's
- * role may SELECT the source table and that it is registered with a copy to
- * read. One statement answers all references and returns the visible
+ * role may SELECT the source table, or some of its columns (which of them is
+ * returned, for column-privileges.ts to check once the statement's column
+ * references are known), and that it is registered with a copy to read. One statement answers all references and returns the visible
  * segments, so the query reads one consistent catalog snapshot. Its functions
  * are schema-qualified, and the connection's search_path is pg_catalog's
  * alone (source-config.ts): no user object can stand in for them.
@@ -51,6 +52,11 @@ export interface ResolvedTable extends VisibleTable {
   segments: SegmentInfo[];
   /** Columns whose collation orders text by locale, not by bytes (typing/collation.ts). */
   localeColumns?: string[];
+  /**
+   * The columns the role may SELECT when it may not SELECT the whole table (column grants
+   * only, GRANT SELECT (a, b) ON t); undefined when it may read every column.
+   */
+  selectableColumns?: ReadonlySet<string> | undefined;
 }
 
 interface ResolutionRow {
@@ -59,6 +65,7 @@ interface ResolutionRow {
   nspname: string | null;
   relname: string | null;
   allowed: boolean | null;
+  selectable_columns: string[] | null;
   role_dropped: boolean;
   schema_denied: boolean;
   registered: boolean;
@@ -113,7 +120,14 @@ WITH refs AS (
    ORDER BY r.ref_no, s.ord
 )
 SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relrowsecurity AS row_security,
-       pg_catalog.has_table_privilege($4::oid, res.relid, 'SELECT') AS allowed,
+       -- PostgreSQL's rule (ExecCheckOneRelPerms): SELECT on the table, or on every column the
+       -- statement reads, and on at least one column when it reads none (count(*)).
+       pg_catalog.has_any_column_privilege($4::oid, res.relid, 'SELECT') AS allowed,
+       CASE WHEN NOT pg_catalog.has_table_privilege($4::oid, res.relid, 'SELECT') THEN
+         (SELECT coalesce(pg_catalog.array_agg(a.attname::text), '{}') FROM pg_catalog.pg_attribute a
+           WHERE a.attrelid = res.relid AND a.attnum > 0 AND NOT a.attisdropped
+             AND pg_catalog.has_column_privilege($4::oid, res.relid, a.attnum, 'SELECT'))
+       END AS selectable_columns,
        NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE oid = $4::oid) AS role_dropped,
        EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n WHERE n.nspname = r.schema_name
                   AND NOT pg_catalog.has_schema_privilege($4::oid, n.oid, 'USAGE')) AS schema_denied,
@@ -353,6 +367,7 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable 
     paths: row.paths ?? [],
     segments: segmentInfos(row),
     localeColumns: row.locale_columns ?? [],
+    selectableColumns: row.selectable_columns === null ? undefined : new Set(row.selectable_columns),
     stream:
       row.mode === 'stream'
         ? {

@@ -9,6 +9,7 @@
 import type { CommonTableExpr, Node, RangeVar, SelectStmt, WithClause } from 'libpg-query';
 import { PgError, SqlState, type SqlStateCode } from '../../errors.js';
 import type { ParsedStatement } from '../engine-types.js';
+import type { ColumnReads } from './column-reads.js';
 import { commandName, lockingCommandName } from './command-names.js';
 import type { SelectContext } from './emit-context.js';
 import { emitExpr } from './expr-emitter.js';
@@ -44,6 +45,8 @@ export interface TableResolver {
   readonly numberLocaleIsC?: boolean;
   /** Only listing the tables: the SQL is not run, so a type it cannot know yet is not refused. */
   readonly listing?: boolean;
+  /** Told every column the statement reads, for the column privilege check (column-reads.ts). */
+  readonly reads?: ColumnReads;
 }
 
 /** A resolved table: the relation to read and its columns with their PostgreSQL types. */
@@ -112,6 +115,7 @@ export class SelectRewriter implements SelectContext {
   readonly types: TypeScopes | undefined;
   readonly listingOnly: boolean;
   readonly numberLocaleIsC: boolean | undefined;
+  readonly #reads: ColumnReads | undefined;
   /** Names of CTEs defined later in the WITH lists being emitted (not visible in DuckDB). */
   private readonly forwardCtes: Set<string>[] = [];
 
@@ -123,9 +127,11 @@ export class SelectRewriter implements SelectContext {
       resolver.typed === true ? new TypeScopes(resolver.defaultCollationSortsByLocale === true) : undefined;
     this.listingOnly = resolver.listing === true;
     this.numberLocaleIsC = resolver.numberLocaleIsC;
+    this.#reads = resolver.reads;
   }
 
   expr(node: Node): string {
+    this.#reads?.columnRef(node);
     return emitExpr(this, node);
   }
 
@@ -147,10 +153,12 @@ export class SelectRewriter implements SelectContext {
     const scope = new Map<string, readonly TypedColumn[] | undefined>();
     this.cteScopes.push(scope);
     this.types?.enterLevel();
+    this.#reads?.enterLevel(stmt);
     try {
       const withText = stmt.withClause === undefined ? '' : this.withClause(stmt.withClause, scope);
       return withText + emitSelectBody(this, stmt);
     } finally {
+      this.#reads?.leaveLevel(stmt);
       this.types?.leaveLevel();
       this.cteScopes.pop();
     }
@@ -201,6 +209,7 @@ export class SelectRewriter implements SelectContext {
 
   addRange(alias: string, columns: readonly TypedColumn[] | undefined, renamed?: readonly string[]): void {
     this.types?.addRange(alias, columns, renamed);
+    this.#reads?.addRange(alias, columns, renamed);
   }
 
   private isCte(name: string): boolean {
