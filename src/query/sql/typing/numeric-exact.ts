@@ -5,16 +5,20 @@
  * equal but print differently, a quotient's scale depends on the operands' values
  * (select_div_scale), and `avg()` is such a quotient. DuckDB's DECIMAL has one scale per
  * column, so values of varying scale travel as PostgreSQL's text of the numeric (VARCHAR,
- * the type stage's `heldAsText`), and every operation here reads the text into an exact
- * pair {v: HUGEINT unscaled digits, s: INTEGER scale}, computes on the pair as numeric.c
- * does, and prints the pair back as numeric_out would.
+ * the type stage's `heldAsText`).
  *
- * What HUGEINT cannot hold (38 digits) is never rounded: the query fails, with 0A000 for
- * an operand past 38 digits (or NaN/Infinity) and 22003 for a result that overflows.
+ * The scalar operations (+ - * / %, round, trunc, abs, ceil, floor, sign) are calls of the
+ * pga_numeric_* functions (query/numeric/): exact in BigInt within PostgreSQL's own limits,
+ * and a few bytes of SQL each. Written in SQL they took kilobytes per operation and DuckDB
+ * tens of milliseconds to plan a query with a few of them.
  *
- * DuckDB has no LET: a value used several times is bound once through a one-element list
- * and list_transform (bind()). Lambda parameters are named pga_* so no column is shadowed.
+ * sum() (an aggregate) and the comparison key stay in SQL, on exact pairs {v: HUGEINT unscaled
+ * digits, s: INTEGER scale}: what HUGEINT cannot hold (38 digits) is never rounded, the query
+ * fails with 0A000 for an operand past 38 digits (or NaN/Infinity) and 22003 for a result that
+ * overflows. DuckDB has no LET: a value used several times is bound once through a one-element
+ * list and list_transform (bind()). Lambda parameters are named pga_* so no column is shadowed.
  */
+import { type NumericFunctionName, numericFunction } from '../../numeric/duckdb-numeric-functions.js';
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 
 /** The most digits an exact pair holds (HUGEINT holds every 38-digit integer). */
@@ -24,9 +28,6 @@ const OPERAND_MESSAGE =
   `${unsupportedMarker}computing with the numeric value %s: it computes on numerics exactly ` +
   `only for finite values of at most ${EXACT_DIGITS} significant digits`;
 const RESULT_MESSAGE = `numeric result out of range: pg_analytica computes on numerics exactly only within ${EXACT_DIGITS} digits`;
-
-/** The message DuckDB raises through error() for a zero divisor; the engine maps it to 22012. */
-const DIVISION_BY_ZERO = quoteLiteral('division by zero');
 
 let lambdaCounter = 0;
 
@@ -95,79 +96,36 @@ export function asNumericText(sql: string): string {
   return `CAST(${sql} AS VARCHAR)`;
 }
 
+/** A pga_numeric_ function call on SQL arguments. */
+function call(name: NumericFunctionName, ...args: string[]): string {
+  return `${numericFunction(name)}(${args.join(', ')})`;
+}
+
+const ARITHMETIC = { '+': 'add', '-': 'sub', '*': 'mul' } as const;
+
 /** a + b, a - b (add_var/sub_var: the larger display scale), a * b (mul_var: the sum of the scales). */
 export function arithmeticText(op: '+' | '-' | '*', a: string, b: string): string {
-  const pairs = `{'a': ${pairOf(a)}, 'b': ${pairOf(b)}}`;
-  return pairText(
-    bind(pairs, (o) => {
-      if (op === '*')
-        return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL ELSE {'v': ${o}['a']['v'] * ${o}['b']['v'], 's': ${o}['a']['s'] + ${o}['b']['s'], 'd': ${o}['a']['d'] + ${o}['b']['d']} END`;
-      const s = `greatest(${o}['a']['s'], ${o}['b']['s'])`;
-      const av = `${o}['a']['v'] * ${powerOfTen(`${s} - ${o}['a']['s']`)}`;
-      const bv = `${o}['b']['v'] * ${powerOfTen(`${s} - ${o}['b']['s']`)}`;
-      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL ELSE {'v': (${av}) ${op} (${bv}), 's': ${s}, 'd': greatest(${o}['a']['d'], ${o}['b']['d'])} END`;
-    }),
-  );
+  return call(ARITHMETIC[op], a, b);
 }
 
 /** -a (the same display scale). */
 export function negateText(a: string): string {
-  return pairText(
-    bind(
-      pairOf(a),
-      (p) => `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': -${p}['v'], 's': ${p}['s'], 'd': ${p}['d']} END`,
-    ),
-  );
+  return call('neg', a);
 }
 
 /** abs(a) (the same display scale). */
 export function absText(a: string): string {
-  return pairText(
-    bind(
-      pairOf(a),
-      (p) =>
-        `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': abs(${p}['v']), 's': ${p}['s'], 'd': ${p}['d']} END`,
-    ),
-  );
+  return call('abs', a);
 }
 
 /** ceil(a) / floor(a) (numeric_ceil, numeric_floor): an integer, display scale 0. */
 export function ceilFloorText(a: string, mode: 'ceil' | 'floor'): string {
-  return pairText(
-    bind(pairOf(a), (p) => {
-      const unit = powerOfTen(`${p}['s']`);
-      const rest = `${p}['v'] % ${unit}`;
-      const adjust =
-        mode === 'ceil'
-          ? `CASE WHEN ${rest} > 0 THEN 1 ELSE 0 END`
-          : `CASE WHEN ${rest} < 0 THEN -1 ELSE 0 END`;
-      return `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': ${p}['v'] // ${unit} + ${adjust}, 's': 0, 'd': 0} END`;
-    }),
-  );
+  return call(mode, a);
 }
 
 /** sign(a) (numeric_sign): -1, 0 or 1, display scale 0. */
 export function signText(a: string): string {
-  return pairText(
-    bind(
-      pairOf(a),
-      (p) => `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': sign(${p}['v']), 's': 0, 'd': 0} END`,
-    ),
-  );
-}
-
-/**
- * The pair of v / 10^k rounded to an integer: half away from zero (round_var) or toward zero
- * (trunc_var). v and k are SQL; k > 0.
- */
-function divideByPowerOfTen(v: string, k: string, mode: 'round' | 'trunc'): string {
-  return bind(`{'v': ${v}, 'd': ${powerOfTen(k)}}`, (q) => {
-    const adjust =
-      mode === 'round'
-        ? ` + CASE WHEN 2 * abs(${q}['v'] % ${q}['d']) >= ${q}['d'] THEN sign(${q}['v']) ELSE 0 END`
-        : '';
-    return `(${q}['v'] // ${q}['d']${adjust})`;
-  });
+  return call('sign', a);
 }
 
 /**
@@ -175,37 +133,7 @@ function divideByPowerOfTen(v: string, k: string, mode: 'round' | 'trunc'): stri
  * n-th decimal (n < 0: left of the point), printed with max(n, 0) decimals.
  */
 export function roundText(a: string, n: string, mode: 'round' | 'trunc'): string {
-  const input = `{'p': ${pairOf(a)}, 'n': CAST(${n} AS INTEGER)}`;
-  return pairText(
-    bind(input, (r) => {
-      const k = `(${r}['p']['s'] - ${r}['n'])`;
-      const cut = divideByPowerOfTen(`${r}['p']['v']`, k, mode);
-      const widened = `${r}['p']['v'] * ${powerOfTen(`${r}['n'] - ${r}['p']['s']`)}`;
-      const shifted = `${cut} * CASE WHEN ${r}['n'] < 0 THEN ${powerOfTen(`-${r}['n']`)} ELSE 1 END`;
-      const scale = `greatest(${r}['n'], 0)`;
-      return `CASE WHEN ${r}['p'] IS NULL OR ${r}['n'] IS NULL THEN NULL WHEN ${k} <= 0 THEN {'v': ${widened}, 's': ${r}['n'], 'd': ${r}['n']} ELSE {'v': ${shifted}, 's': ${scale}, 'd': ${scale}} END`;
-    }),
-  );
-}
-
-/**
- * The parts of numeric text `x` select_div_scale needs: display scale, digits, the weight of
- * the first base-10000 digit group and that group's value.
- */
-function divisionParts(x: string): string {
-  const m = `ltrim(${x}, '-')`;
-  const ip = `ltrim(split_part(${m}, '.', 1), '0')`;
-  const fp = `split_part(${m}, '.', 2)`;
-  const sig = `ltrim(split_part(${m}, '.', 1) || ${fp}, '0')`;
-  // floor(log10(|x|)): digits before the point, or the zeros after it.
-  const log10 = `(CASE WHEN length(${ip}) > 0 THEN length(${ip}) - 1 ELSE length(ltrim(${fp}, '0')) - length(${fp}) - 1 END)`;
-  const weight = `CAST(floor(${log10} / 4.0) AS INTEGER)`;
-  const group = `CAST(${log10} - 4 * ${weight} + 1 AS INTEGER)`;
-  return `{'scale': length(${fp}),
-    'vscale': length(${significantDecimals(x)}),
-    'digits': CAST(${integerPart(x)} || ${significantDecimals(x)} AS HUGEINT),
-    'weight': CASE WHEN ${sig} = '' THEN 0 ELSE ${weight} END,
-    'first': CASE WHEN ${sig} = '' THEN 0 ELSE CAST(rpad(left(${sig}, ${group}), ${group}, '0') AS INTEGER) END}`;
+  return call(mode, a, `CAST(${n} AS INTEGER)`);
 }
 
 /**
@@ -215,57 +143,12 @@ function divisionParts(x: string): string {
  * PostgreSQL's 22012, or NULL when `zeroIsNull` (avg of no rows).
  */
 export function divideText(a: string, b: string, zeroIsNull: boolean): string {
-  const checked = `{'a': ${checkedText(a)}, 'b': ${checkedText(b)}}`;
-  return bind(checked, (s) => {
-    const zero = `${s}['b'] SIMILAR TO '-?0+(\\.0+)?'`;
-    const operands = `{'a': ${divisionParts(`${s}['a']`)}, 'b': ${divisionParts(`${s}['b']`)}}`;
-    const quotient = pairText(bind(operands, quotientPair));
-    const onZero = zeroIsNull ? 'NULL' : `error(${DIVISION_BY_ZERO})`;
-    return `CASE WHEN ${s}['a'] IS NULL OR ${s}['b'] IS NULL THEN NULL WHEN ${zero} THEN ${onZero} ELSE ${quotient} END`;
-  });
+  return call('div', a, b, zeroIsNull ? 'true' : 'false');
 }
 
-/** Numeric text checked to fit a pair (0A000 otherwise). */
-function checkedText(x: string): string {
-  return bind(x, (t) => `CASE WHEN ${t} IS NULL OR ${fitsPair(t)} THEN ${t} ELSE ${operandError(t)} END`);
-}
-
-/** The quotient pair of division parts `o` ({a, b}), rounded at select_div_scale's scale. */
-function quotientPair(o: string): string {
-  // select_div_scale: qweight = weight1 - weight2, one less when the first digits do not show a >= b.
-  const qweight = `(${o}['a']['weight'] - ${o}['b']['weight'] - CASE WHEN ${o}['a']['first'] <= ${o}['b']['first'] THEN 1 ELSE 0 END)`;
-  const rscale = `least(greatest(16 - 4 * ${qweight}, ${o}['a']['scale'], ${o}['b']['scale'], 0), 1000)`;
-  const scaled = `{'r': ${rscale}, 'k': ${rscale} - ${o}['a']['vscale'] + ${o}['b']['vscale'], 'a': ${o}['a']['digits'], 'b': ${o}['b']['digits']}`;
-  return bind(scaled, (q) => {
-    const num = `(${q}['a'] * CASE WHEN ${q}['k'] >= 0 THEN ${powerOfTen(`${q}['k']`)} ELSE 1 END)`;
-    const den = `(${q}['b'] * CASE WHEN ${q}['k'] < 0 THEN ${powerOfTen(`-${q}['k']`)} ELSE 1 END)`;
-    const direct = bind(`{'n': ${num}, 'd': ${den}, 'r': ${q}['r']}`, (f) => {
-      const half = `CASE WHEN 2 * abs(${f}['n'] % ${f}['d']) >= abs(${f}['d']) THEN sign(${f}['n']) * sign(${f}['d']) ELSE 0 END`;
-      return `{'v': ${f}['n'] // ${f}['d'] + ${half}, 's': ${f}['r'], 'd': ${f}['r']}`;
-    });
-    // a * 10^k past 38 digits while the quotient may still fit: long division, digit by digit.
-    const wide = `${q}['k'] > 0 AND length(CAST(abs(${q}['a']) AS VARCHAR)) + ${q}['k'] > ${EXACT_DIGITS}`;
-    return `CASE WHEN ${wide} THEN ${longQuotient(q)} ELSE ${direct} END`;
-  });
-}
-
-/**
- * The pair of round(a * 10^k / b) at scale r for `q` ({a, b, k > 0, r}), by schoolbook long
- * division: the remainder stays below |b|, so only the quotient must fit 38 digits.
- */
-function longQuotient(q: string): string {
-  const zero = 'CAST(0 AS HUGEINT)';
-  const operands = `{'a': abs(${q}['a']), 'b': abs(${q}['b']), 'neg': sign(${q}['a']) * sign(${q}['b']) < 0, 'k': ${q}['k'], 'r': ${q}['r']}`;
-  return bind(operands, (l) => {
-    const digits = `list_transform(range(${l}['k']), lambda pga_j: {'q': ${zero}, 'm': ${zero}})`;
-    const step = `{'q': pga_c['q'] * 10 + (pga_c['m'] * 10) // ${l}['b'], 'm': (pga_c['m'] * 10) % ${l}['b']}`;
-    const start = `{'q': ${l}['a'] // ${l}['b'], 'm': ${l}['a'] % ${l}['b']}`;
-    const division = `list_reduce(${digits}, lambda pga_c, pga_e: ${step}, ${start})`;
-    return bind(division, (d) => {
-      const rounded = `${d}['q'] + CASE WHEN 2 * ${d}['m'] >= ${l}['b'] THEN 1 ELSE 0 END`;
-      return `{'v': (${rounded}) * CASE WHEN ${l}['neg'] THEN -1 ELSE 1 END, 's': ${l}['r'], 'd': ${l}['r']}`;
-    });
-  });
+/** sqrt_var of numeric text at its display scale, rounded (stddev of the variance). */
+export function sqrtText(a: string): string {
+  return call('sqrt', a);
 }
 
 /**
@@ -297,15 +180,7 @@ export function numericKey(x: string): string {
 
 /** a % b (mod_var: a - trunc(a / b) * b, at the larger display scale); b = 0 is 22012. */
 export function modText(a: string, b: string): string {
-  const pairs = `{'a': ${pairOf(a)}, 'b': ${pairOf(b)}}`;
-  return pairText(
-    bind(pairs, (o) => {
-      const s = `greatest(${o}['a']['s'], ${o}['b']['s'])`;
-      const av = `${o}['a']['v'] * ${powerOfTen(`${s} - ${o}['a']['s']`)}`;
-      const bv = `${o}['b']['v'] * ${powerOfTen(`${s} - ${o}['b']['s']`)}`;
-      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL WHEN ${o}['b']['v'] = 0 THEN error(${DIVISION_BY_ZERO}) ELSE {'v': (${av}) % (${bv}), 's': ${s}, 'd': greatest(${o}['a']['d'], ${o}['b']['d'])} END`;
-    }),
-  );
+  return call('mod', a, b);
 }
 
 /** Decimals each value's fraction is aligned to when summed (sumText). */
