@@ -221,6 +221,23 @@ describe('numeric without precision (held as text) computes exactly, keeping eac
     ])
       await same(sql);
   });
+
+  // sum() adds integer parts and 30-decimal fractions apart: 38 integer digits and 30 decimals, whatever the total.
+  test('sum and avg of values up to 38 integer digits and 30 decimals are exact', () =>
+    same(
+      'SELECT sum(n + 0.000000000000000000001), avg(n - 0.000000000000000000001), sum(n * 1e18), avg(n * 1e18) FROM nums',
+    ));
+
+  test('sum of a value past what it adds exactly fails with 0A000', async () => {
+    for (const sql of [
+      'SELECT sum(n * 1e19) FROM nums',
+      "SELECT sum(n + 'NaN') FROM nums",
+      'SELECT sum(n / 7 * 1e-20) FROM nums',
+    ]) {
+      const error = await failure(columnar, sql);
+      assert.equal(error.code, '0A000', `${sql}: ${error.message}`);
+    }
+  });
 });
 
 describe('stddev and variance of integers and numerics are exact numerics', () => {

@@ -13,6 +13,7 @@ import {
   addSubtract,
   ceilFloor,
   formatNumeric,
+  fromSumParts,
   multiply,
   negate,
   type PgNumeric,
@@ -60,6 +61,13 @@ const UDFS = {
   floor: unary((a) => ceilFloor(a, 'floor')),
   sign: unary(sign),
   sqrt: unary(squareRoot),
+  // sum() of numeric text from its HUGEINT parts (sumText): integers, fractions at 30 decimals, scale.
+  sum_parts: {
+    parameters: [VARCHAR, VARCHAR, INTEGER],
+    returns: VARCHAR,
+    run: ([integers, fractions, scale]) =>
+      out(fromSumParts(integers as string, fractions as string, scale as number)),
+  },
   round: rounding('round'),
   trunc: rounding('trunc'),
 } satisfies Record<string, ScalarUdf>;

@@ -187,3 +187,17 @@ export function roundAt(a: PgNumeric, n: number, mode: 'round' | 'trunc'): PgNum
   const unit = pow10(-scale);
   return checked({ digits: divideRounded(a.digits, unit * pow10(a.scale), mode) * unit, scale: 0 });
 }
+
+/** Decimals sumText aligns every fraction to (numeric-exact.ts). */
+const SUM_FRACTION_DIGITS = 30;
+
+/**
+ * The sum sumText adds up in parts: `integers` + `fractions` / 10^30, printed at the largest
+ * display scale of the values summed (each had at most 30 significant decimals, so the sum has
+ * no more than `scale` and none is lost).
+ */
+export function fromSumParts(integers: string, fractions: string, scale: number): PgNumeric {
+  const digits = BigInt(integers) * pow10(SUM_FRACTION_DIGITS) + BigInt(fractions);
+  const atThirty: Finite = { digits, scale: SUM_FRACTION_DIGITS };
+  return checked(rescale(atThirty, scale, 'trunc'));
+}

@@ -12,22 +12,21 @@
  * and a few bytes of SQL each. Written in SQL they took kilobytes per operation and DuckDB
  * tens of milliseconds to plan a query with a few of them.
  *
- * sum() (an aggregate) and the comparison key stay in SQL, on exact pairs {v: HUGEINT unscaled
- * digits, s: INTEGER scale}: what HUGEINT cannot hold (38 digits) is never rounded, the query
- * fails with 0A000 for an operand past 38 digits (or NaN/Infinity) and 22003 for a result that
- * overflows. DuckDB has no LET: a value used several times is bound once through a one-element
- * list and list_transform (bind()). Lambda parameters are named pga_* so no column is shadowed.
+ * sum() (an aggregate) and the comparison key stay in SQL, on HUGEINT parts of the text: what
+ * HUGEINT cannot hold (38 digits) is never rounded, the query fails with 0A000 for an operand
+ * past what they hold (or NaN/Infinity) and 22003 for a sum that overflows. DuckDB has no LET: a
+ * value used several times is bound once through a one-element list and list_transform
+ * (bind()). Lambda parameters are named pga_* so no column is shadowed.
  */
 import { type NumericFunctionName, numericFunction } from '../../numeric/duckdb-numeric-functions.js';
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 
-/** The most digits an exact pair holds (HUGEINT holds every 38-digit integer). */
+/** The most integer digits sumText and numericKey hold (HUGEINT holds every 38-digit integer). */
 export const EXACT_DIGITS = 38;
+/** Decimals each value's fraction is aligned to when summed (sumText, pga_numeric_sum_parts). */
+const SUM_FRACTION_DIGITS = 30;
 
-const OPERAND_MESSAGE =
-  `${unsupportedMarker}computing with the numeric value %s: it computes on numerics exactly ` +
-  `only for finite values of at most ${EXACT_DIGITS} significant digits`;
-const RESULT_MESSAGE = `numeric result out of range: pg_analytica computes on numerics exactly only within ${EXACT_DIGITS} digits`;
+const FINITE = `finite values of at most ${EXACT_DIGITS} integer digits`;
 
 let lambdaCounter = 0;
 
@@ -37,58 +36,11 @@ export function bind(value: string, body: (param: string) => string): string {
   return `list_transform([${value}], lambda ${param}: ${body(param)})[1]`;
 }
 
-/** error() raising 0A000 (through duckdb-errors.ts) naming the value `x` (SQL). */
-function operandError(x: string): string {
-  const [before, after] = OPERAND_MESSAGE.split('%s');
-  return `error(${quoteLiteral(before ?? '')} || ${x} || ${quoteLiteral(after ?? '')})`;
-}
-
-/** 10^k as HUGEINT; past 38 the result cannot be exact and the query fails (22003). */
-export function powerOfTen(k: string): string {
-  return `(CASE WHEN ${k} <= ${EXACT_DIGITS} THEN CAST('1' || repeat('0', CAST(${k} AS INTEGER)) AS HUGEINT) ELSE error(${quoteLiteral(`${RESULT_MESSAGE}`)}) END)`;
-}
-
-/** The integer part of numeric text `x` and its decimals without trailing zeros (they hold no value). */
-function integerPart(x: string): string {
-  return `split_part(${x}, '.', 1)`;
-}
-function significantDecimals(x: string): string {
-  return `rtrim(split_part(${x}, '.', 2), '0')`;
-}
-
-/** True SQL when text `x` is a finite numeric of at most 38 significant digits. */
-function fitsPair(x: string): string {
-  const digits = `ltrim(ltrim(${integerPart(x)}, '-') || ${significantDecimals(x)}, '0')`;
-  return `(regexp_full_match(${x}, '-?[0-9]+(\\.[0-9]+)?') AND length(${digits}) <= ${EXACT_DIGITS})`;
-}
-
-/**
- * The pair of numeric text `x` (numeric_out's form): {v, s} its value as digits v at scale s
- * (trailing zeros dropped, so that HUGEINT holds as many significant digits as it can) and d
- * its display scale (d >= s); NULL for NULL.
- */
-export function pairOf(x: string): string {
-  return bind(x, (t) => {
-    const pair = `{'v': CAST(${integerPart(t)} || ${significantDecimals(t)} AS HUGEINT), 's': length(${significantDecimals(t)}), 'd': length(split_part(${t}, '.', 2))}`;
-    return `CASE WHEN ${t} IS NULL THEN NULL WHEN ${fitsPair(t)} THEN ${pair} ELSE ${operandError(t)} END`;
-  });
-}
-
-/**
- * numeric_out of a pair: the digits v with s decimals, then zeros up to the display scale d;
- * '-' when negative, never '-0'.
- */
-export function pairText(pair: string): string {
-  return bind(pair, (p) => {
-    const plain = `CAST(abs(${p}['v']) AS VARCHAR)`;
-    // DuckDB's lpad also cuts longer text: only pad.
-    const digits = `(CASE WHEN length(${plain}) > ${p}['s'] THEN ${plain} ELSE lpad(${plain}, CAST(${p}['s'] + 1 AS INTEGER), '0') END)`;
-    const sign = `(CASE WHEN ${p}['v'] < 0 THEN '-' ELSE '' END)`;
-    const integer = `left(${digits}, length(${digits}) - ${p}['s'])`;
-    const decimals = `right(${digits}, CAST(${p}['s'] AS INTEGER)) || repeat('0', CAST(${p}['d'] - ${p}['s'] AS INTEGER))`;
-    const body = `${integer} || CASE WHEN ${p}['d'] = 0 THEN '' ELSE '.' || ${decimals} END`;
-    return `CASE WHEN ${p} IS NULL THEN NULL ELSE ${sign} || ${body} END`;
-  });
+/** error() raising 0A000 (through duckdb-errors.ts): `what` the value `x` (SQL) needs more than it `holds`. */
+function operandError(x: string, what: string, holds: string): string {
+  const before = `${unsupportedMarker}${what} the numeric value `;
+  const after = `: it computes this exactly only for ${holds}`;
+  return `error(${quoteLiteral(before)} || ${x} || ${quoteLiteral(after)})`;
 }
 
 /** Numeric text of a DuckDB-exact value (integer, DECIMAL, or numeric text already): its own digits. */
@@ -171,7 +123,7 @@ export function numericKey(x: string): string {
     const finite = `regexp_full_match(${t}, '-?[0-9]+(\\.[0-9]+)?') AND length(ltrim(split_part(${magnitude}, '.', 1), '0')) <= ${EXACT_DIGITS}`;
     return `CASE WHEN ${t} IS NULL THEN NULL WHEN ${t} = 'NaN' THEN ${special(3)}
       WHEN ${t} = 'Infinity' THEN ${special(2)} WHEN ${t} = '-Infinity' THEN ${special(0)}
-      WHEN NOT (${finite}) THEN ${operandError(t)}
+      WHEN NOT (${finite}) THEN ${operandError(t, 'comparing', FINITE)}
       WHEN NOT ${negative} THEN {'c': 1, 'i': ${integer}, 'f': ${fraction}}
       WHEN ${fraction} = '' THEN {'c': 1, 'i': -${integer}, 'f': ''}
       ELSE {'c': 1, 'i': -${integer} - 1, 'f': ${complement}} END`;
@@ -183,29 +135,37 @@ export function modText(a: string, b: string): string {
   return call('mod', a, b);
 }
 
-/** Decimals each value's fraction is aligned to when summed (sumText). */
-const SUM_FRACTION_DIGITS = 30;
+/**
+ * Numeric text sumText can split exactly: finite, at most 38 integer digits (HUGEINT) and at
+ * most 30 decimals that are not trailing zeros.
+ */
+const SUMMABLE = `'-?[0-9]{1,${EXACT_DIGITS}}(\\.[0-9]{0,${SUM_FRACTION_DIGITS}}0*)?'`;
 
 /**
  * sum() of numeric text, exactly: integer parts and fractions (aligned to 30 decimals) are
- * summed apart as HUGEINT, so no value is rounded, and the total is printed with the largest
- * display scale among the values, as add_var keeps it. `aggregate(fn, x)` wraps x in the
- * aggregate call (with its DISTINCT, FILTER and OVER). A value with more than 30 significant
- * decimals fails with 0A000; a total past HUGEINT's range fails with 22003.
+ * summed apart as HUGEINT, so no value is rounded, and pga_numeric_sum_parts prints the total
+ * with the largest display scale among the values, as add_var keeps it. `aggregate(fn, x)`
+ * wraps x in the aggregate call (with its DISTINCT, FILTER and OVER). A value past 38 integer
+ * digits or 30 significant decimals fails with 0A000; a sum past HUGEINT's range with 22003.
+ *
+ * Each part reads the text on its own (x is bound once per part, not parsed into a pair): the
+ * SQL stays a few hundred bytes, which DuckDB plans quickly. Only the integer part checks the
+ * text; the others TRY_CAST, so a bad value fails with the check's 0A000 whichever runs first.
  */
 export function sumText(x: string, aggregate: (fn: string, sql: string) => string): string {
-  const k = SUM_FRACTION_DIGITS;
-  const row = bind(pairOf(x), (p) => {
-    const unit = powerOfTen(`${p}['s']`);
-    return `CASE WHEN ${p} IS NULL THEN NULL WHEN ${p}['s'] > ${k} THEN ${operandError(`CAST(${pairText(p)} AS VARCHAR)`)}
-      ELSE {'i': ${p}['v'] // ${unit}, 'f': (${p}['v'] % ${unit}) * ${powerOfTen(`${k} - ${p}['s']`)}, 's': ${p}['s'], 'd': ${p}['d']} END`;
-  });
-  const totals = `{'i': ${aggregate('sum', `${row}['i']`)}, 'f': ${aggregate('sum', `${row}['f']`)}, 's': ${aggregate('max', `${row}['s']`)}, 'd': ${aggregate('max', `${row}['d']`)}}`;
-  return pairText(
-    bind(
-      totals,
-      (t) =>
-        `CASE WHEN ${t}['s'] IS NULL THEN NULL ELSE {'v': ${t}['i'] * ${powerOfTen(`${t}['s']`)} + ${t}['f'] // ${powerOfTen(`${k} - ${t}['s']`)}, 's': ${t}['s'], 'd': ${t}['d']} END`,
-    ),
+  const integer = bind(
+    x,
+    (t) =>
+      `CASE WHEN ${t} IS NULL THEN NULL WHEN regexp_full_match(${t}, ${SUMMABLE}) THEN CAST(split_part(${t}, '.', 1) AS HUGEINT) ELSE ${operandError(t, 'sum() of', `${FINITE} and ${SUM_FRACTION_DIGITS} decimals`)} END`,
   );
+  const fraction = bind(
+    x,
+    (t) =>
+      `TRY_CAST(CASE WHEN starts_with(${t}, '-') THEN '-' ELSE '' END || rpad(split_part(${t}, '.', 2), ${SUM_FRACTION_DIGITS}, '0') AS HUGEINT)`,
+  );
+  const scale = `length(split_part(${x}, '.', 2))`;
+  const sums = [aggregate('sum', integer), aggregate('sum', fraction)].map(
+    (sum) => `CAST(${sum} AS VARCHAR)`,
+  );
+  return call('sum_parts', ...sums, `CAST(${aggregate('max', scale)} AS INTEGER)`);
 }
