@@ -222,6 +222,13 @@ describe('numeric without precision (held as text) computes exactly, keeping eac
       await same(sql);
   });
 
+  test("a result past numeric's own range fails with 22003, as in PostgreSQL", async () => {
+    // 20 integer digits times 10^131060: more than the 131072 integer digits a numeric holds.
+    const sql = 'SELECT n * 1e131060 FROM nums WHERE id = 5';
+    assert.equal((await failure(heap, sql)).code, '22003');
+    assert.equal((await failure(columnar, sql)).code, '22003');
+  });
+
   // sum() adds integer parts and 30-decimal fractions apart: 38 integer digits and 30 decimals, whatever the total.
   test('sum and avg of values up to 38 integer digits and 30 decimals are exact', () =>
     same(
