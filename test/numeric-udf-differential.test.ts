@@ -85,6 +85,17 @@ describe(`${ROWS} random numerics of random scales (NUMERIC_SEED=${seed})`, () =
   ];
   for (const sql of queries) test(sql, () => same(sql));
 
+  // select_div_scale's edges (equal leading digit groups, group boundaries) and rounding ties.
+  test('quotients and roundings at their edges', async () => {
+    for (const sql of [
+      'SELECT 1.0 / 1, 10000 / 1.0, 9999 / 9999.0, 0.0001 / 0.0001, 1 / 10000.0, 12345 / 1.2345, 0 / 7.0, -5 / 2.000',
+      'SELECT 100000000 / 0.00000001, 0.00000001 / 100000000, 99999999 / 10000, 10000 / 99999999, 2 / 3.0000000000000000000001',
+      'SELECT round(2.5), round(-2.5), round(0.5, 0), trunc(-0.59, 1), round(-0.05, 1), round(-0.04, 1), round(149.5, -2)',
+      'SELECT round(-150, -2), round(0.0, -2), trunc(-99.9, -1), round(9.995, 2), round(-9.995, 2), round(0.000, 5), trunc(1.99, 0)',
+    ])
+      await same(sql);
+  });
+
   test('a zero divisor fails with 22012 on both sides', async () => {
     for (const sql of [
       'SELECT a / b FROM r',
