@@ -181,6 +181,7 @@ describe('numeric without precision (held as text) computes exactly, keeping eac
     'SELECT sum(n), avg(n), min(n), max(n), count(n) FROM nums',
     // No max(n) per group: group 1 ties 1.0 with 1.00, and which one PostgreSQL returns depends on the scan order.
     'SELECT g, sum(n), avg(n) FROM nums GROUP BY g ORDER BY g',
+    'SELECT id, sum(n) OVER (ORDER BY id), avg(n) OVER (PARTITION BY g), sum(n) FILTER (WHERE id > 2) OVER () FROM nums ORDER BY id',
     'SELECT id FROM nums WHERE n = 1 ORDER BY id',
     "SELECT id FROM nums WHERE n >= '1.000' AND n < 1e20 ORDER BY id",
     'SELECT id FROM nums WHERE n > p OR n < i2 ORDER BY id',
