@@ -4,6 +4,388 @@
 
 -- ===== partitioned tables =====
 
+-- A partitioned table is registered as one table: its copy holds the rows of every partition,
+-- the first copy reads them all at one snapshot, and the stream publishes each partition's
+-- changes as changes of the partitioned table (publish_via_partition_root). That option is the
+-- publication's, not a table's: a partition registered alone (its ancestors not registered) is
+-- still published as itself, since PostgreSQL publishes a partition through its topmost
+-- *published* ancestor, and there is none. So a partition and one of its ancestors are never
+-- registered together (register_table_row refuses either order).
+DO $$
+BEGIN
+  IF EXISTS (SELECT FROM pg_publication p WHERE p.pubname = 'pg_analytica' AND p.pubowner = current_user::regrole
+                AND NOT p.pubviaroot) THEN
+    ALTER PUBLICATION pg_analytica SET (publish_via_partition_root = true);
+  END IF;
+END
+$$;
+
+-- The leaf partitions a streamed partitioned table's copy holds, {"<oid>": {"name", "node"}}
+-- (name: as the leaf was then called; node: its relfilenode). Attaching, detaching, dropping or
+-- truncating a partition writes no row changes to the WAL the stream could follow; the daemon
+-- compares this with pg_partition_tree() and makes the copy again when the leaves changed
+-- (a partition created empty needs nothing: rows routed into it are streamed).
+ALTER TABLE analytica.tables ADD COLUMN partitions jsonb;
+
+-- The partitions (at every level) of a partitioned table, as analytica.tables.partitions keeps
+-- them: by oid, the qualified name, relfilenode (NULL for a partitioned one, which stores no
+-- rows) and link, the transaction that attached it (xmin of its pg_inherits row, so a partition
+-- detached and attached again has another). NULL for any other relation.
+CREATE FUNCTION analytica.partition_tree(source regclass) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN (SELECT c.relkind FROM pg_class c WHERE c.oid = source) = 'p' THEN
+    (SELECT coalesce(jsonb_object_agg(p.relid::oid::text,
+                       jsonb_build_object('name', p.relid::text, 'node', pg_relation_filenode(p.relid),
+                                          'link', (SELECT i.xmin::text FROM pg_inherits i WHERE i.inhrelid = p.relid))),
+                     '{}')
+       FROM pg_partition_tree(source) p WHERE p.relid <> source)
+  END
+$$;
+-- The last re-copy the daemon made on its own (not analytica.resync): why, when it was asked
+-- for, and when it was published (NULL while it waits or runs).
+ALTER TABLE analytica.tables ADD COLUMN recopy_reason text;
+ALTER TABLE analytica.tables ADD COLUMN recopy_requested_at timestamptz;
+ALTER TABLE analytica.tables ADD COLUMN recopied_at timestamptz;
+
+-- Re-created from 0.1 (where it refused every relation but an ordinary table): a partitioned
+-- table is accepted; the default sort order starts with the columns of its partition key (those
+-- that are plain columns, up to the first expression), then the primary key's other columns, so
+-- each segment spans a narrow range of the key and the segment statistics prune on it as
+-- partition pruning would.
+CREATE OR REPLACE FUNCTION analytica.register_table_row(source regclass, order_by text[] DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  rel record;
+  col record;
+  key_columns text[];
+  missing text;
+BEGIN
+  IF source IS NULL THEN
+    RAISE EXCEPTION 'source table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT c.oid, c.relkind, c.relpersistence, n.nspname, c.relname
+    INTO rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source;
+  IF rel.relkind NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION '% is not a table', source
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = format('it is a %s; only tables (partitioned or not) can be registered',
+                            CASE rel.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                                             WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence'
+                                             ELSE format('relation of relkind %L', rel.relkind) END),
+            HINT = 'register the tables it reads instead';
+  END IF;
+  IF rel.relpersistence = 't' THEN
+    RAISE EXCEPTION '% is a temporary table', source USING ERRCODE = 'wrong_object_type';
+  END IF;
+  IF rel.nspname IN ('pg_catalog', 'information_schema', 'analytica') OR rel.nspname LIKE 'pg\_toast%' THEN
+    RAISE EXCEPTION '% is a system table', source USING ERRCODE = 'wrong_object_type';
+  END IF;
+  PERFORM analytica.check_owner(source);
+  IF EXISTS (SELECT 1 FROM analytica.tables t WHERE t.relid = source) THEN
+    RAISE EXCEPTION 'table % is already registered', source
+      USING ERRCODE = 'duplicate_object',
+            HINT = format('call analytica.unregister_table(%L) first to register it again', source::text);
+  END IF;
+  PERFORM analytica.check_partition_family(source);
+
+  FOR col IN
+    SELECT a.attname, a.atttypid, a.attndims, format_type(a.atttypid, a.atttypmod) AS type_name,
+           t.typelem, t.typcategory
+      FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+     WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped
+     ORDER BY a.attnum
+  LOOP
+    IF col.typcategory = 'A' THEN
+      IF NOT analytica.is_supported_type(col.typelem) OR col.attndims > 1 THEN
+        RAISE EXCEPTION 'column % of table % has unsupported type %', quote_ident(col.attname), source, col.type_name
+          USING ERRCODE = 'feature_not_supported',
+                HINT = 'supported: one-dimensional arrays of supported element types';
+      END IF;
+    ELSIF NOT analytica.is_supported_type(col.atttypid) THEN
+      RAISE EXCEPTION 'column % of table % has unsupported type %', quote_ident(col.attname), source, col.type_name
+        USING ERRCODE = 'feature_not_supported',
+              HINT = 'supported: smallint, integer, bigint, real, double precision, numeric, text, varchar, char, '
+                     'boolean, date, timestamp, timestamptz, time, interval, uuid, json, jsonb, bytea, enums '
+                     'and one-dimensional arrays of these';
+    END IF;
+  END LOOP;
+
+  IF order_by IS NULL THEN
+    order_by := analytica.default_order_by(source);
+  ELSE
+    SELECT string_agg(quote_ident(o), ', ') INTO missing
+      FROM unnest(order_by) AS o
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+                        WHERE a.attrelid = source AND a.attname = o AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+      RAISE EXCEPTION 'order_by names unknown column(s) % of table %', missing, source
+        USING ERRCODE = 'undefined_column';
+    END IF;
+  END IF;
+
+  INSERT INTO analytica.tables (relid, schema_name, table_name, order_by)
+  VALUES (source, rel.nspname, rel.relname, order_by);
+  PERFORM pg_notify('analytica', 'register ' || source::oid::text);
+END
+$$;
+REVOKE ALL ON FUNCTION analytica.register_table_row(regclass, text[]) FROM PUBLIC;
+
+-- The sort order register_table gives a table when none is named: the partition key's leading
+-- plain columns, then the primary key's columns not among them.
+CREATE FUNCTION analytica.default_order_by(source regclass) RETURNS text[]
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  WITH partition_key AS (
+    SELECT a.attname::text AS name, k.ord
+      FROM pg_partitioned_table p
+     CROSS JOIN LATERAL unnest(p.partattrs::int2[]) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = k.attnum
+     WHERE p.partrelid = source
+       -- An expression (attnum 0) ends the prefix that segment statistics can prune on.
+       AND NOT EXISTS (SELECT FROM unnest(p.partattrs::int2[]) WITH ORDINALITY AS e(attnum, ord)
+                        WHERE e.attnum = 0 AND e.ord <= k.ord)
+  ), primary_key AS (
+    SELECT a.attname::text AS name, k.ord
+      FROM pg_index i
+     CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+     WHERE i.indrelid = source AND i.indisprimary
+  )
+  SELECT coalesce(array_agg(name ORDER BY part, ord), '{}')
+    FROM (SELECT name, 0 AS part, ord FROM partition_key
+          UNION ALL
+          SELECT name, 1, ord FROM primary_key WHERE name NOT IN (SELECT name FROM partition_key)) AS o
+$$;
+REVOKE ALL ON FUNCTION analytica.default_order_by(regclass) FROM PUBLIC;
+
+-- A partition and one of its ancestors cannot both be registered: the ancestor's copy holds the
+-- partition's rows already, and the publication would publish the partition's changes only as
+-- the ancestor's. Nor can a partitioned table with partitions the stream cannot read (foreign
+-- tables).
+CREATE FUNCTION analytica.check_partition_family(source regclass) RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  ancestor regclass;
+  descendant regclass;
+BEGIN
+  SELECT a.relid INTO ancestor
+    FROM pg_partition_ancestors(source) AS a(relid) JOIN analytica.tables t ON t.relid = a.relid
+   WHERE a.relid <> source LIMIT 1;
+  IF ancestor IS NOT NULL THEN
+    RAISE EXCEPTION 'table % is a partition of %, which is registered', source, ancestor
+      USING ERRCODE = 'duplicate_object',
+            DETAIL = format('the copy of %s holds the rows of all its partitions, %s''s included', ancestor, source),
+            HINT = format('query %s (filtering on its partition key), or unregister it first to register its partitions on their own', ancestor);
+  END IF;
+  SELECT d.relid INTO descendant
+    FROM pg_partition_tree(source) AS d JOIN analytica.tables t ON t.relid = d.relid
+   WHERE d.relid <> source ORDER BY d.level, d.relid LIMIT 1;
+  IF descendant IS NOT NULL THEN
+    RAISE EXCEPTION 'partition % of % is registered on its own', descendant, source
+      USING ERRCODE = 'duplicate_object',
+            DETAIL = format('registering %s copies every one of its partitions', source),
+            HINT = format('call analytica.unregister_table(%L) first, then register %s', descendant::text, source);
+  END IF;
+  SELECT d.relid INTO descendant
+    FROM pg_partition_tree(source) AS d JOIN pg_class c ON c.oid = d.relid
+   WHERE d.isleaf AND c.relkind <> 'r' LIMIT 1;
+  IF descendant IS NOT NULL THEN
+    RAISE EXCEPTION 'partition % of % is a foreign table', descendant, source
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'pg_analytica copies and streams only partitions stored in this database',
+            HINT = 'register the local partitions on their own instead';
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION analytica.check_partition_family(regclass) FROM PUBLIC;
+
+-- register_table of 0.7, refusing mode append for a partitioned table: a partition attached with
+-- rows whose keys are below the watermark would never be read.
+CREATE OR REPLACE FUNCTION analytica.register_table(source regclass, order_by text[] DEFAULT NULL, mode text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  reserved text;
+BEGIN
+  PERFORM analytica.register_table_copy(source, order_by, mode);
+  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = source) = 'p'
+     AND (SELECT t.mode FROM analytica.tables t WHERE t.relid = source) = 'append' THEN
+    RAISE EXCEPTION 'cannot register partitioned table % in mode append', source
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'a partition attached later can hold rows below the watermark, which mode append never reads',
+            HINT = 'register it with mode => ''stream'' (the default) or mode => ''refresh''';
+  END IF;
+  UPDATE analytica.tables SET registered_by = analytica.calling_role() WHERE relid = source;
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO reserved
+    FROM pg_attribute a
+   WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped AND a.attname LIKE '\_pga\_%';
+  IF reserved IS NOT NULL THEN
+    RAISE EXCEPTION 'column % of table % conflicts with the hidden columns of pg_analytica', reserved, source
+      USING ERRCODE = 'duplicate_column',
+            DETAIL = 'column names beginning with _pga_ are reserved for pg_analytica''s own columns',
+            HINT = format('rename the column (ALTER TABLE %s RENAME COLUMN ... TO ...), then register the table', source);
+  END IF;
+  SELECT string_agg(format('%I (%s)', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum)
+    INTO reserved
+    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_type e ON e.oid = t.typelem
+   WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped AND t.typcategory = 'A' AND e.typtype = 'e';
+  IF reserved IS NOT NULL THEN
+    RAISE EXCEPTION 'column % of table % is an array of an enum type, which pg_analytica cannot copy', reserved, source
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'store the labels as text[] instead, or leave the column out of the registered table';
+  END IF;
+  PERFORM analytica.create_foreign_table(source);
+END
+$$;
+
+-- publish_table of 0.7; the publication it creates publishes partitions through their
+-- registered partitioned table (see above), and one made by an older version is set to.
+CREATE OR REPLACE FUNCTION analytica.publish_table(source regclass, publish boolean) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  member boolean;
+  owner name := (SELECT pg_get_userbyid(p.pubowner) FROM pg_publication p WHERE p.pubname = 'pg_analytica');
+BEGIN
+  IF owner IS NOT NULL AND owner <> current_user THEN
+    IF publish THEN
+      RAISE EXCEPTION 'cannot stream changes of %: the publication pg_analytica belongs to role %, not to pg_analytica', source, quote_ident(owner)
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'its owner could change what it publishes, and the copy would miss changes unnoticed',
+              HINT = 'drop that publication (DROP PUBLICATION pg_analytica) and register again, or register with mode => ''refresh''';
+    END IF;
+    RAISE WARNING 'the publication pg_analytica belongs to role %, not to pg_analytica: % is left in it', quote_ident(owner), source;
+    RETURN;
+  END IF;
+  member := EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+                     WHERE p.pubname = 'pg_analytica' AND pr.prrelid = source);
+  IF publish AND NOT member THEN
+    IF owner IS NULL THEN
+      CREATE PUBLICATION pg_analytica WITH (publish_via_partition_root = true);
+    ELSIF NOT (SELECT p.pubviaroot FROM pg_publication p WHERE p.pubname = 'pg_analytica') THEN
+      ALTER PUBLICATION pg_analytica SET (publish_via_partition_root = true);
+    END IF;
+    EXECUTE format('ALTER PUBLICATION pg_analytica ADD TABLE %s', source);
+  ELSIF NOT publish AND member THEN
+    EXECUTE format('ALTER PUBLICATION pg_analytica DROP TABLE %s', source);
+  END IF;
+  IF NOT publish AND owner IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+                      WHERE p.pubname = 'pg_analytica') THEN
+    DROP PUBLICATION pg_analytica;
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION analytica.publish_table(regclass, boolean) FROM PUBLIC;
+
+-- wait_for_sync of 0.7; a streamed partitioned table is in sync only once its copy holds the
+-- partitions it has now (a partition attached, detached or dropped writes no row change that
+-- would hold the wait: the copy made again, or a new empty partition recorded, ends it).
+CREATE OR REPLACE FUNCTION analytica.wait_for_sync(source regclass, timeout interval DEFAULT '60s') RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  target pg_snapshot := pg_current_snapshot();
+  target_lsn pg_lsn := analytica.commit_horizon();
+  started_at timestamptz := clock_timestamp();
+  deadline timestamptz := clock_timestamp() + timeout;
+  entry record;
+  applied pg_lsn;
+  waited_ms integer := 0;
+BEGIN
+  IF NOT has_table_privilege(analytica.calling_role(), source, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for table %', source USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'analytica.wait_for_sync must run at isolation level READ COMMITTED'
+      USING ERRCODE = 'active_sql_transaction',
+            DETAIL = 'it has to see the daemon''s progress while it waits';
+  END IF;
+  PERFORM pg_advisory_xact_lock_shared(analytica.wait_lock_class(), (source::oid::bigint - 2147483648)::integer);
+  LOOP
+    SELECT t.mode, t.generation, t.synced_lsn, t.synced_snapshot, t.state, t.last_error, t.last_error_at,
+           t.partitions INTO entry
+      FROM analytica.tables t WHERE t.relid = source;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'table % is not registered', source USING ERRCODE = 'undefined_object';
+    END IF;
+    IF entry.mode = 'stream' THEN
+      SELECT s.applied_lsn INTO applied FROM analytica.stream_state s;
+      EXIT WHEN entry.generation > 0 AND entry.state = 'synced'
+            AND greatest(entry.synced_lsn, applied) >= target_lsn
+            AND (entry.partitions IS NULL OR entry.partitions = analytica.partition_tree(source));
+    ELSE
+      EXIT WHEN coalesce(analytica.snapshot_contains(entry.synced_snapshot, target), false);
+    END IF;
+    IF entry.state = 'error' AND entry.last_error_at >= started_at THEN
+      RAISE EXCEPTION 'pg_analytica cannot sync table %: %', source, entry.last_error
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'fix the cause, then call analytica.resync() or re-register the table';
+    END IF;
+    IF clock_timestamp() > deadline THEN
+      RAISE EXCEPTION 'timed out after % waiting for pg_analytica to sync table %', timeout, source
+        USING ERRCODE = 'query_canceled',
+              HINT = 'is the pg-analytica daemon running for this database? see SELECT * FROM analytica.status';
+    END IF;
+    PERFORM pg_sleep(least(0.1, 0.005 * (1 + waited_ms / 50)));
+    waited_ms := waited_ms + 10;
+  END LOOP;
+END
+$$;
+
+-- Status of 0.7 with the daemon's own re-copies (recopy_reason, recopy_requested_at,
+-- recopied_at), and source_bytes of a partitioned table summed over its partitions.
+CREATE OR REPLACE VIEW analytica.status WITH (security_barrier = true) AS
+SELECT coalesce(format('%I.%I', n.nspname, c.relname), format('%I.%I', t.schema_name, t.table_name)) AS table_name,
+       t.mode,
+       t.state,
+       t.rows,
+       (SELECT count(*) FROM analytica.segments s
+         WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'data') AS segments,
+       (SELECT count(*) FROM analytica.segments s
+         WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'delete') AS delete_segments,
+       t.bytes,
+       CASE WHEN c.relkind = 'p' THEN
+              (SELECT coalesce(sum(pg_table_size(p.relid)), 0)::bigint FROM pg_partition_tree(c.oid) p WHERE p.isleaf)
+            WHEN c.oid IS NOT NULL THEN pg_table_size(c.oid) END AS source_bytes,
+       t.order_by,
+       t.progress_rows,
+       t.progress_total_rows,
+       t.synced_lsn,
+       CASE WHEN t.mode = 'stream' AND t.generation > 0 AND NOT pg_is_in_recovery() THEN
+         greatest(0, pg_wal_lsn_diff(pg_current_wal_flush_lsn(),
+                                     greatest(t.synced_lsn, ss.applied_lsn, slot.confirmed_flush_lsn)))::bigint
+       END AS lag_bytes,
+       CASE WHEN t.mode = 'stream' AND t.generation > 0 THEN
+         CASE WHEN pg_is_in_recovery()
+                OR greatest(t.synced_lsn, ss.applied_lsn, slot.confirmed_flush_lsn) >= pg_current_wal_flush_lsn() THEN 0
+              ELSE extract(epoch FROM clock_timestamp() - greatest(ss.applied_at, t.last_sync_at)) END
+       END AS lag_seconds,
+       CASE WHEN t.mode = 'stream' THEN slot.retained END AS slot_retained_bytes,
+       t.last_sync_at,
+       t.last_sync_ms,
+       t.last_compaction_at,
+       t.last_error,
+       t.last_error_at,
+       t.relid,
+       CASE WHEN t.mode = 'stream' THEN
+         pg_size_bytes(coalesce(nullif(current_setting('analytica.max_retained_wal', true), ''),
+                                (SELECT d.default_value FROM analytica.setting_definitions d
+                                  WHERE d.name = 'analytica.max_retained_wal')))
+       END AS slot_retained_limit_bytes,
+       CASE WHEN t.mode = 'stream' THEN slot.wal_status END AS slot_wal_status,
+       t.recopy_reason,
+       t.recopy_requested_at,
+       t.recopied_at
+  FROM analytica.tables t
+  LEFT JOIN analytica.stream_state ss ON true
+  LEFT JOIN LATERAL (
+    SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), r.restart_lsn)::bigint AS retained, r.wal_status,
+           r.confirmed_flush_lsn
+      FROM pg_replication_slots r WHERE r.slot_name = ss.slot_name
+  ) AS slot ON true
+  LEFT JOIN pg_catalog.pg_class c ON c.oid = t.relid
+  LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE CASE WHEN c.oid IS NULL THEN t.registered_by = current_user ELSE has_table_privilege(c.oid, 'SELECT') END;
+
 -- ===== column privileges =====
 
 -- ===== toast =====

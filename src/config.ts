@@ -220,7 +220,7 @@ export interface Config {
   readonly statementTimeoutMs: number;
   readonly host: string;
   readonly port: number;
-  /** Port of the HTTP endpoint (/metrics, /healthz, /readyz); undefined: not served. */
+  /** Port of the HTTP endpoint (/metrics, /healthz, /readyz, the status page /); undefined: not served. */
   readonly metricsPort: number | undefined;
   readonly metricsHost: string;
   /** Query server connections at once (each login briefly holds one to the source server). */

@@ -19,6 +19,7 @@ import { loadHbaFile } from './server/hba-rules.js';
 import { MetricsServer } from './server/metrics-server.js';
 import { QueryServer } from './server/query-server.js';
 import { mirrorSourceServerVersion, mirrorSourceTimeZone } from './server/setting-definitions.js';
+import { StatusPage } from './server/status-page/status-page.js';
 import { loadTlsContext } from './server/tls-context.js';
 import { resolveUpstreamTls } from './server/upstream-tls.js';
 import { sourceConnectionConfig } from './source/source-config.js';
@@ -74,7 +75,7 @@ export class Daemon {
   readonly server: QueryServer;
   /** The query engine behind the server (its pruningStats say how much data queries read). */
   readonly queryEngine: QueryEngine;
-  /** The HTTP endpoint (/metrics, /healthz, /readyz), when --metrics-port is set. */
+  /** The HTTP endpoint (/metrics, /healthz, /readyz, the status page), when --metrics-port is set. */
   readonly metricsServer: MetricsServer | undefined;
   readonly #closers: (() => Promise<void> | void)[];
 
@@ -187,6 +188,9 @@ export class Daemon {
         closers.push(() => launcher.close());
       }
       const metrics = config.metricsPort === undefined ? undefined : createMetrics(launchers, pools, log);
+      // The status page is served with the metrics, on the same port.
+      const statusPage = metrics && new StatusPage();
+      if (statusPage) closers.push(() => statusPage.close());
       const engine = new QueryEngine({
         duckdb,
         pools,
@@ -214,11 +218,12 @@ export class Daemon {
         upstream: { host: upstream.host, port: upstream.port, tls: upstreamTls },
         parseStatements,
         executor: engine,
-        observer: metrics,
+        observer: metrics && statusPage?.observer(metrics),
         log: log.child({ worker: 'server' }),
       });
       closers.push(() => server.close());
-      const metricsServer = metrics && (await startMetricsServer(config, metrics, server, launchers, log));
+      const metricsServer =
+        metrics && (await startMetricsServer(config, { metrics, statusPage }, server, launchers, log));
       if (metricsServer) closers.push(() => metricsServer.close());
       log.info('pg-analytica is running', { port: server.port, databases, dataDir: config.dataDir });
       return new Daemon({
@@ -265,16 +270,24 @@ function createMetrics(
   return new DaemonMetrics({ databases, log: log.child({ worker: 'metrics' }) });
 }
 
-/** Serves /metrics, /healthz and /readyz once the query server listens. */
+/** Serves /metrics, /healthz, /readyz and the status page once the query server listens. */
 async function startMetricsServer(
   config: Config,
-  metrics: DaemonMetrics,
+  { metrics, statusPage }: { metrics: DaemonMetrics; statusPage: StatusPage | undefined },
   server: QueryServer,
   launchers: ReadonlyMap<string, Launcher>,
   log: Logger,
 ): Promise<MetricsServer> {
   metrics.attachServer(server);
-  return await MetricsServer.start({
+  const routes = await statusPage?.routes({
+    read: () => metrics.tableStatuses(),
+    workerActivities: new Map([...launchers].map(([database, launcher]) => [database, launcher.activity])),
+    sessions: () => server.activities.rows(),
+    listenHost: config.metricsHost,
+    log: log.child({ worker: 'status-page' }),
+  });
+  const metricsServer = await MetricsServer.start({
+    routes,
     host: config.metricsHost,
     port: config.metricsPort ?? 0,
     metrics: async () => ({ body: await metrics.render(), contentType: metrics.contentType }),
@@ -288,6 +301,9 @@ async function startMetricsServer(
     },
     log: log.child({ worker: 'metrics' }),
   });
+  const host = metricsServer.host.includes(':') ? `[${metricsServer.host}]` : metricsServer.host;
+  log.info('status page', { url: `http://${host}:${metricsServer.port}/` });
+  return metricsServer;
 }
 
 /** Connections to the source a query server session may make the daemon use, per database. */

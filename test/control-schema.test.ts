@@ -212,11 +212,7 @@ describe('registration', () => {
 
   test('rejects bad registrations with clear messages and SQLSTATEs', async () => {
     const cases: [string, string, RegExp][] = [
-      [
-        `SELECT analytica.register_table('events_view')`,
-        '42809',
-        /public.events_view is not an ordinary table/,
-      ],
+      [`SELECT analytica.register_table('events_view')`, '42809', /public.events_view is not a table/],
       [`SELECT analytica.register_table('events')`, '42710', /table public.events is already registered/],
       [
         `SELECT analytica.register_table('missing_table')`,

@@ -93,6 +93,8 @@ const statusFigures: [column: string, metric: string, factor: number][] = [
   ['last_sync_ms', 'pg_analytica_table_last_sync_duration_seconds', 1000],
   ['extract(epoch FROM last_compaction_at)', 'pg_analytica_table_last_compaction_timestamp_seconds', 1],
   ['extract(epoch FROM last_error_at)', 'pg_analytica_table_last_error_timestamp_seconds', 1],
+  ['extract(epoch FROM recopy_requested_at)', 'pg_analytica_table_recopy_requested_timestamp_seconds', 1],
+  ['extract(epoch FROM recopied_at)', 'pg_analytica_table_recopied_timestamp_seconds', 1],
 ];
 
 describe('metrics endpoint', () => {

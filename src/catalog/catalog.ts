@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { ColumnSpec } from '../source/column-types.js';
+import type { PartitionTree } from '../source/partition-tree.js';
 
 export type TableState = 'pending' | 'backfilling' | 'synced' | 'refreshing' | 'paused' | 'error';
 export type TableMode = 'stream' | 'refresh' | 'append';
@@ -31,6 +32,8 @@ export interface TableEntry {
   /** Mode append: every row with a key at or below this is in the copy. */
   appendWatermark: bigint | null;
   changeFingerprint: string | null;
+  /** A partitioned table's partitions its copy holds (see partition-tree.ts); null for other tables. */
+  partitions: PartitionTree | null;
   /**
    * The pending analytica.sync_now() request, as exact text (UTC, microseconds): a JS Date would
    * drop the microseconds, and publishGeneration could then never clear the request it answers.
@@ -59,7 +62,7 @@ export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
             t.order_by, t.mode, t.key_columns, t.state, t.columns, t.generation::int AS generation,
             t.version::bigint AS version, t.synced_lsn::text AS synced_lsn, t.truncated_seq::text AS truncated_seq,
             t.rows::bigint AS rows, t.append_watermark::text AS append_watermark,
-            t.change_fingerprint,
+            t.change_fingerprint, t.partitions,
             to_char(t.sync_requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS sync_requested_at,
             t.last_sync_at,
             to_char(t.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS registered_at
@@ -85,6 +88,7 @@ export async function listTables(client: pg.ClientBase): Promise<TableEntry[]> {
     rows: Number(r.rows),
     appendWatermark: r.append_watermark === null ? null : BigInt(r.append_watermark),
     changeFingerprint: r.change_fingerprint,
+    partitions: r.partitions,
     syncRequestedAt: r.sync_requested_at,
     lastSyncAt: r.last_sync_at,
     registeredAt: r.registered_at,
@@ -214,6 +218,8 @@ export interface Publication {
   /** The copy's snapshot; analytica.wait_for_sync compares callers' snapshots with it. */
   syncedSnapshot: string | null;
   fingerprint: string;
+  /** The partitions of a partitioned table, read before the copy's snapshot. */
+  partitions?: PartitionTree | null;
   syncMs: number;
   /** The registration the copy was made for (registered_at); a re-registration is another one. */
   registeredAt: string;
@@ -224,13 +230,19 @@ export interface Publication {
 /**
  * Makes a staged generation visible and retires the previous one, in the
  * caller's transaction. Row and byte totals come from the segments themselves.
+ * A re-copy asked for (requestRecopy) before the copy began is answered (recopied_at); one
+ * asked for while it ran leaves the table 'pending', to be copied again.
  */
 export async function publishGeneration(client: pg.ClientBase, p: Publication): Promise<void> {
   const result = await client.query(
     `UPDATE analytica.tables t
         SET generation = $2, columns = $3, synced_lsn = $4::pg_lsn, synced_snapshot = $8::pg_snapshot,
             change_fingerprint = $5,
-            state = 'synced', last_sync_at = now(), last_sync_ms = $6, last_error = NULL, last_error_at = NULL,
+            partitions = $10::jsonb,
+            recopied_at = CASE WHEN t.recopy_requested_at <= $7::timestamptz THEN now() ELSE t.recopied_at END,
+            state = CASE WHEN t.recopy_requested_at > coalesce($7::timestamptz, '-infinity') AND t.recopied_at IS NULL
+                         THEN 'pending' ELSE 'synced' END,
+            last_sync_at = now(), last_sync_ms = $6, last_error = NULL, last_error_at = NULL,
             progress_rows = NULL, progress_total_rows = NULL,
             sync_requested_at = CASE WHEN t.sync_requested_at <= $7::timestamptz THEN NULL ELSE t.sync_requested_at END,
             version = t.version + 1, truncated_seq = NULL,
@@ -248,6 +260,7 @@ export async function publishGeneration(client: pg.ClientBase, p: Publication): 
       p.requestedAt,
       p.syncedSnapshot,
       p.registeredAt,
+      p.partitions ? JSON.stringify(p.partitions) : null,
     ],
   );
   // The registration this copy was made for is gone (unregistered, maybe registered again) or

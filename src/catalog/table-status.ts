@@ -23,6 +23,8 @@ export interface TableStatusFigures {
   lastSyncDurationSeconds: number | null;
   lastCompactionTimestampSeconds: number | null;
   lastErrorTimestampSeconds: number | null;
+  recopyRequestedTimestampSeconds: number | null;
+  recopiedTimestampSeconds: number | null;
 }
 
 export interface TableStatus {
@@ -32,6 +34,10 @@ export interface TableStatus {
   state: string;
   /** True while last_error is set. */
   hasError: boolean;
+  /** analytica.status.last_error: the message of the error the table's worker last recorded. */
+  lastError: string | null;
+  /** Why the daemon last copied the table again by itself (a partition or schema change). */
+  recopyReason: string | null;
   slotWalStatus: string | null;
   figures: TableStatusFigures;
 }
@@ -40,6 +46,7 @@ export interface TableStatus {
 export async function readTableStatus(client: pg.ClientBase | pg.Pool): Promise<TableStatus[]> {
   const { rows } = await client.query<Record<string, string | number | boolean | null>>(
     `SELECT table_name, relid::bigint::float8 AS relid, mode, state, last_error IS NOT NULL AS has_error,
+            last_error, recopy_reason,
             slot_wal_status,
             rows::float8 AS rows, bytes::float8 AS bytes, source_bytes::float8 AS source_bytes,
             segments::float8 AS segments, delete_segments::float8 AS delete_segments,
@@ -51,7 +58,9 @@ export async function readTableStatus(client: pg.ClientBase | pg.Pool): Promise<
             extract(epoch FROM last_sync_at)::float8 AS last_sync_timestamp_seconds,
             (last_sync_ms / 1000.0)::float8 AS last_sync_duration_seconds,
             extract(epoch FROM last_compaction_at)::float8 AS last_compaction_timestamp_seconds,
-            extract(epoch FROM last_error_at)::float8 AS last_error_timestamp_seconds
+            extract(epoch FROM last_error_at)::float8 AS last_error_timestamp_seconds,
+            extract(epoch FROM recopy_requested_at)::float8 AS recopy_requested_timestamp_seconds,
+            extract(epoch FROM recopied_at)::float8 AS recopied_timestamp_seconds
        FROM analytica.status ORDER BY table_name`,
   );
   return rows.map((row) => {
@@ -62,6 +71,8 @@ export async function readTableStatus(client: pg.ClientBase | pg.Pool): Promise<
       mode: String(row.mode),
       state: String(row.state),
       hasError: row.has_error === true,
+      lastError: row.last_error === null ? null : String(row.last_error),
+      recopyReason: row.recopy_reason === null ? null : String(row.recopy_reason),
       slotWalStatus: row.slot_wal_status === null ? null : String(row.slot_wal_status),
       figures: {
         rows: figure('rows'),
@@ -80,6 +91,8 @@ export async function readTableStatus(client: pg.ClientBase | pg.Pool): Promise<
         lastSyncDurationSeconds: figure('last_sync_duration_seconds'),
         lastCompactionTimestampSeconds: figure('last_compaction_timestamp_seconds'),
         lastErrorTimestampSeconds: figure('last_error_timestamp_seconds'),
+        recopyRequestedTimestampSeconds: figure('recopy_requested_timestamp_seconds'),
+        recopiedTimestampSeconds: figure('recopied_timestamp_seconds'),
       },
     };
   });

@@ -27,6 +27,9 @@ export interface MetricsDatabase {
   readonly pool: pg.Pool;
 }
 
+/** analytica.status by database (a database whose view could not be read is absent). */
+export type TableReading = ReadonlyMap<string, readonly TableStatus[]>;
+
 /** The query server, as the metrics see it (set once it listens). */
 export interface MetricsServerFigures {
   readonly connections: number;
@@ -52,7 +55,7 @@ export class DaemonMetrics implements QueryObserver {
   /** Set in #databaseMetrics, from the constructor. */
   #statusReadable!: Gauge<'database'>;
   #server: MetricsServerFigures | undefined;
-  #tableReading: { at: number; done: Promise<void> } | undefined;
+  #tableReading: { at: number; done: Promise<TableReading> } | undefined;
 
   constructor(options: DaemonMetricsOptions) {
     this.#options = options;
@@ -97,17 +100,25 @@ export class DaemonMetrics implements QueryObserver {
     return this.registry.contentType;
   }
 
+  /**
+   * analytica.status of every database whose view could be read, the same reading the
+   * metrics export (at most tableCacheMs old), so the status page and /metrics agree.
+   */
+  async tableStatuses(): Promise<TableReading> {
+    return await this.#readTables();
+  }
+
   /** Reads analytica.status of every database, or reuses a reading younger than tableCacheMs. */
-  async #readTables(): Promise<void> {
+  async #readTables(): Promise<TableReading> {
     const cacheMs = this.#options.tableCacheMs ?? 1000;
     const reading = this.#tableReading;
     if (reading && Date.now() - reading.at < cacheMs) return await reading.done;
     const done = this.#readAllTables();
     this.#tableReading = { at: Date.now(), done };
-    await done;
+    return await done;
   }
 
-  async #readAllTables(): Promise<void> {
+  async #readAllTables(): Promise<TableReading> {
     const byDatabase = new Map<string, TableStatus[]>();
     for (const [database, source] of this.#options.databases) {
       try {
@@ -123,6 +134,7 @@ export class DaemonMetrics implements QueryObserver {
       }
     }
     this.#tables.set(byDatabase);
+    return byDatabase;
   }
 
   #databaseMetrics(registers: Registry[]): void {

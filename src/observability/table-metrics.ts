@@ -53,6 +53,14 @@ export const tableFigureMetrics = {
     'pg_analytica_table_last_error_timestamp_seconds',
     'When the last error was recorded, Unix time (last_error_at)',
   ],
+  recopyRequestedTimestampSeconds: [
+    'pg_analytica_table_recopy_requested_timestamp_seconds',
+    'When the daemon last asked for a re-copy of the table itself, Unix time (recopy_requested_at; the reason is recopy_reason)',
+  ],
+  recopiedTimestampSeconds: [
+    'pg_analytica_table_recopied_timestamp_seconds',
+    'When that re-copy was published, Unix time (recopied_at)',
+  ],
 } as const satisfies Record<keyof TableStatusFigures, readonly [string, string]>;
 
 /** Every state analytica.tables.state may take (its CHECK constraint). */

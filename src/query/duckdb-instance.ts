@@ -6,6 +6,7 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { registerJsonFunctions } from './jsonb/duckdb-json-functions.js';
 import { registerNumericFunctions } from './numeric/duckdb-numeric-functions.js';
+import { registerToCharFunctions } from './sql/to-char/duckdb-to-char-functions.js';
 
 export interface DuckDbOptions {
   threads: number;
@@ -25,6 +26,7 @@ export async function openDuckDb(
   await connection.run("SET TimeZone = 'UTC'");
   // json/jsonb operators print PostgreSQL's text; DuckDB's json extension does not (jsonb/).
   registerJsonFunctions(connection);
+  registerToCharFunctions(connection);
   // Exact numerics of varying display scale: computed in BigInt, printed as numeric_out (numeric/).
   registerNumericFunctions(connection);
   return { instance, connection };

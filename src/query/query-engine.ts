@@ -272,6 +272,8 @@ export class QueryEngine implements QueryExecutor {
     const plan = this.#pruner.plan(statement, listed, context);
     const references = collectReferences(listed, plan, this.#pruner);
     let tables: ResolvedTable[] = [];
+    let defaultCollationSortsByLocale = false;
+    let numberLocaleIsC: boolean | undefined;
     const views: string[] = [];
     let unreserve = () => {};
     // Files found missing by the previous attempt: missing again after a fresh catalog read, they are lost.
@@ -283,6 +285,8 @@ export class QueryEngine implements QueryExecutor {
     try {
       for (let attempt = 0; references.length > 0; attempt++) {
         const resolution = await this.#resolve(pool, references, context);
+        defaultCollationSortsByLocale = resolution.defaultCollationSortsByLocale === true;
+        numberLocaleIsC = resolution.numberLocaleIsC;
         unreserve();
         unreserve = this.#options.duckdb.reserve(resolution.tables);
         // Freshness: every transaction committed before the query started is visible to it
@@ -340,9 +344,11 @@ export class QueryEngine implements QueryExecutor {
       // Each reference reads its view, with its columns' PostgreSQL types for the type stage.
       const { sql, outputs } = rewriteTypedSelect(typed, {
         typed: true,
+        defaultCollationSortsByLocale,
+        numberLocaleIsC,
         resolveTable: () => {
           const i = next++;
-          return { sql: views[i]!, columns: typedColumns(tables[i]!.columns) };
+          return { sql: views[i]!, columns: typedColumns(tables[i]!.columns, tables[i]!.localeColumns) };
         },
       });
       return { sql, sources: sourceTypes(tables), outputs, release, scope: { pool, tables } };

@@ -49,6 +49,8 @@ export interface SegmentColumnStats {
 /** A table as a query reads it: the visible generation, and its data segments. */
 export interface ResolvedTable extends VisibleTable {
   segments: SegmentInfo[];
+  /** Columns whose collation orders text by locale, not by bytes (typing/collation.ts). */
+  localeColumns?: string[];
 }
 
 interface ResolutionRow {
@@ -60,6 +62,8 @@ interface ResolutionRow {
   role_dropped: boolean;
   schema_denied: boolean;
   registered: boolean;
+  relkind: string | null;
+  registered_ancestor: string | null;
   row_security: boolean | null;
   state: string | null;
   generation: number | null;
@@ -77,6 +81,10 @@ interface ResolutionRow {
   synced_lsn: string | null;
   truncated_seq: string | null;
   delete_paths: string[] | null;
+  locale_columns: string[] | null;
+  default_collation_bytewise: boolean;
+  number_locale_is_c: boolean;
+  partitions_current: boolean;
   wal_lsn: string;
 }
 
@@ -86,8 +94,16 @@ WITH refs AS (
            WITH ORDINALITY AS r(schema_name, rel_name, stats_columns, ref_no)
 ), search AS (
   SELECT nsp, ord FROM pg_catalog.unnest($3::text[]) WITH ORDINALITY AS p(nsp, ord)
+), db AS (
+  -- Byte-wise: libc's C and POSIX, and C.UTF-8 (code point order, which is UTF-8's byte order).
+  SELECT d.datcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')
+         AND coalesce(pg_catalog.to_jsonb(d) ->> 'datlocprovider', 'c') = 'c' AS bytewise,
+         -- to_char's D, G, L and S print these locales' symbols; the engine knows C's only.
+         pg_catalog.current_setting('lc_numeric') IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')
+         AND pg_catalog.current_setting('lc_monetary') IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8') AS number_locale_is_c
+    FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()
 ), resolved AS (
-  SELECT DISTINCT ON (r.ref_no) r.ref_no, c.oid AS relid, n.nspname, c.relname, c.relrowsecurity
+  SELECT DISTINCT ON (r.ref_no) r.ref_no, c.oid AS relid, n.nspname, c.relname, c.relrowsecurity, c.relkind
     FROM refs r
     JOIN pg_namespace n ON (r.schema_name IS NOT NULL AND n.nspname = r.schema_name)
                         OR (r.schema_name IS NULL AND n.nspname IN (SELECT nsp FROM search)
@@ -101,7 +117,16 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
        NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE oid = $4::oid) AS role_dropped,
        EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n WHERE n.nspname = r.schema_name
                   AND NOT pg_catalog.has_schema_privilege($4::oid, n.oid, 'USAGE')) AS schema_denied,
-       t.relid IS NOT NULL AS registered, t.state, t.generation::int AS generation, t.columns,
+       t.relid IS NOT NULL AS registered, res.relkind::text AS relkind,
+       -- For the hint of an unregistered partition: the partitioned table whose copy holds its rows.
+       CASE WHEN t.relid IS NULL AND res.relid IS NOT NULL THEN
+         (SELECT pg_catalog.format('%I.%I', an.nspname, ac.relname)
+            FROM pg_catalog.pg_partition_ancestors(res.relid::pg_catalog.regclass) a
+            JOIN analytica.tables ta ON ta.relid = a.relid
+            JOIN pg_catalog.pg_class ac ON ac.oid = a.relid JOIN pg_catalog.pg_namespace an ON an.oid = ac.relnamespace
+           WHERE a.relid OPERATOR(pg_catalog.<>) res.relid LIMIT 1)
+       END AS registered_ancestor,
+       t.state, t.generation::int AS generation, t.columns,
        t.progress_rows, t.progress_total_rows,
        seg.paths, seg.row_counts, seg.byte_sizes, seg.column_stats,
        t.mode, t.last_error, t.key_columns, t.version::text AS version, t.synced_lsn::text AS synced_lsn,
@@ -109,8 +134,18 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
        (SELECT pg_catalog.array_agg(s.path ORDER BY s.segment_id) FROM analytica.segments s
          WHERE s.relid = t.relid AND s.generation = t.generation AND s.kind = 'delete') AS delete_paths,
        -- What "committed before the query" means: a streamed table is read once the stream got here.
-       analytica.commit_horizon()::text AS wal_lsn
-  FROM refs r
+       analytica.commit_horizon()::text AS wal_lsn,
+       (SELECT pg_catalog.array_agg(a.attname::text) FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = res.relid AND a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> 0
+           AND NOT CASE WHEN a.attcollation = 100 THEN db.bytewise
+                   ELSE EXISTS (SELECT 1 FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation
+                                  AND co.collprovider = 'c'
+                                  AND co.collcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')) END) AS locale_columns,
+       db.bytewise AS default_collation_bytewise, db.number_locale_is_c,
+       -- A partition attached, detached or dropped writes no row change: until the launcher has
+       -- followed it (partition-watch.ts), the copy may hold other partitions than the table.
+       (t.partitions IS NULL OR t.partitions = analytica.partition_tree(res.relid)) AS partitions_current
+  FROM refs r CROSS JOIN db
   LEFT JOIN resolved res USING (ref_no)
   LEFT JOIN analytica.tables t ON t.relid = res.relid
   -- The stored names (a streamed column keeps its name in segments after a rename) of the columns
@@ -136,6 +171,10 @@ export interface Resolution {
   tables: ResolvedTable[];
   /** The source's WAL position when the tables were resolved. */
   walLsn: bigint;
+  /** The database's default collation does not order text by its bytes. */
+  defaultCollationSortsByLocale?: boolean;
+  /** lc_numeric and lc_monetary are C's (to_char's D, G, L and S print C's symbols). */
+  numberLocaleIsC?: boolean;
 }
 
 function progressText(row: ResolutionRow): string {
@@ -143,6 +182,27 @@ function progressText(row: ResolutionRow): string {
     ? ` (${Math.floor((100 * Number(row.progress_rows ?? 0)) / Number(row.progress_total_rows))}% copied)`
     : '';
 }
+
+/**
+ * The partitions of a table changed since its copy was made, and the daemon has not followed
+ * yet: resolveTables waits for it, then answers 55000 with this error's message.
+ */
+export class PartitionsChangedError extends PgError {
+  constructor(qualified: string, position: number | undefined) {
+    super(
+      SqlState.objectNotInPrerequisiteState,
+      `the partitions of ${qualified} changed and its columnar copy does not follow them yet`,
+      {
+        position,
+        hint: `wait for it with SELECT analytica.wait_for_sync('${qualified.replaceAll("'", "''")}')`,
+      },
+    );
+  }
+}
+
+/** How long a query waits for the daemon to follow a change of partitions before it answers 55000. */
+const partitionsWaitMs = 30_000;
+const partitionsPollMs = 100;
 
 /** Resolves every reference or throws the error PostgreSQL (or pg_analytica) would raise for the first bad one. */
 export async function resolveTables(
@@ -153,6 +213,23 @@ export async function resolveTables(
   roleOid: number,
 ): Promise<Resolution> {
   if (references.length === 0) return { tables: [], walLsn: 0n };
+  const deadline = Date.now() + partitionsWaitMs;
+  for (;;) {
+    try {
+      return await resolveOnce(client, references, searchPath, roleOid);
+    } catch (error) {
+      if (!(error instanceof PartitionsChangedError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, partitionsPollMs));
+    }
+  }
+}
+
+async function resolveOnce(
+  client: pg.ClientBase,
+  references: readonly TableReference[],
+  searchPath: readonly string[],
+  roleOid: number,
+): Promise<Resolution> {
   const path = searchPath.includes('pg_catalog') ? [...searchPath] : ['pg_catalog', ...searchPath];
   // Named: each catalog connection prepares it once instead of planning it for every query.
   const { rows } = await client.query<ResolutionRow>({
@@ -172,8 +249,29 @@ export async function resolveTables(
       return toVisibleTable(row, references[i]!);
     }),
     walLsn: parseLsn(rows[0]!.wal_lsn),
+    defaultCollationSortsByLocale: rows[0]!.default_collation_bytewise === false,
+    numberLocaleIsC: rows[0]!.number_locale_is_c === true,
   };
 }
+
+/** What works for a name that is not registered: only tables (partitioned or not) can be. */
+function unregisteredHint(row: ResolutionRow, qualified: string): string {
+  if (row.registered_ancestor) {
+    return `it is a partition of ${row.registered_ancestor}, which is registered: query ${row.registered_ancestor} (with a condition on its partition key) instead`;
+  }
+  if (row.relkind !== 'r' && row.relkind !== 'p') {
+    return `only tables can be registered (${qualified} is a ${relkindNames[row.relkind ?? ''] ?? 'relation of another kind'}); register the tables it reads, and query those`;
+  }
+  return `register it in PostgreSQL with SELECT analytica.register_table('${qualified.replaceAll("'", "''")}')`;
+}
+
+const relkindNames: Record<string, string> = {
+  v: 'view',
+  m: 'materialized view',
+  f: 'foreign table',
+  S: 'sequence',
+  c: 'composite type',
+};
 
 function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable {
   const written = ref.schema === undefined ? ref.name : `${ref.schema}.${ref.name}`;
@@ -204,7 +302,7 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable 
   if (!row.registered) {
     throw new PgError(SqlState.undefinedTable, `relation "${written}" is not registered with pg_analytica`, {
       position,
-      hint: `register it in PostgreSQL with SELECT analytica.register_table('${qualified.replaceAll("'", "''")}')`,
+      hint: unregisteredHint(row, qualified),
     });
   }
   if (row.columns === null || row.generation === null || row.generation === 0) {
@@ -232,6 +330,7 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable 
       },
     );
   }
+  if (row.partitions_current === false) throw new PartitionsChangedError(qualified, position);
   if (row.mode === 'stream' && row.state === 'error') {
     // The stream stopped applying changes to this table: its copy is behind, so it is not served.
     throw new PgError(
@@ -253,6 +352,7 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable 
     columns: row.columns.filter((c) => !c.dropped),
     paths: row.paths ?? [],
     segments: segmentInfos(row),
+    localeColumns: row.locale_columns ?? [],
     stream:
       row.mode === 'stream'
         ? {

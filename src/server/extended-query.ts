@@ -29,6 +29,8 @@ import type { StatementOutcome } from './statement-runner.js';
 interface Portal {
   /** undefined: the empty query. */
   readonly statement: ParsedStatement | undefined;
+  /** Parse's text, placeholders and all: what the session's activity shows while the portal runs. */
+  readonly text: string;
   /** Result formats per column as Bind gave them (empty: all text). */
   readonly resultFormats: readonly number[];
   outcome?: StatementOutcome;
@@ -59,6 +61,8 @@ export class ExtendedQuery {
     // statement then never runs: a syntax error, an unknown table, a bad parameter; a portal's
     // Describe runs the statement).
     const startedAt = performance.now();
+    const text = this.#activityText(message);
+    if (text !== undefined) this.#core.activityStarted(text);
     try {
       await this.#dispatch(message);
       if (message.type === 'execute') this.#core.statementFinished(startedAt);
@@ -68,6 +72,29 @@ export class ExtendedQuery {
       this.#skipUntilSync = true;
     } finally {
       this.#core.endStatement();
+      this.#core.activityEnded();
+    }
+  }
+
+  /**
+   * The statement text a message works on, as pg_stat_activity shows it: Parse's text with
+   * its $n placeholders, never the bound values. Undefined for messages that run nothing.
+   */
+  #activityText(message: TypedMessage): string | undefined {
+    switch (message.type) {
+      case 'parse':
+        return message.sql;
+      case 'bind':
+        return this.#core.prepared.has(message.statement)
+          ? this.#core.prepared.get(message.statement).sql
+          : undefined;
+      case 'describe':
+        if (message.target === 'P') return this.#portals.get(message.name)?.text;
+        return this.#core.prepared.has(message.name) ? this.#core.prepared.get(message.name).sql : undefined;
+      case 'execute':
+        return this.#portals.get(message.portal)?.text;
+      default:
+        return undefined;
     }
   }
 
@@ -160,7 +187,12 @@ export class ExtendedQuery {
     const statement = this.#classify(prepared.sql, values, types, prepared.paramTypes);
     checkResultFormats(message.resultFormats);
     await this.#dropPortal(message.portal);
-    this.#portals.set(message.portal, { statement, resultFormats: message.resultFormats, done: false });
+    this.#portals.set(message.portal, {
+      statement,
+      text: prepared.sql,
+      resultFormats: message.resultFormats,
+      done: false,
+    });
     this.#core.channel.send(bindComplete());
   }
 

@@ -4,7 +4,8 @@
  * - GET /healthz: 200 while the process serves HTTP at all (liveness);
  * - GET /readyz: 200 when the query server listens and every database's
  *   launcher runs, else 503 with a one-line reason (readiness).
- * Other pages (a status page) are added as routes: path → handler.
+ * - more pages by exact path (routes: path → handler), e.g. the status page
+ *   (status-page/status-page-routes.ts); any other path is 404.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errorMessage, PgError, SqlState } from '../errors.js';
@@ -15,6 +16,8 @@ export interface HttpReply {
   readonly status: number;
   readonly contentType: string;
   readonly body: string | Buffer;
+  /** More response headers (e.g. a page's Content-Security-Policy). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type RouteHandler = (request: IncomingMessage) => Promise<HttpReply> | HttpReply;
@@ -141,6 +144,7 @@ async function answer(
     }
   }
   response.writeHead(reply.status, {
+    ...reply.headers,
     'Content-Type': reply.contentType,
     'Cache-Control': 'no-store',
     ...(request.method === 'HEAD' ? {} : { 'Content-Length': Buffer.byteLength(reply.body) }),

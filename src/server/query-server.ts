@@ -14,6 +14,7 @@ import { errorResponse } from './protocol/index.js';
 import type { QueryObserver } from './query-observer.js';
 import { RelayLimiter } from './relay-limiter.js';
 import { Session } from './session.js';
+import { SessionActivities } from './session-activity.js';
 import type { UpstreamAddress } from './upstream-auth-connection.js';
 
 export interface QueryServerOptions {
@@ -62,6 +63,8 @@ export const defaultQueryServerPort = 6433;
 export class QueryServer {
   readonly host: string;
   readonly port: number;
+  /** What each session is doing (the status page's running queries). */
+  readonly activities = new SessionActivities();
   readonly #server: Server;
   readonly #sessions = new Map<Session, Promise<void>>();
   readonly #sockets = new Set<Socket>();
@@ -119,7 +122,13 @@ export class QueryServer {
         this.#sockets.delete(socket);
         this.#closedBytesSent += socket.bytesWritten;
       });
-      const session = new Session(socket, { ...options, cancels, log, relayLimiter });
+      const session = new Session(socket, {
+        ...options,
+        cancels,
+        log,
+        relayLimiter,
+        activities: this.activities,
+      });
       const done = session.run().finally(() => this.#sessions.delete(session));
       this.#sessions.set(session, done);
     });

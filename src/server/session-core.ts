@@ -23,6 +23,7 @@ import {
   rowDescription,
 } from './protocol/index.js';
 import type { QueryObserver } from './query-observer.js';
+import type { SessionActivity } from './session-activity.js';
 import type { SessionSettings } from './session-settings.js';
 import type { RowsOutcome, StatementOutcome, StatementRunner } from './statement-runner.js';
 import type { TransactionBlock } from './transaction-block.js';
@@ -44,6 +45,7 @@ export interface SessionCoreOptions {
   readonly parseStatements: ParseStatements;
   readonly log: Logger;
   readonly observer?: QueryObserver;
+  readonly activity?: SessionActivity;
 }
 
 export class SessionCore {
@@ -56,6 +58,7 @@ export class SessionCore {
   readonly parseStatements: ParseStatements;
   readonly log: Logger;
   readonly #observer: QueryObserver | undefined;
+  readonly #activity: SessionActivity | undefined;
   readonly #reported = new Map<string, string>();
   #running: AbortController | undefined;
   #ended = false;
@@ -70,6 +73,7 @@ export class SessionCore {
     this.parseStatements = options.parseStatements;
     this.log = options.log;
     this.#observer = options.observer;
+    this.#activity = options.activity;
   }
 
   /**
@@ -78,6 +82,23 @@ export class SessionCore {
    */
   statementFinished(startedAt: number, failed?: NoticeFields): void {
     this.#observer?.queryFinished(failed?.code, (performance.now() - startedAt) / 1000);
+    if (failed !== undefined && this.#activity !== undefined)
+      this.#observer?.queryFailed?.({
+        sqlState: failed.code,
+        message: failed.message,
+        database: this.#activity.identity.database,
+        session: this.#activity.label,
+      });
+  }
+
+  /** `query` (a simple Query's string, or an extended-protocol statement's text) runs from now. */
+  activityStarted(query: string): void {
+    this.#activity?.start(query);
+  }
+
+  /** The session waits for the client again. */
+  activityEnded(): void {
+    this.#activity?.idle();
   }
 
   /** Whether a FATAL error was sent: nothing more is answered and the connection closes. */

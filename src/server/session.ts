@@ -22,6 +22,7 @@ import { PreparedStatements } from './prepared-statements.js';
 import { authenticationOk, backendKeyData, errorResponse, type TypedMessage } from './protocol/index.js';
 import type { QueryObserver } from './query-observer.js';
 import type { RelayLimiter } from './relay-limiter.js';
+import type { SessionActivities, SessionActivity } from './session-activity.js';
 import { SessionCore } from './session-core.js';
 import { defaultAuthTimeoutMs, logIn } from './session-login.js';
 import { SessionSettings } from './session-settings.js';
@@ -51,6 +52,8 @@ export interface SessionOptions {
   readonly databases?: readonly string[];
   /** Told of every statement's outcome and duration (the metrics endpoint). */
   readonly observer?: QueryObserver;
+  /** Where the session says what it is doing (pg_stat_activity for the status page). */
+  readonly activities?: SessionActivities;
 }
 
 export class Session {
@@ -62,6 +65,7 @@ export class Session {
   #core: SessionCore | undefined;
   #extended: ExtendedQuery | undefined;
   #cancelKey: CancelKey | undefined;
+  #activity: SessionActivity | undefined;
 
   constructor(socket: Socket, options: SessionOptions) {
     socket.setNoDelay(true);
@@ -93,6 +97,11 @@ export class Session {
       });
       this.#channel.endAuthentication();
       clearTimeout(loginDeadline);
+      this.#activity = this.#options.activities?.open({
+        role: startup.user,
+        database: startup.database,
+        clientAddress: this.#clientAddress,
+      });
       this.#core = this.#createCore(startup, roleOid);
       await this.#greet(this.#core);
       this.#log.info('session started');
@@ -102,6 +111,7 @@ export class Session {
     } finally {
       clearTimeout(loginDeadline);
       if (this.#cancelKey !== undefined) this.#options.cancels.unregister(this.#cancelKey);
+      this.#activity?.close();
       await this.#extended?.close().catch(() => undefined);
       await this.#core
         ?.close()
@@ -157,6 +167,7 @@ export class Session {
       parseStatements,
       log: this.#log,
       observer: this.#options.observer,
+      activity: this.#activity,
     });
   }
 
@@ -164,6 +175,7 @@ export class Session {
     this.#channel.send(authenticationOk());
     core.reportParameterChanges();
     this.#cancelKey = this.#options.cancels.register(() => core.cancel());
+    if (this.#activity) this.#activity.pid = this.#cancelKey.processId;
     this.#channel.send(backendKeyData(this.#cancelKey.processId, this.#cancelKey.secretKey));
     await core.readyForQuery();
   }

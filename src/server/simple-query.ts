@@ -9,6 +9,16 @@ import { emptyQueryResponse } from './protocol/index.js';
 import type { SessionCore } from './session-core.js';
 
 export async function runSimpleQuery(core: SessionCore, sql: string): Promise<void> {
+  // As pg_stat_activity: the whole Query string is the session's query while any of it runs.
+  core.activityStarted(sql);
+  try {
+    await parseAndRun(core, sql);
+  } finally {
+    core.activityEnded();
+  }
+}
+
+async function parseAndRun(core: SessionCore, sql: string): Promise<void> {
   let statements: ParsedStatement[];
   const startedAt = performance.now();
   try {

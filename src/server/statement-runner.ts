@@ -123,8 +123,11 @@ export class StatementRunner {
       case 'transaction': {
         const wasInBlock = transaction.inBlock;
         const outcome = transaction.apply(statement.action, statement.savepoint);
-        if (wasInBlock && !transaction.inBlock)
+        if (wasInBlock && !transaction.inBlock) {
           await this.#options.cursors.endTransaction(outcome.tag === 'COMMIT');
+          // The block's table versions go with it: the next transaction reads what is current then.
+          await this.#snapshot.release();
+        }
         return { kind: 'command', tag: outcome.tag, notices: outcome.notice ? [outcome.notice] : [] };
       }
       case 'empty':

@@ -7,17 +7,26 @@
  * since PostgreSQL 14), never OFFSET. Pages added after the snapshot hold no
  * tuple it can see, so the page count read under the snapshot bounds the scan;
  * the last chunk is open-ended all the same.
+ *
+ * A partitioned table is read leaf by leaf (each leaf's pages in chunks, from the one snapshot):
+ * its own relation holds no rows. The partitioned table is locked (ACCESS SHARE) for the copy,
+ * so no partition is dropped or detached under it; the leaves read before the snapshot are kept
+ * (SnapshotInfo.partitions) so that any change of them is noticed afterwards.
  */
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+import { PgError, SqlState } from '../errors.js';
 import type { IngestColumn } from './column-types.js';
 import { quoteIdent, quoteLiteral } from './column-types.js';
+import { type PartitionTree, partitionTreeSql } from './partition-tree.js';
 import { sourceClient } from './source-config.js';
 
 export interface ChunkRange {
   index: number;
+  /** The relation read (qualified, quoted): the table, or one leaf partition of it. */
+  table: string;
   firstPage: number;
   /** Exclusive; undefined for the open-ended last chunk. */
   endPage: number | undefined;
@@ -32,6 +41,10 @@ export interface SnapshotInfo {
   fingerprint: string;
   /** The snapshot itself (pg_snapshot text): the copy holds exactly what it sees. */
   snapshot: string;
+  /** A partitioned table's leaves, read before the snapshot; null for other tables. */
+  partitions: PartitionTree | null;
+  /** What holds the rows: the table itself, or the leaf partitions of a partitioned table. */
+  relations: readonly { table: string; pages: number }[];
 }
 
 /** Session settings that make PostgreSQL's text output exact and unambiguous for DuckDB. */
@@ -96,67 +109,108 @@ export class SnapshotReader {
 
   async #begin(relid: number, exported: ExportedSnapshot | undefined): Promise<void> {
     for (const statement of outputSettings) await this.#client.query(statement);
-    const before = await this.#client.query<{ lsn: string; fingerprint: string }>(
-      `SELECT pg_current_wal_lsn()::text AS lsn, ${fingerprintSql('$1')} AS fingerprint`,
+    const before = await this.#client.query<{
+      lsn: string;
+      fingerprint: string;
+      partitions: PartitionTree | null;
+    }>(
+      `SELECT pg_current_wal_lsn()::text AS lsn, ${fingerprintSql('$1')} AS fingerprint,
+              ${partitionTreeSql('$1')} AS partitions`,
       [relid],
     );
     await this.#client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     if (exported) await this.#client.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(exported.snapshotName)}`);
     // The first statement of the transaction takes the snapshot.
-    const size = await this.#client.query<{
-      pages: string;
-      reltuples: string;
-      relpages: string;
-      snapshot: string;
-    }>(
-      `SELECT pg_relation_size($1::regclass) / current_setting('block_size')::int AS pages, reltuples, relpages,
-              pg_current_snapshot()::text AS snapshot
-         FROM pg_class WHERE oid = $1`,
+    const taken = await this.#client.query<{ snapshot: string; qualified: string | null }>(
+      `SELECT pg_current_snapshot()::text AS snapshot,
+              (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.oid = $1 AND c.relkind = 'p') AS qualified`,
       [relid],
     );
-    const row = size.rows[0];
-    if (!row) throw new Error(`table with oid ${relid} disappeared`);
-    const pages = Number(row.pages);
-    const reltuples = Number(row.reltuples);
-    const relpages = Number(row.relpages);
-    const rowsPerPage = reltuples > 0 && relpages > 0 ? reltuples / relpages : 0;
+    const partitioned = taken.rows[0]!.qualified;
+    if (partitioned) await this.#client.query(`LOCK TABLE ${partitioned} IN ACCESS SHARE MODE`);
+    const relations = await this.#relations(relid);
+    if (relations.length === 0 && !partitioned) throw new Error(`table with oid ${relid} disappeared`);
     this.#info = {
       lsn: exported?.lsn ?? before.rows[0]!.lsn,
       fingerprint: before.rows[0]!.fingerprint,
-      snapshot: row.snapshot,
-      pages,
-      estimatedRows: Math.round(rowsPerPage * pages),
+      partitions: before.rows[0]!.partitions,
+      snapshot: taken.rows[0]!.snapshot,
+      pages: relations.reduce((sum, r) => sum + r.pages, 0),
+      estimatedRows: relations.reduce((sum, r) => sum + r.estimatedRows, 0),
+      relations,
     };
   }
 
-  /** Splits the table into page ranges of about `chunkRows` rows each. */
-  async planChunks(table: string, chunkRows: number): Promise<ChunkRange[]> {
-    const { pages } = this.info;
-    if (pages === 0) return [{ index: 0, firstPage: 0, endPage: undefined }];
-    const sampledPages = Math.min(pages, 64);
-    const sample = await this.#client.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ONLY ${table} WHERE ctid < '(${sampledPages},0)'::tid`,
+  /** The relations holding the rows (the table, or its leaf partitions), with their size now. */
+  async #relations(relid: number): Promise<{ table: string; pages: number; estimatedRows: number }[]> {
+    const { rows } = await this.#client.query<{
+      table: string;
+      relkind: string;
+      pages: string;
+      reltuples: string;
+      relpages: string;
+    }>(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS table, c.relkind::text AS relkind,
+              CASE WHEN c.relkind = 'r' THEN pg_relation_size(c.oid) / current_setting('block_size')::int END AS pages,
+              c.reltuples, c.relpages
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind <> 'p'
+          -- pg_partition_tree() has no row for a table that is neither partitioned nor a partition.
+          AND (c.oid = $1 OR c.oid IN (SELECT p.relid FROM pg_partition_tree($1::oid::regclass) p WHERE p.isleaf))
+        ORDER BY c.oid`,
+      [relid],
     );
-    const rowsPerPage = Math.max(1, Number(sample.rows[0]!.n) / sampledPages);
-    const pagesPerChunk = Math.max(1, Math.floor(chunkRows / rowsPerPage));
+    // A foreign table attached as a partition since registration (which refuses them).
+    const foreign = rows.find((row) => row.relkind !== 'r');
+    if (foreign) {
+      throw new PgError(
+        SqlState.featureNotSupported,
+        `partition ${foreign.table} is a foreign table, which pg_analytica cannot copy or stream`,
+        { hint: 'detach it, or register the local partitions on their own instead' },
+      );
+    }
+    return rows.map((row) => {
+      const pages = Number(row.pages);
+      const reltuples = Number(row.reltuples);
+      const relpages = Number(row.relpages);
+      const rowsPerPage = reltuples > 0 && relpages > 0 ? reltuples / relpages : 0;
+      return { table: row.table, pages, estimatedRows: Math.round(rowsPerPage * pages) };
+    });
+  }
+
+  /** Splits the table (each leaf of a partitioned one) into page ranges of about `chunkRows` rows each. */
+  async planChunks(chunkRows: number): Promise<ChunkRange[]> {
     const chunks: ChunkRange[] = [];
-    for (let first = 0, index = 0; first < pages; first += pagesPerChunk, index++) {
-      const end = first + pagesPerChunk;
-      chunks.push({ index, firstPage: first, endPage: end >= pages ? undefined : end });
+    for (const { table, pages } of this.info.relations) {
+      if (pages === 0) {
+        chunks.push({ index: chunks.length, table, firstPage: 0, endPage: undefined });
+        continue;
+      }
+      const sampledPages = Math.min(pages, 64);
+      const sample = await this.#client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ONLY ${table} WHERE ctid < '(${sampledPages},0)'::tid`,
+      );
+      const rowsPerPage = Math.max(1, Number(sample.rows[0]!.n) / sampledPages);
+      const pagesPerChunk = Math.max(1, Math.floor(chunkRows / rowsPerPage));
+      for (let first = 0; first < pages; first += pagesPerChunk) {
+        const end = first + pagesPerChunk;
+        chunks.push({
+          index: chunks.length,
+          table,
+          firstPage: first,
+          endPage: end >= pages ? undefined : end,
+        });
+      }
     }
     return chunks;
   }
 
   /** Writes one chunk in COPY's text format (cheaper for PostgreSQL to produce than CSV) to `file`; resolves to the number of rows. */
-  async copyChunk(
-    table: string,
-    columns: readonly IngestColumn[],
-    range: ChunkRange,
-    file: string,
-  ): Promise<number> {
+  async copyChunk(columns: readonly IngestColumn[], range: ChunkRange, file: string): Promise<number> {
     const select = columns.map((c) => c.copyExpression).join(', ');
     const upper = range.endPage === undefined ? '' : ` AND ctid < '(${range.endPage},0)'::tid`;
-    const sql = `COPY (SELECT ${select} FROM ONLY ${table} WHERE ctid >= '(${range.firstPage},0)'::tid${upper}) TO STDOUT (FORMAT text)`;
+    const sql = `COPY (SELECT ${select} FROM ONLY ${range.table} WHERE ctid >= '(${range.firstPage},0)'::tid${upper}) TO STDOUT (FORMAT text)`;
     return await this.#copyTo(sql, file);
   }
 
@@ -219,10 +273,18 @@ export class SnapshotReader {
   }
 }
 
-/** Statistics counters and relfilenode: changes when rows change or the table is truncated/rewritten. */
+/**
+ * Statistics counters and relfilenode: changes when rows change or the table is truncated/rewritten.
+ * Of each leaf of a partitioned table, so attaching or detaching a partition changes it too; a
+ * table that is not partitioned is its own only leaf (the same text as before 0.8).
+ */
 export function fingerprintSql(relidParam: string): string {
-  return `concat_ws(':', pg_relation_filenode(${relidParam}::regclass), pg_stat_get_tuples_inserted(${relidParam}::oid),
-            pg_stat_get_tuples_updated(${relidParam}::oid), pg_stat_get_tuples_deleted(${relidParam}::oid))`;
+  const leaf = (oid: string) =>
+    `concat_ws(':', pg_relation_filenode(${oid}::regclass), pg_stat_get_tuples_inserted(${oid}::oid),
+            pg_stat_get_tuples_updated(${oid}::oid), pg_stat_get_tuples_deleted(${oid}::oid))`;
+  // pg_partition_tree() has no row for a table that is neither partitioned nor a partition.
+  return `coalesce((SELECT string_agg(${leaf('p.relid')}, ',' ORDER BY p.relid::oid)
+                      FROM pg_partition_tree(${relidParam}::oid::regclass) p WHERE p.isleaf), ${leaf(relidParam)})`;
 }
 
 export function qualifiedName(schema: string, name: string): string {

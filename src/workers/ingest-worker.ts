@@ -26,7 +26,7 @@ import {
 } from '../source/column-types.js';
 import { formatLsn } from '../source/pgoutput/index.js';
 import { ReplicationConnection } from '../source/replication/replication-connection.js';
-import { qualifiedName, SnapshotReader } from '../source/snapshot-reader.js';
+import { SnapshotReader } from '../source/snapshot-reader.js';
 import { readSourceTable } from '../source/table-schema.js';
 import { scratchDirectory, segmentRelativePath, tableDirectory } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
@@ -100,23 +100,23 @@ export class IngestWorker {
     }
     let published = false;
     try {
-      const { lsn, fingerprint, estimatedRows, snapshot } = reader.info;
+      const { lsn, fingerprint, estimatedRows, snapshot, partitions } = reader.info;
       await catalog.setState(db, entry.relid, entry.generation === 0 ? 'backfilling' : 'refreshing', {
         rows: 0,
         totalRows: estimatedRows,
       });
       log.info('copy started', { generation, lsn, estimatedRows });
-      const table = qualifiedName(source.schema, source.name);
-      const chunks = await reader.planChunks(table, this.#options.chunkSize);
+      const chunks = await reader.planChunks(this.#options.chunkSize);
       const totals = { rows: 0, segments: 0, bytes: 0 };
-      // COPY of chunk i+1 runs while DuckDB writes chunk i.
-      let pending = handled(reader.copyChunk(table, copied, chunks[0]!, path.join(scratch, '0.csv')));
+      // COPY of chunk i+1 runs while DuckDB writes chunk i (a partitioned table may have no chunk).
+      let pending = chunks[0]
+        ? handled(reader.copyChunk(copied, chunks[0], path.join(scratch, '0.csv')))
+        : Promise.resolve(0);
       for (let i = 0; i < chunks.length; i++) {
         const csv = path.join(scratch, `${i}.csv`);
         const rows = await pending;
         const next = chunks[i + 1];
-        if (next)
-          pending = handled(reader.copyChunk(table, copied, next, path.join(scratch, `${i + 1}.csv`)));
+        if (next) pending = handled(reader.copyChunk(copied, next, path.join(scratch, `${i + 1}.csv`)));
         if (rows > 0) {
           const written = await this.#writeSegment(entry, generation, copied, csv);
           totals.rows += written.rowCount;
@@ -138,6 +138,7 @@ export class IngestWorker {
           // A streamed table is in sync by WAL position; the snapshot a slot exports is not a valid pg_snapshot text.
           syncedSnapshot: entry.mode === 'stream' ? null : snapshot,
           fingerprint,
+          partitions,
           syncMs: ms,
           requestedAt: entry.syncRequestedAt,
           registeredAt: entry.registeredAt,

@@ -23,6 +23,7 @@ import { AppendWorker } from './append-worker.js';
 import { CompactionWorker, type CompactionWorkerOptions } from './compaction-worker.js';
 import { diskFullError, isDiskFull } from './disk-full.js';
 import { IngestWorker } from './ingest-worker.js';
+import { watchPartitions } from './partition-watch.js';
 import { StreamWorker } from './stream-worker.js';
 import { WorkerActivity } from './worker-activity.js';
 
@@ -195,7 +196,10 @@ export class Launcher {
 
   /** One pass over all registered tables; returns the number of tables copied. */
   async runOnce(): Promise<number> {
-    const tables = await catalog.listTables(this.#client);
+    let tables = await catalog.listTables(this.#client);
+    // Partitions attached, detached or dropped since a copy: re-copies, seen by this very pass.
+    if ((await watchPartitions(this.#client, tables, this.#options.log)) > 0)
+      tables = await catalog.listTables(this.#client);
     const waiters = await catalog.waitersByTable(this.#client);
     const fingerprints = await this.#fingerprints(tables);
     await this.#noticeUnregistered(tables);

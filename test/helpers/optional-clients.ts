@@ -1,7 +1,8 @@
 /**
  * Real clients some tests drive that npm does not install: psql, psycopg2 with
  * Debian's python3, pgJDBC run by java, PostgreSQL 15's server (postgres_fdw
- * from an older server), openssl. On a machine with only Node.js and npm their
+ * from an older server), openssl, and Chromium (the status page, driven
+ * headless by puppeteer-core). On a machine with only Node.js and npm their
  * tests skip, each saying which Debian package enables it:
  *
  *   describe('psql: queries', { skip: needs('psql') }, () => { … });
@@ -19,6 +20,9 @@ interface OptionalClient {
   readonly debianPackage: string;
   readonly installed: () => boolean;
 }
+
+/** Where Debian's chromium package puts the browser. */
+export const chromiumPath = '/usr/bin/chromium';
 
 const executable = (file: string) => () => {
   try {
@@ -54,6 +58,7 @@ export const optionalClients = {
     installed: executable('/usr/lib/postgresql/15/bin/postgres'),
   },
   openssl: { debianPackage: 'openssl', installed: succeeds('openssl', ['version']) },
+  chromium: { debianPackage: 'chromium', installed: executable(chromiumPath) },
 } as const satisfies Record<string, OptionalClient>;
 
 export type ClientName = keyof typeof optionalClients;

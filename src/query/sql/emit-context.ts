@@ -21,6 +21,11 @@ export interface EmitContext {
   readonly types?: TypeEnvironment;
   /** Set in the pass that only lists a statement's tables: its SQL is never run. */
   readonly listingOnly?: boolean;
+  /**
+   * The source's lc_numeric and lc_monetary are C's, whose symbols to_char's D, G, L and S print;
+   * undefined when the statement read no table (the settings were not read).
+   */
+  readonly numberLocaleIsC?: boolean;
 }
 
 /** Adds what FROM clauses need: table resolution and CTE scoping. */

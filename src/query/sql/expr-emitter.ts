@@ -14,11 +14,13 @@ import { jsonResultValue, refuseJsonbMinMax } from './json-rules.js';
 import { emitAExpr } from './operator-rules.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
 import { duckDbType } from './type-names.js';
+import { refuseLocaleOrder } from './typing/collation.js';
 import { literalNeedsText } from './typing/expr-types.js';
 import { emitTextNumericMinMax, textNumericBranch } from './typing/numeric-emit.js';
 import { numericLiteralText } from './typing/numeric-text.js';
 import { emitTypedCast } from './typing/typed-casts.js';
 import { emitComparedOperands, typedSubqueryOperands } from './typing/typed-operands.js';
+import { refuseIntervalMinMax } from './typing/value-keys.js';
 
 /** SQL value functions whose DuckDB counterpart means the same (the session sets DuckDB's TimeZone). */
 const VALUE_FUNCTIONS: Readonly<Record<string, string>> = {
@@ -63,6 +65,8 @@ export function emitExpr(ctx: EmitContext, node: Node): string {
   if ('MinMaxExpr' in node) {
     const fn = node.MinMaxExpr.op === 'IS_GREATEST' ? 'greatest' : 'least';
     refuseJsonbMinMax(ctx, node, fn);
+    refuseLocaleOrder(ctx, node.MinMaxExpr.args ?? [], `${fn}()`, node.MinMaxExpr.location);
+    refuseIntervalMinMax(ctx, node.MinMaxExpr.args ?? [], fn, node.MinMaxExpr.location);
     return `${fn}(${(node.MinMaxExpr.args ?? []).map((a) => ctx.expr(a)).join(', ')})`;
   }
   if ('NullTest' in node) return emitNullTest(ctx, node);

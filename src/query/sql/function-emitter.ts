@@ -15,6 +15,7 @@ import { emitJsonFunction } from './json-rules.js';
 import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
+import { refuseLocaleOrder } from './typing/collation.js';
 import { emitNumericCall } from './typing/numeric-emit.js';
 import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
@@ -85,6 +86,7 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (numeric !== undefined) return numeric;
   const typed = emitTypedArguments(ctx, call, name);
   if (typeof typed === 'string') return typed;
+  if (name === 'min' || name === 'max') refuseLocaleOrder(ctx, [call.args?.[0]], `${name}()`, call.location);
   // min/max of intervals choose by span (interval_cmp_value), keeping the value as written.
   const bySpan = (name === 'min' || name === 'max') && operandType(ctx, call.args?.[0])?.name === 'interval';
   const args = bySpan ? [typed[0]!, intervalKey(typed[0]!)] : typed;
@@ -257,6 +259,7 @@ export function emitSortBy(ctx: EmitContext, node: Node, wrapKey?: (key: string)
   const descending = sort.sortby_dir === 'SORTBY_DESC';
   const nullsFirst =
     sort.sortby_nulls === 'SORTBY_NULLS_FIRST' || (sort.sortby_nulls !== 'SORTBY_NULLS_LAST' && descending);
+  refuseLocaleOrder(ctx, [sort.node], 'ORDER BY', sort.location);
   const key = ctx.expr(sort.node);
   // By default a value sorts by its type's order key (value-keys.ts): a numeric held as text by
   // value, an interval by its span, jsonb by its own order, bpchar without trailing blanks.

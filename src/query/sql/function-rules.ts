@@ -29,8 +29,9 @@ const RENAMED: Readonly<Record<string, string>> = {
  *
  * Date/time functions are emitted by sql/datetime/ on their argument types
  * before this list is consulted: EXTRACT and date_part (every unit), date_trunc,
- * age, justify_days/hours/interval, make_interval, and to_char of dates and
- * timestamps (sql/to-char/, PostgreSQL's template patterns), as PostgreSQL computes them.
+ * age, justify_days/hours/interval, make_interval, and to_char of dates,
+ * timestamps, numbers and intervals (sql/to-char/, PostgreSQL's template patterns), as
+ * PostgreSQL computes them.
  */
 const SCALAR_FUNCTIONS = words(
   'count sum avg min max stddev stddev_samp stddev_pop variance var_samp var_pop bool_and ' +

@@ -200,18 +200,23 @@ export function emitJsonCall(ctx: EmitContext, call: FuncCall, rule: JsonFunctio
   return rule.emit(ctx, doc, rest);
 }
 
+/**
+ * One field of record_out's text: quoted (with " and \ doubled) when empty or holding a quote,
+ * backslash, parenthesis, comma or C-locale white space; NULL stays NULL (an empty field).
+ */
+function recordField(sql: string): string {
+  const special = `regexp_matches(${sql}, '["\\\\(),\t\n\x0B\f\r ]')`;
+  const quoted = `'"' || replace(replace(${sql}, '\\', '\\\\'), '"', '""') || '"'`;
+  return `(CASE WHEN ${sql} = '' OR ${special} THEN ${quoted} ELSE ${sql} END)`;
+}
+
 /** A json function in an expression; set-returning ones are unnested (a select-list SRF). */
 export function emitJsonFunction(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
   const rule = JSON_FUNCTIONS[name];
   if (rule === undefined) return undefined;
-  if (rule.rows === 'pair') {
-    throw ctx.error(
-      SqlState.featureNotSupported,
-      `${name}() in the select list (a record per row) is not supported by pg_analytica`,
-      call.location,
-      `Call it in FROM instead: SELECT e.key, e.value FROM t, ${name}(t.col) AS e`,
-    );
-  }
+  // A (key, value) record per row, printed as record_out prints it: `(k,"{""a"": 1}")`.
+  if (rule.rows === 'pair')
+    return `unnest(list_transform(${emitJsonCall(ctx, call, rule, name)}, lambda pga_e: '(' || ${recordField('pga_e.key')} || ',' || coalesce(${recordField('pga_e.value')}, '') || ')'))`;
   const sql = emitJsonCall(ctx, call, rule, name);
   return rule.rows === undefined ? sql : `unnest(${sql})`;
 }

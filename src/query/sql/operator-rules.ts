@@ -26,6 +26,7 @@ import { type EmitContext, listItems, stringValue } from './emit-context.js';
 import { emitJsonOperator } from './json-rules.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
+import { refuseLocaleOrder } from './typing/collation.js';
 import { emitNumericOperator } from './typing/numeric-emit.js';
 import { asText, checkArithmeticOperand, emitComparedOperands } from './typing/typed-operands.js';
 
@@ -65,6 +66,9 @@ const LIKE_OPERATORS: Readonly<Record<string, string>> = {
 /** The message DuckDB raises through error() for a zero divisor; the engine maps it to 22012. */
 export const DIVISION_BY_ZERO_MESSAGE = 'division by zero';
 
+/** Comparisons whose answer depends on the order of the values (and so on text's collation). */
+const ORDERING = new Set(['<', '>', '<=', '>=']);
+
 export function emitAExpr(ctx: EmitContext, expr: A_Expr): string {
   const operator = operatorName(ctx, expr);
   switch (expr.kind) {
@@ -89,6 +93,7 @@ export function emitAExpr(ctx: EmitContext, expr: A_Expr): string {
       return emitLike(ctx, expr, operator);
     case 'AEXPR_BETWEEN':
     case 'AEXPR_NOT_BETWEEN': {
+      refuseLocaleOrder(ctx, [expr.lexpr, ...listItems(expr.rexpr)], 'BETWEEN', expr.location);
       const [left, low, high] = compared(ctx, [expr.lexpr, ...listItems(expr.rexpr)], '<=');
       const not = expr.kind === 'AEXPR_NOT_BETWEEN' ? 'NOT ' : '';
       return `(${left} ${not}BETWEEN ${low} AND ${high})`;
@@ -201,6 +206,8 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
   if (json !== undefined) return json;
   const comparison = COMPARISONS.has(operator);
   if (comparison && expr.lexpr !== undefined) {
+    if (ORDERING.has(operator))
+      refuseLocaleOrder(ctx, [expr.lexpr, expr.rexpr], `operator ${operator}`, expr.location);
     const [left, right] = compared(ctx, [expr.lexpr, expr.rexpr], operator);
     return `(${left} ${operator === '!=' ? '<>' : operator} ${right})`;
   }

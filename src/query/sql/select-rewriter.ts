@@ -38,6 +38,10 @@ export interface TableResolver {
    * emitted by type (typing/). Without it (listing the tables) nothing is typed.
    */
   readonly typed?: boolean;
+  /** The database's default collation does not order text by its bytes (typing/collation.ts). */
+  readonly defaultCollationSortsByLocale?: boolean;
+  /** The source's lc_numeric and lc_monetary are C's; undefined when no table was resolved. */
+  readonly numberLocaleIsC?: boolean;
   /** Only listing the tables: the SQL is not run, so a type it cannot know yet is not refused. */
   readonly listing?: boolean;
 }
@@ -77,7 +81,7 @@ export function rewriteTypedSelect(
       // result (jb::text, jb ->> 'k') is text even where a source column of its name is not.
       c.type !== undefined &&
       (c.type.heldAsText === true ||
-        ['numeric', 'json', 'jsonb', 'text', 'json[]', 'jsonb[]'].includes(c.type.name))
+        ['numeric', 'json', 'jsonb', 'text', 'json[]', 'jsonb[]', 'record'].includes(c.type.name))
         ? { typeOid: c.type.oid, typeModifier: c.type.typmod }
         : undefined,
     ),
@@ -107,6 +111,7 @@ export class SelectRewriter implements SelectContext {
   private readonly cteScopes: Map<string, readonly TypedColumn[] | undefined>[] = [];
   readonly types: TypeScopes | undefined;
   readonly listingOnly: boolean;
+  readonly numberLocaleIsC: boolean | undefined;
   /** Names of CTEs defined later in the WITH lists being emitted (not visible in DuckDB). */
   private readonly forwardCtes: Set<string>[] = [];
 
@@ -114,8 +119,10 @@ export class SelectRewriter implements SelectContext {
     private readonly sql: string,
     private readonly resolver: TableResolver,
   ) {
-    this.types = resolver.typed === true ? new TypeScopes() : undefined;
+    this.types =
+      resolver.typed === true ? new TypeScopes(resolver.defaultCollationSortsByLocale === true) : undefined;
     this.listingOnly = resolver.listing === true;
+    this.numberLocaleIsC = resolver.numberLocaleIsC;
   }
 
   expr(node: Node): string {

@@ -51,14 +51,6 @@ export function emitExtractCall(ctx: EmitContext, call: FuncCall, numeric: boole
   }
   const result = extractSql(unit, kind, sourceSql, numeric);
   if ('sql' in result) return result.sql;
-  if ('numericJulian' in result) {
-    throw ctx.error(
-      SqlState.featureNotSupported,
-      `EXTRACT(julian FROM ${typeName}) is not supported by pg_analytica`,
-      call.location,
-      "PostgreSQL's numeric result has a different number of decimals per row; use date_part('julian', x).",
-    );
-  }
   throw ctx.error(
     SqlState.featureNotSupported,
     `unit "${unitText.toLowerCase()}" not supported for type ${typeName}`,

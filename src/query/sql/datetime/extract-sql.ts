@@ -12,6 +12,7 @@
  * 10^-scale in a DECIMAL, the float result follows PostgreSQL's float8 formula.
  */
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
+import { arithmeticText, asNumericText, divideText } from '../typing/numeric-exact.js';
 import { type DateTimeUnit, MONOTONIC_UNITS } from './extract-units.js';
 
 export type ExtractSource = 'date' | 'timestamp' | 'timestamptz' | 'time' | 'interval';
@@ -172,16 +173,13 @@ function intervalUnit(unit: DateTimeUnit, i: string): UnitValue | undefined {
   return { exact: `(${seconds} * 1000000 + ${time})`, scale: 6, float };
 }
 
-export type ExtractResult =
-  | { readonly sql: string }
-  | { readonly unsupportedUnit: true }
-  | { readonly numericJulian: true };
+export type ExtractResult = { readonly sql: string } | { readonly unsupportedUnit: true };
 
 /**
  * DuckDB SQL for one unit of one source value: numeric (EXTRACT) or double (date_part). A unit
  * the source type does not have is `unsupportedUnit` (PostgreSQL's 0A000 "unit … not supported
  * for type …"). EXTRACT(julian FROM timestamp) is numeric whose scale varies by row (16 or more
- * significant digits of seconds/86400), which no DECIMAL column can print: `numericJulian`.
+ * significant digits of seconds/86400): exact numeric text (numericJulian).
  */
 export function extractSql(
   unit: DateTimeUnit,
@@ -202,11 +200,27 @@ export function extractSql(
   else if (unit !== 'timezone' && unit !== 'timezone_h' && unit !== 'timezone_m')
     result = timestampUnit(unit, local, operand);
   if (result === undefined) return { unsupportedUnit: true };
-  if (numeric && unit === 'julian' && kind !== 'date') return { numericJulian: true };
+  if (numeric && unit === 'julian' && kind !== 'date')
+    return { sql: numericJulian(kind === 'timestamptz' ? 'timestamptz' : 'timestamp', value, local) };
   const finite = numeric ? scaledDecimal(result.exact, result.scale) : result.float;
   if (source === 'time' || source === 'interval') return { sql: finite };
   // The source value itself is tested: DuckDB folds `CAST(d AS TIMESTAMP) = 'infinity'` into a cast that fails.
   return { sql: withInfinity(unit, source, value, finite, numeric) };
+}
+
+/**
+ * EXTRACT(julian FROM timestamp[tz]) as PostgreSQL computes it in numeric: date2j of the local
+ * date plus the microseconds of the day divided by those of a day (numeric_div, whose scale
+ * select_div_scale picks by value: 20 at noon, 28 at midnight), as exact numeric text; an
+ * infinite value is numeric ±Infinity.
+ */
+function numericJulian(kind: 'timestamp' | 'timestamptz', value: string, local: string): string {
+  const days = `(CAST(${local} AS DATE) - DATE '1970-01-01' + ${UNIX_EPOCH_JULIAN_DAY})`;
+  const micros = `(hour(${local}) * CAST(3600000000 AS BIGINT) + minute(${local}) * CAST(60000000 AS BIGINT) + microsecond(${local}))`;
+  const fraction = divideText(asNumericText(micros), quoteLiteral('86400000000'), false);
+  const julian = arithmeticText('+', asNumericText(days), fraction);
+  const positive = `${value} > CAST('epoch' AS ${DUCK_TYPES[kind]})`;
+  return `(CASE WHEN isinf(${value}) THEN (CASE WHEN ${positive} THEN 'Infinity' ELSE '-Infinity' END) ELSE ${julian} END)`;
 }
 
 /** exact * 10^-scale as a DECIMAL of that scale (multiplying decimals is exact in DuckDB). */

@@ -169,7 +169,7 @@ export function parseDateTimePattern(text: string): PatternNode[] {
 }
 
 /** One literal character, or a whole "…" quoted string; returns the next position. */
-function literalAt(text: string, start: number, literal: (ch: string) => void): number {
+export function literalAt(text: string, start: number, literal: (ch: string) => void): number {
   let i = start;
   if (text[i] === '"') {
     i++;

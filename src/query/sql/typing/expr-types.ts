@@ -28,6 +28,8 @@ export interface TypeEnvironment {
   enumTypes(): readonly PgType[];
   /** The output columns of a subquery already emitted, if known. */
   selectOutput(stmt: SelectStmt): readonly { name: string; type: PgType | undefined }[] | undefined;
+  /** True when text the statement orders may be under a collation that is not byte-wise. */
+  sortsTextByLocale?(): boolean;
 }
 
 const BOOLEAN_RESULTS = new Set(['BoolExpr', 'NullTest', 'BooleanTest']);
@@ -316,9 +318,22 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
       ? known(source)
       : undefined;
   }
-  if (name === 'extract' || name === 'date_part')
-    return name === 'extract' ? known('numeric') : known('float8');
+  if (name === 'extract') return extractType(env, call);
+  if (name === 'date_part') return known('float8');
   return undefined;
+}
+
+/**
+ * EXTRACT is numeric; of the julian day of a timestamp[tz] its scale varies by value (a
+ * quotient), so it is numeric of varying scale (held as text).
+ */
+function extractType(env: TypeEnvironment, call: FuncCall): PgType | undefined {
+  const [unit, source] = call.args ?? [];
+  const unitNode = unit !== undefined && 'TypeCast' in unit ? unit.TypeCast.arg : unit;
+  const text = unitNode !== undefined && 'A_Const' in unitNode ? unitNode.A_Const.sval?.sval : undefined;
+  const julian = ['j', 'jd', 'julian'].includes((text ?? '').toLowerCase());
+  const from = typeOf(env, source)?.name;
+  return julian && (from === 'timestamp' || from === 'timestamptz') ? TEXT_NUMERIC : known('numeric');
 }
 
 /**

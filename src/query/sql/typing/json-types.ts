@@ -15,7 +15,7 @@ export function jsonOperatorType(op: string, left: PgType | undefined): PgType |
   return undefined;
 }
 
-const FUNCTION_RESULTS: Readonly<Record<string, 'json' | 'jsonb' | 'text' | 'int4'>> = {
+const FUNCTION_RESULTS: Readonly<Record<string, 'json' | 'jsonb' | 'text' | 'int4' | 'record'>> = {
   jsonb_extract_path: 'jsonb',
   jsonb_extract_path_text: 'text',
   json_extract_path: 'json',
@@ -25,6 +25,9 @@ const FUNCTION_RESULTS: Readonly<Record<string, 'json' | 'jsonb' | 'text' | 'int
   jsonb_array_elements: 'jsonb',
   jsonb_array_elements_text: 'text',
   jsonb_object_keys: 'text',
+  // In a select list; in FROM they are tables of (key, value).
+  jsonb_each: 'record',
+  jsonb_each_text: 'record',
   array_length: 'int4',
   cardinality: 'int4',
   array_position: 'int4',

@@ -29,6 +29,12 @@ export interface PgType {
    * see docs/types.md; it is compared through an exact DECIMAL (numeric-text.ts).
    */
   readonly heldAsText?: boolean;
+  /**
+   * A table column whose collation does not order text by its bytes (the database's default
+   * collation or its own is not C/POSIX): the engine, which orders text by bytes, refuses to
+   * order it (typing/collation.ts).
+   */
+  readonly sortsByLocale?: boolean;
 }
 
 interface BuiltIn {
@@ -58,6 +64,8 @@ const BUILT_INS: Readonly<Record<string, BuiltIn>> = {
   numeric: { oid: 1700, category: 'N' },
   uuid: { oid: 2950, category: 'U' },
   jsonb: { oid: 3802, category: 'U' },
+  // No column holds one: the (key, value) pairs jsonb_each gives in a select list.
+  record: { oid: 2249, category: 'U' },
 };
 
 const BY_OID = new Map(Object.entries(BUILT_INS).map(([name, t]) => [t.oid, name]));

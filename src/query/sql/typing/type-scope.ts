@@ -17,9 +17,19 @@ export interface TypedColumn {
   readonly type: PgType | undefined;
 }
 
-/** The columns of a table of the copy, typed from the catalog. */
-export function typedColumns(columns: readonly ColumnSpec[]): TypedColumn[] {
-  return columns.map((c) => ({ name: c.name, type: columnType(c) }));
+/**
+ * The columns of a table of the copy, typed from the catalog; `localeColumns` name those whose
+ * collation orders text by locale rather than by bytes.
+ */
+export function typedColumns(
+  columns: readonly ColumnSpec[],
+  localeColumns: readonly string[] = [],
+): TypedColumn[] {
+  return columns.map((c) => {
+    const type = columnType(c);
+    const locale = type !== undefined && localeColumns.includes(c.name);
+    return { name: c.name, type: locale ? { ...type, sortsByLocale: true } : type };
+  });
 }
 
 interface RangeEntry {
@@ -32,6 +42,12 @@ export class TypeScopes implements TypeEnvironment {
   readonly #levels: RangeEntry[][] = [];
   readonly #outputs = new WeakMap<SelectStmt, readonly TypedColumn[]>();
   readonly #enums = new Map<number, PgType>();
+  #sortsTextByLocale: boolean;
+
+  /** `defaultSortsByLocale`: the database's default collation is not byte-wise. */
+  constructor(defaultSortsByLocale = false) {
+    this.#sortsTextByLocale = defaultSortsByLocale;
+  }
 
   enterLevel(): void {
     this.#levels.push([]);
@@ -48,8 +64,19 @@ export class TypeScopes implements TypeEnvironment {
         ? columns
         : columns.map((c, i) => ({ name: renamed[i] ?? c.name, type: c.type }));
     this.#levels.at(-1)?.push({ alias, columns: named });
-    for (const column of named ?? [])
+    for (const column of named ?? []) {
       if (column.type?.category === 'E') this.#enums.set(column.type.oid, column.type);
+      if (column.type?.sortsByLocale === true) this.#sortsTextByLocale = true;
+    }
+  }
+
+  /**
+   * True once the statement reads a column whose collation is not byte-wise: then any text it
+   * orders may be ordered by that collation (an expression takes its operands' collation), so
+   * ordering text needs an explicit COLLATE "C".
+   */
+  sortsTextByLocale(): boolean {
+    return this.#sortsTextByLocale;
   }
 
   /** The columns every FROM item of the current level contributes to `*`, if all are known. */

@@ -9,6 +9,7 @@
 import type { Node, TypeCast } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
 import { emitDateTimeCast } from '../datetime/datetime-casts.js';
+import { dateTimeLiteralSql } from '../datetime/datetime-literal.js';
 import type { EmitContext } from '../emit-context.js';
 import { emitIntervalWithFields, intervalFields } from '../interval-literal.js';
 import { quoteLiteral } from '../sql-text.js';
@@ -42,6 +43,8 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   if (ctx.listingOnly === true && (name === 'bpchar' || name === 'numeric' || builtIn(name) === undefined))
     return ctx.expr(arg);
   if (name === 'bpchar') return emitBpcharCast(ctx, cast, arg, text);
+  const temporalLiteral = text === undefined ? undefined : dateTimeLiteralSql(name, text);
+  if (temporalLiteral !== undefined) return temporalLiteral;
   // A NULL of unconstrained numeric (postgres_fdw's `null::numeric` for a parameter it estimates).
   if (isNull && name === 'numeric' && typmods.length === 0) return 'CAST(NULL AS DECIMAL(38,18))';
   if (ctx.types === undefined) return undefined;

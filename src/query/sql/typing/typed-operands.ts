@@ -19,6 +19,7 @@ import type { Node } from 'libpg-query';
 import { PgError, SqlState } from '../../../errors.js';
 import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
 import { parseArrayLiteral } from '../array-literal.js';
+import { dateTimeLiteralSql } from '../datetime/datetime-literal.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { typeOf } from './expr-types.js';
@@ -119,7 +120,7 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
       if (type.name === 'jsonb') return quoteLiteral(jsonbOperand(ctx, text, operator, location));
       if (type.name === 'json') throw noJsonComparison(ctx, operator, location);
       if (type.name === 'interval') return intervalKey(`CAST(${quoteLiteral(text)} AS INTERVAL)`);
-      return quoteLiteral(text);
+      return dateTimeLiteralSql(type.name, text) ?? quoteLiteral(text);
   }
 }
 

@@ -17,7 +17,11 @@
  * Where a key must be applied, the value itself is no longer the grouping column: see
  * keyed-grouping.ts, which reads it through one of the group's values.
  */
+import type { Node } from 'libpg-query';
+import { SqlState } from '../../../errors.js';
 import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
+import type { EmitContext } from '../emit-context.js';
+import { typeOf } from './expr-types.js';
 import { exactNumeric } from './numeric-text.js';
 import type { PgType } from './pg-types.js';
 
@@ -59,4 +63,24 @@ export function groupsByKey(type: PgType | undefined): boolean {
 /** `sql` as its equality key when it needs one, else as it is. */
 export function groupedValue(type: PgType | undefined, sql: string): string {
   return equalityKey(type, sql) ?? sql;
+}
+
+/**
+ * greatest()/least() of intervals: DuckDB picks by its own field order, not by span; refused
+ * (0A000) rather than answered differently for intervals of mixed signs.
+ */
+export function refuseIntervalMinMax(
+  ctx: EmitContext,
+  args: readonly Node[],
+  fn: string,
+  location?: number,
+): void {
+  const types = ctx.types;
+  if (types === undefined || !args.some((a) => typeOf(types, a)?.name === 'interval')) return;
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    `${fn}() of interval values is not supported by pg_analytica`,
+    location,
+    'Use max()/min() over the values, or compare them with CASE.',
+  );
 }
