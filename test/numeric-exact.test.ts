@@ -158,13 +158,13 @@ describe('avg() and numeric division inside larger expressions stay exact', () =
     assert.equal((await failure(columnar, sql)).code, '42883');
   });
 
-  test('a result past 38 digits fails with 22003 rather than being rounded', async () => {
+  test('a numeric(38,10) product past 38 digits fails with 22003 rather than being rounded', async () => {
     const error = await failure(columnar, 'SELECT w * w * w FROM nums WHERE id = 2');
     assert.equal(error.code, '22003', error.message);
-    // A quotient of 35 integer digits and 19 decimals: refused, not rounded.
-    const quotient = await failure(columnar, 'SELECT sum(i8) / 0.0000000000000000003 FROM nums');
-    assert.equal(quotient.code, '22003', quotient.message);
   });
+
+  // Computed in BigInt: a quotient of 35 integer digits and 19 decimals is PostgreSQL's, not an error.
+  test('a quotient past 38 digits is exact', () => same('SELECT sum(i8) / 0.0000000000000000003 FROM nums'));
 
   test('a value that does not fit numeric(p,s) fails with 22003, as in PostgreSQL', async () => {
     for (const sql of ['SELECT avg(p)::numeric(10,3) FROM nums', 'SELECT (sum(p) / 3)::int FROM nums']) {
@@ -181,6 +181,7 @@ describe('numeric without precision (held as text) computes exactly, keeping eac
     'SELECT sum(n), avg(n), min(n), max(n), count(n) FROM nums',
     // No max(n) per group: group 1 ties 1.0 with 1.00, and which one PostgreSQL returns depends on the scan order.
     'SELECT g, sum(n), avg(n) FROM nums GROUP BY g ORDER BY g',
+    'SELECT id, sum(n) OVER (ORDER BY id), avg(n) OVER (PARTITION BY g), sum(n) FILTER (WHERE id > 2) OVER () FROM nums ORDER BY id',
     'SELECT id FROM nums WHERE n = 1 ORDER BY id',
     "SELECT id FROM nums WHERE n >= '1.000' AND n < 1e20 ORDER BY id",
     'SELECT id FROM nums WHERE n > p OR n < i2 ORDER BY id',
@@ -212,9 +213,38 @@ describe('numeric without precision (held as text) computes exactly, keeping eac
     });
   }
 
-  test('a value past 38 digits in arithmetic fails with 22003, not rounded', async () => {
-    const error = await failure(columnar, 'SELECT n * n FROM nums WHERE id = 5');
-    assert.equal(error.code, '22003', error.message);
+  test('products, quotients and roundings past 38 digits are exact, as PostgreSQL computes them', async () => {
+    for (const sql of [
+      'SELECT n * n, n * n * n, n / 7, -n * 1e30, round(n * n, 50), n * n % 7, trunc(n * n, -20) FROM nums WHERE id = 5',
+      'SELECT 12345678901234567890123456789012345678901234567890.5 / 3, round(1e-60 * 5, 60), 1e40 - 0.000001',
+      // round() clamps its scale to what a numeric holds (16383 decimals, 131073 digits left of the point).
+      'SELECT length(round(n, 20000)::text), round(n, -200000), trunc(n * 1e9, -5), round(-n, -19) FROM nums WHERE id = 5',
+    ])
+      await same(sql);
+  });
+
+  test("a result past numeric's own range fails with 22003, as in PostgreSQL", async () => {
+    // 20 integer digits times 10^131060: more than the 131072 integer digits a numeric holds.
+    const sql = 'SELECT n * 1e131060 FROM nums WHERE id = 5';
+    assert.equal((await failure(heap, sql)).code, '22003');
+    assert.equal((await failure(columnar, sql)).code, '22003');
+  });
+
+  // sum() adds integer parts and 30-decimal fractions apart: 38 integer digits and 30 decimals, whatever the total.
+  test('sum and avg of values up to 38 integer digits and 30 decimals are exact', () =>
+    same(
+      'SELECT sum(n + 0.000000000000000000001), avg(n - 0.000000000000000000001), sum(n * 1e18), avg(n * 1e18) FROM nums',
+    ));
+
+  test('sum of a value past what it adds exactly fails with 0A000', async () => {
+    for (const sql of [
+      'SELECT sum(n * 1e19) FROM nums',
+      "SELECT sum(n + 'NaN') FROM nums",
+      'SELECT sum(n / 7 * 1e-20) FROM nums',
+    ]) {
+      const error = await failure(columnar, sql);
+      assert.equal(error.code, '0A000', `${sql}: ${error.message}`);
+    }
   });
 });
 
@@ -233,12 +263,12 @@ describe('stddev and variance of integers and numerics are exact numerics', () =
   ];
   for (const sql of queries) test(sql, () => same(sql));
 
-  test('squares past 38 digits fail (22003 or 0A000) rather than being rounded', async () => {
+  test('sums of squares past 38 digits fail (22003 or 0A000) rather than being rounded', async () => {
     // w holds a 28-digit value: its square needs 56 digits.
     const square = await failure(columnar, 'SELECT var_samp(w) FROM nums');
     assert.equal(square.code, '22003', square.message);
-    // 1500.25 / 7 has 23 significant digits: its square needs 46.
+    // 1500.25 / 7 has 16 decimals: its square has 32, more than sum() aligns (30).
     const decimals = await failure(columnar, 'SELECT stddev(p / 7) FROM nums');
-    assert.equal(decimals.code, '22003', decimals.message);
+    assert.equal(decimals.code, '0A000', decimals.message);
   });
 });

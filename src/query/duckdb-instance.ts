@@ -5,6 +5,7 @@
  */
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { registerJsonFunctions } from './jsonb/duckdb-json-functions.js';
+import { registerNumericFunctions } from './numeric/duckdb-numeric-functions.js';
 import { registerToCharFunctions } from './sql/to-char/duckdb-to-char-functions.js';
 
 export interface DuckDbOptions {
@@ -26,5 +27,7 @@ export async function openDuckDb(
   // json/jsonb operators print PostgreSQL's text; DuckDB's json extension does not (jsonb/).
   registerJsonFunctions(connection);
   registerToCharFunctions(connection);
+  // Exact numerics of varying display scale: computed in BigInt, printed as numeric_out (numeric/).
+  registerNumericFunctions(connection);
   return { instance, connection };
 }

@@ -1,19 +1,12 @@
 /**
- * Registers the json/jsonb functions of json-functions.ts in DuckDB under names no client can
- * call (the function allow-list admits only PostgreSQL names; these start with `pga_`). The SQL
- * front end (sql/json-rules.ts) emits calls to them. A PgError raised for a row is reported as
- * "SQLSTATE xxxxx: message", which duckdb-errors.ts turns back into that SQLSTATE.
- *
- * Callbacks run on the JavaScript thread (DuckDB's worker threads wait for them), one data chunk
- * per call. All are strict: a NULL argument gives NULL without a call.
+ * Registers the json/jsonb functions of json-functions.ts in DuckDB as pga_json_* (through
+ * duckdb-scalar-udfs.ts: strict, errors carrying their SQLSTATE). The SQL front end
+ * (sql/json-rules.ts) emits calls to them.
  */
 import {
   BIGINT,
   BOOLEAN,
   type DuckDBConnection,
-  DuckDBListValue,
-  DuckDBScalarFunction,
-  type DuckDBType,
   INTEGER,
   LIST,
   listValue,
@@ -21,16 +14,10 @@ import {
   structValue,
   VARCHAR,
 } from '@duckdb/node-api';
-import { PgError } from '../../errors.js';
+import { registerScalarUdfs, type ScalarUdf, type UdfArg } from '../duckdb-scalar-udfs.js';
 import * as json from './json-functions.js';
 
-type Arg = string | number | boolean | (string | null)[];
-
-interface JsonUdf {
-  readonly parameters: readonly DuckDBType[];
-  readonly returns: DuckDBType;
-  readonly run: (args: Arg[]) => unknown;
-}
+type Arg = UdfArg;
 
 const TEXT_LIST = LIST(VARCHAR);
 const kindOf = (value: Arg): json.JsonKind => (value === 'json' ? 'json' : 'jsonb');
@@ -40,7 +27,7 @@ const list = (value: Arg | undefined) => value as (string | null)[];
 /** The prefix of every function registered here. */
 export const JSON_FUNCTION_PREFIX = 'pga_json_';
 
-const UDFS: Readonly<Record<string, JsonUdf>> = {
+const UDFS: Readonly<Record<string, ScalarUdf>> = {
   field: {
     parameters: [VARCHAR, VARCHAR, VARCHAR, BOOLEAN],
     returns: VARCHAR,
@@ -97,42 +84,5 @@ export function jsonFunction(name: keyof typeof UDFS): string {
 export type JsonFunctionName = keyof typeof UDFS;
 
 export function registerJsonFunctions(connection: DuckDBConnection): void {
-  for (const [name, udf] of Object.entries(UDFS)) {
-    connection.registerScalarFunction(
-      DuckDBScalarFunction.create({
-        name: JSON_FUNCTION_PREFIX + name,
-        parameterTypes: udf.parameters,
-        returnType: udf.returns,
-        mainFunction: (info, input, output) => {
-          const columns = udf.parameters.map((_, i) => input.getColumnVector(i));
-          for (let row = 0; row < input.rowCount; row++) {
-            const args = columns.map((c) => c.getItem(row));
-            if (args.some((a) => a === null)) {
-              output.setItem(row, null);
-              continue;
-            }
-            try {
-              output.setItem(row, udf.run(args.map(plain)) as never);
-            } catch (error) {
-              info.setError(errorText(error));
-              return;
-            }
-          }
-          output.flush();
-        },
-      }),
-    );
-  }
-}
-
-function plain(value: unknown): Arg {
-  if (value instanceof DuckDBListValue) return value.items.map((v) => (v === null ? null : String(v)));
-  if (typeof value === 'bigint') return Number(value);
-  return value as Arg;
-}
-
-/** duckdb-errors.ts reads the SQLSTATE back from this form. */
-function errorText(error: unknown): string {
-  if (error instanceof PgError) return `SQLSTATE ${error.code}: ${error.message}`;
-  return `SQLSTATE XX000: ${error instanceof Error ? error.message : String(error)}`;
+  registerScalarUdfs(connection, JSON_FUNCTION_PREFIX, UDFS);
 }

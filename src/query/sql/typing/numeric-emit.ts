@@ -1,14 +1,15 @@
 /**
- * The emit stage for exact numerics, by PostgreSQL type (numeric-exact.ts does the arithmetic):
+ * The emit stage for exact numerics, by PostgreSQL type (numeric-exact.ts emits the arithmetic,
+ * mostly as calls of the pga_numeric_* functions of query/numeric/):
  *
  * | PostgreSQL                                   | emitted                                      |
  * |----------------------------------------------|----------------------------------------------|
  * | numeric / numeric (or integer)               | divideText: select_div_scale, exact          |
- * | + - * % with a numeric of varying scale      | pair arithmetic on the texts                 |
+ * | + - * % with a numeric of varying scale      | pga_numeric_add/sub/mul/mod on the texts     |
  * | integer / integer                            | `//` (PostgreSQL truncates; DuckDB's / is double) |
  * | avg(integer or numeric)                      | divideText(sum, count), as numeric_avg       |
  * | sum(int2 or int4)                            | sum cast to BIGINT (int8, as pg_proc.dat)    |
- * | round/trunc/abs of a numeric of varying scale| pair rounding at the n-th decimal           |
+ * | round/trunc/abs of a numeric of varying scale| pga_numeric_round/trunc/abs                  |
  *
  * Where a float meets a numeric of varying scale the numeric is read as double precision, as
  * PostgreSQL casts numeric to float8 there.

@@ -5,28 +5,28 @@
  * equal but print differently, a quotient's scale depends on the operands' values
  * (select_div_scale), and `avg()` is such a quotient. DuckDB's DECIMAL has one scale per
  * column, so values of varying scale travel as PostgreSQL's text of the numeric (VARCHAR,
- * the type stage's `heldAsText`), and every operation here reads the text into an exact
- * pair {v: HUGEINT unscaled digits, s: INTEGER scale}, computes on the pair as numeric.c
- * does, and prints the pair back as numeric_out would.
+ * the type stage's `heldAsText`).
  *
- * What HUGEINT cannot hold (38 digits) is never rounded: the query fails, with 0A000 for
- * an operand past 38 digits (or NaN/Infinity) and 22003 for a result that overflows.
+ * The scalar operations (+ - * / %, round, trunc, abs, ceil, floor, sign) are calls of the
+ * pga_numeric_* functions (query/numeric/): exact in BigInt within PostgreSQL's own limits,
+ * and a few bytes of SQL each. Written in SQL they took kilobytes per operation and DuckDB
+ * tens of milliseconds to plan a query with a few of them.
  *
- * DuckDB has no LET: a value used several times is bound once through a one-element list
- * and list_transform (bind()). Lambda parameters are named pga_* so no column is shadowed.
+ * sum() (an aggregate) and the comparison key stay in SQL, on HUGEINT parts of the text: what
+ * HUGEINT cannot hold (38 digits) is never rounded, the query fails with 0A000 for an operand
+ * past what they hold (or NaN/Infinity) and 22003 for a sum that overflows. DuckDB has no LET: a
+ * value used several times is bound once through a one-element list and list_transform
+ * (bind()). Lambda parameters are named pga_* so no column is shadowed.
  */
+import { type NumericFunctionName, numericFunction } from '../../numeric/duckdb-numeric-functions.js';
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 
-/** The most digits an exact pair holds (HUGEINT holds every 38-digit integer). */
+/** The most integer digits sumText and numericKey hold (HUGEINT holds every 38-digit integer). */
 export const EXACT_DIGITS = 38;
+/** Decimals each value's fraction is aligned to when summed (sumText, pga_numeric_sum_parts). */
+const SUM_FRACTION_DIGITS = 30;
 
-const OPERAND_MESSAGE =
-  `${unsupportedMarker}computing with the numeric value %s: it computes on numerics exactly ` +
-  `only for finite values of at most ${EXACT_DIGITS} significant digits`;
-const RESULT_MESSAGE = `numeric result out of range: pg_analytica computes on numerics exactly only within ${EXACT_DIGITS} digits`;
-
-/** The message DuckDB raises through error() for a zero divisor; the engine maps it to 22012. */
-const DIVISION_BY_ZERO = quoteLiteral('division by zero');
+const FINITE = `finite values of at most ${EXACT_DIGITS} integer digits`;
 
 let lambdaCounter = 0;
 
@@ -36,58 +36,11 @@ export function bind(value: string, body: (param: string) => string): string {
   return `list_transform([${value}], lambda ${param}: ${body(param)})[1]`;
 }
 
-/** error() raising 0A000 (through duckdb-errors.ts) naming the value `x` (SQL). */
-function operandError(x: string): string {
-  const [before, after] = OPERAND_MESSAGE.split('%s');
-  return `error(${quoteLiteral(before ?? '')} || ${x} || ${quoteLiteral(after ?? '')})`;
-}
-
-/** 10^k as HUGEINT; past 38 the result cannot be exact and the query fails (22003). */
-export function powerOfTen(k: string): string {
-  return `(CASE WHEN ${k} <= ${EXACT_DIGITS} THEN CAST('1' || repeat('0', CAST(${k} AS INTEGER)) AS HUGEINT) ELSE error(${quoteLiteral(`${RESULT_MESSAGE}`)}) END)`;
-}
-
-/** The integer part of numeric text `x` and its decimals without trailing zeros (they hold no value). */
-function integerPart(x: string): string {
-  return `split_part(${x}, '.', 1)`;
-}
-function significantDecimals(x: string): string {
-  return `rtrim(split_part(${x}, '.', 2), '0')`;
-}
-
-/** True SQL when text `x` is a finite numeric of at most 38 significant digits. */
-function fitsPair(x: string): string {
-  const digits = `ltrim(ltrim(${integerPart(x)}, '-') || ${significantDecimals(x)}, '0')`;
-  return `(regexp_full_match(${x}, '-?[0-9]+(\\.[0-9]+)?') AND length(${digits}) <= ${EXACT_DIGITS})`;
-}
-
-/**
- * The pair of numeric text `x` (numeric_out's form): {v, s} its value as digits v at scale s
- * (trailing zeros dropped, so that HUGEINT holds as many significant digits as it can) and d
- * its display scale (d >= s); NULL for NULL.
- */
-export function pairOf(x: string): string {
-  return bind(x, (t) => {
-    const pair = `{'v': CAST(${integerPart(t)} || ${significantDecimals(t)} AS HUGEINT), 's': length(${significantDecimals(t)}), 'd': length(split_part(${t}, '.', 2))}`;
-    return `CASE WHEN ${t} IS NULL THEN NULL WHEN ${fitsPair(t)} THEN ${pair} ELSE ${operandError(t)} END`;
-  });
-}
-
-/**
- * numeric_out of a pair: the digits v with s decimals, then zeros up to the display scale d;
- * '-' when negative, never '-0'.
- */
-export function pairText(pair: string): string {
-  return bind(pair, (p) => {
-    const plain = `CAST(abs(${p}['v']) AS VARCHAR)`;
-    // DuckDB's lpad also cuts longer text: only pad.
-    const digits = `(CASE WHEN length(${plain}) > ${p}['s'] THEN ${plain} ELSE lpad(${plain}, CAST(${p}['s'] + 1 AS INTEGER), '0') END)`;
-    const sign = `(CASE WHEN ${p}['v'] < 0 THEN '-' ELSE '' END)`;
-    const integer = `left(${digits}, length(${digits}) - ${p}['s'])`;
-    const decimals = `right(${digits}, CAST(${p}['s'] AS INTEGER)) || repeat('0', CAST(${p}['d'] - ${p}['s'] AS INTEGER))`;
-    const body = `${integer} || CASE WHEN ${p}['d'] = 0 THEN '' ELSE '.' || ${decimals} END`;
-    return `CASE WHEN ${p} IS NULL THEN NULL ELSE ${sign} || ${body} END`;
-  });
+/** error() raising 0A000 (through duckdb-errors.ts): `what` the value `x` (SQL) needs more than it `holds`. */
+function operandError(x: string, what: string, holds: string): string {
+  const before = `${unsupportedMarker}${what} the numeric value `;
+  const after = `: it computes this exactly only for ${holds}`;
+  return `error(${quoteLiteral(before)} || ${x} || ${quoteLiteral(after)})`;
 }
 
 /** Numeric text of a DuckDB-exact value (integer, DECIMAL, or numeric text already): its own digits. */
@@ -95,79 +48,36 @@ export function asNumericText(sql: string): string {
   return `CAST(${sql} AS VARCHAR)`;
 }
 
+/** A pga_numeric_ function call on SQL arguments. */
+function call(name: NumericFunctionName, ...args: string[]): string {
+  return `${numericFunction(name)}(${args.join(', ')})`;
+}
+
+const ARITHMETIC = { '+': 'add', '-': 'sub', '*': 'mul' } as const;
+
 /** a + b, a - b (add_var/sub_var: the larger display scale), a * b (mul_var: the sum of the scales). */
 export function arithmeticText(op: '+' | '-' | '*', a: string, b: string): string {
-  const pairs = `{'a': ${pairOf(a)}, 'b': ${pairOf(b)}}`;
-  return pairText(
-    bind(pairs, (o) => {
-      if (op === '*')
-        return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL ELSE {'v': ${o}['a']['v'] * ${o}['b']['v'], 's': ${o}['a']['s'] + ${o}['b']['s'], 'd': ${o}['a']['d'] + ${o}['b']['d']} END`;
-      const s = `greatest(${o}['a']['s'], ${o}['b']['s'])`;
-      const av = `${o}['a']['v'] * ${powerOfTen(`${s} - ${o}['a']['s']`)}`;
-      const bv = `${o}['b']['v'] * ${powerOfTen(`${s} - ${o}['b']['s']`)}`;
-      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL ELSE {'v': (${av}) ${op} (${bv}), 's': ${s}, 'd': greatest(${o}['a']['d'], ${o}['b']['d'])} END`;
-    }),
-  );
+  return call(ARITHMETIC[op], a, b);
 }
 
 /** -a (the same display scale). */
 export function negateText(a: string): string {
-  return pairText(
-    bind(
-      pairOf(a),
-      (p) => `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': -${p}['v'], 's': ${p}['s'], 'd': ${p}['d']} END`,
-    ),
-  );
+  return call('neg', a);
 }
 
 /** abs(a) (the same display scale). */
 export function absText(a: string): string {
-  return pairText(
-    bind(
-      pairOf(a),
-      (p) =>
-        `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': abs(${p}['v']), 's': ${p}['s'], 'd': ${p}['d']} END`,
-    ),
-  );
+  return call('abs', a);
 }
 
 /** ceil(a) / floor(a) (numeric_ceil, numeric_floor): an integer, display scale 0. */
 export function ceilFloorText(a: string, mode: 'ceil' | 'floor'): string {
-  return pairText(
-    bind(pairOf(a), (p) => {
-      const unit = powerOfTen(`${p}['s']`);
-      const rest = `${p}['v'] % ${unit}`;
-      const adjust =
-        mode === 'ceil'
-          ? `CASE WHEN ${rest} > 0 THEN 1 ELSE 0 END`
-          : `CASE WHEN ${rest} < 0 THEN -1 ELSE 0 END`;
-      return `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': ${p}['v'] // ${unit} + ${adjust}, 's': 0, 'd': 0} END`;
-    }),
-  );
+  return call(mode, a);
 }
 
 /** sign(a) (numeric_sign): -1, 0 or 1, display scale 0. */
 export function signText(a: string): string {
-  return pairText(
-    bind(
-      pairOf(a),
-      (p) => `CASE WHEN ${p} IS NULL THEN NULL ELSE {'v': sign(${p}['v']), 's': 0, 'd': 0} END`,
-    ),
-  );
-}
-
-/**
- * The pair of v / 10^k rounded to an integer: half away from zero (round_var) or toward zero
- * (trunc_var). v and k are SQL; k > 0.
- */
-function divideByPowerOfTen(v: string, k: string, mode: 'round' | 'trunc'): string {
-  return bind(`{'v': ${v}, 'd': ${powerOfTen(k)}}`, (q) => {
-    const adjust =
-      mode === 'round'
-        ? ` + CASE WHEN 2 * abs(${q}['v'] % ${q}['d']) >= ${q}['d'] THEN sign(${q}['v']) ELSE 0 END`
-        : '';
-    return `(${q}['v'] // ${q}['d']${adjust})`;
-  });
+  return call('sign', a);
 }
 
 /**
@@ -175,37 +85,7 @@ function divideByPowerOfTen(v: string, k: string, mode: 'round' | 'trunc'): stri
  * n-th decimal (n < 0: left of the point), printed with max(n, 0) decimals.
  */
 export function roundText(a: string, n: string, mode: 'round' | 'trunc'): string {
-  const input = `{'p': ${pairOf(a)}, 'n': CAST(${n} AS INTEGER)}`;
-  return pairText(
-    bind(input, (r) => {
-      const k = `(${r}['p']['s'] - ${r}['n'])`;
-      const cut = divideByPowerOfTen(`${r}['p']['v']`, k, mode);
-      const widened = `${r}['p']['v'] * ${powerOfTen(`${r}['n'] - ${r}['p']['s']`)}`;
-      const shifted = `${cut} * CASE WHEN ${r}['n'] < 0 THEN ${powerOfTen(`-${r}['n']`)} ELSE 1 END`;
-      const scale = `greatest(${r}['n'], 0)`;
-      return `CASE WHEN ${r}['p'] IS NULL OR ${r}['n'] IS NULL THEN NULL WHEN ${k} <= 0 THEN {'v': ${widened}, 's': ${r}['n'], 'd': ${r}['n']} ELSE {'v': ${shifted}, 's': ${scale}, 'd': ${scale}} END`;
-    }),
-  );
-}
-
-/**
- * The parts of numeric text `x` select_div_scale needs: display scale, digits, the weight of
- * the first base-10000 digit group and that group's value.
- */
-function divisionParts(x: string): string {
-  const m = `ltrim(${x}, '-')`;
-  const ip = `ltrim(split_part(${m}, '.', 1), '0')`;
-  const fp = `split_part(${m}, '.', 2)`;
-  const sig = `ltrim(split_part(${m}, '.', 1) || ${fp}, '0')`;
-  // floor(log10(|x|)): digits before the point, or the zeros after it.
-  const log10 = `(CASE WHEN length(${ip}) > 0 THEN length(${ip}) - 1 ELSE length(ltrim(${fp}, '0')) - length(${fp}) - 1 END)`;
-  const weight = `CAST(floor(${log10} / 4.0) AS INTEGER)`;
-  const group = `CAST(${log10} - 4 * ${weight} + 1 AS INTEGER)`;
-  return `{'scale': length(${fp}),
-    'vscale': length(${significantDecimals(x)}),
-    'digits': CAST(${integerPart(x)} || ${significantDecimals(x)} AS HUGEINT),
-    'weight': CASE WHEN ${sig} = '' THEN 0 ELSE ${weight} END,
-    'first': CASE WHEN ${sig} = '' THEN 0 ELSE CAST(rpad(left(${sig}, ${group}), ${group}, '0') AS INTEGER) END}`;
+  return call(mode, a, `CAST(${n} AS INTEGER)`);
 }
 
 /**
@@ -215,57 +95,12 @@ function divisionParts(x: string): string {
  * PostgreSQL's 22012, or NULL when `zeroIsNull` (avg of no rows).
  */
 export function divideText(a: string, b: string, zeroIsNull: boolean): string {
-  const checked = `{'a': ${checkedText(a)}, 'b': ${checkedText(b)}}`;
-  return bind(checked, (s) => {
-    const zero = `${s}['b'] SIMILAR TO '-?0+(\\.0+)?'`;
-    const operands = `{'a': ${divisionParts(`${s}['a']`)}, 'b': ${divisionParts(`${s}['b']`)}}`;
-    const quotient = pairText(bind(operands, quotientPair));
-    const onZero = zeroIsNull ? 'NULL' : `error(${DIVISION_BY_ZERO})`;
-    return `CASE WHEN ${s}['a'] IS NULL OR ${s}['b'] IS NULL THEN NULL WHEN ${zero} THEN ${onZero} ELSE ${quotient} END`;
-  });
+  return call('div', a, b, zeroIsNull ? 'true' : 'false');
 }
 
-/** Numeric text checked to fit a pair (0A000 otherwise). */
-function checkedText(x: string): string {
-  return bind(x, (t) => `CASE WHEN ${t} IS NULL OR ${fitsPair(t)} THEN ${t} ELSE ${operandError(t)} END`);
-}
-
-/** The quotient pair of division parts `o` ({a, b}), rounded at select_div_scale's scale. */
-function quotientPair(o: string): string {
-  // select_div_scale: qweight = weight1 - weight2, one less when the first digits do not show a >= b.
-  const qweight = `(${o}['a']['weight'] - ${o}['b']['weight'] - CASE WHEN ${o}['a']['first'] <= ${o}['b']['first'] THEN 1 ELSE 0 END)`;
-  const rscale = `least(greatest(16 - 4 * ${qweight}, ${o}['a']['scale'], ${o}['b']['scale'], 0), 1000)`;
-  const scaled = `{'r': ${rscale}, 'k': ${rscale} - ${o}['a']['vscale'] + ${o}['b']['vscale'], 'a': ${o}['a']['digits'], 'b': ${o}['b']['digits']}`;
-  return bind(scaled, (q) => {
-    const num = `(${q}['a'] * CASE WHEN ${q}['k'] >= 0 THEN ${powerOfTen(`${q}['k']`)} ELSE 1 END)`;
-    const den = `(${q}['b'] * CASE WHEN ${q}['k'] < 0 THEN ${powerOfTen(`-${q}['k']`)} ELSE 1 END)`;
-    const direct = bind(`{'n': ${num}, 'd': ${den}, 'r': ${q}['r']}`, (f) => {
-      const half = `CASE WHEN 2 * abs(${f}['n'] % ${f}['d']) >= abs(${f}['d']) THEN sign(${f}['n']) * sign(${f}['d']) ELSE 0 END`;
-      return `{'v': ${f}['n'] // ${f}['d'] + ${half}, 's': ${f}['r'], 'd': ${f}['r']}`;
-    });
-    // a * 10^k past 38 digits while the quotient may still fit: long division, digit by digit.
-    const wide = `${q}['k'] > 0 AND length(CAST(abs(${q}['a']) AS VARCHAR)) + ${q}['k'] > ${EXACT_DIGITS}`;
-    return `CASE WHEN ${wide} THEN ${longQuotient(q)} ELSE ${direct} END`;
-  });
-}
-
-/**
- * The pair of round(a * 10^k / b) at scale r for `q` ({a, b, k > 0, r}), by schoolbook long
- * division: the remainder stays below |b|, so only the quotient must fit 38 digits.
- */
-function longQuotient(q: string): string {
-  const zero = 'CAST(0 AS HUGEINT)';
-  const operands = `{'a': abs(${q}['a']), 'b': abs(${q}['b']), 'neg': sign(${q}['a']) * sign(${q}['b']) < 0, 'k': ${q}['k'], 'r': ${q}['r']}`;
-  return bind(operands, (l) => {
-    const digits = `list_transform(range(${l}['k']), lambda pga_j: {'q': ${zero}, 'm': ${zero}})`;
-    const step = `{'q': pga_c['q'] * 10 + (pga_c['m'] * 10) // ${l}['b'], 'm': (pga_c['m'] * 10) % ${l}['b']}`;
-    const start = `{'q': ${l}['a'] // ${l}['b'], 'm': ${l}['a'] % ${l}['b']}`;
-    const division = `list_reduce(${digits}, lambda pga_c, pga_e: ${step}, ${start})`;
-    return bind(division, (d) => {
-      const rounded = `${d}['q'] + CASE WHEN 2 * ${d}['m'] >= ${l}['b'] THEN 1 ELSE 0 END`;
-      return `{'v': (${rounded}) * CASE WHEN ${l}['neg'] THEN -1 ELSE 1 END, 's': ${l}['r'], 'd': ${l}['r']}`;
-    });
-  });
+/** sqrt_var of numeric text at its display scale, rounded (stddev of the variance). */
+export function sqrtText(a: string): string {
+  return call('sqrt', a);
 }
 
 /**
@@ -288,7 +123,7 @@ export function numericKey(x: string): string {
     const finite = `regexp_full_match(${t}, '-?[0-9]+(\\.[0-9]+)?') AND length(ltrim(split_part(${magnitude}, '.', 1), '0')) <= ${EXACT_DIGITS}`;
     return `CASE WHEN ${t} IS NULL THEN NULL WHEN ${t} = 'NaN' THEN ${special(3)}
       WHEN ${t} = 'Infinity' THEN ${special(2)} WHEN ${t} = '-Infinity' THEN ${special(0)}
-      WHEN NOT (${finite}) THEN ${operandError(t)}
+      WHEN NOT (${finite}) THEN ${operandError(t, 'comparing', FINITE)}
       WHEN NOT ${negative} THEN {'c': 1, 'i': ${integer}, 'f': ${fraction}}
       WHEN ${fraction} = '' THEN {'c': 1, 'i': -${integer}, 'f': ''}
       ELSE {'c': 1, 'i': -${integer} - 1, 'f': ${complement}} END`;
@@ -297,40 +132,40 @@ export function numericKey(x: string): string {
 
 /** a % b (mod_var: a - trunc(a / b) * b, at the larger display scale); b = 0 is 22012. */
 export function modText(a: string, b: string): string {
-  const pairs = `{'a': ${pairOf(a)}, 'b': ${pairOf(b)}}`;
-  return pairText(
-    bind(pairs, (o) => {
-      const s = `greatest(${o}['a']['s'], ${o}['b']['s'])`;
-      const av = `${o}['a']['v'] * ${powerOfTen(`${s} - ${o}['a']['s']`)}`;
-      const bv = `${o}['b']['v'] * ${powerOfTen(`${s} - ${o}['b']['s']`)}`;
-      return `CASE WHEN ${o}['a'] IS NULL OR ${o}['b'] IS NULL THEN NULL WHEN ${o}['b']['v'] = 0 THEN error(${DIVISION_BY_ZERO}) ELSE {'v': (${av}) % (${bv}), 's': ${s}, 'd': greatest(${o}['a']['d'], ${o}['b']['d'])} END`;
-    }),
-  );
+  return call('mod', a, b);
 }
 
-/** Decimals each value's fraction is aligned to when summed (sumText). */
-const SUM_FRACTION_DIGITS = 30;
+/**
+ * Numeric text sumText can split exactly: finite, at most 38 integer digits (HUGEINT) and at
+ * most 30 decimals that are not trailing zeros.
+ */
+const SUMMABLE = `'-?[0-9]{1,${EXACT_DIGITS}}(\\.[0-9]{0,${SUM_FRACTION_DIGITS}}0*)?'`;
 
 /**
  * sum() of numeric text, exactly: integer parts and fractions (aligned to 30 decimals) are
- * summed apart as HUGEINT, so no value is rounded, and the total is printed with the largest
- * display scale among the values, as add_var keeps it. `aggregate(fn, x)` wraps x in the
- * aggregate call (with its DISTINCT, FILTER and OVER). A value with more than 30 significant
- * decimals fails with 0A000; a total past HUGEINT's range fails with 22003.
+ * summed apart as HUGEINT, so no value is rounded, and pga_numeric_sum_parts prints the total
+ * with the largest display scale among the values, as add_var keeps it. `aggregate(fn, x)`
+ * wraps x in the aggregate call (with its DISTINCT, FILTER and OVER). A value past 38 integer
+ * digits or 30 significant decimals fails with 0A000; a sum past HUGEINT's range with 22003.
+ *
+ * Each part reads the text on its own (x is bound once per part, not parsed into a pair): the
+ * SQL stays a few hundred bytes, which DuckDB plans quickly. Only the integer part checks the
+ * text; the others TRY_CAST, so a bad value fails with the check's 0A000 whichever runs first.
  */
 export function sumText(x: string, aggregate: (fn: string, sql: string) => string): string {
-  const k = SUM_FRACTION_DIGITS;
-  const row = bind(pairOf(x), (p) => {
-    const unit = powerOfTen(`${p}['s']`);
-    return `CASE WHEN ${p} IS NULL THEN NULL WHEN ${p}['s'] > ${k} THEN ${operandError(`CAST(${pairText(p)} AS VARCHAR)`)}
-      ELSE {'i': ${p}['v'] // ${unit}, 'f': (${p}['v'] % ${unit}) * ${powerOfTen(`${k} - ${p}['s']`)}, 's': ${p}['s'], 'd': ${p}['d']} END`;
-  });
-  const totals = `{'i': ${aggregate('sum', `${row}['i']`)}, 'f': ${aggregate('sum', `${row}['f']`)}, 's': ${aggregate('max', `${row}['s']`)}, 'd': ${aggregate('max', `${row}['d']`)}}`;
-  return pairText(
-    bind(
-      totals,
-      (t) =>
-        `CASE WHEN ${t}['s'] IS NULL THEN NULL ELSE {'v': ${t}['i'] * ${powerOfTen(`${t}['s']`)} + ${t}['f'] // ${powerOfTen(`${k} - ${t}['s']`)}, 's': ${t}['s'], 'd': ${t}['d']} END`,
-    ),
+  const integer = bind(
+    x,
+    (t) =>
+      `CASE WHEN ${t} IS NULL THEN NULL WHEN regexp_full_match(${t}, ${SUMMABLE}) THEN CAST(split_part(${t}, '.', 1) AS HUGEINT) ELSE ${operandError(t, 'sum() of', `${FINITE} and ${SUM_FRACTION_DIGITS} decimals`)} END`,
   );
+  const fraction = bind(
+    x,
+    (t) =>
+      `TRY_CAST(CASE WHEN starts_with(${t}, '-') THEN '-' ELSE '' END || rpad(split_part(${t}, '.', 2), ${SUM_FRACTION_DIGITS}, '0') AS HUGEINT)`,
+  );
+  const scale = `length(split_part(${x}, '.', 2))`;
+  const sums = [aggregate('sum', integer), aggregate('sum', fraction)].map(
+    (sum) => `CAST(${sum} AS VARCHAR)`,
+  );
+  return call('sum_parts', ...sums, `CAST(${aggregate('max', scale)} AS INTEGER)`);
 }

@@ -3,7 +3,7 @@
  * numeric whose display scale varies by value (a quotient, avg()): no DuckDB type holds such
  * values, and storing them rounded would change answers. Where the value's order matters
  * (comparisons, ORDER BY, min/max) the text is read through numericKey() (numeric-exact.ts),
- * exact for any scale; arithmetic goes through exact HUGEINT pairs (numeric-exact.ts).
+ * exact for any scale; arithmetic goes through the exact pga_numeric_* functions (numeric-exact.ts).
  */
 import { PgError, SqlState } from '../../../errors.js';
 import { quoteLiteral } from '../sql-text.js';
