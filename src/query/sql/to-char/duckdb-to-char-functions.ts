@@ -8,23 +8,16 @@
  * a row is reported as "SQLSTATE xxxxx: message", which duckdb-errors.ts turns back into that
  * SQLSTATE.
  */
-import {
-  DOUBLE,
-  type DuckDBConnection,
-  type DuckDBIntervalValue,
-  DuckDBScalarFunction,
-  type DuckDBType,
-  INTERVAL,
-  VARCHAR,
-} from '@duckdb/node-api';
-import { PgError } from '../../../errors.js';
+import { DOUBLE, type DuckDBConnection, type DuckDBIntervalValue, INTERVAL, VARCHAR } from '@duckdb/node-api';
+import { registerScalarUdfs, type ScalarUdf } from '../../duckdb-scalar-udfs.js';
 import { type PatternNode, parseDateTimePattern } from './datetime-pattern.js';
 import { intervalToChar } from './interval-to-char.js';
 import { type ExactKind, exactToChar, type FloatKind, floatToChar } from './number-to-char.js';
 
-export const TO_CHAR_EXACT = 'pga_to_char_exact';
-export const TO_CHAR_FLOAT = 'pga_to_char_float';
-export const TO_CHAR_INTERVAL = 'pga_to_char_interval';
+const TO_CHAR_PREFIX = 'pga_to_char_';
+export const TO_CHAR_EXACT = `${TO_CHAR_PREFIX}exact`;
+export const TO_CHAR_FLOAT = `${TO_CHAR_PREFIX}float`;
+export const TO_CHAR_INTERVAL = `${TO_CHAR_PREFIX}interval`;
 
 const intervalTemplates = new Map<string, PatternNode[]>();
 
@@ -39,64 +32,27 @@ function intervalTemplate(template: string): PatternNode[] {
   return found;
 }
 
-interface Udf {
-  readonly name: string;
-  readonly parameters: readonly DuckDBType[];
-  readonly run: (args: unknown[]) => string;
-}
-
-const UDFS: readonly Udf[] = [
-  {
-    name: TO_CHAR_EXACT,
+const UDFS: Readonly<Record<string, ScalarUdf>> = {
+  exact: {
     parameters: [VARCHAR, VARCHAR, VARCHAR],
+    returns: VARCHAR,
     run: ([kind, value, template]) => exactToChar(kind as ExactKind, value as string, template as string),
   },
-  {
-    name: TO_CHAR_FLOAT,
+  float: {
     parameters: [VARCHAR, DOUBLE, VARCHAR],
+    returns: VARCHAR,
     run: ([kind, value, template]) => floatToChar(kind as FloatKind, value as number, template as string),
   },
-  {
-    name: TO_CHAR_INTERVAL,
+  interval: {
     parameters: [INTERVAL, VARCHAR],
+    returns: VARCHAR,
     run: ([value, template]) => {
-      const { months, days, micros } = value as DuckDBIntervalValue;
+      const { months, days, micros } = value as unknown as DuckDBIntervalValue;
       return intervalToChar(intervalTemplate(template as string), months, days, micros);
     },
   },
-];
+};
 
 export function registerToCharFunctions(connection: DuckDBConnection): void {
-  for (const udf of UDFS) {
-    connection.registerScalarFunction(
-      DuckDBScalarFunction.create({
-        name: udf.name,
-        parameterTypes: udf.parameters,
-        returnType: VARCHAR,
-        mainFunction: (info, input, output) => {
-          const columns = udf.parameters.map((_, i) => input.getColumnVector(i));
-          for (let row = 0; row < input.rowCount; row++) {
-            const args = columns.map((c) => c.getItem(row));
-            if (args.some((a) => a === null)) {
-              output.setItem(row, null);
-              continue;
-            }
-            try {
-              output.setItem(row, udf.run(args));
-            } catch (error) {
-              info.setError(errorText(error));
-              return;
-            }
-          }
-          output.flush();
-        },
-      }),
-    );
-  }
-}
-
-/** duckdb-errors.ts reads the SQLSTATE back from this form. */
-function errorText(error: unknown): string {
-  if (error instanceof PgError) return `SQLSTATE ${error.code}: ${error.message}`;
-  return `SQLSTATE XX000: ${error instanceof Error ? error.message : String(error)}`;
+  registerScalarUdfs(connection, TO_CHAR_PREFIX, UDFS);
 }
