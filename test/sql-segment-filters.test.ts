@@ -52,7 +52,7 @@ describe('segment filters', () => {
           "e in CAST('3' AS INTEGER):INTEGER",
           'f null',
           'g notnull',
-          "h ge CAST('2024-01-01' AS TIMESTAMPTZ):TIMESTAMPTZ",
+          "h ge CAST('2024-01-01 00:00:00.000000' AS TIMESTAMPTZ):TIMESTAMPTZ",
           'i le true:BOOLEAN',
         ],
       },
