@@ -353,6 +353,7 @@ export class QueryEngine implements QueryExecutor {
         typed: true,
         defaultCollationSortsByLocale,
         numberLocaleIsC,
+        timeZone: context.timeZone,
         reads,
         resolveTable: () => {
           const i = next++;

@@ -26,6 +26,8 @@ export interface EmitContext {
    * undefined when the statement read no table (the settings were not read).
    */
   readonly numberLocaleIsC?: boolean;
+  /** The session's TimeZone, which the DuckDB connection runs with too (datetime/local-time.ts). */
+  readonly timeZone?: string;
 }
 
 /** Adds what FROM clauses need: table resolution and CTE scoping. */

@@ -43,6 +43,8 @@ export interface TableResolver {
   readonly defaultCollationSortsByLocale?: boolean;
   /** The source's lc_numeric and lc_monetary are C's; undefined when no table was resolved. */
   readonly numberLocaleIsC?: boolean;
+  /** The session's TimeZone. */
+  readonly timeZone?: string;
   /** Only listing the tables: the SQL is not run, so a type it cannot know yet is not refused. */
   readonly listing?: boolean;
   /** Told every column the statement reads, for the column privilege check (column-reads.ts). */
@@ -115,6 +117,7 @@ export class SelectRewriter implements SelectContext {
   readonly types: TypeScopes | undefined;
   readonly listingOnly: boolean;
   readonly numberLocaleIsC: boolean | undefined;
+  readonly timeZone: string | undefined;
   readonly #reads: ColumnReads | undefined;
   /** Names of CTEs defined later in the WITH lists being emitted (not visible in DuckDB). */
   private readonly forwardCtes: Set<string>[] = [];
@@ -127,6 +130,7 @@ export class SelectRewriter implements SelectContext {
       resolver.typed === true ? new TypeScopes(resolver.defaultCollationSortsByLocale === true) : undefined;
     this.listingOnly = resolver.listing === true;
     this.numberLocaleIsC = resolver.numberLocaleIsC;
+    this.timeZone = resolver.timeZone;
     this.#reads = resolver.reads;
   }
 

@@ -17,6 +17,7 @@ import { operandType } from '../typing/typed-operands.js';
 import { constantText } from './extract-emitter.js';
 import { SOURCE_TYPE_NAMES } from './extract-sql.js';
 import { type DateTimeUnit, dateTimeUnit } from './extract-units.js';
+import { isUtc, localTimestamp, zonedTimestamp } from './local-time.js';
 
 const TRUNC_UNITS: ReadonlySet<DateTimeUnit> = new Set([
   'microseconds',
@@ -81,10 +82,12 @@ export function emitDateTrunc(ctx: EmitContext, call: FuncCall): string {
   if (kind === 'interval') return `date_trunc(${quoteLiteral(unit)}, ${value})`;
   if (kind === 'timestamp')
     return `(CASE WHEN isinf(${value}) THEN ${value} ELSE ${truncLocal(unit, value)} END)`;
-  const local = `CAST(${value} AS TIMESTAMP)`;
-  const truncated = BELOW_DAY.has(unit)
-    ? `(${value} - to_microseconds(epoch_us(${local}) - epoch_us(date_trunc(${quoteLiteral(unit)}, ${local}))))`
-    : `CAST(${truncLocal(unit, local)} AS TIMESTAMPTZ)`;
+  const local = localTimestamp(ctx.timeZone, value);
+  const truncated = isUtc(ctx.timeZone)
+    ? zonedTimestamp(ctx.timeZone, truncLocal(unit, local))
+    : BELOW_DAY.has(unit)
+      ? `(${value} - to_microseconds(epoch_us(${local}) - epoch_us(date_trunc(${quoteLiteral(unit)}, ${local}))))`
+      : zonedTimestamp(ctx.timeZone, truncLocal(unit, local));
   return `(CASE WHEN isinf(${value}) THEN ${value} ELSE ${truncated} END)`;
 }
 

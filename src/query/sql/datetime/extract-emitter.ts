@@ -49,7 +49,7 @@ export function emitExtractCall(ctx: EmitContext, call: FuncCall, numeric: boole
       call.location,
     );
   }
-  const result = extractSql(unit, kind, sourceSql, numeric);
+  const result = extractSql(unit, kind, sourceSql, numeric, ctx.timeZone);
   if ('sql' in result) return result.sql;
   throw ctx.error(
     SqlState.featureNotSupported,

@@ -14,6 +14,7 @@
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 import { arithmeticText, asNumericText, divideText } from '../typing/numeric-exact.js';
 import { type DateTimeUnit, MONOTONIC_UNITS } from './extract-units.js';
+import { localTimestamp } from './local-time.js';
 
 export type ExtractSource = 'date' | 'timestamp' | 'timestamptz' | 'time' | 'interval';
 
@@ -186,11 +187,12 @@ export function extractSql(
   source: ExtractSource,
   value: string,
   numeric: boolean,
+  timeZone?: string,
 ): ExtractResult {
   // date_part(text, date) is SQL calling date_part(text, timestamp) (pg_proc.dat).
   const kind = source === 'date' && !numeric ? 'timestamp' : source;
   const operand = source === 'date' && !numeric ? `CAST(${value} AS TIMESTAMP)` : value;
-  const local = kind === 'timestamptz' ? `CAST(${operand} AS TIMESTAMP)` : operand;
+  const local = kind === 'timestamptz' ? localTimestamp(timeZone, operand) : operand;
   let result: UnitValue | undefined;
   if (kind === 'date') result = dateUnit(unit, operand);
   else if (kind === 'time') result = timeUnit(unit, operand);

@@ -16,6 +16,7 @@
 import type { FuncCall, Node } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
 import { constantText } from '../datetime/extract-emitter.js';
+import { localTimestamp } from '../datetime/local-time.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { operandType } from '../typing/typed-operands.js';
@@ -85,7 +86,7 @@ function dateTimeToCharSql(
   // There is no to_char(date): PostgreSQL casts a date to timestamptz, its local midnight, which
   // is 01:00 on a day whose midnight a DST change skips.
   const zoned = type === 'date' ? `CAST(${sql} AS TIMESTAMPTZ)` : sql;
-  const local = type === 'timestamp' ? sql : `CAST(${zoned} AS TIMESTAMP)`;
+  const local = type === 'timestamp' ? sql : localTimestamp(ctx.timeZone, zoned);
   const printed = dateTimeToChar(parseDateTimePattern(text), local);
   if ('unsupported' in printed) {
     throw ctx.error(
