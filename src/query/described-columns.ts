@@ -127,6 +127,9 @@ export function printsAs(type: DuckDBType, oid: number, typmod: number, carried?
     // numeric(p,s) prints s fraction digits; DECIMAL(w,s) prints its own scale.
     return typmod < 4 || ((typmod - 4) & 0xffff) === (type as { scale: number }).scale;
   }
+  // An array of a domain (its own OID, a user type's): the type stage says the column carries
+  // that array, and the copy holds it as a LIST of the base type, which prints as the array does.
+  if ((id === T.LIST || id === T.ARRAY) && oid >= firstUserOid && carried === oid) return true;
   const element = elementOfArray.get(oid);
   if (element !== undefined) {
     if (id !== T.LIST && id !== T.ARRAY) return false;

@@ -16,7 +16,7 @@
  * stream worker), so bounds of older segments are read as the current type.
  */
 import type { ColumnSpec } from '../source/column-types.js';
-import { quoteLiteral, storedName } from '../source/column-types.js';
+import { quoteLiteral, storedName, valueTypeOf } from '../source/column-types.js';
 import { hasRangeStatistics } from '../storage/segment-stats.js';
 import type { SegmentFilter, SegmentTest } from './sql/segment-filters.js';
 import type { SegmentInfo } from './table-resolver.js';
@@ -64,7 +64,9 @@ export function comparable(storageType: string, constantType: string): boolean {
  * without trailing blanks), numeric held as text, json/jsonb (see src/query/sql/typing/).
  */
 function prunable(column: ColumnSpec): boolean {
-  if (TEXT_NOT_VALUE_ORDER.has(column.pgTypeOid) && column.storageType === 'VARCHAR') return false;
+  // citext compares case-insensitively: its stored bytes' bounds say nothing of its order.
+  if (column.citext === true) return false;
+  if (TEXT_NOT_VALUE_ORDER.has(valueTypeOf(column).oid) && column.storageType === 'VARCHAR') return false;
   return column.queryType === column.storageType && hasRangeStatistics(column);
 }
 

@@ -34,6 +34,21 @@ export interface SourceColumn {
   isArray: boolean;
   /** Labels in declaration order when the (element) type is an enum. */
   enumLabels: string[] | undefined;
+  /**
+   * The type the values have, when the column's type is a domain (or an array of a domain):
+   * the domain's base type, through domains over domains, with the typmod the domain gives it
+   * (getBaseTypeAndTypmod); an array of a domain has the array type of the element's base.
+   * `baseTypeName` and `baseTypeOid` already name the resolved (element) type.
+   */
+  valueType?: ValueType;
+}
+
+/** A column's type after its domains: the type its values are stored and computed as. */
+export interface ValueType {
+  oid: number;
+  typmod: number;
+  /** format_type(oid, typmod). */
+  name: string;
 }
 
 /** A column of the columnar copy, as kept in analytica.tables.columns. */
@@ -47,12 +62,25 @@ export interface ColumnSpec {
   /** Type the query engine exposes (differs for enums). */
   queryType: string;
   /**
+   * A domain column: the type its values have (see SourceColumn.valueType). pgTypeOid and
+   * pgTypeModifier stay the attribute's own (the domain), as the stream's relation messages
+   * name it; the query engine types the column by this one, as PostgreSQL does.
+   */
+  valueType?: ValueType;
+  /** The citext extension's type (or a domain over it): compared case-insensitively. */
+  citext?: true;
+  /**
    * Streamed tables: the column's name in segments and in the delta when it differs from `name`
    * (after a RENAME COLUMN, or an added column whose name an older column had).
    */
   storedAs?: string;
   /** Streamed tables: a dropped column, kept so that no later column is stored under its name. */
   dropped?: boolean;
+}
+
+/** The type a column's values have: its domain's base type, else its own. */
+export function valueTypeOf(spec: ColumnSpec): ValueType {
+  return spec.valueType ?? { oid: spec.pgTypeOid, typmod: spec.pgTypeModifier, name: spec.pgType };
 }
 
 /** The name a column has in segments and in the delta. */
@@ -98,13 +126,15 @@ const scalarTypes: Record<string, string> = {
   jsonb: 'VARCHAR',
   bytea: 'BLOB',
   numeric: 'DECIMAL',
+  // The extension's case-insensitive text (table-schema.ts names only the citext extension's type so).
+  citext: 'VARCHAR',
 };
 
 /** Types whose COPY text DuckDB's reader parses directly, with the same value (they never contain escapes). */
 const directText = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'bool', 'uuid', 'time', 'numeric']);
 
 /** Types whose text can contain characters COPY's text format escapes (backslash, tab, newline, …). */
-const escapedText = new Set(['text', 'varchar', 'bpchar', 'json', 'jsonb']);
+const escapedText = new Set(['text', 'varchar', 'bpchar', 'json', 'jsonb', 'citext']);
 
 /**
  * Undoes COPY's text-format escapes (\\ \n \t \r \b \f \v) in a DuckDB
@@ -147,7 +177,8 @@ function decimalType(typeModifier: number): string | undefined {
 
 function elementStorageType(column: SourceColumn): string {
   if (column.enumLabels) return 'VARCHAR';
-  if (column.baseTypeName === 'numeric') return decimalType(column.typeModifier) ?? 'VARCHAR';
+  if (column.baseTypeName === 'numeric')
+    return decimalType(column.valueType?.typmod ?? column.typeModifier) ?? 'VARCHAR';
   const type = scalarTypes[column.baseTypeName];
   if (!type) {
     throw new PgError(
@@ -197,6 +228,8 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
     pgType: column.typeName,
     pgTypeOid: column.typeOid,
     pgTypeModifier: column.typeModifier,
+    ...(column.valueType === undefined ? {} : { valueType: column.valueType }),
+    ...(column.baseTypeName === 'citext' && !column.isArray ? { citext: true as const } : {}),
   };
   if (column.isArray) {
     if (column.baseTypeName === 'interval') {
@@ -270,8 +303,17 @@ export function readExpression(spec: ColumnSpec, column: string): string {
 
 /** The persisted part of an ingest column. */
 export function columnSpec(column: IngestColumn): ColumnSpec {
-  const { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType } = column;
-  return { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType };
+  const { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType, valueType, citext } = column;
+  return {
+    name,
+    pgType,
+    pgTypeOid,
+    pgTypeModifier,
+    storageType,
+    queryType,
+    ...(valueType === undefined ? {} : { valueType }),
+    ...(citext === undefined ? {} : { citext }),
+  };
 }
 
 /** DuckDB SELECT of a file in COPY's text format (tab-separated, \\N for NULL), each field converted to its column. */

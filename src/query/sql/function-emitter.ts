@@ -19,7 +19,34 @@ import { refuseLocaleOrder } from './typing/collation.js';
 import { emitNumericCall } from './typing/numeric-emit.js';
 import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
-import { groupedValue, intervalKey, orderKey } from './typing/value-keys.js';
+import { groupedValue, intervalKey, isCitext, orderKey } from './typing/value-keys.js';
+
+/**
+ * Functions the citext extension overloads to match case-insensitively (citext--1.6.sql):
+ * with a citext argument PostgreSQL calls those, which the engine does not have.
+ */
+const CITEXT_OVERLOADS = new Set([
+  'regexp_match',
+  'regexp_matches',
+  'regexp_replace',
+  'regexp_split_to_array',
+  'regexp_split_to_table',
+  'replace',
+  'split_part',
+  'strpos',
+  'translate',
+]);
+
+function refuseCitextFunction(ctx: EmitContext, call: FuncCall, name: string): void {
+  if (!CITEXT_OVERLOADS.has(name) || ctx.types === undefined) return;
+  if (!(call.args ?? []).some((a) => isCitext(operandType(ctx, a)))) return;
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    `${name}() of a citext value is not supported by pg_analytica`,
+    call.location,
+    `citext's ${name}() matches case-insensitively; cast the value to text to match case-sensitively.`,
+  );
+}
 
 /** The unqualified name of a function, or throws 42883 for a schema other than pg_catalog. */
 function functionName(ctx: EmitContext, call: FuncCall): string {
@@ -76,6 +103,7 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const orderedSet = ctx.types === undefined ? undefined : emitOrderedSetAggregate(ctx, call, name);
   if (orderedSet !== undefined) return orderedSet;
   if (name === 'generate_series' && ctx.types !== undefined) return emitSeriesInSelectList(ctx, call);
+  refuseCitextFunction(ctx, call, name);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
   const numeric = emitNumericCall(ctx, call, name, () => ({
@@ -87,9 +115,11 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const typed = emitTypedArguments(ctx, call, name);
   if (typeof typed === 'string') return typed;
   if (name === 'min' || name === 'max') refuseLocaleOrder(ctx, [call.args?.[0]], `${name}()`, call.location);
-  // min/max of intervals choose by span (interval_cmp_value), keeping the value as written.
-  const bySpan = (name === 'min' || name === 'max') && operandType(ctx, call.args?.[0])?.name === 'interval';
-  const args = bySpan ? [typed[0]!, intervalKey(typed[0]!)] : typed;
+  // min/max of intervals choose by span (interval_cmp_value), of citext by its lowercase,
+  // keeping the value as written.
+  const minMaxType = name === 'min' || name === 'max' ? operandType(ctx, call.args?.[0]) : undefined;
+  const bySpan = minMaxType?.name === 'interval' || isCitext(minMaxType);
+  const args = bySpan ? [typed[0]!, orderKey(minMaxType, typed[0]!)!] : typed;
   const fn = bySpan ? `arg_${name}` : duckName;
   // percentile_cont interpolates in double precision (or interval): a numeric key is cast, as in
   // PostgreSQL. percentile_disc returns one of the values it sorts: where the value sorts by a

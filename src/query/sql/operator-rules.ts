@@ -28,7 +28,13 @@ import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
 import { refuseLocaleOrder } from './typing/collation.js';
 import { emitNumericOperator } from './typing/numeric-emit.js';
-import { asText, checkArithmeticOperand, emitComparedOperands } from './typing/typed-operands.js';
+import {
+  asText,
+  checkArithmeticOperand,
+  emitComparedOperands,
+  operandType,
+} from './typing/typed-operands.js';
+import { citextKey, isCitext } from './typing/value-keys.js';
 
 /** Operators that mean the same in DuckDB and are emitted unchanged. */
 const PLAIN_OPERATORS = new Set([
@@ -238,6 +244,9 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
       ? arithmeticOperand(ctx, expr.lexpr)
       : ctx.expr(expr.lexpr);
   const regex = REGEX_OPERATORS[operator];
+  if (regex !== undefined) refuseCitextRegex(ctx, expr, operator);
+  if (LIKE_OPERATORS[operator] !== undefined && isCitext(operandType(ctx, expr.lexpr)))
+    return citextLike(LIKE_OPERATORS[operator]!, left, right, quoteLiteral('\\'));
   if (regex !== undefined) {
     const call = `regexp_matches(${left}, ${right}, '${regex.options}')`;
     return regex.negate ? `(NOT ${call})` : call;
@@ -310,8 +319,39 @@ function emitLike(ctx: EmitContext, expr: A_Expr, operator: string): string {
     const [patternArg, escapeArg] = pattern.FuncCall.args ?? [];
     pattern = patternArg;
     escapeChar = operand(ctx, escapeArg);
+    if (isCitext(operandType(ctx, expr.lexpr))) {
+      throw ctx.error(
+        SqlState.featureNotSupported,
+        'LIKE … ESCAPE on a citext value is not supported by pg_analytica',
+        expr.location,
+        'Write the pattern with backslash escapes (the default escape character).',
+      );
+    }
   }
+  if (isCitext(operandType(ctx, expr.lexpr)))
+    return citextLike(keyword, operand(ctx, expr.lexpr), operand(ctx, pattern), escapeChar);
   return `(${operand(ctx, expr.lexpr)} ${keyword} ${operand(ctx, pattern)} ESCAPE ${escapeChar})`;
+}
+
+/**
+ * citext LIKE: citext's operators call ILIKE (texticlike), which lowercases the value and the
+ * pattern by the ctype (ASCII letters under C, see value-keys.ts) and matches them. ILIKE over a
+ * citext is the same match; so are NOT LIKE and NOT ILIKE.
+ */
+function citextLike(keyword: string, value: string, pattern: string, escapeChar: string): string {
+  const not = keyword.startsWith('NOT ') ? 'NOT ' : '';
+  return `(${citextKey(value)} ${not}LIKE ${citextKey(pattern)} ESCAPE ${escapeChar})`;
+}
+
+/** citext's regular expression operators match case-insensitively (by the ctype): refused. */
+function refuseCitextRegex(ctx: EmitContext, expr: A_Expr, operator: string): void {
+  if (!isCitext(operandType(ctx, expr.lexpr))) return;
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    `operator ${operator} on a citext value is not supported by pg_analytica`,
+    expr.location,
+    'citext matches regular expressions case-insensitively; cast the value to text to match case-sensitively, or use LIKE.',
+  );
 }
 
 const NULL_CONSTANT: Node = { A_Const: { isnull: true } };

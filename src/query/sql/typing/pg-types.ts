@@ -9,7 +9,7 @@
  * (0A000) where PostgreSQL's meaning needs a type they do not know.
  */
 import type { TypeName } from 'libpg-query';
-import type { ColumnSpec } from '../../../source/column-types.js';
+import { type ColumnSpec, valueTypeOf } from '../../../source/column-types.js';
 
 /** pg_type.typcategory: B boolean, N numeric, S string, D date/time, T timespan, U user, E enum, A array, X unknown. */
 export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'E' | 'A' | 'X';
@@ -86,23 +86,27 @@ export const INTEGER_RANK: Readonly<Record<string, number>> = { int2: 1, int4: 2
 
 /** The type of a column of the copy, from what the catalog keeps of it (analytica.tables.columns). */
 export function columnType(spec: ColumnSpec): PgType | undefined {
-  const name = BY_OID.get(spec.pgTypeOid);
+  // A domain is typed as its base type, as PostgreSQL's parser types a domain column's uses.
+  const value = valueTypeOf(spec);
+  const name = BY_OID.get(value.oid);
   if (name !== undefined) {
-    const type = builtIn(name, spec.pgTypeModifier)!;
+    const type = builtIn(name, value.typmod)!;
     return name === 'numeric' && spec.storageType === 'VARCHAR' ? { ...type, heldAsText: true } : type;
   }
+  if (spec.citext === true) return { name: 'citext', oid: value.oid, typmod: -1, category: 'S' };
   if (spec.queryType.startsWith('ENUM(')) {
     return {
-      name: spec.pgType,
-      oid: spec.pgTypeOid,
+      name: value.name,
+      oid: value.oid,
       typmod: -1,
       category: 'E',
       enumLabels: enumLabels(spec.queryType),
       duckType: spec.queryType,
     };
   }
+  // An array of a domain keeps its own OID, as PostgreSQL describes it (described-columns.ts).
   if (spec.queryType.endsWith('[]'))
-    return { name: spec.pgType, oid: spec.pgTypeOid, typmod: -1, category: 'A', duckType: spec.queryType };
+    return { name: value.name, oid: spec.pgTypeOid, typmod: -1, category: 'A', duckType: spec.queryType };
   return undefined;
 }
 

@@ -26,7 +26,7 @@ import { jsonbKey, jsonbSortKey } from './jsonb-literal.js';
 import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
 import { enumDisplayName, type PgType } from './pg-types.js';
 import { pgTextOf } from './text-output.js';
-import { intervalKey } from './value-keys.js';
+import { citextKey, intervalKey, isCitext } from './value-keys.js';
 
 const EQUALITY = new Set(['=', '<>', '!=']);
 
@@ -54,6 +54,10 @@ export function emitComparedOperands(
   // Typed after emitting: a subquery's output type is known once it is emitted (each is emitted once).
   const types = nodes.map((n) => operandType(ctx, n));
   const context = types.find((t) => t !== undefined && t.category !== 'X');
+  if (types.some(isCitext)) {
+    const citext = citextOperands(ctx, nodes, types, emitted, plain);
+    if (citext !== undefined) return citext;
+  }
   const numeric = textNumericComparison(types);
   if (numeric !== undefined)
     return nodes.map((node, i) => textNumericOperand(node, emitted[i] ?? plain(node), types[i], numeric));
@@ -62,6 +66,35 @@ export function emitComparedOperands(
     if (context === undefined) return emitted[i] ?? plain(node);
     if (literal !== undefined) return typedLiteral(ctx, literal, context, operator, node);
     return typedOperand(emitted[i]!, types[i], operator, context);
+  });
+}
+
+/**
+ * A comparison with a citext operand. PostgreSQL compares citext with citext (or with an untyped
+ * literal or parameter, which become citext) case-insensitively; with text or varchar it picks
+ * text's operator, which is case-sensitive (undefined here: compared as text). An operand whose
+ * type the front end does not know could be either: refused (0A000).
+ */
+function citextOperands(
+  ctx: EmitContext,
+  nodes: readonly Node[],
+  types: readonly (PgType | undefined)[],
+  emitted: readonly (string | undefined)[],
+  plain: (node: Node) => string,
+): string[] | undefined {
+  if (types.some((t) => t !== undefined && t.category !== 'X' && !isCitext(t))) return undefined;
+  const unknown = nodes.findIndex((n, i) => types[i] === undefined && untypedLiteral(n) === undefined);
+  if (unknown >= 0) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'comparing citext with an expression of a type pg_analytica does not know is not supported',
+      nodeLocation(nodes[unknown]!),
+      'Cast the expression to citext or to text to say how it compares.',
+    );
+  }
+  return nodes.map((node, i) => {
+    const literal = untypedLiteral(node);
+    return citextKey(literal !== undefined ? quoteLiteral(literal) : (emitted[i] ?? plain(node)));
   });
 }
 

@@ -35,9 +35,25 @@ export function intervalKey(sql: string): string {
   return `(${days} * ${MICROS_PER_DAY} + ${time})`;
 }
 
+/** The citext extension's type (a domain over it is typed as citext too). */
+export function isCitext(type: PgType | undefined): boolean {
+  return type?.name === 'citext' && type.category === 'S';
+}
+
+/**
+ * citext's key: the value lowercased as citext does (str_tolower under the database's ctype).
+ * The copy holds citext only where that ctype is C or POSIX (table-schema.ts), where str_tolower
+ * folds ASCII letters and nothing else: 'É' and 'é' differ, as in PostgreSQL. Ordered by the
+ * key's bytes, as citext_cmp orders the lowered strings under the C collation.
+ */
+export function citextKey(sql: string): string {
+  return `translate(${sql}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
+}
+
 /** The key equal values share, or undefined when DuckDB's equality of the value is PostgreSQL's. */
 export function equalityKey(type: PgType | undefined, sql: string): string | undefined {
   if (type === undefined) return undefined;
+  if (isCitext(type)) return citextKey(sql);
   if (type.heldAsText === true) return exactNumeric(sql);
   if (type.name === 'bpchar') return type.typmod < 0 ? `rtrim(${sql}, ' ')` : undefined;
   if (type.name === 'jsonb') return `${jsonFunction('equality_key')}(${sql})`;
@@ -48,6 +64,7 @@ export function equalityKey(type: PgType | undefined, sql: string): string | und
 /** The key values sort by, or undefined when DuckDB's order of the value is PostgreSQL's. */
 export function orderKey(type: PgType | undefined, sql: string): string | undefined {
   if (type === undefined) return undefined;
+  if (isCitext(type)) return citextKey(sql);
   if (type.heldAsText === true) return exactNumeric(sql);
   if (type.name === 'bpchar') return `rtrim(${sql}, ' ')`;
   if (type.name === 'jsonb') return `${jsonFunction('sort_key')}(${sql})`;

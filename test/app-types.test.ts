@@ -1,0 +1,251 @@
+/**
+ * The column types of an ordinary web application's schema (issue 13): domains and citext.
+ * A table with each is registered, copied, then changed through the stream; every value is
+ * compared with the heap text-for-text (and byte-for-byte in binary where the type has a fixed
+ * OID), through the daemon and through columnar.*, and so are the queries a dashboard runs on
+ * them. What the engine cannot do as PostgreSQL does is refused with its SQLSTATE.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import { createForeignServer, createUserMapping } from '../src/catalog/foreign-server.js';
+import type { LocalCluster } from '../src/cluster/local-cluster.js';
+import type { Daemon } from '../src/main.js';
+import { binaryRows } from './helpers/binary-rows.js';
+import { startTestCluster } from './helpers/cluster.js';
+import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
+
+const schema = `
+  CREATE EXTENSION citext;
+  CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+  CREATE DOMAIN email AS citext CHECK (VALUE LIKE '%@%');
+  CREATE DOMAIN posint AS integer CHECK (VALUE > 0);
+  CREATE DOMAIN small_posint AS posint CHECK (VALUE < 1000);
+  CREATE DOMAIN price AS numeric(10,2);
+  CREATE DOMAIN amount AS numeric;
+  CREATE DOMAIN code3 AS char(3);
+  CREATE DOMAIN short_label AS varchar(8);
+  CREATE DOMAIN payload AS jsonb;
+  CREATE DOMAIN feeling AS mood;
+  CREATE DOMAIN int_list AS integer[];
+  CREATE DOMAIN duration AS interval;
+  CREATE DOMAIN happened AS timestamptz;
+  CREATE DOMAIN day AS date;
+  CREATE DOMAIN flag AS boolean;
+  CREATE DOMAIN ident AS uuid;
+  CREATE DOMAIN raw AS bytea;
+  CREATE DOMAIN ratio AS double precision;
+  CREATE TABLE app (
+    id int PRIMARY KEY, email email, nick citext, qty small_posint, cost price, total amount,
+    code code3, label short_label, doc payload, feel feeling, nums int_list, costs price[],
+    qtys posint[], took duration, at happened, due day, ok flag, ref ident, blob raw, r ratio
+  );`;
+
+const rows = [
+  `1, 'Alice@Example.com', 'Alice', 5, 12.50, 1.0, 'ab', 'x', '{"a": 1}', 'ok', '{1,2,3}', '{1.5,2}', '{1,2}', '1 mon', '2024-01-01 10:00+00', '2024-01-01', true, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff', 0.5`,
+  `2, 'bob@example.COM', 'bob', 999, 0.01, 1.00, 'abc', 'yy', '{"a": 1.0}', 'happy', '{}', '{}', '{7}', '30 days', '2024-01-02 10:00+00', '2024-01-02', false, NULL, '\\x', -0.25`,
+  `3, 'carol@x.org', 'ALICE', 1, 99999999.99, 1.50, 'zz', '', '[1, "b"]', 'sad', '{NULL,4}', '{NULL}', NULL, '-1 days', NULL, NULL, NULL, NULL, NULL, 'NaN'`,
+  `4, 'Dave@X.org', 'Émile', 42, -3.00, 100, 'Q', 'eight888', 'null', NULL, NULL, NULL, NULL, '1 mon -1 day', '1999-12-31 23:59:59.999999+00', 'infinity', true, NULL, NULL, NULL`,
+  `5, 'eve@x.org', 'émile', 7, NULL, 0.0001, NULL, NULL, '{"b": [1, 2]}', 'ok', '{5}', '{3.25}', '{3}', '29 days', '2024-03-10 06:00+00', '2024-02-29', NULL, NULL, NULL, 1e300`,
+  `6, NULL, 'zed_', 3, 5.5, -2, 'b', 'lbl', NULL, 'happy', '{9,8}', NULL, '{1}', NULL, NULL, NULL, false, NULL, NULL, NULL`,
+  `7, 'frank@x.org', 'Bob', 11, 1.25, 3.14159, 'ab ', 'Lbl', '{"a": 2}', 'sad', '{1}', '{1.25}', '{2,2}', '2 hours', '2024-05-01 00:00+00', '2024-05-01', true, NULL, '\\xdeadbeef', 2`,
+];
+
+let cluster: LocalCluster;
+let daemon: Daemon;
+let heap: pg.Client;
+let columnar: pg.Client;
+
+before(async () => {
+  cluster = await startTestCluster();
+  await cluster.exec(
+    `${schema}\nINSERT INTO app VALUES ${rows
+      .slice(0, 4)
+      .map((r) => `(${r})`)
+      .join(', ')};`,
+  );
+  daemon = await startDaemon(cluster);
+  heap = await rawClient(cluster.clientConfig());
+  await heap.query("SET TimeZone = 'UTC'");
+  await createForeignServer(heap, { host: '127.0.0.1', port: daemon.port });
+  await createUserMapping(heap, cluster.user, cluster.password);
+  await heap.query(`SELECT analytica.register_table('app')`);
+  await heap.query(`SELECT analytica.wait_for_sync('app')`);
+  // After the copy: rows streamed in, one updated, one deleted.
+  await heap.query(
+    `INSERT INTO app VALUES ${rows
+      .slice(4)
+      .map((r) => `(${r})`)
+      .join(', ')}`,
+  );
+  await heap.query(
+    `UPDATE app SET nick = 'CAROL', email = 'Carol@X.org', cost = 7.77, nums = '{10,20}' WHERE id = 3`,
+  );
+  await heap.query(`INSERT INTO app (id, email, nick) VALUES (8, 'gone@x.org', 'gone')`);
+  await heap.query('DELETE FROM app WHERE id = 8');
+  await heap.query(`SELECT analytica.wait_for_sync('app')`);
+  columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+  await columnar.query("SET TimeZone = 'UTC'");
+});
+
+after(async () => {
+  await heap?.end();
+  await columnar?.end();
+  await daemon?.close();
+  await cluster?.close();
+});
+
+async function sameRows(sql: string): Promise<void> {
+  const expected = await heap.query({ text: sql, rowMode: 'array' });
+  const actual = await columnar.query({ text: sql, rowMode: 'array' });
+  assert.deepEqual(
+    actual.fields.map((f) => [f.name, f.dataTypeID]),
+    expected.fields.map((f) => [f.name, f.dataTypeID]),
+    `described types of: ${sql}`,
+  );
+  assert.deepEqual(actual.rows, expected.rows, sql);
+}
+
+async function refused(sql: string, code: string, message: RegExp): Promise<void> {
+  await assert.rejects(columnar.query(sql), (error: pg.DatabaseError) => {
+    assert.equal(error.code, code, `${sql}: ${error.message}`);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe('domains and citext are copied and streamed exactly', () => {
+  test('SELECT * gives the heap text of every value, with the base type OIDs PostgreSQL describes', async () => {
+    await sameRows('SELECT * FROM app ORDER BY id');
+    const { fields } = await columnar.query('SELECT qty, cost, email FROM app LIMIT 1');
+    const citext = await heap.query(`SELECT 'citext'::regtype::oid AS oid`);
+    // A domain column is described as its base type (printtup's getBaseTypeAndTypmod).
+    assert.deepEqual(
+      fields.map((f) => f.dataTypeID),
+      [23, 1700, Number(citext.rows[0].oid)],
+    );
+  });
+
+  test('through columnar.* the foreign table reads the same values', async () => {
+    const sql = (from: string) => `SELECT * FROM ${from} ORDER BY id`;
+    assert.deepEqual(await textRows(heap, sql('columnar.app')), await textRows(heap, sql('app')));
+    const filtered = (from: string) => `SELECT id FROM ${from} WHERE nick = 'alice' AND qty > 2 ORDER BY id`;
+    assert.deepEqual(await textRows(heap, filtered('columnar.app')), await textRows(heap, filtered('app')));
+  });
+
+  test('domains over built-in types are sent in binary with PostgreSQL’s bytes', async () => {
+    const sql = `SELECT id, qty, cost, total, code, label, doc, nums, took, at, due, ok, ref, blob, r
+                   FROM app ORDER BY id`;
+    const setup = ["SET TimeZone = 'UTC'"];
+    const expected = await binaryRows(cluster.clientConfig(), sql, setup);
+    assert.equal(expected.error, undefined);
+    assert.deepEqual(
+      await binaryRows({ ...cluster.clientConfig(), port: daemon.port }, sql, setup),
+      expected,
+    );
+  });
+});
+
+describe('domains compute as their base types', () => {
+  const queries = [
+    'SELECT id, qty FROM app WHERE qty > 5 ORDER BY qty DESC',
+    'SELECT sum(qty), sum(cost), min(cost), max(total), count(DISTINCT total) FROM app',
+    // Groups of equal values that print differently (1.0, 1.00) are read by their count and first id.
+    'SELECT count(*), min(id) FROM app GROUP BY total ORDER BY 2',
+    'SELECT id, total FROM app WHERE total = 1 ORDER BY id',
+    `SELECT code, count(*) FROM app GROUP BY code ORDER BY code`,
+    `SELECT id FROM app WHERE code = 'ab' ORDER BY id`,
+    `SELECT id FROM app WHERE label LIKE 'l%' ORDER BY id`,
+    `SELECT id FROM app WHERE doc = '{"a": 1}' ORDER BY id`,
+    `SELECT id, doc -> 'a' FROM app WHERE doc @> '{"a": 1}' ORDER BY id`,
+    // PostgreSQL has no comparison of a domain over an enum with a literal; it sorts and groups it.
+    'SELECT id, feel FROM app ORDER BY feel, id',
+    'SELECT feel, count(*) FROM app GROUP BY feel ORDER BY feel',
+    'SELECT id, nums[1], cardinality(nums), array_length(nums, 1) FROM app ORDER BY id',
+    'SELECT id, costs[1], qtys[2] FROM app WHERE 2 = ANY (qtys) ORDER BY id',
+    'SELECT id, took FROM app ORDER BY took, id',
+    'SELECT count(*), min(id) FROM app GROUP BY took ORDER BY 2',
+    `SELECT id FROM app WHERE at >= '2024-01-02' ORDER BY at`,
+    `SELECT id FROM app WHERE due < '2024-03-01' AND ok ORDER BY id`,
+    'SELECT id, r FROM app WHERE r > 0 ORDER BY r',
+  ];
+  for (const sql of queries) test(sql, async () => await sameRows(sql));
+});
+
+describe('citext compares, groups and sorts case-insensitively, as citext does under C', () => {
+  const queries = [
+    `SELECT id FROM app WHERE nick = 'ALICE' ORDER BY id`,
+    `SELECT id FROM app WHERE nick <> 'alice' ORDER BY id`,
+    `SELECT id FROM app WHERE email = 'ALICE@EXAMPLE.COM' ORDER BY id`,
+    // Only ASCII letters fold under the C ctype: 'Émile' and 'émile' differ.
+    `SELECT id FROM app WHERE nick = 'émile' ORDER BY id`,
+    `SELECT id FROM app WHERE nick IN ('BOB', 'carol') ORDER BY id`,
+    `SELECT id FROM app WHERE nick < 'b' ORDER BY id`,
+    `SELECT id FROM app WHERE nick BETWEEN 'B' AND 'CAROL' ORDER BY id`,
+    `SELECT id, nick FROM app ORDER BY nick, id`,
+    `SELECT id, nick FROM app ORDER BY nick DESC, id`,
+    'SELECT count(*), min(id), max(id) FROM app GROUP BY nick ORDER BY 2',
+    `SELECT count(DISTINCT nick), count(DISTINCT email) FROM app`,
+    `SELECT count(*) FROM (SELECT DISTINCT nick FROM app) AS d`,
+    `SELECT min(nick), max(nick) FROM app WHERE id IN (1, 4, 6)`,
+    `SELECT id FROM app WHERE nick LIKE 'AL%' ORDER BY id`,
+    `SELECT id FROM app WHERE nick ILIKE '%O%' ORDER BY id`,
+    `SELECT id FROM app WHERE nick NOT LIKE 'b%' ORDER BY id`,
+    `SELECT id FROM app WHERE email LIKE '%@EXAMPLE.COM' ORDER BY id`,
+    // citext against text uses text's operator: case-sensitive.
+    `SELECT id FROM app WHERE nick = 'alice'::text ORDER BY id`,
+    `SELECT id FROM app WHERE nick::text = 'Alice' ORDER BY id`,
+    `SELECT a.id, b.id FROM app a JOIN app b ON a.nick = b.nick AND a.id < b.id ORDER BY 1, 2`,
+    `SELECT id, row_number() OVER (PARTITION BY nick ORDER BY id) FROM app ORDER BY id`,
+  ];
+  for (const sql of queries) test(sql, async () => await sameRows(sql));
+
+  test('citext’s case-insensitive regular expressions and string functions are refused (0A000)', async () => {
+    await refused(`SELECT id FROM app WHERE nick ~ 'ali'`, '0A000', /operator ~ on a citext value/);
+    await refused(`SELECT strpos(nick, 'L') FROM app`, '0A000', /strpos\(\) of a citext value/);
+    await refused(`SELECT replace(email, 'X', 'y') FROM app`, '0A000', /replace\(\) of a citext value/);
+    await refused(`SELECT id FROM app WHERE nick LIKE 'a!%' ESCAPE '!'`, '0A000', /ESCAPE on a citext/);
+  });
+});
+
+describe('types refused at registration name the column (0A000)', () => {
+  const cases: [string, string, RegExp][] = [
+    [
+      'CREATE TABLE r1 (id int PRIMARY KEY, tags citext[])',
+      'r1',
+      /column tags of table public\.r1 has unsupported type public\.citext\[\]/,
+    ],
+    [
+      'CREATE DOMAIN spot AS point; CREATE TABLE r2 (id int PRIMARY KEY, p spot)',
+      'r2',
+      /column p of table public\.r2 has unsupported type public\.spot/,
+    ],
+    [
+      'CREATE DOMAIN nested AS int_list; CREATE TABLE r3 (id int PRIMARY KEY, n nested[])',
+      'r3',
+      /column n of table public\.r3 has unsupported type public\.nested\[\]/,
+    ],
+    [
+      'CREATE TABLE r4 (id int PRIMARY KEY, nick citext COLLATE "ucs_basic", loud citext COLLATE pga_locale)',
+      'r4',
+      /column loud of table public\.r4 is citext under a locale/,
+    ],
+  ];
+  before(async () => {
+    // A collation whose ctype is a locale's: citext lowercases by it beyond ASCII.
+    await heap.query(`CREATE COLLATION pga_locale (provider = libc, locale = 'C.UTF-8')`);
+  });
+  for (const [ddl, table, message] of cases) {
+    test(ddl, async () => {
+      await heap.query(ddl);
+      await assert.rejects(
+        heap.query(`SELECT analytica.register_table('${table}')`),
+        (error: pg.DatabaseError) => {
+          assert.equal(error.code, '0A000', error.message);
+          assert.match(error.message, message);
+          return true;
+        },
+      );
+    });
+  }
+});
