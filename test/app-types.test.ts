@@ -38,17 +38,18 @@ const schema = `
   CREATE TABLE app (
     id int PRIMARY KEY, email email, nick citext, qty small_posint, cost price, total amount,
     code code3, label short_label, doc payload, feel feeling, nums int_list, costs price[],
-    qtys posint[], took duration, at happened, due day, ok flag, ref ident, blob raw, r ratio
+    qtys posint[], took duration, at happened, due day, ok flag, ref ident, blob raw, r ratio,
+    opens timetz, slots timetz[]
   );`;
 
 const rows = [
-  `1, 'Alice@Example.com', 'Alice', 5, 12.50, 1.0, 'ab', 'x', '{"a": 1}', 'ok', '{1,2,3}', '{1.5,2}', '{1,2}', '1 mon', '2024-01-01 10:00+00', '2024-01-01', true, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff', 0.5`,
-  `2, 'bob@example.COM', 'bob', 999, 0.01, 1.00, 'abc', 'yy', '{"a": 1.0}', 'happy', '{}', '{}', '{7}', '30 days', '2024-01-02 10:00+00', '2024-01-02', false, NULL, '\\x', -0.25`,
-  `3, 'carol@x.org', 'ALICE', 1, 99999999.99, 1.50, 'zz', '', '[1, "b"]', 'sad', '{NULL,4}', '{NULL}', NULL, '-1 days', NULL, NULL, NULL, NULL, NULL, 'NaN'`,
-  `4, 'Dave@X.org', 'Émile', 42, -3.00, 100, 'Q', 'eight888', 'null', NULL, NULL, NULL, NULL, '1 mon -1 day', '1999-12-31 23:59:59.999999+00', 'infinity', true, NULL, NULL, NULL`,
-  `5, 'eve@x.org', 'émile', 7, NULL, 0.0001, NULL, NULL, '{"b": [1, 2]}', 'ok', '{5}', '{3.25}', '{3}', '29 days', '2024-03-10 06:00+00', '2024-02-29', NULL, NULL, NULL, 1e300`,
-  `6, NULL, 'zed_', 3, 5.5, -2, 'b', 'lbl', NULL, 'happy', '{9,8}', NULL, '{1}', NULL, NULL, NULL, false, NULL, NULL, NULL`,
-  `7, 'frank@x.org', 'Bob', 11, 1.25, 3.14159, 'ab ', 'Lbl', '{"a": 2}', 'sad', '{1}', '{1.25}', '{2,2}', '2 hours', '2024-05-01 00:00+00', '2024-05-01', true, NULL, '\\xdeadbeef', 2`,
+  `1, 'Alice@Example.com', 'Alice', 5, 12.50, 1.0, 'ab', 'x', '{"a": 1}', 'ok', '{1,2,3}', '{1.5,2}', '{1,2}', '1 mon', '2024-01-01 10:00+00', '2024-01-01', true, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff', 0.5, '10:00:00+02', '{10:00:00+02,"23:59:59.999999-15:59:59"}'`,
+  `2, 'bob@example.COM', 'bob', 999, 0.01, 1.00, 'abc', 'yy', '{"a": 1.0}', 'happy', '{}', '{}', '{7}', '30 days', '2024-01-02 10:00+00', '2024-01-02', false, NULL, '\\x', -0.25, '11:00:00+00', '{}'`,
+  `3, 'carol@x.org', 'ALICE', 1, 99999999.99, 1.50, 'zz', '', '[1, "b"]', 'sad', '{NULL,4}', '{NULL}', NULL, '-1 days', NULL, NULL, NULL, NULL, NULL, 'NaN', '12:00:00+01', '{NULL,00:00:00+05:45:30}'`,
+  `4, 'Dave@X.org', 'Émile', 42, -3.00, 100, 'Q', 'eight888', 'null', NULL, NULL, NULL, NULL, '1 mon -1 day', '1999-12-31 23:59:59.999999+00', 'infinity', true, NULL, NULL, NULL, '00:00:00+05:45:30', NULL`,
+  `5, 'eve@x.org', 'émile', 7, NULL, 0.0001, NULL, NULL, '{"b": [1, 2]}', 'ok', '{5}', '{3.25}', '{3}', '29 days', '2024-03-10 06:00+00', '2024-02-29', NULL, NULL, NULL, 1e300, '24:00:00+00', '{24:00:00-01}'`,
+  `6, NULL, 'zed_', 3, 5.5, -2, 'b', 'lbl', NULL, 'happy', '{9,8}', NULL, '{1}', NULL, NULL, NULL, false, NULL, NULL, NULL, '23:59:59.999999-15:59:59', '{12:00:00.5+15:59:59}'`,
+  `7, 'frank@x.org', 'Bob', 11, 1.25, 3.14159, 'ab ', 'Lbl', '{"a": 2}', 'sad', '{1}', '{1.25}', '{2,2}', '2 hours', '2024-05-01 00:00+00', '2024-05-01', true, NULL, '\\xdeadbeef', 2, '10:00:00.5-05:30', NULL`,
 ];
 
 let cluster: LocalCluster;
@@ -134,7 +135,7 @@ describe('domains and citext are copied and streamed exactly', () => {
   });
 
   test('domains over built-in types are sent in binary with PostgreSQL’s bytes', async () => {
-    const sql = `SELECT id, qty, cost, total, code, label, doc, nums, took, at, due, ok, ref, blob, r
+    const sql = `SELECT id, qty, cost, total, code, label, doc, nums, took, at, due, ok, ref, blob, r, opens, slots
                    FROM app ORDER BY id`;
     const setup = ["SET TimeZone = 'UTC'"];
     const expected = await binaryRows(cluster.clientConfig(), sql, setup);
@@ -197,6 +198,8 @@ describe('citext compares, groups and sorts case-insensitively, as citext does u
     `SELECT id FROM app WHERE nick::text = 'Alice' ORDER BY id`,
     `SELECT a.id, b.id FROM app a JOIN app b ON a.nick = b.nick AND a.id < b.id ORDER BY 1, 2`,
     `SELECT id, row_number() OVER (PARTITION BY nick ORDER BY id) FROM app ORDER BY id`,
+    'SELECT id FROM app WHERE nick IN (SELECT nick FROM app WHERE id = 1) ORDER BY id',
+    'SELECT id FROM app WHERE nick::text IN (SELECT nick FROM app WHERE id = 1) ORDER BY id',
   ];
   for (const sql of queries) test(sql, async () => await sameRows(sql));
 
@@ -205,6 +208,27 @@ describe('citext compares, groups and sorts case-insensitively, as citext does u
     await refused(`SELECT strpos(nick, 'L') FROM app`, '0A000', /strpos\(\) of a citext value/);
     await refused(`SELECT replace(email, 'X', 'y') FROM app`, '0A000', /replace\(\) of a citext value/);
     await refused(`SELECT id FROM app WHERE nick LIKE 'a!%' ESCAPE '!'`, '0A000', /ESCAPE on a citext/);
+  });
+});
+
+describe('timetz compares as timetz_cmp: by UTC time, then by offset', () => {
+  const queries = [
+    'SELECT id, opens FROM app ORDER BY opens, id',
+    'SELECT id, opens FROM app ORDER BY opens DESC, id',
+    `SELECT id FROM app WHERE opens > '09:00:00+00' ORDER BY id`,
+    // Same instant, another offset: not equal, and +01 sorts first (timetz_cmp).
+    `SELECT id FROM app WHERE opens = '12:00:00+01' ORDER BY id`,
+    `SELECT id FROM app WHERE opens < '11:00:00+00' ORDER BY id`,
+    `SELECT id FROM app WHERE opens BETWEEN '00:00:00+00' AND '10:00:00+00' ORDER BY id`,
+    'SELECT opens, count(*) FROM app GROUP BY opens ORDER BY opens',
+    'SELECT min(opens), max(opens), count(DISTINCT opens) FROM app',
+    'SELECT id, slots[2], cardinality(slots) FROM app ORDER BY id',
+    'SELECT id FROM app WHERE opens IN (SELECT opens FROM app WHERE id < 3) ORDER BY id',
+  ];
+  for (const sql of queries) test(sql, async () => await sameRows(sql));
+
+  test('a timetz literal without a numeric offset (the session zone’s) is refused (0A000)', async () => {
+    await refused(`SELECT id FROM app WHERE opens > '10:00'`, '0A000', /without a numeric UTC offset/);
   });
 });
 

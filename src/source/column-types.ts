@@ -128,6 +128,13 @@ const scalarTypes: Record<string, string> = {
   numeric: 'DECIMAL',
   // The extension's case-insensitive text (table-schema.ts names only the citext extension's type so).
   citext: 'VARCHAR',
+  // Kept as PostgreSQL's text: Parquet's TIME keeps no offset (DuckDB writes TIMETZ as UTC time).
+  timetz: 'VARCHAR',
+};
+
+/** Types held in one DuckDB type and queried as another (readExpression casts). */
+const queryTypes: Record<string, string> = {
+  timetz: 'TIMETZ',
 };
 
 /** Types whose COPY text DuckDB's reader parses directly, with the same value (they never contain escapes). */
@@ -244,7 +251,7 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
     return {
       ...base,
       storageType: `${element}[]`,
-      queryType: enumType ? `${enumType}[]` : `${element}[]`,
+      queryType: `${enumType ?? queryTypes[column.baseTypeName] ?? element}[]`,
       // Elements as text keep their exact PostgreSQL spelling (JSON numbers would pass through double).
       copyExpression:
         `CASE WHEN pg_catalog.array_ndims(${col}) > 1 OR pg_catalog.array_lower(${col}, 1) <> 1 ` +
@@ -285,7 +292,7 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
   return {
     ...base,
     storageType: element,
-    queryType: enumType ?? element,
+    queryType: enumType ?? queryTypes[column.baseTypeName] ?? element,
     copyExpression: col,
     csvType: 'VARCHAR',
     outputText: 'plain',

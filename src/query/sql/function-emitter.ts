@@ -19,7 +19,7 @@ import { refuseLocaleOrder } from './typing/collation.js';
 import { emitNumericCall } from './typing/numeric-emit.js';
 import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
-import { groupedValue, intervalKey, isCitext, orderKey } from './typing/value-keys.js';
+import { groupedValue, isCitext, orderKey } from './typing/value-keys.js';
 
 /**
  * Functions the citext extension overloads to match case-insensitively (citext--1.6.sql):
@@ -115,10 +115,11 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const typed = emitTypedArguments(ctx, call, name);
   if (typeof typed === 'string') return typed;
   if (name === 'min' || name === 'max') refuseLocaleOrder(ctx, [call.args?.[0]], `${name}()`, call.location);
-  // min/max of intervals choose by span (interval_cmp_value), of citext by its lowercase,
+  // min/max of intervals choose by span (interval_cmp_value), of citext by its lowercase, of
+  // timetz by timetz_cmp,
   // keeping the value as written.
   const minMaxType = name === 'min' || name === 'max' ? operandType(ctx, call.args?.[0]) : undefined;
-  const bySpan = minMaxType?.name === 'interval' || isCitext(minMaxType);
+  const bySpan = minMaxType?.name === 'interval' || minMaxType?.name === 'timetz' || isCitext(minMaxType);
   const args = bySpan ? [typed[0]!, orderKey(minMaxType, typed[0]!)!] : typed;
   const fn = bySpan ? `arg_${name}` : duckName;
   // percentile_cont interpolates in double precision (or interval): a numeric key is cast, as in

@@ -58,6 +58,7 @@ const BUILT_INS: Readonly<Record<string, BuiltIn>> = {
   varchar: { oid: 1043, category: 'S' },
   date: { oid: 1082, category: 'D' },
   time: { oid: 1083, category: 'D' },
+  timetz: { oid: 1266, category: 'D' },
   timestamp: { oid: 1114, category: 'D' },
   timestamptz: { oid: 1184, category: 'D' },
   interval: { oid: 1186, category: 'T' },

@@ -26,7 +26,7 @@ import { jsonbKey, jsonbSortKey } from './jsonb-literal.js';
 import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
 import { enumDisplayName, type PgType } from './pg-types.js';
 import { pgTextOf } from './text-output.js';
-import { citextKey, intervalKey, isCitext } from './value-keys.js';
+import { citextKey, intervalKey, isCitext, timetzKey } from './value-keys.js';
 
 const EQUALITY = new Set(['=', '<>', '!=']);
 
@@ -152,8 +152,30 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
       if (type.name === 'jsonb') return quoteLiteral(jsonbOperand(ctx, text, operator, location));
       if (type.name === 'json') throw noJsonComparison(ctx, operator, location);
       if (type.name === 'interval') return intervalKey(`CAST(${quoteLiteral(text)} AS INTERVAL)`);
+      if (type.name === 'timetz') return timetzLiteral(ctx, text, location);
       return quoteLiteral(text);
   }
+}
+
+/** hh:mm[:ss[.ffffff]] with a numeric UTC offset ±hh[:mm[:ss]]. */
+const TIMETZ_WITH_OFFSET =
+  /^\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?\s*[+-]\d{1,2}(?::\d{2}(?::\d{2})?)?\s*$/;
+
+/**
+ * An untyped literal compared with timetz. Without an offset PostgreSQL's timetz_in takes the
+ * session time zone's offset on the current date (and zone names likewise), which the engine
+ * does not reproduce: only a literal with a numeric offset is read.
+ */
+function timetzLiteral(ctx: EmitContext, text: string, location?: number): string {
+  if (!TIMETZ_WITH_OFFSET.test(text)) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `time with time zone literal "${text}" without a numeric UTC offset is not supported by pg_analytica`,
+      location,
+      "Write the offset, as in '10:30:00+02'.",
+    );
+  }
+  return timetzKey(`CAST(${quoteLiteral(text.trim())} AS TIMETZ)`);
 }
 
 /**
@@ -203,6 +225,7 @@ function typedOperand(sql: string, type: PgType | undefined, operator: string, c
   if (type?.name === 'bpchar') return `rtrim(${sql}, ' ')`;
   if (type?.heldAsText === true) return exactNumeric(sql);
   if (type?.name === 'interval') return intervalKey(sql);
+  if (type?.name === 'timetz') return timetzKey(sql);
   if (type?.name === 'json' || context.name === 'json')
     throw new PgError(SqlState.undefinedFunction, `operator does not exist: json ${operator} json`);
   // An operand of no known type here (a parameter) is read as jsonb, as PostgreSQL types it
@@ -261,22 +284,49 @@ export function typedSubqueryOperands(
 ): { left: string; query: string } {
   const left = operandType(ctx, test);
   const keyed = left?.heldAsText === true || output?.heldAsText === true;
+  const folded = citextSubquery(ctx, test, left, output);
   const convert = (type: PgType | undefined, sql: string) =>
-    type?.name === 'bpchar'
-      ? `rtrim(${sql}, ' ')`
-      : type?.heldAsText === true
-        ? exactNumeric(sql)
-        : type?.name === 'jsonb'
-          ? `${jsonFunction('sort_key')}(${sql})`
-          : type?.name === 'interval'
-            ? intervalKey(sql)
-            : keyed && type?.category === 'N'
-              ? exactNumeric(`CAST(${sql} AS VARCHAR)`)
-              : sql;
+    folded
+      ? citextKey(sql)
+      : type?.name === 'timetz'
+        ? timetzKey(sql)
+        : type?.name === 'bpchar'
+          ? `rtrim(${sql}, ' ')`
+          : type?.heldAsText === true
+            ? exactNumeric(sql)
+            : type?.name === 'jsonb'
+              ? `${jsonFunction('sort_key')}(${sql})`
+              : type?.name === 'interval'
+                ? intervalKey(sql)
+                : keyed && type?.category === 'N'
+                  ? exactNumeric(`CAST(${sql} AS VARCHAR)`)
+                  : sql;
   if (convert(left, 'x') === 'x' && convert(output, 'x') === 'x') return { left: testSql, query };
   const column = convert(output, '"pga_sub"."c"');
   return {
     left: convert(left, testSql),
     query: `SELECT ${column} FROM (${query}) AS "pga_sub"("c")`,
   };
+}
+
+/**
+ * A subquery comparison with citext on one side: case-insensitive when both sides are citext,
+ * case-sensitive (text's operator) when the other is another known type; refused when the other
+ * side's type is not known.
+ */
+function citextSubquery(
+  ctx: EmitContext,
+  test: Node,
+  left: PgType | undefined,
+  output: PgType | undefined,
+): boolean {
+  if (!isCitext(left) && !isCitext(output)) return false;
+  if (isCitext(left) && isCitext(output)) return true;
+  if (left !== undefined && output !== undefined) return false;
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    'comparing citext with an expression of a type pg_analytica does not know is not supported',
+    nodeLocation(test),
+    'Cast the expression to citext or to text to say how it compares.',
+  );
 }

@@ -50,6 +50,16 @@ export function citextKey(sql: string): string {
   return `translate(${sql}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')`;
 }
 
+/**
+ * timetz's order (timetz_cmp): by the time in UTC (not wrapped at midnight: '23:00-05' is 28:00),
+ * then by the zone in seconds west of UTC. DuckDB's min/max of TIMETZ go by another order. One
+ * BIGINT: UTC microseconds × 2^17 plus the zone shifted to be positive (|offset| ≤ 15:59:59).
+ */
+export function timetzKey(sql: string): string {
+  const east = `CAST(datepart('timezone', ${sql}) AS BIGINT)`;
+  return `((epoch_us(CAST(${sql} AS TIME)) - ${east} * 1000000) * 131072 + (57599 - ${east}))`;
+}
+
 /** The key equal values share, or undefined when DuckDB's equality of the value is PostgreSQL's. */
 export function equalityKey(type: PgType | undefined, sql: string): string | undefined {
   if (type === undefined) return undefined;
@@ -65,6 +75,7 @@ export function equalityKey(type: PgType | undefined, sql: string): string | und
 export function orderKey(type: PgType | undefined, sql: string): string | undefined {
   if (type === undefined) return undefined;
   if (isCitext(type)) return citextKey(sql);
+  if (type.name === 'timetz') return timetzKey(sql);
   if (type.heldAsText === true) return exactNumeric(sql);
   if (type.name === 'bpchar') return `rtrim(${sql}, ' ')`;
   if (type.name === 'jsonb') return `${jsonFunction('sort_key')}(${sql})`;
