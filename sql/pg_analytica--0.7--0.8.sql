@@ -438,7 +438,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            OR (t.typnamespace = 'pg_catalog'::regnamespace AND t.typname IN (
              'int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'text', 'varchar', 'bpchar',
              'bool', 'date', 'timestamp', 'timestamptz', 'time', 'interval', 'uuid', 'json', 'jsonb',
-             'bytea', 'timetz'))
+             'bytea', 'timetz', 'inet', 'cidr', 'macaddr', 'macaddr8'))
            OR analytica.is_citext(t.oid)))
 $$;
 
@@ -507,8 +507,8 @@ BEGIN
       RAISE EXCEPTION 'column % of table % has unsupported type %', quote_ident(col.attname), source, col.type_name
         USING ERRCODE = 'feature_not_supported',
               HINT = 'supported: smallint, integer, bigint, real, double precision, numeric, text, varchar, char, '
-                     'boolean, date, timestamp, timestamptz, time, timetz, interval, uuid, json, jsonb, bytea, enums, '
-                     'citext, domains over these and one-dimensional arrays of these';
+                     'boolean, date, timestamp, timestamptz, time, timetz, interval, uuid, json, jsonb, bytea, inet, '
+                     'cidr, macaddr, macaddr8, enums, citext, domains over these and one-dimensional arrays of these';
     END IF;
   END LOOP;
 

@@ -39,17 +39,17 @@ const schema = `
     id int PRIMARY KEY, email email, nick citext, qty small_posint, cost price, total amount,
     code code3, label short_label, doc payload, feel feeling, nums int_list, costs price[],
     qtys posint[], took duration, at happened, due day, ok flag, ref ident, blob raw, r ratio,
-    opens timetz, slots timetz[]
+    opens timetz, slots timetz[], ip inet, net cidr, mac macaddr, mac8 macaddr8, ips inet[]
   );`;
 
 const rows = [
-  `1, 'Alice@Example.com', 'Alice', 5, 12.50, 1.0, 'ab', 'x', '{"a": 1}', 'ok', '{1,2,3}', '{1.5,2}', '{1,2}', '1 mon', '2024-01-01 10:00+00', '2024-01-01', true, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff', 0.5, '10:00:00+02', '{10:00:00+02,"23:59:59.999999-15:59:59"}'`,
-  `2, 'bob@example.COM', 'bob', 999, 0.01, 1.00, 'abc', 'yy', '{"a": 1.0}', 'happy', '{}', '{}', '{7}', '30 days', '2024-01-02 10:00+00', '2024-01-02', false, NULL, '\\x', -0.25, '11:00:00+00', '{}'`,
-  `3, 'carol@x.org', 'ALICE', 1, 99999999.99, 1.50, 'zz', '', '[1, "b"]', 'sad', '{NULL,4}', '{NULL}', NULL, '-1 days', NULL, NULL, NULL, NULL, NULL, 'NaN', '12:00:00+01', '{NULL,00:00:00+05:45:30}'`,
-  `4, 'Dave@X.org', 'Émile', 42, -3.00, 100, 'Q', 'eight888', 'null', NULL, NULL, NULL, NULL, '1 mon -1 day', '1999-12-31 23:59:59.999999+00', 'infinity', true, NULL, NULL, NULL, '00:00:00+05:45:30', NULL`,
-  `5, 'eve@x.org', 'émile', 7, NULL, 0.0001, NULL, NULL, '{"b": [1, 2]}', 'ok', '{5}', '{3.25}', '{3}', '29 days', '2024-03-10 06:00+00', '2024-02-29', NULL, NULL, NULL, 1e300, '24:00:00+00', '{24:00:00-01}'`,
-  `6, NULL, 'zed_', 3, 5.5, -2, 'b', 'lbl', NULL, 'happy', '{9,8}', NULL, '{1}', NULL, NULL, NULL, false, NULL, NULL, NULL, '23:59:59.999999-15:59:59', '{12:00:00.5+15:59:59}'`,
-  `7, 'frank@x.org', 'Bob', 11, 1.25, 3.14159, 'ab ', 'Lbl', '{"a": 2}', 'sad', '{1}', '{1.25}', '{2,2}', '2 hours', '2024-05-01 00:00+00', '2024-05-01', true, NULL, '\\xdeadbeef', 2, '10:00:00.5-05:30', NULL`,
+  `1, 'Alice@Example.com', 'Alice', 5, 12.50, 1.0, 'ab', 'x', '{"a": 1}', 'ok', '{1,2,3}', '{1.5,2}', '{1,2}', '1 mon', '2024-01-01 10:00+00', '2024-01-01', true, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff', 0.5, '10:00:00+02', '{10:00:00+02,"23:59:59.999999-15:59:59"}', '10.0.0.1', '10.0.0.0/8', '08:00:2b:01:02:03', '08:00:2b:01:02:03:04:05', '{10.0.0.1,::1}'`,
+  `2, 'bob@example.COM', 'bob', 999, 0.01, 1.00, 'abc', 'yy', '{"a": 1.0}', 'happy', '{}', '{}', '{7}', '30 days', '2024-01-02 10:00+00', '2024-01-02', false, NULL, '\\x', -0.25, '11:00:00+00', '{}', '10.0.0.1/8', '10.0.0.0/16', '08:00:2B:01:02:04', '0800.2b01.0203', '{}'`,
+  `3, 'carol@x.org', 'ALICE', 1, 99999999.99, 1.50, 'zz', '', '[1, "b"]', 'sad', '{NULL,4}', '{NULL}', NULL, '-1 days', NULL, NULL, NULL, NULL, NULL, 'NaN', '12:00:00+01', '{NULL,00:00:00+05:45:30}', '192.168.1.255/24', '192.168.0.0/16', 'ff:ff:ff:ff:ff:ff', NULL, '{NULL,192.168.0.1/24}'`,
+  `4, 'Dave@X.org', 'Émile', 42, -3.00, 100, 'Q', 'eight888', 'null', NULL, NULL, NULL, NULL, '1 mon -1 day', '1999-12-31 23:59:59.999999+00', 'infinity', true, NULL, NULL, NULL, '00:00:00+05:45:30', NULL, '::ffff:1.2.3.4', '2001:db8::/32', '00:00:00:00:00:00', '00:00:00:00:00:00:00:00', NULL`,
+  `5, 'eve@x.org', 'émile', 7, NULL, 0.0001, NULL, NULL, '{"b": [1, 2]}', 'ok', '{5}', '{3.25}', '{3}', '29 days', '2024-03-10 06:00+00', '2024-02-29', NULL, NULL, NULL, 1e300, '24:00:00+00', '{24:00:00-01}', '2001:DB8::1/64', '2001:db8:1::/48', NULL, NULL, '{2001:db8::1}'`,
+  `6, NULL, 'zed_', 3, 5.5, -2, 'b', 'lbl', NULL, 'happy', '{9,8}', NULL, '{1}', NULL, NULL, NULL, false, NULL, NULL, NULL, '23:59:59.999999-15:59:59', '{12:00:00.5+15:59:59}', '10.1.0.0/16', '0.0.0.0/0', '08-00-2b-01-02-03', 'ffffffffffffffff', NULL`,
+  `7, 'frank@x.org', 'Bob', 11, 1.25, 3.14159, 'ab ', 'Lbl', '{"a": 2}', 'sad', '{1}', '{1.25}', '{2,2}', '2 hours', '2024-05-01 00:00+00', '2024-05-01', true, NULL, '\\xdeadbeef', 2, '10:00:00.5-05:30', NULL, '1:0:0:0:2:0:0:3', '10.0.0.0/24', '08:00:2b:01:02:03', NULL, '{10.0.0.0/8}'`,
 ];
 
 let cluster: LocalCluster;
@@ -135,7 +135,8 @@ describe('domains and citext are copied and streamed exactly', () => {
   });
 
   test('domains over built-in types are sent in binary with PostgreSQL’s bytes', async () => {
-    const sql = `SELECT id, qty, cost, total, code, label, doc, nums, took, at, due, ok, ref, blob, r, opens, slots
+    const sql = `SELECT id, qty, cost, total, code, label, doc, nums, took, at, due, ok, ref, blob, r, opens, slots,
+                          ip, net, mac, mac8, ips
                    FROM app ORDER BY id`;
     const setup = ["SET TimeZone = 'UTC'"];
     const expected = await binaryRows(cluster.clientConfig(), sql, setup);
@@ -229,6 +230,52 @@ describe('timetz compares as timetz_cmp: by UTC time, then by offset', () => {
 
   test('a timetz literal without a numeric offset (the session zone’s) is refused (0A000)', async () => {
     await refused(`SELECT id FROM app WHERE opens > '10:00'`, '0A000', /without a numeric UTC offset/);
+  });
+});
+
+describe('inet, cidr, macaddr and macaddr8 compare as network_cmp and macaddr_cmp do', () => {
+  const queries = [
+    'SELECT id, ip, net FROM app ORDER BY ip, id',
+    'SELECT id, net FROM app ORDER BY net DESC, id',
+    `SELECT id FROM app WHERE ip = '10.0.0.1/32' ORDER BY id`,
+    `SELECT id FROM app WHERE ip > '10.0.0.1' ORDER BY id`,
+    `SELECT id FROM app WHERE ip < '::1' ORDER BY id`,
+    `SELECT id FROM app WHERE net = '10.0.0.0/8'::cidr ORDER BY id`,
+    `SELECT id FROM app WHERE ip IN ('10.0.0.1', '2001:db8:0:0:0:0:0:1/64') ORDER BY id`,
+    `SELECT id FROM app WHERE ip << '10.0.0.0/8' ORDER BY id`,
+    `SELECT id FROM app WHERE ip <<= '10.0.0.0/8' ORDER BY id`,
+    `SELECT id FROM app WHERE net >> '10.0.0.7' ORDER BY id`,
+    `SELECT id FROM app WHERE net >>= '10.0.0.0/16' ORDER BY id`,
+    `SELECT id FROM app WHERE ip && '192.168.0.0/16' ORDER BY id`,
+    'SELECT a.id, b.id FROM app a JOIN app b ON a.ip << b.net ORDER BY 1, 2',
+    'SELECT id, host(ip), masklen(ip), family(ip), masklen(net), ip::text, net::text FROM app ORDER BY id',
+    'SELECT min(ip), max(ip), min(net), max(net), count(DISTINCT net) FROM app',
+    'SELECT net, count(*) FROM app GROUP BY net ORDER BY net',
+    `SELECT id FROM app WHERE mac = '08:00:2B:01:02:03' ORDER BY id`,
+    `SELECT id FROM app WHERE mac > '08-00-2b-01-02-03' ORDER BY id`,
+    'SELECT id, mac, mac8 FROM app ORDER BY mac, mac8, id',
+    'SELECT mac, count(*) FROM app GROUP BY mac ORDER BY mac',
+    `SELECT id FROM app WHERE mac8 = '08:00:2b:01:02:03' ORDER BY id`,
+    'SELECT id, ips[1], cardinality(ips) FROM app ORDER BY id',
+  ];
+  for (const sql of queries) test(sql, async () => await sameRows(sql));
+
+  test('through columnar.* inet filters give the heap’s rows', async () => {
+    const sql = (from: string) =>
+      `SELECT id, ip FROM ${from} WHERE ip > '10.0.0.1'::inet AND net <<= '10.0.0.0/8' ORDER BY ip, id`;
+    assert.deepEqual(await textRows(heap, sql('columnar.app')), await textRows(heap, sql('app')));
+  });
+
+  test('what the engine does not compute on these types is refused', async () => {
+    await refused('SELECT ip + 1 FROM app', '0A000', /operator \+ on inet values/);
+    await refused('SELECT broadcast(ip) FROM app', '0A000', /function broadcast\(\) is not supported/);
+    await refused('SELECT ip::cidr FROM app', '0A000', /cast from inet to cidr/);
+    await refused(`SELECT id FROM app WHERE net = '10/8'`, '0A000', /abbreviated cidr value/);
+    await refused(
+      `SELECT id FROM app WHERE ip LIKE '10.%'`,
+      '42883',
+      /operator does not exist: inet ~~ unknown/,
+    );
   });
 });
 

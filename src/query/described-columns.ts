@@ -52,6 +52,11 @@ const textualOids = new Set<number>([
   PgType.char.oid,
   PgType.json.oid,
   PgType.jsonb.oid,
+  // The copy holds their canonical text, and the front end writes literals of them so.
+  PgType.inet.oid,
+  PgType.cidr.oid,
+  PgType.macaddr.oid,
+  PgType.macaddr8.oid,
 ]);
 
 /** Non-text types with exactly one DuckDB type whose text is theirs. */

@@ -5,6 +5,7 @@
  */
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { registerJsonFunctions } from './jsonb/duckdb-json-functions.js';
+import { registerNetworkFunctions } from './network/duckdb-network-functions.js';
 
 export interface DuckDbOptions {
   threads: number;
@@ -24,5 +25,7 @@ export async function openDuckDb(
   await connection.run("SET TimeZone = 'UTC'");
   // json/jsonb operators print PostgreSQL's text; DuckDB's json extension does not (jsonb/).
   registerJsonFunctions(connection);
+  // inet/cidr order and containment (network/).
+  registerNetworkFunctions(connection);
   return { instance, connection };
 }

@@ -130,6 +130,12 @@ const scalarTypes: Record<string, string> = {
   citext: 'VARCHAR',
   // Kept as PostgreSQL's text: Parquet's TIME keeps no offset (DuckDB writes TIMETZ as UTC time).
   timetz: 'VARCHAR',
+  // PostgreSQL's text, which is canonical (one text per value); compared through keys
+  // (src/query/network/).
+  inet: 'VARCHAR',
+  cidr: 'VARCHAR',
+  macaddr: 'VARCHAR',
+  macaddr8: 'VARCHAR',
 };
 
 /** Types held in one DuckDB type and queried as another (readExpression casts). */
@@ -226,6 +232,15 @@ function intervalCopyExpression(col: string): string {
   return `CASE WHEN ${col} IS NOT NULL THEN format('%s months %s days %s microseconds', ${months}, ${days}, ${micros}) END`;
 }
 
+/**
+ * How an array's elements become the text of their output function in to_json(): through
+ * text[], except where the cast to text is not the output (inet and cidr's network_show adds
+ * the mask length), whose values to_json() writes with their output function as JSON strings.
+ */
+function castToTextArray(column: SourceColumn): string {
+  return column.baseTypeName === 'inet' || column.baseTypeName === 'cidr' ? '' : '::pg_catalog.text[]';
+}
+
 export function ingestColumn(column: SourceColumn): IngestColumn {
   const col = quoteIdent(column.name);
   const element = elementStorageType(column);
@@ -256,7 +271,7 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
       copyExpression:
         `CASE WHEN pg_catalog.array_ndims(${col}) > 1 OR pg_catalog.array_lower(${col}, 1) <> 1 ` +
         `THEN analytica.copy_error(${quoteLiteral(`column ${col} holds an array of more than one dimension or not starting at index 1, which pg_analytica cannot store`)}) ` +
-        `ELSE pg_catalog.to_json(${col}::pg_catalog.text[])::pg_catalog.text END`,
+        `ELSE pg_catalog.to_json(${col}${castToTextArray(column)})::pg_catalog.text END`,
       csvType: 'VARCHAR',
       outputText: 'array',
       load: (v) =>

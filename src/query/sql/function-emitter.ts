@@ -16,6 +16,7 @@ import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
 import { refuseLocaleOrder } from './typing/collation.js';
+import { emitNetworkFunction, isInet } from './typing/network-rules.js';
 import { emitNumericCall } from './typing/numeric-emit.js';
 import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
@@ -104,6 +105,8 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (orderedSet !== undefined) return orderedSet;
   if (name === 'generate_series' && ctx.types !== undefined) return emitSeriesInSelectList(ctx, call);
   refuseCitextFunction(ctx, call, name);
+  const network = emitNetworkFunction(ctx, call, name);
+  if (network !== undefined) return network;
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
   const numeric = emitNumericCall(ctx, call, name, () => ({
@@ -119,7 +122,11 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   // timetz by timetz_cmp,
   // keeping the value as written.
   const minMaxType = name === 'min' || name === 'max' ? operandType(ctx, call.args?.[0]) : undefined;
-  const bySpan = minMaxType?.name === 'interval' || minMaxType?.name === 'timetz' || isCitext(minMaxType);
+  const bySpan =
+    minMaxType?.name === 'interval' ||
+    minMaxType?.name === 'timetz' ||
+    isCitext(minMaxType) ||
+    isInet(minMaxType);
   const args = bySpan ? [typed[0]!, orderKey(minMaxType, typed[0]!)!] : typed;
   const fn = bySpan ? `arg_${name}` : duckName;
   // percentile_cont interpolates in double precision (or interval): a numeric key is cast, as in

@@ -27,6 +27,7 @@ import { emitJsonOperator } from './json-rules.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
 import { refuseLocaleOrder } from './typing/collation.js';
+import { emitNetworkOperator, isNetwork } from './typing/network-rules.js';
 import { emitNumericOperator } from './typing/numeric-emit.js';
 import {
   asText,
@@ -208,6 +209,8 @@ function operatorName(ctx: EmitContext, expr: A_Expr): string {
 }
 
 function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string {
+  const network = emitNetworkOperator(ctx, expr, operator);
+  if (network !== undefined) return network;
   const json = emitJsonOperator(ctx, expr, operator) ?? emitArrayOperator(ctx, expr, operator);
   if (json !== undefined) return json;
   const comparison = COMPARISONS.has(operator);
@@ -309,6 +312,16 @@ function isIntegerCast(cast: TypeCast): boolean {
 function emitLike(ctx: EmitContext, expr: A_Expr, operator: string): string {
   const keyword = LIKE_OPERATORS[operator];
   if (keyword === undefined) throw unsupportedOperator(ctx, expr, operator);
+  const valueType = operandType(ctx, expr.lexpr);
+  if (isNetwork(valueType)) {
+    // PostgreSQL has no LIKE for these types; the copy's text would match where it errs.
+    throw ctx.error(
+      SqlState.undefinedFunction,
+      `operator does not exist: ${valueType!.name} ${operator} unknown`,
+      expr.location,
+      'No operator matches the given name and argument types. You might need to add explicit type casts.',
+    );
+  }
   let pattern = expr.rexpr;
   let escapeChar = quoteLiteral('\\');
   if (

@@ -11,8 +11,8 @@
 import type { TypeName } from 'libpg-query';
 import { type ColumnSpec, valueTypeOf } from '../../../source/column-types.js';
 
-/** pg_type.typcategory: B boolean, N numeric, S string, D date/time, T timespan, U user, E enum, A array, X unknown. */
-export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'E' | 'A' | 'X';
+/** pg_type.typcategory: B boolean, N numeric, S string, D date/time, T timespan, U user, E enum, A array, I network, X unknown. */
+export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'E' | 'A' | 'I' | 'X';
 
 export interface PgType {
   /** pg_type.typname for built-ins; the name format_type() gives for enums and arrays. */
@@ -51,6 +51,10 @@ const BUILT_INS: Readonly<Record<string, BuiltIn>> = {
   int4: { oid: 23, category: 'N' },
   text: { oid: 25, category: 'S' },
   json: { oid: 114, category: 'U' },
+  cidr: { oid: 650, category: 'I' },
+  macaddr8: { oid: 774, category: 'U' },
+  macaddr: { oid: 829, category: 'U' },
+  inet: { oid: 869, category: 'I' },
   float4: { oid: 700, category: 'N' },
   float8: { oid: 701, category: 'N' },
   unknown: { oid: 705, category: 'X' },

@@ -23,6 +23,7 @@ import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { typeOf } from './expr-types.js';
 import { jsonbKey, jsonbSortKey } from './jsonb-literal.js';
+import { inetKey, isInet, isNetwork, networkLiteral } from './network-rules.js';
 import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
 import { enumDisplayName, type PgType } from './pg-types.js';
 import { pgTextOf } from './text-output.js';
@@ -148,7 +149,10 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
       return type.name === 'numeric' ? numericLiteral(text) : quoteLiteral(text);
     case 'A':
       return arrayLiteral(ctx, text, type, location);
+    case 'I':
+      return networkLiteral(ctx, text, type, location);
     default:
+      if (isNetwork(type)) return networkLiteral(ctx, text, type, location);
       if (type.name === 'jsonb') return quoteLiteral(jsonbOperand(ctx, text, operator, location));
       if (type.name === 'json') throw noJsonComparison(ctx, operator, location);
       if (type.name === 'interval') return intervalKey(`CAST(${quoteLiteral(text)} AS INTERVAL)`);
@@ -226,6 +230,7 @@ function typedOperand(sql: string, type: PgType | undefined, operator: string, c
   if (type?.heldAsText === true) return exactNumeric(sql);
   if (type?.name === 'interval') return intervalKey(sql);
   if (type?.name === 'timetz') return timetzKey(sql);
+  if (isInet(type)) return inetKey(sql);
   if (type?.name === 'json' || context.name === 'json')
     throw new PgError(SqlState.undefinedFunction, `operator does not exist: json ${operator} json`);
   // An operand of no known type here (a parameter) is read as jsonb, as PostgreSQL types it
@@ -290,17 +295,19 @@ export function typedSubqueryOperands(
       ? citextKey(sql)
       : type?.name === 'timetz'
         ? timetzKey(sql)
-        : type?.name === 'bpchar'
-          ? `rtrim(${sql}, ' ')`
-          : type?.heldAsText === true
-            ? exactNumeric(sql)
-            : type?.name === 'jsonb'
-              ? `${jsonFunction('sort_key')}(${sql})`
-              : type?.name === 'interval'
-                ? intervalKey(sql)
-                : keyed && type?.category === 'N'
-                  ? exactNumeric(`CAST(${sql} AS VARCHAR)`)
-                  : sql;
+        : isInet(type)
+          ? inetKey(sql)
+          : type?.name === 'bpchar'
+            ? `rtrim(${sql}, ' ')`
+            : type?.heldAsText === true
+              ? exactNumeric(sql)
+              : type?.name === 'jsonb'
+                ? `${jsonFunction('sort_key')}(${sql})`
+                : type?.name === 'interval'
+                  ? intervalKey(sql)
+                  : keyed && type?.category === 'N'
+                    ? exactNumeric(`CAST(${sql} AS VARCHAR)`)
+                    : sql;
   if (convert(left, 'x') === 'x' && convert(output, 'x') === 'x') return { left: testSql, query };
   const column = convert(output, '"pga_sub"."c"');
   return {

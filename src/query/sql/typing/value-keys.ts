@@ -22,6 +22,7 @@ import { SqlState } from '../../../errors.js';
 import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
 import type { EmitContext } from '../emit-context.js';
 import { typeOf } from './expr-types.js';
+import { inetKey, isInet } from './network-rules.js';
 import { exactNumeric } from './numeric-text.js';
 import type { PgType } from './pg-types.js';
 
@@ -76,6 +77,7 @@ export function orderKey(type: PgType | undefined, sql: string): string | undefi
   if (type === undefined) return undefined;
   if (isCitext(type)) return citextKey(sql);
   if (type.name === 'timetz') return timetzKey(sql);
+  if (isInet(type)) return inetKey(sql);
   if (type.heldAsText === true) return exactNumeric(sql);
   if (type.name === 'bpchar') return `rtrim(${sql}, ' ')`;
   if (type.name === 'jsonb') return `${jsonFunction('sort_key')}(${sql})`;
