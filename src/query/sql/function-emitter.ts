@@ -15,39 +15,13 @@ import { emitJsonFunction } from './json-rules.js';
 import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
+import { refuseCitextFunction } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
 import { emitNetworkFunction, isInet } from './typing/network-rules.js';
 import { emitNumericCall } from './typing/numeric-emit.js';
 import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 import { groupedValue, isCitext, orderKey } from './typing/value-keys.js';
-
-/**
- * Functions the citext extension overloads to match case-insensitively (citext--1.6.sql):
- * with a citext argument PostgreSQL calls those, which the engine does not have.
- */
-const CITEXT_OVERLOADS = new Set([
-  'regexp_match',
-  'regexp_matches',
-  'regexp_replace',
-  'regexp_split_to_array',
-  'regexp_split_to_table',
-  'replace',
-  'split_part',
-  'strpos',
-  'translate',
-]);
-
-function refuseCitextFunction(ctx: EmitContext, call: FuncCall, name: string): void {
-  if (!CITEXT_OVERLOADS.has(name) || ctx.types === undefined) return;
-  if (!(call.args ?? []).some((a) => isCitext(operandType(ctx, a)))) return;
-  throw ctx.error(
-    SqlState.featureNotSupported,
-    `${name}() of a citext value is not supported by pg_analytica`,
-    call.location,
-    `citext's ${name}() matches case-insensitively; cast the value to text to match case-sensitively.`,
-  );
-}
 
 /** The unqualified name of a function, or throws 42883 for a schema other than pg_catalog. */
 function functionName(ctx: EmitContext, call: FuncCall): string {

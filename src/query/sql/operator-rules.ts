@@ -26,6 +26,7 @@ import { type EmitContext, listItems, stringValue } from './emit-context.js';
 import { emitJsonOperator } from './json-rules.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
+import { citextLike, refuseCitextRegex } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
 import { emitNetworkOperator, isNetwork } from './typing/network-rules.js';
 import { emitNumericOperator } from './typing/numeric-emit.js';
@@ -35,7 +36,7 @@ import {
   emitComparedOperands,
   operandType,
 } from './typing/typed-operands.js';
-import { citextKey, isCitext } from './typing/value-keys.js';
+import { isCitext } from './typing/value-keys.js';
 
 /** Operators that mean the same in DuckDB and are emitted unchanged. */
 const PLAIN_OPERATORS = new Set([
@@ -344,27 +345,6 @@ function emitLike(ctx: EmitContext, expr: A_Expr, operator: string): string {
   if (isCitext(operandType(ctx, expr.lexpr)))
     return citextLike(keyword, operand(ctx, expr.lexpr), operand(ctx, pattern), escapeChar);
   return `(${operand(ctx, expr.lexpr)} ${keyword} ${operand(ctx, pattern)} ESCAPE ${escapeChar})`;
-}
-
-/**
- * citext LIKE: citext's operators call ILIKE (texticlike), which lowercases the value and the
- * pattern by the ctype (ASCII letters under C, see value-keys.ts) and matches them. ILIKE over a
- * citext is the same match; so are NOT LIKE and NOT ILIKE.
- */
-function citextLike(keyword: string, value: string, pattern: string, escapeChar: string): string {
-  const not = keyword.startsWith('NOT ') ? 'NOT ' : '';
-  return `(${citextKey(value)} ${not}LIKE ${citextKey(pattern)} ESCAPE ${escapeChar})`;
-}
-
-/** citext's regular expression operators match case-insensitively (by the ctype): refused. */
-function refuseCitextRegex(ctx: EmitContext, expr: A_Expr, operator: string): void {
-  if (!isCitext(operandType(ctx, expr.lexpr))) return;
-  throw ctx.error(
-    SqlState.featureNotSupported,
-    `operator ${operator} on a citext value is not supported by pg_analytica`,
-    expr.location,
-    'citext matches regular expressions case-insensitively; cast the value to text to match case-sensitively, or use LIKE.',
-  );
 }
 
 const NULL_CONSTANT: Node = { A_Const: { isnull: true } };
