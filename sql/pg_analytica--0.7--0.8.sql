@@ -492,10 +492,11 @@ BEGIN
   LOOP
     IF col.is_array THEN
       IF NOT analytica.is_supported_type(col.typelem) OR col.attndims > 1
-         OR analytica.is_citext(analytica.value_type(col.typelem)) THEN
+         OR analytica.is_citext(analytica.value_type(col.typelem))
+         OR analytica.value_type(col.typelem) = 'pg_catalog.interval'::regtype THEN
         RAISE EXCEPTION 'column % of table % has unsupported type %', quote_ident(col.attname), source, col.type_name
           USING ERRCODE = 'feature_not_supported',
-                HINT = 'supported: one-dimensional arrays of supported element types (not of citext)';
+                HINT = 'supported: one-dimensional arrays of supported element types (not of citext or interval)';
       END IF;
     ELSIF col.citext_locale THEN
       RAISE EXCEPTION 'column % of table % is citext under a locale''s character classes, which pg_analytica cannot compare as citext does',
@@ -531,6 +532,37 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION analytica.register_table_row(regclass, text[]) FROM PUBLIC;
+
+-- register_table of the partitioned tables' section above, without its refusal of arrays of
+-- enums: their copy reads the elements through array_out (column-types.ts), never through a cast
+-- the enum's owner could have created.
+CREATE OR REPLACE FUNCTION analytica.register_table(source regclass, order_by text[] DEFAULT NULL, mode text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  reserved text;
+BEGIN
+  PERFORM analytica.register_table_copy(source, order_by, mode);
+  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = source) = 'p'
+     AND (SELECT t.mode FROM analytica.tables t WHERE t.relid = source) = 'append' THEN
+    RAISE EXCEPTION 'cannot register partitioned table % in mode append', source
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'a partition attached later can hold rows below the watermark, which mode append never reads',
+            HINT = 'register it with mode => ''stream'' (the default) or mode => ''refresh''';
+  END IF;
+  UPDATE analytica.tables SET registered_by = analytica.calling_role() WHERE relid = source;
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO reserved
+    FROM pg_attribute a
+   WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped AND a.attname LIKE '\_pga\_%';
+  IF reserved IS NOT NULL THEN
+    RAISE EXCEPTION 'column % of table % conflicts with the hidden columns of pg_analytica', reserved, source
+      USING ERRCODE = 'duplicate_column',
+            DETAIL = 'column names beginning with _pga_ are reserved for pg_analytica''s own columns',
+            HINT = format('rename the column (ALTER TABLE %s RENAME COLUMN ... TO ...), then register the table', source);
+  END IF;
+  PERFORM analytica.create_foreign_table(source);
+END
+$$;
 
 -- ===== column privileges =====
 

@@ -233,12 +233,18 @@ function intervalCopyExpression(col: string): string {
 }
 
 /**
- * How an array's elements become the text of their output function in to_json(): through
- * text[], except where the cast to text is not the output (inet and cidr's network_show adds
- * the mask length), whose values to_json() writes with their output function as JSON strings.
+ * The array `col` for to_json(), so that each element is written as its output function's text:
+ * cast to text[], except where that cast is not the output (inet and cidr's network_show adds the
+ * mask length: to_json() of the built-in type writes its output) or could be the table owner's
+ * own function (a cast from an enum, or from an array of it, to text or json can be created by
+ * the enum's owner): an enum array goes through array_out and back in as text[], built-in
+ * functions only.
  */
-function castToTextArray(column: SourceColumn): string {
-  return column.baseTypeName === 'inet' || column.baseTypeName === 'cidr' ? '' : '::pg_catalog.text[]';
+function elementsAsText(column: SourceColumn, col: string): string {
+  if (column.enumLabels !== undefined)
+    return `pg_catalog.textin(pg_catalog.array_out(${col}))::pg_catalog.text[]`;
+  if (column.baseTypeName === 'inet' || column.baseTypeName === 'cidr') return col;
+  return `${col}::pg_catalog.text[]`;
 }
 
 export function ingestColumn(column: SourceColumn): IngestColumn {
@@ -271,7 +277,7 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
       copyExpression:
         `CASE WHEN pg_catalog.array_ndims(${col}) > 1 OR pg_catalog.array_lower(${col}, 1) <> 1 ` +
         `THEN analytica.copy_error(${quoteLiteral(`column ${col} holds an array of more than one dimension or not starting at index 1, which pg_analytica cannot store`)}) ` +
-        `ELSE pg_catalog.to_json(${col}${castToTextArray(column)})::pg_catalog.text END`,
+        `ELSE pg_catalog.to_json(${elementsAsText(column, col)})::pg_catalog.text END`,
       csvType: 'VARCHAR',
       outputText: 'array',
       load: (v) =>

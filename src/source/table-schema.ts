@@ -54,7 +54,7 @@ SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid:
        -- Checked on every copy, not only at registration: a column's type can change since,
        -- and a type of the owner's own could carry casts that would run as the daemon.
        analytica.is_supported_type(b.oid) AND b.typcategory <> 'A'
-         AND (NOT is_array OR (et.typarray = vt.oid AND b.typtype <> 'e' AND b.typname <> 'citext')) AS supported,
+         AND (NOT is_array OR (et.typarray = vt.oid AND b.typname <> 'citext')) AS supported,
        -- citext lowercases under the column's ctype; the engine folds only as C and POSIX do.
        b.typname <> 'citext' OR analytica.lowercases_ascii(a.attcollation) AS ascii_fold,
        CASE WHEN b.typtype = 'e' THEN
@@ -91,7 +91,7 @@ export async function readSourceTable(client: pg.ClientBase, relid: number): Pro
       SqlState.featureNotSupported,
       `column "${unsupported.attname}" of ${row.nspname}.${row.relname} has type ${unsupported.type_name}, which pg_analytica cannot copy`,
       {
-        hint: 'supported: the types of docs/types.md (built-in types, enums, citext, domains over these) and one-dimensional arrays of them (not of enums)',
+        hint: 'supported: the types of docs/types.md (built-in types, enums, citext, domains over these) and one-dimensional arrays of them (not of citext)',
       },
     );
   }

@@ -99,7 +99,8 @@ export function columnType(spec: ColumnSpec): PgType | undefined {
     return name === 'numeric' && spec.storageType === 'VARCHAR' ? { ...type, heldAsText: true } : type;
   }
   if (spec.citext === true) return { name: 'citext', oid: value.oid, typmod: -1, category: 'S' };
-  if (spec.queryType.startsWith('ENUM(')) {
+  // An array of an enum is read as ENUM(…)[]: an array first.
+  if (spec.queryType.startsWith('ENUM(') && !spec.queryType.endsWith('[]')) {
     return {
       name: value.name,
       oid: value.oid,
