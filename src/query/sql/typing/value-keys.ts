@@ -95,9 +95,13 @@ export function groupedValue(type: PgType | undefined, sql: string): string {
   return equalityKey(type, sql) ?? sql;
 }
 
+/** Types DuckDB orders otherwise than PostgreSQL, whose greatest()/least() it would pick wrongly. */
+const MIN_MAX_REFUSED = new Set(['interval', 'timetz', 'citext', 'inet', 'cidr']);
+
 /**
- * greatest()/least() of intervals: DuckDB picks by its own field order, not by span; refused
- * (0A000) rather than answered differently for intervals of mixed signs.
+ * greatest()/least() of intervals (DuckDB picks by its own field order, not by span), timetz
+ * (DuckDB's TIMETZ order is not timetz_cmp's), citext and inet/cidr (held as text): refused
+ * (0A000) rather than answered differently.
  */
 export function refuseIntervalMinMax(
   ctx: EmitContext,
@@ -106,10 +110,12 @@ export function refuseIntervalMinMax(
   location?: number,
 ): void {
   const types = ctx.types;
-  if (types === undefined || !args.some((a) => typeOf(types, a)?.name === 'interval')) return;
+  if (types === undefined) return;
+  const type = args.map((a) => typeOf(types, a)).find((t) => MIN_MAX_REFUSED.has(t?.name ?? ''));
+  if (type === undefined) return;
   throw ctx.error(
     SqlState.featureNotSupported,
-    `${fn}() of interval values is not supported by pg_analytica`,
+    `${fn}() of ${type.name} values is not supported by pg_analytica`,
     location,
     'Use max()/min() over the values, or compare them with CASE.',
   );
