@@ -236,6 +236,9 @@ describe('timetz compares as timetz_cmp: by UTC time, then by offset', () => {
     'SELECT min(opens), max(opens), count(DISTINCT opens) FROM app',
     'SELECT id, slots[2], cardinality(slots) FROM app ORDER BY id',
     'SELECT id FROM app WHERE opens IN (SELECT opens FROM app WHERE id < 3) ORDER BY id',
+    `SELECT id FROM app WHERE '12:00:00.5+15:59:59' = ANY (slots) ORDER BY id`,
+    `SELECT id FROM app WHERE '00:00:00+00' > ANY (slots) ORDER BY id`,
+    `SELECT id FROM app WHERE slots[1] < '12:00:00+00' ORDER BY id`,
   ];
   for (const sql of queries) test(sql, async () => await sameRows(sql));
 
@@ -270,6 +273,13 @@ describe('inet, cidr, macaddr and macaddr8 compare as network_cmp and macaddr_cm
     'SELECT mac, count(*) FROM app GROUP BY mac ORDER BY mac',
     `SELECT id FROM app WHERE mac8 = '08:00:2b:01:02:03' ORDER BY id`,
     'SELECT id, ips[1], cardinality(ips) FROM app ORDER BY id',
+    // Elements are compared as values, whatever the literal's spelling.
+    `SELECT id FROM app WHERE ips[1] = '10.0.0.1/32' ORDER BY id`,
+    `SELECT id FROM app WHERE '10.0.0.1/32' = ANY (ips) ORDER BY id`,
+    `SELECT id FROM app WHERE '2001:db8:0::1' = ANY (ips) ORDER BY id`,
+    `SELECT id FROM app WHERE '10.0.0.0' < ANY (ips) ORDER BY id`,
+    `SELECT id FROM app WHERE ips @> '{10.0.0.1/32}' ORDER BY id`,
+    `SELECT id FROM app WHERE ips && '{0:0::1, 10.0.0.0/8}' ORDER BY id`,
   ];
   for (const sql of queries) test(sql, async () => await sameRows(sql));
 

@@ -15,6 +15,7 @@ import { quoteLiteral } from '../sql-text.js';
 import { baseTypeName } from '../type-names.js';
 import { typeOf } from './expr-types.js';
 import type { PgType } from './pg-types.js';
+import { timetzKey } from './value-keys.js';
 
 export function isInet(type: PgType | undefined): boolean {
   return type?.name === 'inet' || type?.name === 'cidr';
@@ -171,4 +172,44 @@ export function emitNetworkCast(ctx: EmitContext, cast: TypeCast, arg: Node): st
     `cast from ${source?.name ?? 'this value'} to ${target} is not supported by pg_analytica`,
     cast.location,
   );
+}
+
+/** Elements whose stored form is compared through a key or a canonical spelling (arrays of them). */
+export function keyedElement(element: PgType | undefined): boolean {
+  return isNetwork(element) || element?.name === 'timetz';
+}
+
+/**
+ * `x op ANY/ALL (array)` over inet, cidr, macaddr or timetz elements: both sides as the keys
+ * comparisons use (network_cmp's, timetz_cmp's) or as canonical text (macaddr), so that the
+ * answer is PostgreSQL's whatever the literal's spelling.
+ */
+export function keyedAnyAll(
+  ctx: EmitContext,
+  left: Node,
+  element: PgType,
+  array: string,
+  operator: string,
+  quantifier: string,
+): string {
+  const key = (sql: string) =>
+    isInet(element) ? inetKey(sql) : element.name === 'timetz' ? timetzKey(sql) : sql;
+  const literal = 'A_Const' in left ? left.A_Const.sval?.sval : undefined;
+  const location = 'A_Const' in left ? left.A_Const.location : undefined;
+  const leftSql =
+    literal === undefined
+      ? key(ctx.expr(left))
+      : element.name === 'timetz'
+        ? key(`CAST(${quoteLiteral(literal)} AS TIMETZ)`)
+        : networkLiteral(ctx, literal, element, location);
+  const elements = `(SELECT unnest(list_transform(${array}, lambda e: ${key('e')})))`;
+  return `(CASE WHEN ${array} IS NOT NULL THEN (${leftSql} ${operator} ${quantifier} ${elements}) END)`;
+}
+
+/** An element of an array literal meeting an array of these types, in its canonical text. */
+export function canonicalElement(ctx: EmitContext, text: string, element: PgType | undefined): string {
+  if (isInet(element))
+    return read(ctx, () => formatInet(parseInet(text, element!.name === 'cidr'), element!.name === 'cidr'));
+  if (isMac(element)) return read(ctx, () => canonicalMac(text, element!.name === 'macaddr' ? 6 : 8));
+  return text;
 }
