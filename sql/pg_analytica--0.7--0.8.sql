@@ -492,11 +492,10 @@ BEGIN
   LOOP
     IF col.is_array THEN
       IF NOT analytica.is_supported_type(col.typelem) OR col.attndims > 1
-         OR analytica.is_citext(analytica.value_type(col.typelem))
-         OR analytica.value_type(col.typelem) = 'pg_catalog.interval'::regtype THEN
+         OR analytica.is_citext(analytica.value_type(col.typelem)) THEN
         RAISE EXCEPTION 'column % of table % has unsupported type %', quote_ident(col.attname), source, col.type_name
           USING ERRCODE = 'feature_not_supported',
-                HINT = 'supported: one-dimensional arrays of supported element types (not of citext or interval)';
+                HINT = 'supported: one-dimensional arrays of supported element types (not of citext)';
       END IF;
     ELSIF col.citext_locale THEN
       RAISE EXCEPTION 'column % of table % is citext under a locale''s character classes, which pg_analytica cannot compare as citext does',

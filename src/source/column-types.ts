@@ -21,6 +21,7 @@
  * The registration check in sql/ accepts the same set of types.
  */
 import { PgError, SqlState } from '../errors.js';
+import { intervalArrayColumn } from './interval-array.js';
 
 export interface SourceColumn {
   name: string;
@@ -101,10 +102,10 @@ export interface IngestColumn extends ColumnSpec {
    * field copyExpression would have produced: as is, an array as JSON of its elements' text,
    * or an interval as its three fields (see output-text.ts).
    */
-  outputText: 'plain' | 'array' | 'interval';
+  outputText: 'plain' | 'array' | 'interval' | 'interval-array';
 }
 
-const intervalStorageType = 'STRUCT(months INTEGER, days INTEGER, micros BIGINT)';
+export const intervalStorageType = 'STRUCT(months INTEGER, days INTEGER, micros BIGINT)';
 
 const scalarTypes: Record<string, string> = {
   int2: 'SMALLINT',
@@ -225,7 +226,7 @@ function bcToNegativeYear(x: string): string {
 }
 
 /** The interval's three fields, as DuckDB's interval parser reads them. */
-function intervalCopyExpression(col: string): string {
+export function intervalCopyExpression(col: string): string {
   const months = `(extract(year FROM ${col}) * 12 + extract(month FROM ${col}))::bigint`;
   const days = `extract(day FROM ${col})::bigint`;
   const micros = `((extract(hour FROM ${col}) * 60 + extract(minute FROM ${col})) * 60000000 + extract(microseconds FROM ${col}))::bigint`;
@@ -260,15 +261,7 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
     ...(column.baseTypeName === 'citext' && !column.isArray ? { citext: true as const } : {}),
   };
   if (column.isArray) {
-    if (column.baseTypeName === 'interval') {
-      throw new PgError(
-        SqlState.featureNotSupported,
-        `column ${col} has unsupported type ${column.typeName}`,
-        {
-          hint: 'arrays of interval are not supported; store the intervals in a separate table or as text[]',
-        },
-      );
-    }
+    if (column.baseTypeName === 'interval') return { ...base, ...intervalArrayColumn(col) };
     return {
       ...base,
       storageType: `${element}[]`,
@@ -326,6 +319,8 @@ export function readExpression(spec: ColumnSpec, column: string): string {
   if (spec.storageType === intervalStorageType) {
     return `to_months(${column}.months) + to_days(${column}.days) + to_microseconds(${column}.micros)`;
   }
+  if (spec.storageType === `${intervalStorageType}[]`)
+    return `list_transform(${column}, lambda x: to_months(x.months) + to_days(x.days) + to_microseconds(x.micros))`;
   return spec.queryType === spec.storageType ? column : `CAST(${column} AS ${spec.queryType})`;
 }
 

@@ -127,6 +127,15 @@ export function emitArrayOperator(ctx: EmitContext, expr: A_Expr, operator: stri
     return undefined;
   if (ctx.types === undefined) return `list_value(${ctx.expr(expr.lexpr)}, ${ctx.expr(expr.rexpr)})`;
   if (!isArray(ctx, expr.lexpr) && !isArray(ctx, expr.rexpr)) return undefined;
+  if ([expr.lexpr, expr.rexpr].some((n) => arrayElementType(operandType(ctx, n))?.name === 'interval')) {
+    // list_contains would compare DuckDB intervals field by field, not by span (interval_eq).
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `operator ${operator} on interval arrays is not supported by pg_analytica`,
+      expr.location,
+      'Use = ANY (array) for one interval.',
+    );
+  }
   const l = arrayOperand(ctx, expr.lexpr, expr.rexpr);
   const r = arrayOperand(ctx, expr.rexpr, expr.lexpr);
   // Strict: a NULL array gives NULL (list_contains of a NULL list would drop out of the filter).

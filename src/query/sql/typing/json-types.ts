@@ -54,6 +54,7 @@ const ELEMENT_NAMES: Readonly<Record<string, string>> = {
   macaddr: 'macaddr',
   macaddr8: 'macaddr8',
   'time with time zone': 'timetz',
+  interval: 'interval',
 };
 
 /** The element type of an array type, when it is one named above. */

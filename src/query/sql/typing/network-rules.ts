@@ -15,7 +15,7 @@ import { quoteLiteral } from '../sql-text.js';
 import { baseTypeName } from '../type-names.js';
 import { typeOf } from './expr-types.js';
 import type { PgType } from './pg-types.js';
-import { timetzKey } from './value-keys.js';
+import { orderKey } from './value-keys.js';
 
 export function isInet(type: PgType | undefined): boolean {
   return type?.name === 'inet' || type?.name === 'cidr';
@@ -176,7 +176,7 @@ export function emitNetworkCast(ctx: EmitContext, cast: TypeCast, arg: Node): st
 
 /** Elements whose stored form is compared through a key or a canonical spelling (arrays of them). */
 export function keyedElement(element: PgType | undefined): boolean {
-  return isNetwork(element) || element?.name === 'timetz';
+  return isNetwork(element) || element?.name === 'timetz' || element?.name === 'interval';
 }
 
 /**
@@ -192,16 +192,15 @@ export function keyedAnyAll(
   operator: string,
   quantifier: string,
 ): string {
-  const key = (sql: string) =>
-    isInet(element) ? inetKey(sql) : element.name === 'timetz' ? timetzKey(sql) : sql;
+  const key = (sql: string) => orderKey(element, sql) ?? sql;
   const literal = 'A_Const' in left ? left.A_Const.sval?.sval : undefined;
   const location = 'A_Const' in left ? left.A_Const.location : undefined;
   const leftSql =
     literal === undefined
       ? key(ctx.expr(left))
-      : element.name === 'timetz'
-        ? key(`CAST(${quoteLiteral(literal)} AS TIMETZ)`)
-        : networkLiteral(ctx, literal, element, location);
+      : isNetwork(element)
+        ? networkLiteral(ctx, literal, element, location)
+        : key(`CAST(${quoteLiteral(literal)} AS ${element.name === 'timetz' ? 'TIMETZ' : 'INTERVAL'})`);
   const elements = `(SELECT unnest(list_transform(${array}, lambda e: ${key('e')})))`;
   return `(CASE WHEN ${array} IS NOT NULL THEN (${leftSql} ${operator} ${quantifier} ${elements}) END)`;
 }

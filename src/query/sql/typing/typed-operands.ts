@@ -27,7 +27,7 @@ import { inetKey, isInet, isNetwork, networkLiteral } from './network-rules.js';
 import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
 import { enumDisplayName, type PgType } from './pg-types.js';
 import { pgTextOf } from './text-output.js';
-import { citextKey, intervalKey, isCitext, timetzKey } from './value-keys.js';
+import { citextKey, intervalArrayKey, intervalKey, isCitext, timetzKey } from './value-keys.js';
 
 const EQUALITY = new Set(['=', '<>', '!=']);
 
@@ -148,7 +148,9 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
       if (type.heldAsText === true) return exactNumericLiteral(text);
       return type.name === 'numeric' ? numericLiteral(text) : quoteLiteral(text);
     case 'A':
-      return arrayLiteral(ctx, text, type, location);
+      return type.name === 'interval[]'
+        ? intervalArrayKey(arrayLiteral(ctx, text, type, location))
+        : arrayLiteral(ctx, text, type, location);
     case 'I':
       return networkLiteral(ctx, text, type, location);
     default:
@@ -229,6 +231,7 @@ function typedOperand(sql: string, type: PgType | undefined, operator: string, c
   if (type?.name === 'bpchar') return `rtrim(${sql}, ' ')`;
   if (type?.heldAsText === true) return exactNumeric(sql);
   if (type?.name === 'interval') return intervalKey(sql);
+  if (type?.name === 'interval[]') return intervalArrayKey(sql);
   if (type?.name === 'timetz') return timetzKey(sql);
   if (isInet(type)) return inetKey(sql);
   if (type?.name === 'json' || context.name === 'json')

@@ -61,6 +61,11 @@ export function timetzKey(sql: string): string {
   return `((epoch_us(CAST(${sql} AS TIME)) - ${east} * 1000000) * 131072 + (57599 - ${east}))`;
 }
 
+/** An interval[]'s key: its elements' spans, compared element by element as array_cmp does. */
+export function intervalArrayKey(sql: string): string {
+  return `list_transform(${sql}, lambda e: ${intervalKey('e')})`;
+}
+
 /** The key equal values share, or undefined when DuckDB's equality of the value is PostgreSQL's. */
 export function equalityKey(type: PgType | undefined, sql: string): string | undefined {
   if (type === undefined) return undefined;
@@ -69,6 +74,7 @@ export function equalityKey(type: PgType | undefined, sql: string): string | und
   if (type.name === 'bpchar') return type.typmod < 0 ? `rtrim(${sql}, ' ')` : undefined;
   if (type.name === 'jsonb') return `${jsonFunction('equality_key')}(${sql})`;
   if (type.name === 'interval') return intervalKey(sql);
+  if (type.name === 'interval[]') return intervalArrayKey(sql);
   return undefined;
 }
 
@@ -81,6 +87,7 @@ export function orderKey(type: PgType | undefined, sql: string): string | undefi
   if (type.heldAsText === true) return exactNumeric(sql);
   if (type.name === 'bpchar') return `rtrim(${sql}, ' ')`;
   if (type.name === 'jsonb') return `${jsonFunction('sort_key')}(${sql})`;
+  if (type.name === 'interval[]') return intervalArrayKey(sql);
   if (type.name === 'interval') return intervalKey(sql);
   return undefined;
 }
