@@ -330,6 +330,32 @@ describe('arrays of intervals compare their elements by span', () => {
   });
 });
 
+describe('array values of several dimensions or other lower bounds', () => {
+  for (const [table, value] of [
+    ['grid2', "'{{1,2},{3,4}}'"],
+    ['shifted', "'[0:1]={1,2}'"],
+  ] as const) {
+    test(`${value} in an integer[] column stops the copy with the column named`, async () => {
+      await heap.query(
+        `CREATE TABLE ${table} (id int PRIMARY KEY, a integer[]); INSERT INTO ${table} VALUES (1, ${value})`,
+      );
+      await heap.query(`SELECT analytica.register_table('${table}')`);
+      await assert.rejects(
+        heap.query(`SELECT analytica.wait_for_sync('${table}', '30s')`),
+        (error: pg.DatabaseError) => {
+          assert.equal(error.code, '55000', error.message);
+          assert.match(
+            error.message,
+            /column "a" holds an array of more than one dimension or not starting at index 1/,
+          );
+          return true;
+        },
+      );
+      await heap.query(`SELECT analytica.unregister_table('${table}')`);
+    });
+  }
+});
+
 describe('types refused at registration name the column (0A000)', () => {
   const cases: [string, string, RegExp][] = [
     [
