@@ -438,7 +438,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
            OR (t.typnamespace = 'pg_catalog'::regnamespace AND t.typname IN (
              'int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'text', 'varchar', 'bpchar',
              'bool', 'date', 'timestamp', 'timestamptz', 'time', 'interval', 'uuid', 'json', 'jsonb',
-             'bytea', 'timetz', 'inet', 'cidr', 'macaddr', 'macaddr8'))
+             'bytea', 'timetz', 'inet', 'cidr', 'macaddr', 'macaddr8', 'int4range', 'int8range',
+             'daterange'))
            OR analytica.is_citext(t.oid)))
 $$;
 
@@ -492,10 +493,11 @@ BEGIN
   LOOP
     IF col.is_array THEN
       IF NOT analytica.is_supported_type(col.typelem) OR col.attndims > 1
-         OR analytica.is_citext(analytica.value_type(col.typelem)) THEN
+         OR analytica.is_citext(analytica.value_type(col.typelem))
+         OR (SELECT e.typtype = 'r' FROM pg_type e WHERE e.oid = analytica.value_type(col.typelem)) THEN
         RAISE EXCEPTION 'column % of table % has unsupported type %', quote_ident(col.attname), source, col.type_name
           USING ERRCODE = 'feature_not_supported',
-                HINT = 'supported: one-dimensional arrays of supported element types (not of citext)';
+                HINT = 'supported: one-dimensional arrays of supported element types (not of citext or ranges)';
       END IF;
     ELSIF col.citext_locale THEN
       RAISE EXCEPTION 'column % of table % is citext under a locale''s character classes, which pg_analytica cannot compare as citext does',
@@ -508,7 +510,7 @@ BEGIN
         USING ERRCODE = 'feature_not_supported',
               HINT = 'supported: smallint, integer, bigint, real, double precision, numeric, text, varchar, char, '
                      'boolean, date, timestamp, timestamptz, time, timetz, interval, uuid, json, jsonb, bytea, inet, '
-                     'cidr, macaddr, macaddr8, enums, citext, domains over these and one-dimensional arrays of these';
+                     'cidr, macaddr, macaddr8, int4range, int8range, daterange, enums, citext, domains over these and one-dimensional arrays of these';
     END IF;
   END LOOP;
 

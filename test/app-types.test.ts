@@ -40,17 +40,18 @@ const schema = `
     code code3, label short_label, doc payload, feel feeling, nums int_list, costs price[],
     qtys posint[], took duration, at happened, due day, ok flag, ref ident, blob raw, r ratio,
     opens timetz, slots timetz[], ip inet, net cidr, mac macaddr, mac8 macaddr8, ips inet[],
-    feels mood[], feelings feeling[], spans interval[]
+    feels mood[], feelings feeling[], spans interval[],
+    seats int4range, ids int8range, stay daterange
   );`;
 
 const rows = [
-  `1, 'Alice@Example.com', 'Alice', 5, 12.50, 1.0, 'ab', 'x', '{"a": 1}', 'ok', '{1,2,3}', '{1.5,2}', '{1,2}', '1 mon', '2024-01-01 10:00+00', '2024-01-01', true, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff', 0.5, '10:00:00+02', '{10:00:00+02,"23:59:59.999999-15:59:59"}', '10.0.0.1', '10.0.0.0/8', '08:00:2b:01:02:03', '08:00:2b:01:02:03:04:05', '{10.0.0.1,::1}', '{ok,happy}', '{sad}', '{"1 mon","2 days 03:00:00"}'`,
-  `2, 'bob@example.COM', 'bob', 999, 0.01, 1.00, 'abc', 'yy', '{"a": 1.0}', 'happy', '{}', '{}', '{7}', '30 days', '2024-01-02 10:00+00', '2024-01-02', false, NULL, '\\x', -0.25, '11:00:00+00', '{}', '10.0.0.1/8', '10.0.0.0/16', '08:00:2B:01:02:04', '0800.2b01.0203', '{}', '{}', NULL, '{"30 days"}'`,
-  `3, 'carol@x.org', 'ALICE', 1, 99999999.99, 1.50, 'zz', '', '[1, "b"]', 'sad', '{NULL,4}', '{NULL}', NULL, '-1 days', NULL, NULL, NULL, NULL, NULL, 'NaN', '12:00:00+01', '{NULL,00:00:00+05:45:30}', '192.168.1.255/24', '192.168.0.0/16', 'ff:ff:ff:ff:ff:ff', NULL, '{NULL,192.168.0.1/24}', '{happy,NULL,sad}', '{ok,ok}', '{}'`,
-  `4, 'Dave@X.org', 'Émile', 42, -3.00, 100, 'Q', 'eight888', 'null', NULL, NULL, NULL, NULL, '1 mon -1 day', '1999-12-31 23:59:59.999999+00', 'infinity', true, NULL, NULL, NULL, '00:00:00+05:45:30', NULL, '::ffff:1.2.3.4', '2001:db8::/32', '00:00:00:00:00:00', '00:00:00:00:00:00:00:00', NULL, NULL, '{}', '{"1 mon -1 day",NULL}'`,
-  `5, 'eve@x.org', 'émile', 7, NULL, 0.0001, NULL, NULL, '{"b": [1, 2]}', 'ok', '{5}', '{3.25}', '{3}', '29 days', '2024-03-10 06:00+00', '2024-02-29', NULL, NULL, NULL, 1e300, '24:00:00+00', '{24:00:00-01}', '2001:DB8::1/64', '2001:db8:1::/48', NULL, NULL, '{2001:db8::1}', '{sad}', '{happy,sad}', '{"29 days"}'`,
-  `6, NULL, 'zed_', 3, 5.5, -2, 'b', 'lbl', NULL, 'happy', '{9,8}', NULL, '{1}', NULL, NULL, NULL, false, NULL, NULL, NULL, '23:59:59.999999-15:59:59', '{12:00:00.5+15:59:59}', '10.1.0.0/16', '0.0.0.0/0', '08-00-2b-01-02-03', 'ffffffffffffffff', NULL, '{ok}', NULL, NULL`,
-  `7, 'frank@x.org', 'Bob', 11, 1.25, 3.14159, 'ab ', 'Lbl', '{"a": 2}', 'sad', '{1}', '{1.25}', '{2,2}', '2 hours', '2024-05-01 00:00+00', '2024-05-01', true, NULL, '\\xdeadbeef', 2, '10:00:00.5-05:30', NULL, '1:0:0:0:2:0:0:3', '10.0.0.0/24', '08:00:2b:01:02:03', NULL, '{10.0.0.0/8}', '{happy,happy}', '{ok}', '{"-00:00:01.5","1 year"}'`,
+  `1, 'Alice@Example.com', 'Alice', 5, 12.50, 1.0, 'ab', 'x', '{"a": 1}', 'ok', '{1,2,3}', '{1.5,2}', '{1,2}', '1 mon', '2024-01-01 10:00+00', '2024-01-01', true, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff', 0.5, '10:00:00+02', '{10:00:00+02,"23:59:59.999999-15:59:59"}', '10.0.0.1', '10.0.0.0/8', '08:00:2b:01:02:03', '08:00:2b:01:02:03:04:05', '{10.0.0.1,::1}', '{ok,happy}', '{sad}', '{"1 mon","2 days 03:00:00"}', '[1,5)', '[1,5)', '[2024-01-01,2024-01-05)'`,
+  `2, 'bob@example.COM', 'bob', 999, 0.01, 1.00, 'abc', 'yy', '{"a": 1.0}', 'happy', '{}', '{}', '{7}', '30 days', '2024-01-02 10:00+00', '2024-01-02', false, NULL, '\\x', -0.25, '11:00:00+00', '{}', '10.0.0.1/8', '10.0.0.0/16', '08:00:2B:01:02:04', '0800.2b01.0203', '{}', '{}', NULL, '{"30 days"}', '(1,5]', '(,)', '[2024-01-03,2024-01-04]'`,
+  `3, 'carol@x.org', 'ALICE', 1, 99999999.99, 1.50, 'zz', '', '[1, "b"]', 'sad', '{NULL,4}', '{NULL}', NULL, '-1 days', NULL, NULL, NULL, NULL, NULL, 'NaN', '12:00:00+01', '{NULL,00:00:00+05:45:30}', '192.168.1.255/24', '192.168.0.0/16', 'ff:ff:ff:ff:ff:ff', NULL, '{NULL,192.168.0.1/24}', '{happy,NULL,sad}', '{ok,ok}', '{}', 'empty', NULL, 'empty'`,
+  `4, 'Dave@X.org', 'Émile', 42, -3.00, 100, 'Q', 'eight888', 'null', NULL, NULL, NULL, NULL, '1 mon -1 day', '1999-12-31 23:59:59.999999+00', 'infinity', true, NULL, NULL, NULL, '00:00:00+05:45:30', NULL, '::ffff:1.2.3.4', '2001:db8::/32', '00:00:00:00:00:00', '00:00:00:00:00:00:00:00', NULL, NULL, '{}', '{"1 mon -1 day",NULL}', '(,3)', '[-9223372036854775808,0]', '(,2024-01-02)'`,
+  `5, 'eve@x.org', 'émile', 7, NULL, 0.0001, NULL, NULL, '{"b": [1, 2]}', 'ok', '{5}', '{3.25}', '{3}', '29 days', '2024-03-10 06:00+00', '2024-02-29', NULL, NULL, NULL, 1e300, '24:00:00+00', '{24:00:00-01}', '2001:DB8::1/64', '2001:db8:1::/48', NULL, NULL, '{2001:db8::1}', '{sad}', '{happy,sad}', '{"29 days"}', '[1,)', '[10,20)', '[2024-01-01,infinity)'`,
+  `6, NULL, 'zed_', 3, 5.5, -2, 'b', 'lbl', NULL, 'happy', '{9,8}', NULL, '{1}', NULL, NULL, NULL, false, NULL, NULL, NULL, '23:59:59.999999-15:59:59', '{12:00:00.5+15:59:59}', '10.1.0.0/16', '0.0.0.0/0', '08-00-2b-01-02-03', 'ffffffffffffffff', NULL, '{ok}', NULL, NULL, '[5,5]', NULL, NULL`,
+  `7, 'frank@x.org', 'Bob', 11, 1.25, 3.14159, 'ab ', 'Lbl', '{"a": 2}', 'sad', '{1}', '{1.25}', '{2,2}', '2 hours', '2024-05-01 00:00+00', '2024-05-01', true, NULL, '\\xdeadbeef', 2, '10:00:00.5-05:30', NULL, '1:0:0:0:2:0:0:3', '10.0.0.0/24', '08:00:2b:01:02:03', NULL, '{10.0.0.0/8}', '{happy,happy}', '{ok}', '{"-00:00:01.5","1 year"}', '[0,10)', '[3,4)', '[2023-12-30,2024-01-02)'`,
 ];
 
 let cluster: LocalCluster;
@@ -145,7 +146,7 @@ describe('domains and citext are copied and streamed exactly', () => {
 
   test('domains over built-in types are sent in binary with PostgreSQL’s bytes', async () => {
     const sql = `SELECT id, qty, cost, total, code, label, doc, nums, took, at, due, ok, ref, blob, r, opens, slots,
-                          ip, net, mac, mac8, ips, spans
+                          ip, net, mac, mac8, ips, spans, seats, ids, stay
                    FROM app ORDER BY id`;
     const setup = ["SET TimeZone = 'UTC'"];
     const expected = await binaryRows(cluster.clientConfig(), sql, setup);
@@ -356,6 +357,42 @@ describe('array values of several dimensions or other lower bounds', () => {
   }
 });
 
+describe('int4range, int8range and daterange', () => {
+  const queries = [
+    'SELECT id, seats, ids, stay FROM app ORDER BY seats, id',
+    'SELECT id, stay FROM app ORDER BY stay DESC, id',
+    'SELECT id FROM app WHERE seats @> 3 ORDER BY id',
+    'SELECT id FROM app WHERE 3 <@ seats ORDER BY id',
+    'SELECT id FROM app WHERE ids @> 15::bigint ORDER BY id',
+    `SELECT id FROM app WHERE stay @> '2024-01-03'::date ORDER BY id`,
+    `SELECT id FROM app WHERE stay @> '[2024-01-02,2024-01-03]' ORDER BY id`,
+    `SELECT id FROM app WHERE seats && '[4,10)' ORDER BY id`,
+    `SELECT id FROM app WHERE '[2,3]' <@ seats ORDER BY id`,
+    `SELECT id FROM app WHERE seats = '[1,5]' ORDER BY id`,
+    `SELECT id FROM app WHERE seats < '[1,3)' ORDER BY id`,
+    `SELECT id FROM app WHERE stay = '[2024-01-03,2024-01-05)'::daterange ORDER BY id`,
+    `SELECT id, lower(seats), upper(seats), isempty(seats), lower_inc(seats), upper_inc(seats),
+            lower_inf(seats), upper_inf(seats), lower(stay), upper(stay), upper_inf(stay), lower(ids)
+       FROM app ORDER BY id`,
+    'SELECT stay, count(*) FROM app GROUP BY stay ORDER BY stay',
+    'SELECT count(DISTINCT seats), count(seats) FROM app',
+    `SELECT id, upper(stay) - lower(stay) FROM app WHERE NOT isempty(stay) AND id <> 5 ORDER BY id`,
+  ];
+  for (const sql of queries) test(sql, async () => await sameRows(sql));
+
+  test('other range operators and functions are refused', async () => {
+    await refused(
+      `SELECT seats -|- '[5,6)' FROM app`,
+      '0A000',
+      /operator -\|- (on int4range values )?is not supported/,
+    );
+    await refused(`SELECT seats + '[1,2)' FROM app`, '0A000', /operator \+ on int4range values/);
+    await refused('SELECT range_merge(seats, seats) FROM app', '0A000', /range_merge\(\) of a range/);
+    await refused('SELECT max(seats) FROM app', '42883', /function max\(int4range\) does not exist/);
+    await refused(`SELECT greatest(seats, '[1,2)') FROM app`, '0A000', /greatest\(\) of int4range values/);
+  });
+});
+
 describe('types refused at registration name the column (0A000)', () => {
   const cases: [string, string, RegExp][] = [
     [
@@ -377,6 +414,11 @@ describe('types refused at registration name the column (0A000)', () => {
       'CREATE TABLE r5 (id int PRIMARY KEY, during tstzrange)',
       'r5',
       /column during of table public\.r5 has unsupported type tstzrange/,
+    ],
+    [
+      'CREATE TABLE r8 (id int PRIMARY KEY, rs int4range[])',
+      'r8',
+      /column rs of table public\.r8 has unsupported type int4range\[\]/,
     ],
     [
       'CREATE TABLE r6 (id int PRIMARY KEY, grid integer[][])',

@@ -315,4 +315,15 @@ export const arrayCorpora: readonly Corpus[] = [
   { oid: 651, type: 'cidr[]', values: ['{10.0.0.0/8,NULL,2001:db8::/32}'] },
   { oid: 1040, type: 'macaddr[]', values: ['{08:00:2b:01:02:03,NULL}'] },
   { oid: 775, type: 'macaddr8[]', values: ['{08:00:2b:01:02:03:04:05}'] },
+  {
+    oid: 3904,
+    type: 'int4range',
+    values: ['[1,5)', '(1,5]', 'empty', '(,3)', '[1,)', '(,)', '[-2147483648,2147483647)'],
+  },
+  { oid: 3926, type: 'int8range', values: ['[1,5)', '[-9223372036854775808,0]', 'empty', '(,)'] },
+  {
+    oid: 3912,
+    type: 'daterange',
+    values: ['[2024-01-01,2024-02-29]', 'empty', '(,2024-01-01)', '[2024-01-01,infinity)', '[0001-01-01,)'],
+  },
 ];

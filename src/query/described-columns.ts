@@ -57,6 +57,10 @@ const textualOids = new Set<number>([
   PgType.cidr.oid,
   PgType.macaddr.oid,
   PgType.macaddr8.oid,
+  // range_out's canonical text, as the copy holds it and the front end writes literals.
+  PgType.int4range.oid,
+  PgType.int8range.oid,
+  PgType.daterange.oid,
 ]);
 
 /** Non-text types with exactly one DuckDB type whose text is theirs. */

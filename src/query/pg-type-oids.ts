@@ -46,6 +46,9 @@ export const PgType = {
   numeric: { oid: 1700, size: -1, arrayOid: 1231 },
   uuid: { oid: 2950, size: 16, arrayOid: 2951 },
   jsonb: { oid: 3802, size: -1, arrayOid: 3807 },
+  int4range: { oid: 3904, size: -1, arrayOid: 3905 },
+  daterange: { oid: 3912, size: -1, arrayOid: 3913 },
+  int8range: { oid: 3926, size: -1, arrayOid: 3927 },
 } as const satisfies Record<string, PgTypeEntry>;
 
 /** The PostgreSQL type of a column, as RowDescription carries it. */

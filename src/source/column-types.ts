@@ -137,6 +137,10 @@ const scalarTypes: Record<string, string> = {
   cidr: 'VARCHAR',
   macaddr: 'VARCHAR',
   macaddr8: 'VARCHAR',
+  // range_out's canonical text; ordered and tested through src/query/ranges/.
+  int4range: 'VARCHAR',
+  int8range: 'VARCHAR',
+  daterange: 'VARCHAR',
 };
 
 /** Types held in one DuckDB type and queried as another (readExpression casts). */

@@ -54,7 +54,7 @@ SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid:
        -- Checked on every copy, not only at registration: a column's type can change since,
        -- and a type of the owner's own could carry casts that would run as the daemon.
        analytica.is_supported_type(b.oid) AND b.typcategory <> 'A'
-         AND (NOT is_array OR (et.typarray = vt.oid AND b.typname <> 'citext')) AS supported,
+         AND (NOT is_array OR (et.typarray = vt.oid AND b.typname <> 'citext' AND b.typtype <> 'r')) AS supported,
        -- citext lowercases under the column's ctype; the engine folds only as C and POSIX do.
        b.typname <> 'citext' OR analytica.lowercases_ascii(a.attcollation) AS ascii_fold,
        CASE WHEN b.typtype = 'e' THEN

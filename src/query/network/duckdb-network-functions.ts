@@ -12,6 +12,15 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { PgError } from '../../errors.js';
+import {
+  containsElement,
+  containsRange,
+  elementValue,
+  overlaps,
+  parseRange,
+  type RangeKind,
+  rangeSortKey,
+} from '../ranges/range-value.js';
 import { inetRelation, inetSortKey, parseInet } from './inet-value.js';
 
 interface NetworkUdf {
@@ -27,7 +36,28 @@ const UDFS: Readonly<Record<string, NetworkUdf>> = {
     returns: BOOLEAN,
     run: ([a, b, op]) => inetRelation(parseInet(a!), parseInet(b!), op!),
   },
+  // Ranges (ranges/range-value.ts): the kind is 'int4', 'int8' or 'date'.
+  pga_range_key: {
+    parameters: [VARCHAR, VARCHAR],
+    returns: VARCHAR,
+    run: ([r, k]) => rangeSortKey(parseRange(kind(k), r!)),
+  },
+  pga_range_has: {
+    parameters: [VARCHAR, VARCHAR, VARCHAR],
+    returns: BOOLEAN,
+    run: ([r, e, k]) => containsElement(parseRange(kind(k), r!), elementValue(kind(k), e!)),
+  },
+  pga_range_rel: {
+    parameters: [VARCHAR, VARCHAR, VARCHAR, VARCHAR],
+    returns: BOOLEAN,
+    run: ([a, b, op, k]) => {
+      const [x, y] = [parseRange(kind(k), a!), parseRange(kind(k), b!)];
+      return op === '&&' ? overlaps(x, y) : op === '@>' ? containsRange(x, y) : containsRange(y, x);
+    },
+  },
 };
+
+const kind = (k: string | undefined) => k as RangeKind;
 
 export function registerNetworkFunctions(connection: DuckDBConnection): void {
   for (const [name, udf] of Object.entries(UDFS)) {

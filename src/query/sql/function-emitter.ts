@@ -19,6 +19,7 @@ import { refuseCitextFunction } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
 import { emitNetworkFunction, isInet } from './typing/network-rules.js';
 import { emitNumericCall } from './typing/numeric-emit.js';
+import { emitRangeFunction } from './typing/range-rules.js';
 import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 import { groupedValue, isCitext, orderKey } from './typing/value-keys.js';
@@ -79,7 +80,7 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (orderedSet !== undefined) return orderedSet;
   if (name === 'generate_series' && ctx.types !== undefined) return emitSeriesInSelectList(ctx, call);
   refuseCitextFunction(ctx, call, name);
-  const network = emitNetworkFunction(ctx, call, name);
+  const network = emitNetworkFunction(ctx, call, name) ?? emitRangeFunction(ctx, call, name);
   if (network !== undefined) return network;
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');

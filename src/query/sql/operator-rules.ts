@@ -30,6 +30,7 @@ import { citextLike, refuseCitextRegex } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
 import { emitNetworkOperator, isNetwork } from './typing/network-rules.js';
 import { emitNumericOperator } from './typing/numeric-emit.js';
+import { emitRangeOperator } from './typing/range-rules.js';
 import {
   asText,
   checkArithmeticOperand,
@@ -210,7 +211,7 @@ function operatorName(ctx: EmitContext, expr: A_Expr): string {
 }
 
 function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string {
-  const network = emitNetworkOperator(ctx, expr, operator);
+  const network = emitNetworkOperator(ctx, expr, operator) ?? emitRangeOperator(ctx, expr, operator);
   if (network !== undefined) return network;
   const json = emitJsonOperator(ctx, expr, operator) ?? emitArrayOperator(ctx, expr, operator);
   if (json !== undefined) return json;

@@ -1,8 +1,10 @@
 /**
- * inet/cidr (inet_send: family, bits, is_cidr, length, address) and macaddr/macaddr8 (their 6
- * or 8 bytes) in PostgreSQL's binary format; the values are read by src/query/network/.
+ * inet/cidr (inet_send: family, bits, is_cidr, length, address), macaddr/macaddr8 (their 6
+ * or 8 bytes) and int4range/int8range/daterange (range_send) in PostgreSQL's binary format; the
+ * values are read by src/query/network/ and src/query/ranges/.
  */
 import { canonicalMac, inetReceive, inetSend } from '../../query/network/inet-value.js';
+import { type RangeKind, rangeReceive, rangeSend } from '../../query/ranges/range-value.js';
 import { type BinaryCodec, expectLength } from './binary-codec.js';
 
 function inetCodec(name: 'inet' | 'cidr'): BinaryCodec {
@@ -21,8 +23,16 @@ function macCodec(name: 'macaddr' | 'macaddr8', size: 6 | 8): BinaryCodec {
   };
 }
 
+function rangeCodec(kind: RangeKind): BinaryCodec {
+  const name = `${kind}range`;
+  return { name, encode: (text) => rangeSend(kind, text), decode: (bytes) => rangeReceive(kind, bytes) };
+}
+
 /** By type OID (pg_type.dat). */
 export const networkCodecs: ReadonlyArray<[number, BinaryCodec]> = [
+  [3904, rangeCodec('int4')],
+  [3926, rangeCodec('int8')],
+  [3912, rangeCodec('date')],
   [869, inetCodec('inet')],
   [650, inetCodec('cidr')],
   [829, macCodec('macaddr', 6)],

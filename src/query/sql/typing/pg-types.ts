@@ -12,7 +12,7 @@ import type { TypeName } from 'libpg-query';
 import { type ColumnSpec, valueTypeOf } from '../../../source/column-types.js';
 
 /** pg_type.typcategory: B boolean, N numeric, S string, D date/time, T timespan, U user, E enum, A array, I network, X unknown. */
-export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'E' | 'A' | 'I' | 'X';
+export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'E' | 'A' | 'I' | 'R' | 'X';
 
 export interface PgType {
   /** pg_type.typname for built-ins; the name format_type() gives for enums and arrays. */
@@ -68,6 +68,9 @@ const BUILT_INS: Readonly<Record<string, BuiltIn>> = {
   interval: { oid: 1186, category: 'T' },
   numeric: { oid: 1700, category: 'N' },
   uuid: { oid: 2950, category: 'U' },
+  int4range: { oid: 3904, category: 'R' },
+  daterange: { oid: 3912, category: 'R' },
+  int8range: { oid: 3926, category: 'R' },
   jsonb: { oid: 3802, category: 'U' },
 };
 

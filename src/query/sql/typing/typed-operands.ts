@@ -26,6 +26,7 @@ import { jsonbKey, jsonbSortKey } from './jsonb-literal.js';
 import { inetKey, isInet, isNetwork, networkLiteral } from './network-rules.js';
 import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
 import { enumDisplayName, type PgType } from './pg-types.js';
+import { isRange, rangeKey, rangeLiteralKey } from './range-rules.js';
 import { pgTextOf } from './text-output.js';
 import { citextKey, intervalArrayKey, intervalKey, isCitext, timetzKey } from './value-keys.js';
 
@@ -153,6 +154,8 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
         : arrayLiteral(ctx, text, type, location);
     case 'I':
       return networkLiteral(ctx, text, type, location);
+    case 'R':
+      return rangeLiteralKey(ctx, text, type, location);
     default:
       if (isNetwork(type)) return networkLiteral(ctx, text, type, location);
       if (type.name === 'jsonb') return quoteLiteral(jsonbOperand(ctx, text, operator, location));
@@ -234,6 +237,7 @@ function typedOperand(sql: string, type: PgType | undefined, operator: string, c
   if (type?.name === 'interval[]') return intervalArrayKey(sql);
   if (type?.name === 'timetz') return timetzKey(sql);
   if (isInet(type)) return inetKey(sql);
+  if (isRange(type)) return rangeKey(type!, sql);
   if (type?.name === 'json' || context.name === 'json')
     throw new PgError(SqlState.undefinedFunction, `operator does not exist: json ${operator} json`);
   // An operand of no known type here (a parameter) is read as jsonb, as PostgreSQL types it
@@ -300,17 +304,19 @@ export function typedSubqueryOperands(
         ? timetzKey(sql)
         : isInet(type)
           ? inetKey(sql)
-          : type?.name === 'bpchar'
-            ? `rtrim(${sql}, ' ')`
-            : type?.heldAsText === true
-              ? exactNumeric(sql)
-              : type?.name === 'jsonb'
-                ? `${jsonFunction('sort_key')}(${sql})`
-                : type?.name === 'interval'
-                  ? intervalKey(sql)
-                  : keyed && type?.category === 'N'
-                    ? exactNumeric(`CAST(${sql} AS VARCHAR)`)
-                    : sql;
+          : isRange(type)
+            ? rangeKey(type!, sql)
+            : type?.name === 'bpchar'
+              ? `rtrim(${sql}, ' ')`
+              : type?.heldAsText === true
+                ? exactNumeric(sql)
+                : type?.name === 'jsonb'
+                  ? `${jsonFunction('sort_key')}(${sql})`
+                  : type?.name === 'interval'
+                    ? intervalKey(sql)
+                    : keyed && type?.category === 'N'
+                      ? exactNumeric(`CAST(${sql} AS VARCHAR)`)
+                      : sql;
   if (convert(left, 'x') === 'x' && convert(output, 'x') === 'x') return { left: testSql, query };
   const column = convert(output, '"pga_sub"."c"');
   return {

@@ -25,6 +25,7 @@ import { typeOf } from './expr-types.js';
 import { inetKey, isInet } from './network-rules.js';
 import { exactNumeric } from './numeric-text.js';
 import type { PgType } from './pg-types.js';
+import { isRange, rangeKey } from './range-rules.js';
 
 const MICROS_PER_DAY = 86_400_000_000n;
 
@@ -83,6 +84,7 @@ export function orderKey(type: PgType | undefined, sql: string): string | undefi
   if (type === undefined) return undefined;
   if (isCitext(type)) return citextKey(sql);
   if (type.name === 'timetz') return timetzKey(sql);
+  if (isRange(type)) return rangeKey(type, sql);
   if (isInet(type)) return inetKey(sql);
   if (type.heldAsText === true) return exactNumeric(sql);
   if (type.name === 'bpchar') return `rtrim(${sql}, ' ')`;
@@ -103,7 +105,16 @@ export function groupedValue(type: PgType | undefined, sql: string): string {
 }
 
 /** Types DuckDB orders otherwise than PostgreSQL, whose greatest()/least() it would pick wrongly. */
-const MIN_MAX_REFUSED = new Set(['interval', 'timetz', 'citext', 'inet', 'cidr']);
+const MIN_MAX_REFUSED = new Set([
+  'interval',
+  'timetz',
+  'citext',
+  'inet',
+  'cidr',
+  'int4range',
+  'int8range',
+  'daterange',
+]);
 
 /**
  * greatest()/least() of intervals (DuckDB picks by its own field order, not by span), timetz
