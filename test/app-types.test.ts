@@ -380,6 +380,13 @@ describe('int4range, int8range and daterange', () => {
   ];
   for (const sql of queries) test(sql, async () => await sameRows(sql));
 
+  test('through columnar.* range filters give the heap’s rows', async () => {
+    const sql = (from: string) =>
+      `SELECT id, seats, stay FROM ${from}
+        WHERE seats @> 3 OR stay && '[2024-01-04,2024-01-10)'::daterange OR seats = '[1,5]' ORDER BY id`;
+    assert.deepEqual(await textRows(heap, sql('columnar.app')), await textRows(heap, sql('app')));
+  });
+
   test('other range operators and functions are refused', async () => {
     await refused(
       `SELECT seats -|- '[5,6)' FROM app`,
