@@ -47,90 +47,6 @@ ALTER TABLE analytica.tables ADD COLUMN recopy_reason text;
 ALTER TABLE analytica.tables ADD COLUMN recopy_requested_at timestamptz;
 ALTER TABLE analytica.tables ADD COLUMN recopied_at timestamptz;
 
--- Re-created from 0.1 (where it refused every relation but an ordinary table): a partitioned
--- table is accepted; the default sort order starts with the columns of its partition key (those
--- that are plain columns, up to the first expression), then the primary key's other columns, so
--- each segment spans a narrow range of the key and the segment statistics prune on it as
--- partition pruning would.
-CREATE OR REPLACE FUNCTION analytica.register_table_row(source regclass, order_by text[] DEFAULT NULL)
-RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  rel record;
-  col record;
-  key_columns text[];
-  missing text;
-BEGIN
-  IF source IS NULL THEN
-    RAISE EXCEPTION 'source table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  SELECT c.oid, c.relkind, c.relpersistence, n.nspname, c.relname
-    INTO rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source;
-  IF rel.relkind NOT IN ('r', 'p') THEN
-    RAISE EXCEPTION '% is not a table', source
-      USING ERRCODE = 'wrong_object_type',
-            DETAIL = format('it is a %s; only tables (partitioned or not) can be registered',
-                            CASE rel.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                                             WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence'
-                                             ELSE format('relation of relkind %L', rel.relkind) END),
-            HINT = 'register the tables it reads instead';
-  END IF;
-  IF rel.relpersistence = 't' THEN
-    RAISE EXCEPTION '% is a temporary table', source USING ERRCODE = 'wrong_object_type';
-  END IF;
-  IF rel.nspname IN ('pg_catalog', 'information_schema', 'analytica') OR rel.nspname LIKE 'pg\_toast%' THEN
-    RAISE EXCEPTION '% is a system table', source USING ERRCODE = 'wrong_object_type';
-  END IF;
-  PERFORM analytica.check_owner(source);
-  IF EXISTS (SELECT 1 FROM analytica.tables t WHERE t.relid = source) THEN
-    RAISE EXCEPTION 'table % is already registered', source
-      USING ERRCODE = 'duplicate_object',
-            HINT = format('call analytica.unregister_table(%L) first to register it again', source::text);
-  END IF;
-  PERFORM analytica.check_partition_family(source);
-
-  FOR col IN
-    SELECT a.attname, a.atttypid, a.attndims, format_type(a.atttypid, a.atttypmod) AS type_name,
-           t.typelem, t.typcategory
-      FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-     WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped
-     ORDER BY a.attnum
-  LOOP
-    IF col.typcategory = 'A' THEN
-      IF NOT analytica.is_supported_type(col.typelem) OR col.attndims > 1 THEN
-        RAISE EXCEPTION 'column % of table % has unsupported type %', quote_ident(col.attname), source, col.type_name
-          USING ERRCODE = 'feature_not_supported',
-                HINT = 'supported: one-dimensional arrays of supported element types';
-      END IF;
-    ELSIF NOT analytica.is_supported_type(col.atttypid) THEN
-      RAISE EXCEPTION 'column % of table % has unsupported type %', quote_ident(col.attname), source, col.type_name
-        USING ERRCODE = 'feature_not_supported',
-              HINT = 'supported: smallint, integer, bigint, real, double precision, numeric, text, varchar, char, '
-                     'boolean, date, timestamp, timestamptz, time, interval, uuid, json, jsonb, bytea, enums '
-                     'and one-dimensional arrays of these';
-    END IF;
-  END LOOP;
-
-  IF order_by IS NULL THEN
-    order_by := analytica.default_order_by(source);
-  ELSE
-    SELECT string_agg(quote_ident(o), ', ') INTO missing
-      FROM unnest(order_by) AS o
-     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
-                        WHERE a.attrelid = source AND a.attname = o AND a.attnum > 0 AND NOT a.attisdropped);
-    IF missing IS NOT NULL THEN
-      RAISE EXCEPTION 'order_by names unknown column(s) % of table %', missing, source
-        USING ERRCODE = 'undefined_column';
-    END IF;
-  END IF;
-
-  INSERT INTO analytica.tables (relid, schema_name, table_name, order_by)
-  VALUES (source, rel.nspname, rel.relname, order_by);
-  PERFORM pg_notify('analytica', 'register ' || source::oid::text);
-END
-$$;
-REVOKE ALL ON FUNCTION analytica.register_table_row(regclass, text[]) FROM PUBLIC;
-
 -- The sort order register_table gives a table when none is named: the partition key's leading
 -- plain columns, then the primary key's columns not among them.
 CREATE FUNCTION analytica.default_order_by(source regclass) RETURNS text[]
@@ -198,45 +114,6 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION analytica.check_partition_family(regclass) FROM PUBLIC;
-
--- register_table of 0.7, refusing mode append for a partitioned table: a partition attached with
--- rows whose keys are below the watermark would never be read.
-CREATE OR REPLACE FUNCTION analytica.register_table(source regclass, order_by text[] DEFAULT NULL, mode text DEFAULT NULL)
-RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  reserved text;
-BEGIN
-  PERFORM analytica.register_table_copy(source, order_by, mode);
-  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = source) = 'p'
-     AND (SELECT t.mode FROM analytica.tables t WHERE t.relid = source) = 'append' THEN
-    RAISE EXCEPTION 'cannot register partitioned table % in mode append', source
-      USING ERRCODE = 'feature_not_supported',
-            DETAIL = 'a partition attached later can hold rows below the watermark, which mode append never reads',
-            HINT = 'register it with mode => ''stream'' (the default) or mode => ''refresh''';
-  END IF;
-  UPDATE analytica.tables SET registered_by = analytica.calling_role() WHERE relid = source;
-  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO reserved
-    FROM pg_attribute a
-   WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped AND a.attname LIKE '\_pga\_%';
-  IF reserved IS NOT NULL THEN
-    RAISE EXCEPTION 'column % of table % conflicts with the hidden columns of pg_analytica', reserved, source
-      USING ERRCODE = 'duplicate_column',
-            DETAIL = 'column names beginning with _pga_ are reserved for pg_analytica''s own columns',
-            HINT = format('rename the column (ALTER TABLE %s RENAME COLUMN ... TO ...), then register the table', source);
-  END IF;
-  SELECT string_agg(format('%I (%s)', a.attname, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY a.attnum)
-    INTO reserved
-    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_type e ON e.oid = t.typelem
-   WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped AND t.typcategory = 'A' AND e.typtype = 'e';
-  IF reserved IS NOT NULL THEN
-    RAISE EXCEPTION 'column % of table % is an array of an enum type, which pg_analytica cannot copy', reserved, source
-      USING ERRCODE = 'feature_not_supported',
-            HINT = 'store the labels as text[] instead, or leave the column out of the registered table';
-  END IF;
-  PERFORM analytica.create_foreign_table(source);
-END
-$$;
 
 -- publish_table of 0.7; the publication it creates publishes partitions through their
 -- registered partitioned table (see above), and one made by an older version is set to.
@@ -385,6 +262,190 @@ SELECT coalesce(format('%I.%I', n.nspname, c.relname), format('%I.%I', t.schema_
   LEFT JOIN pg_catalog.pg_class c ON c.oid = t.relid
   LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE CASE WHEN c.oid IS NULL THEN t.registered_by = current_user ELSE has_table_privilege(c.oid, 'SELECT') END;
+
+-- ===== types =====
+
+-- The type a value of this type has: a domain's base type, through domains over domains
+-- (getBaseType); any other type is its own.
+CREATE FUNCTION analytica.value_type(type_oid oid) RETURNS oid
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  WITH RECURSIVE d(oid, depth) AS (
+    SELECT type_oid, 0
+    UNION ALL
+    SELECT t.typbasetype, d.depth + 1 FROM d JOIN pg_type t ON t.oid = d.oid AND t.typtype = 'd'
+  )
+  SELECT d.oid FROM d ORDER BY d.depth DESC LIMIT 1
+$$;
+
+-- The citext extension's type (not some other type that is called citext).
+CREATE FUNCTION analytica.is_citext(type_oid oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT EXISTS (SELECT FROM pg_depend dep JOIN pg_extension x ON x.oid = dep.refobjid
+                  WHERE dep.classid = 'pg_type'::regclass AND dep.objid = type_oid
+                    AND dep.refclassid = 'pg_extension'::regclass AND dep.deptype = 'e'
+                    AND x.extname = 'citext')
+$$;
+
+-- Whether lower() under this collation (0 or 100: the database's default) changes ASCII letters
+-- only, as under the C and POSIX ctypes of libc and the builtin provider's C locale (PostgreSQL 17;
+-- its colllocale and datlocale read through to_jsonb, absent before).
+CREATE FUNCTION analytica.lowercases_ascii(coll oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN coll IN (0, 100) THEN
+           (SELECT CASE coalesce(to_jsonb(d) ->> 'datlocprovider', 'c')
+                     WHEN 'c' THEN d.datctype IN ('C', 'POSIX')
+                     WHEN 'b' THEN to_jsonb(d) ->> 'datlocale' = 'C'
+                     ELSE false END
+              FROM pg_database d WHERE d.datname = current_database())
+         ELSE coalesce((SELECT CASE co.collprovider
+                                 WHEN 'c' THEN co.collctype IN ('C', 'POSIX')
+                                 WHEN 'b' THEN to_jsonb(co) ->> 'colllocale' = 'C'
+                                 ELSE false END
+                          FROM pg_collation co WHERE co.oid = coll), false) END
+$$;
+
+-- is_supported_type of 0.1, following domains to their base type (a domain's values are its base
+-- type's; its constraints are the source's business) and accepting citext.
+CREATE OR REPLACE FUNCTION analytica.is_supported_type(type_oid oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT EXISTS (
+    SELECT 1 FROM pg_type t
+    WHERE t.oid = analytica.value_type(type_oid)
+      AND (t.typtype = 'e'
+           OR (t.typnamespace = 'pg_catalog'::regnamespace AND t.typname IN (
+             'int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'text', 'varchar', 'bpchar',
+             'bool', 'date', 'timestamp', 'timestamptz', 'time', 'interval', 'uuid', 'json', 'jsonb',
+             'bytea', 'timetz', 'inet', 'cidr', 'macaddr', 'macaddr8', 'int4range', 'int8range',
+             'daterange'))
+           OR analytica.is_citext(t.oid)))
+$$;
+
+-- Re-created from 0.1 (where it refused every relation but an ordinary table): a partitioned
+-- table is accepted; the default sort order starts with the columns of its partition key (those
+-- that are plain columns, up to the first expression), then the primary key's other columns, so
+-- each segment spans a narrow range of the key and the segment statistics prune on it as
+-- partition pruning would. Each column is checked by the type its values have (a domain's base
+-- type; a domain over an array is that array).
+CREATE OR REPLACE FUNCTION analytica.register_table_row(source regclass, order_by text[] DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  rel record;
+  col record;
+  key_columns text[];
+  missing text;
+BEGIN
+  IF source IS NULL THEN
+    RAISE EXCEPTION 'source table must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT c.oid, c.relkind, c.relpersistence, n.nspname, c.relname
+    INTO rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source;
+  IF rel.relkind NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION '% is not a table', source
+      USING ERRCODE = 'wrong_object_type',
+            DETAIL = format('it is a %s; only tables (partitioned or not) can be registered',
+                            CASE rel.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                                             WHEN 'f' THEN 'foreign table' WHEN 'S' THEN 'sequence'
+                                             ELSE format('relation of relkind %L', rel.relkind) END),
+            HINT = 'register the tables it reads instead';
+  END IF;
+  IF rel.relpersistence = 't' THEN
+    RAISE EXCEPTION '% is a temporary table', source USING ERRCODE = 'wrong_object_type';
+  END IF;
+  IF rel.nspname IN ('pg_catalog', 'information_schema', 'analytica') OR rel.nspname LIKE 'pg\_toast%' THEN
+    RAISE EXCEPTION '% is a system table', source USING ERRCODE = 'wrong_object_type';
+  END IF;
+  PERFORM analytica.check_owner(source);
+  IF EXISTS (SELECT 1 FROM analytica.tables t WHERE t.relid = source) THEN
+    RAISE EXCEPTION 'table % is already registered', source
+      USING ERRCODE = 'duplicate_object',
+            HINT = format('call analytica.unregister_table(%L) first to register it again', source::text);
+  END IF;
+  PERFORM analytica.check_partition_family(source);
+
+  FOR col IN
+    SELECT a.attname, a.attndims, format_type(a.atttypid, a.atttypmod) AS type_name,
+           vt.oid AS value_type, vt.typcategory = 'A' AND vt.typelem <> 0 AS is_array, vt.typelem,
+           -- citext lowercases by its collation's ctype; the engine folds as C and POSIX do.
+           analytica.is_citext(vt.oid) AND NOT analytica.lowercases_ascii(a.attcollation) AS citext_locale
+      FROM pg_attribute a JOIN pg_type vt ON vt.oid = analytica.value_type(a.atttypid)
+     WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped
+     ORDER BY a.attnum
+  LOOP
+    IF col.is_array THEN
+      IF NOT analytica.is_supported_type(col.typelem) OR col.attndims > 1
+         OR analytica.is_citext(analytica.value_type(col.typelem))
+         OR (SELECT e.typtype = 'r' FROM pg_type e WHERE e.oid = analytica.value_type(col.typelem)) THEN
+        RAISE EXCEPTION 'column % of table % has unsupported type %', quote_ident(col.attname), source, col.type_name
+          USING ERRCODE = 'feature_not_supported',
+                HINT = 'supported: one-dimensional arrays of supported element types (not of citext or ranges)';
+      END IF;
+    ELSIF col.citext_locale THEN
+      RAISE EXCEPTION 'column % of table % is citext under a locale''s character classes, which pg_analytica cannot compare as citext does',
+                      quote_ident(col.attname), source
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = 'citext lowercases by the LC_CTYPE of its collation; the columnar engine lowercases as the C locale does (ASCII letters only)',
+              HINT = 'give the column COLLATE "C" (ALTER TABLE ... ALTER COLUMN ... TYPE citext COLLATE "C") or leave it out of the registered table';
+    ELSIF NOT analytica.is_supported_type(col.value_type) THEN
+      RAISE EXCEPTION 'column % of table % has unsupported type %', quote_ident(col.attname), source, col.type_name
+        USING ERRCODE = 'feature_not_supported',
+              HINT = 'supported: smallint, integer, bigint, real, double precision, numeric, text, varchar, char, '
+                     'boolean, date, timestamp, timestamptz, time, timetz, interval, uuid, json, jsonb, bytea, inet, '
+                     'cidr, macaddr, macaddr8, int4range, int8range, daterange, enums, citext, domains over these and one-dimensional arrays of these';
+    END IF;
+  END LOOP;
+
+  IF order_by IS NULL THEN
+    order_by := analytica.default_order_by(source);
+  ELSE
+    SELECT string_agg(quote_ident(o), ', ') INTO missing
+      FROM unnest(order_by) AS o
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a
+                        WHERE a.attrelid = source AND a.attname = o AND a.attnum > 0 AND NOT a.attisdropped);
+    IF missing IS NOT NULL THEN
+      RAISE EXCEPTION 'order_by names unknown column(s) % of table %', missing, source
+        USING ERRCODE = 'undefined_column';
+    END IF;
+  END IF;
+
+  INSERT INTO analytica.tables (relid, schema_name, table_name, order_by)
+  VALUES (source, rel.nspname, rel.relname, order_by);
+  PERFORM pg_notify('analytica', 'register ' || source::oid::text);
+END
+$$;
+REVOKE ALL ON FUNCTION analytica.register_table_row(regclass, text[]) FROM PUBLIC;
+
+-- register_table of 0.7, refusing mode append for a partitioned table (a partition attached with
+-- rows whose keys are below the watermark would never be read), and no longer refusing arrays of
+-- enums: their copy reads the elements through array_out (column-types.ts), never through a cast
+-- the enum's owner could have created.
+CREATE OR REPLACE FUNCTION analytica.register_table(source regclass, order_by text[] DEFAULT NULL, mode text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  reserved text;
+BEGIN
+  PERFORM analytica.register_table_copy(source, order_by, mode);
+  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = source) = 'p'
+     AND (SELECT t.mode FROM analytica.tables t WHERE t.relid = source) = 'append' THEN
+    RAISE EXCEPTION 'cannot register partitioned table % in mode append', source
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'a partition attached later can hold rows below the watermark, which mode append never reads',
+            HINT = 'register it with mode => ''stream'' (the default) or mode => ''refresh''';
+  END IF;
+  UPDATE analytica.tables SET registered_by = analytica.calling_role() WHERE relid = source;
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO reserved
+    FROM pg_attribute a
+   WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped AND a.attname LIKE '\_pga\_%';
+  IF reserved IS NOT NULL THEN
+    RAISE EXCEPTION 'column % of table % conflicts with the hidden columns of pg_analytica', reserved, source
+      USING ERRCODE = 'duplicate_column',
+            DETAIL = 'column names beginning with _pga_ are reserved for pg_analytica''s own columns',
+            HINT = format('rename the column (ALTER TABLE %s RENAME COLUMN ... TO ...), then register the table', source);
+  END IF;
+  PERFORM analytica.create_foreign_table(source);
+END
+$$;
 
 -- ===== column privileges =====
 

@@ -20,7 +20,8 @@ const columns = `
   d date, ts timestamp, tstz timestamptz, tm time, iv interval, u uuid,
   j json, jb jsonb, by bytea, m mood,
   a_i4 integer[], a_i8 bigint[], a_t text[], a_n numeric(10,3)[], a_tstz timestamptz[], a_b boolean[],
-  a_by bytea[], a_d date[], a_u uuid[], a_f8 double precision[], a_vc varchar(5)[]`;
+  a_by bytea[], a_d date[], a_u uuid[], a_f8 double precision[], a_vc varchar(5)[],
+  tz timetz, ip inet, cr cidr, mc macaddr, m8 macaddr8, dm posint, a_m mood[], a_ip inet[]`;
 
 /** Hand-picked edge values, one row each (columns not named are NULL). */
 const edgeRows: Record<string, string>[] = [
@@ -89,6 +90,27 @@ const edgeRows: Record<string, string>[] = [
     a_f8: "'{NaN,Infinity,-0,0.1,1e-05}'",
   },
   { a_vc: '\'{""," x ",ab}\'' },
+  { tz: "'00:00:00+15:59'", ip: "'0.0.0.0/0'", cr: "'0.0.0.0/0'", mc: "'00:00:00:00:00:00'", dm: '1' },
+  {
+    tz: "'24:00:00-15:59'",
+    ip: "'255.255.255.255'",
+    cr: "'255.255.255.255/32'",
+    m8: "'ff:ff:ff:ff:ff:ff:ff:ff'",
+  },
+  {
+    tz: "'12:34:56.789012+05:30'",
+    ip: "'::ffff:10.1.2.3/120'",
+    cr: "'2001:db8::/32'",
+    a_m: "'{sad,NULL,happy}'",
+  },
+  {
+    tz: "'12:00:00-00:00:01'",
+    ip: "'fe80::1:0:0:0:1/64'",
+    cr: "'::/0'",
+    a_ip: "'{10.0.0.1,::1,NULL}'",
+    dm: '2147483647',
+  },
+  { ip: "'1:0:0:0:2:0:0:3'", mc: "'08-00-2B-01-02-03'", m8: "'0800.2b01.0203'", a_m: "'{}'" },
   // COPY text-format escapes: a literal backslash before n, control characters, trailing backslashes.
   {
     t: String.raw`E'back\\nslash \\\\ end\\'`,
@@ -132,7 +154,8 @@ let columnar: pg.Client;
 before(async () => {
   cluster = await startTestCluster();
   await cluster.exec(
-    `CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); CREATE TABLE everything (${columns});`,
+    `CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy'); CREATE DOMAIN posint AS integer CHECK (VALUE > 0);
+     CREATE TABLE everything (${columns});`,
   );
   const rows = [...edgeRows, {}, ...randomRows(500)];
   const values = rows.map((row, i) => {

@@ -52,6 +52,15 @@ const textualOids = new Set<number>([
   PgType.char.oid,
   PgType.json.oid,
   PgType.jsonb.oid,
+  // The copy holds their canonical text, and the front end writes literals of them so.
+  PgType.inet.oid,
+  PgType.cidr.oid,
+  PgType.macaddr.oid,
+  PgType.macaddr8.oid,
+  // range_out's canonical text, as the copy holds it and the front end writes literals.
+  PgType.int4range.oid,
+  PgType.int8range.oid,
+  PgType.daterange.oid,
 ]);
 
 /** Non-text types with exactly one DuckDB type whose text is theirs. */
@@ -127,6 +136,9 @@ export function printsAs(type: DuckDBType, oid: number, typmod: number, carried?
     // numeric(p,s) prints s fraction digits; DECIMAL(w,s) prints its own scale.
     return typmod < 4 || ((typmod - 4) & 0xffff) === (type as { scale: number }).scale;
   }
+  // An array of a domain (its own OID, a user type's): the type stage says the column carries
+  // that array, and the copy holds it as a LIST of the base type, which prints as the array does.
+  if ((id === T.LIST || id === T.ARRAY) && oid >= firstUserOid && carried === oid) return true;
   const element = elementOfArray.get(oid);
   if (element !== undefined) {
     if (id !== T.LIST && id !== T.ARRAY) return false;

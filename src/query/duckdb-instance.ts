@@ -5,6 +5,7 @@
  */
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { registerJsonFunctions } from './jsonb/duckdb-json-functions.js';
+import { registerNetworkFunctions } from './network/duckdb-network-functions.js';
 import { registerNumericFunctions } from './numeric/duckdb-numeric-functions.js';
 import { registerToCharFunctions } from './sql/to-char/duckdb-to-char-functions.js';
 
@@ -29,5 +30,7 @@ export async function openDuckDb(
   registerToCharFunctions(connection);
   // Exact numerics of varying display scale: computed in BigInt, printed as numeric_out (numeric/).
   registerNumericFunctions(connection);
+  // inet/cidr order and containment (network/).
+  registerNetworkFunctions(connection);
   return { instance, connection };
 }

@@ -28,6 +28,10 @@ export const PgType = {
   int4: { oid: 23, size: 4, arrayOid: 1007 },
   text: { oid: 25, size: -1, arrayOid: 1009 },
   json: { oid: 114, size: -1, arrayOid: 199 },
+  cidr: { oid: 650, size: -1, arrayOid: 651 },
+  macaddr8: { oid: 774, size: 8, arrayOid: 775 },
+  macaddr: { oid: 829, size: 6, arrayOid: 1040 },
+  inet: { oid: 869, size: -1, arrayOid: 1041 },
   float4: { oid: 700, size: 4, arrayOid: 1021 },
   float8: { oid: 701, size: 8, arrayOid: 1022 },
   bpchar: { oid: 1042, size: -1, arrayOid: 1014 },
@@ -42,6 +46,9 @@ export const PgType = {
   numeric: { oid: 1700, size: -1, arrayOid: 1231 },
   uuid: { oid: 2950, size: 16, arrayOid: 2951 },
   jsonb: { oid: 3802, size: -1, arrayOid: 3807 },
+  int4range: { oid: 3904, size: -1, arrayOid: 3905 },
+  daterange: { oid: 3912, size: -1, arrayOid: 3913 },
+  int8range: { oid: 3926, size: -1, arrayOid: 3927 },
 } as const satisfies Record<string, PgTypeEntry>;
 
 /** The PostgreSQL type of a column, as RowDescription carries it. */

@@ -16,7 +16,7 @@
  * stream worker), so bounds of older segments are read as the current type.
  */
 import type { ColumnSpec } from '../source/column-types.js';
-import { quoteLiteral, storedName } from '../source/column-types.js';
+import { quoteLiteral, storedName, valueTypeOf } from '../source/column-types.js';
 import { hasRangeStatistics } from '../storage/segment-stats.js';
 import type { SegmentFilter, SegmentTest } from './sql/segment-filters.js';
 import type { SegmentInfo } from './table-resolver.js';
@@ -64,12 +64,17 @@ export function comparable(storageType: string, constantType: string): boolean {
  * without trailing blanks), numeric held as text, json/jsonb (see src/query/sql/typing/).
  */
 function prunable(column: ColumnSpec): boolean {
-  if (TEXT_NOT_VALUE_ORDER.has(column.pgTypeOid) && column.storageType === 'VARCHAR') return false;
+  // citext compares case-insensitively: its stored bytes' bounds say nothing of its order.
+  if (column.citext === true) return false;
+  if (TEXT_NOT_VALUE_ORDER.has(valueTypeOf(column).oid) && column.storageType === 'VARCHAR') return false;
   return column.queryType === column.storageType && hasRangeStatistics(column);
 }
 
-/** bpchar, numeric, json, jsonb (pg_type.dat OIDs). */
-const TEXT_NOT_VALUE_ORDER = new Set([1042, 1700, 114, 3802]);
+/**
+ * bpchar, numeric, json, jsonb, and inet, cidr, macaddr, macaddr8 and the ranges (held as their text, which
+ * orders otherwise, and literals of which are written in other spellings) (pg_type.dat OIDs).
+ */
+const TEXT_NOT_VALUE_ORDER = new Set([1042, 1700, 114, 3802, 869, 650, 829, 774, 3904, 3926, 3912]);
 
 /**
  * The filters that hold for this table's rows: the column exists, is read as stored, and

@@ -21,6 +21,7 @@
  * The registration check in sql/ accepts the same set of types.
  */
 import { PgError, SqlState } from '../errors.js';
+import { intervalArrayColumn } from './interval-array.js';
 
 export interface SourceColumn {
   name: string;
@@ -34,6 +35,21 @@ export interface SourceColumn {
   isArray: boolean;
   /** Labels in declaration order when the (element) type is an enum. */
   enumLabels: string[] | undefined;
+  /**
+   * The type the values have, when the column's type is a domain (or an array of a domain):
+   * the domain's base type, through domains over domains, with the typmod the domain gives it
+   * (getBaseTypeAndTypmod); an array of a domain has the array type of the element's base.
+   * `baseTypeName` and `baseTypeOid` already name the resolved (element) type.
+   */
+  valueType?: ValueType;
+}
+
+/** A column's type after its domains: the type its values are stored and computed as. */
+export interface ValueType {
+  oid: number;
+  typmod: number;
+  /** format_type(oid, typmod). */
+  name: string;
 }
 
 /** A column of the columnar copy, as kept in analytica.tables.columns. */
@@ -47,12 +63,25 @@ export interface ColumnSpec {
   /** Type the query engine exposes (differs for enums). */
   queryType: string;
   /**
+   * A domain column: the type its values have (see SourceColumn.valueType). pgTypeOid and
+   * pgTypeModifier stay the attribute's own (the domain), as the stream's relation messages
+   * name it; the query engine types the column by this one, as PostgreSQL does.
+   */
+  valueType?: ValueType;
+  /** The citext extension's type (or a domain over it): compared case-insensitively. */
+  citext?: true;
+  /**
    * Streamed tables: the column's name in segments and in the delta when it differs from `name`
    * (after a RENAME COLUMN, or an added column whose name an older column had).
    */
   storedAs?: string;
   /** Streamed tables: a dropped column, kept so that no later column is stored under its name. */
   dropped?: boolean;
+}
+
+/** The type a column's values have: its domain's base type, else its own. */
+export function valueTypeOf(spec: ColumnSpec): ValueType {
+  return spec.valueType ?? { oid: spec.pgTypeOid, typmod: spec.pgTypeModifier, name: spec.pgType };
 }
 
 /** The name a column has in segments and in the delta. */
@@ -73,10 +102,10 @@ export interface IngestColumn extends ColumnSpec {
    * field copyExpression would have produced: as is, an array as JSON of its elements' text,
    * or an interval as its three fields (see output-text.ts).
    */
-  outputText: 'plain' | 'array' | 'interval';
+  outputText: 'plain' | 'array' | 'interval' | 'interval-array';
 }
 
-const intervalStorageType = 'STRUCT(months INTEGER, days INTEGER, micros BIGINT)';
+export const intervalStorageType = 'STRUCT(months INTEGER, days INTEGER, micros BIGINT)';
 
 const scalarTypes: Record<string, string> = {
   int2: 'SMALLINT',
@@ -98,13 +127,32 @@ const scalarTypes: Record<string, string> = {
   jsonb: 'VARCHAR',
   bytea: 'BLOB',
   numeric: 'DECIMAL',
+  // The extension's case-insensitive text (table-schema.ts names only the citext extension's type so).
+  citext: 'VARCHAR',
+  // Kept as PostgreSQL's text: Parquet's TIME keeps no offset (DuckDB writes TIMETZ as UTC time).
+  timetz: 'VARCHAR',
+  // PostgreSQL's text, which is canonical (one text per value); compared through keys
+  // (src/query/network/).
+  inet: 'VARCHAR',
+  cidr: 'VARCHAR',
+  macaddr: 'VARCHAR',
+  macaddr8: 'VARCHAR',
+  // range_out's canonical text; ordered and tested through src/query/ranges/.
+  int4range: 'VARCHAR',
+  int8range: 'VARCHAR',
+  daterange: 'VARCHAR',
+};
+
+/** Types held in one DuckDB type and queried as another (readExpression casts). */
+const queryTypes: Record<string, string> = {
+  timetz: 'TIMETZ',
 };
 
 /** Types whose COPY text DuckDB's reader parses directly, with the same value (they never contain escapes). */
 const directText = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'bool', 'uuid', 'time', 'numeric']);
 
 /** Types whose text can contain characters COPY's text format escapes (backslash, tab, newline, …). */
-const escapedText = new Set(['text', 'varchar', 'bpchar', 'json', 'jsonb']);
+const escapedText = new Set(['text', 'varchar', 'bpchar', 'json', 'jsonb', 'citext']);
 
 /**
  * Undoes COPY's text-format escapes (\\ \n \t \r \b \f \v) in a DuckDB
@@ -147,7 +195,8 @@ function decimalType(typeModifier: number): string | undefined {
 
 function elementStorageType(column: SourceColumn): string {
   if (column.enumLabels) return 'VARCHAR';
-  if (column.baseTypeName === 'numeric') return decimalType(column.typeModifier) ?? 'VARCHAR';
+  if (column.baseTypeName === 'numeric')
+    return decimalType(column.valueType?.typmod ?? column.typeModifier) ?? 'VARCHAR';
   const type = scalarTypes[column.baseTypeName];
   if (!type) {
     throw new PgError(
@@ -181,11 +230,26 @@ function bcToNegativeYear(x: string): string {
 }
 
 /** The interval's three fields, as DuckDB's interval parser reads them. */
-function intervalCopyExpression(col: string): string {
+export function intervalCopyExpression(col: string): string {
   const months = `(extract(year FROM ${col}) * 12 + extract(month FROM ${col}))::bigint`;
   const days = `extract(day FROM ${col})::bigint`;
   const micros = `((extract(hour FROM ${col}) * 60 + extract(minute FROM ${col})) * 60000000 + extract(microseconds FROM ${col}))::bigint`;
   return `CASE WHEN ${col} IS NOT NULL THEN format('%s months %s days %s microseconds', ${months}, ${days}, ${micros}) END`;
+}
+
+/**
+ * The array `col` for to_json(), so that each element is written as its output function's text:
+ * cast to text[], except where that cast is not the output (inet and cidr's network_show adds the
+ * mask length: to_json() of the built-in type writes its output) or could be the table owner's
+ * own function (a cast from an enum, or from an array of it, to text or json can be created by
+ * the enum's owner): an enum array goes through array_out and back in as text[], built-in
+ * functions only.
+ */
+function elementsAsText(column: SourceColumn, col: string): string {
+  if (column.enumLabels !== undefined)
+    return `pg_catalog.textin(pg_catalog.array_out(${col}))::pg_catalog.text[]`;
+  if (column.baseTypeName === 'inet' || column.baseTypeName === 'cidr') return col;
+  return `${col}::pg_catalog.text[]`;
 }
 
 export function ingestColumn(column: SourceColumn): IngestColumn {
@@ -197,26 +261,20 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
     pgType: column.typeName,
     pgTypeOid: column.typeOid,
     pgTypeModifier: column.typeModifier,
+    ...(column.valueType === undefined ? {} : { valueType: column.valueType }),
+    ...(column.baseTypeName === 'citext' && !column.isArray ? { citext: true as const } : {}),
   };
   if (column.isArray) {
-    if (column.baseTypeName === 'interval') {
-      throw new PgError(
-        SqlState.featureNotSupported,
-        `column ${col} has unsupported type ${column.typeName}`,
-        {
-          hint: 'arrays of interval are not supported; store the intervals in a separate table or as text[]',
-        },
-      );
-    }
+    if (column.baseTypeName === 'interval') return { ...base, ...intervalArrayColumn(col) };
     return {
       ...base,
       storageType: `${element}[]`,
-      queryType: enumType ? `${enumType}[]` : `${element}[]`,
+      queryType: `${enumType ?? queryTypes[column.baseTypeName] ?? element}[]`,
       // Elements as text keep their exact PostgreSQL spelling (JSON numbers would pass through double).
       copyExpression:
         `CASE WHEN pg_catalog.array_ndims(${col}) > 1 OR pg_catalog.array_lower(${col}, 1) <> 1 ` +
         `THEN analytica.copy_error(${quoteLiteral(`column ${col} holds an array of more than one dimension or not starting at index 1, which pg_analytica cannot store`)}) ` +
-        `ELSE pg_catalog.to_json(${col}::pg_catalog.text[])::pg_catalog.text END`,
+        `ELSE pg_catalog.to_json(${elementsAsText(column, col)})::pg_catalog.text END`,
       csvType: 'VARCHAR',
       outputText: 'array',
       load: (v) =>
@@ -252,7 +310,7 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
   return {
     ...base,
     storageType: element,
-    queryType: enumType ?? element,
+    queryType: enumType ?? queryTypes[column.baseTypeName] ?? element,
     copyExpression: col,
     csvType: 'VARCHAR',
     outputText: 'plain',
@@ -265,13 +323,24 @@ export function readExpression(spec: ColumnSpec, column: string): string {
   if (spec.storageType === intervalStorageType) {
     return `to_months(${column}.months) + to_days(${column}.days) + to_microseconds(${column}.micros)`;
   }
+  if (spec.storageType === `${intervalStorageType}[]`)
+    return `list_transform(${column}, lambda x: to_months(x.months) + to_days(x.days) + to_microseconds(x.micros))`;
   return spec.queryType === spec.storageType ? column : `CAST(${column} AS ${spec.queryType})`;
 }
 
 /** The persisted part of an ingest column. */
 export function columnSpec(column: IngestColumn): ColumnSpec {
-  const { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType } = column;
-  return { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType };
+  const { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType, valueType, citext } = column;
+  return {
+    name,
+    pgType,
+    pgTypeOid,
+    pgTypeModifier,
+    storageType,
+    queryType,
+    ...(valueType === undefined ? {} : { valueType }),
+    ...(citext === undefined ? {} : { citext }),
+  };
 }
 
 /** DuckDB SELECT of a file in COPY's text format (tab-separated, \\N for NULL), each field converted to its column. */

@@ -43,6 +43,10 @@ export function copyField(column: IngestColumn, text: string | null): string {
       return copyEscape(JSON.stringify(parseArrayElements(column, text)));
     case 'interval':
       return intervalFields(column, text);
+    case 'interval-array': {
+      const elements = parseArrayElements(column, text);
+      return copyEscape(JSON.stringify(elements.map((e) => (e === null ? null : intervalFields(column, e)))));
+    }
   }
 }
 

@@ -22,6 +22,7 @@ import { parseArrayLiteral } from './array-literal.js';
 import type { EmitContext } from './emit-context.js';
 import { quoteLiteral } from './sql-text.js';
 import { arrayElementType } from './typing/json-types.js';
+import { canonicalElement, keyedAnyAll, keyedElement } from './typing/network-rules.js';
 import type { PgType } from './typing/pg-types.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 
@@ -80,6 +81,9 @@ export function emitArrayAnyAll(ctx: EmitContext, expr: A_Expr, operator: string
   if (!['=', '<>', '<', '>', '<=', '>='].includes(operator)) return undefined;
   const array = ctx.expr(right);
   const element = arrayElementType(operandType(ctx, right));
+  const quantified = expr.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL';
+  if (element !== undefined && keyedElement(element))
+    return keyedAnyAll(ctx, expr.lexpr, element, array, operator, quantified);
   const left =
     untyped(expr.lexpr) !== undefined && element !== undefined
       ? elementLiteral(ctx, expr.lexpr, element)
@@ -112,7 +116,8 @@ function arrayOperand(ctx: EmitContext, node: Node, other: Node): string {
       nodeLocation(node),
     );
   }
-  const items = elements.map((e) => (e === null ? 'NULL' : quoteLiteral(e)));
+  const element = arrayElementType(type);
+  const items = elements.map((e) => (e === null ? 'NULL' : quoteLiteral(canonicalElement(ctx, e, element))));
   return `CAST([${items.join(', ')}] AS ${type.duckType})`;
 }
 
@@ -122,6 +127,15 @@ export function emitArrayOperator(ctx: EmitContext, expr: A_Expr, operator: stri
     return undefined;
   if (ctx.types === undefined) return `list_value(${ctx.expr(expr.lexpr)}, ${ctx.expr(expr.rexpr)})`;
   if (!isArray(ctx, expr.lexpr) && !isArray(ctx, expr.rexpr)) return undefined;
+  if ([expr.lexpr, expr.rexpr].some((n) => arrayElementType(operandType(ctx, n))?.name === 'interval')) {
+    // list_contains would compare DuckDB intervals field by field, not by span (interval_eq).
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `operator ${operator} on interval arrays is not supported by pg_analytica`,
+      expr.location,
+      'Use = ANY (array) for one interval.',
+    );
+  }
   const l = arrayOperand(ctx, expr.lexpr, expr.rexpr);
   const r = arrayOperand(ctx, expr.rexpr, expr.lexpr);
   // Strict: a NULL array gives NULL (list_contains of a NULL list would drop out of the filter).

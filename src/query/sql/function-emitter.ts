@@ -15,11 +15,14 @@ import { emitJsonFunction } from './json-rules.js';
 import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
+import { refuseCitextFunction } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
+import { emitNetworkFunction, isInet } from './typing/network-rules.js';
 import { emitNumericCall } from './typing/numeric-emit.js';
+import { emitRangeFunction } from './typing/range-rules.js';
 import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
-import { groupedValue, intervalKey, orderKey } from './typing/value-keys.js';
+import { groupedValue, isCitext, orderKey } from './typing/value-keys.js';
 
 /** The unqualified name of a function, or throws 42883 for a schema other than pg_catalog. */
 function functionName(ctx: EmitContext, call: FuncCall): string {
@@ -76,6 +79,9 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const orderedSet = ctx.types === undefined ? undefined : emitOrderedSetAggregate(ctx, call, name);
   if (orderedSet !== undefined) return orderedSet;
   if (name === 'generate_series' && ctx.types !== undefined) return emitSeriesInSelectList(ctx, call);
+  refuseCitextFunction(ctx, call, name);
+  const network = emitNetworkFunction(ctx, call, name) ?? emitRangeFunction(ctx, call, name);
+  if (network !== undefined) return network;
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
   const numeric = emitNumericCall(ctx, call, name, () => ({
@@ -87,9 +93,16 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const typed = emitTypedArguments(ctx, call, name);
   if (typeof typed === 'string') return typed;
   if (name === 'min' || name === 'max') refuseLocaleOrder(ctx, [call.args?.[0]], `${name}()`, call.location);
-  // min/max of intervals choose by span (interval_cmp_value), keeping the value as written.
-  const bySpan = (name === 'min' || name === 'max') && operandType(ctx, call.args?.[0])?.name === 'interval';
-  const args = bySpan ? [typed[0]!, intervalKey(typed[0]!)] : typed;
+  // min/max of intervals choose by span (interval_cmp_value), of citext by its lowercase, of
+  // timetz by timetz_cmp,
+  // keeping the value as written.
+  const minMaxType = name === 'min' || name === 'max' ? operandType(ctx, call.args?.[0]) : undefined;
+  const bySpan =
+    minMaxType?.name === 'interval' ||
+    minMaxType?.name === 'timetz' ||
+    isCitext(minMaxType) ||
+    isInet(minMaxType);
+  const args = bySpan ? [typed[0]!, orderKey(minMaxType, typed[0]!)!] : typed;
   const fn = bySpan ? `arg_${name}` : duckName;
   // percentile_cont interpolates in double precision (or interval): a numeric key is cast, as in
   // PostgreSQL. percentile_disc returns one of the values it sorts: where the value sorts by a

@@ -26,9 +26,18 @@ import { type EmitContext, listItems, stringValue } from './emit-context.js';
 import { emitJsonOperator } from './json-rules.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
+import { citextLike, refuseCitextRegex } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
+import { emitNetworkOperator, isNetwork } from './typing/network-rules.js';
 import { emitNumericOperator } from './typing/numeric-emit.js';
-import { asText, checkArithmeticOperand, emitComparedOperands } from './typing/typed-operands.js';
+import { emitRangeOperator } from './typing/range-rules.js';
+import {
+  asText,
+  checkArithmeticOperand,
+  emitComparedOperands,
+  operandType,
+} from './typing/typed-operands.js';
+import { isCitext } from './typing/value-keys.js';
 
 /** Operators that mean the same in DuckDB and are emitted unchanged. */
 const PLAIN_OPERATORS = new Set([
@@ -202,6 +211,8 @@ function operatorName(ctx: EmitContext, expr: A_Expr): string {
 }
 
 function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string {
+  const network = emitNetworkOperator(ctx, expr, operator) ?? emitRangeOperator(ctx, expr, operator);
+  if (network !== undefined) return network;
   const json = emitJsonOperator(ctx, expr, operator) ?? emitArrayOperator(ctx, expr, operator);
   if (json !== undefined) return json;
   const comparison = COMPARISONS.has(operator);
@@ -238,6 +249,9 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
       ? arithmeticOperand(ctx, expr.lexpr)
       : ctx.expr(expr.lexpr);
   const regex = REGEX_OPERATORS[operator];
+  if (regex !== undefined) refuseCitextRegex(ctx, expr, operator);
+  if (LIKE_OPERATORS[operator] !== undefined && isCitext(operandType(ctx, expr.lexpr)))
+    return citextLike(LIKE_OPERATORS[operator]!, left, right, quoteLiteral('\\'));
   if (regex !== undefined) {
     const call = `regexp_matches(${left}, ${right}, '${regex.options}')`;
     return regex.negate ? `(NOT ${call})` : call;
@@ -300,6 +314,16 @@ function isIntegerCast(cast: TypeCast): boolean {
 function emitLike(ctx: EmitContext, expr: A_Expr, operator: string): string {
   const keyword = LIKE_OPERATORS[operator];
   if (keyword === undefined) throw unsupportedOperator(ctx, expr, operator);
+  const valueType = operandType(ctx, expr.lexpr);
+  if (isNetwork(valueType)) {
+    // PostgreSQL has no LIKE for these types; the copy's text would match where it errs.
+    throw ctx.error(
+      SqlState.undefinedFunction,
+      `operator does not exist: ${valueType!.name} ${operator} unknown`,
+      expr.location,
+      'No operator matches the given name and argument types. You might need to add explicit type casts.',
+    );
+  }
   let pattern = expr.rexpr;
   let escapeChar = quoteLiteral('\\');
   if (
@@ -310,7 +334,17 @@ function emitLike(ctx: EmitContext, expr: A_Expr, operator: string): string {
     const [patternArg, escapeArg] = pattern.FuncCall.args ?? [];
     pattern = patternArg;
     escapeChar = operand(ctx, escapeArg);
+    if (isCitext(operandType(ctx, expr.lexpr))) {
+      throw ctx.error(
+        SqlState.featureNotSupported,
+        'LIKE … ESCAPE on a citext value is not supported by pg_analytica',
+        expr.location,
+        'Write the pattern with backslash escapes (the default escape character).',
+      );
+    }
   }
+  if (isCitext(operandType(ctx, expr.lexpr)))
+    return citextLike(keyword, operand(ctx, expr.lexpr), operand(ctx, pattern), escapeChar);
   return `(${operand(ctx, expr.lexpr)} ${keyword} ${operand(ctx, pattern)} ESCAPE ${escapeChar})`;
 }
 

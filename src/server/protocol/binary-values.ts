@@ -12,6 +12,7 @@ import { PgError, SqlState } from '../../errors.js';
 import { decodeArray, encodeArray } from './binary-arrays.js';
 import { type BinaryCodec, badText, decodeUtf8, expectLength, malformed } from './binary-codec.js';
 import { datetimeCodecs } from './binary-datetime.js';
+import { networkArrays, networkCodecs } from './binary-network.js';
 import { numericCodec } from './binary-numeric.js';
 
 function textCodec(name: string): BinaryCodec {
@@ -234,6 +235,7 @@ const scalarCodecs: ReadonlyMap<number, BinaryCodec> = new Map<number, BinaryCod
   [2950, uuidCodec],
   [3802, jsonbCodec],
   ...datetimeCodecs,
+  ...networkCodecs,
 ]);
 
 /** Array type OID → element type OID (pg_type.typelem) for the scalars above. */
@@ -261,6 +263,7 @@ const arrayElements: ReadonlyMap<number, number> = new Map([
   [1115, 1114],
   [1185, 1184],
   [1187, 1186],
+  ...networkArrays,
 ]);
 
 function arrayCodec(elementOid: number, element: BinaryCodec): BinaryCodec {

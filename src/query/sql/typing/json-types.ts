@@ -52,6 +52,12 @@ const ELEMENT_NAMES: Readonly<Record<string, string>> = {
   uuid: 'uuid',
   jsonb: 'jsonb',
   json: 'json',
+  inet: 'inet',
+  cidr: 'cidr',
+  macaddr: 'macaddr',
+  macaddr8: 'macaddr8',
+  'time with time zone': 'timetz',
+  interval: 'interval',
 };
 
 /** The element type of an array type, when it is one named above. */

@@ -9,10 +9,10 @@
  * (0A000) where PostgreSQL's meaning needs a type they do not know.
  */
 import type { TypeName } from 'libpg-query';
-import type { ColumnSpec } from '../../../source/column-types.js';
+import { type ColumnSpec, valueTypeOf } from '../../../source/column-types.js';
 
-/** pg_type.typcategory: B boolean, N numeric, S string, D date/time, T timespan, U user, E enum, A array, X unknown. */
-export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'E' | 'A' | 'X';
+/** pg_type.typcategory: B boolean, N numeric, S string, D date/time, T timespan, U user, E enum, A array, I network, X unknown. */
+export type TypeCategory = 'B' | 'N' | 'S' | 'D' | 'T' | 'U' | 'E' | 'A' | 'I' | 'R' | 'X';
 
 export interface PgType {
   /** pg_type.typname for built-ins; the name format_type() gives for enums and arrays. */
@@ -51,6 +51,10 @@ const BUILT_INS: Readonly<Record<string, BuiltIn>> = {
   int4: { oid: 23, category: 'N' },
   text: { oid: 25, category: 'S' },
   json: { oid: 114, category: 'U' },
+  cidr: { oid: 650, category: 'I' },
+  macaddr8: { oid: 774, category: 'U' },
+  macaddr: { oid: 829, category: 'U' },
+  inet: { oid: 869, category: 'I' },
   float4: { oid: 700, category: 'N' },
   float8: { oid: 701, category: 'N' },
   unknown: { oid: 705, category: 'X' },
@@ -58,11 +62,15 @@ const BUILT_INS: Readonly<Record<string, BuiltIn>> = {
   varchar: { oid: 1043, category: 'S' },
   date: { oid: 1082, category: 'D' },
   time: { oid: 1083, category: 'D' },
+  timetz: { oid: 1266, category: 'D' },
   timestamp: { oid: 1114, category: 'D' },
   timestamptz: { oid: 1184, category: 'D' },
   interval: { oid: 1186, category: 'T' },
   numeric: { oid: 1700, category: 'N' },
   uuid: { oid: 2950, category: 'U' },
+  int4range: { oid: 3904, category: 'R' },
+  daterange: { oid: 3912, category: 'R' },
+  int8range: { oid: 3926, category: 'R' },
   jsonb: { oid: 3802, category: 'U' },
   // No column holds one: the (key, value) pairs jsonb_each gives in a select list.
   record: { oid: 2249, category: 'U' },
@@ -88,23 +96,28 @@ export const INTEGER_RANK: Readonly<Record<string, number>> = { int2: 1, int4: 2
 
 /** The type of a column of the copy, from what the catalog keeps of it (analytica.tables.columns). */
 export function columnType(spec: ColumnSpec): PgType | undefined {
-  const name = BY_OID.get(spec.pgTypeOid);
+  // A domain is typed as its base type, as PostgreSQL's parser types a domain column's uses.
+  const value = valueTypeOf(spec);
+  const name = BY_OID.get(value.oid);
   if (name !== undefined) {
-    const type = builtIn(name, spec.pgTypeModifier)!;
+    const type = builtIn(name, value.typmod)!;
     return name === 'numeric' && spec.storageType === 'VARCHAR' ? { ...type, heldAsText: true } : type;
   }
-  if (spec.queryType.startsWith('ENUM(')) {
+  if (spec.citext === true) return { name: 'citext', oid: value.oid, typmod: -1, category: 'S' };
+  // An array of an enum is read as ENUM(…)[]: an array first.
+  if (spec.queryType.startsWith('ENUM(') && !spec.queryType.endsWith('[]')) {
     return {
-      name: spec.pgType,
-      oid: spec.pgTypeOid,
+      name: value.name,
+      oid: value.oid,
       typmod: -1,
       category: 'E',
       enumLabels: enumLabels(spec.queryType),
       duckType: spec.queryType,
     };
   }
+  // An array of a domain keeps its own OID, as PostgreSQL describes it (described-columns.ts).
   if (spec.queryType.endsWith('[]'))
-    return { name: spec.pgType, oid: spec.pgTypeOid, typmod: -1, category: 'A', duckType: spec.queryType };
+    return { name: value.name, oid: spec.pgTypeOid, typmod: -1, category: 'A', duckType: spec.queryType };
   return undefined;
 }
 

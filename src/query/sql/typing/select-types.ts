@@ -64,6 +64,7 @@ function keyedKind(type: PgType | undefined): string | undefined {
   if (type?.name === 'jsonb') return 'a jsonb value';
   if (type?.name === 'interval') return 'an interval';
   if (type?.name === 'bpchar') return 'a character value of no declared length';
+  if (type?.name === 'citext') return 'a citext value';
   return undefined;
 }
 
@@ -83,7 +84,7 @@ export function keyedValueRefused(
     SqlState.featureNotSupported,
     `${clause} on ${kind} is not supported by pg_analytica in this form`,
     location,
-    "values PostgreSQL holds equal ({\"k\":1} and {\"k\":1.0}, '1 mon' and '30 days', 'a' and 'a ') would be kept apart; use GROUP BY or UNION ALL, or compare a text form of the value",
+    "values PostgreSQL holds equal ({\"k\":1} and {\"k\":1.0}, '1 mon' and '30 days', 'a' and 'a ', citext's 'A' and 'a') would be kept apart; use GROUP BY or UNION ALL, or compare a text form of the value",
   );
 }
 

@@ -16,8 +16,10 @@ import { quoteLiteral } from '../sql-text.js';
 import { baseTypeName, duckDbType } from '../type-names.js';
 import { typeOf } from './expr-types.js';
 import { emitJsonCast } from './json-casts.js';
+import { emitNetworkCast } from './network-rules.js';
 import { floatNumericText } from './numeric-text.js';
 import { builtIn, castTargetType, enumDisplayName, type PgType } from './pg-types.js';
+import { emitRangeCast } from './range-rules.js';
 import { pgTextOf } from './text-output.js';
 
 /** DECIMAL holding every value of an integer type, as numeric prints it (no fraction). */
@@ -39,6 +41,8 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
     return emitIntervalWithFields(ctx, text, fields, cast.location);
   if ((name === 'jsonb' || name === 'json') && typmods.length === 0)
     return emitJsonCast(ctx, cast, arg, name);
+  const network = emitNetworkCast(ctx, cast, arg) ?? emitRangeCast(ctx, cast, arg);
+  if (network !== undefined) return network;
   // Listing the tables runs before any type is known; the typed pass decides (and refuses).
   if (ctx.listingOnly === true && (name === 'bpchar' || name === 'numeric' || builtIn(name) === undefined))
     return ctx.expr(arg);

@@ -24,10 +24,12 @@ import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { typeOf } from './expr-types.js';
 import { jsonbKey, jsonbSortKey } from './jsonb-literal.js';
+import { inetKey, isInet, isNetwork, networkLiteral } from './network-rules.js';
 import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
 import { enumDisplayName, type PgType } from './pg-types.js';
+import { isRange, rangeKey, rangeLiteralKey } from './range-rules.js';
 import { pgTextOf } from './text-output.js';
-import { intervalKey } from './value-keys.js';
+import { citextKey, intervalArrayKey, intervalKey, isCitext, timetzKey } from './value-keys.js';
 
 const EQUALITY = new Set(['=', '<>', '!=']);
 
@@ -55,6 +57,10 @@ export function emitComparedOperands(
   // Typed after emitting: a subquery's output type is known once it is emitted (each is emitted once).
   const types = nodes.map((n) => operandType(ctx, n));
   const context = types.find((t) => t !== undefined && t.category !== 'X');
+  if (types.some(isCitext)) {
+    const citext = citextOperands(ctx, nodes, types, emitted, plain);
+    if (citext !== undefined) return citext;
+  }
   const numeric = textNumericComparison(types);
   if (numeric !== undefined)
     return nodes.map((node, i) => textNumericOperand(node, emitted[i] ?? plain(node), types[i], numeric));
@@ -63,6 +69,35 @@ export function emitComparedOperands(
     if (context === undefined) return emitted[i] ?? plain(node);
     if (literal !== undefined) return typedLiteral(ctx, literal, context, operator, node);
     return typedOperand(emitted[i]!, types[i], operator, context);
+  });
+}
+
+/**
+ * A comparison with a citext operand. PostgreSQL compares citext with citext (or with an untyped
+ * literal or parameter, which become citext) case-insensitively; with text or varchar it picks
+ * text's operator, which is case-sensitive (undefined here: compared as text). An operand whose
+ * type the front end does not know could be either: refused (0A000).
+ */
+function citextOperands(
+  ctx: EmitContext,
+  nodes: readonly Node[],
+  types: readonly (PgType | undefined)[],
+  emitted: readonly (string | undefined)[],
+  plain: (node: Node) => string,
+): string[] | undefined {
+  if (types.some((t) => t !== undefined && t.category !== 'X' && !isCitext(t))) return undefined;
+  const unknown = nodes.findIndex((n, i) => types[i] === undefined && untypedLiteral(n) === undefined);
+  if (unknown >= 0) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'comparing citext with an expression of a type pg_analytica does not know is not supported',
+      nodeLocation(nodes[unknown]!),
+      'Cast the expression to citext or to text to say how it compares.',
+    );
+  }
+  return nodes.map((node, i) => {
+    const literal = untypedLiteral(node);
+    return citextKey(literal !== undefined ? quoteLiteral(literal) : (emitted[i] ?? plain(node)));
   });
 }
 
@@ -115,13 +150,42 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
       if (type.heldAsText === true) return exactNumericLiteral(text);
       return type.name === 'numeric' ? numericLiteral(text) : quoteLiteral(text);
     case 'A':
-      return arrayLiteral(ctx, text, type, location);
+      return type.name === 'interval[]'
+        ? intervalArrayKey(arrayLiteral(ctx, text, type, location))
+        : arrayLiteral(ctx, text, type, location);
+    case 'I':
+      return networkLiteral(ctx, text, type, location);
+    case 'R':
+      return rangeLiteralKey(ctx, text, type, location);
     default:
+      if (isNetwork(type)) return networkLiteral(ctx, text, type, location);
       if (type.name === 'jsonb') return quoteLiteral(jsonbOperand(ctx, text, operator, location));
       if (type.name === 'json') throw noJsonComparison(ctx, operator, location);
       if (type.name === 'interval') return intervalKey(`CAST(${quoteLiteral(text)} AS INTERVAL)`);
+      if (type.name === 'timetz') return timetzLiteral(ctx, text, location);
       return dateTimeLiteralSql(type.name, text) ?? quoteLiteral(text);
   }
+}
+
+/** hh:mm[:ss[.ffffff]] with a numeric UTC offset ±hh[:mm[:ss]]. */
+const TIMETZ_WITH_OFFSET =
+  /^\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?\s*[+-]\d{1,2}(?::\d{2}(?::\d{2})?)?\s*$/;
+
+/**
+ * An untyped literal compared with timetz. Without an offset PostgreSQL's timetz_in takes the
+ * session time zone's offset on the current date (and zone names likewise), which the engine
+ * does not reproduce: only a literal with a numeric offset is read.
+ */
+function timetzLiteral(ctx: EmitContext, text: string, location?: number): string {
+  if (!TIMETZ_WITH_OFFSET.test(text)) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `time with time zone literal "${text}" without a numeric UTC offset is not supported by pg_analytica`,
+      location,
+      "Write the offset, as in '10:30:00+02'.",
+    );
+  }
+  return timetzKey(`CAST(${quoteLiteral(text.trim())} AS TIMETZ)`);
 }
 
 /**
@@ -171,6 +235,10 @@ function typedOperand(sql: string, type: PgType | undefined, operator: string, c
   if (type?.name === 'bpchar') return `rtrim(${sql}, ' ')`;
   if (type?.heldAsText === true) return exactNumeric(sql);
   if (type?.name === 'interval') return intervalKey(sql);
+  if (type?.name === 'interval[]') return intervalArrayKey(sql);
+  if (type?.name === 'timetz') return timetzKey(sql);
+  if (isInet(type)) return inetKey(sql);
+  if (isRange(type)) return rangeKey(type!, sql);
   if (type?.name === 'json' || context.name === 'json')
     throw new PgError(SqlState.undefinedFunction, `operator does not exist: json ${operator} json`);
   // An operand of no known type here (a parameter) is read as jsonb, as PostgreSQL types it
@@ -229,22 +297,53 @@ export function typedSubqueryOperands(
 ): { left: string; query: string } {
   const left = operandType(ctx, test);
   const keyed = left?.heldAsText === true || output?.heldAsText === true;
+  const folded = citextSubquery(ctx, test, left, output);
   const convert = (type: PgType | undefined, sql: string) =>
-    type?.name === 'bpchar'
-      ? `rtrim(${sql}, ' ')`
-      : type?.heldAsText === true
-        ? exactNumeric(sql)
-        : type?.name === 'jsonb'
-          ? `${jsonFunction('sort_key')}(${sql})`
-          : type?.name === 'interval'
-            ? intervalKey(sql)
-            : keyed && type?.category === 'N'
-              ? exactNumeric(`CAST(${sql} AS VARCHAR)`)
-              : sql;
+    folded
+      ? citextKey(sql)
+      : type?.name === 'timetz'
+        ? timetzKey(sql)
+        : isInet(type)
+          ? inetKey(sql)
+          : isRange(type)
+            ? rangeKey(type!, sql)
+            : type?.name === 'bpchar'
+              ? `rtrim(${sql}, ' ')`
+              : type?.heldAsText === true
+                ? exactNumeric(sql)
+                : type?.name === 'jsonb'
+                  ? `${jsonFunction('sort_key')}(${sql})`
+                  : type?.name === 'interval'
+                    ? intervalKey(sql)
+                    : keyed && type?.category === 'N'
+                      ? exactNumeric(`CAST(${sql} AS VARCHAR)`)
+                      : sql;
   if (convert(left, 'x') === 'x' && convert(output, 'x') === 'x') return { left: testSql, query };
   const column = convert(output, '"pga_sub"."c"');
   return {
     left: convert(left, testSql),
     query: `SELECT ${column} FROM (${query}) AS "pga_sub"("c")`,
   };
+}
+
+/**
+ * A subquery comparison with citext on one side: case-insensitive when both sides are citext,
+ * case-sensitive (text's operator) when the other is another known type; refused when the other
+ * side's type is not known.
+ */
+function citextSubquery(
+  ctx: EmitContext,
+  test: Node,
+  left: PgType | undefined,
+  output: PgType | undefined,
+): boolean {
+  if (!isCitext(left) && !isCitext(output)) return false;
+  if (isCitext(left) && isCitext(output)) return true;
+  if (left !== undefined && output !== undefined) return false;
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    'comparing citext with an expression of a type pg_analytica does not know is not supported',
+    nodeLocation(test),
+    'Cast the expression to citext or to text to say how it compares.',
+  );
 }
