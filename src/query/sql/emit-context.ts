@@ -3,7 +3,7 @@
  * expressions and subqueries, and errors positioned in the statement text.
  */
 import type { Node, RangeVar, SelectStmt } from 'libpg-query';
-import type { PgError, SqlStateCode } from '../../errors.js';
+import { PgError, type SqlStateCode } from '../../errors.js';
 import type { TypeEnvironment } from './typing/expr-types.js';
 import type { TypedColumn, TypeScopes } from './typing/type-scope.js';
 
@@ -52,4 +52,17 @@ export function listItems(node: Node | undefined): Node[] {
 /** The sval of a String node, or undefined. */
 export function stringValue(node: Node | undefined): string | undefined {
   return node !== undefined && 'String' in node ? node.String.sval : undefined;
+}
+
+/**
+ * Runs `read` (the reading of a literal's text, which may throw PostgreSQL's error) with its
+ * error positioned at `location` in the statement.
+ */
+export function atLocation<T>(ctx: EmitContext, location: number | undefined, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof PgError) throw ctx.error(error.code, error.message, location, error.hint);
+    throw error;
+  }
 }

@@ -14,11 +14,11 @@
  * | jsonb_array_elements[_text], jsonb_each[_text], jsonb_object_keys | unnest of a list |
  */
 import type { A_Expr, FuncCall, Node } from 'libpg-query';
-import { PgError, SqlState } from '../../errors.js';
+import { type PgError, SqlState } from '../../errors.js';
 import { jsonFunction } from '../jsonb/duckdb-json-functions.js';
 import { checkJsonText, type JsonKind, toJsonbText } from '../jsonb/json-functions.js';
 import { parseArrayLiteral } from './array-literal.js';
-import type { EmitContext } from './emit-context.js';
+import { atLocation, type EmitContext } from './emit-context.js';
 import { quoteLiteral } from './sql-text.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 
@@ -99,12 +99,7 @@ function jsonbOperand(ctx: EmitContext, node: Node): string {
 
 /** Runs `check` over a literal's text, positioning its error at the literal. */
 function atLiteral(ctx: EmitContext, node: Node, check: () => string): string {
-  try {
-    return check();
-  } catch (error) {
-    if (error instanceof PgError) throw ctx.error(error.code, error.message, nodeLocation(node), error.hint);
-    throw error;
-  }
+  return atLocation(ctx, nodeLocation(node), check);
 }
 
 function untypedLiteral(node: Node): string | undefined {

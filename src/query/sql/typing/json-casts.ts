@@ -7,7 +7,7 @@ import type { Node, TypeCast } from 'libpg-query';
 import { PgError, SqlState } from '../../../errors.js';
 import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
 import { checkJsonText, toJsonbText } from '../../jsonb/json-functions.js';
-import type { EmitContext } from '../emit-context.js';
+import { atLocation, type EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { typeOf } from './expr-types.js';
 
@@ -15,12 +15,9 @@ export function emitJsonCast(ctx: EmitContext, cast: TypeCast, arg: Node, target
   if ('A_Const' in arg && arg.A_Const.isnull === true) return 'CAST(NULL AS VARCHAR)';
   const text = 'A_Const' in arg ? arg.A_Const.sval?.sval : undefined;
   if (text !== undefined) {
-    try {
-      return quoteLiteral(target === 'jsonb' ? toJsonbText(text) : checkJsonText(text));
-    } catch (error) {
-      if (error instanceof PgError) throw ctx.error(error.code, error.message, cast.location, error.hint);
-      throw error;
-    }
+    return atLocation(ctx, cast.location, () =>
+      quoteLiteral(target === 'jsonb' ? toJsonbText(text) : checkJsonText(text)),
+    );
   }
   const sql = ctx.expr(arg);
   if (ctx.listingOnly === true || ctx.types === undefined) return sql;

@@ -10,7 +10,7 @@
 import type { A_Expr, FuncCall, Node, TypeCast } from 'libpg-query';
 import { PgError, SqlState } from '../../../errors.js';
 import { canonicalMac, formatInet, inetSortKey, parseInet } from '../../network/inet-value.js';
-import type { EmitContext } from '../emit-context.js';
+import { atLocation, type EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { baseTypeName } from '../type-names.js';
 import { typeOf } from './expr-types.js';
@@ -34,21 +34,11 @@ export function inetKey(sql: string): string {
   return `pga_inet_key(${sql})`;
 }
 
-/** Parsing `text` as the type, with its error located at the literal. */
-function read<T>(ctx: EmitContext, parse: () => T, location?: number): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof PgError) throw ctx.error(error.code, error.message, location, error.hint);
-    throw error;
-  }
-}
-
 /** An untyped literal compared with a network type: inet/cidr as its key, macaddr as its text. */
 export function networkLiteral(ctx: EmitContext, text: string, type: PgType, location?: number): string {
   if (isInet(type))
-    return quoteLiteral(read(ctx, () => inetSortKey(parseInet(text, type.name === 'cidr')), location));
-  return quoteLiteral(read(ctx, () => canonicalMac(text, type.name === 'macaddr' ? 6 : 8), location));
+    return quoteLiteral(atLocation(ctx, location, () => inetSortKey(parseInet(text, type.name === 'cidr'))));
+  return quoteLiteral(atLocation(ctx, location, () => canonicalMac(text, type.name === 'macaddr' ? 6 : 8)));
 }
 
 const NETWORK_TYPES = ['inet', 'cidr', 'macaddr', 'macaddr8'];
@@ -84,7 +74,7 @@ function inetOperand(ctx: EmitContext, node: Node): string {
   const literal = 'A_Const' in node ? node.A_Const.sval?.sval : undefined;
   if (literal === undefined) return ctx.expr(node);
   const location = 'A_Const' in node ? node.A_Const.location : undefined;
-  return quoteLiteral(read(ctx, () => formatInet(parseInet(literal), false), location));
+  return quoteLiteral(atLocation(ctx, location, () => formatInet(parseInet(literal), false)));
 }
 
 const NETWORK_FUNCTIONS = new Set([
@@ -151,13 +141,10 @@ export function emitNetworkCast(ctx: EmitContext, cast: TypeCast, arg: Node): st
   if (!targetNetwork && !isNetwork(source)) return undefined;
   const literal = 'A_Const' in arg ? arg.A_Const.sval?.sval : undefined;
   if (targetNetwork && literal !== undefined) {
-    const text = read(
-      ctx,
-      () =>
-        target === 'inet' || target === 'cidr'
-          ? formatInet(parseInet(literal, target === 'cidr'), target === 'cidr')
-          : canonicalMac(literal, target === 'macaddr' ? 6 : 8),
-      cast.location,
+    const text = atLocation(ctx, cast.location, () =>
+      target === 'inet' || target === 'cidr'
+        ? formatInet(parseInet(literal, target === 'cidr'), target === 'cidr')
+        : canonicalMac(literal, target === 'macaddr' ? 6 : 8),
     );
     return quoteLiteral(text);
   }
@@ -208,7 +195,10 @@ export function keyedAnyAll(
 /** An element of an array literal meeting an array of these types, in its canonical text. */
 export function canonicalElement(ctx: EmitContext, text: string, element: PgType | undefined): string {
   if (isInet(element))
-    return read(ctx, () => formatInet(parseInet(text, element!.name === 'cidr'), element!.name === 'cidr'));
-  if (isMac(element)) return read(ctx, () => canonicalMac(text, element!.name === 'macaddr' ? 6 : 8));
+    return atLocation(ctx, undefined, () =>
+      formatInet(parseInet(text, element!.name === 'cidr'), element!.name === 'cidr'),
+    );
+  if (isMac(element))
+    return atLocation(ctx, undefined, () => canonicalMac(text, element!.name === 'macaddr' ? 6 : 8));
   return text;
 }

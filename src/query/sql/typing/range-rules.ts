@@ -7,9 +7,9 @@
  * operator or function of a range is refused (0A000).
  */
 import type { A_Expr, FuncCall, Node, TypeCast } from 'libpg-query';
-import { PgError, SqlState } from '../../../errors.js';
+import { type PgError, SqlState } from '../../../errors.js';
 import { formatRange, parseRange, type RangeKind, rangeSortKey } from '../../ranges/range-value.js';
-import type { EmitContext } from '../emit-context.js';
+import { atLocation, type EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { baseTypeName } from '../type-names.js';
 import { typeOf } from './expr-types.js';
@@ -35,22 +35,13 @@ export function rangeKey(type: PgType, sql: string): string {
   return `pga_range_key(${sql}, '${kindOf(type)}')`;
 }
 
-function read<T>(ctx: EmitContext, parse: () => T, location?: number): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof PgError) throw ctx.error(error.code, error.message, location, error.hint);
-    throw error;
-  }
-}
-
 function canonical(ctx: EmitContext, type: PgType, text: string, location?: number): string {
-  return read(ctx, () => formatRange(kindOf(type), parseRange(kindOf(type), text)), location);
+  return atLocation(ctx, location, () => formatRange(kindOf(type), parseRange(kindOf(type), text)));
 }
 
 /** An untyped literal compared with a range, as its key. */
 export function rangeLiteralKey(ctx: EmitContext, text: string, type: PgType, location?: number): string {
-  return quoteLiteral(read(ctx, () => rangeSortKey(parseRange(kindOf(type), text)), location));
+  return quoteLiteral(atLocation(ctx, location, () => rangeSortKey(parseRange(kindOf(type), text))));
 }
 
 const untyped = (node: Node | undefined) =>

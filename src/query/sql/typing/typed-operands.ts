@@ -20,7 +20,7 @@ import { PgError, SqlState } from '../../../errors.js';
 import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
 import { parseArrayLiteral } from '../array-literal.js';
 import { dateTimeLiteralSql } from '../datetime/datetime-literal.js';
-import type { EmitContext } from '../emit-context.js';
+import { atLocation, type EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { typeOf } from './expr-types.js';
 import { jsonbKey, jsonbSortKey } from './jsonb-literal.js';
@@ -218,13 +218,7 @@ function arrayLiteral(ctx: EmitContext, text: string, type: PgType, location?: n
  * the sort key, whose byte order is jsonb's (jsonb-ops.ts). The literal's key is computed here.
  */
 function jsonbOperand(ctx: EmitContext, text: string, operator: string, location?: number): string {
-  try {
-    return EQUALITY.has(operator) ? jsonbKey(text) : jsonbSortKey(text);
-  } catch (error) {
-    if (error instanceof PgError && location !== undefined)
-      throw ctx.error(error.code, error.message, location, error.hint);
-    throw error;
-  }
+  return atLocation(ctx, location, () => (EQUALITY.has(operator) ? jsonbKey(text) : jsonbSortKey(text)));
 }
 
 const jsonbKeyFunction = (operator: string) =>
