@@ -4,7 +4,7 @@
  * run time. json_in only checks its input and keeps the text as written.
  */
 import type { Node, TypeCast } from 'libpg-query';
-import { PgError, SqlState } from '../../../errors.js';
+import { SqlState } from '../../../errors.js';
 import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
 import { checkJsonText, toJsonbText } from '../../jsonb/json-functions.js';
 import { atLocation, type EmitContext } from '../emit-context.js';

@@ -8,7 +8,7 @@
  * on these types is refused (0A000) rather than left to DuckDB, which would treat them as text.
  */
 import type { A_Expr, FuncCall, Node, TypeCast } from 'libpg-query';
-import { PgError, SqlState } from '../../../errors.js';
+import { SqlState } from '../../../errors.js';
 import { canonicalMac, formatInet, inetSortKey, parseInet } from '../../network/inet-value.js';
 import { atLocation, type EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
