@@ -12,14 +12,18 @@ export interface BinaryReply {
   columns: [string, number, number][];
   /** Values as hex of the bytes on the wire (null for NULL). */
   rows: (string | null)[][];
+  /** The command tag of CommandComplete. */
+  tag?: string;
   /** The error's SQLSTATE and message, when the statement failed. */
   error?: { code: string; message: string };
 }
 
+/** `setup` runs first as simple queries (SET TimeZone …); `params` are bound as text. */
 export async function binaryRows(
   config: pg.ClientConfig,
   sql: string,
   setup: string[] = [],
+  params: string[] = [],
 ): Promise<BinaryReply> {
   const client = new pg.Client(config);
   await client.connect();
@@ -38,6 +42,7 @@ export async function binaryRows(
         buffered = buffered.subarray(1 + buffered.readInt32BE(1));
         if (type === 'T') reply.columns = readRowDescription(body);
         else if (type === 'D') reply.rows.push(readDataRow(body));
+        else if (type === 'C') reply.tag = body.toString('utf8', 0, body.length - 1);
         else if (type === 'E') reply.error = errorOf(body);
         else if (type === 'Z') resolve();
       }
@@ -46,7 +51,7 @@ export async function binaryRows(
   socket.write(
     Buffer.concat([
       serialize.parse({ text: sql }),
-      serialize.bind({ values: [], binary: true }),
+      serialize.bind({ values: params, binary: true }),
       serialize.describe({ type: 'P' }),
       serialize.execute(),
       serialize.sync(),
