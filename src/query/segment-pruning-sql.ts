@@ -65,6 +65,8 @@ export function comparable(storageType: string, constantType: string): boolean {
  */
 function prunable(column: ColumnSpec): boolean {
   if (TEXT_NOT_VALUE_ORDER.has(column.pgTypeOid) && column.storageType === 'VARCHAR') return false;
+  // A column added with a default: older rows read it, while segments' bounds hold their NULLs.
+  if (column.missing) return false;
   return column.queryType === column.storageType && hasRangeStatistics(column);
 }
 

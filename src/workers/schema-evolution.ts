@@ -1,30 +1,41 @@
 /**
  * Schema changes of a streamed table, followed without a re-copy where the
  * copy can (relation messages of the stream announce them): added columns
- * without a default, dropped and renamed columns, and widening type changes.
+ * (with no default, or a constant one), dropped and renamed columns, and type
+ * changes whose stored values read the same in the new type. The foreign table
+ * (columnar.*) is altered to match in the same step.
  */
 import type { ColumnSpec, IngestColumn } from '../source/column-types.js';
 import { ingestColumn } from '../source/column-types.js';
 import type { RelationMessage } from '../source/pgoutput/index.js';
 import { readSourceTable } from '../source/table-schema.js';
+import { missingValue, readAddedColumnRows } from './added-column-defaults.js';
 import type { StreamState } from './stream-state.js';
 import type { StreamedTable } from './streamed-table.js';
+import { followsInPlace } from './type-changes.js';
+
+/** Where in the stream a schema change was found: the change (seq) of the transaction committing at `commit`. */
+export interface ChangePosition {
+  commit: bigint;
+  seq: bigint;
+}
 
 /**
- * Follows a schema change without a re-copy where the copy can: ADD COLUMN without a default
- * (rows already there read NULL, as in PostgreSQL), DROP COLUMN, RENAME COLUMN (the column keeps
- * its stored name), and widening type changes (smallint → integer → bigint, real → double,
- * longer varchar or text, numeric with more digits): later rows are written with the new
- * columns, segments are read by stored name. Returns why not for anything else.
+ * Follows a schema change without a re-copy where the copy can: ADD COLUMN (rows already there
+ * read NULL, or the constant default PostgreSQL stored for them), DROP COLUMN, RENAME COLUMN
+ * (the column keeps its stored name), and type changes the stored values follow (type-changes.ts):
+ * later rows are written with the new columns, segments are read by stored name. Returns why not
+ * for anything else (the caller has the table copied again).
  */
 export async function evolveSchema(
   state: StreamState,
   table: StreamedTable,
   relation: RelationMessage,
   columnsDropped: boolean,
+  at: ChangePosition,
 ): Promise<string | null> {
   if (table.phase !== 'streaming') return 'a copy in progress cannot follow it';
-  const change = new SchemaChange(state, table, relation);
+  const change = new SchemaChange(state, table, relation.columns, at);
   const refused =
     relation.columns.length === table.columns.length
       ? await change.inPlace(columnsDropped)
@@ -32,6 +43,21 @@ export async function evolveSchema(
   if (refused) return refused;
   await change.apply();
   return null;
+}
+
+/**
+ * The copy takes `columns` (the same names in the same order, other types or enum labels) as
+ * they are; the stored values need no change.
+ */
+export async function replaceColumns(
+  state: StreamState,
+  table: StreamedTable,
+  columns: readonly IngestColumn[],
+): Promise<void> {
+  const now = columns.map((c) => ({ name: c.name, typeOid: c.pgTypeOid, typeModifier: c.pgTypeModifier }));
+  const change = new SchemaChange(state, table, now as RelationMessage['columns'], { commit: 0n, seq: 0n });
+  change.take(columns);
+  await change.apply();
 }
 
 /** The columns a relation message leads to, worked out before anything is changed. */
@@ -46,12 +72,16 @@ class SchemaChange {
   readonly #next: IngestColumn[] = [];
   readonly #dropped: ColumnSpec[] = [];
   readonly #widened: IngestColumn[] = [];
+  /** Old name → new name of the columns renamed. */
+  readonly #renames: Record<string, string> = {};
+  readonly #at: ChangePosition;
   #source: Awaited<ReturnType<typeof readSourceTable>> | undefined;
 
-  constructor(state: StreamState, table: StreamedTable, relation: RelationMessage) {
+  constructor(state: StreamState, table: StreamedTable, now: RelationMessage['columns'], at: ChangePosition) {
     this.#state = state;
     this.#table = table;
-    this.#now = relation.columns;
+    this.#now = now;
+    this.#at = at;
     this.#live = table.columns;
     for (const c of this.#live)
       if (table.storedName(c.name) !== c.name) this.#storedAs.set(c.name, table.storedName(c.name));
@@ -77,7 +107,10 @@ class SchemaChange {
       if (!current || current.typeOid !== wanted.typeOid || current.typeModifier !== wanted.typeModifier) {
         return `column ${wanted.name} changed again since`;
       }
-      const column = ingestColumn(current);
+      // Rows written before a column with a default was added read it still, renamed or widened.
+      const column: IngestColumn = old.missing
+        ? { ...ingestColumn(current), missing: old.missing }
+        : ingestColumn(current);
       if (wanted.name !== old.name) {
         if (columnsDropped) return 'columns were dropped and added, which is not told apart from a rename';
         if (
@@ -92,16 +125,22 @@ class SchemaChange {
         }
         this.#storedAs.delete(old.name);
         this.#storedAs.set(wanted.name, table.storedName(old.name));
+        this.#renames[old.name] = wanted.name;
       } else if (table.keyColumns.includes(old.name)) {
-        return `key column ${old.name} changed type`;
-      } else if (!widens(old, column)) {
-        return `column ${old.name} changed type from ${old.pgType} to ${column.pgType}`;
+        return `key column ${old.name} changed type from ${old.pgType} to ${column.pgType}`;
+      } else if (!followsInPlace(old, column)) {
+        return `column ${old.name} changed type from ${old.pgType} to ${column.pgType}, which changes its values`;
       } else {
         this.#widened.push(column);
       }
       this.#next.push(column);
     }
     return null;
+  }
+
+  /** The columns are replaced as they are (replaceColumns). */
+  take(columns: readonly IngestColumn[]): void {
+    this.#next.push(...columns);
   }
 
   /** Columns dropped, and columns added at the end; the others unchanged and in place. */
@@ -124,15 +163,14 @@ class SchemaChange {
     return await this.#added(kept.length);
   }
 
-  /** The columns after the first `keptCount`, all added: each without a default, under a free stored name. */
+  /**
+   * The columns after the first `keptCount`, all added, each under a free stored name: rows
+   * already there read NULL, or the constant default PostgreSQL stored for them.
+   */
   async #added(keptCount: number): Promise<string | null> {
     const addedNames = this.#now.slice(keptCount).map((c) => c.name);
     if (addedNames.length === 0) return null;
-    const { rows } = await this.#state.catalog.query<{ attname: string; valued: boolean }>(
-      `SELECT attname, atthasdef OR atthasmissing AS valued FROM pg_attribute
-        WHERE attrelid = $1 AND attname = ANY($2::text[])`,
-      [this.#table.relid, addedNames],
-    );
+    const olderRows = await readAddedColumnRows(this.#state.catalog, this.#table.relid, addedNames);
     const taken = new Set([...this.#table.storedNames, ...this.#dropped.map((d) => d.storedAs!)]);
     for (const [i, name] of addedNames.entries()) {
       const current = await this.#sourceColumn(name);
@@ -140,14 +178,21 @@ class SchemaChange {
       if (!current || current.typeOid !== wanted.typeOid || current.typeModifier !== wanted.typeModifier) {
         return `column ${name} changed again since`;
       }
-      // A default gives the rows already there a value the stream never sends.
-      if (rows.find((r) => r.attname === name)?.valued) return `column ${name} was added with a default`;
+      const rows = olderRows.get(name);
+      if (!rows || rows.kind === 'unknown') {
+        return `column ${name} was added with a volatile default, which gave every row already there a value of its own (PostgreSQL rewrote the table)`;
+      }
       // A name an older column was stored under is taken: its old values are in the segments.
       let stored = name;
       for (let n = 2; taken.has(stored); n++) stored = `${name}~${n}`;
       taken.add(stored);
       if (stored !== name) this.#storedAs.set(name, stored);
-      this.#next.push(ingestColumn(current));
+      const column = ingestColumn(current);
+      this.#next.push(
+        rows.kind === 'constant'
+          ? { ...column, missing: missingValue(column, rows.text, this.#at.commit, this.#at.seq) }
+          : column,
+      );
     }
     return null;
   }
@@ -173,23 +218,8 @@ class SchemaChange {
       table: table.name,
       columns: this.#now.map((c) => c.name),
     });
+    await this.#state.followForeignTable(table.relid, this.#renames);
   }
-}
-
-/** A type change whose old values read the same in the new type (PostgreSQL's rewrite is not streamed). */
-function widens(old: IngestColumn, next: IngestColumn): boolean {
-  if (old.outputText !== 'plain' || next.outputText !== 'plain') return false;
-  const order = ['SMALLINT', 'INTEGER', 'BIGINT'];
-  if (order.includes(old.storageType) && order.includes(next.storageType)) {
-    return order.indexOf(next.storageType) >= order.indexOf(old.storageType);
-  }
-  if (old.storageType === 'FLOAT' && next.storageType === 'DOUBLE') return true;
-  const textual = (c: IngestColumn) => /^(character varying|text)/.test(c.pgType);
-  if (textual(old) && textual(next)) return true;
-  const decimal = /^DECIMAL\((\d+),(\d+)\)$/;
-  const a = decimal.exec(old.storageType);
-  const b = decimal.exec(next.storageType);
-  return !!a && !!b && a[2] === b[2] && Number(b[1]) >= Number(a[1]);
 }
 
 /** Column lists equal in what decides storage (jsonb does not keep the key order of a spec). */

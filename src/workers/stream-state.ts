@@ -6,6 +6,8 @@
 import path from 'node:path';
 import type pg from 'pg';
 import * as catalog from '../catalog/catalog.js';
+import { alignForeignTable, type ColumnRenames } from '../catalog/foreign-server.js';
+import { requestRecopy } from '../catalog/recopy.js';
 import type { Logger } from '../log.js';
 import type { DeltaKey, DeltaStore } from '../query/delta-store.js';
 import { formatLsn, RelationCache } from '../source/pgoutput/index.js';
@@ -98,6 +100,8 @@ export class StreamState {
   retiredSegments = 0;
   /** The stream's own error recorded on the streamed tables (recordStreamError). */
   streamError: string | undefined;
+  /** Foreign tables (columnar.*) still to be altered to their source's columns: relid → renames. */
+  readonly foreignTablesBehind = new Map<number, ColumnRenames>();
 
   constructor(options: StreamWorkerOptions, catalogClient: pg.Client, slotName: string, onWait: () => void) {
     this.options = options;
@@ -146,6 +150,48 @@ export class StreamState {
     );
   }
 
+  /**
+   * A change of the source the copy cannot follow in place (a table rewrite the WAL does not
+   * carry, a type change that alters values): the stream stops applying changes to this copy
+   * and the launcher copies the table again, analytica.status showing the reason. Not an error.
+   */
+  async recopy(table: StreamedTable, reason: string): Promise<void> {
+    table.phase = 'stopped';
+    table.stopReason = reason;
+    this.log.info('the copy cannot follow a schema change in place; copying the table again', {
+      table: table.name,
+      reason,
+    });
+    await requestRecopy(this.catalog, table.relid, reason);
+    await this.followForeignTable(table.relid, {});
+  }
+
+  /**
+   * Alters the table's foreign table to the source's columns now, or at a later call of
+   * retryForeignTables when a query holds it (renames not applied yet are kept, composed).
+   */
+  async followForeignTable(relid: number, renames: ColumnRenames): Promise<void> {
+    const merged = composeRenames(this.foreignTablesBehind.get(relid) ?? {}, renames);
+    let done = true;
+    try {
+      done = await alignForeignTable(this.catalog, relid, merged);
+    } catch (error) {
+      // The copy itself is right; a foreign table someone altered by hand (a view depending on
+      // a dropped column…) is left as it is, and the log says why.
+      this.log.warn('could not alter the foreign table to the columns of its source', {
+        relid,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    if (done) this.foreignTablesBehind.delete(relid);
+    else this.foreignTablesBehind.set(relid, merged);
+  }
+
+  /** Foreign tables a query held at the last try are altered now (called on every launcher pass). */
+  async retryForeignTables(): Promise<void> {
+    for (const relid of [...this.foreignTablesBehind.keys()]) await this.followForeignTable(relid, {});
+  }
+
   /** The table is no longer streamed here: its pending changes and delta go. */
   async forget(table: StreamedTable): Promise<void> {
     this.tables.delete(table.relid);
@@ -191,6 +237,15 @@ export class StreamState {
       lastCommitAt: this.lastCommit ? microsToDate(this.lastCommit.atMicros) : null,
     };
   }
+}
+
+/** Renames `first` then `then`: a→b followed by b→c is a→c. */
+export function composeRenames(first: ColumnRenames, then: ColumnRenames): ColumnRenames {
+  const composed: Record<string, string> = {};
+  const targets = new Set(Object.values(first));
+  for (const [from, to] of Object.entries(first)) composed[from] = then[to] ?? to;
+  for (const [from, to] of Object.entries(then)) if (!targets.has(from)) composed[from] = to;
+  return composed;
 }
 
 function microsToDate(micros: bigint): Date {

@@ -159,6 +159,8 @@ export class StreamWorker {
       const entry = streamed.get(relid);
       if (!entry?.sourceExists) await state.forget(table);
     }
+    // Foreign tables a query held when their source's columns changed are altered now.
+    await state.retryForeignTables();
     for (const entry of streamed.values()) {
       if (state.tables.has(entry.relid) || !entry.sourceExists) continue;
       if (entry.generation === 0 || entry.state !== 'synced' || !entry.columns) continue;
@@ -179,7 +181,9 @@ export class StreamWorker {
       const column = source.columns.find(
         (c) => c.name === spec.name && c.typeOid === spec.pgTypeOid && c.typeModifier === spec.pgTypeModifier,
       );
-      return column ? ingestColumn(column) : undefined;
+      // Rows written before a column with a default was added still read the default.
+      if (!column) return undefined;
+      return spec.missing ? { ...ingestColumn(column), missing: spec.missing } : ingestColumn(column);
     });
     const found = columns.filter((c): c is IngestColumn => c !== undefined);
     const table = new StreamedTable(
@@ -195,7 +199,7 @@ export class StreamWorker {
     await state.leaveDeltaTransaction();
     await state.options.delta.ensure(state.deltaKey(table), table.specs, table.keyColumns);
     if (found.length !== live.length || !sameColumns(found.map(columnSpec), live)) {
-      await state.stop(table, `the columns of ${table.name} changed while the daemon was not running`);
+      await state.recopy(table, `the columns of ${table.name} changed while the daemon was not running`);
     }
   }
 
