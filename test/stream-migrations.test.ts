@@ -305,6 +305,19 @@ describe('framework migrations on a streamed table under writes', () => {
     );
   });
 
+  test('a column added, then only deletes: no segment holds the column yet', async () => {
+    await writer.pause();
+    try {
+      await heap.query('ALTER TABLE orders ADD COLUMN only_deletes int DEFAULT 9, ADD COLUMN bare text');
+      await heap.query('DELETE FROM orders WHERE id % 13 = 0');
+      await heap.query(`SELECT analytica.wait_for_sync('orders')`);
+      for (const sql of checks) assert.deepEqual(await read(columnar, sql), await read(heap, sql), sql);
+    } finally {
+      writer.start();
+    }
+    await step('SELECT 1', null);
+  });
+
   test('the columns of columnar.orders are the heap columns, in order and with their types', async () => {
     const columns = (table: string) =>
       heap.query(

@@ -9,7 +9,7 @@
  */
 import type { IngestColumn } from '../source/column-types.js';
 import { ingestColumn } from '../source/column-types.js';
-import type { TupleData } from '../source/pgoutput/index.js';
+import type { RelationMessage, TupleData } from '../source/pgoutput/index.js';
 import { readSourceTable } from '../source/table-schema.js';
 import { replaceColumns } from './schema-evolution.js';
 import type { StreamState } from './stream-state.js';
@@ -45,7 +45,11 @@ export function hasUnknownLabel(columns: readonly IngestColumn[], tuple: TupleDa
  * The enum columns of the copy take their types' labels as they are now. Returns why not when
  * a label the copy holds is gone (renamed), the table is then copied again.
  */
-export async function followEnumLabels(state: StreamState, table: StreamedTable): Promise<string | null> {
+export async function followEnumLabels(
+  state: StreamState,
+  table: StreamedTable,
+  relation: RelationMessage,
+): Promise<string | null> {
   const source = await readSourceTable(state.catalog, table.relid);
   const next: IngestColumn[] = [];
   for (const old of table.columns) {
@@ -66,6 +70,8 @@ export async function followEnumLabels(state: StreamState, table: StreamedTable)
     next.push(old.missing ? { ...ingestColumn(current), missing: old.missing } : ingestColumn(current));
   }
   await replaceColumns(state, table, next);
+  // The relation still matches the copy: later changes with it need no check.
+  table.schemaMismatch(relation);
   state.log.info('followed new labels of an enum type', { table: table.name });
   return null;
 }

@@ -31,17 +31,17 @@ export async function evolveSchema(
   state: StreamState,
   table: StreamedTable,
   relation: RelationMessage,
-  columnsDropped: boolean,
   at: ChangePosition,
 ): Promise<string | null> {
   if (table.phase !== 'streaming') return 'a copy in progress cannot follow it';
-  const change = new SchemaChange(state, table, relation.columns, at);
+  const change = new SchemaChange(state, table, relation.columns, at, await identities(state, table));
   const refused =
-    relation.columns.length === table.columns.length
-      ? await change.inPlace(columnsDropped)
-      : await change.addedOrDropped();
+    relation.columns.length === table.columns.length ? await change.inPlace() : await change.addedOrDropped();
   if (refused) return refused;
   await change.apply();
+  // The relation is the copy's now: later changes with it need no check (one would compare the
+  // catalog's dropped columns, which may already count a later DROP, with the copy's).
+  table.schemaMismatch(relation);
   return null;
 }
 
@@ -55,7 +55,13 @@ export async function replaceColumns(
   columns: readonly IngestColumn[],
 ): Promise<void> {
   const now = columns.map((c) => ({ name: c.name, typeOid: c.pgTypeOid, typeModifier: c.pgTypeModifier }));
-  const change = new SchemaChange(state, table, now as RelationMessage['columns'], { commit: 0n, seq: 0n });
+  const change = new SchemaChange(
+    state,
+    table,
+    now as RelationMessage['columns'],
+    { commit: 0n, seq: 0n },
+    await identities(state, table),
+  );
   change.take(columns);
   await change.apply();
 }
@@ -75,9 +81,22 @@ class SchemaChange {
   /** Old name → new name of the columns renamed. */
   readonly #renames: Record<string, string> = {};
   readonly #at: ChangePosition;
+  /** Which source column (attnum) each column of the copy is, and each column is now. */
+  readonly #known: ReadonlyMap<string, number>;
+  readonly #current: ReadonlyMap<string, number>;
+  /** Which source column each column is after the change. */
+  readonly #identity = new Map<string, number>();
   #source: Awaited<ReturnType<typeof readSourceTable>> | undefined;
 
-  constructor(state: StreamState, table: StreamedTable, now: RelationMessage['columns'], at: ChangePosition) {
+  constructor(
+    state: StreamState,
+    table: StreamedTable,
+    now: RelationMessage['columns'],
+    at: ChangePosition,
+    { known, current }: Identities,
+  ) {
+    this.#known = known;
+    this.#current = current;
     this.#state = state;
     this.#table = table;
     this.#now = now;
@@ -94,12 +113,16 @@ class SchemaChange {
   }
 
   /** Same number of columns: renames and type changes, position by position. */
-  async inPlace(columnsDropped: boolean): Promise<string | null> {
+  async inPlace(): Promise<string | null> {
     const table = this.#table;
     for (const [i, old] of this.#live.entries()) {
       const wanted = this.#now[i]!;
       const sameType = wanted.typeOid === old.pgTypeOid && wanted.typeModifier === old.pgTypeModifier;
+      if (wanted.name === old.name && readded(this.#known, this.#current, old.name)) {
+        return `column ${old.name} was dropped and added again`;
+      }
       if (wanted.name === old.name && sameType) {
+        this.#keep(old.name);
         this.#next.push(old);
         continue;
       }
@@ -112,7 +135,12 @@ class SchemaChange {
         ? { ...ingestColumn(current), missing: old.missing }
         : ingestColumn(current);
       if (wanted.name !== old.name) {
-        if (columnsDropped) return 'columns were dropped and added, which is not told apart from a rename';
+        // A rename keeps the column (its attnum); a column dropped and another added do not.
+        const attnum = this.#current.get(wanted.name);
+        if (attnum === undefined || attnum !== this.#known.get(old.name)) {
+          return `column ${old.name} was dropped and ${wanted.name} added (or changed again since)`;
+        }
+        this.#identity.set(wanted.name, attnum);
         if (
           !sameType ||
           this.#live.some((c) => c.name === wanted.name) ||
@@ -131,6 +159,7 @@ class SchemaChange {
       } else if (!followsInPlace(old, column)) {
         return `column ${old.name} changed type from ${old.pgType} to ${column.pgType}, which changes its values`;
       } else {
+        this.#keep(old.name);
         this.#widened.push(column);
       }
       this.#next.push(column);
@@ -140,7 +169,14 @@ class SchemaChange {
 
   /** The columns are replaced as they are (replaceColumns). */
   take(columns: readonly IngestColumn[]): void {
+    for (const c of columns) this.#keep(c.name);
     this.#next.push(...columns);
+  }
+
+  /** A column stays the source column it was. */
+  #keep(name: string): void {
+    const attnum = this.#known.get(name) ?? this.#current.get(name);
+    if (attnum !== undefined) this.#identity.set(name, attnum);
   }
 
   /** Columns dropped, and columns added at the end; the others unchanged and in place. */
@@ -154,6 +190,9 @@ class SchemaChange {
       return 'columns were renamed, moved or changed type at once with others added or dropped';
     if (table.keyColumns.some((k) => !kept.some((c) => c.name === k))) return 'a key column was dropped';
     if (table.orderBy.some((k) => !kept.some((c) => c.name === k))) return 'a sort column was dropped';
+    const again = kept.find((c) => readded(this.#known, this.#current, c.name));
+    if (again) return `column ${again.name} was dropped and added again`;
+    for (const c of kept) this.#keep(c.name);
     for (const c of this.#live) {
       if (kept.includes(c)) continue;
       this.#dropped.push({ ...table.specOf(c), dropped: true, storedAs: table.storedName(c.name) });
@@ -187,6 +226,8 @@ class SchemaChange {
       for (let n = 2; taken.has(stored); n++) stored = `${name}~${n}`;
       taken.add(stored);
       if (stored !== name) this.#storedAs.set(name, stored);
+      const attnum = this.#current.get(name);
+      if (attnum !== undefined) this.#identity.set(name, attnum);
       const column = ingestColumn(current);
       this.#next.push(
         rows.kind === 'constant'
@@ -208,6 +249,7 @@ class SchemaChange {
     await table.spillReady(scratch);
     const storedBefore = new Set(this.#live.map((c) => table.storedName(c.name)));
     table.evolve(this.#next, this.#storedAs, this.#dropped);
+    this.#state.attnums.set(table, this.#identity);
     // The delta gets new stored columns (added ones) and wider types; renamed ones stay as stored.
     for (const column of this.#next) {
       if (!storedBefore.has(table.storedName(column.name)) || this.#widened.includes(column)) {
@@ -220,6 +262,44 @@ class SchemaChange {
     });
     await this.#state.followForeignTable(table.relid, this.#renames);
   }
+}
+
+interface Identities {
+  /** Which source column (attnum) each column of the copy is, by name. */
+  known: ReadonlyMap<string, number>;
+  /** The source's live columns now (the catalog may be ahead of the stream). */
+  current: ReadonlyMap<string, number>;
+}
+
+async function identities(state: StreamState, table: StreamedTable): Promise<Identities> {
+  const current = await state.liveAttnums(table.relid);
+  return { known: state.attnums.get(table) ?? current, current };
+}
+
+/**
+ * A column of the copy that is now another column of the same name: dropped and added again.
+ * A column dropped since (which the catalog may show before the stream gets there) is not.
+ */
+function readded(
+  known: ReadonlyMap<string, number>,
+  current: ReadonlyMap<string, number>,
+  name: string,
+): boolean {
+  const before = known.get(name);
+  const now = current.get(name);
+  return before !== undefined && now !== undefined && before !== now;
+}
+
+/**
+ * For a relation message with the copy's columns: why the copy cannot go on (a column of the
+ * same name and type dropped and added again: the rows already there read NULL or its default,
+ * not the old values), or null.
+ */
+export async function readdedColumns(state: StreamState, table: StreamedTable): Promise<string | null> {
+  const { known, current } = await identities(state, table);
+  if (!state.attnums.has(table)) state.attnums.set(table, current);
+  const again = table.columns.filter((c) => readded(known, current, c.name)).map((c) => c.name);
+  return again.length > 0 ? `column ${again.join(', ')} was dropped and added again` : null;
 }
 
 /** Column lists equal in what decides storage (jsonb does not keep the key order of a spec). */

@@ -9,7 +9,7 @@
 import { PgError, SqlState } from '../errors.js';
 import type { PgoutputMessage, TupleData } from '../source/pgoutput/index.js';
 import { followEnumLabels, hasUnknownLabel } from './enum-labels.js';
-import { evolveSchema } from './schema-evolution.js';
+import { evolveSchema, readdedColumns } from './schema-evolution.js';
 import type { DeltaLoader } from './stream-delta-loader.js';
 import type { StreamFlusher } from './stream-flush.js';
 import { boundaryIntervalMs, chunkBytes, type StreamState } from './stream-state.js';
@@ -120,25 +120,21 @@ export class StreamApplier {
     const relation = state.relations.require(relationId);
     const labels = async () => {
       const refused =
-        row && hasUnknownLabel(table.columns, row) ? await followEnumLabels(state, table) : null;
+        row && hasUnknownLabel(table.columns, row) ? await followEnumLabels(state, table, relation) : null;
       if (refused) await state.recopy(table, `the labels of an enum type changed: ${refused}`);
       return !refused;
     };
     if (table.matches(relation)) return await labels();
-    // A column dropped and added again can look unchanged, or like a rename: count the drops.
-    const dropped = await state.droppedAttributes(table.relid);
-    const columnsDropped = dropped > table.droppedAttributes;
+    // A column dropped and added again can look unchanged, or like a rename: columns are told
+    // apart by attnum (readdedColumns, evolveSchema).
     const mismatch = table.schemaMismatch(relation);
     const reason = mismatch
-      ? await evolveSchema(state, table, relation, columnsDropped, { commit: state.tx!.finalLsn, seq: lsn })
-      : columnsDropped
-        ? 'a column was dropped and added again'
-        : null;
+      ? await evolveSchema(state, table, relation, { commit: state.tx!.finalLsn, seq: lsn })
+      : await readdedColumns(state, table);
     if (reason) {
       await state.recopy(table, `${mismatch ?? `the columns of ${table.name} changed`}: ${reason}`);
       return false;
     }
-    table.droppedAttributes = dropped;
     return await labels();
   }
 

@@ -100,6 +100,11 @@ export class StreamState {
   retiredSegments = 0;
   /** The stream's own error recorded on the streamed tables (recordStreamError). */
   streamError: string | undefined;
+  /**
+   * Per streamed table: which source column (attnum) each column of its copy is, by name, so
+   * that a column dropped and added again under its name is not taken for the old one.
+   */
+  readonly attnums = new WeakMap<StreamedTable, ReadonlyMap<string, number>>();
   /** Foreign tables (columnar.*) still to be altered to their source's columns: relid → renames. */
   readonly foreignTablesBehind = new Map<number, ColumnRenames>();
 
@@ -136,6 +141,15 @@ export class StreamState {
       [relid],
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  /** The attnum of each live column of the source now, by name. */
+  async liveAttnums(relid: number): Promise<Map<string, number>> {
+    const { rows } = await this.catalog.query<{ attname: string; attnum: number }>(
+      'SELECT attname, attnum FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped',
+      [relid],
+    );
+    return new Map(rows.map((r) => [r.attname, r.attnum]));
   }
 
   /** A change the copy cannot follow: the table stops streaming and says how to go on. */
