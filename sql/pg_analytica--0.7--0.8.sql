@@ -398,8 +398,11 @@ SELECT coalesce(format('%I.%I', n.nspname, c.relname), format('%I.%I', t.schema_
 -- migration: renamed columns keep their identity (grants, dependent views), dropped ones go,
 -- added ones come, type changes are applied, and the order ends as the source's (a foreign
 -- table holds no data: columns after the first out of place are dropped and added again).
--- renames maps old names to new ones (the daemon knows them from the change stream).
-CREATE OR REPLACE FUNCTION analytica.align_foreign_table(source regclass, renames jsonb DEFAULT '{}')
+-- renames maps old names to new ones (the daemon knows them from the change stream); lock_wait
+-- bounds the wait for the foreign table's lock (a query reading it holds one), after which the
+-- call fails with lock_not_available and the daemon tries again later.
+CREATE OR REPLACE FUNCTION analytica.align_foreign_table(source regclass, renames jsonb DEFAULT '{}',
+                                                         lock_wait interval DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -417,6 +420,9 @@ BEGIN
     RETURN false;
   END IF;
   qualified := foreign_oid::regclass::text;
+  IF lock_wait IS NOT NULL THEN
+    PERFORM set_config('lock_timeout', (extract(epoch FROM lock_wait) * 1000)::bigint || 'ms', true);
+  END IF;
   -- Renames through temporary names, so that swapped names work.
   FOR r IN SELECT e.key AS old_name, e.value AS new_name FROM jsonb_each_text(renames) e LOOP
     CONTINUE WHEN NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = foreign_oid AND a.attnum > 0
@@ -473,6 +479,6 @@ BEGIN
   RETURN true;
 END
 $$;
-REVOKE ALL ON FUNCTION analytica.align_foreign_table(regclass, jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION analytica.align_foreign_table(regclass, jsonb, interval) FROM PUBLIC;
 
 UPDATE analytica.schema_info SET version = '0.8';

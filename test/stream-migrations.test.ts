@@ -7,13 +7,17 @@
  * volatile default, a type change that converts values). No step ever needs analytica.resync().
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import { createForeignServer, createUserMapping } from '../src/catalog/foreign-server.js';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
-import type { Daemon } from '../src/main.js';
+import { Logger, silentLogger } from '../src/log.js';
+import { Daemon } from '../src/main.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
-import { rawClient, startDaemon } from './helpers/daemon.js';
+import { rawClient } from './helpers/daemon.js';
 import { seededRandom } from './helpers/workload.js';
 
 let cluster: LocalCluster;
@@ -21,6 +25,7 @@ let daemon: Daemon;
 let heap: pg.Client;
 let columnar: pg.Client;
 let writer: Writer;
+let dataDir: string;
 
 const schema = `
   CREATE TYPE order_status AS ENUM ('pending', 'paid', 'shipped');
@@ -88,10 +93,23 @@ class Writer {
   }
 }
 
+/** The daemon on the test's data directory (started again by the restart test). */
+async function start(): Promise<Daemon> {
+  return await Daemon.start({
+    env: { DATABASE_URL: cluster.connectionString('postgres') },
+    argv: ['--port', '0', '--data-dir', dataDir, '--naptime', '200ms', '--chunk-size', '500'],
+    // PG_ANALYTICA_TEST_LOG=debug shows the daemon's log while a test runs.
+    log: process.env.PG_ANALYTICA_TEST_LOG
+      ? new Logger({ level: process.env.PG_ANALYTICA_TEST_LOG as 'debug' })
+      : silentLogger,
+  });
+}
+
 before(async () => {
   cluster = await startTestCluster();
   await cluster.exec(schema);
-  daemon = await startDaemon(cluster, ['--chunk-size', '500']);
+  dataDir = await mkdtemp(path.join(tmpdir(), 'pga-migrations-'));
+  daemon = await start();
   heap = await rawClient(cluster.clientConfig());
   await createForeignServer(heap, { host: '127.0.0.1', port: daemon.port });
   await createUserMapping(heap, cluster.user, cluster.password);
@@ -108,6 +126,7 @@ after(async () => {
   await columnar?.end();
   await daemon?.close();
   await cluster?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 interface Read {
@@ -316,6 +335,63 @@ describe('framework migrations on a streamed table under writes', () => {
       writer.start();
     }
     await step('SELECT 1', null);
+  });
+
+  test('rows written before ADD COLUMN … DEFAULT in its own transaction read the default', async () => {
+    await step(
+      [
+        'BEGIN',
+        `INSERT INTO orders (customer, qty) VALUES ('same tx before', 1)`,
+        'ALTER TABLE orders ADD COLUMN tier int DEFAULT 2',
+        `INSERT INTO orders (customer, qty, tier) VALUES ('same tx after', 2, NULL)`,
+        'COMMIT',
+      ],
+      null,
+      [`SELECT customer, tier FROM orders WHERE customer LIKE 'same tx%' ORDER BY customer`],
+    );
+  });
+
+  test('a query holding columnar.orders delays altering it, not the stream', async () => {
+    const holder = await rawClient(cluster.clientConfig());
+    const foreignColumns = async () =>
+      (
+        await heap.query(
+          `SELECT array_agg(attname::text ORDER BY attnum) AS names FROM pg_attribute
+            WHERE attrelid = 'columnar.orders'::regclass AND attnum > 0 AND NOT attisdropped`,
+        )
+      ).rows[0].names as string;
+    await writer.pause();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT count(*) FROM columnar.orders');
+      await heap.query('ALTER TABLE orders RENAME COLUMN coupon TO voucher');
+      await heap.query(`UPDATE orders SET voucher = 'held' WHERE id % 17 = 0`);
+      // The stream went on (the copy is current) while the foreign table waits for the lock.
+      await heap.query(`SELECT analytica.wait_for_sync('orders')`);
+      const sql = 'SELECT id, voucher FROM orders ORDER BY id';
+      assert.deepEqual(await read(columnar, sql), await read(heap, sql));
+      assert.match(await foreignColumns(), /\bcoupon\b/);
+      await holder.query('COMMIT');
+      await waitFor(async () => /\bvoucher\b/.test(await foreignColumns()), 'columnar.orders to be altered');
+    } finally {
+      await holder.end();
+      writer.start();
+    }
+    await step('SELECT 1', null);
+  });
+
+  test('the daemon restarts: the copy it adopts still reads the defaults of added columns', async () => {
+    await writer.pause();
+    // The daemon's sessions end when it stops: its clients first.
+    await columnar.end();
+    await daemon.close();
+    daemon = await start();
+    await createForeignServer(heap, { host: '127.0.0.1', port: daemon.port });
+    columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
+    writer.start();
+    await step(`UPDATE orders SET qty = qty + 1 WHERE id % 5 = 0`, null, [
+      'SELECT tier, only_deletes, count(*) FROM orders GROUP BY 1, 2 ORDER BY 1, 2',
+    ]);
   });
 
   test('the columns of columnar.orders are the heap columns, in order and with their types', async () => {

@@ -108,17 +108,15 @@ export async function alignForeignTable(
   renames: ColumnRenames,
   lockTimeoutMs = 200,
 ): Promise<boolean> {
-  await client.query('BEGIN');
+  // One statement (its own transaction): the connection may be shared with other work.
   try {
-    await client.query(`SELECT pg_catalog.set_config('lock_timeout', $1, true)`, [`${lockTimeoutMs}ms`]);
-    await client.query('SELECT analytica.align_foreign_table($1::oid::regclass, $2::jsonb)', [
+    await client.query('SELECT analytica.align_foreign_table($1::oid::regclass, $2::jsonb, $3::interval)', [
       relid,
       JSON.stringify(renames),
+      `${lockTimeoutMs} milliseconds`,
     ]);
-    await client.query('COMMIT');
     return true;
   } catch (error) {
-    await client.query('ROLLBACK');
     // lock_not_available: a query holds the foreign table; undefined_table: the source is gone.
     const code = (error as { code?: string }).code;
     if (code === '55P03') return false;

@@ -184,11 +184,15 @@ export class StreamState {
    * Alters the table's foreign table to the source's columns now, or at a later call of
    * retryForeignTables when a query holds it (renames not applied yet are kept, composed).
    */
-  async followForeignTable(relid: number, renames: ColumnRenames): Promise<void> {
+  async followForeignTable(
+    relid: number,
+    renames: ColumnRenames,
+    client: pg.ClientBase = this.catalog,
+  ): Promise<void> {
     const merged = composeRenames(this.foreignTablesBehind.get(relid) ?? {}, renames);
     let done = true;
     try {
-      done = await alignForeignTable(this.catalog, relid, merged);
+      done = await alignForeignTable(client, relid, merged);
     } catch (error) {
       // The copy itself is right; a foreign table someone altered by hand (a view depending on
       // a dropped column…) is left as it is, and the log says why.
@@ -201,9 +205,13 @@ export class StreamState {
     else this.foreignTablesBehind.set(relid, merged);
   }
 
-  /** Foreign tables a query held at the last try are altered now (called on every launcher pass). */
-  async retryForeignTables(): Promise<void> {
-    for (const relid of [...this.foreignTablesBehind.keys()]) await this.followForeignTable(relid, {});
+  /**
+   * Foreign tables a query held at the last try are altered now (on every launcher pass, on the
+   * launcher's connection).
+   */
+  async retryForeignTables(client: pg.ClientBase): Promise<void> {
+    for (const relid of [...this.foreignTablesBehind.keys()])
+      await this.followForeignTable(relid, {}, client);
   }
 
   /** The table is no longer streamed here: its pending changes and delta go. */

@@ -151,6 +151,11 @@ export class StreamWorker {
       state.log.warn('replication slot was missing: streamed tables are copied again', { tables: rowCount });
   }
 
+  /** Foreign tables a query held when their source's columns changed are altered now. */
+  async retryForeignTables(client: pg.ClientBase): Promise<void> {
+    await this.#state.retryForeignTables(client);
+  }
+
   /** Brings the set of streamed tables in line with the catalog (called on every launcher pass). */
   async syncTables(entries: readonly TableEntry[]): Promise<void> {
     const state = this.#state;
@@ -159,8 +164,6 @@ export class StreamWorker {
       const entry = streamed.get(relid);
       if (!entry?.sourceExists) await state.forget(table);
     }
-    // Foreign tables a query held when their source's columns changed are altered now.
-    await state.retryForeignTables();
     for (const entry of streamed.values()) {
       if (state.tables.has(entry.relid) || !entry.sourceExists) continue;
       if (entry.generation === 0 || entry.state !== 'synced' || !entry.columns) continue;
