@@ -289,6 +289,16 @@ describe('framework migrations on a streamed table under writes', () => {
     );
     // text → varchar(n): PostgreSQL cuts blanks past n, which the copy would keep.
     await step('ALTER TABLE orders ALTER COLUMN label TYPE varchar(20)', /column label changed type/);
+    // Back to back, the second most likely while the copy for the first runs: still one state
+    // at the end, synced, never an error.
+    await step(
+      [
+        'ALTER TABLE orders ADD COLUMN nonce uuid DEFAULT gen_random_uuid()',
+        'UPDATE orders SET qty = qty WHERE id % 3 = 0',
+        'ALTER TABLE orders ALTER COLUMN created_at TYPE timestamp',
+      ],
+      /column (nonce|created_at)/,
+    );
   });
 
   test('enum labels added, after and BEFORE existing ones: followed in place, in sort order', async () => {

@@ -50,6 +50,7 @@ export async function followEnumLabels(
   table: StreamedTable,
   relation: RelationMessage,
 ): Promise<string | null> {
+  if (table.phase !== 'streaming') return 'a copy in progress cannot follow it';
   const source = await readSourceTable(state.catalog, table.relid);
   const next: IngestColumn[] = [];
   for (const old of table.columns) {

@@ -48,6 +48,8 @@ export async function beginHandoff(
     published: async () => {
       if (state.tables.get(entry.relid) !== table) return;
       state.holds.delete(entry.relid);
+      // It stopped during the copy for a re-copy: the publication left the table 'pending'.
+      if (table.phase === 'stopped' && state.recopying.has(table)) return;
       if (table.phase === 'stopped') {
         // It stopped during the copy: the publication cleared the error; say it again.
         await state.stop(table, table.stopReason ?? 'the stream could not follow it during the copy');

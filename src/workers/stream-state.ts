@@ -105,6 +105,8 @@ export class StreamState {
    * that a column dropped and added again under its name is not taken for the old one.
    */
   readonly attnums = new WeakMap<StreamedTable, ReadonlyMap<string, number>>();
+  /** Tables stopped for a re-copy (recopy): not an error, even if a copy of them is running. */
+  readonly recopying = new WeakSet<StreamedTable>();
   /** Foreign tables (columnar.*) still to be altered to their source's columns: relid → renames. */
   readonly foreignTablesBehind = new Map<number, ColumnRenames>();
 
@@ -172,6 +174,7 @@ export class StreamState {
   async recopy(table: StreamedTable, reason: string): Promise<void> {
     table.phase = 'stopped';
     table.stopReason = reason;
+    this.recopying.add(table);
     this.log.info('the copy cannot follow a schema change in place; copying the table again', {
       table: table.name,
       reason,
