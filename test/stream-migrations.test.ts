@@ -404,6 +404,30 @@ describe('framework migrations on a streamed table under writes', () => {
     ]);
   });
 
+  test('a column added and changed again before the stream gets there is followed step by step', async () => {
+    // The stream reads the catalog when it reaches the first; the second has often committed by then.
+    await step(
+      [
+        'ALTER TABLE orders ADD COLUMN points int',
+        'UPDATE orders SET points = id::int WHERE id % 4 = 0',
+        'ALTER TABLE orders ALTER COLUMN points TYPE bigint',
+        'UPDATE orders SET points = points * 1000000 WHERE id % 8 = 0',
+      ],
+      null,
+    );
+  });
+
+  test('a column of a type the copy cannot hold: the stream goes on, the table says why', async () => {
+    await heap.query('ALTER TABLE orders ADD COLUMN search tsvector');
+    await waitFor(async () => {
+      const s = await recopies();
+      return s.state === 'error' && /search/.test(s.last_error ?? '') ? s : undefined;
+    }, 'the table to say which column it cannot copy');
+    await heap.query('ALTER TABLE orders DROP COLUMN search');
+    await waitFor(async () => (await recopies()).state === 'synced', 'the table to be copied again');
+    await step('SELECT 1', null);
+  });
+
   test('the columns of columnar.orders are the heap columns, in order and with their types', async () => {
     const columns = (table: string) =>
       heap.query(

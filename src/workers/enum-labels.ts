@@ -7,6 +7,7 @@
  * holding a label the copy does not know makes the stream read the labels again.
  * ALTER TYPE … RENAME VALUE changes labels the copy holds: the table is copied again.
  */
+import { PgError, SqlState } from '../errors.js';
 import type { IngestColumn } from '../source/column-types.js';
 import { ingestColumn } from '../source/column-types.js';
 import type { RelationMessage, TupleData } from '../source/pgoutput/index.js';
@@ -51,7 +52,14 @@ export async function followEnumLabels(
   relation: RelationMessage,
 ): Promise<string | null> {
   if (table.phase !== 'streaming') return 'a copy in progress cannot follow it';
-  const source = await readSourceTable(state.catalog, table.relid);
+  let source: Awaited<ReturnType<typeof readSourceTable>>;
+  try {
+    source = await readSourceTable(state.catalog, table.relid);
+  } catch (error) {
+    // A column added since that the copy cannot hold: the copy made again says so.
+    if (error instanceof PgError && error.code === SqlState.featureNotSupported) return error.message;
+    throw error;
+  }
   const next: IngestColumn[] = [];
   for (const old of table.columns) {
     const known = enumLabels(old.queryType);

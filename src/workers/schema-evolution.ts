@@ -5,11 +5,13 @@
  * changes whose stored values read the same in the new type. The foreign table
  * (columnar.*) is altered to match in the same step.
  */
-import type { ColumnSpec, IngestColumn } from '../source/column-types.js';
+import { PgError, SqlState } from '../errors.js';
+import type { ColumnSpec, IngestColumn, SourceColumn } from '../source/column-types.js';
 import { ingestColumn } from '../source/column-types.js';
 import type { RelationMessage } from '../source/pgoutput/index.js';
 import { readSourceTable } from '../source/table-schema.js';
 import { missingValue, readAddedColumnRows } from './added-column-defaults.js';
+import { columnAsStreamed } from './relation-column-type.js';
 import type { StreamState } from './stream-state.js';
 import type { StreamedTable } from './streamed-table.js';
 import { followsInPlace } from './type-changes.js';
@@ -35,8 +37,17 @@ export async function evolveSchema(
 ): Promise<string | null> {
   if (table.phase !== 'streaming') return 'a copy in progress cannot follow it';
   const change = new SchemaChange(state, table, relation.columns, at, await identities(state, table));
-  const refused =
-    relation.columns.length === table.columns.length ? await change.inPlace() : await change.addedOrDropped();
+  let refused: string | null;
+  try {
+    refused =
+      relation.columns.length === table.columns.length
+        ? await change.inPlace()
+        : await change.addedOrDropped();
+  } catch (error) {
+    // A column the copy cannot hold (an unsupported type): the copy made again says so.
+    if (error instanceof PgError && error.code === SqlState.featureNotSupported) return error.message;
+    throw error;
+  }
   if (refused) return refused;
   await change.apply();
   // The relation is the copy's now: later changes with it need no check (one would compare the
@@ -106,10 +117,15 @@ class SchemaChange {
       if (table.storedName(c.name) !== c.name) this.#storedAs.set(c.name, table.storedName(c.name));
   }
 
-  /** The source's column of that name as it is now (read once, when first needed). */
-  async #sourceColumn(name: string) {
+  /**
+   * The source's column as the stream describes it: as the catalog has it now (read once, when
+   * first needed), or at the stream's type when the table changed it again since.
+   */
+  async #sourceColumn(wanted: RelationMessage['columns'][number]): Promise<SourceColumn | undefined> {
     this.#source ??= await readSourceTable(this.#state.catalog, this.#table.relid);
-    return this.#source.columns.find((c) => c.name === name);
+    const now = this.#source.columns.find((c) => c.name === wanted.name);
+    if (now && now.typeOid === wanted.typeOid && now.typeModifier === wanted.typeModifier) return now;
+    return await columnAsStreamed(this.#state.catalog, wanted.name, wanted.typeOid, wanted.typeModifier);
   }
 
   /** Same number of columns: renames and type changes, position by position. */
@@ -126,10 +142,8 @@ class SchemaChange {
         this.#next.push(old);
         continue;
       }
-      const current = await this.#sourceColumn(wanted.name);
-      if (!current || current.typeOid !== wanted.typeOid || current.typeModifier !== wanted.typeModifier) {
-        return `column ${wanted.name} changed again since`;
-      }
+      const current = await this.#sourceColumn(wanted);
+      if (!current) return `column ${wanted.name} has type ${wanted.typeOid}, which cannot be copied`;
       // Rows written before a column with a default was added read it still, renamed or widened.
       const column: IngestColumn = old.missing
         ? { ...ingestColumn(current), missing: old.missing }
@@ -212,11 +226,9 @@ class SchemaChange {
     const olderRows = await readAddedColumnRows(this.#state.catalog, this.#table.relid, addedNames);
     const taken = new Set([...this.#table.storedNames, ...this.#dropped.map((d) => d.storedAs!)]);
     for (const [i, name] of addedNames.entries()) {
-      const current = await this.#sourceColumn(name);
       const wanted = this.#now[keptCount + i]!;
-      if (!current || current.typeOid !== wanted.typeOid || current.typeModifier !== wanted.typeModifier) {
-        return `column ${name} changed again since`;
-      }
+      const current = await this.#sourceColumn(wanted);
+      if (!current) return `column ${name} has type ${wanted.typeOid}, which cannot be copied`;
       const rows = olderRows.get(name);
       if (!rows || rows.kind === 'unknown') {
         return `column ${name} was added with a volatile default, which gave every row already there a value of its own (PostgreSQL rewrote the table)`;

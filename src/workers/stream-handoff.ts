@@ -48,6 +48,8 @@ export async function beginHandoff(
     published: async () => {
       if (state.tables.get(entry.relid) !== table) return;
       state.holds.delete(entry.relid);
+      // columnar.* gets the columns of the copy (a re-copy follows changes the stream could not).
+      await state.followForeignTable(entry.relid, {});
       // It stopped during the copy for a re-copy: the publication left the table 'pending'.
       if (table.phase === 'stopped' && state.recopying.has(table)) return;
       if (table.phase === 'stopped') {

@@ -179,8 +179,8 @@ export class StreamState {
       table: table.name,
       reason,
     });
+    // The foreign table is altered when the new copy is published (stream-handoff.ts).
     await requestRecopy(this.catalog, table.relid, reason);
-    await this.followForeignTable(table.relid, {});
   }
 
   /**
