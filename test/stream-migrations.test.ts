@@ -18,7 +18,7 @@ import { Logger, silentLogger } from '../src/log.js';
 import { Daemon } from '../src/main.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
 import { rawClient } from './helpers/daemon.js';
-import { seededRandom } from './helpers/workload.js';
+import { Writer } from './helpers/order-writer.js';
 
 let cluster: LocalCluster;
 let daemon: Daemon;
@@ -36,62 +36,6 @@ const schema = `
     SELECT 'customer ' || g % 97, g % 13, g * 7, (ARRAY['pending', 'paid', 'shipped'])[g % 3 + 1]::order_status,
            CASE WHEN g % 5 = 0 THEN NULL ELSE 'note ' || g END
       FROM generate_series(1, 3000) g;`;
-
-/** Writes orders all the time on its own connection: inserts, updates and deletes of random rows. */
-class Writer {
-  readonly #client: pg.Client;
-  readonly #random = seededRandom(13);
-  #running: Promise<void> | undefined;
-  #stop = false;
-  writes = 0;
-  /** Why the writer stopped, if a write failed. */
-  failure: unknown;
-
-  constructor(client: pg.Client) {
-    this.#client = client;
-  }
-
-  start(): void {
-    this.#stop = false;
-    this.#running = this.#loop();
-  }
-
-  async pause(): Promise<void> {
-    this.#stop = true;
-    await this.#running;
-  }
-
-  async close(): Promise<void> {
-    await this.pause();
-    await this.#client.end();
-  }
-
-  async #loop(): Promise<void> {
-    try {
-      await this.#write();
-    } catch (error) {
-      this.failure = error;
-    }
-  }
-
-  async #write(): Promise<void> {
-    while (!this.#stop) {
-      const id = 1 + Math.floor(this.#random() * 3500);
-      const op = this.#random();
-      if (op < 0.5) {
-        await this.#client.query(
-          `INSERT INTO orders (customer, qty) VALUES ('writer ' || $1::int, $1::int % 17)`,
-          [id],
-        );
-      } else if (op < 0.85) {
-        await this.#client.query('UPDATE orders SET qty = qty + 1 WHERE id = $1', [id]);
-      } else {
-        await this.#client.query('DELETE FROM orders WHERE id = $1', [id]);
-      }
-      this.writes++;
-    }
-  }
-}
 
 /** The daemon on the test's data directory (started again by the restart test). */
 async function start(): Promise<Daemon> {
