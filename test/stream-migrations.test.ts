@@ -263,6 +263,16 @@ describe('framework migrations on a streamed table under writes', () => {
     );
   });
 
+  test('an enum label renamed: one automatic re-copy', async () => {
+    await step(
+      [
+        `ALTER TYPE order_status RENAME VALUE 'shipped' TO 'sent'`,
+        `UPDATE orders SET status = 'sent' WHERE id % 10 = 0`,
+      ],
+      /label shipped of type .*order_status \(column status\) was renamed/,
+    );
+  });
+
   test('drop a column, add an index, create and drop a table in one transaction', async () => {
     await step('ALTER TABLE orders DROP COLUMN remarks', null);
     await step('CREATE INDEX orders_customer ON orders (customer)', null);
