@@ -94,6 +94,7 @@ class SchemaChange {
   readonly #at: ChangePosition;
   /** Which source column (attnum) each column of the copy is, and each column is now. */
   readonly #known: ReadonlyMap<string, number>;
+  readonly #ids: Identities;
   readonly #current: ReadonlyMap<string, number>;
   /** Which source column each column is after the change. */
   readonly #identity = new Map<string, number>();
@@ -104,10 +105,11 @@ class SchemaChange {
     table: StreamedTable,
     now: RelationMessage['columns'],
     at: ChangePosition,
-    { known, current }: Identities,
+    ids: Identities,
   ) {
-    this.#known = known;
-    this.#current = current;
+    this.#ids = ids;
+    this.#known = ids.known;
+    this.#current = ids.current;
     this.#state = state;
     this.#table = table;
     this.#now = now;
@@ -233,6 +235,11 @@ class SchemaChange {
       if (!rows || rows.kind === 'unknown') {
         return `column ${name} was added with a volatile default, which gave every row already there a value of its own (PostgreSQL rewrote the table)`;
       }
+      // A volatile default dropped again before the stream got here leaves no trace but the
+      // rewrite: the rows may hold values the WAL never carried.
+      if (rows.kind === 'null' && this.#ids.rewritten) {
+        return `column ${name} was added while the table was rewritten (a volatile default dropped since, or another rewrite), so the rows already there may hold values the stream never sent`;
+      }
       // A name an older column was stored under is taken: its old values are in the segments.
       let stored = name;
       for (let n = 2; taken.has(stored); n++) stored = `${name}~${n}`;
@@ -262,6 +269,7 @@ class SchemaChange {
     const storedBefore = new Set(this.#live.map((c) => table.storedName(c.name)));
     table.evolve(this.#next, this.#storedAs, this.#dropped);
     this.#state.attnums.set(table, this.#identity);
+    if (this.#ids.filenode !== null) this.#state.filenodes.set(table, this.#ids.filenode);
     // The delta gets new stored columns (added ones) and wider types; renamed ones stay as stored.
     for (const column of this.#next) {
       if (!storedBefore.has(table.storedName(column.name)) || this.#widened.includes(column)) {
@@ -281,11 +289,17 @@ interface Identities {
   known: ReadonlyMap<string, number>;
   /** The source's live columns now (the catalog may be ahead of the stream). */
   current: ReadonlyMap<string, number>;
+  /** The table's file now, and whether it changed since the copy last followed the table. */
+  filenode: string | null;
+  rewritten: boolean;
 }
 
 async function identities(state: StreamState, table: StreamedTable): Promise<Identities> {
   const current = await state.liveAttnums(table.relid);
-  return { known: state.attnums.get(table) ?? current, current };
+  const filenode = await state.filenode(table.relid);
+  const before = state.filenodes.get(table);
+  const rewritten = filenode !== null && before !== undefined && before !== filenode;
+  return { known: state.attnums.get(table) ?? current, current, filenode, rewritten };
 }
 
 /**

@@ -34,7 +34,7 @@ export async function beginHandoff(
     establish = resolve;
   });
   table.droppedAttributes = await state.droppedAttributes(entry.relid);
-  state.attnums.set(table, await state.liveAttnums(entry.relid));
+  await state.baseline(table);
   state.tables.set(entry.relid, table);
   state.holds.set(entry.relid, state.received);
   await state.leaveDeltaTransaction();

@@ -105,6 +105,8 @@ export class StreamState {
    * that a column dropped and added again under its name is not taken for the old one.
    */
   readonly attnums = new WeakMap<StreamedTable, ReadonlyMap<string, number>>();
+  /** Per streamed table: its file when the copy last followed it (a rewrite changes it). */
+  readonly filenodes = new WeakMap<StreamedTable, string>();
   /** Tables stopped for a re-copy (recopy): not an error, even if a copy of them is running. */
   readonly recopying = new WeakSet<StreamedTable>();
   /** Foreign tables (columnar.*) still to be altered to their source's columns: relid → renames. */
@@ -152,6 +154,22 @@ export class StreamState {
       [relid],
     );
     return new Map(rows.map((r) => [r.attname, r.attnum]));
+  }
+
+  /** The table's file (pg_relation_filenode; null for a partitioned table, which has none). */
+  async filenode(relid: number): Promise<string | null> {
+    const { rows } = await this.catalog.query<{ filenode: string | null }>(
+      'SELECT pg_relation_filenode($1::oid::regclass)::text AS filenode',
+      [relid],
+    );
+    return rows[0]?.filenode ?? null;
+  }
+
+  /** Where the copy of `table` starts to follow the source from: its columns and its file now. */
+  async baseline(table: StreamedTable): Promise<void> {
+    this.attnums.set(table, await this.liveAttnums(table.relid));
+    const filenode = await this.filenode(table.relid);
+    if (filenode !== null) this.filenodes.set(table, filenode);
   }
 
   /** A change the copy cannot follow: the table stops streaming and says how to go on. */

@@ -198,7 +198,7 @@ export class StreamWorker {
       specs,
     );
     table.droppedAttributes = await state.droppedAttributes(entry.relid);
-    state.attnums.set(table, await state.liveAttnums(entry.relid));
+    await state.baseline(table);
     state.tables.set(entry.relid, table);
     await state.leaveDeltaTransaction();
     await state.options.delta.ensure(state.deltaKey(table), table.specs, table.keyColumns);
