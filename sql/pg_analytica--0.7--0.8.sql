@@ -584,4 +584,93 @@ $$;
 
 -- ===== status page =====
 
+-- ===== migrations =====
+
+-- The foreign table of a streamed table follows the source's columns when the daemon follows a
+-- migration: renamed columns keep their identity (grants, dependent views), dropped ones go,
+-- added ones come, type changes are applied, and the order ends as the source's (a foreign
+-- table holds no data: columns after the first out of place are dropped and added again).
+-- renames maps old names to new ones (the daemon knows them from the change stream); lock_wait
+-- bounds the wait for the foreign table's lock (a query reading it holds one), after which the
+-- call fails with lock_not_available and the daemon tries again later.
+CREATE OR REPLACE FUNCTION analytica.align_foreign_table(source regclass, renames jsonb DEFAULT '{}',
+                                                         lock_wait interval DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  foreign_oid oid;
+  qualified text;
+  r record;
+  n integer := 0;
+  renamed_to text[] := '{}';
+  first_moved integer;
+BEGIN
+  SELECT t.foreign_table_oid INTO foreign_oid FROM analytica.tables t WHERE t.relid = source;
+  -- Only the foreign table register_table made, if it is still there and still ours.
+  IF foreign_oid IS NULL OR NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = foreign_oid AND c.relkind = 'f'
+                                          AND pg_get_userbyid(c.relowner) = current_user) THEN
+    RETURN false;
+  END IF;
+  qualified := foreign_oid::regclass::text;
+  IF lock_wait IS NOT NULL THEN
+    PERFORM set_config('lock_timeout', (extract(epoch FROM lock_wait) * 1000)::bigint || 'ms', true);
+  END IF;
+  -- Renames through temporary names, so that swapped names work.
+  FOR r IN SELECT e.key AS old_name, e.value AS new_name FROM jsonb_each_text(renames) e LOOP
+    CONTINUE WHEN NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = foreign_oid AND a.attnum > 0
+                                AND NOT a.attisdropped AND a.attname = r.old_name::name);
+    n := n + 1;
+    EXECUTE format('ALTER FOREIGN TABLE %s RENAME COLUMN %I TO %I', qualified, r.old_name, '_pga_rename_' || n);
+    renamed_to := renamed_to || r.new_name;
+  END LOOP;
+  FOR i IN 1 .. n LOOP
+    EXECUTE format('ALTER FOREIGN TABLE %s RENAME COLUMN %I TO %I', qualified, '_pga_rename_' || i, renamed_to[i]);
+  END LOOP;
+  -- Columns the source no longer has.
+  FOR r IN SELECT f.attname FROM pg_attribute f WHERE f.attrelid = foreign_oid AND f.attnum > 0 AND NOT f.attisdropped
+              AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = source AND a.attnum > 0
+                                AND NOT a.attisdropped AND a.attname = f.attname) LOOP
+    EXECUTE format('ALTER FOREIGN TABLE %s DROP COLUMN %I', qualified, r.attname);
+  END LOOP;
+  -- The first position where the names differ: from there on, columns are dropped and added in order.
+  SELECT min(s.ord) INTO first_moved
+    FROM (SELECT a.attname, row_number() OVER (ORDER BY a.attnum) AS ord FROM pg_attribute a
+           WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped) s
+    FULL JOIN (SELECT f.attname, row_number() OVER (ORDER BY f.attnum) AS ord FROM pg_attribute f
+                WHERE f.attrelid = foreign_oid AND f.attnum > 0 AND NOT f.attisdropped) f USING (ord)
+   WHERE s.attname IS DISTINCT FROM f.attname;
+  IF first_moved IS NOT NULL THEN
+    FOR r IN SELECT f.attname FROM (SELECT f.attname, row_number() OVER (ORDER BY f.attnum) AS ord FROM pg_attribute f
+                                     WHERE f.attrelid = foreign_oid AND f.attnum > 0 AND NOT f.attisdropped) f
+              WHERE f.ord >= first_moved LOOP
+      EXECUTE format('ALTER FOREIGN TABLE %s DROP COLUMN %I', qualified, r.attname);
+    END LOOP;
+    FOR r IN SELECT s.* FROM (SELECT a.*, row_number() OVER (ORDER BY a.attnum) AS ord FROM pg_attribute a
+                               WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped) s
+              WHERE s.ord >= first_moved ORDER BY s.ord LOOP
+      EXECUTE format('ALTER FOREIGN TABLE %s ADD COLUMN %I %s', qualified, r.attname, format_type(r.atttypid, r.atttypmod))
+              || CASE WHEN r.attcollation = 100 THEN ' COLLATE "C"' ELSE '' END
+              || CASE WHEN r.attnotnull THEN ' NOT NULL' ELSE '' END;
+    END LOOP;
+  END IF;
+  -- Columns in place whose type or nullability changed (as create_foreign_table declares them).
+  FOR r IN SELECT a.attname, a.atttypid, a.atttypmod, a.attcollation, a.attnotnull,
+                  f.atttypid <> a.atttypid OR f.atttypmod <> a.atttypmod AS retyped, f.attnotnull <> a.attnotnull AS renulled
+             FROM pg_attribute a JOIN pg_attribute f ON f.attrelid = foreign_oid AND f.attname = a.attname
+            WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped AND NOT f.attisdropped
+              AND (f.atttypid <> a.atttypid OR f.atttypmod <> a.atttypmod OR f.attnotnull <> a.attnotnull) LOOP
+    IF r.retyped THEN
+      EXECUTE format('ALTER FOREIGN TABLE %s ALTER COLUMN %I TYPE %s', qualified, r.attname, format_type(r.atttypid, r.atttypmod))
+              || CASE WHEN r.attcollation = 100 THEN ' COLLATE "C"' ELSE '' END;
+    END IF;
+    IF r.renulled THEN
+      EXECUTE format('ALTER FOREIGN TABLE %s ALTER COLUMN %I %s NOT NULL', qualified, r.attname,
+                     CASE WHEN r.attnotnull THEN 'SET' ELSE 'DROP' END);
+    END IF;
+  END LOOP;
+  RETURN true;
+END
+$$;
+REVOKE ALL ON FUNCTION analytica.align_foreign_table(regclass, jsonb, interval) FROM PUBLIC;
+
 UPDATE analytica.schema_info SET version = '0.8';

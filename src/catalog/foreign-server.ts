@@ -91,3 +91,36 @@ export async function createUserMapping(
     throw error;
   }
 }
+
+/** Old column name → new name, for columns renamed in the source. */
+export type ColumnRenames = Readonly<Record<string, string>>;
+
+/**
+ * Alters the table's foreign table (columnar.<name>) to have the source's columns, in the
+ * source's order, keeping renamed ones (analytica.align_foreign_table). It waits for a lock at
+ * most `lockTimeoutMs`: a query reading the foreign table holds one, and may itself be waiting
+ * for the change stream that calls this. Returns false when the lock was not granted in time
+ * (try again later); true when aligned or when the table has no foreign table of ours.
+ */
+export async function alignForeignTable(
+  client: pg.ClientBase,
+  relid: number,
+  renames: ColumnRenames,
+  lockTimeoutMs = 200,
+): Promise<boolean> {
+  // One statement (its own transaction): the connection may be shared with other work.
+  try {
+    await client.query('SELECT analytica.align_foreign_table($1::oid::regclass, $2::jsonb, $3::interval)', [
+      relid,
+      JSON.stringify(renames),
+      `${lockTimeoutMs} milliseconds`,
+    ]);
+    return true;
+  } catch (error) {
+    // lock_not_available: a query holds the foreign table; undefined_table: the source is gone.
+    const code = (error as { code?: string }).code;
+    if (code === '55P03') return false;
+    if (code === '42P01') return true;
+    throw error;
+  }
+}

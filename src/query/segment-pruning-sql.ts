@@ -67,6 +67,8 @@ function prunable(column: ColumnSpec): boolean {
   // citext compares case-insensitively: its stored bytes' bounds say nothing of its order.
   if (column.citext === true) return false;
   if (TEXT_NOT_VALUE_ORDER.has(valueTypeOf(column).oid) && column.storageType === 'VARCHAR') return false;
+  // A column added with a default: older rows read it, while segments' bounds hold their NULLs.
+  if (column.missing) return false;
   return column.queryType === column.storageType && hasRangeStatistics(column);
 }
 

@@ -13,7 +13,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { StreamedView, VisibleTable } from '../catalog/catalog.js';
 import type { ColumnSpec } from '../source/column-types.js';
-import { quoteIdent, quoteLiteral, readExpression, storedName } from '../source/column-types.js';
+import { quoteIdent, quoteLiteral, readExpression, storedName, storedValue } from '../source/column-types.js';
 import { absoluteSegmentPath } from '../storage/segment-paths.js';
 import type { DeltaTables } from './delta-store.js';
 
@@ -82,12 +82,14 @@ export function streamedViewSql(
   const rowSources: string[] = [];
   if (table.paths.length > 0) {
     // Segments are read by stored name (older ones lack added columns) at today's types (widened ones).
-    const typed = table.columns.map((c) => `CAST(${stored(c)} AS ${c.storageType}) AS ${stored(c)}`);
+    const typed = table.columns.map(
+      (c) => `CAST(${storedValue(c, stored(c))} AS ${c.storageType}) AS ${stored(c)}`,
+    );
     rowSources.push(`SELECT ${typed.join(', ')}, _pga_seq FROM ${parquetFiles(dataDir, table.paths, true)}`);
   }
   if (bounds.rows > 0)
     rowSources.push(
-      `SELECT ${table.columns.map(stored).join(', ')}, _pga_seq FROM ${delta.rows} WHERE ${inDelta}`,
+      `SELECT ${table.columns.map((c) => `${storedValue(c, stored(c))} AS ${stored(c)}`).join(', ')}, _pga_seq FROM ${delta.rows} WHERE ${inDelta}`,
     );
   const columns = table.columns.map((c) => `${readExpression(c, `d.${stored(c)}`)} AS ${quoteIdent(c.name)}`);
   if (rowSources.length === 0) {

@@ -77,6 +77,30 @@ export interface ColumnSpec {
   storedAs?: string;
   /** Streamed tables: a dropped column, kept so that no later column is stored under its name. */
   dropped?: boolean;
+  /**
+   * Streamed tables: a column added with a constant default (PostgreSQL's attmissingval). Rows
+   * written before it was added, which lack it in segments and in the delta, read `sql` (a DuckDB
+   * constant of storageType); rows written since read what they hold, an explicit NULL included.
+   */
+  missing?: MissingValue;
+}
+
+/**
+ * The value a column has in rows written before it was added. Those rows are the ones of
+ * transactions committing before `commit`, and of the transaction committing at `commit`
+ * before its change at `seq` (`_pga_commit` and `_pga_seq` of the row, decimal LSNs).
+ */
+export interface MissingValue {
+  commit: string;
+  seq: string;
+  sql: string;
+}
+
+/** The SQL of a streamed column's stored value from `stored`, with the value rows written before it existed read. */
+export function storedValue(spec: ColumnSpec, stored: string): string {
+  const m = spec.missing;
+  if (!m) return stored;
+  return `CASE WHEN _pga_commit < ${m.commit} OR (_pga_commit = ${m.commit} AND _pga_seq < ${m.seq}) THEN ${m.sql} ELSE ${stored} END`;
 }
 
 /** The type a column's values have: its domain's base type, else its own. */
@@ -330,7 +354,8 @@ export function readExpression(spec: ColumnSpec, column: string): string {
 
 /** The persisted part of an ingest column. */
 export function columnSpec(column: IngestColumn): ColumnSpec {
-  const { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType, valueType, citext } = column;
+  const { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType, valueType, citext, missing } =
+    column;
   return {
     name,
     pgType,
@@ -340,6 +365,7 @@ export function columnSpec(column: IngestColumn): ColumnSpec {
     queryType,
     ...(valueType === undefined ? {} : { valueType }),
     ...(citext === undefined ? {} : { citext }),
+    ...(missing ? { missing } : {}),
   };
 }
 

@@ -73,9 +73,13 @@ export class SegmentMerger {
    */
   async merge(input: MergeInput, target: string): Promise<WrittenSegment> {
     const columns = [...input.columns, ...(input.stream ? sequenceColumns : [])];
-    const typed = columns.map(
-      (c) => `CAST(d.${quoteIdent(c.name)} AS ${c.storageType}) AS ${quoteIdent(c.name)}`,
-    );
+    // A column added after every input was written is in none of them: NULL (read by name, an
+    // input lacking a column reads NULL only when another input has it).
+    const present = await this.#columnsIn(input.inputs);
+    const typed = columns.map((c) => {
+      const value = present.has(c.name) ? `d.${quoteIdent(c.name)}` : 'NULL';
+      return `CAST(${value} AS ${c.storageType}) AS ${quoteIdent(c.name)}`;
+    });
     let sql = `SELECT ${typed.join(', ')} FROM ${readParquet(input.inputs, true)} d`;
     if (input.stream) {
       if (input.deletes.length > 0)
@@ -85,6 +89,12 @@ export class SegmentMerger {
     if (input.orderBy.length > 0)
       sql += ` ORDER BY ${input.orderBy.map((c) => `${quoteIdent(c)} ASC NULLS LAST`).join(', ')}`;
     return this.#write(sql, columns, target);
+  }
+
+  /** The names of the top-level columns any of the files has. */
+  async #columnsIn(files: readonly string[]): Promise<Set<string>> {
+    const result = await this.#connection.runAndReadAll(`DESCRIBE SELECT * FROM ${readParquet(files, true)}`);
+    return new Set(result.getRows().map(([name]) => String(name)));
   }
 
   /**

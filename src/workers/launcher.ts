@@ -282,7 +282,10 @@ export class Launcher {
         this.#options.log.info('no table is streamed any more: dropped the replication slot', { slot });
       }
     }
-    if (this.#stream) await this.#stream.syncTables(await catalog.listTables(this.#client));
+    if (this.#stream) {
+      await this.#stream.syncTables(await catalog.listTables(this.#client));
+      await this.#stream.retryForeignTables(this.#client);
+    }
   }
 
   /** Why logical replication cannot be used (said in the log once per reason), or null. */

@@ -7,8 +7,9 @@
  * table's watermark is skipped for it (the segments or the copy hold it).
  */
 import { PgError, SqlState } from '../errors.js';
-import type { PgoutputMessage } from '../source/pgoutput/index.js';
-import { evolveSchema } from './schema-evolution.js';
+import type { PgoutputMessage, TupleData } from '../source/pgoutput/index.js';
+import { followEnumLabels, hasUnknownLabel } from './enum-labels.js';
+import { evolveSchema, readdedColumns } from './schema-evolution.js';
 import type { DeltaLoader } from './stream-delta-loader.js';
 import type { StreamFlusher } from './stream-flush.js';
 import { boundaryIntervalMs, chunkBytes, type StreamState } from './stream-state.js';
@@ -42,12 +43,12 @@ export class StreamApplier {
         await this.#onCommit(message.endLsn);
         return;
       case 'insert': {
-        const table = await this.#target(message.relationId);
+        const table = await this.#target(message.relationId, lsn, message.newTuple);
         if (table) await this.#apply(table, () => table.insert(message.newTuple, lsn, state.tx!.finalLsn));
         return;
       }
       case 'update': {
-        const table = await this.#target(message.relationId);
+        const table = await this.#target(message.relationId, lsn, message.newTuple);
         if (table) {
           await this.#apply(table, () =>
             table.update(
@@ -62,13 +63,13 @@ export class StreamApplier {
         return;
       }
       case 'delete': {
-        const table = await this.#target(message.relationId);
+        const table = await this.#target(message.relationId, lsn);
         if (table) await this.#apply(table, () => table.delete(message.oldTuple, lsn, state.tx!.finalLsn));
         return;
       }
       case 'truncate':
         for (const relationId of message.relationIds) {
-          const table = await this.#target(relationId, false);
+          const table = await this.#target(relationId, undefined);
           table?.truncate(lsn);
           if (table && state.tx) state.tx.changes++;
         }
@@ -84,8 +85,15 @@ export class StreamApplier {
     }
   }
 
-  /** The table a change applies to, or undefined when it is skipped. */
-  async #target(relationId: number, checkSchema = true): Promise<StreamedTable | undefined> {
+  /**
+   * The table a change applies to, or undefined when it is skipped. `lsn`: the change's, when
+   * the table's schema is to be checked (not for a TRUNCATE); `row`: the new row it writes.
+   */
+  async #target(
+    relationId: number,
+    lsn: bigint | undefined,
+    row?: TupleData,
+  ): Promise<StreamedTable | undefined> {
     const state = this.#state;
     const tx = state.tx;
     if (!tx) throw new PgError(SqlState.protocolViolation, 'a change arrived outside a transaction');
@@ -96,31 +104,38 @@ export class StreamApplier {
       table = state.tables.get(relationId);
     }
     if (!table || table.phase === 'stopped' || tx.finalLsn < table.watermark) return undefined;
-    if (checkSchema && !(await this.#followSchema(table, relationId))) return undefined;
+    if (lsn !== undefined && !(await this.#followSchema(table, relationId, lsn, row))) return undefined;
     tx.touched.add(table);
     return table;
   }
 
-  /** False when the table's columns changed in a way the copy cannot follow (it stops). */
-  async #followSchema(table: StreamedTable, relationId: number): Promise<boolean> {
+  /** False when the table's columns changed in a way the copy cannot follow in place (it is copied again). */
+  async #followSchema(
+    table: StreamedTable,
+    relationId: number,
+    lsn: bigint,
+    row?: TupleData,
+  ): Promise<boolean> {
     const state = this.#state;
     const relation = state.relations.require(relationId);
-    if (table.matches(relation)) return true;
-    // A column dropped and added again can look unchanged, or like a rename: count the drops.
-    const dropped = await state.droppedAttributes(table.relid);
-    const columnsDropped = dropped > table.droppedAttributes;
+    const labels = async () => {
+      const refused =
+        row && hasUnknownLabel(table.columns, row) ? await followEnumLabels(state, table, relation) : null;
+      if (refused) await state.recopy(table, `the labels of an enum type changed: ${refused}`);
+      return !refused;
+    };
+    if (table.matches(relation)) return await labels();
+    // A column dropped and added again can look unchanged, or like a rename: columns are told
+    // apart by attnum (readdedColumns, evolveSchema).
     const mismatch = table.schemaMismatch(relation);
     const reason = mismatch
-      ? await evolveSchema(state, table, relation, columnsDropped)
-      : columnsDropped
-        ? 'a column was dropped and added again'
-        : null;
+      ? await evolveSchema(state, table, relation, { commit: state.tx!.finalLsn, seq: lsn })
+      : await readdedColumns(state, table);
     if (reason) {
-      await state.stop(table, `${mismatch ?? `the columns of ${table.name} changed`}: ${reason}`);
+      await state.recopy(table, `${mismatch ?? `the columns of ${table.name} changed`}: ${reason}`);
       return false;
     }
-    table.droppedAttributes = dropped;
-    return true;
+    return await labels();
   }
 
   /**

@@ -34,6 +34,7 @@ export async function beginHandoff(
     establish = resolve;
   });
   table.droppedAttributes = await state.droppedAttributes(entry.relid);
+  await state.baseline(table);
   state.tables.set(entry.relid, table);
   state.holds.set(entry.relid, state.received);
   await state.leaveDeltaTransaction();
@@ -47,6 +48,10 @@ export async function beginHandoff(
     published: async () => {
       if (state.tables.get(entry.relid) !== table) return;
       state.holds.delete(entry.relid);
+      // columnar.* gets the columns of the copy (a re-copy follows changes the stream could not).
+      await state.followForeignTable(entry.relid, {});
+      // It stopped during the copy for a re-copy: the publication left the table 'pending'.
+      if (table.phase === 'stopped' && state.recopying.has(table)) return;
       if (table.phase === 'stopped') {
         // It stopped during the copy: the publication cleared the error; say it again.
         await state.stop(table, table.stopReason ?? 'the stream could not follow it during the copy');

@@ -6,6 +6,8 @@
 import path from 'node:path';
 import type pg from 'pg';
 import * as catalog from '../catalog/catalog.js';
+import { alignForeignTable, type ColumnRenames } from '../catalog/foreign-server.js';
+import { requestRecopy } from '../catalog/recopy.js';
 import type { Logger } from '../log.js';
 import type { DeltaKey, DeltaStore } from '../query/delta-store.js';
 import { formatLsn, RelationCache } from '../source/pgoutput/index.js';
@@ -98,6 +100,17 @@ export class StreamState {
   retiredSegments = 0;
   /** The stream's own error recorded on the streamed tables (recordStreamError). */
   streamError: string | undefined;
+  /**
+   * Per streamed table: which source column (attnum) each column of its copy is, by name, so
+   * that a column dropped and added again under its name is not taken for the old one.
+   */
+  readonly attnums = new WeakMap<StreamedTable, ReadonlyMap<string, number>>();
+  /** Per streamed table: its file when the copy last followed it (a rewrite changes it). */
+  readonly filenodes = new WeakMap<StreamedTable, string>();
+  /** Tables stopped for a re-copy (recopy): not an error, even if a copy of them is running. */
+  readonly recopying = new WeakSet<StreamedTable>();
+  /** Foreign tables (columnar.*) still to be altered to their source's columns: relid → renames. */
+  readonly foreignTablesBehind = new Map<number, ColumnRenames>();
 
   constructor(options: StreamWorkerOptions, catalogClient: pg.Client, slotName: string, onWait: () => void) {
     this.options = options;
@@ -134,6 +147,31 @@ export class StreamState {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** The attnum of each live column of the source now, by name. */
+  async liveAttnums(relid: number): Promise<Map<string, number>> {
+    const { rows } = await this.catalog.query<{ attname: string; attnum: number }>(
+      'SELECT attname, attnum FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped',
+      [relid],
+    );
+    return new Map(rows.map((r) => [r.attname, r.attnum]));
+  }
+
+  /** The table's file (pg_relation_filenode; null for a partitioned table, which has none). */
+  async filenode(relid: number): Promise<string | null> {
+    const { rows } = await this.catalog.query<{ filenode: string | null }>(
+      'SELECT pg_relation_filenode($1::oid::regclass)::text AS filenode',
+      [relid],
+    );
+    return rows[0]?.filenode ?? null;
+  }
+
+  /** Where the copy of `table` starts to follow the source from: its columns and its file now. */
+  async baseline(table: StreamedTable): Promise<void> {
+    this.attnums.set(table, await this.liveAttnums(table.relid));
+    const filenode = await this.filenode(table.relid);
+    if (filenode !== null) this.filenodes.set(table, filenode);
+  }
+
   /** A change the copy cannot follow: the table stops streaming and says how to go on. */
   async stop(table: StreamedTable, reason: string): Promise<void> {
     table.phase = 'stopped';
@@ -144,6 +182,57 @@ export class StreamState {
       table.relid,
       `${reason}; call analytica.resync('${table.name.replaceAll("'", "''")}') to copy it again`,
     );
+  }
+
+  /**
+   * A change of the source the copy cannot follow in place (a table rewrite the WAL does not
+   * carry, a type change that alters values): the stream stops applying changes to this copy
+   * and the launcher copies the table again, analytica.status showing the reason. Not an error.
+   */
+  async recopy(table: StreamedTable, reason: string): Promise<void> {
+    table.phase = 'stopped';
+    table.stopReason = reason;
+    this.recopying.add(table);
+    this.log.info('the copy cannot follow a schema change in place; copying the table again', {
+      table: table.name,
+      reason,
+    });
+    // The foreign table is altered when the new copy is published (stream-handoff.ts).
+    await requestRecopy(this.catalog, table.relid, reason);
+  }
+
+  /**
+   * Alters the table's foreign table to the source's columns now, or at a later call of
+   * retryForeignTables when a query holds it (renames not applied yet are kept, composed).
+   */
+  async followForeignTable(
+    relid: number,
+    renames: ColumnRenames,
+    client: pg.ClientBase = this.catalog,
+  ): Promise<void> {
+    const merged = composeRenames(this.foreignTablesBehind.get(relid) ?? {}, renames);
+    let done = true;
+    try {
+      done = await alignForeignTable(client, relid, merged);
+    } catch (error) {
+      // The copy itself is right; a foreign table someone altered by hand (a view depending on
+      // a dropped column…) is left as it is, and the log says why.
+      this.log.warn('could not alter the foreign table to the columns of its source', {
+        relid,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+    if (done) this.foreignTablesBehind.delete(relid);
+    else this.foreignTablesBehind.set(relid, merged);
+  }
+
+  /**
+   * Foreign tables a query held at the last try are altered now (on every launcher pass, on the
+   * launcher's connection).
+   */
+  async retryForeignTables(client: pg.ClientBase): Promise<void> {
+    for (const relid of [...this.foreignTablesBehind.keys()])
+      await this.followForeignTable(relid, {}, client);
   }
 
   /** The table is no longer streamed here: its pending changes and delta go. */
@@ -191,6 +280,15 @@ export class StreamState {
       lastCommitAt: this.lastCommit ? microsToDate(this.lastCommit.atMicros) : null,
     };
   }
+}
+
+/** Renames `first` then `then`: a→b followed by b→c is a→c. */
+export function composeRenames(first: ColumnRenames, then: ColumnRenames): ColumnRenames {
+  const composed: Record<string, string> = {};
+  const targets = new Set(Object.values(first));
+  for (const [from, to] of Object.entries(first)) composed[from] = then[to] ?? to;
+  for (const [from, to] of Object.entries(then)) if (!targets.has(from)) composed[from] = to;
+  return composed;
 }
 
 function microsToDate(micros: bigint): Date {

@@ -151,6 +151,11 @@ export class StreamWorker {
       state.log.warn('replication slot was missing: streamed tables are copied again', { tables: rowCount });
   }
 
+  /** Foreign tables a query held when their source's columns changed are altered now. */
+  async retryForeignTables(client: pg.ClientBase): Promise<void> {
+    await this.#state.retryForeignTables(client);
+  }
+
   /** Brings the set of streamed tables in line with the catalog (called on every launcher pass). */
   async syncTables(entries: readonly TableEntry[]): Promise<void> {
     const state = this.#state;
@@ -179,7 +184,9 @@ export class StreamWorker {
       const column = source.columns.find(
         (c) => c.name === spec.name && c.typeOid === spec.pgTypeOid && c.typeModifier === spec.pgTypeModifier,
       );
-      return column ? ingestColumn(column) : undefined;
+      // Rows written before a column with a default was added still read the default.
+      if (!column) return undefined;
+      return spec.missing ? { ...ingestColumn(column), missing: spec.missing } : ingestColumn(column);
     });
     const found = columns.filter((c): c is IngestColumn => c !== undefined);
     const table = new StreamedTable(
@@ -191,11 +198,12 @@ export class StreamWorker {
       specs,
     );
     table.droppedAttributes = await state.droppedAttributes(entry.relid);
+    await state.baseline(table);
     state.tables.set(entry.relid, table);
     await state.leaveDeltaTransaction();
     await state.options.delta.ensure(state.deltaKey(table), table.specs, table.keyColumns);
     if (found.length !== live.length || !sameColumns(found.map(columnSpec), live)) {
-      await state.stop(table, `the columns of ${table.name} changed while the daemon was not running`);
+      await state.recopy(table, `the columns of ${table.name} changed while the daemon was not running`);
     }
   }
 
