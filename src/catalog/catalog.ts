@@ -464,6 +464,11 @@ export interface VisibleTable {
   paths: string[];
   /** Set for streamed tables: what merges the delete segments and the in-memory delta in. */
   stream?: StreamedView;
+  /**
+   * The source table's columns are not the copy's: a schema change the stream has not met yet
+   * (it learns of one with the table's next row change). Set by the query resolver.
+   */
+  columnsBehind?: boolean;
 }
 
 export interface StreamedView {

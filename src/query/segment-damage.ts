@@ -87,7 +87,7 @@ export class SegmentDamage {
     if (error instanceof PgError && told.has(error.code)) return error;
     const raw = rawMessage(error);
     const file = readFailure.test(raw) ? this.#namedFile(raw, scope.tables) : undefined;
-    if (!file) return translateDuckDbError(error);
+    if (!file) return withSchemaBehind(translateDuckDbError(error), scope.tables);
     const reason = scrubPaths((raw.split('\n')[0] ?? raw).replace(readFailure, ''));
     if (passing.test(raw)) return this.#error('unreadable', file, reason, error);
     const exists = await access(absoluteSegmentPath(this.#options.dataDir, file.path)).then(
@@ -196,4 +196,26 @@ function rawMessage(error: unknown): string {
   let current = error;
   while (current instanceof PgError && current.cause !== undefined) current = current.cause;
   return errorMessage(current);
+}
+
+/**
+ * A statement the source accepts (its Describe came first) fails on the copy for a column it does
+ * not have, or returns fewer columns: when a table's copy is behind a schema change, say so.
+ */
+function withSchemaBehind(error: PgError, tables: readonly VisibleTable[]): PgError {
+  const missingColumns =
+    error.code === SqlState.undefinedColumn ||
+    (error.code === SqlState.featureNotSupported && /columns where PostgreSQL describes/.test(error.message));
+  const behind = missingColumns ? tables.find((t) => t.columnsBehind === true) : undefined;
+  if (behind === undefined) return error;
+  const qualified = qualifiedName(behind);
+  return new PgError(
+    SqlState.objectNotInPrerequisiteState,
+    `the columnar copy of ${qualified} does not have the columns a schema change gave the table yet`,
+    {
+      cause: error,
+      detail: 'A streamed copy follows ALTER TABLE with the next row change of its table.',
+      hint: `Write to the table, or copy it again now with SELECT analytica.resync('${qualified.replaceAll("'", "''")}').`,
+    },
+  );
 }

@@ -92,6 +92,7 @@ interface ResolutionRow {
   default_collation_bytewise: boolean;
   number_locale_is_c: boolean;
   partitions_current: boolean;
+  columns_behind: boolean;
   wal_lsn: string;
 }
 
@@ -158,7 +159,15 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
        db.bytewise AS default_collation_bytewise, db.number_locale_is_c,
        -- A partition attached, detached or dropped writes no row change: until the launcher has
        -- followed it (partition-watch.ts), the copy may hold other partitions than the table.
-       (t.partitions IS NULL OR t.partitions = analytica.partition_tree(res.relid)) AS partitions_current
+       (t.partitions IS NULL OR t.partitions = analytica.partition_tree(res.relid)) AS partitions_current,
+       -- The live columns of a streamed copy against the source's, by name in order: after ALTER
+       -- TABLE the stream follows with the table's next row change.
+       (t.mode = 'stream' AND t.columns IS NOT NULL AND
+        ARRAY(SELECT c.value->>'name' FROM pg_catalog.jsonb_array_elements(t.columns) WITH ORDINALITY c(value, n)
+               WHERE NOT coalesce((c.value->>'dropped')::boolean, false) ORDER BY c.n)
+        IS DISTINCT FROM
+        ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+               WHERE a.attrelid = res.relid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)) AS columns_behind
   FROM refs r CROSS JOIN db
   LEFT JOIN resolved res USING (ref_no)
   LEFT JOIN analytica.tables t ON t.relid = res.relid
@@ -367,6 +376,7 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable 
     paths: row.paths ?? [],
     segments: segmentInfos(row),
     localeColumns: row.locale_columns ?? [],
+    ...(row.columns_behind ? { columnsBehind: true } : {}),
     selectableColumns: row.selectable_columns === null ? undefined : new Set(row.selectable_columns),
     stream:
       row.mode === 'stream'
