@@ -33,6 +33,10 @@ export async function beginHandoff(
   table.established = new Promise<void>((resolve) => {
     establish = resolve;
   });
+  let copied: () => void = () => undefined;
+  table.copied = new Promise<void>((resolve) => {
+    copied = resolve;
+  });
   table.droppedAttributes = await state.droppedAttributes(entry.relid);
   state.tables.set(entry.relid, table);
   state.holds.set(entry.relid, state.received);
@@ -45,6 +49,7 @@ export async function beginHandoff(
       establish();
     },
     published: async () => {
+      copied();
       if (state.tables.get(entry.relid) !== table) return;
       state.holds.delete(entry.relid);
       if (table.phase === 'stopped') {
@@ -60,6 +65,7 @@ export async function beginHandoff(
       }
     },
     failed: async () => {
+      copied();
       if (state.tables.get(entry.relid) !== table) return;
       table.phase = 'stopped';
       establish();

@@ -13,7 +13,8 @@ import type { ReplicationStream } from '../source/replication/replication-stream
 import { scratchDirectory } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
 import { AppliedPosition } from './applied-position.js';
-import type { StreamedTable } from './streamed-table.js';
+import type { ResolveUnchanged, StreamedTable } from './streamed-table.js';
+import { unchangedResolver } from './unchanged-value-resolver.js';
 import type { WorkerActivity } from './worker-activity.js';
 
 export interface StreamWorkerOptions {
@@ -39,6 +40,11 @@ export interface StreamWorkerOptions {
 export const publicationName = 'pg_analytica';
 /** Bytes of COPY text buffered per table before they are spilled to a chunk file. */
 export const chunkBytes = 4 * 1024 * 1024;
+/**
+ * Row lines with unchanged TOASTed values to take from the copy per chunk: each chunk costs one
+ * lookup in the segments, and holds the values it takes (megabytes each, maybe) in memory.
+ */
+export const maxPendingValues = 256;
 /** Longest a committed transaction waits in memory before the delta shows it (unless a query waits). */
 export const boundaryIntervalMs = 100;
 /** Shortest interval between two records of an idle stream's applied position (status view lag). */
@@ -98,6 +104,8 @@ export class StreamState {
   retiredSegments = 0;
   /** The stream's own error recorded on the streamed tables (recordStreamError). */
   streamError: string | undefined;
+  /** Fills in the values updates left unchanged as lines go to chunk files. */
+  readonly resolveUnchanged: ResolveUnchanged = unchangedResolver(this);
 
   constructor(options: StreamWorkerOptions, catalogClient: pg.Client, slotName: string, onWait: () => void) {
     this.options = options;
