@@ -181,8 +181,8 @@ describe('updates leaving TOASTed values unchanged, without REPLICA IDENTITY FUL
 
   test('a daemon restart between an update and its flush: the update streamed again resolves the same', async () => {
     const dataDir = daemon.config.dataDir;
-    await daemon.close();
     await columnar.end();
+    await daemon.close();
     // No flush for an hour: the update stays in the delta until the daemon stops.
     daemon = await startDaemon(cluster, ['--data-dir', dataDir, '--naptime', '1h']);
     await connectColumnar();
@@ -191,8 +191,8 @@ describe('updates leaving TOASTed values unchanged, without REPLICA IDENTITY FUL
     await heap.query(`UPDATE orders SET note = 'before restart' WHERE id = 2`);
     await assertSame();
     assert.equal(await segmentCount(), before, 'the updates are not flushed yet');
-    await daemon.close();
     await columnar.end();
+    await daemon.close();
     daemon = await startDaemon(cluster, ['--data-dir', dataDir]);
     await connectColumnar();
     await assertSame();

@@ -11,7 +11,7 @@ import type { PgoutputMessage } from '../source/pgoutput/index.js';
 import { evolveSchema } from './schema-evolution.js';
 import type { DeltaLoader } from './stream-delta-loader.js';
 import type { StreamFlusher } from './stream-flush.js';
-import { boundaryIntervalMs, chunkBytes, maxPendingValues, type StreamState } from './stream-state.js';
+import { boundaryIntervalMs, chunkBytes, type StreamState } from './stream-state.js';
 import type { StreamedTable } from './streamed-table.js';
 
 export class StreamApplier {
@@ -140,7 +140,7 @@ export class StreamApplier {
     }
     state.pendingChanges++;
     if (state.tx) state.tx.changes++;
-    if (table.openBytes >= chunkBytes || table.openPending >= maxPendingValues) {
+    if (table.openBytes >= chunkBytes || table.openPending >= table.pendingLimit) {
       // A large transaction: its changes so far go to a chunk file and into the open DuckDB
       // transaction, after the committed ones still in memory (chunks keep the stream's order,
       // which unchanged TOASTed values rely on: unchanged-values.ts).
@@ -155,11 +155,11 @@ export class StreamApplier {
     const tx = state.tx;
     if (!tx) throw new PgError(SqlState.protocolViolation, 'Commit without Begin');
     let readyBytes = 0;
-    let readyPending = 0;
+    let pendingFull = false;
     for (const table of tx.touched) {
       table.commitOpen(tx.finalLsn);
       readyBytes += table.readyBytes;
-      readyPending = Math.max(readyPending, table.readyPending);
+      pendingFull ||= table.readyPending >= table.pendingLimit;
     }
     state.tx = undefined;
     if (!tx.skip) {
@@ -173,7 +173,7 @@ export class StreamApplier {
       state.position.wouldRelease(state.received) ||
       state.flushRequired ||
       readyBytes >= chunkBytes ||
-      readyPending >= maxPendingValues ||
+      pendingFull ||
       state.pendingChanges >= state.options.chunkSize ||
       Date.now() - state.lastBoundaryAt >= boundaryIntervalMs;
     if (due) await this.#flusher.atBoundary(false);

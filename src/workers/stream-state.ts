@@ -40,11 +40,6 @@ export interface StreamWorkerOptions {
 export const publicationName = 'pg_analytica';
 /** Bytes of COPY text buffered per table before they are spilled to a chunk file. */
 export const chunkBytes = 4 * 1024 * 1024;
-/**
- * Row lines with unchanged TOASTed values to take from the copy per chunk: each chunk costs one
- * lookup in the segments, and holds the values it takes (megabytes each, maybe) in memory.
- */
-export const maxPendingValues = 256;
 /** Longest a committed transaction waits in memory before the delta shows it (unless a query waits). */
 export const boundaryIntervalMs = 100;
 /** Shortest interval between two records of an idle stream's applied position (status view lag). */

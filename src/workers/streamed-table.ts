@@ -21,7 +21,13 @@ import {
 } from '../source/column-types.js';
 import { copyField } from '../source/output-text.js';
 import { type RelationMessage, type TupleData, unchangedToast } from '../source/pgoutput/index.js';
-import { fillUnchanged, LatestRows, lineSeq, type PendingValues } from './unchanged-values.js';
+import {
+  fillUnchanged,
+  LatestRows,
+  lineSeq,
+  type PendingValues,
+  resolvedChunkBytes,
+} from './unchanged-values.js';
 
 export type StreamPhase =
   /** Changes are applied to the visible generation and flushed. */
@@ -257,6 +263,12 @@ export class StreamedTable {
     return this.#readyLines.bytes;
   }
 
+  /**
+   * Row lines with values to take from the copy per chunk: learnt from the size of the values
+   * the last chunk took, so that a chunk holds about resolvedChunkBytes of them.
+   */
+  pendingLimit = 256;
+
   /** Row lines of the transaction in progress with values still to take from the copy. */
   get openPending(): number {
     return this.#openLines.pending.length;
@@ -416,7 +428,10 @@ export class StreamedTable {
           await rm(file, { force: true });
           file = resolved;
           // The values taken from the copy are in memory once the delta holds the chunk.
-          written.bytes += (await stat(file)).size;
+          const bytes = (await stat(file)).size;
+          written.bytes += bytes;
+          const perLine = Math.max(1, bytes / lines.pending.length);
+          this.pendingLimit = Math.min(16_384, Math.max(4, Math.floor(resolvedChunkBytes / perLine)));
         }
       }
       if (kind === 'rows') into.rows.push({ file, columns: this.rowColumns });

@@ -18,6 +18,13 @@
  */
 import { copyNull } from '../source/output-text.js';
 
+/**
+ * Bytes of values taken from the copy per chunk of row lines: each chunk costs one lookup in the
+ * segments (a read of the looked-up columns of every segment), so chunks are made as large as
+ * memory allows: the values (megabytes each, maybe) are held by the lookup and then the delta.
+ */
+export const resolvedChunkBytes = 32 * 1024 * 1024;
+
 /** Values of one row line that are taken from the copy when the line goes to a chunk file. */
 export interface PendingValues {
   /** The row line's sequence (unique per line: the LSN of its change). */
