@@ -352,8 +352,17 @@ export class StreamedTable {
     commit: bigint,
   ): void {
     const row = fullOld && oldTuple ? withOldValues(newTuple, oldTuple) : newTuple;
-    this.#addDelete(oldTuple ?? newTuple, seq, commit);
-    if (row.includes(unchangedToast)) this.#addUpdatedRow(oldTuple ?? newTuple, row, seq, commit);
+    const oldKey = oldTuple ?? newTuple;
+    if (this.keyIndexes.some((i) => oldKey[i] === unchangedToast)) {
+      // A key value over 2 kB stored out of line: the update cannot be matched to its row.
+      throw new PgError(
+        SqlState.featureNotSupported,
+        `an update of ${this.name} left a key value stored out of line unchanged, and the stream did not send it`,
+        { hint: `ALTER TABLE ${this.name} REPLICA IDENTITY FULL makes PostgreSQL send it` },
+      );
+    }
+    this.#addDelete(oldKey, seq, commit);
+    if (row.includes(unchangedToast)) this.#addUpdatedRow(oldKey, row, seq, commit);
     else this.#addRow(row, seq, commit);
   }
 
