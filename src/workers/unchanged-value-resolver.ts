@@ -33,7 +33,12 @@ const attempts = 3;
 export function unchangedResolver(state: StreamState): ResolveUnchanged {
   let patches = 0;
   return async (table, file, pending, earlier) => {
-    if (table.phase === 'copying' || table.phase === 'establishing') await table.copied;
+    if (table.phase === 'copying' || table.phase === 'establishing') {
+      state.log.info('an update left a large value unchanged during a copy: the stream waits for the copy', {
+        table: table.name,
+      });
+      await table.copied;
+    }
     if (table.phase === 'stopped' || state.tables.get(table.relid) !== table) return file;
     const lookup = new Lookup(table, pending, `_pga_patch_${table.relid}_${++patches}`);
     const refs = `${file}.refs`;
