@@ -200,6 +200,22 @@ export async function insertSegment(client: pg.ClientBase, segment: NewSegment):
   );
 }
 
+/**
+ * Paths of one generation's data segments (also of a copy not yet published: the stream reads
+ * rows an update left unchanged from them).
+ */
+export async function dataSegmentPaths(
+  client: pg.ClientBase,
+  relid: number,
+  generation: number,
+): Promise<string[]> {
+  const { rows } = await client.query<{ path: string }>(
+    `SELECT path FROM analytica.segments WHERE relid = $1 AND generation = $2 AND kind = 'data' ORDER BY segment_id`,
+    [relid, generation],
+  );
+  return rows.map((r) => r.path);
+}
+
 /** Drops segment rows of generations that never became visible (a refresh cut short). */
 export async function discardStagedSegments(client: pg.ClientBase, relid: number): Promise<number> {
   const result = await client.query(

@@ -19,7 +19,8 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnSpec, IngestColumn } from '../source/column-types.js';
-import { quoteIdent, readCopyTextSql, storedName } from '../source/column-types.js';
+import { quoteIdent, storedName } from '../source/column-types.js';
+import { longestLineBound, readChunkSql } from '../storage/chunk-files.js';
 import { databaseDirectoryName } from '../storage/segment-paths.js';
 
 export const deltaSchema = '__pga_delta';
@@ -125,7 +126,7 @@ export class DeltaStore {
     await this.#connection.run('ROLLBACK');
   }
 
-  /** Appends a COPY-text file of `columns` (ending with _pga_seq, _pga_commit) to one delta table. */
+  /** Appends a chunk file (COPY text or resolved Parquet, see chunk-files.ts) of `columns` (ending with _pga_seq, _pga_commit) to one delta table. */
   async load(
     key: DeltaKey,
     kind: DeltaKind,
@@ -135,7 +136,11 @@ export class DeltaStore {
     const tables = deltaTables(key);
     this.#loaded(key);
     // By name: a table's delta keeps the columns it once had (a dropped column stays, NULL).
-    await this.#connection.run(`INSERT INTO ${tables[kind]} BY NAME ${readCopyTextSql(file, columns)}`);
+    // Inside the stream's DuckDB transaction, which a failed statement would end: the line limit is set first.
+    const maxLineBytes = await longestLineBound(file);
+    await this.#connection.run(
+      `INSERT INTO ${tables[kind]} BY NAME ${readChunkSql(file, columns, maxLineBytes)}`,
+    );
   }
 
   /** A column added to the source, or widened (outside any transaction of the delta). */

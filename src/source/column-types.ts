@@ -370,7 +370,12 @@ export function columnSpec(column: IngestColumn): ColumnSpec {
 }
 
 /** DuckDB SELECT of a file in COPY's text format (tab-separated, \\N for NULL), each field converted to its column. */
-export function readCopyTextSql(file: string | readonly string[], columns: readonly IngestColumn[]): string {
+export function readCopyTextSql(
+  file: string | readonly string[],
+  columns: readonly IngestColumn[],
+  /** The longest line there may be, when it may pass DuckDB's default limit of 2,000,000 bytes. */
+  maxLineBytes?: number,
+): string {
   const files = typeof file === 'string' ? quoteLiteral(file) : `[${file.map(quoteLiteral).join(', ')}]`;
   const fields = columns.map((_, i) => `c${i}`);
   const csvColumns = columns
@@ -379,8 +384,13 @@ export function readCopyTextSql(file: string | readonly string[], columns: reado
   const select = columns
     .map((c, i) => `${c.load(quoteIdent(fields[i]!))} AS ${quoteIdent(c.name)}`)
     .join(', ');
+  // The reader's buffers must hold a few of the longest lines (DuckDB 1.5 fails on a line near a buffer's size).
+  const longLines =
+    maxLineBytes !== undefined && maxLineBytes > 2_000_000
+      ? `, max_line_size = ${maxLineBytes}, buffer_size = ${4 * maxLineBytes}`
+      : '';
   return `SELECT ${select} FROM read_csv(${files}, columns = {${csvColumns}},
-           header = false, auto_detect = false, delim = '\t', quote = '', escape = '', nullstr = '\\N')`;
+           header = false, auto_detect = false, delim = '\t', quote = '', escape = '', nullstr = '\\N'${longLines})`;
 }
 
 /**

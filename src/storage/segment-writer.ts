@@ -9,7 +9,8 @@ import { stat, unlink } from 'node:fs/promises';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { openDuckDb } from '../query/duckdb-instance.js';
 import type { IngestColumn } from '../source/column-types.js';
-import { quoteIdent, quoteLiteral, readCopyTextSql } from '../source/column-types.js';
+import { quoteIdent, quoteLiteral } from '../source/column-types.js';
+import { readChunkSql, withLongLines } from './chunk-files.js';
 import { publishFile } from './durable-file.js';
 import { parquetCopyOptions } from './parquet-format.js';
 import { readSegmentStats, type SegmentStats } from './segment-stats.js';
@@ -51,9 +52,11 @@ export class SegmentWriter {
     const temporary = `${target}.tmp`;
     try {
       // One pass: parse, convert, sort, compress. No intermediate table.
-      await this.#connection.run(
-        `COPY (${readCopyTextSql(csvFile, columns)}${order})
-         TO ${quoteLiteral(temporary)} (${parquetCopyOptions})`,
+      await withLongLines((maxLineBytes) =>
+        this.#connection.run(
+          `COPY (${readChunkSql(csvFile, columns, maxLineBytes)}${order})
+           TO ${quoteLiteral(temporary)} (${parquetCopyOptions})`,
+        ),
       );
       const stats = await readSegmentStats(this.#connection, temporary, columns);
       await publishFile(temporary, target);
@@ -62,6 +65,12 @@ export class SegmentWriter {
       await unlink(temporary).catch(() => undefined);
       throw conversionError(error, columns);
     }
+  }
+
+  /** Runs one statement on the writer's DuckDB (which may read and write files) and returns its rows. */
+  async query(sql: string): Promise<unknown[][]> {
+    const reader = await this.#connection.runAndReadAll(sql);
+    return reader.getRows();
   }
 
   close(): void {

@@ -264,8 +264,9 @@ class SchemaChange {
     // The delta cannot be altered inside its open transaction: what it holds is shown by a flush.
     if (options.delta.inTransaction) await options.delta.rollback();
     this.#state.flushRequired = true;
-    await table.spillOpen(scratch);
-    await table.spillReady(scratch);
+    // Committed lines first: chunks keep the stream's order (unchanged-values.ts).
+    await table.spillReady(scratch, this.#state.resolveUnchanged);
+    await table.spillOpen(scratch, this.#state.resolveUnchanged);
     const storedBefore = new Set(this.#live.map((c) => table.storedName(c.name)));
     table.evolve(this.#next, this.#storedAs, this.#dropped);
     this.#state.attnums.set(table, this.#identity);

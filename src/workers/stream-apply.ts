@@ -155,9 +155,12 @@ export class StreamApplier {
     }
     state.pendingChanges++;
     if (state.tx) state.tx.changes++;
-    if (table.openBytes >= chunkBytes) {
-      // A large transaction: its changes so far go to a chunk file and into the open DuckDB transaction.
-      const files = await table.spillOpen(state.scratch);
+    if (table.openBytes >= chunkBytes || table.openPending >= table.pendingLimit) {
+      // A large transaction: its changes so far go to a chunk file and into the open DuckDB
+      // transaction, after the committed ones still in memory (chunks keep the stream's order,
+      // which unchanged TOASTed values rely on: unchanged-values.ts).
+      if (table.hasReady) await this.#loader.loadReady(table);
+      const files = await table.spillOpen(state.scratch, state.resolveUnchanged);
       await this.#loader.load(table, files);
     }
   }
@@ -167,9 +170,11 @@ export class StreamApplier {
     const tx = state.tx;
     if (!tx) throw new PgError(SqlState.protocolViolation, 'Commit without Begin');
     let readyBytes = 0;
+    let pendingFull = false;
     for (const table of tx.touched) {
       table.commitOpen(tx.finalLsn);
       readyBytes += table.readyBytes;
+      pendingFull ||= table.readyPending >= table.pendingLimit;
     }
     state.tx = undefined;
     if (!tx.skip) {
@@ -183,6 +188,7 @@ export class StreamApplier {
       state.position.wouldRelease(state.received) ||
       state.flushRequired ||
       readyBytes >= chunkBytes ||
+      pendingFull ||
       state.pendingChanges >= state.options.chunkSize ||
       Date.now() - state.lastBoundaryAt >= boundaryIntervalMs;
     if (due) await this.#flusher.atBoundary(false);

@@ -49,10 +49,15 @@ export class DeltaLoader {
     }
   }
 
+  /** One table's committed changes still in memory go to chunk files and into the delta. */
+  async loadReady(table: StreamedTable): Promise<void> {
+    await this.load(table, await table.spillReady(this.#state.scratch, this.#state.resolveUnchanged));
+  }
+
   /** Committed changes still in memory go to chunk files and into the delta. */
   async materialize(): Promise<void> {
     for (const table of this.#state.tables.values()) {
-      if (table.hasReady) await this.load(table, await table.spillReady(this.#state.scratch));
+      if (table.hasReady) await this.loadReady(table);
     }
   }
 }

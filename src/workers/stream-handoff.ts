@@ -33,6 +33,10 @@ export async function beginHandoff(
   table.established = new Promise<void>((resolve) => {
     establish = resolve;
   });
+  let copied: () => void = () => undefined;
+  table.copied = new Promise<void>((resolve) => {
+    copied = resolve;
+  });
   table.droppedAttributes = await state.droppedAttributes(entry.relid);
   await state.baseline(table);
   state.tables.set(entry.relid, table);
@@ -46,6 +50,7 @@ export async function beginHandoff(
       establish();
     },
     published: async () => {
+      copied();
       if (state.tables.get(entry.relid) !== table) return;
       state.holds.delete(entry.relid);
       // columnar.* gets the columns of the copy (a re-copy follows changes the stream could not).
@@ -65,6 +70,7 @@ export async function beginHandoff(
       }
     },
     failed: async () => {
+      copied();
       if (state.tables.get(entry.relid) !== table) return;
       table.phase = 'stopped';
       establish();

@@ -15,7 +15,8 @@ import type { ReplicationStream } from '../source/replication/replication-stream
 import { scratchDirectory } from '../storage/segment-paths.js';
 import type { SegmentWriter } from '../storage/segment-writer.js';
 import { AppliedPosition } from './applied-position.js';
-import type { StreamedTable } from './streamed-table.js';
+import type { ResolveUnchanged, StreamedTable } from './streamed-table.js';
+import { unchangedResolver } from './unchanged-value-resolver.js';
 import type { WorkerActivity } from './worker-activity.js';
 
 export interface StreamWorkerOptions {
@@ -111,6 +112,8 @@ export class StreamState {
   readonly recopying = new WeakSet<StreamedTable>();
   /** Foreign tables (columnar.*) still to be altered to their source's columns: relid → renames. */
   readonly foreignTablesBehind = new Map<number, ColumnRenames>();
+  /** Fills in the values updates left unchanged as lines go to chunk files. */
+  readonly resolveUnchanged: ResolveUnchanged = unchangedResolver(this);
 
   constructor(options: StreamWorkerOptions, catalogClient: pg.Client, slotName: string, onWait: () => void) {
     this.options = options;

@@ -6,7 +6,7 @@
  * belongs to the source transaction in progress apart from what is committed,
  * so a transaction cut off by a lost connection can be dropped whole.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TableEntry } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
@@ -21,6 +21,13 @@ import {
 } from '../source/column-types.js';
 import { copyField } from '../source/output-text.js';
 import { type RelationMessage, type TupleData, unchangedToast } from '../source/pgoutput/index.js';
+import {
+  fillUnchanged,
+  LatestRows,
+  lineSeq,
+  type PendingValues,
+  resolvedChunkBytes,
+} from './unchanged-values.js';
 
 export type StreamPhase =
   /** Changes are applied to the visible generation and flushed. */
@@ -57,7 +64,23 @@ interface Lines {
   rows: string[];
   deletes: string[];
   bytes: number;
+  /** Row lines with unchanged TOASTed values still to take from the copy (see unchanged-values.ts). */
+  pending: PendingValues[];
 }
+
+/**
+ * Writes a chunk's row lines with their pending values taken from the copy (`earlier`: the
+ * table's chunks before this one); returns the file that holds them, or the text file as it
+ * is when the table stopped.
+ */
+export type ResolveUnchanged = (
+  table: StreamedTable,
+  file: string,
+  pending: readonly PendingValues[],
+  earlier: readonly RowChunk[],
+) => Promise<string>;
+
+const noLines = (): Lines => ({ rows: [], deletes: [], bytes: 0, pending: [] });
 
 export class StreamedTable {
   readonly relid: number;
@@ -88,12 +111,16 @@ export class StreamedTable {
   phase: StreamPhase;
   /** Resolved once an establishing copy knows its consistent point. */
   established: Promise<void> | undefined;
+  /** Resolved once a copy in progress is published (or failed): its segments hold the old rows. */
+  copied: Promise<void> | undefined;
 
   #checkedRelation: RelationMessage | undefined;
   /** Lines of the transaction in progress, not yet in a file. */
-  #openLines: Lines = { rows: [], deletes: [], bytes: 0 };
+  #openLines: Lines = noLines();
   /** Lines of committed transactions not yet in a file (nor in the delta). */
-  #readyLines: Lines = { rows: [], deletes: [], bytes: 0 };
+  #readyLines: Lines = noLines();
+  /** The newest row line per key in memory (for updates leaving a TOASTed value unchanged). */
+  #latest: LatestRows;
   /** Chunk files of the transaction in progress (already in the delta's DuckDB transaction). */
   #openFiles: Chunks = { rows: [], deletes: [] };
   /** Chunk files of committed transactions not yet flushed. */
@@ -125,6 +152,7 @@ export class StreamedTable {
     this.keyColumns = entry.keyColumns ?? [];
     this.#columns = columns;
     this.#keyIndexes = this.keyColumns.map((k) => columns.findIndex((c) => c.name === k));
+    this.#latest = new LatestRows(this.#keyIndexes);
     if (this.#keyIndexes.some((i) => i < 0)) {
       throw new PgError(
         SqlState.objectNotInPrerequisiteState,
@@ -183,6 +211,7 @@ export class StreamedTable {
     this.#rowColumns = undefined;
     this.#deleteColumns = undefined;
     this.#keyIndexes = this.keyColumns.map((k) => columns.findIndex((c) => c.name === k));
+    this.#latest = new LatestRows(this.#keyIndexes);
     this.#checkedRelation = undefined;
     this.schemaChanged = true;
   }
@@ -232,6 +261,22 @@ export class StreamedTable {
   /** Bytes of committed lines held in memory. */
   get readyBytes(): number {
     return this.#readyLines.bytes;
+  }
+
+  /**
+   * Row lines with values to take from the copy per chunk: learnt from the size of the values
+   * the last chunk took, so that a chunk holds about resolvedChunkBytes of them.
+   */
+  pendingLimit = 256;
+
+  /** Row lines of the transaction in progress with values still to take from the copy. */
+  get openPending(): number {
+    return this.#openLines.pending.length;
+  }
+
+  /** Committed row lines with values still to take from the copy. */
+  get readyPending(): number {
+    return this.#readyLines.pending.length;
   }
 
   /** Committed changes not yet in the delta. */
@@ -294,7 +339,11 @@ export class StreamedTable {
     this.#openRowsDelta++;
   }
 
-  /** An update: the old version is deleted by key, the new one added, both at the change's sequence. */
+  /**
+   * An update: the old version is deleted by key, the new one added, both at the change's
+   * sequence. Unchanged TOASTed values come from the old row when the stream sent it (REPLICA
+   * IDENTITY FULL), else from the copy (see unchanged-values.ts).
+   */
   update(
     oldTuple: TupleData | undefined,
     fullOld: boolean,
@@ -302,9 +351,19 @@ export class StreamedTable {
     seq: bigint,
     commit: bigint,
   ): void {
-    const row = this.#withUnchanged(newTuple, fullOld ? oldTuple : undefined);
-    this.#addDelete(oldTuple ?? newTuple, seq, commit);
-    this.#addRow(row, seq, commit);
+    const row = fullOld && oldTuple ? withOldValues(newTuple, oldTuple) : newTuple;
+    const oldKey = oldTuple ?? newTuple;
+    if (this.keyIndexes.some((i) => oldKey[i] === unchangedToast)) {
+      // A key value over 2 kB stored out of line: the update cannot be matched to its row.
+      throw new PgError(
+        SqlState.featureNotSupported,
+        `an update of ${this.name} left a key value stored out of line unchanged, and the stream did not send it`,
+        { hint: `ALTER TABLE ${this.name} REPLICA IDENTITY FULL makes PostgreSQL send it` },
+      );
+    }
+    this.#addDelete(oldKey, seq, commit);
+    if (row.includes(unchangedToast)) this.#addUpdatedRow(oldKey, row, seq, commit);
+    else this.#addRow(row, seq, commit);
   }
 
   delete(oldTuple: TupleData, seq: bigint, commit: bigint): void {
@@ -317,30 +376,40 @@ export class StreamedTable {
     this.#openRowsDelta = 0;
   }
 
-  /** Unchanged TOASTed values of an update are taken from the old row when the stream sent it. */
-  #withUnchanged(tuple: TupleData, oldTuple: TupleData | undefined): TupleData {
-    if (!tuple.includes(unchangedToast)) return tuple;
-    return tuple.map((value, i) => {
-      if (value !== unchangedToast) return value;
-      const old = oldTuple?.[i];
-      if (old === undefined || old === unchangedToast) {
-        throw new PgError(
-          SqlState.featureNotSupported,
-          `an update of ${this.name} left the large value of column ${quoteIdent(this.columns[i]!.name)} unchanged, and the stream did not send it`,
-          {
-            hint: `ALTER TABLE ${this.name} REPLICA IDENTITY FULL makes PostgreSQL send it; then call analytica.resync('${this.name.replaceAll("'", "''")}')`,
-          },
-        );
-      }
-      return old;
-    });
-  }
-
   #addRow(tuple: TupleData, seq: bigint, commit: bigint): void {
     const fields = this.columns.map((column, i) => copyField(column, textOf(tuple[i])));
+    this.#pushRow(fields, seq, commit, undefined);
+  }
+
+  /** A new row version with unchanged values: from the newest version of its old key in memory, or the copy. */
+  #addUpdatedRow(oldKey: TupleData, tuple: TupleData, seq: bigint, commit: bigint): void {
+    const unchanged: number[] = [];
+    const fields = this.columns.map((column, i) => {
+      if (tuple[i] !== unchangedToast) return copyField(column, textOf(tuple[i]));
+      unchanged.push(i);
+      return '';
+    });
+    const originKey = this.keyIndexes.map((i) => copyField(this.columns[i]!, textOf(oldKey[i])));
+    const previous = this.#latest.find(originKey.join('\t'), () => this.#inMemoryRows());
+    this.#pushRow(fields, seq, commit, fillUnchanged(fields, unchanged, originKey, seq, previous));
+  }
+
+  #pushRow(fields: string[], seq: bigint, commit: bigint, pending: PendingValues | undefined): void {
     const line = `${fields.join('\t')}\t${seq}\t${commit}\n`;
     this.#openLines.rows.push(line);
     this.#openLines.bytes += line.length;
+    if (pending) this.#openLines.pending.push(pending);
+    this.#latest.added(line, pending);
+  }
+
+  /** The row lines in memory, oldest first (committed ones, then the open transaction's). */
+  *#inMemoryRows(): Iterable<{ line: string; pending: PendingValues | undefined }> {
+    for (const lines of [this.#readyLines, this.#openLines]) {
+      const pending = new Map(lines.pending.map((p) => [p.seq, p]));
+      for (const line of lines.rows) {
+        yield { line, pending: pending.size > 0 ? pending.get(lineSeq(line)) : undefined };
+      }
+    }
   }
 
   #addDelete(tuple: TupleData, seq: bigint, commit: bigint): void {
@@ -350,12 +419,30 @@ export class StreamedTable {
     this.#openLines.bytes += line.length;
   }
 
-  async #write(directory: string, lines: Lines, into: Chunks): Promise<SpilledChunks> {
+  async #write(
+    directory: string,
+    lines: Lines,
+    into: Chunks,
+    resolve: ResolveUnchanged,
+  ): Promise<SpilledChunks> {
     const written: SpilledChunks = { bytes: lines.bytes };
     for (const kind of ['rows', 'deletes'] as const) {
       if (lines[kind].length === 0) continue;
-      const file = path.join(directory, `${this.relid}-${kind}-${++this.#chunkNumber}.tsv`);
+      let file = path.join(directory, `${this.relid}-${kind}-${++this.#chunkNumber}.tsv`);
       await writeFile(file, lines[kind].join(''));
+      if (kind === 'rows' && lines.pending.length > 0) {
+        const earlier = [...this.#committedFiles.rows, ...this.#openFiles.rows];
+        const resolved = await resolve(this, file, lines.pending, earlier);
+        if (resolved !== file) {
+          await rm(file, { force: true });
+          file = resolved;
+          // The values taken from the copy are in memory once the delta holds the chunk.
+          const bytes = (await stat(file)).size;
+          written.bytes += bytes;
+          const perLine = Math.max(1, bytes / lines.pending.length);
+          this.pendingLimit = Math.min(16_384, Math.max(4, Math.floor(resolvedChunkBytes / perLine)));
+        }
+      }
       if (kind === 'rows') into.rows.push({ file, columns: this.rowColumns });
       else into.deletes.push(file);
       written[kind] = file;
@@ -364,22 +451,24 @@ export class StreamedTable {
   }
 
   /** A large transaction in progress: its lines so far go to chunk files (to load into the delta). */
-  async spillOpen(directory: string): Promise<SpilledChunks> {
+  async spillOpen(directory: string, resolve: ResolveUnchanged): Promise<SpilledChunks> {
     const lines = this.#openLines;
-    this.#openLines = { rows: [], deletes: [], bytes: 0 };
-    return await this.#write(directory, lines, this.#openFiles);
+    this.#openLines = noLines();
+    this.#latest.reset();
+    return await this.#write(directory, lines, this.#openFiles, resolve);
   }
 
   /**
    * Committed lines go to chunk files (to load into the delta, then to flush); returns the
    * files and a TRUNCATE to record, if any.
    */
-  async spillReady(directory: string): Promise<SpilledChunks> {
+  async spillReady(directory: string, resolve: ResolveUnchanged): Promise<SpilledChunks> {
     const lines = this.#readyLines;
-    this.#readyLines = { rows: [], deletes: [], bytes: 0 };
+    this.#readyLines = noLines();
+    this.#latest.reset();
     const truncate = this.#readyTruncate;
     this.#readyTruncate = undefined;
-    return { ...(await this.#write(directory, lines, this.#committedFiles)), truncate };
+    return { ...(await this.#write(directory, lines, this.#committedFiles, resolve)), truncate };
   }
 
   /** The source transaction committed: its lines and chunks join the committed ones. */
@@ -387,8 +476,9 @@ export class StreamedTable {
     // Loops, not push(...lines): a large transaction has more lines than a call has arguments.
     for (const line of this.#openLines.rows) this.#readyLines.rows.push(line);
     for (const line of this.#openLines.deletes) this.#readyLines.deletes.push(line);
+    for (const pending of this.#openLines.pending) this.#readyLines.pending.push(pending);
     this.#readyLines.bytes += this.#openLines.bytes;
-    this.#openLines = { rows: [], deletes: [], bytes: 0 };
+    this.#openLines = noLines();
     for (const chunk of this.#openFiles.rows) this.#committedFiles.rows.push(chunk);
     for (const file of this.#openFiles.deletes) this.#committedFiles.deletes.push(file);
     this.#openFiles = { rows: [], deletes: [] };
@@ -407,7 +497,8 @@ export class StreamedTable {
   async abortOpen(): Promise<void> {
     const files = [...this.#openFiles.rows.map((r) => r.file), ...this.#openFiles.deletes];
     this.#openFiles = { rows: [], deletes: [] };
-    this.#openLines = { rows: [], deletes: [], bytes: 0 };
+    this.#openLines = noLines();
+    this.#latest.reset();
     this.#openTruncate = undefined;
     this.#openRowsDelta = 0;
     await Promise.all(files.map((f) => rm(f, { force: true })));
@@ -418,7 +509,8 @@ export class StreamedTable {
     const files = [...this.#committedFiles.rows.map((r) => r.file), ...this.#committedFiles.deletes];
     this.#committedFiles = { rows: [], deletes: [] };
     this.schemaChanged = false;
-    this.#readyLines = { rows: [], deletes: [], bytes: 0 };
+    this.#readyLines = noLines();
+    this.#latest.reset();
     this.#readyTruncate = undefined;
     this.#committedTruncate = undefined;
     this.#committedRowsDelta = 0;
@@ -430,4 +522,12 @@ function textOf(value: TupleData[number] | undefined): string | null {
   if (value === null || value === undefined) return null;
   if (value === unchangedToast) throw new Error('unchanged TOAST value reached the encoder');
   return typeof value === 'string' ? value : value.toString('utf8');
+}
+
+/** The new tuple with its unchanged values taken from the full old row, where it has them. */
+function withOldValues(tuple: TupleData, oldTuple: TupleData): TupleData {
+  return tuple.map((value, i) => {
+    const old = oldTuple[i];
+    return value === unchangedToast && old !== undefined ? old : value;
+  });
 }
