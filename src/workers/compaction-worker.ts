@@ -319,9 +319,14 @@ export class CompactionWorker {
         if (this.#closed) break;
         this.#options.log.error('compaction pass failed', { error: errorMessage(error) });
       }
+      // Woken early (close, a request), the nap's timer goes too: a long naptime must not keep
+      // the process alive after the daemon closed.
       await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        setTimeout(resolve, this.#options.naptimeMs);
+        const nap = setTimeout(resolve, this.#options.naptimeMs);
+        this.#wake = () => {
+          clearTimeout(nap);
+          resolve();
+        };
       });
     }
   }
