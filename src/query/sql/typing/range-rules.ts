@@ -1,7 +1,8 @@
 /**
- * int4range, int8range and daterange in the emit stage. The copy holds range_out's canonical
- * text, so equality, GROUP BY and DISTINCT are the text's; ordering goes through range_cmp's key
- * (pga_range_key). Literals are canonicalized as range_in would. `@>`, `<@` (with a range or an
+ * The built-in ranges in the emit stage. The copy holds range_out's text (tstzrange's in UTC,
+ * one text per value), so equality, GROUP BY and DISTINCT are the text's; ordering goes through
+ * range_cmp's key (pga_range_key). Literals are canonicalized as range_in would (tstzrange bounds
+ * without an offset in the session's TimeZone). `@>`, `<@` (with a range or an
  * element) and `&&` run as registered functions (ranges/range-value.ts); lower(), upper(),
  * isempty(), lower_inc(), upper_inc(), lower_inf(), upper_inf() read the text. Any other
  * operator or function of a range is refused (0A000).
@@ -19,8 +20,19 @@ const KINDS: Readonly<Record<string, RangeKind>> = {
   int4range: 'int4',
   int8range: 'int8',
   daterange: 'date',
+  numrange: 'num',
+  tsrange: 'ts',
+  tstzrange: 'tstz',
 };
-const ELEMENT_DUCK: Readonly<Record<RangeKind, string>> = { int4: 'INTEGER', int8: 'BIGINT', date: 'DATE' };
+/** lower()/upper(): numrange's bound stays numeric_out's text (the type stage holds it as text). */
+const ELEMENT_DUCK: Readonly<Record<RangeKind, string>> = {
+  int4: 'INTEGER',
+  int8: 'BIGINT',
+  date: 'DATE',
+  num: 'VARCHAR',
+  ts: 'TIMESTAMP',
+  tstz: 'TIMESTAMPTZ',
+};
 
 export function isRange(type: PgType | undefined): boolean {
   return type !== undefined && KINDS[type.name] !== undefined;
@@ -36,12 +48,16 @@ export function rangeKey(type: PgType, sql: string): string {
 }
 
 function canonical(ctx: EmitContext, type: PgType, text: string, location?: number): string {
-  return atLocation(ctx, location, () => formatRange(kindOf(type), parseRange(kindOf(type), text)));
+  const kind = kindOf(type);
+  return atLocation(ctx, location, () => formatRange(kind, parseRange(kind, text, ctx.timeZone ?? 'UTC')));
 }
 
 /** An untyped literal compared with a range, as its key. */
 export function rangeLiteralKey(ctx: EmitContext, text: string, type: PgType, location?: number): string {
-  return quoteLiteral(atLocation(ctx, location, () => rangeSortKey(parseRange(kindOf(type), text))));
+  const kind = kindOf(type);
+  return quoteLiteral(
+    atLocation(ctx, location, () => rangeSortKey(parseRange(kind, text, ctx.timeZone ?? 'UTC'))),
+  );
 }
 
 const untyped = (node: Node | undefined) =>
@@ -74,6 +90,10 @@ export function emitRangeOperator(ctx: EmitContext, expr: A_Expr, operator: stri
       return `pga_range_rel(${rangeOperand(ctx, outer, range)}, ${rangeOperand(ctx, inner, range)}, '${op}', '${kindOf(range)}')`;
     }
     if (operator !== '&&' && isRange(outerType) && !isRange(innerType)) {
+      const kind = kindOf(range);
+      // A timestamp element as µs since 1970 (a timestamptz's UTC instant), not as text.
+      if (kind === 'ts' || kind === 'tstz')
+        return `pga_range_has_us(${ctx.expr(outer)}, CAST(epoch_us(CAST(${ctx.expr(inner)} AS ${ELEMENT_DUCK[kind]})) AS VARCHAR), '${kind}')`;
       const element = `CAST(CAST(${ctx.expr(inner)} AS ${ELEMENT_DUCK[kindOf(range)]}) AS VARCHAR)`;
       return `pga_range_has(${ctx.expr(outer)}, ${element}, '${kindOf(range)}')`;
     }
@@ -169,7 +189,9 @@ export function emitRangeCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   const targetType = { name: target, oid: 0, typmod: -1, category: 'R' } as const;
   if (KINDS[target] !== undefined && text !== undefined)
     return quoteLiteral(canonical(ctx, targetType, text, cast.location));
-  if (source?.name === target || (isRange(source) && (target === 'text' || target === 'varchar')))
+  if (source?.name === target) return ctx.expr(arg);
+  // The copy holds a tstzrange's bounds in UTC; its text in the session's zone is not computed here.
+  if (isRange(source) && source?.name !== 'tstzrange' && (target === 'text' || target === 'varchar'))
     return ctx.expr(arg);
   throw ctx.error(
     SqlState.featureNotSupported,

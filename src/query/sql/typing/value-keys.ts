@@ -114,6 +114,9 @@ const MIN_MAX_REFUSED = new Set([
   'int4range',
   'int8range',
   'daterange',
+  'numrange',
+  'tsrange',
+  'tstzrange',
 ]);
 
 /**
