@@ -30,6 +30,8 @@ const copied = [
 const streamed = [
   `8, '[2024-01-01 04:00+00,2024-01-01 06:00+00)', '[2024-01-01 04:00,2024-01-01 06:00)', '(0,1.25)'`,
   `9, '["2023-12-31 20:00:00-05","2024-01-01 03:00:00+02")', '["2024-03-10 02:30:00",)', '[100.000,100.0001)'`,
+  // Equal to row 1's numrange (numeric_cmp), printed otherwise.
+  `11, NULL, NULL, '[1.50,2.50]'`,
 ];
 
 let cluster: LocalCluster;
@@ -116,6 +118,10 @@ const queries = [
   'SELECT lower(during), count(*) FROM booking GROUP BY lower(during) ORDER BY 1',
   'SELECT during, count(*) FROM booking GROUP BY during ORDER BY during',
   'SELECT count(DISTINCT during), count(DISTINCT period), count(period) FROM booking',
+  // Groups of equal numranges that print differently are read by their count and first id.
+  'SELECT count(*), min(id) FROM booking GROUP BY price ORDER BY 2',
+  'SELECT count(DISTINCT price) FROM booking',
+  'SELECT id FROM booking WHERE price IN (SELECT price FROM booking WHERE id = 1) ORDER BY id',
 ];
 
 for (const zone of zones) {
