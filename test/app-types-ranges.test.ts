@@ -129,6 +129,21 @@ for (const zone of zones) {
     before(async () => await inZone(zone));
     for (const sql of queries) test(sql, async () => await sameRows(sql));
 
+    test('parameters are read in the session’s TimeZone, as PostgreSQL reads them', async () => {
+      const cases: [string, string[]][] = [
+        ['SELECT id FROM booking WHERE during && $1 ORDER BY id', ['[2024-01-01 00:00,2024-01-01 08:00)']],
+        ['SELECT id FROM booking WHERE during && $1::tstzrange ORDER BY id', ['[2024-01-01 00:00,2024-01-01 08:00)']],
+        ['SELECT id FROM booking WHERE during @> $1::timestamptz ORDER BY id', ['2024-01-01 05:00']],
+        ['SELECT id FROM booking WHERE price @> $1::numeric ORDER BY id', ['2.50']],
+        ['SELECT $1::tstzrange AS r', ['[2024-01-01 00:00,2024-01-01 08:00)']],
+      ];
+      for (const [text, values] of cases) {
+        const expected = await heap.query({ text, values, rowMode: 'array' });
+        const actual = await columnar.query({ text, values, rowMode: 'array' });
+        assert.deepEqual(actual.rows, expected.rows, `${text} with ${values.join(', ')}`);
+      }
+    });
+
     test('binary results carry PostgreSQL’s range_send bytes', async () => {
       const sql = 'SELECT id, during, period, price FROM booking ORDER BY id';
       const setup = [`SET TimeZone = '${zone}'`];
