@@ -32,6 +32,8 @@ const streamed = [
   `9, '["2023-12-31 20:00:00-05","2024-01-01 03:00:00+02")', '["2024-03-10 02:30:00",)', '[100.000,100.0001)'`,
   // Equal to row 1's numrange (numeric_cmp), printed otherwise.
   `11, NULL, NULL, '[1.50,2.50]'`,
+  // Bounds before year 1 AD (PostgreSQL prints them with BC).
+  `12, '["0044-03-15 12:00:00+00 BC",)', '[0044-03-15 12:00 BC,0001-01-01 00:00)', NULL`,
 ];
 
 let cluster: LocalCluster;
@@ -132,7 +134,10 @@ for (const zone of zones) {
     test('parameters are read in the session’s TimeZone, as PostgreSQL reads them', async () => {
       const cases: [string, string[]][] = [
         ['SELECT id FROM booking WHERE during && $1 ORDER BY id', ['[2024-01-01 00:00,2024-01-01 08:00)']],
-        ['SELECT id FROM booking WHERE during && $1::tstzrange ORDER BY id', ['[2024-01-01 00:00,2024-01-01 08:00)']],
+        [
+          'SELECT id FROM booking WHERE during && $1::tstzrange ORDER BY id',
+          ['[2024-01-01 00:00,2024-01-01 08:00)'],
+        ],
         ['SELECT id FROM booking WHERE during @> $1::timestamptz ORDER BY id', ['2024-01-01 05:00']],
         ['SELECT id FROM booking WHERE price @> $1::numeric ORDER BY id', ['2.50']],
         ['SELECT $1::tstzrange AS r', ['[2024-01-01 00:00,2024-01-01 08:00)']],

@@ -7,6 +7,7 @@
 import { BOOLEAN, type DuckDBConnection, VARCHAR } from '@duckdb/node-api';
 import { registerScalarUdfs, type ScalarUdf, type UdfArg } from '../duckdb-scalar-udfs.js';
 import {
+  boundMicros,
   containsElement,
   containsRange,
   elementValue,
@@ -43,6 +44,11 @@ const UDFS: Readonly<Record<string, ScalarUdf>> = {
     parameters: [VARCHAR, VARCHAR, VARCHAR],
     returns: BOOLEAN,
     run: ([r, e, k]) => containsElement(parseRange(kind(k), s(r)), BigInt(s(e))),
+  },
+  pga_range_bound_us: {
+    parameters: [VARCHAR, VARCHAR, VARCHAR],
+    returns: VARCHAR,
+    run: ([r, which, k]) => boundMicros(kind(k), s(r), which === 'upper'),
   },
   pga_range_rel: {
     parameters: [VARCHAR, VARCHAR, VARCHAR, VARCHAR],

@@ -304,6 +304,18 @@ export function rangeReceive(kind: RangeKind, bytes: Buffer, numeric?: NumericCo
   return `${flags & RANGE_LB_INC ? '[' : '('}${lower},${upper}${flags & RANGE_UB_INC ? ']' : ')'}`;
 }
 
+/**
+ * A timestamp bound of a tsrange/tstzrange as µs since 1970 ('infinity', '-infinity' as such);
+ * null when empty or unbounded. DuckDB's cast of the text reads no BC year; its make_timestamp does.
+ */
+export function boundMicros(kind: RangeKind, text: string, upper: boolean): string | null {
+  const range = parseRange(kind, text);
+  const value = range.empty ? undefined : (upper ? range.upper : range.lower).value;
+  if (value === undefined) return null;
+  if (value === TIMESTAMP_INFINITY) return 'infinity';
+  return value === -TIMESTAMP_INFINITY ? '-infinity' : String(value);
+}
+
 /** A tstzrange's text (bounds in any offsets) as timestamptz_out prints its bounds in `timeZone`. */
 export function zonedRangeText(text: string, timeZone: string): string {
   return formatRange('tstz', parseRange('tstz', text), timeZone);

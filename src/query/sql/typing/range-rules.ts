@@ -135,6 +135,9 @@ export function emitRangeFunction(ctx: EmitContext, call: FuncCall, name: string
   const x = ctx.expr(args[0]!);
   const empty = `${x} = 'empty'`;
   const element = ELEMENT_DUCK[kindOf(type!)];
+  const kind = kindOf(type!);
+  if ((name === 'lower' || name === 'upper') && (kind === 'ts' || kind === 'tstz'))
+    return timestampBound(x, name, kind);
   switch (name) {
     case 'lower':
       return `CASE WHEN ${empty} THEN NULL ELSE CAST(${bound(x, 1)} AS ${element}) END`;
@@ -153,6 +156,18 @@ export function emitRangeFunction(ctx: EmitContext, call: FuncCall, name: string
     default:
       throw unsupportedFunction(ctx, call, name);
   }
+}
+
+/**
+ * lower()/upper() of a tsrange or tstzrange through the bound's µs (make_timestamp reads years BC,
+ * DuckDB's cast of PostgreSQL's ' BC' text does not); a tstzrange's µs are a UTC instant.
+ */
+function timestampBound(x: string, which: 'lower' | 'upper', kind: 'ts' | 'tstz'): string {
+  const us = `pga_range_bound_us(${x}, '${which}', '${kind}')`;
+  const type = ELEMENT_DUCK[kind];
+  const made = `make_timestamp(CAST(${us} AS BIGINT))`;
+  const value = kind === 'tstz' ? `timezone('UTC', ${made})` : made;
+  return `CASE ${us} WHEN 'infinity' THEN CAST('infinity' AS ${type}) WHEN '-infinity' THEN CAST('-infinity' AS ${type}) ELSE ${value} END`;
 }
 
 const RANGE_FUNCTIONS = new Set([
