@@ -130,7 +130,10 @@ export function emitRangeFunction(ctx: EmitContext, call: FuncCall, name: string
       'No function matches the given name and argument types. You might need to add explicit type casts.',
     );
   }
-  if (!RANGE_FUNCTIONS.has(name)) return undefined;
+  if (!RANGE_FUNCTIONS.has(name)) {
+    refuseZonedText(ctx, call, name);
+    return undefined;
+  }
   if (args.length !== 1) throw unsupportedFunction(ctx, call, name);
   const x = ctx.expr(args[0]!);
   const empty = `${x} = 'empty'`;
@@ -183,6 +186,32 @@ const RANGE_FUNCTIONS = new Set([
   'range_intersect_agg',
   'multirange',
 ]);
+
+/** Functions that return a tstzrange argument as it is (printed per session), or only count it. */
+const VALUE_PRESERVING = new Set([
+  'count',
+  'first_value',
+  'last_value',
+  'nth_value',
+  'lag',
+  'lead',
+  'nullif',
+]);
+
+/**
+ * Any other function of a tstzrange (to_json, concat, format, …) would read the copy's UTC text
+ * where PostgreSQL prints the bounds in the session's TimeZone: refused.
+ */
+function refuseZonedText(ctx: EmitContext, call: FuncCall, name: string): void {
+  if (VALUE_PRESERVING.has(name)) return;
+  if (!(call.args ?? []).some((a) => typeOf(ctx.types!, a)?.name === 'tstzrange')) return;
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    `function ${name}() of a tstzrange value is not supported by pg_analytica`,
+    call.location,
+    'select the range itself, or its lower() and upper() bounds',
+  );
+}
 
 function unsupportedFunction(ctx: EmitContext, call: FuncCall, name: string): PgError {
   return ctx.error(
