@@ -673,4 +673,22 @@ END
 $$;
 REVOKE ALL ON FUNCTION analytica.align_foreign_table(regclass, jsonb, interval) FROM PUBLIC;
 
+-- ===== ranges and arrays =====
+
+-- is_supported_type of the types section, accepting the continuous built-in ranges too: numrange,
+-- tsrange and tstzrange (held as range_out's text, tstzrange's in UTC; src/query/ranges/).
+CREATE OR REPLACE FUNCTION analytica.is_supported_type(type_oid oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT EXISTS (
+    SELECT 1 FROM pg_type t
+    WHERE t.oid = analytica.value_type(type_oid)
+      AND (t.typtype = 'e'
+           OR (t.typnamespace = 'pg_catalog'::regnamespace AND t.typname IN (
+             'int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'text', 'varchar', 'bpchar',
+             'bool', 'date', 'timestamp', 'timestamptz', 'time', 'interval', 'uuid', 'json', 'jsonb',
+             'bytea', 'timetz', 'inet', 'cidr', 'macaddr', 'macaddr8', 'int4range', 'int8range',
+             'daterange', 'numrange', 'tsrange', 'tstzrange'))
+           OR analytica.is_citext(t.oid)))
+$$;
+
 UPDATE analytica.schema_info SET version = '0.8';

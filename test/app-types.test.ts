@@ -418,9 +418,9 @@ describe('types refused at registration name the column (0A000)', () => {
       /column n of table public\.r3 has unsupported type public\.nested\[\]/,
     ],
     [
-      'CREATE TABLE r5 (id int PRIMARY KEY, during tstzrange)',
+      'CREATE TABLE r5 (id int PRIMARY KEY, during int4multirange)',
       'r5',
-      /column during of table public\.r5 has unsupported type tstzrange/,
+      /column during of table public\.r5 has unsupported type int4multirange/,
     ],
     [
       'CREATE TABLE r8 (id int PRIMARY KEY, rs int4range[])',

@@ -43,6 +43,18 @@ export const timeZones = [
 export const timestamptzCorpora: readonly Corpus[] = [
   { oid: 1184, type: 'timestamptz', values: timestamptzValues },
   {
+    oid: 3910,
+    type: 'tstzrange',
+    values: [
+      '["2024-01-01 00:00:37+00","2024-07-01 12:00:00.123456+00")',
+      '("1999-12-31 23:59:59.999999+00",infinity]',
+      '[-infinity,"2000-01-01 00:00:00+00"]',
+      '(,"2024-03-10 06:00:00+00")',
+      'empty',
+      '(,)',
+    ],
+  },
+  {
     oid: 1185,
     type: 'timestamptz[]',
     values: [`{${timestamptzValues.map((v) => `"${v}"`).join(',')},NULL}`, '{}', '{infinity,NULL}'],
@@ -319,6 +331,20 @@ export const arrayCorpora: readonly Corpus[] = [
     oid: 3904,
     type: 'int4range',
     values: ['[1,5)', '(1,5]', 'empty', '(,3)', '[1,)', '(,)', '[-2147483648,2147483647)'],
+  },
+  {
+    oid: 3906,
+    type: 'numrange',
+    values: ['[1.5,2.50]', '(-0.001,1e3)', '[1.5,1.5]', 'empty', '(,0)', '[12345678901234567890.123,)'],
+  },
+  {
+    oid: 3908,
+    type: 'tsrange',
+    values: [
+      '["2024-01-01 10:00:00","2024-01-02 00:00:00.5")',
+      '[-infinity,infinity]',
+      '(,"0044-03-15 12:00:00 BC")',
+    ],
   },
   { oid: 3926, type: 'int8range', values: ['[1,5)', '[-9223372036854775808,0]', 'empty', '(,)'] },
   {

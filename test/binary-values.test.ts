@@ -177,7 +177,7 @@ describe('binary values match PostgreSQL send/receive', () => {
 
 describe('unsupported types and malformed bytes', () => {
   test('types without a codec: false, and 0A000 naming the OID', () => {
-    for (const oid of [600, 718, 1560, 3910, 0]) {
+    for (const oid of [600, 718, 1560, 3614, 0]) {
       assert.equal(canSendBinary(oid), false);
       assert.equal(canReceiveBinary(oid), false);
       assert.throws(

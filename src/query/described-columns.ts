@@ -12,6 +12,7 @@ import { PgError, SqlState } from '../errors.js';
 import type { ResultColumn } from './engine-types.js';
 import { type ColumnFormatter, columnFormatter, type PgTextFormatOptions } from './pg-text-format.js';
 import { PgType } from './pg-type-oids.js';
+import { zonedRangeText } from './ranges/range-value.js';
 
 const T = DuckDBTypeId;
 
@@ -61,6 +62,8 @@ const textualOids = new Set<number>([
   PgType.int4range.oid,
   PgType.int8range.oid,
   PgType.daterange.oid,
+  PgType.numrange.oid,
+  PgType.tsrange.oid,
 ]);
 
 /** Non-text types with exactly one DuckDB type whose text is theirs. */
@@ -111,6 +114,9 @@ export function describedOutput(
   }
   const formatters = described.map((column, i): ColumnFormatter => {
     const type = types[i]!;
+    // The copy holds tstzrange's bounds in UTC; timestamptz_out prints them in the session's zone.
+    if (column.typeOid === PgType.tstzrange.oid && type.typeId === T.VARCHAR)
+      return (value) => (value === null ? null : zonedRangeText(String(value), options.timeZone));
     const format = columnFormatter(type, options);
     if (printsAs(type, column.typeOid, column.typeModifier, carried.carried(i)))
       return withRangeCheck(format, column.typeOid, type);

@@ -47,6 +47,9 @@ export const PgType = {
   uuid: { oid: 2950, size: 16, arrayOid: 2951 },
   jsonb: { oid: 3802, size: -1, arrayOid: 3807 },
   int4range: { oid: 3904, size: -1, arrayOid: 3905 },
+  numrange: { oid: 3906, size: -1, arrayOid: 3907 },
+  tsrange: { oid: 3908, size: -1, arrayOid: 3909 },
+  tstzrange: { oid: 3910, size: -1, arrayOid: 3911 },
   daterange: { oid: 3912, size: -1, arrayOid: 3913 },
   int8range: { oid: 3926, size: -1, arrayOid: 3927 },
 } as const satisfies Record<string, PgTypeEntry>;

@@ -76,7 +76,9 @@ function prunable(column: ColumnSpec): boolean {
  * bpchar, numeric, json, jsonb, and inet, cidr, macaddr, macaddr8 and the ranges (held as their text, which
  * orders otherwise, and literals of which are written in other spellings) (pg_type.dat OIDs).
  */
-const TEXT_NOT_VALUE_ORDER = new Set([1042, 1700, 114, 3802, 869, 650, 829, 774, 3904, 3926, 3912]);
+const TEXT_NOT_VALUE_ORDER = new Set([
+  1042, 1700, 114, 3802, 869, 650, 829, 774, 3904, 3926, 3912, 3906, 3908, 3910,
+]);
 
 /**
  * The filters that hold for this table's rows: the column exists, is read as stored, and

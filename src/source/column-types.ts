@@ -165,6 +165,10 @@ const scalarTypes: Record<string, string> = {
   int4range: 'VARCHAR',
   int8range: 'VARCHAR',
   daterange: 'VARCHAR',
+  // Not canonicalized (continuous); tstzrange's bounds as the daemon's UTC sessions print them.
+  numrange: 'VARCHAR',
+  tsrange: 'VARCHAR',
+  tstzrange: 'VARCHAR',
 };
 
 /** Types held in one DuckDB type and queried as another (readExpression casts). */

@@ -7,6 +7,7 @@
 import { BOOLEAN, type DuckDBConnection, VARCHAR } from '@duckdb/node-api';
 import { registerScalarUdfs, type ScalarUdf, type UdfArg } from '../duckdb-scalar-udfs.js';
 import {
+  boundMicros,
   containsElement,
   containsRange,
   elementValue,
@@ -27,7 +28,7 @@ const UDFS: Readonly<Record<string, ScalarUdf>> = {
     returns: BOOLEAN,
     run: ([a, b, op]) => inetRelation(parseInet(s(a)), parseInet(s(b)), s(op)),
   },
-  // Ranges (ranges/range-value.ts): the kind is 'int4', 'int8' or 'date'.
+  // Ranges (ranges/range-value.ts): the kind is 'int4', 'int8', 'date', 'num', 'ts' or 'tstz'.
   pga_range_key: {
     parameters: [VARCHAR, VARCHAR],
     returns: VARCHAR,
@@ -37,6 +38,17 @@ const UDFS: Readonly<Record<string, ScalarUdf>> = {
     parameters: [VARCHAR, VARCHAR, VARCHAR],
     returns: BOOLEAN,
     run: ([r, e, k]) => containsElement(parseRange(kind(k), s(r)), elementValue(kind(k), s(e))),
+  },
+  // A timestamp element as the text of its µs since 1970 (of its UTC instant for timestamptz).
+  pga_range_has_us: {
+    parameters: [VARCHAR, VARCHAR, VARCHAR],
+    returns: BOOLEAN,
+    run: ([r, e, k]) => containsElement(parseRange(kind(k), s(r)), BigInt(s(e))),
+  },
+  pga_range_bound_us: {
+    parameters: [VARCHAR, VARCHAR, VARCHAR],
+    returns: VARCHAR,
+    run: ([r, which, k]) => boundMicros(kind(k), s(r), which === 'upper'),
   },
   pga_range_rel: {
     parameters: [VARCHAR, VARCHAR, VARCHAR, VARCHAR],

@@ -6,6 +6,7 @@
 import { canonicalMac, inetReceive, inetSend } from '../../query/network/inet-value.js';
 import { type RangeKind, rangeReceive, rangeSend } from '../../query/ranges/range-value.js';
 import { type BinaryCodec, expectLength } from './binary-codec.js';
+import { numericCodec } from './binary-numeric.js';
 
 function inetCodec(name: 'inet' | 'cidr'): BinaryCodec {
   const cidr = name === 'cidr';
@@ -23,9 +24,12 @@ function macCodec(name: 'macaddr' | 'macaddr8', size: 6 | 8): BinaryCodec {
   };
 }
 
-function rangeCodec(kind: RangeKind): BinaryCodec {
-  const name = `${kind}range`;
-  return { name, encode: (text) => rangeSend(kind, text), decode: (bytes) => rangeReceive(kind, bytes) };
+function rangeCodec(kind: RangeKind, name = `${kind}range`): BinaryCodec {
+  return {
+    name,
+    encode: (text) => rangeSend(kind, text, numericCodec),
+    decode: (bytes) => rangeReceive(kind, bytes, numericCodec),
+  };
 }
 
 /** By type OID (pg_type.dat). */
@@ -33,6 +37,9 @@ export const networkCodecs: ReadonlyArray<[number, BinaryCodec]> = [
   [3904, rangeCodec('int4')],
   [3926, rangeCodec('int8')],
   [3912, rangeCodec('date')],
+  [3906, rangeCodec('num', 'numrange')],
+  [3908, rangeCodec('ts', 'tsrange')],
+  [3910, rangeCodec('tstz', 'tstzrange')],
   [869, inetCodec('inet')],
   [650, inetCodec('cidr')],
   [829, macCodec('macaddr', 6)],

@@ -274,6 +274,15 @@ const INTEGER_RESULTS: Readonly<Record<string, 'int4' | 'int8'>> = {
   ntile: 'int4',
 };
 
+/** A range's bound; numrange's keeps numeric_out's text (its display scale varies by value). */
+function rangeElementType(range: PgType): PgType | undefined {
+  if (range.name === 'numrange') return TEXT_NUMERIC;
+  const element = { int4range: 'int4', int8range: 'int8', daterange: 'date', tsrange: 'timestamp' }[
+    range.name
+  ];
+  return known(element ?? 'timestamptz');
+}
+
 function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined {
   const name = stringValue(call.funcname?.at(-1)) ?? '';
   if (call.agg_star === true) return name === 'count' ? known('int8') : undefined;
@@ -281,8 +290,9 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   if (json !== undefined) return json;
   const integer = INTEGER_RESULTS[name];
   if (integer !== undefined) return known(integer);
-  if (TEXT_RESULTS.has(name)) return known('text');
   const arg = typeOf(env, call.args?.[0]);
+  if ((name === 'lower' || name === 'upper') && arg?.category === 'R') return rangeElementType(arg);
+  if (TEXT_RESULTS.has(name)) return known('text');
   // A function's result carries no typmod (exprTypmod() keeps it only for length coercions).
   if (SAME_AS_ARGUMENT.has(name))
     return arg === undefined || arg.category === 'X' ? undefined : { ...arg, typmod: -1 };

@@ -1,7 +1,8 @@
 /**
- * int4range, int8range and daterange in the emit stage. The copy holds range_out's canonical
- * text, so equality, GROUP BY and DISTINCT are the text's; ordering goes through range_cmp's key
- * (pga_range_key). Literals are canonicalized as range_in would. `@>`, `<@` (with a range or an
+ * The built-in ranges in the emit stage. The copy holds range_out's text (tstzrange's in UTC,
+ * one text per value), so equality, GROUP BY and DISTINCT are the text's; ordering goes through
+ * range_cmp's key (pga_range_key). Literals are canonicalized as range_in would (tstzrange bounds
+ * without an offset in the session's TimeZone). `@>`, `<@` (with a range or an
  * element) and `&&` run as registered functions (ranges/range-value.ts); lower(), upper(),
  * isempty(), lower_inc(), upper_inc(), lower_inf(), upper_inf() read the text. Any other
  * operator or function of a range is refused (0A000).
@@ -19,8 +20,19 @@ const KINDS: Readonly<Record<string, RangeKind>> = {
   int4range: 'int4',
   int8range: 'int8',
   daterange: 'date',
+  numrange: 'num',
+  tsrange: 'ts',
+  tstzrange: 'tstz',
 };
-const ELEMENT_DUCK: Readonly<Record<RangeKind, string>> = { int4: 'INTEGER', int8: 'BIGINT', date: 'DATE' };
+/** lower()/upper(): numrange's bound stays numeric_out's text (the type stage holds it as text). */
+const ELEMENT_DUCK: Readonly<Record<RangeKind, string>> = {
+  int4: 'INTEGER',
+  int8: 'BIGINT',
+  date: 'DATE',
+  num: 'VARCHAR',
+  ts: 'TIMESTAMP',
+  tstz: 'TIMESTAMPTZ',
+};
 
 export function isRange(type: PgType | undefined): boolean {
   return type !== undefined && KINDS[type.name] !== undefined;
@@ -36,12 +48,16 @@ export function rangeKey(type: PgType, sql: string): string {
 }
 
 function canonical(ctx: EmitContext, type: PgType, text: string, location?: number): string {
-  return atLocation(ctx, location, () => formatRange(kindOf(type), parseRange(kindOf(type), text)));
+  const kind = kindOf(type);
+  return atLocation(ctx, location, () => formatRange(kind, parseRange(kind, text, ctx.timeZone ?? 'UTC')));
 }
 
 /** An untyped literal compared with a range, as its key. */
 export function rangeLiteralKey(ctx: EmitContext, text: string, type: PgType, location?: number): string {
-  return quoteLiteral(atLocation(ctx, location, () => rangeSortKey(parseRange(kindOf(type), text))));
+  const kind = kindOf(type);
+  return quoteLiteral(
+    atLocation(ctx, location, () => rangeSortKey(parseRange(kind, text, ctx.timeZone ?? 'UTC'))),
+  );
 }
 
 const untyped = (node: Node | undefined) =>
@@ -74,6 +90,10 @@ export function emitRangeOperator(ctx: EmitContext, expr: A_Expr, operator: stri
       return `pga_range_rel(${rangeOperand(ctx, outer, range)}, ${rangeOperand(ctx, inner, range)}, '${op}', '${kindOf(range)}')`;
     }
     if (operator !== '&&' && isRange(outerType) && !isRange(innerType)) {
+      const kind = kindOf(range);
+      // A timestamp element as µs since 1970 (a timestamptz's UTC instant), not as text.
+      if (kind === 'ts' || kind === 'tstz')
+        return `pga_range_has_us(${ctx.expr(outer)}, CAST(epoch_us(CAST(${ctx.expr(inner)} AS ${ELEMENT_DUCK[kind]})) AS VARCHAR), '${kind}')`;
       const element = `CAST(CAST(${ctx.expr(inner)} AS ${ELEMENT_DUCK[kindOf(range)]}) AS VARCHAR)`;
       return `pga_range_has(${ctx.expr(outer)}, ${element}, '${kindOf(range)}')`;
     }
@@ -110,11 +130,17 @@ export function emitRangeFunction(ctx: EmitContext, call: FuncCall, name: string
       'No function matches the given name and argument types. You might need to add explicit type casts.',
     );
   }
-  if (!RANGE_FUNCTIONS.has(name)) return undefined;
+  if (!RANGE_FUNCTIONS.has(name)) {
+    refuseZonedText(ctx, call, name);
+    return undefined;
+  }
   if (args.length !== 1) throw unsupportedFunction(ctx, call, name);
   const x = ctx.expr(args[0]!);
   const empty = `${x} = 'empty'`;
   const element = ELEMENT_DUCK[kindOf(type!)];
+  const kind = kindOf(type!);
+  if ((name === 'lower' || name === 'upper') && (kind === 'ts' || kind === 'tstz'))
+    return timestampBound(x, name, kind);
   switch (name) {
     case 'lower':
       return `CASE WHEN ${empty} THEN NULL ELSE CAST(${bound(x, 1)} AS ${element}) END`;
@@ -135,6 +161,18 @@ export function emitRangeFunction(ctx: EmitContext, call: FuncCall, name: string
   }
 }
 
+/**
+ * lower()/upper() of a tsrange or tstzrange through the bound's µs (make_timestamp reads years BC,
+ * DuckDB's cast of PostgreSQL's ' BC' text does not); a tstzrange's µs are a UTC instant.
+ */
+function timestampBound(x: string, which: 'lower' | 'upper', kind: 'ts' | 'tstz'): string {
+  const us = `pga_range_bound_us(${x}, '${which}', '${kind}')`;
+  const type = ELEMENT_DUCK[kind];
+  const made = `make_timestamp(CAST(${us} AS BIGINT))`;
+  const value = kind === 'tstz' ? `timezone('UTC', ${made})` : made;
+  return `CASE ${us} WHEN 'infinity' THEN CAST('infinity' AS ${type}) WHEN '-infinity' THEN CAST('-infinity' AS ${type}) ELSE ${value} END`;
+}
+
 const RANGE_FUNCTIONS = new Set([
   'lower',
   'upper',
@@ -148,6 +186,32 @@ const RANGE_FUNCTIONS = new Set([
   'range_intersect_agg',
   'multirange',
 ]);
+
+/** Functions that return a tstzrange argument as it is (printed per session), or only count it. */
+const VALUE_PRESERVING = new Set([
+  'count',
+  'first_value',
+  'last_value',
+  'nth_value',
+  'lag',
+  'lead',
+  'nullif',
+]);
+
+/**
+ * Any other function of a tstzrange (to_json, concat, format, …) would read the copy's UTC text
+ * where PostgreSQL prints the bounds in the session's TimeZone: refused.
+ */
+function refuseZonedText(ctx: EmitContext, call: FuncCall, name: string): void {
+  if (VALUE_PRESERVING.has(name)) return;
+  if (!(call.args ?? []).some((a) => typeOf(ctx.types!, a)?.name === 'tstzrange')) return;
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    `function ${name}() of a tstzrange value is not supported by pg_analytica`,
+    call.location,
+    'select the range itself, or its lower() and upper() bounds',
+  );
+}
 
 function unsupportedFunction(ctx: EmitContext, call: FuncCall, name: string): PgError {
   return ctx.error(
@@ -169,7 +233,9 @@ export function emitRangeCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   const targetType = { name: target, oid: 0, typmod: -1, category: 'R' } as const;
   if (KINDS[target] !== undefined && text !== undefined)
     return quoteLiteral(canonical(ctx, targetType, text, cast.location));
-  if (source?.name === target || (isRange(source) && (target === 'text' || target === 'varchar')))
+  if (source?.name === target) return ctx.expr(arg);
+  // The copy holds a tstzrange's bounds in UTC; its text in the session's zone is not computed here.
+  if (isRange(source) && source?.name !== 'tstzrange' && (target === 'text' || target === 'varchar'))
     return ctx.expr(arg);
   throw ctx.error(
     SqlState.featureNotSupported,

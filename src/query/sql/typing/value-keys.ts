@@ -76,6 +76,8 @@ export function equalityKey(type: PgType | undefined, sql: string): string | und
   if (type.name === 'jsonb') return `${jsonFunction('equality_key')}(${sql})`;
   if (type.name === 'interval') return intervalKey(sql);
   if (type.name === 'interval[]') return intervalArrayKey(sql);
+  // '[1.5,2.5]' and '[1.50,2.50]' are equal (numeric_cmp) but print differently.
+  if (type.name === 'numrange') return rangeKey(type, sql);
   return undefined;
 }
 
@@ -114,6 +116,9 @@ const MIN_MAX_REFUSED = new Set([
   'int4range',
   'int8range',
   'daterange',
+  'numrange',
+  'tsrange',
+  'tstzrange',
 ]);
 
 /**
