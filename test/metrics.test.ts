@@ -173,6 +173,12 @@ describe('metrics endpoint', () => {
     const after = await scrape();
     const applied = value(after, 'pg_analytica_applied_changes_total', db)!;
     assert.equal(applied - value(before, 'pg_analytica_applied_changes_total', db)!, 110);
+    const table = { ...db, table: 'public.events' };
+    const appliedToTable = value(after, 'pg_analytica_table_applied_changes_total', table) ?? 0;
+    assert.equal(
+      appliedToTable - (value(before, 'pg_analytica_table_applied_changes_total', table) ?? 0),
+      110,
+    );
     assert.equal(value(after, 'pg_analytica_compactions_total', db), 0);
   });
 

@@ -61,7 +61,9 @@ export class DaemonMetrics implements QueryObserver {
     this.#options = options;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.#tables = new TableMetrics(this.registry);
+    this.#tables = new TableMetrics(this.registry, (database, relid) =>
+      this.#options.databases.get(database)?.activity.appliedChangesByTable.get(relid),
+    );
     this.#databaseMetrics(registers);
     this.#queries = new Counter({
       name: 'pg_analytica_queries_total',

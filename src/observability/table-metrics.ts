@@ -2,7 +2,7 @@
  * The per-table gauges: every figure of analytica.status, labelled by database
  * and table, set from one reading of the view (see DaemonMetrics).
  */
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { TableStatus, TableStatusFigures } from '../catalog/table-status.js';
 
 /** Metric name and help of each numeric column of analytica.status. */
@@ -73,9 +73,16 @@ export class TableMetrics {
   readonly #state: Gauge<'database' | 'table' | 'state'>;
   readonly #error: Gauge<'database' | 'table'>;
   readonly #info: Gauge<'database' | 'table' | 'mode' | 'relid' | 'slot_wal_status'>;
+  /** The tables of the last reading of analytica.status, which the live counters label. */
+  #tables: ReadonlyMap<string, readonly TableStatus[]> = new Map();
 
-  constructor(registry: Registry) {
+  /** `applied` gives the changes the stream applied to a table (by relid) so far, read when scraped. */
+  constructor(
+    registry: Registry,
+    applied: (database: string, relid: number) => number | undefined = () => undefined,
+  ) {
     const registers = [registry];
+    const tables = () => this.#tables;
     this.#figures = new Map(
       (Object.entries(tableFigureMetrics) as [FigureName, readonly [string, string]][]).map(
         ([key, [name, help]]) => [
@@ -96,6 +103,20 @@ export class TableMetrics {
       labelNames: ['database', 'table'],
       registers,
     });
+    new Counter({
+      name: 'pg_analytica_table_applied_changes_total',
+      help: 'Changes of committed transactions applied to the table from the change stream since the daemon started',
+      labelNames: ['database', 'table'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [database, statuses] of tables())
+          for (const status of statuses) {
+            const changes = applied(database, status.relid);
+            if (changes !== undefined) this.inc({ database, table: status.table }, changes);
+          }
+      },
+    });
     this.#info = new Gauge({
       name: 'pg_analytica_table_info',
       help: 'Always 1; labels say how the table is synced (mode), its source oid and the slot wal_status',
@@ -106,6 +127,7 @@ export class TableMetrics {
 
   /** Replaces every table series with those of `byDatabase` (a table gone from the view disappears). */
   set(byDatabase: ReadonlyMap<string, readonly TableStatus[]>): void {
+    this.#tables = byDatabase;
     for (const gauge of this.#figures.values()) gauge.reset();
     this.#state.reset();
     this.#error.reset();

@@ -37,6 +37,7 @@ export class StreamApplier {
           skip: message.finalLsn < state.received,
           touched: new Set(),
           changes: 0,
+          changesByTable: new Map(),
         };
         return;
       case 'commit':
@@ -71,7 +72,7 @@ export class StreamApplier {
         for (const relationId of message.relationIds) {
           const table = await this.#target(relationId, undefined);
           table?.truncate(lsn);
-          if (table && state.tx) state.tx.changes++;
+          if (table && state.tx) countChange(state.tx, table);
         }
         return;
       case 'message':
@@ -154,7 +155,7 @@ export class StreamApplier {
       return;
     }
     state.pendingChanges++;
-    if (state.tx) state.tx.changes++;
+    if (state.tx) countChange(state.tx, table);
     if (table.openBytes >= chunkBytes || table.openPending >= table.pendingLimit) {
       // A large transaction: its changes so far go to a chunk file and into the open DuckDB
       // transaction, after the committed ones still in memory (chunks keep the stream's order,
@@ -180,7 +181,15 @@ export class StreamApplier {
     if (!tx.skip) {
       state.received = endLsn;
       state.lastCommit = { lsn: tx.finalLsn, atMicros: tx.commitTimeMicros };
-      if (state.options.activity) state.options.activity.appliedChanges += tx.changes;
+      const activity = state.options.activity;
+      if (activity) {
+        activity.appliedChanges += tx.changes;
+        for (const [table, n] of tx.changesByTable)
+          activity.appliedChangesByTable.set(
+            table.relid,
+            (activity.appliedChangesByTable.get(table.relid) ?? 0) + n,
+          );
+      }
     }
     // Small transactions are batched: made visible when a query waits for them, when enough
     // piled up, or every few milliseconds (bounding the latency a new query sees).
@@ -193,4 +202,9 @@ export class StreamApplier {
       Date.now() - state.lastBoundaryAt >= boundaryIntervalMs;
     if (due) await this.#flusher.atBoundary(false);
   }
+}
+
+function countChange(tx: NonNullable<StreamState['tx']>, table: StreamedTable): void {
+  tx.changes++;
+  tx.changesByTable.set(table, (tx.changesByTable.get(table) ?? 0) + 1);
 }

@@ -55,8 +55,9 @@ export interface SourceTransaction {
   /** Below the stream's received position: sent again after a reconnect, already applied. */
   skip: boolean;
   touched: Set<StreamedTable>;
-  /** Changes applied from it so far (counted as applied when it commits). */
+  /** Changes applied from it so far (counted as applied when it commits), in all and per table. */
   changes: number;
+  changesByTable: Map<StreamedTable, number>;
 }
 
 /** What a flush wrote, for the work after its commit. */

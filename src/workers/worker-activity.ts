@@ -6,6 +6,8 @@
 export class WorkerActivity {
   /** Changes (insert, update, delete, truncate) of committed transactions applied from the stream. */
   appliedChanges = 0;
+  /** The same, per table (by source relid). */
+  readonly appliedChangesByTable = new Map<number, number>();
   /** Stream flushes that committed segments to the catalog. */
   flushes = 0;
   /** Compactions of a table that replaced segments. */
