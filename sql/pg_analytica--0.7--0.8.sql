@@ -304,22 +304,6 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                           FROM pg_collation co WHERE co.oid = coll), false) END
 $$;
 
--- is_supported_type of 0.1, following domains to their base type (a domain's values are its base
--- type's; its constraints are the source's business) and accepting citext.
-CREATE OR REPLACE FUNCTION analytica.is_supported_type(type_oid oid) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT EXISTS (
-    SELECT 1 FROM pg_type t
-    WHERE t.oid = analytica.value_type(type_oid)
-      AND (t.typtype = 'e'
-           OR (t.typnamespace = 'pg_catalog'::regnamespace AND t.typname IN (
-             'int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'text', 'varchar', 'bpchar',
-             'bool', 'date', 'timestamp', 'timestamptz', 'time', 'interval', 'uuid', 'json', 'jsonb',
-             'bytea', 'timetz', 'inet', 'cidr', 'macaddr', 'macaddr8', 'int4range', 'int8range',
-             'daterange'))
-           OR analytica.is_citext(t.oid)))
-$$;
-
 -- Re-created from 0.1 (where it refused every relation but an ordinary table): a partitioned
 -- table is accepted; the default sort order starts with the columns of its partition key (those
 -- that are plain columns, up to the first expression), then the primary key's other columns, so
@@ -675,8 +659,9 @@ REVOKE ALL ON FUNCTION analytica.align_foreign_table(regclass, jsonb, interval) 
 
 -- ===== ranges and arrays =====
 
--- is_supported_type of the types section, accepting the continuous built-in ranges too: numrange,
--- tsrange and tstzrange (held as range_out's text, tstzrange's in UTC; src/query/ranges/).
+-- is_supported_type of 0.1, following domains to their base type (a domain's values are its base
+-- type's; its constraints are the source's business), accepting citext, timetz, the network types
+-- and the built-in ranges (held as range_out's text, tstzrange's in UTC; src/query/ranges/).
 CREATE OR REPLACE FUNCTION analytica.is_supported_type(type_oid oid) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT EXISTS (
