@@ -11,6 +11,7 @@ import type pg from 'pg';
 import { createForeignServer, createUserMapping } from '../src/catalog/foreign-server.js';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { Daemon } from '../src/main.js';
+import { refusedWith, sameRowsAndTypes } from './helpers/assertions.js';
 import { binaryRows } from './helpers/binary-rows.js';
 import { startTestCluster, waitFor } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
@@ -106,24 +107,8 @@ after(async () => {
   await cluster?.close();
 });
 
-async function sameRows(sql: string): Promise<void> {
-  const expected = await heap.query({ text: sql, rowMode: 'array' });
-  const actual = await columnar.query({ text: sql, rowMode: 'array' });
-  assert.deepEqual(
-    actual.fields.map((f) => [f.name, f.dataTypeID]),
-    expected.fields.map((f) => [f.name, f.dataTypeID]),
-    `described types of: ${sql}`,
-  );
-  assert.deepEqual(actual.rows, expected.rows, sql);
-}
-
-async function refused(sql: string, code: string, message: RegExp): Promise<void> {
-  await assert.rejects(columnar.query(sql), (error: pg.DatabaseError) => {
-    assert.equal(error.code, code, `${sql}: ${error.message}`);
-    assert.match(error.message, message);
-    return true;
-  });
-}
+const sameRows = (sql: string) => sameRowsAndTypes(heap, columnar, sql);
+const refused = (sql: string, code: string, message: RegExp) => refusedWith(columnar, sql, code, message);
 
 describe('domains and citext are copied and streamed exactly', () => {
   test('SELECT * gives the heap text of every value, with the base type OIDs PostgreSQL describes', async () => {

@@ -23,3 +23,30 @@ export async function failure(client: pg.Client, query: string | pg.QueryConfig)
 export function withoutHeapOnlySections(output: string): string {
   return output.replace(/Indexes:\n( {4}.*\n)+/g, '').replace(/Publications:\n( {4}.*\n)+/g, '');
 }
+
+/**
+ * The same rows on both sides, and the same described column names and type OIDs (the daemon's
+ * RowDescription against PostgreSQL's).
+ */
+export async function sameRowsAndTypes(heap: pg.Client, columnar: pg.Client, sql: string): Promise<void> {
+  const expected = await heap.query({ text: sql, rowMode: 'array' });
+  const actual = await columnar.query({ text: sql, rowMode: 'array' });
+  assert.deepEqual(
+    actual.fields.map((f) => [f.name, f.dataTypeID]),
+    expected.fields.map((f) => [f.name, f.dataTypeID]),
+    `described types of: ${sql}`,
+  );
+  assert.deepEqual(actual.rows, expected.rows, sql);
+}
+
+/** `sql` fails on `client` with `code` and a message matching `message`. */
+export async function refusedWith(
+  client: pg.Client,
+  sql: string,
+  code: string,
+  message: RegExp,
+): Promise<void> {
+  const error = await failure(client, sql);
+  assert.equal(error.code, code, `${sql}: ${error.message}`);
+  assert.match(error.message, message);
+}
