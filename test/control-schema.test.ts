@@ -51,6 +51,7 @@ describe('control schema', () => {
         'pg_analytica--0.5--0.6.sql',
         'pg_analytica--0.6--0.7.sql',
         'pg_analytica--0.7--0.8.sql',
+        'pg_analytica--0.8--0.9.sql',
       ]);
       const shape = await schemaShape(client);
       const second = await installSchema(client);
@@ -72,7 +73,7 @@ describe('control schema', () => {
       const upgraded = await installSchema(client);
       assert.deepEqual(upgraded, {
         from: '0.1',
-        to: '0.8',
+        to: '0.9',
         applied: [
           'pg_analytica--0.1--0.2.sql',
           'pg_analytica--0.2--0.3.sql',
@@ -81,6 +82,7 @@ describe('control schema', () => {
           'pg_analytica--0.5--0.6.sql',
           'pg_analytica--0.6--0.7.sql',
           'pg_analytica--0.7--0.8.sql',
+          'pg_analytica--0.8--0.9.sql',
         ],
         extension: false,
       });
@@ -115,14 +117,14 @@ describe('control schema', () => {
       const result = await installSchema(client);
       assert.deepEqual(result, {
         from: '0.1',
-        to: '0.8',
-        applied: [`ALTER EXTENSION pg_analytica UPDATE TO '0.8'`],
+        to: '0.9',
+        applied: [`ALTER EXTENSION pg_analytica UPDATE TO '0.9'`],
         extension: true,
       });
       const version = await client.query(
         `SELECT extversion FROM pg_extension WHERE extname = 'pg_analytica'`,
       );
-      assert.equal(version.rows[0].extversion, '0.8');
+      assert.equal(version.rows[0].extversion, '0.9');
       const plain = await freshDatabase('install_plain');
       try {
         await installSchema(plain);

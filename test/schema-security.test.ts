@@ -196,7 +196,7 @@ describe('foreign tables go only into a schema pg_analytica made', () => {
       } finally {
         await alice.end();
       }
-      assert.equal((await installSchema(db)).to, '0.8');
+      assert.equal((await installSchema(db)).to, '0.9');
       const adopted = await db.query('SELECT schema_name FROM analytica.foreign_schemas');
       assert.deepEqual(adopted.rows, [{ schema_name: 'columnar' }]);
       const oids = await db.query(
