@@ -4,6 +4,8 @@
  * and must not fetch code), sessions in UTC unless a query says otherwise.
  */
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+// Text values keep a leading U+FEFF (see the module).
+import './duckdb-text-decoding.js';
 import { registerJsonFunctions } from './jsonb/duckdb-json-functions.js';
 import { registerNetworkFunctions } from './network/duckdb-network-functions.js';
 import { registerNumericFunctions } from './numeric/duckdb-numeric-functions.js';

@@ -10,6 +10,7 @@ import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
 import { CatalogQueryRunner } from './catalog-query-runner.js';
 import { checkColumnPrivileges, grantedRelation } from './column-privileges.js';
+import { databaseCaseFolding } from './database-ctype.js';
 import { describedOutput } from './described-columns.js';
 import { type DuckDbEngine, StaleViewError } from './duckdb-engine.js';
 import { hidePathsUnder } from './duckdb-errors.js';
@@ -354,10 +355,15 @@ export class QueryEngine implements QueryExecutor {
         defaultCollationSortsByLocale,
         numberLocaleIsC,
         timeZone: context.timeZone,
+        caseFolding: await databaseCaseFolding(pool),
         reads,
         resolveTable: () => {
           const i = next++;
-          const columns = typedColumns(tables[i]!.columns, tables[i]!.localeColumns);
+          const columns = typedColumns(
+            tables[i]!.columns,
+            tables[i]!.localeColumns,
+            tables[i]!.caseLocaleColumns,
+          );
           reads.table(i, columns);
           return { sql: grantedRelation(views[i]!, tables[i]!, privileges[i]?.selectableColumns), columns };
         },

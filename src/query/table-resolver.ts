@@ -52,6 +52,8 @@ export interface ResolvedTable extends VisibleTable {
   segments: SegmentInfo[];
   /** Columns whose collation orders text by locale, not by bytes (typing/collation.ts). */
   localeColumns?: string[];
+  /** Columns whose own collation maps case by a ctype other than C/POSIX (typing/case-folding.ts). */
+  caseLocaleColumns?: string[];
   /**
    * The columns the role may SELECT when it may not SELECT the whole table (column grants
    * only, GRANT SELECT (a, b) ON t); undefined when it may read every column.
@@ -89,6 +91,7 @@ interface ResolutionRow {
   truncated_seq: string | null;
   delete_paths: string[] | null;
   locale_columns: string[] | null;
+  case_locale_columns: string[] | null;
   default_collation_bytewise: boolean;
   number_locale_is_c: boolean;
   partitions_current: boolean;
@@ -156,6 +159,10 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
                    ELSE EXISTS (SELECT 1 FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation
                                   AND co.collprovider = 'c'
                                   AND co.collcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8')) END) AS locale_columns,
+       (SELECT pg_catalog.array_agg(a.attname::text) FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = res.relid AND a.attnum > 0 AND NOT a.attisdropped AND a.attcollation NOT IN (0, 100)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_collation co WHERE co.oid = a.attcollation
+                             AND co.collprovider = 'c' AND co.collctype IN ('C', 'POSIX'))) AS case_locale_columns,
        db.bytewise AS default_collation_bytewise, db.number_locale_is_c,
        -- A partition attached, detached or dropped writes no row change: until the launcher has
        -- followed it (partition-watch.ts), the copy may hold other partitions than the table.
@@ -376,6 +383,7 @@ function toVisibleTable(row: ResolutionRow, ref: TableReference): ResolvedTable 
     paths: row.paths ?? [],
     segments: segmentInfos(row),
     localeColumns: row.locale_columns ?? [],
+    caseLocaleColumns: row.case_locale_columns ?? [],
     ...(row.columns_behind ? { columnsBehind: true } : {}),
     selectableColumns: row.selectable_columns === null ? undefined : new Set(row.selectable_columns),
     stream:

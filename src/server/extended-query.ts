@@ -9,6 +9,7 @@
 import { PgError, SqlState } from '../errors.js';
 import type { ParsedStatement, ResultColumn } from '../query/engine-types.js';
 import { transactionAction } from './parsed-statement-kinds.js';
+import type { PreparedStatement } from './prepared-statements.js';
 import {
   bindComplete,
   closeComplete,
@@ -177,9 +178,14 @@ export class ExtendedQuery {
     if (message.portal !== '' && this.#portals.has(message.portal)) {
       throw new PgError(SqlState.duplicateCursor, `portal "${message.portal}" already exists`);
     }
-    // A binary parameter of unspecified type is bytea: drivers send Buffers so (node-postgres).
+    // A binary parameter of unspecified type has the type PostgreSQL infers for it ($1::text is
+    // text), read by that type's binary format; bytea where no type is inferred (a Buffer that
+    // node-postgres sends for a value of unknown use).
+    const unspecifiedBinary = (oid: number, i: number) =>
+      oid === 0 && message.params[i] !== null && formatOf(message.paramFormats, i) === 1;
+    const inferred = prepared.paramTypes.some(unspecifiedBinary) ? await this.#inferredTypes(prepared) : [];
     const types = prepared.paramTypes.map((oid, i) =>
-      oid === 0 && message.params[i] !== null && formatOf(message.paramFormats, i) === 1 ? byteaOid : oid,
+      unspecifiedBinary(oid, i) ? inferred[i] || byteaOid : oid,
     );
     const values = message.params.map((value, i) =>
       value === null ? null : parameterText(types[i] ?? 0, formatOf(message.paramFormats, i), value),
@@ -216,6 +222,21 @@ export class ExtendedQuery {
     this.#core.channel.send(parameterDescription(parameterTypes));
     const columns = described?.columns;
     this.#core.channel.send(columns === undefined ? noData() : rowDescription(columns));
+  }
+
+  /** The parameter types PostgreSQL's Describe gives the statement, asked once per statement. */
+  async #inferredTypes(prepared: PreparedStatement): Promise<readonly number[]> {
+    if (prepared.inferredTypes === undefined) {
+      const statement = this.#classify(
+        prepared.sql,
+        prepared.paramTypes.map(() => null),
+        prepared.paramTypes,
+      );
+      const described = statement === undefined ? undefined : await this.#describe(statement);
+      const inferred = described?.parameterTypes;
+      prepared.inferredTypes = inferred?.length === prepared.paramTypes.length ? inferred : [];
+    }
+    return prepared.inferredTypes;
   }
 
   /** The columns a statement returns (undefined: none), without consuming any rows. */

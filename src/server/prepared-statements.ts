@@ -9,6 +9,8 @@ export interface PreparedStatement {
   readonly sql: string;
   /** Declared types, extended to the highest $n used (0 = unspecified). */
   readonly paramTypes: readonly number[];
+  /** The types PostgreSQL's Describe infers for the parameters, once asked (extended-query.ts). */
+  inferredTypes?: readonly number[];
 }
 
 export class PreparedStatements {

@@ -4,6 +4,7 @@
  */
 import type { Node, RangeVar, SelectStmt } from 'libpg-query';
 import { PgError, type SqlStateCode } from '../../errors.js';
+import type { CaseFolding } from './typing/case-folding.js';
 import type { TypeEnvironment } from './typing/expr-types.js';
 import type { TypedColumn, TypeScopes } from './typing/type-scope.js';
 
@@ -28,6 +29,8 @@ export interface EmitContext {
   readonly numberLocaleIsC?: boolean;
   /** The session's TimeZone, which the DuckDB connection runs with too (datetime/local-time.ts). */
   readonly timeZone?: string;
+  /** How the database's default ctype maps case (typing/case-folding.ts); undefined: not known. */
+  readonly caseFolding?: CaseFolding;
 }
 
 /** Adds what FROM clauses need: table resolution and CTE scoping. */

@@ -15,6 +15,7 @@ import { emitJsonFunction } from './json-rules.js';
 import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
+import { emitCaseFunction } from './typing/case-folding.js';
 import { refuseCitextFunction } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
 import { emitNetworkFunction, isInet } from './typing/network-rules.js';
@@ -80,7 +81,10 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (orderedSet !== undefined) return orderedSet;
   if (name === 'generate_series' && ctx.types !== undefined) return emitSeriesInSelectList(ctx, call);
   refuseCitextFunction(ctx, call, name);
-  const network = emitNetworkFunction(ctx, call, name) ?? emitRangeFunction(ctx, call, name);
+  const network =
+    emitNetworkFunction(ctx, call, name) ??
+    emitRangeFunction(ctx, call, name) ??
+    emitCaseFunction(ctx, name, call.args ?? [], call.location);
   if (network !== undefined) return network;
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');

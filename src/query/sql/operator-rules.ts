@@ -26,6 +26,7 @@ import { type EmitContext, listItems, stringValue } from './emit-context.js';
 import { emitJsonOperator } from './json-rules.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
+import { emitILike, guardCaseInsensitiveMatch } from './typing/case-folding.js';
 import { citextLike, refuseCitextRegex } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
 import { emitNetworkOperator, isNetwork } from './typing/network-rules.js';
@@ -253,7 +254,15 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
   if (LIKE_OPERATORS[operator] !== undefined && isCitext(operandType(ctx, expr.lexpr)))
     return citextLike(LIKE_OPERATORS[operator]!, left, right, quoteLiteral('\\'));
   if (regex !== undefined) {
-    const call = `regexp_matches(${left}, ${right}, '${regex.options}')`;
+    const operands = regex.options.includes('i')
+      ? guardCaseInsensitiveMatch(
+          ctx,
+          { node: expr.lexpr, sql: left },
+          { node: expr.rexpr, sql: right },
+          expr.location,
+        )
+      : { value: left, pattern: right };
+    const call = `regexp_matches(${operands.value}, ${operands.pattern}, '${regex.options}')`;
     return regex.negate ? `(NOT ${call})` : call;
   }
   const like = LIKE_OPERATORS[operator];
@@ -345,6 +354,13 @@ function emitLike(ctx: EmitContext, expr: A_Expr, operator: string): string {
   }
   if (isCitext(operandType(ctx, expr.lexpr)))
     return citextLike(keyword, operand(ctx, expr.lexpr), operand(ctx, pattern), escapeChar);
+  if (keyword.endsWith('ILIKE')) {
+    const operands = [
+      { node: expr.lexpr, sql: operand(ctx, expr.lexpr) },
+      { node: pattern, sql: operand(ctx, pattern) },
+    ];
+    return emitILike(ctx, operands, keyword.startsWith('NOT '), escapeChar, expr.location);
+  }
   return `(${operand(ctx, expr.lexpr)} ${keyword} ${operand(ctx, pattern)} ESCAPE ${escapeChar})`;
 }
 

@@ -15,6 +15,7 @@ import type { SelectContext } from './emit-context.js';
 import { emitExpr } from './expr-emitter.js';
 import { emitSelectBody } from './select-body.js';
 import { charPosition, quoteIdent } from './sql-text.js';
+import type { CaseFolding } from './typing/case-folding.js';
 import { type TypedColumn, TypeScopes } from './typing/type-scope.js';
 
 /** A table named by the query, as PostgreSQL's parser saw it. */
@@ -45,6 +46,8 @@ export interface TableResolver {
   readonly numberLocaleIsC?: boolean;
   /** The session's TimeZone. */
   readonly timeZone?: string;
+  /** How the database's default ctype maps case (typing/case-folding.ts). */
+  readonly caseFolding?: CaseFolding;
   /** Only listing the tables: the SQL is not run, so a type it cannot know yet is not refused. */
   readonly listing?: boolean;
   /** Told every column the statement reads, for the column privilege check (column-reads.ts). */
@@ -118,6 +121,7 @@ export class SelectRewriter implements SelectContext {
   readonly listingOnly: boolean;
   readonly numberLocaleIsC: boolean | undefined;
   readonly timeZone: string | undefined;
+  readonly caseFolding: CaseFolding | undefined;
   readonly #reads: ColumnReads | undefined;
   /** Names of CTEs defined later in the WITH lists being emitted (not visible in DuckDB). */
   private readonly forwardCtes: Set<string>[] = [];
@@ -127,10 +131,13 @@ export class SelectRewriter implements SelectContext {
     private readonly resolver: TableResolver,
   ) {
     this.types =
-      resolver.typed === true ? new TypeScopes(resolver.defaultCollationSortsByLocale === true) : undefined;
+      resolver.typed === true
+        ? new TypeScopes(resolver.defaultCollationSortsByLocale === true, resolver.caseFolding)
+        : undefined;
     this.listingOnly = resolver.listing === true;
     this.numberLocaleIsC = resolver.numberLocaleIsC;
     this.timeZone = resolver.timeZone;
+    this.caseFolding = resolver.caseFolding;
     this.#reads = resolver.reads;
   }
 

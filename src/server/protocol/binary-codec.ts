@@ -35,7 +35,8 @@ export function expectLength(typeName: string, bytes: Buffer, length: number): v
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the value, as PostgreSQL keeps it.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Bytes as server text. Like PostgreSQL's pq_getmsgtext under a UTF8 server

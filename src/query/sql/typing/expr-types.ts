@@ -11,6 +11,7 @@
 import type { A_Const, A_Expr, FuncCall, Node, SelectStmt } from 'libpg-query';
 import { stringValue } from '../emit-context.js';
 import { seriesType } from '../series-functions.js';
+import type { CaseFolding } from './case-folding.js';
 import {
   JSON_BOOLEAN_OPERATORS,
   jsonArrayType,
@@ -30,6 +31,8 @@ export interface TypeEnvironment {
   selectOutput(stmt: SelectStmt): readonly { name: string; type: PgType | undefined }[] | undefined;
   /** True when text the statement orders may be under a collation that is not byte-wise. */
   sortsTextByLocale?(): boolean;
+  /** How text the statement maps to upper or lower case has its case mapped (case-folding.ts). */
+  caseFolding?(): CaseFolding | undefined;
 }
 
 const BOOLEAN_RESULTS = new Set(['BoolExpr', 'NullTest', 'BooleanTest']);

@@ -35,6 +35,11 @@ export interface PgType {
    * order it (typing/collation.ts).
    */
   readonly sortsByLocale?: boolean;
+  /**
+   * A table column with its own collation whose ctype is not C/POSIX: its case is mapped by
+   * that collation, which the engine does not have (typing/case-folding.ts).
+   */
+  readonly foldsCaseByLocale?: boolean;
 }
 
 interface BuiltIn {

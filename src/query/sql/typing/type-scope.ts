@@ -8,6 +8,7 @@
  */
 import type { SelectStmt } from 'libpg-query';
 import type { ColumnSpec } from '../../../source/column-types.js';
+import type { CaseFolding } from './case-folding.js';
 import type { TypeEnvironment } from './expr-types.js';
 import { columnType, type PgType } from './pg-types.js';
 
@@ -24,11 +25,16 @@ export interface TypedColumn {
 export function typedColumns(
   columns: readonly ColumnSpec[],
   localeColumns: readonly string[] = [],
+  caseLocaleColumns: readonly string[] = [],
 ): TypedColumn[] {
   return columns.map((c) => {
     const type = columnType(c);
-    const locale = type !== undefined && localeColumns.includes(c.name);
-    return { name: c.name, type: locale ? { ...type, sortsByLocale: true } : type };
+    if (type === undefined) return { name: c.name, type };
+    const flags = {
+      ...(localeColumns.includes(c.name) ? { sortsByLocale: true } : {}),
+      ...(caseLocaleColumns.includes(c.name) ? { foldsCaseByLocale: true } : {}),
+    };
+    return { name: c.name, type: Object.keys(flags).length > 0 ? { ...type, ...flags } : type };
   });
 }
 
@@ -43,10 +49,15 @@ export class TypeScopes implements TypeEnvironment {
   readonly #outputs = new WeakMap<SelectStmt, readonly TypedColumn[]>();
   readonly #enums = new Map<number, PgType>();
   #sortsTextByLocale: boolean;
+  #caseFolding: CaseFolding | undefined;
 
-  /** `defaultSortsByLocale`: the database's default collation is not byte-wise. */
-  constructor(defaultSortsByLocale = false) {
+  /**
+   * `defaultSortsByLocale`: the database's default collation is not byte-wise; `caseFolding`:
+   * how its default ctype maps case, undefined when not known.
+   */
+  constructor(defaultSortsByLocale = false, caseFolding?: CaseFolding) {
     this.#sortsTextByLocale = defaultSortsByLocale;
+    this.#caseFolding = caseFolding;
   }
 
   enterLevel(): void {
@@ -67,7 +78,13 @@ export class TypeScopes implements TypeEnvironment {
     for (const column of named ?? []) {
       if (column.type?.category === 'E') this.#enums.set(column.type.oid, column.type);
       if (column.type?.sortsByLocale === true) this.#sortsTextByLocale = true;
+      if (column.type?.foldsCaseByLocale === true) this.#caseFolding = 'locale';
     }
+  }
+
+  /** How the text of the statement has its case mapped: 'locale' once it reads a column whose collation maps by another ctype. */
+  caseFolding(): CaseFolding | undefined {
+    return this.#caseFolding;
   }
 
   /**
