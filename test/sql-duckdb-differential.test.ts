@@ -61,6 +61,8 @@ const TABLES: Readonly<Record<string, string>> = {
 };
 
 const resolver = {
+  // The test cluster's ctype is C.
+  caseFolding: 'ascii' as const,
   resolveTable(reference: TableReference): string {
     const relation = TABLES[`${reference.schema ?? 'analytics'}.${reference.name}`];
     if (relation === undefined) throw new PgError('42P01', `relation "${reference.name}" does not exist`);

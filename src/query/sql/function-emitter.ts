@@ -13,6 +13,7 @@ import { type EmitContext, stringValue } from './emit-context.js';
 import { allowedFunction, type FunctionUse } from './function-rules.js';
 import { emitJsonFunction } from './json-rules.js';
 import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
+import { emitRegexpReplace } from './regex/regex-rules.js';
 import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
 import { emitCaseFunction } from './typing/case-folding.js';
@@ -84,7 +85,7 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const network =
     emitNetworkFunction(ctx, call, name) ??
     emitRangeFunction(ctx, call, name) ??
-    emitCaseFunction(ctx, name, call.args ?? [], call.location);
+    emitRegexpReplace(ctx, call, name);
   if (network !== undefined) return network;
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
@@ -96,6 +97,8 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (numeric !== undefined) return numeric;
   const typed = emitTypedArguments(ctx, call, name);
   if (typeof typed === 'string') return typed;
+  const caseMapped = emitCaseFunction(ctx, name, call.args ?? [], typed, call.location);
+  if (caseMapped !== undefined) return caseMapped;
   if (name === 'min' || name === 'max') refuseLocaleOrder(ctx, [call.args?.[0]], `${name}()`, call.location);
   // min/max of intervals choose by span (interval_cmp_value), of citext by its lowercase, of
   // timetz by timetz_cmp,

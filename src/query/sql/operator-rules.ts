@@ -24,9 +24,10 @@ import { emitArrayAnyAll, emitArrayOperator } from './array-rules.js';
 import { emitDateTimeOperator } from './datetime/datetime-arithmetic.js';
 import { type EmitContext, listItems, stringValue } from './emit-context.js';
 import { emitJsonOperator } from './json-rules.js';
+import { emitRegexMatch } from './regex/regex-rules.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
-import { emitILike, guardCaseInsensitiveMatch } from './typing/case-folding.js';
+import { emitILike } from './typing/case-folding.js';
 import { citextLike, refuseCitextRegex } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
 import { emitNetworkOperator, isNetwork } from './typing/network-rules.js';
@@ -254,15 +255,8 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
   if (LIKE_OPERATORS[operator] !== undefined && isCitext(operandType(ctx, expr.lexpr)))
     return citextLike(LIKE_OPERATORS[operator]!, left, right, quoteLiteral('\\'));
   if (regex !== undefined) {
-    const operands = regex.options.includes('i')
-      ? guardCaseInsensitiveMatch(
-          ctx,
-          { node: expr.lexpr, sql: left },
-          { node: expr.rexpr, sql: right },
-          expr.location,
-        )
-      : { value: left, pattern: right };
-    const call = `regexp_matches(${operands.value}, ${operands.pattern}, '${regex.options}')`;
+    const value = { node: expr.lexpr, sql: left };
+    const call = emitRegexMatch(ctx, { value, pattern: expr.rexpr }, regex.options, expr.location);
     return regex.negate ? `(NOT ${call})` : call;
   }
   const like = LIKE_OPERATORS[operator];

@@ -43,10 +43,16 @@ export function caseFoldingOf(ctype: string, provider: string): CaseFolding {
   return 'locale';
 }
 
-/** An explicit COLLATE (the engine accepts only "C" and "POSIX") in an expression's operands. */
+// Collations whose ctype is C ("default" is the database's, which the statement's mapping is).
+const C_COLLATIONS = new Set(['C', 'POSIX', 'ucs_basic']);
+
+/** An explicit COLLATE "C" (or "POSIX", "ucs_basic") in an expression's operands. */
 function hasCollateClause(node: Node | undefined): boolean {
   if (node === undefined || node === null || typeof node !== 'object') return false;
-  if ('CollateClause' in node) return true;
+  if ('CollateClause' in node) {
+    const name = node.CollateClause.collname?.at(-1);
+    if (name !== undefined && 'String' in name && C_COLLATIONS.has(name.String.sval ?? '')) return true;
+  }
   if ('SubLink' in node || 'SelectStmt' in node) return false;
   return Object.values(node).some((value) =>
     Array.isArray(value)
@@ -55,8 +61,11 @@ function hasCollateClause(node: Node | undefined): boolean {
   );
 }
 
-/** The mapping for an expression over `operands`; refuses a locale the engine does not have. */
-function foldingFor(
+/**
+ * How the ctype maps case for an expression over `operands` (and which characters its classes
+ * hold); refuses a locale the engine does not have.
+ */
+export function foldingFor(
   ctx: EmitContext,
   operands: readonly (Node | undefined)[],
   what: string,
@@ -74,18 +83,17 @@ function foldingFor(
   );
 }
 
-/** lower()/upper() of text and regexp_replace() with flags, or undefined for other calls. */
+/** lower()/upper() of text (its argument emitted as text already), or undefined for other calls. */
 export function emitCaseFunction(
   ctx: EmitContext,
   name: string,
   args: readonly Node[],
+  emitted: readonly string[],
   location: number | undefined,
 ): string | undefined {
-  if (name === 'regexp_replace' && args.length === 4) return emitRegexpReplace(ctx, args, location);
   if ((name !== 'lower' && name !== 'upper') || args.length !== 1) return undefined;
   const folding = foldingFor(ctx, args, `${name}()`, location);
-  const value = ctx.expr(args[0]!);
-  return name === 'lower' ? lowerSql(folding, value) : upperSql(folding, value);
+  return name === 'lower' ? lowerSql(folding, emitted[0]!) : upperSql(folding, emitted[0]!);
 }
 
 function lowerSql(folding: 'ascii' | 'unicode', value: string): string {
@@ -123,38 +131,26 @@ const RE2_ONLY_FOLDS = '[\u017f\u212a]';
 const NON_ASCII = '[^\\x00-\\x7f]';
 
 /**
- * The value and pattern of a case-insensitive match, guarded: a non-ASCII pattern, or a value
- * holding a character RE2 folds with an ASCII letter and PostgreSQL does not, fails at run time.
+ * The value of a case-insensitive match against the pattern `patternText` (RE2's text),
+ * guarded: a non-ASCII pattern is refused, and a value holding a character RE2 folds with an
+ * ASCII letter where PostgreSQL does not fails when it is read.
  */
 export function guardCaseInsensitiveMatch(
   ctx: EmitContext,
   value: { node: Node | undefined; sql: string },
-  pattern: { node: Node | undefined; sql: string },
+  patternText: string,
   location?: number,
-): { value: string; pattern: string } {
-  foldingFor(ctx, [value.node, pattern.node], 'a case-insensitive regular expression', location);
-  const refusal = (what: string) =>
-    `error(${quoteLiteral(`${unsupportedMarker}case-insensitive regular expression matching of ${what}`)})`;
-  const patternSql = `(CASE WHEN regexp_matches(${pattern.sql}, '${NON_ASCII}') THEN ${refusal('a pattern with non-ASCII characters')} ELSE ${pattern.sql} END)`;
-  const valueSql = `(CASE WHEN regexp_matches(${value.sql}, '${RE2_ONLY_FOLDS}') THEN ${refusal('a value holding U+017F or U+212A')} ELSE ${value.sql} END)`;
-  return { value: valueSql, pattern: patternSql };
-}
-
-/** regexp_replace(value, pattern, replacement, flags): the 'i' flag matches as ~* does. */
-function emitRegexpReplace(ctx: EmitContext, args: readonly Node[], location: number | undefined): string {
-  const [valueNode, patternNode, replacement, flagsNode] = args;
-  const flags = flagsNode !== undefined && 'A_Const' in flagsNode ? flagsNode.A_Const.sval?.sval : undefined;
-  if (flags === undefined) {
+): string {
+  foldingFor(ctx, [value.node], 'a case-insensitive regular expression', location);
+  // \x{…} is how a \u escape of the pattern reads in RE2: a character the text check cannot see.
+  if (new RegExp(NON_ASCII).test(patternText) || patternText.includes('\\x{')) {
     throw ctx.error(
       SqlState.featureNotSupported,
-      'regexp_replace() with flags that are not a string literal is not supported by pg_analytica',
+      'a case-insensitive regular expression with non-ASCII characters is not supported by pg_analytica',
       location,
+      'DuckDB folds non-ASCII letters otherwise than PostgreSQL; match case-sensitively, or run the query in PostgreSQL.',
     );
   }
-  const value = { node: valueNode, sql: ctx.expr(valueNode!) };
-  const pattern = { node: patternNode, sql: ctx.expr(patternNode!) };
-  const guarded = flags.includes('i')
-    ? guardCaseInsensitiveMatch(ctx, value, pattern, location)
-    : { value: value.sql, pattern: pattern.sql };
-  return `regexp_replace(${guarded.value}, ${guarded.pattern}, ${ctx.expr(replacement!)}, ${quoteLiteral(flags)})`;
+  const message = `${unsupportedMarker}case-insensitive regular expression matching of a value holding U+017F or U+212A`;
+  return `(CASE WHEN regexp_matches(${value.sql}, '${RE2_ONLY_FOLDS}') THEN error(${quoteLiteral(message)}) ELSE ${value.sql} END)`;
 }

@@ -1,0 +1,160 @@
+/**
+ * Regular expression operators (~, ~*, !~, !~*) and regexp_replace() → DuckDB, with the pattern
+ * rewritten from PostgreSQL's syntax (pg-regex.ts). The pattern must be a literal (a bound
+ * parameter is one): its text is what is rewritten. Under a UTF-8 ctype, PostgreSQL's character
+ * classes (`\w`, `[[:alpha:]]`) hold the locale's non-ASCII letters and RE2's do not, so such a
+ * pattern meets a non-ASCII value with 0A000 when the row is read.
+ */
+import type { FuncCall, Node } from 'libpg-query';
+import { SqlState } from '../../../errors.js';
+import type { EmitContext } from '../emit-context.js';
+import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
+import { foldingFor, guardCaseInsensitiveMatch } from '../typing/case-folding.js';
+import { operandType } from '../typing/typed-operands.js';
+import {
+  RegexRefusal,
+  type TranslatedPattern,
+  translateFlags,
+  translatePattern,
+  translateReplacement,
+} from './pg-regex.js';
+
+const NON_ASCII = '[^\\x00-\\x7f]';
+
+/** The text of a string literal (possibly cast to a text type), or undefined. */
+function literalText(node: Node | undefined): string | undefined {
+  if (node === undefined) return undefined;
+  if ('CollateClause' in node) return literalText(node.CollateClause.arg);
+  if ('A_Const' in node) return node.A_Const.sval?.sval ?? (node.A_Const.sval !== undefined ? '' : undefined);
+  if ('TypeCast' in node) {
+    const type = node.TypeCast.typeName?.names?.at(-1);
+    const name = type !== undefined && 'String' in type ? type.String.sval : undefined;
+    if (name === 'text' || name === 'varchar') return literalText(node.TypeCast.arg);
+  }
+  return undefined;
+}
+
+function refused(ctx: EmitContext, what: string, location: number | undefined) {
+  return ctx.error(
+    SqlState.featureNotSupported,
+    `${what} is not supported by pg_analytica`,
+    location,
+    'Run the query in PostgreSQL, or write the pattern without it.',
+  );
+}
+
+function translated(
+  ctx: EmitContext,
+  node: Node | undefined,
+  use: 'match' | 'replace',
+  location: number | undefined,
+): TranslatedPattern {
+  const text = literalText(node);
+  if (text === undefined) throw refused(ctx, 'a regular expression that is not a literal', location);
+  try {
+    return translatePattern(text, use);
+  } catch (error) {
+    if (error instanceof RegexRefusal)
+      throw refused(
+        ctx,
+        use === 'replace'
+          ? `regexp_replace() with ${error.message}`
+          : `${error.message} in a regular expression`,
+        location,
+      );
+    throw error;
+  }
+}
+
+/** The value, guarded where its non-ASCII characters would meet classes RE2 holds otherwise. */
+function classGuarded(
+  ctx: EmitContext,
+  value: { node: Node | undefined; sql: string },
+  pattern: TranslatedPattern,
+  location: number | undefined,
+): string {
+  if (!pattern.usesClasses || foldingFor(ctx, [value.node], 'a character class', location) === 'ascii')
+    return value.sql;
+  const message = `${unsupportedMarker}character classes of a regular expression over non-ASCII text under this ctype`;
+  return `(CASE WHEN regexp_matches(${value.sql}, '${NON_ASCII}') THEN error(${quoteLiteral(message)}) ELSE ${value.sql} END)`;
+}
+
+/** `value ~ pattern` and its variants; `options` 's' or 'is' (case-insensitive). */
+export function emitRegexMatch(
+  ctx: EmitContext,
+  operands: { value: { node: Node | undefined; sql: string }; pattern: Node | undefined },
+  options: string,
+  location: number | undefined,
+): string {
+  const pattern = translated(ctx, operands.pattern, 'match', location);
+  const value = { node: operands.value.node, sql: classGuarded(ctx, operands.value, pattern, location) };
+  return options.includes('i')
+    ? caseInsensitive(ctx, value, pattern, options, location)
+    : `regexp_matches(${value.sql}, ${quoteLiteral(pattern.re2)}, '${options}')`;
+}
+
+function caseInsensitive(
+  ctx: EmitContext,
+  value: { node: Node | undefined; sql: string },
+  pattern: TranslatedPattern,
+  options: string,
+  location: number | undefined,
+  call = (v: string, p: string) => `regexp_matches(${v}, ${p}, '${options}')`,
+): string {
+  const guarded = guardCaseInsensitiveMatch(ctx, value, pattern.re2, location);
+  return call(guarded, quoteLiteral(pattern.re2));
+}
+
+/** regexp_replace(value, pattern, replacement [, flags]), or undefined for other calls. */
+export function emitRegexpReplace(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
+  const args = call.args ?? [];
+  if (name !== 'regexp_replace' || ctx.listingOnly === true) return undefined;
+  if (args.length !== 3 && args.length !== 4)
+    throw refused(ctx, `regexp_replace() of ${args.length} arguments`, call.location);
+  const [valueNode, patternNode, replacementNode, flagsNode] = args;
+  const flagsText = flagsNode === undefined ? '' : literalText(flagsNode);
+  if (flagsText === undefined)
+    throw refused(ctx, 'regexp_replace() with flags that are not a literal', call.location);
+  let options: string;
+  try {
+    options = translateFlags(flagsText);
+  } catch (error) {
+    if (error instanceof RegexRefusal)
+      throw refused(ctx, `regexp_replace() with ${error.message}`, call.location);
+    throw error;
+  }
+  const pattern = translated(ctx, patternNode, 'replace', call.location);
+  const replacement = replacementSql(ctx, replacementNode, pattern, call.location);
+  // regexp_replace takes text: a char(n) value loses its trailing blanks, as in PostgreSQL.
+  const emitted = ctx.expr(valueNode!);
+  const asText = operandType(ctx, valueNode)?.name === 'bpchar' ? `rtrim(${emitted}, ' ')` : emitted;
+  const value = {
+    node: valueNode,
+    sql: classGuarded(ctx, { node: valueNode, sql: asText }, pattern, call.location),
+  };
+  const emit = (v: string, p: string) => `regexp_replace(${v}, ${p}, ${replacement}, '${options}')`;
+  return options.includes('i')
+    ? caseInsensitive(ctx, value, pattern, options, call.location, emit)
+    : emit(value.sql, quoteLiteral(pattern.re2));
+}
+
+/** The replacement in RE2's spelling; one that is not a literal must hold no backslash. */
+function replacementSql(
+  ctx: EmitContext,
+  node: Node | undefined,
+  pattern: TranslatedPattern,
+  location: number | undefined,
+): string {
+  const text = literalText(node);
+  if (text === undefined) {
+    const sql = ctx.expr(node!);
+    const message = `${unsupportedMarker}a regexp_replace() replacement with a backslash that is not a literal`;
+    return `(CASE WHEN contains(${sql}, '\\') THEN error(${quoteLiteral(message)}) ELSE ${sql} END)`;
+  }
+  try {
+    return quoteLiteral(translateReplacement(text, pattern.groups));
+  } catch (error) {
+    if (error instanceof RegexRefusal) throw refused(ctx, `regexp_replace() with ${error.message}`, location);
+    throw error;
+  }
+}
