@@ -44,9 +44,23 @@ const byClass: [RegExp, SqlStateCode][] = [
   [/^Conversion Error: (date|timestamp|time) field value out of range/, SqlState.datetimeFieldOverflow],
   [/^Conversion Error: invalid (date|timestamp|time) field format/, SqlState.invalidDatetimeFormat],
   [/^Conversion Error/, SqlState.invalidTextRepresentation],
+  // DuckDB's wording of PostgreSQL's 2201F and 2201E.
+  [
+    /^Out of Range Error: cannot take square root of a negative number/,
+    SqlState.invalidArgumentForPowerFunction,
+  ],
+  [
+    /^Out of Range Error: cannot take logarithm of (zero|a negative number)/,
+    SqlState.invalidArgumentForLogarithm,
+  ],
   [/^Out of Range Error/, SqlState.numericValueOutOfRange],
   // Raised by the zero-divisor check the SQL front end wraps around / and % (operator-rules.ts).
   [/^Invalid Input Error: division by zero$/, SqlState.divisionByZero],
+  // Raised by the string functions of the SQL front end (sql/string-functions.ts), as PostgreSQL words them.
+  [/^Invalid Input Error: negative substring length not allowed$/, SqlState.substringError],
+  [/^Invalid Input Error: null character not permitted$/, SqlState.programLimitExceeded],
+  // DuckDB's wording of PostgreSQL's "input is out of range" (asin, acos, atanh).
+  [/^Invalid Input Error: A(SIN|COS|TAN) is undefined outside/, SqlState.numericValueOutOfRange],
   [new RegExp(`^Invalid Input Error: ${unsupportedMarker}`), SqlState.featureNotSupported],
   // Raised by the date/time operators and functions of the SQL front end (sql/datetime/), as PostgreSQL words them.
   [/^Invalid Input Error: cannot subtract infinite dates$/, SqlState.datetimeFieldOverflow],

@@ -16,6 +16,7 @@ import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { emitRegexpReplace } from './regex/regex-rules.js';
 import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
+import { emitStringFunction } from './string-functions.js';
 import { emitCaseFunction } from './typing/case-folding.js';
 import { refuseCitextFunction } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
@@ -97,8 +98,10 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (numeric !== undefined) return numeric;
   const typed = emitTypedArguments(ctx, call, name);
   if (typeof typed === 'string') return typed;
-  const caseMapped = emitCaseFunction(ctx, name, call.args ?? [], typed, call.location);
-  if (caseMapped !== undefined) return caseMapped;
+  const special =
+    emitCaseFunction(ctx, name, call.args ?? [], typed, call.location) ??
+    emitStringFunction(ctx, call, name, typed);
+  if (special !== undefined) return special;
   if (name === 'min' || name === 'max') refuseLocaleOrder(ctx, [call.args?.[0]], `${name}()`, call.location);
   // min/max of intervals choose by span (interval_cmp_value), of citext by its lowercase, of
   // timetz by timetz_cmp,

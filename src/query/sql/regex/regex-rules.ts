@@ -158,3 +158,16 @@ function replacementSql(
     throw error;
   }
 }
+
+/**
+ * substring(value from pattern): the text of the first match, or of its first parenthesized
+ * part when the pattern has one; NULL without a match. The match's extent matters, so the
+ * pattern is held to what leftmost-first and leftmost-longest agree on (as for regexp_replace).
+ */
+export function emitRegexSubstring(ctx: EmitContext, call: FuncCall, valueSql: string): string {
+  const [valueNode, patternNode] = call.args ?? [];
+  const pattern = translated(ctx, patternNode, 'replace', call.location);
+  const value = classGuarded(ctx, { node: valueNode, sql: valueSql }, pattern, call.location);
+  const re2 = quoteLiteral(pattern.re2);
+  return `(CASE WHEN regexp_matches(${value}, ${re2}, 's') THEN regexp_extract(${value}, ${re2}, ${pattern.groups > 0 ? 1 : 0}, 's') END)`;
+}

@@ -1,0 +1,59 @@
+/**
+ * String and arithmetic functions whose DuckDB namesakes answer otherwise at the edges
+ * (src/query/sql/string-functions.ts): substring with a start before the first character,
+ * substring by a regular expression, split_part's zero field, mod by zero, chr(0), two-argument
+ * lpad/rpad, and the SQLSTATEs of sqrt/ln's domain errors — each compared with PostgreSQL on
+ * the heap, rows or error.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import { failure, sameRowsAndTypes } from './helpers/assertions.js';
+import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
+
+const setup = `
+  CREATE TABLE strings (id int PRIMARY KEY, a text, n int, d float8, c char(6));
+  INSERT INTO strings VALUES (1, 'hello', -1, -4, 'ab'), (2, '', 0, 0, ''), (3, 'x', 2, 1e308, 'xyz'),
+    (4, NULL, NULL, NULL, NULL), (5, 'héllo wörld', 3, 1, 'é '), (6, 'a,b,,c', 5, 0.5, 'a,b');`;
+
+let fixture: Differential | undefined;
+let heap: pg.Client;
+let columnar: pg.Client;
+
+before(async () => {
+  fixture = await startDifferential(setup, ['strings']);
+  ({ heap, columnar } = fixture);
+});
+
+after(() => stopDifferential(fixture));
+
+describe('answers as PostgreSQL', () => {
+  for (const sql of [
+    'SELECT id, substr(a, n, 3), substring(a, n), substring(a from n for 2), substring(a, 2, 100) FROM strings ORDER BY id',
+    'SELECT id, substr(c, n, 2), substring(a, -5, 8), substring(a from 0), substr(a, 3) FROM strings ORDER BY id',
+    `SELECT id, substring(a from 'l+'), substring(a, 'e(l)'), substring(c, 'b'), substring(a, '^h.') FROM strings ORDER BY id`,
+    `SELECT id, split_part(a, ',', 2), split_part(a, ',', -1), split_part(c, ',', 1) FROM strings WHERE id <> 2 ORDER BY id`,
+    'SELECT id, lpad(a, n), rpad(a, 7), lpad(c, 8), repeat(a, n), ascii(a) FROM strings ORDER BY id',
+    'SELECT id, chr(n + 100), mod(n, 2), mod(-7, n) FROM strings WHERE n <> 0 ORDER BY id',
+  ]) {
+    test(sql, () => sameRowsAndTypes(heap, columnar, sql));
+  }
+});
+
+describe('fails as PostgreSQL does', () => {
+  for (const sql of [
+    'SELECT substr(a, 1, n) FROM strings WHERE id = 1',
+    `SELECT split_part(a, ',', n) FROM strings WHERE id = 2`,
+    'SELECT chr(n) FROM strings WHERE id = 2',
+    'SELECT mod(id, n) FROM strings WHERE id = 2',
+    'SELECT sqrt(d) FROM strings WHERE id = 1',
+    'SELECT ln(d) FROM strings WHERE id = 2',
+  ]) {
+    test(sql, async () => {
+      const expected = await failure(heap, sql);
+      const actual = await failure(columnar, sql);
+      assert.equal(actual.code, expected.code, `${sql}: ${actual.message} / ${expected.message}`);
+      assert.equal(actual.message, expected.message);
+    });
+  }
+});
