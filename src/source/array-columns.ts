@@ -95,7 +95,8 @@ export function parseNestedArray(column: string, ndims: number, literal: string)
       if (next !== ',') throw malformed();
     }
     // array_out writes only rectangular arrays; anything else is not its text.
-    if ((widths[depth] ??= items.length) !== items.length) throw malformed();
+    widths[depth] ??= items.length;
+    if (widths[depth] !== items.length) throw malformed();
     return items;
   };
   const element = (): string | null => {

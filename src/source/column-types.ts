@@ -371,8 +371,18 @@ export function readExpression(spec: ColumnSpec, column: string): string {
 
 /** The persisted part of an ingest column. */
 export function columnSpec(column: IngestColumn): ColumnSpec {
-  const { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType, valueType, citext, ndims, missing } =
-    column;
+  const {
+    name,
+    pgType,
+    pgTypeOid,
+    pgTypeModifier,
+    storageType,
+    queryType,
+    valueType,
+    citext,
+    ndims,
+    missing,
+  } = column;
   return {
     name,
     pgType,

@@ -11,6 +11,7 @@ import { emitIndirection } from './array-rules.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { emitFuncCall } from './function-emitter.js';
 import { jsonResultValue, refuseJsonbMinMax } from './json-rules.js';
+import { allowAnyDims } from './multidim-arrays.js';
 import { emitAExpr } from './operator-rules.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
 import { duckDbType } from './type-names.js';
@@ -356,6 +357,7 @@ function emitNullTest(ctx: EmitContext, node: Extract<Node, { NullTest: unknown 
       test.location,
     );
   }
+  allowAnyDims(arg);
   return `(${ctx.expr(arg)} ${test.nulltesttype === 'IS_NOT_NULL' ? 'IS NOT NULL' : 'IS NULL'})`;
 }
 

@@ -12,6 +12,7 @@ import { emitExtractCall } from './datetime/extract-emitter.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { allowedFunction, type FunctionUse } from './function-rules.js';
 import { emitJsonFunction } from './json-rules.js';
+import { allowAnyDims } from './multidim-arrays.js';
 import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
@@ -70,6 +71,8 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const name = functionName(ctx, call);
   if (name === 'extract' || name === 'date_part') return emitExtractCall(ctx, call, name === 'extract');
   if (name === 'timezone') return emitAtTimeZone(ctx, call);
+  // count(a) and count(DISTINCT a) of an array of several dimensions: nested lists count as values.
+  if (name === 'count' && (call.args ?? []).length === 1) allowAnyDims(call.args?.[0]);
   const json = emitJsonFunction(ctx, call, name) ?? emitArrayFunction(ctx, call, name);
   if (json !== undefined) return json;
   const temporal = emitDateTimeFunction(ctx, call, name);

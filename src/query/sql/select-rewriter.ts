@@ -13,6 +13,7 @@ import type { ColumnReads } from './column-reads.js';
 import { commandName, lockingCommandName } from './command-names.js';
 import type { SelectContext } from './emit-context.js';
 import { emitExpr } from './expr-emitter.js';
+import { refuseMultiDim } from './multidim-arrays.js';
 import { emitSelectBody } from './select-body.js';
 import { charPosition, quoteIdent } from './sql-text.js';
 import { type TypedColumn, TypeScopes } from './typing/type-scope.js';
@@ -136,6 +137,7 @@ export class SelectRewriter implements SelectContext {
 
   expr(node: Node): string {
     this.#reads?.columnRef(node);
+    refuseMultiDim(this, node);
     return emitExpr(this, node);
   }
 

@@ -30,6 +30,8 @@ export interface TypeEnvironment {
   selectOutput(stmt: SelectStmt): readonly { name: string; type: PgType | undefined }[] | undefined;
   /** True when text the statement orders may be under a collation that is not byte-wise. */
   sortsTextByLocale?(): boolean;
+  /** True once the statement reads an array of several dimensions (multidim-arrays.ts). */
+  readsMultiDimArrays?(): boolean;
 }
 
 const BOOLEAN_RESULTS = new Set(['BoolExpr', 'NullTest', 'BooleanTest']);

@@ -35,6 +35,11 @@ export interface PgType {
    * order it (typing/collation.ts).
    */
   readonly sortsByLocale?: boolean;
+  /**
+   * An array column declared with several dimensions: how many (held as nested LISTs; the
+   * front end allows only what multidim-arrays.ts makes exact). Absent: one, or not known.
+   */
+  readonly ndims?: number;
 }
 
 interface BuiltIn {
@@ -120,7 +125,14 @@ export function columnType(spec: ColumnSpec): PgType | undefined {
   }
   // An array of a domain keeps its own OID, as PostgreSQL describes it (described-columns.ts).
   if (spec.queryType.endsWith('[]'))
-    return { name: value.name, oid: spec.pgTypeOid, typmod: -1, category: 'A', duckType: spec.queryType };
+    return {
+      name: value.name,
+      oid: spec.pgTypeOid,
+      typmod: -1,
+      category: 'A',
+      duckType: spec.queryType,
+      ...((spec.ndims ?? 1) > 1 ? { ndims: spec.ndims } : {}),
+    };
   return undefined;
 }
 

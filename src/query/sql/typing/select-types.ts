@@ -132,6 +132,14 @@ export function sortKey(
   const output = outputReference(stmt, key);
   const type = output === undefined ? typeOf(ctx.types, key) : targetType(ctx, output);
   refuseJsonSortKey(ctx, type, node.SortBy.location);
+  if ((type?.ndims ?? 1) > 1) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'ORDER BY a multi-dimensional array is not supported by pg_analytica',
+      node.SortBy.location,
+      'order by one of its elements (a[1][1]) or by another column',
+    );
+  }
   const wrap = orderKey(type, 'x') === undefined ? undefined : (x: string) => orderKey(type, x) ?? x;
   if (wrap === undefined) return undefined;
   // Emitting the output's expression again must not resolve a table a second time.

@@ -43,6 +43,7 @@ export class TypeScopes implements TypeEnvironment {
   readonly #outputs = new WeakMap<SelectStmt, readonly TypedColumn[]>();
   readonly #enums = new Map<number, PgType>();
   #sortsTextByLocale: boolean;
+  #readsMultiDimArrays = false;
 
   /** `defaultSortsByLocale`: the database's default collation is not byte-wise. */
   constructor(defaultSortsByLocale = false) {
@@ -67,7 +68,12 @@ export class TypeScopes implements TypeEnvironment {
     for (const column of named ?? []) {
       if (column.type?.category === 'E') this.#enums.set(column.type.oid, column.type);
       if (column.type?.sortsByLocale === true) this.#sortsTextByLocale = true;
+      if ((column.type?.ndims ?? 1) > 1) this.#readsMultiDimArrays = true;
     }
+  }
+
+  readsMultiDimArrays(): boolean {
+    return this.#readsMultiDimArrays;
   }
 
   /**
