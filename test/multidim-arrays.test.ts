@@ -235,16 +235,4 @@ describe('values the declared dimensions cannot hold', () => {
       await heap.query(`SELECT analytica.unregister_table('${table}')`);
     });
   }
-
-  test('a 2-D interval array is refused at registration with the column named', async () => {
-    await heap.query('CREATE TABLE spans2 (id int PRIMARY KEY, s interval[][])');
-    await assert.rejects(
-      heap.query(`SELECT analytica.register_table('spans2')`),
-      (error: pg.DatabaseError) => {
-        assert.equal(error.code, '0A000');
-        assert.match(error.message, /column s of table public.spans2 has unsupported type interval\[\]/);
-        return true;
-      },
-    );
-  });
 });
