@@ -11,7 +11,7 @@ import { emitIndirection } from './array-rules.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { emitFuncCall } from './function-emitter.js';
 import { jsonResultValue, refuseJsonbMinMax } from './json-rules.js';
-import { allowAnyDims } from './multidim-arrays.js';
+import { allowAnyDims, isAllowedAnyDims } from './multidim-arrays.js';
 import { emitAExpr } from './operator-rules.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
 import { duckDbType } from './type-names.js';
@@ -385,7 +385,10 @@ function emitCollate(ctx: EmitContext, node: Extract<Node, { CollateClause: unkn
       node.CollateClause.location,
     );
   }
-  return ctx.expr(required(ctx, node.CollateClause.arg));
+  const arg = required(ctx, node.CollateClause.arg);
+  // COLLATE changes no value: a multi-dimensional array allowed here is allowed under it.
+  if (isAllowedAnyDims(node)) allowAnyDims(arg);
+  return ctx.expr(arg);
 }
 
 /** How a result of CASE/COALESCE is emitted: an untyped literal becomes the result's json type. */

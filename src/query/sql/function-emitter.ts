@@ -276,10 +276,13 @@ export function emitSortBy(ctx: EmitContext, node: Node, wrapKey?: (key: string)
   const nullsFirst =
     sort.sortby_nulls === 'SORTBY_NULLS_FIRST' || (sort.sortby_nulls !== 'SORTBY_NULLS_LAST' && descending);
   refuseLocaleOrder(ctx, [sort.node], 'ORDER BY', sort.location);
-  const key = ctx.expr(sort.node);
   // By default a value sorts by its type's order key (value-keys.ts): a numeric held as text by
-  // value, an interval by its span, jsonb by its own order, bpchar without trailing blanks.
+  // value, an interval by its span, jsonb by its own order, bpchar without trailing blanks, an
+  // array of several dimensions as array_cmp (only through that key).
   const type = operandType(ctx, sort.node);
+  if (wrapKey === undefined && (type?.ndims ?? 1) > 1 && orderKey(type, 'x') !== undefined)
+    allowAnyDims(sort.node);
+  const key = ctx.expr(sort.node);
   const sorted = wrapKey === undefined ? (orderKey(type, key) ?? key) : wrapKey(key);
   return `${sorted} ${descending ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
 }

@@ -14,6 +14,7 @@
  * | array_ndims(a)              | N, NULL for an empty or NULL array                    |
  * | array_dims(a)               | '[1:d1][1:d2]…', dk the length at depth k             |
  * | array_length/upper(a, d)    | dk; array_lower(a, d) 1; NULL outside 1..N or empty   |
+ * | ORDER BY a                   | {e: all elements, d: [d1, d2, …]} (array_cmp's order) |
  * | a = b, a <> b               | same ndims: IS NOT DISTINCT FROM (NULL elements equal, as array_eq); a 1-D value: equal only when both are empty |
  */
 import type { A_Expr, A_Indirection, Node } from 'libpg-query';
@@ -28,6 +29,11 @@ const allowed = new WeakSet<Node>();
 /** Lets `node` be a multi-dimensional array where the caller emits it next. */
 export function allowAnyDims(node: Node | undefined): void {
   if (node !== undefined) allowed.add(node);
+}
+
+/** True when a rule allowed `node` to be a multi-dimensional array. */
+export function isAllowedAnyDims(node: Node): boolean {
+  return allowed.has(node);
 }
 
 /** The number of dimensions of an array operand: its column's declared ones, else 1. */
@@ -73,6 +79,26 @@ function lengthAt(sql: string, d: number): string {
 /** The element type's DuckDB name: the array's without its list levels. */
 function elementDuckType(type: PgType | undefined): string | undefined {
   return type?.duckType?.replace(/(\[\])+$/, '');
+}
+
+/** DuckDB element types that order as PostgreSQL orders them (text under the C collation: collation.ts). */
+const ORDERED_ELEMENTS =
+  /^(SMALLINT|INTEGER|BIGINT|BOOLEAN|DATE|TIMESTAMP|TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE|DECIMAL\(\d+,\d+\)|ENUM\(.*\))$/s;
+
+/**
+ * The key an array of several dimensions sorts by, as array_cmp orders arrays: by the elements in
+ * storage order (a NULL element after any value, as DuckDB orders list elements too), then by the
+ * number of elements (a prefix first), then by the dimensions; undefined when the elements'
+ * DuckDB order is not PostgreSQL's, or for an array of one dimension.
+ */
+export function multiDimOrderKey(type: PgType, sql: string): string | undefined {
+  const ndims = type.ndims ?? 1;
+  if (ndims <= 1) return undefined;
+  const element = elementDuckType(type) ?? '';
+  const text = /^(text|character varying)(\(\d+\))?\[\]$/.test(type.name) && element === 'VARCHAR';
+  if (!text && !ORDERED_ELEMENTS.test(element)) return undefined;
+  const dims = Array.from({ length: ndims }, (_, d) => lengthAt(sql, d + 1)).join(', ');
+  return `(CASE WHEN ${sql} IS NOT NULL THEN {'e': ${flattened(sql, ndims)}, 'd': [${dims}]} END)`;
 }
 
 /** a[i][j]… on a multi-dimensional array; undefined for a one-dimensional one (array-rules.ts). */
