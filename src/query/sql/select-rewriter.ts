@@ -84,9 +84,11 @@ export function rewriteTypedSelect(
     // own, a cast's numeric(p,s), -1 for anything computed (and numeric held as text is numeric).
     outputs: outputs?.map((c) =>
       // json/jsonb results are DuckDB VARCHARs holding PostgreSQL's text of the value; a text
-      // result (jb::text, jb ->> 'k') is text even where a source column of its name is not.
+      // result (jb::text, jb ->> 'k') is text even where a source column of its name is not. An
+      // array of several dimensions (nested LISTs) is carried as its array type, whatever its name.
       c.type !== undefined &&
       (c.type.heldAsText === true ||
+        (c.type.ndims ?? 1) > 1 ||
         ['numeric', 'json', 'jsonb', 'text', 'json[]', 'jsonb[]', 'record'].includes(c.type.name))
         ? { typeOid: c.type.oid, typeModifier: c.type.typmod }
         : undefined,

@@ -123,15 +123,19 @@ export function columnType(spec: ColumnSpec): PgType | undefined {
       duckType: spec.queryType,
     };
   }
-  // An array of a domain keeps its own OID, as PostgreSQL describes it (described-columns.ts).
+  // An array of a domain keeps its own OID, as PostgreSQL describes it (described-columns.ts); a
+  // domain over an array of several dimensions is described as the base array type, which the
+  // result then carries (its nested LIST prints as that array).
+  const multiDim = (spec.ndims ?? 1) > 1;
   if (spec.queryType.endsWith('[]'))
     return {
       name: value.name,
-      oid: spec.pgTypeOid,
+      oid:
+        multiDim && spec.valueType !== undefined && !spec.pgType.endsWith('[]') ? value.oid : spec.pgTypeOid,
       typmod: -1,
       category: 'A',
       duckType: spec.queryType,
-      ...((spec.ndims ?? 1) > 1 ? { ndims: spec.ndims } : {}),
+      ...(multiDim ? { ndims: spec.ndims } : {}),
     };
   return undefined;
 }
