@@ -6,8 +6,9 @@
 -- ===== arrays =====
 
 -- Re-created from 0.8 with one change: arrays declared with more than one dimension
--- (pg_attribute.attndims > 1, `integer[][]`) are accepted, stored as nested lists of that depth
--- (src/source/array-columns.ts), except of intervals (refused, with the column named).
+-- (pg_attribute.attndims > 1, `integer[][]`, or a domain's pg_type.typndims) are accepted, stored
+-- as nested lists of that depth (src/source/array-columns.ts), except of intervals (refused, with
+-- the column named).
 CREATE OR REPLACE FUNCTION analytica.register_table_row(source regclass, order_by text[] DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -46,7 +47,9 @@ BEGIN
   PERFORM analytica.check_partition_family(source);
 
   FOR col IN
-    SELECT a.attname, a.attndims, format_type(a.atttypid, a.atttypmod) AS type_name,
+    -- Declared dimensions: the column's, or a domain's over an array (CREATE DOMAIN d AS int[][]).
+    SELECT a.attname, greatest(a.attndims, (SELECT t.typndims FROM pg_type t WHERE t.oid = a.atttypid)) AS attndims,
+           format_type(a.atttypid, a.atttypmod) AS type_name,
            vt.oid AS value_type, vt.typcategory = 'A' AND vt.typelem <> 0 AS is_array, vt.typelem,
            -- citext lowercases by its collation's ctype; the engine folds as C and POSIX do.
            analytica.is_citext(vt.oid) AND NOT analytica.lowercases_ascii(a.attcollation) AS citext_locale

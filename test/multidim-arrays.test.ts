@@ -253,6 +253,20 @@ describe('values the declared dimensions cannot hold', () => {
   }
 });
 
+describe('registration', () => {
+  test('a domain over interval[][] is refused with the column named (interval arrays have one dimension)', async () => {
+    await heap.query(
+      'CREATE DOMAIN spans2d AS interval[][]; CREATE TABLE dspans (id int PRIMARY KEY, s spans2d)',
+    );
+    await refusedWith(
+      heap,
+      `SELECT analytica.register_table('dspans')`,
+      '0A000',
+      /column s of table public\.dspans/,
+    );
+  });
+});
+
 describe('a multi-dimensional column added to a streamed table', () => {
   test('ADD COLUMN … int[][] is followed with its dimensions (read from pg_attribute)', async () => {
     await heap.query(`CREATE TABLE evolving (id int PRIMARY KEY, v int); INSERT INTO evolving VALUES (1, 1)`);
