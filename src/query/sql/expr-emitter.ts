@@ -11,7 +11,7 @@ import { emitIndirection } from './array-rules.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { emitFuncCall } from './function-emitter.js';
 import { jsonResultValue, refuseJsonbMinMax } from './json-rules.js';
-import { allowAnyDims, isAllowedAnyDims } from './multidim-arrays.js';
+import { allowAnyDims, isAllowedAnyDims, refuseMultiDim } from './multidim-arrays.js';
 import { emitAExpr } from './operator-rules.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
 import { duckDbType } from './type-names.js';
@@ -141,6 +141,7 @@ function emitTypeCast(ctx: EmitContext, cast: TypeCast): string {
   const arg = required(ctx, cast.arg);
   const typeName = cast.typeName;
   if (typeName === undefined) throw ctx.error(SqlState.syntaxError, 'cast without a type', cast.location);
+  refuseMultiDim(ctx, arg, 'a cast');
   const literal = 'A_Const' in arg ? arg.A_Const : undefined;
   const bounds = typeName.arrayBounds?.length ?? 0;
   if (bounds === 1 && literal?.sval !== undefined)

@@ -12,7 +12,7 @@ import { emitExtractCall } from './datetime/extract-emitter.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { allowedFunction, type FunctionUse } from './function-rules.js';
 import { emitJsonFunction } from './json-rules.js';
-import { allowAnyDims } from './multidim-arrays.js';
+import { allowAnyDims, refuseMultiDim } from './multidim-arrays.js';
 import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
@@ -85,6 +85,7 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   refuseCitextFunction(ctx, call, name);
   const network = emitNetworkFunction(ctx, call, name) ?? emitRangeFunction(ctx, call, name);
   if (network !== undefined) return network;
+  for (const arg of call.args ?? []) refuseMultiDim(ctx, arg, `function ${name}()`);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
   const numeric = emitNumericCall(ctx, call, name, () => ({

@@ -41,14 +41,17 @@ export function dimsOf(ctx: EmitContext, node: Node | undefined): number {
   return operandType(ctx, node)?.ndims ?? 1;
 }
 
-/** Refuses a multi-dimensional array in a place no rule of this file allowed it (0A000). */
-export function refuseMultiDim(ctx: EmitContext, node: Node): void {
+/**
+ * Refuses a multi-dimensional array in a place no rule of this file allowed it (0A000); `what`
+ * names the operation where the caller knows it (`function min()`, `operator <`).
+ */
+export function refuseMultiDim(ctx: EmitContext, node: Node, what = 'this use'): void {
   if (allowed.has(node) || ctx.types?.readsMultiDimArrays?.() !== true) return;
   const type = operandType(ctx, node);
   if ((type?.ndims ?? 1) <= 1) return;
   throw ctx.error(
     SqlState.featureNotSupported,
-    `this use of a multi-dimensional array (${type?.name ?? 'array'} of ${type?.ndims} dimensions) is not supported by pg_analytica`,
+    `${what} of a multi-dimensional array (${type?.name ?? 'array'} of ${type?.ndims} dimensions) is not supported by pg_analytica`,
     nodeLocation(node),
     'supported on such arrays: selecting them, IS [NULL], a[i][j], = and <>, ANY/ALL, @>, <@, &&, ' +
       'array_ndims, array_dims, array_length, array_lower, array_upper, cardinality, unnest, ' +
