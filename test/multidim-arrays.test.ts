@@ -216,6 +216,7 @@ describe('queries on multi-dimensional arrays answer as PostgreSQL', () => {
     ['SELECT i3::text FROM grid', /a cast of a multi-dimensional array \(integer\[\] of 3 dimensions\)/],
     [`SELECT id FROM grid WHERE i2 = '{{1,2},{3,4}}'`, /this comparison with a multi-dimensional array/],
     ['SELECT id, row_number() OVER (PARTITION BY i2) FROM grid', /this use of a multi-dimensional array/],
+    ['SELECT id, u FROM grid, unnest(i2) AS u', /multi-dimensional array/],
   ];
   for (const [sql, what] of refusals)
     test(`refused with 0A000: ${sql}`, async () => await refused(sql, what));
