@@ -280,8 +280,11 @@ describe('a multi-dimensional column added to a streamed table', () => {
     await heap.query(`SELECT analytica.wait_for_sync('evolving')`);
     await heap.query(`ALTER TABLE evolving ADD COLUMN m int[][]`);
     await heap.query(`INSERT INTO evolving VALUES (2, 2, '{{1,2},{3,4}}'), (3, 3, '{}')`);
+    // A constant default: the rows already there read it (attmissingval) without a re-copy.
+    await heap.query(`ALTER TABLE evolving ADD COLUMN d text[][] DEFAULT '{{"a b",NULL},{c,d}}'`);
+    await heap.query(`INSERT INTO evolving VALUES (4, 4, '{{9}}', '{{x}}')`);
     await heap.query(`SELECT analytica.wait_for_sync('evolving')`);
-    await sameRows('SELECT id, m, m[2][1], array_dims(m) FROM evolving ORDER BY id');
+    await sameRows('SELECT id, m, m[2][1], array_dims(m), d, d[1][1] FROM evolving ORDER BY id');
     const { rows } = await heap.query(
       `SELECT c->>'ndims' AS ndims FROM analytica.tables t, jsonb_array_elements(t.columns::jsonb) c
         WHERE t.relid = 'evolving'::regclass AND c->>'name' = 'm'`,
