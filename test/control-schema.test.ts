@@ -171,7 +171,7 @@ describe('registration', () => {
       CREATE TABLE nokey (a int, b text);
       CREATE VIEW events_view AS SELECT * FROM events;
       CREATE TABLE shapes (id int PRIMARY KEY, "where" point);
-      CREATE TABLE matrix (id int PRIMARY KEY, m int[][]);
+      CREATE TABLE matrix (id int PRIMARY KEY, m interval[][]);
       CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
       CREATE TABLE "Odd ""Name""" (id int, "Mood" mood, tags text[]);
       CREATE ROLE alice LOGIN PASSWORD 'alice-secret';
@@ -229,7 +229,7 @@ describe('registration', () => {
       [
         `SELECT analytica.register_table('matrix')`,
         '0A000',
-        /column m of table public.matrix has unsupported type integer\[\]/,
+        /column m of table public.matrix has unsupported type interval\[\]/,
       ],
       [`SELECT analytica.register_table('pg_class')`, '42809', /system table/],
     ];

@@ -148,7 +148,12 @@ export function printsAs(type: DuckDBType, oid: number, typmod: number, carried?
   const element = elementOfArray.get(oid);
   if (element !== undefined) {
     if (id !== T.LIST && id !== T.ARRAY) return false;
-    return printsAs((type as { valueType: DuckDBType }).valueType, element, -1);
+    let inner = (type as { valueType: DuckDBType }).valueType;
+    // A multi-dimensional array column (nested LISTs, array-columns.ts), when the type stage says
+    // the result is that column's array: nested lists print as array_out prints its dimensions.
+    while (carried === oid && (inner.typeId === T.LIST || inner.typeId === T.ARRAY))
+      inner = (inner as { valueType: DuckDBType }).valueType;
+    return printsAs(inner, element, -1);
   }
   return exactIds.get(oid)?.includes(id) ?? false;
 }

@@ -17,10 +17,12 @@
  *   (Parquet's own INTERVAL holds milliseconds and no negative values), turned
  *   back into an INTERVAL by readExpression() when queried;
  * - bytea → BLOB from the hex output;
- * - arrays (one dimension) → LIST, carried as a JSON array of the elements' text.
+ * - arrays → LIST, nested as deep as the column's declared dimensions (array-columns.ts),
+ *   carried as a JSON array of the elements' text.
  * The registration check in sql/ accepts the same set of types.
  */
 import { PgError, SqlState } from '../errors.js';
+import { arrayCopyExpression, arrayLoadExpression } from './array-columns.js';
 import { intervalArrayColumn } from './interval-array.js';
 
 export interface SourceColumn {
@@ -33,6 +35,8 @@ export interface SourceColumn {
   baseTypeName: string;
   baseTypeOid: number;
   isArray: boolean;
+  /** An array declared with more than one dimension: how many (pg_attribute.attndims). */
+  ndims?: number;
   /** Labels in declaration order when the (element) type is an enum. */
   enumLabels: string[] | undefined;
   /**
@@ -70,6 +74,11 @@ export interface ColumnSpec {
   valueType?: ValueType;
   /** The citext extension's type (or a domain over it): compared case-insensitively. */
   citext?: true;
+  /**
+   * An array column declared with more than one dimension: how many, the depth of its nested
+   * LIST (array-columns.ts). Absent: one (a LIST), as catalogs written before 0.9 have it.
+   */
+  ndims?: number;
   /**
    * Streamed tables: the column's name in segments and in the delta when it differs from `name`
    * (after a RENAME COLUMN, or an added column whose name an older column had).
@@ -291,22 +300,26 @@ export function ingestColumn(column: SourceColumn): IngestColumn {
     pgTypeModifier: column.typeModifier,
     ...(column.valueType === undefined ? {} : { valueType: column.valueType }),
     ...(column.baseTypeName === 'citext' && !column.isArray ? { citext: true as const } : {}),
+    ...(column.isArray && (column.ndims ?? 1) > 1 ? { ndims: column.ndims } : {}),
   };
   if (column.isArray) {
-    if (column.baseTypeName === 'interval') return { ...base, ...intervalArrayColumn(col) };
+    if (column.baseTypeName === 'interval') return { ...base, ...intervalArrayColumn(column.name) };
+    const ndims = column.ndims ?? 1;
+    const lists = '[]'.repeat(ndims);
     return {
       ...base,
-      storageType: `${element}[]`,
-      queryType: `${enumType ?? queryTypes[column.baseTypeName] ?? element}[]`,
+      storageType: `${element}${lists}`,
+      queryType: `${enumType ?? queryTypes[column.baseTypeName] ?? element}${lists}`,
       // Elements as text keep their exact PostgreSQL spelling (JSON numbers would pass through double).
-      copyExpression:
-        `CASE WHEN pg_catalog.array_ndims(${col}) > 1 OR pg_catalog.array_lower(${col}, 1) <> 1 ` +
-        `THEN analytica.copy_error(${quoteLiteral(`column ${col} holds an array of more than one dimension or not starting at index 1, which pg_analytica cannot store`)}) ` +
-        `ELSE pg_catalog.to_json(${elementsAsText(column, col)})::pg_catalog.text END`,
+      copyExpression: arrayCopyExpression(
+        column.name,
+        ndims,
+        `pg_catalog.to_json(${elementsAsText(column, col)})::pg_catalog.text`,
+      ),
       csvType: 'VARCHAR',
       outputText: 'array',
       load: (v) =>
-        `list_transform(CAST(CAST(${unescapeCopyText(v)} AS JSON) AS VARCHAR[]), lambda x: ${scalarLoad(column.baseTypeName, element, 'x')})`,
+        arrayLoadExpression(unescapeCopyText(v), ndims, (x) => scalarLoad(column.baseTypeName, element, x)),
     };
   }
   if (column.baseTypeName === 'interval') {
@@ -358,8 +371,18 @@ export function readExpression(spec: ColumnSpec, column: string): string {
 
 /** The persisted part of an ingest column. */
 export function columnSpec(column: IngestColumn): ColumnSpec {
-  const { name, pgType, pgTypeOid, pgTypeModifier, storageType, queryType, valueType, citext, missing } =
-    column;
+  const {
+    name,
+    pgType,
+    pgTypeOid,
+    pgTypeModifier,
+    storageType,
+    queryType,
+    valueType,
+    citext,
+    ndims,
+    missing,
+  } = column;
   return {
     name,
     pgType,
@@ -369,6 +392,7 @@ export function columnSpec(column: IngestColumn): ColumnSpec {
     queryType,
     ...(valueType === undefined ? {} : { valueType }),
     ...(citext === undefined ? {} : { citext }),
+    ...(ndims === undefined ? {} : { ndims }),
     ...(missing ? { missing } : {}),
   };
 }

@@ -5,15 +5,18 @@
  * iso_8601 element texts are turned into the same by output-text.ts), which DuckDB splits into
  * the struct; reading turns each back into an INTERVAL.
  */
+import { arrayShapeMessage } from './array-columns.js';
 import {
   intervalCopyExpression,
   intervalStorageType,
+  quoteIdent,
   quoteLiteral,
   unescapeCopyText,
 } from './column-types.js';
 
-export function intervalArrayColumn(col: string) {
-  const refused = `column ${col} holds an array of more than one dimension or not starting at index 1, which pg_analytica cannot store`;
+export function intervalArrayColumn(column: string) {
+  const col = quoteIdent(column);
+  const refused = arrayShapeMessage(column, 1);
   const fields = (x: string) =>
     `CASE WHEN ${x} IS NOT NULL THEN {'months': CAST(split_part(${x}, ' ', 1) AS INTEGER), ` +
     `'days': CAST(split_part(${x}, ' ', 3) AS INTEGER), 'micros': CAST(split_part(${x}, ' ', 5) AS BIGINT)} END`;

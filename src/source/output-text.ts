@@ -6,11 +6,12 @@
  * copied ones.
  *
  * - plain values are COPY-escaped (backslash, tab, newline, carriage return);
- * - arrays become a JSON array of their elements' text, as the backfill's
- *   `to_json(col::text[])` gives (one dimension starting at 1, else an error);
+ * - arrays become a JSON array of their elements' text, nested by dimension, as the backfill's
+ *   `to_json(col::text[])` gives (the column's declared dimensions starting at 1, else an error);
  * - intervals become "<months> months <days> days <micros> microseconds".
  */
 import { PgError, SqlState } from '../errors.js';
+import { declaredDims, parseNestedArray } from './array-columns.js';
 import type { IngestColumn } from './column-types.js';
 import { quoteIdent } from './column-types.js';
 
@@ -40,7 +41,7 @@ export function copyField(column: IngestColumn, text: string | null): string {
     case 'plain':
       return copyEscape(text);
     case 'array':
-      return copyEscape(JSON.stringify(parseArrayElements(column, text)));
+      return copyEscape(JSON.stringify(parseNestedArray(column.name, declaredDims(column), text)));
     case 'interval':
       return intervalFields(column, text);
     case 'interval-array': {
@@ -50,50 +51,9 @@ export function copyField(column: IngestColumn, text: string | null): string {
   }
 }
 
-/**
- * The elements of a one-dimensional array literal as array_out writes it:
- * `{a,"b c",NULL,"x\"y"}`. Quoted elements keep their text (backslash escapes
- * undone); an unquoted NULL is SQL NULL.
- */
+/** The elements of a one-dimensional array literal as array_out writes it (see parseNestedArray). */
 export function parseArrayElements(column: IngestColumn, literal: string): (string | null)[] {
-  const unsupported = () =>
-    new PgError(
-      SqlState.featureNotSupported,
-      `column ${quoteIdent(column.name)} holds an array of more than one dimension or not starting at index 1, which pg_analytica cannot store`,
-    );
-  if (literal.startsWith('[')) throw unsupported();
-  if (literal[0] !== '{' || literal[literal.length - 1] !== '}') {
-    throw new PgError(
-      SqlState.invalidTextRepresentation,
-      `malformed array value for column ${quoteIdent(column.name)}`,
-    );
-  }
-  const elements: (string | null)[] = [];
-  if (literal === '{}') return elements;
-  let i = 1;
-  const end = literal.length - 1;
-  while (i <= end) {
-    if (literal[i] === '{') throw unsupported();
-    let value = '';
-    if (literal[i] === '"') {
-      i++;
-      while (i < end && literal[i] !== '"') {
-        if (literal[i] === '\\') i++;
-        value += literal[i];
-        i++;
-      }
-      i++; // closing quote
-      elements.push(value);
-    } else {
-      const start = i;
-      while (i < end && literal[i] !== ',') i++;
-      value = literal.slice(start, i);
-      elements.push(value === 'NULL' ? null : value);
-    }
-    // Past the separator (or the closing brace).
-    i++;
-  }
-  return elements;
+  return parseNestedArray(column.name, 1, literal) as (string | null)[];
 }
 
 const isoInterval =

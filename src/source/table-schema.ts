@@ -21,6 +21,7 @@ interface ColumnRow {
   base_oid: number;
   base_name: string;
   is_array: boolean;
+  ndims: number;
   enum_labels: string[] | null;
   supported: boolean;
   ascii_fold: boolean;
@@ -50,11 +51,12 @@ SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid:
                    CASE WHEN et.typtype = 'd' THEN e.typmod ELSE v.typmod END) AS value_name,
        b.oid::int AS base_oid,
        CASE WHEN b.typname = 'citext' AND NOT ${isCitext('b.oid')} THEN 'citext?' ELSE b.typname::text END AS base_name,
-       is_array,
+       is_array, ndims,
        -- Checked on every copy, not only at registration: a column's type can change since,
        -- and a type of the owner's own could carry casts that would run as the daemon.
        analytica.is_supported_type(b.oid) AND b.typcategory <> 'A'
-         AND (NOT is_array OR (et.typarray = vt.oid AND b.typname <> 'citext' AND b.typtype <> 'r')) AS supported,
+         AND (NOT is_array OR (et.typarray = vt.oid AND b.typname <> 'citext' AND b.typtype <> 'r'
+                               AND (ndims <= 1 OR b.typname <> 'interval'))) AS supported,
        -- citext lowercases under the column's ctype; the engine folds only as C and POSIX do.
        b.typname <> 'citext' OR analytica.lowercases_ascii(a.attcollation) AS ascii_fold,
        CASE WHEN b.typtype = 'e' THEN
@@ -64,6 +66,9 @@ SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type_name, a.atttypid:
  CROSS JOIN LATERAL ${baseOfDomains('a.atttypid', 'a.atttypmod')} AS v
   JOIN pg_type vt ON vt.oid = v.oid
  CROSS JOIN LATERAL (SELECT vt.typcategory = 'A' AND vt.typelem <> 0 AS is_array) AS arr
+ -- Declared dimensions: the column's, or a domain's over an array (CREATE DOMAIN d AS int[][]).
+ CROSS JOIN LATERAL (SELECT greatest(a.attndims, (SELECT t.typndims FROM pg_type t WHERE t.oid = a.atttypid))::int
+                       AS ndims) AS dims
   JOIN pg_type et ON et.oid = CASE WHEN is_array THEN vt.typelem ELSE vt.oid END
  CROSS JOIN LATERAL ${baseOfDomains('et.oid', 'v.typmod')} AS e
   JOIN pg_type b ON b.oid = e.oid
@@ -91,7 +96,7 @@ export async function readSourceTable(client: pg.ClientBase, relid: number): Pro
       SqlState.featureNotSupported,
       `column "${unsupported.attname}" of ${row.nspname}.${row.relname} has type ${unsupported.type_name}, which pg_analytica cannot copy`,
       {
-        hint: 'supported: the types of docs/types.md (built-in types, enums, citext, domains over these) and one-dimensional arrays of them (not of citext)',
+        hint: 'supported: the types of docs/types.md (built-in types, enums, citext, domains over these) and arrays of them (not of citext or ranges; of intervals with one dimension)',
       },
     );
   }
@@ -119,6 +124,7 @@ export async function readSourceTable(client: pg.ClientBase, relid: number): Pro
       baseTypeName: r.base_name,
       baseTypeOid: r.base_oid,
       isArray: r.is_array,
+      ...(r.is_array && r.ndims > 1 ? { ndims: r.ndims } : {}),
       enumLabels: r.enum_labels ?? undefined,
       ...(r.value_oid === r.atttypid
         ? {}

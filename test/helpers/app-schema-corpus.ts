@@ -1,6 +1,6 @@
 /**
  * An application's schema as dashboards query it: serial keys, bare `numeric`,
- * numeric(12,2), an enum, jsonb, text[], timestamptz, char(n), nullable columns,
+ * numeric(12,2), an enum, jsonb, text[], int[][] (two dimensions), timestamptz, char(n), nullable columns,
  * with deterministic rows (each column NULL on its own modulus), and the queries
  * such a dashboard runs.
  */
@@ -14,7 +14,7 @@ export const appSchemaSql = `
   CREATE TABLE orders (
     id serial PRIMARY KEY, customer_id int, status order_status NOT NULL, total numeric(12,2) NOT NULL,
     discount numeric(12,2), placed_at timestamptz NOT NULL, shipped_at timestamptz, note text,
-    items jsonb, coupon char(6)
+    items jsonb, coupon char(6), delivery_windows int[][]
   );
   CREATE TABLE order_items (
     id bigserial PRIMARY KEY, order_id int NOT NULL, sku varchar(20), qty int, unit_price numeric(12,2),
@@ -30,7 +30,7 @@ export const appSchemaSql = `
          CASE WHEN i % 6 = 0 THEN NULL WHEN i % 3 = 0 THEN ARRAY['vip', 'early'] ELSE ARRAY['t' || (i % 4)] END,
          CASE WHEN i % 8 = 0 THEN NULL ELSE jsonb_build_object('plan', (ARRAY['free', 'pro', 'team'])[1 + i % 3], 'seats', i % 12) END
     FROM generate_series(1, 60) i;
-  INSERT INTO orders (customer_id, status, total, discount, placed_at, shipped_at, note, items, coupon)
+  INSERT INTO orders (customer_id, status, total, discount, placed_at, shipped_at, note, items, coupon, delivery_windows)
   SELECT CASE WHEN i % 23 = 0 THEN NULL ELSE 1 + (i * 7) % 60 END,
          (ARRAY['pending', 'paid', 'shipped', 'cancelled', 'refunded', 'paid', 'shipped'])[1 + i % 7]::order_status,
          round(((i * 7919) % 150000) / 100.0 + 5, 2),
@@ -39,7 +39,11 @@ export const appSchemaSql = `
          CASE WHEN i % 4 = 0 THEN NULL ELSE timestamptz '2024-01-01 08:00:00+00' + i * interval '7 hours 13 minutes' + (i % 9) * interval '1 day 3 hours' END,
          CASE WHEN i % 5 = 0 THEN 'gift wrap ' || i END,
          CASE WHEN i % 6 = 0 THEN NULL ELSE jsonb_build_array(jsonb_build_object('sku', 'S' || (i % 13), 'qty', 1 + i % 3)) END,
-         CASE WHEN i % 10 = 0 THEN 'SAVE10' WHEN i % 10 = 1 THEN 'VIP' END
+         CASE WHEN i % 10 = 0 THEN 'SAVE10' WHEN i % 10 = 1 THEN 'VIP' END,
+         -- Delivery windows as {start hour, end hour} pairs: one or two per order, none, or NULL.
+         CASE WHEN i % 11 = 0 THEN NULL WHEN i % 11 = 1 THEN '{}'
+              WHEN i % 3 = 0 THEN ARRAY[ARRAY[8 + i % 4, 12]]
+              ELSE ARRAY[ARRAY[8 + i % 4, 12], ARRAY[14, 17 + i % 3]] END
     FROM generate_series(1, 400) i;
   INSERT INTO order_items (order_id, sku, qty, unit_price, weight_kg)
   SELECT 1 + i % 400, 'SKU-' || (i % 17), 1 + i % 5, round(((i * 31) % 9000) / 100.0 + 1, 2),
@@ -102,6 +106,10 @@ export const appSchemaQueries: Readonly<Record<string, string>> = {
     "SELECT id FROM orders WHERE status IN ('paid', 'shipped') AND total BETWEEN '50' AND 200 ORDER BY id",
   coupon_literal: "SELECT id, coupon FROM orders WHERE coupon = 'SAVE10' ORDER BY id LIMIT 10",
   coupon_groups: 'SELECT coupon, count(*) FROM orders GROUP BY coupon ORDER BY coupon NULLS FIRST',
+  windows_per_order:
+    'SELECT array_length(delivery_windows, 1) AS windows, array_dims(delivery_windows) AS dims, count(*) FROM orders GROUP BY 1, 2 ORDER BY 1, 2',
+  early_evening_deliveries:
+    'SELECT status, count(*) FROM orders WHERE delivery_windows[1][1] <= 9 AND 19 = ANY (delivery_windows) GROUP BY status ORDER BY status',
   gross: 'SELECT id, round(total * 1.19, 2) AS gross FROM orders ORDER BY id LIMIT 10',
   recent_customers:
     "SELECT count(*) FROM customers WHERE created_at > '2022-06-01'::timestamptz - interval '30 days'",

@@ -1,5 +1,5 @@
 /**
- * Arrays (one-dimensional, lower bound 1: what the copy holds, as DuckDB LISTs) → DuckDB, with
+ * Arrays (lower bounds 1: what the copy holds, as DuckDB LISTs) → DuckDB, with
  * PostgreSQL's meaning where DuckDB's list functions differ:
  *
  * | PostgreSQL                  | emitted                                         | why                                          |
@@ -15,11 +15,20 @@
  * | array_position(a, x)        | list_position(a, x)                             | both find NULL with IS NOT DISTINCT FROM     |
  *
  * array_to_string is limited to elements whose DuckDB text is PostgreSQL's (text, integers).
+ * Arrays of several dimensions: multidim-arrays.ts (ANY/ALL, @>, <@, &&, cardinality and
+ * array_to_string read all their elements; their dimensions are read there).
  */
 import type { A_Expr, A_Indirection, FuncCall, Node } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import { parseArrayLiteral } from './array-literal.js';
 import type { EmitContext } from './emit-context.js';
+import {
+  dimsOf,
+  elementList,
+  emitDimsFunction,
+  emitMultiDimEquality,
+  emitMultiDimIndirection,
+} from './multidim-arrays.js';
 import { quoteLiteral } from './sql-text.js';
 import { arrayElementType } from './typing/json-types.js';
 import { canonicalElement, keyedAnyAll, keyedElement } from './typing/network-rules.js';
@@ -27,6 +36,9 @@ import type { PgType } from './typing/pg-types.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 
 const TEXT_LIKE = new Set(['text', 'int2', 'int4', 'int8']);
+
+/** Functions of an array's dimensions, of any array column (multidim-arrays.ts). */
+const DIMENSION_FUNCTIONS = ['array_ndims', 'array_dims', 'array_lower', 'array_upper'];
 
 function isArray(ctx: EmitContext, node: Node | undefined): boolean {
   if (node === undefined) return false;
@@ -36,7 +48,16 @@ function isArray(ctx: EmitContext, node: Node | undefined): boolean {
 
 /** a[i] and a[l:u]. */
 export function emitIndirection(ctx: EmitContext, node: A_Indirection): string {
+  const multiDim = emitMultiDimIndirection(ctx, node);
+  if (multiDim !== undefined) return multiDim;
   const arg = node.arg;
+  if (ctx.listingOnly === true && arg !== undefined) {
+    // Listing the tables only: every subscript's expressions, none of it run.
+    const indices = (node.indirection ?? []).flatMap((s) =>
+      'A_Indices' in s ? [s.A_Indices.lidx, s.A_Indices.uidx].filter((n) => n !== undefined) : [],
+    );
+    return `list_value(${[arg, ...indices].map((n) => ctx.expr(n)).join(', ')})`;
+  }
   const steps = node.indirection ?? [];
   const step = steps[0];
   const type = arg === undefined ? undefined : operandType(ctx, arg);
@@ -79,7 +100,7 @@ export function emitArrayAnyAll(ctx: EmitContext, expr: A_Expr, operator: string
   if (right === undefined || expr.lexpr === undefined || 'A_ArrayExpr' in right) return undefined;
   if (operandType(ctx, right)?.category !== 'A') return undefined;
   if (!['=', '<>', '<', '>', '<=', '>='].includes(operator)) return undefined;
-  const array = ctx.expr(right);
+  const array = elementList(ctx, right);
   const element = arrayElementType(operandType(ctx, right));
   const quantified = expr.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL';
   if (element !== undefined && keyedElement(element))
@@ -106,10 +127,12 @@ function elementLiteral(ctx: EmitContext, node: Node, element: PgType): string {
 /** An operand meeting an array: an untyped literal is read as the other side's array type. */
 function arrayOperand(ctx: EmitContext, node: Node, other: Node): string {
   const text = untyped(node);
-  if (text === undefined) return ctx.expr(node);
+  if (text === undefined) return elementList(ctx, node);
   const type = operandType(ctx, other);
+  // Compared element by element with the other side's elements (flattened, multidim-arrays.ts).
+  const listType = type?.duckType?.replace(/(\[\])+$/, '[]');
   const elements = parseArrayLiteral(text);
-  if (elements === undefined || type?.duckType === undefined) {
+  if (elements === undefined || listType === undefined) {
     throw ctx.error(
       SqlState.featureNotSupported,
       'this array literal is not supported by pg_analytica here; write ARRAY[…] or cast it',
@@ -118,11 +141,15 @@ function arrayOperand(ctx: EmitContext, node: Node, other: Node): string {
   }
   const element = arrayElementType(type);
   const items = elements.map((e) => (e === null ? 'NULL' : quoteLiteral(canonicalElement(ctx, e, element))));
-  return `CAST([${items.join(', ')}] AS ${type.duckType})`;
+  return `CAST([${items.join(', ')}] AS ${listType})`;
 }
 
 /** a @> b, a <@ b, a && b on arrays; undefined when neither side is an array. */
 export function emitArrayOperator(ctx: EmitContext, expr: A_Expr, operator: string): string | undefined {
+  if (ctx.types !== undefined) {
+    const equality = emitMultiDimEquality(ctx, expr, operator);
+    if (equality !== undefined) return equality;
+  }
   if (!['@>', '<@', '&&'].includes(operator) || expr.lexpr === undefined || expr.rexpr === undefined)
     return undefined;
   if (ctx.types === undefined) return `list_value(${ctx.expr(expr.lexpr)}, ${ctx.expr(expr.rexpr)})`;
@@ -147,6 +174,10 @@ export function emitArrayOperator(ctx: EmitContext, expr: A_Expr, operator: stri
 
 /** array_length, cardinality, array_to_string, array_position; undefined for other names. */
 export function emitArrayFunction(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
+  if (ctx.listingOnly === true && DIMENSION_FUNCTIONS.includes(name))
+    return `list_value(${(call.args ?? []).map((a) => ctx.expr(a)).join(', ')})`; // listing the tables only
+  const multiDim = ctx.types === undefined ? undefined : emitMultiDimFunction(ctx, call, name);
+  if (multiDim !== undefined) return multiDim;
   if (!['array_length', 'cardinality', 'array_to_string', 'array_position'].includes(name)) return undefined;
   const args = call.args ?? [];
   const [array, second, third] = args;
@@ -157,7 +188,8 @@ export function emitArrayFunction(ctx: EmitContext, call: FuncCall, name: string
       call.location,
     );
   }
-  const a = ctx.expr(array);
+  // All elements, in storage order, for an array of several dimensions too.
+  const a = name === 'array_position' ? ctx.expr(array) : elementList(ctx, array);
   if (name === 'cardinality' && args.length === 1) return `CAST(len(${a}) AS INTEGER)`;
   if (name === 'array_length' && second !== undefined && args.length === 2)
     return `(CASE WHEN CAST(${ctx.expr(second)} AS BIGINT) = 1 AND len(${a}) > 0 THEN CAST(len(${a}) AS INTEGER) END)`;
@@ -191,4 +223,27 @@ export function emitArrayFunction(ctx: EmitContext, call: FuncCall, name: string
     `function ${name} with ${args.length} arguments does not exist`,
     call.location,
   );
+}
+
+/**
+ * array_ndims, array_dims, array_lower, array_upper (any typed array column) and array_length,
+ * unnest of one of several dimensions (multidim-arrays.ts); undefined for anything else.
+ */
+function emitMultiDimFunction(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
+  const args = call.args ?? [];
+  const array = args[0];
+  if (array === undefined || call.over !== undefined || call.agg_distinct === true) return undefined;
+  const dims = dimsOf(ctx, array);
+  if (name === 'unnest' && args.length === 1 && dims > 1) return `unnest(${elementList(ctx, array)})`;
+  const always = DIMENSION_FUNCTIONS.includes(name);
+  if (!always && !(name === 'array_length' && dims > 1)) return undefined;
+  // Only typed arrays: an ARRAY[ARRAY[…]] expression has dimensions the type stage does not count.
+  if (operandType(ctx, array)?.category !== 'A') {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `${name} of this expression is not supported by pg_analytica (only of array columns)`,
+      call.location,
+    );
+  }
+  return emitDimsFunction(ctx, name, args);
 }

@@ -11,6 +11,7 @@ import { emitIndirection } from './array-rules.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { emitFuncCall } from './function-emitter.js';
 import { jsonResultValue, refuseJsonbMinMax } from './json-rules.js';
+import { allowAnyDims, isAllowedAnyDims, refuseMultiDim } from './multidim-arrays.js';
 import { emitAExpr } from './operator-rules.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
 import { duckDbType } from './type-names.js';
@@ -140,6 +141,7 @@ function emitTypeCast(ctx: EmitContext, cast: TypeCast): string {
   const arg = required(ctx, cast.arg);
   const typeName = cast.typeName;
   if (typeName === undefined) throw ctx.error(SqlState.syntaxError, 'cast without a type', cast.location);
+  refuseMultiDim(ctx, arg, 'a cast');
   const literal = 'A_Const' in arg ? arg.A_Const : undefined;
   const bounds = typeName.arrayBounds?.length ?? 0;
   if (bounds === 1 && literal?.sval !== undefined)
@@ -356,6 +358,7 @@ function emitNullTest(ctx: EmitContext, node: Extract<Node, { NullTest: unknown 
       test.location,
     );
   }
+  allowAnyDims(arg);
   return `(${ctx.expr(arg)} ${test.nulltesttype === 'IS_NOT_NULL' ? 'IS NOT NULL' : 'IS NULL'})`;
 }
 
@@ -383,7 +386,10 @@ function emitCollate(ctx: EmitContext, node: Extract<Node, { CollateClause: unkn
       node.CollateClause.location,
     );
   }
-  return ctx.expr(required(ctx, node.CollateClause.arg));
+  const arg = required(ctx, node.CollateClause.arg);
+  // COLLATE changes no value: a multi-dimensional array allowed here is allowed under it.
+  if (isAllowedAnyDims(node)) allowAnyDims(arg);
+  return ctx.expr(arg);
 }
 
 /** How a result of CASE/COALESCE is emitted: an untyped literal becomes the result's json type. */

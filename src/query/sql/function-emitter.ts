@@ -12,6 +12,7 @@ import { emitExtractCall } from './datetime/extract-emitter.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { allowedFunction, type FunctionUse } from './function-rules.js';
 import { emitJsonFunction } from './json-rules.js';
+import { allowAnyDims, refuseMultiDim } from './multidim-arrays.js';
 import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { emitRegexpReplace } from './regex/regex-rules.js';
 import { emitSeriesInSelectList } from './series-functions.js';
@@ -73,6 +74,8 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const name = functionName(ctx, call);
   if (name === 'extract' || name === 'date_part') return emitExtractCall(ctx, call, name === 'extract');
   if (name === 'timezone') return emitAtTimeZone(ctx, call);
+  // count(a) and count(DISTINCT a) of an array of several dimensions: nested lists count as values.
+  if (name === 'count' && (call.args ?? []).length === 1) allowAnyDims(call.args?.[0]);
   const json = emitJsonFunction(ctx, call, name) ?? emitArrayFunction(ctx, call, name);
   if (json !== undefined) return json;
   const temporal = emitDateTimeFunction(ctx, call, name);
@@ -88,6 +91,7 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
     emitRangeFunction(ctx, call, name) ??
     emitRegexpReplace(ctx, call, name);
   if (network !== undefined) return network;
+  for (const arg of call.args ?? []) refuseMultiDim(ctx, arg, `function ${name}()`);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
   const numeric = emitNumericCall(ctx, call, name, () => ({
@@ -283,10 +287,13 @@ export function emitSortBy(ctx: EmitContext, node: Node, wrapKey?: (key: string)
   const nullsFirst =
     sort.sortby_nulls === 'SORTBY_NULLS_FIRST' || (sort.sortby_nulls !== 'SORTBY_NULLS_LAST' && descending);
   refuseLocaleOrder(ctx, [sort.node], 'ORDER BY', sort.location);
-  const key = ctx.expr(sort.node);
   // By default a value sorts by its type's order key (value-keys.ts): a numeric held as text by
-  // value, an interval by its span, jsonb by its own order, bpchar without trailing blanks.
+  // value, an interval by its span, jsonb by its own order, bpchar without trailing blanks, an
+  // array of several dimensions as array_cmp (only through that key).
   const type = operandType(ctx, sort.node);
+  if (wrapKey === undefined && (type?.ndims ?? 1) > 1 && orderKey(type, 'x') !== undefined)
+    allowAnyDims(sort.node);
+  const key = ctx.expr(sort.node);
   const sorted = wrapKey === undefined ? (orderKey(type, key) ?? key) : wrapKey(key);
   return `${sorted} ${descending ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
 }

@@ -24,6 +24,7 @@ import { emitArrayAnyAll, emitArrayOperator } from './array-rules.js';
 import { emitDateTimeOperator } from './datetime/datetime-arithmetic.js';
 import { type EmitContext, listItems, stringValue } from './emit-context.js';
 import { emitJsonOperator } from './json-rules.js';
+import { refuseMultiDim } from './multidim-arrays.js';
 import { emitRegexMatch } from './regex/regex-rules.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
@@ -217,6 +218,8 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
   if (network !== undefined) return network;
   const json = emitJsonOperator(ctx, expr, operator) ?? emitArrayOperator(ctx, expr, operator);
   if (json !== undefined) return json;
+  for (const side of [expr.lexpr, expr.rexpr])
+    if (side !== undefined) refuseMultiDim(ctx, side, `operator ${operator}`);
   const comparison = COMPARISONS.has(operator);
   if (comparison && expr.lexpr !== undefined) {
     if (ORDERING.has(operator))

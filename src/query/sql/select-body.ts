@@ -8,6 +8,7 @@ import { figureColname } from './column-names.js';
 import { listItems, type SelectContext } from './emit-context.js';
 import { emitFromItem } from './from-emitter.js';
 import { emitSortBy, emitWindowSpec } from './function-emitter.js';
+import { allowAnyDims } from './multidim-arrays.js';
 import { quoteIdent } from './sql-text.js';
 import { distinctByValue, emitGroupKey, groupedByValue } from './typing/keyed-grouping.js';
 import {
@@ -169,6 +170,8 @@ function emitTarget(ctx: SelectContext, node: Node): string {
     throw ctx.error(SqlState.syntaxError, 'select-list item expected');
   }
   const { val, name } = node.ResTarget;
+  // A multi-dimensional array prints as array_out prints it (described-columns.ts).
+  allowAnyDims(val);
   const text = emitTargetValue(ctx, val);
   if ('ColumnRef' in val && val.ColumnRef.fields?.some((f) => 'A_Star' in f)) return text;
   return `${text} AS ${quoteIdent(name ?? figureColname(val))}`;

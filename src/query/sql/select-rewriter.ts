@@ -13,6 +13,7 @@ import type { ColumnReads } from './column-reads.js';
 import { commandName, lockingCommandName } from './command-names.js';
 import type { SelectContext } from './emit-context.js';
 import { emitExpr } from './expr-emitter.js';
+import { refuseMultiDim } from './multidim-arrays.js';
 import { emitSelectBody } from './select-body.js';
 import { charPosition, quoteIdent } from './sql-text.js';
 import type { CaseFolding } from './typing/case-folding.js';
@@ -86,9 +87,11 @@ export function rewriteTypedSelect(
     // own, a cast's numeric(p,s), -1 for anything computed (and numeric held as text is numeric).
     outputs: outputs?.map((c) =>
       // json/jsonb results are DuckDB VARCHARs holding PostgreSQL's text of the value; a text
-      // result (jb::text, jb ->> 'k') is text even where a source column of its name is not.
+      // result (jb::text, jb ->> 'k') is text even where a source column of its name is not. An
+      // array of several dimensions (nested LISTs) is carried as its array type, whatever its name.
       c.type !== undefined &&
       (c.type.heldAsText === true ||
+        (c.type.ndims ?? 1) > 1 ||
         ['numeric', 'json', 'jsonb', 'text', 'json[]', 'jsonb[]', 'record'].includes(c.type.name))
         ? { typeOid: c.type.oid, typeModifier: c.type.typmod }
         : undefined,
@@ -143,6 +146,7 @@ export class SelectRewriter implements SelectContext {
 
   expr(node: Node): string {
     this.#reads?.columnRef(node);
+    refuseMultiDim(this, node);
     return emitExpr(this, node);
   }
 

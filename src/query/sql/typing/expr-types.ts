@@ -33,6 +33,8 @@ export interface TypeEnvironment {
   sortsTextByLocale?(): boolean;
   /** How text the statement maps to upper or lower case has its case mapped (case-folding.ts). */
   caseFolding?(): CaseFolding | undefined;
+  /** True once the statement reads an array of several dimensions (multidim-arrays.ts). */
+  readsMultiDimArrays?(): boolean;
 }
 
 const BOOLEAN_RESULTS = new Set(['BoolExpr', 'NullTest', 'BooleanTest']);

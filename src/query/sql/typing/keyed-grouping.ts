@@ -9,10 +9,12 @@
  * equal, printed with its own scale (PostgreSQL too prints the scale of whichever row of the
  * group it met first). DISTINCT becomes DISTINCT ON the keys of the selected values.
  */
+
 import type { Node, SelectStmt } from 'libpg-query';
 import { figureColname } from '../column-names.js';
 import type { SelectContext } from '../emit-context.js';
 import { stringValue } from '../emit-context.js';
+import { allowAnyDims } from '../multidim-arrays.js';
 import { typeOf } from './expr-types.js';
 import { equalityKey, groupedValue, groupsByKey } from './value-keys.js';
 
@@ -62,6 +64,9 @@ export function keyedGroups(ctx: SelectContext, stmt: SelectStmt): Set<string> {
 /** DuckDB SQL for one plain GROUP BY item: by its equality key where it needs one. */
 export function emitGroupKey(ctx: SelectContext, stmt: SelectStmt, item: Node): string {
   const expr = groupExpression(stmt, item);
+  // Arrays of several dimensions group as array_eq compares them: nested lists equal as values.
+  allowAnyDims(expr);
+  allowAnyDims(item);
   return equalityKey(typeOfNode(ctx, expr), ctx.expr(expr)) ?? ctx.expr(item);
 }
 

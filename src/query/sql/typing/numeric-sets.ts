@@ -5,6 +5,7 @@
  * side, and ORDER BY on it sorts by value.
  */
 import type { Node, SelectStmt } from 'libpg-query';
+import { SqlState } from '../../../errors.js';
 import type { EmitContext, SelectContext } from '../emit-context.js';
 import { stringValue } from '../emit-context.js';
 import { quoteIdent } from '../sql-text.js';
@@ -78,6 +79,13 @@ export function setOrderKey(
 ): ((sql: string) => string) | undefined {
   const column = outputColumn(ctx, stmt, key);
   const sorted = column === undefined ? undefined : orderKey(column.type, quoteIdent(column.name));
+  if (sorted === undefined && (column?.type?.ndims ?? 1) > 1) {
+    // DuckDB's own order of nested lists is not array_cmp's (multidim-arrays.ts).
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `ORDER BY a multi-dimensional array (${column?.type?.name}) is not supported by pg_analytica here`,
+    );
+  }
   return sorted === undefined ? undefined : () => sorted;
 }
 

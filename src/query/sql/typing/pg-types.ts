@@ -40,6 +40,11 @@ export interface PgType {
    * that collation, which the engine does not have (typing/case-folding.ts).
    */
   readonly foldsCaseByLocale?: boolean;
+  /**
+   * An array column declared with several dimensions: how many (held as nested LISTs; the
+   * front end allows only what multidim-arrays.ts makes exact). Absent: one, or not known.
+   */
+  readonly ndims?: number;
 }
 
 interface BuiltIn {
@@ -123,9 +128,20 @@ export function columnType(spec: ColumnSpec): PgType | undefined {
       duckType: spec.queryType,
     };
   }
-  // An array of a domain keeps its own OID, as PostgreSQL describes it (described-columns.ts).
+  // An array of a domain keeps its own OID, as PostgreSQL describes it (described-columns.ts); a
+  // domain over an array of several dimensions is described as the base array type, which the
+  // result then carries (its nested LIST prints as that array).
+  const multiDim = (spec.ndims ?? 1) > 1;
   if (spec.queryType.endsWith('[]'))
-    return { name: value.name, oid: spec.pgTypeOid, typmod: -1, category: 'A', duckType: spec.queryType };
+    return {
+      name: value.name,
+      oid:
+        multiDim && spec.valueType !== undefined && !spec.pgType.endsWith('[]') ? value.oid : spec.pgTypeOid,
+      typmod: -1,
+      category: 'A',
+      duckType: spec.queryType,
+      ...(multiDim ? { ndims: spec.ndims } : {}),
+    };
   return undefined;
 }
 

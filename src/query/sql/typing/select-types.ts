@@ -3,11 +3,13 @@
  * (so that a subquery or CTE read in FROM has typed columns), and the sort and
  * grouping keys whose PostgreSQL meaning is not their stored text.
  */
+
 import type { Node, SelectStmt } from 'libpg-query';
 import { type PgError, SqlState } from '../../../errors.js';
 import { figureColname } from '../column-names.js';
 import type { EmitContext, SelectContext } from '../emit-context.js';
 import { stringValue } from '../emit-context.js';
+import { allowAnyDims } from '../multidim-arrays.js';
 import { typeOf } from './expr-types.js';
 import { setOrderKey } from './numeric-sets.js';
 import type { PgType } from './pg-types.js';
@@ -132,6 +134,17 @@ export function sortKey(
   const output = outputReference(stmt, key);
   const type = output === undefined ? typeOf(ctx.types, key) : targetType(ctx, output);
   refuseJsonSortKey(ctx, type, node.SortBy.location);
+  const multiDim = (type?.ndims ?? 1) > 1;
+  const refuseMultiDimOrder = () =>
+    ctx.error(
+      SqlState.featureNotSupported,
+      `ORDER BY a multi-dimensional array (${type?.name}) is not supported by pg_analytica here`,
+      node.SortBy.location,
+      'order by one of its elements (a[1][1]) or by another column',
+    );
+  // Sorted by its array_cmp key (multidim-arrays.ts), where its elements order as PostgreSQL's.
+  if (multiDim && orderKey(type, 'x') === undefined) throw refuseMultiDimOrder();
+  if (multiDim) allowAnyDims(key);
   const wrap = orderKey(type, 'x') === undefined ? undefined : (x: string) => orderKey(type, x) ?? x;
   if (wrap === undefined) return undefined;
   // Emitting the output's expression again must not resolve a table a second time.
@@ -141,6 +154,7 @@ export function sortKey(
   if (!reemittable || plainDistinct) {
     if (type?.heldAsText === true) throw textNumericKey(ctx, 'ORDER BY (of this form)', node.SortBy.location);
     if (type?.name === 'jsonb') throw jsonbSortRefused(ctx, node.SortBy.location);
+    if (multiDim) throw refuseMultiDimOrder();
     if (type?.name === 'interval')
       throw keyedValueRefused(
         ctx,

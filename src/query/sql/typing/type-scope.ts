@@ -50,6 +50,7 @@ export class TypeScopes implements TypeEnvironment {
   readonly #enums = new Map<number, PgType>();
   #sortsTextByLocale: boolean;
   #caseFolding: CaseFolding | undefined;
+  #readsMultiDimArrays = false;
 
   /**
    * `defaultSortsByLocale`: the database's default collation is not byte-wise; `caseFolding`:
@@ -79,12 +80,17 @@ export class TypeScopes implements TypeEnvironment {
       if (column.type?.category === 'E') this.#enums.set(column.type.oid, column.type);
       if (column.type?.sortsByLocale === true) this.#sortsTextByLocale = true;
       if (column.type?.foldsCaseByLocale === true) this.#caseFolding = 'locale';
+      if ((column.type?.ndims ?? 1) > 1) this.#readsMultiDimArrays = true;
     }
   }
 
   /** How the text of the statement has its case mapped: 'locale' once it reads a column whose collation maps by another ctype. */
   caseFolding(): CaseFolding | undefined {
     return this.#caseFolding;
+  }
+
+  readsMultiDimArrays(): boolean {
+    return this.#readsMultiDimArrays;
   }
 
   /**

@@ -21,6 +21,7 @@ import type { Node } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
 import { jsonFunction } from '../../jsonb/duckdb-json-functions.js';
 import type { EmitContext } from '../emit-context.js';
+import { multiDimOrderKey } from '../multidim-arrays.js';
 import { typeOf } from './expr-types.js';
 import { inetKey, isInet } from './network-rules.js';
 import { exactNumeric } from './numeric-text.js';
@@ -93,6 +94,7 @@ export function orderKey(type: PgType | undefined, sql: string): string | undefi
   if (type.name === 'jsonb') return `${jsonFunction('sort_key')}(${sql})`;
   if (type.name === 'interval[]') return intervalArrayKey(sql);
   if (type.name === 'interval') return intervalKey(sql);
+  if ((type.ndims ?? 1) > 1) return multiDimOrderKey(type, sql);
   return undefined;
 }
 
