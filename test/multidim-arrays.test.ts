@@ -217,6 +217,9 @@ describe('queries on multi-dimensional arrays answer as PostgreSQL', () => {
     [`SELECT id FROM grid WHERE i2 = '{{1,2},{3,4}}'`, /this comparison with a multi-dimensional array/],
     ['SELECT id, row_number() OVER (PARTITION BY i2) FROM grid', /this use of a multi-dimensional array/],
     ['SELECT id, u FROM grid, unnest(i2) AS u', /multi-dimensional array/],
+    // ARRAY[] of arrays builds one in PostgreSQL (cardinality 4, not 2).
+    ['SELECT cardinality(ARRAY[ARRAY[1,2],ARRAY[3,4]])', /ARRAY\[\] of arrays/],
+    ['SELECT cardinality(ARRAY[i1, i1]) FROM grid', /ARRAY\[\] of arrays/],
   ];
   for (const [sql, what] of refusals)
     test(`refused with 0A000: ${sql}`, async () => await refused(sql, what));

@@ -4,7 +4,7 @@
  * 0A000, so an unanticipated construct can never reach DuckDB unchecked.
  * Identifiers are always quoted and literals always re-quoted.
  */
-import type { A_Const, Node, SubLink, TypeCast } from 'libpg-query';
+import type { A_ArrayExpr, A_Const, Node, SubLink, TypeCast } from 'libpg-query';
 import { PgError, SqlState } from '../../errors.js';
 import { parseArrayLiteral } from './array-literal.js';
 import { emitIndirection } from './array-rules.js';
@@ -20,7 +20,7 @@ import { literalNeedsText } from './typing/expr-types.js';
 import { emitTextNumericMinMax, textNumericBranch } from './typing/numeric-emit.js';
 import { numericLiteralText } from './typing/numeric-text.js';
 import { emitTypedCast } from './typing/typed-casts.js';
-import { emitComparedOperands, typedSubqueryOperands } from './typing/typed-operands.js';
+import { emitComparedOperands, operandType, typedSubqueryOperands } from './typing/typed-operands.js';
 import { refuseIntervalMinMax } from './typing/value-keys.js';
 
 /** SQL value functions whose DuckDB counterpart means the same (the session sets DuckDB's TimeZone). */
@@ -76,8 +76,7 @@ export function emitExpr(ctx: EmitContext, node: Node): string {
     return `(${ctx.expr(required(ctx, node.BooleanTest.arg))} ${test})`;
   }
   if ('SQLValueFunction' in node) return emitValueFunction(ctx, node);
-  if ('A_ArrayExpr' in node)
-    return `[${(node.A_ArrayExpr.elements ?? []).map((e) => ctx.expr(e)).join(', ')}]`;
+  if ('A_ArrayExpr' in node) return emitArrayConstructor(ctx, node.A_ArrayExpr);
   if ('CollateClause' in node) return emitCollate(ctx, node);
   if ('A_Indirection' in node) return emitIndirection(ctx, node.A_Indirection);
   if ('GroupingFunc' in node)
@@ -395,4 +394,22 @@ function emitCollate(ctx: EmitContext, node: Extract<Node, { CollateClause: unkn
 /** How a result of CASE/COALESCE is emitted: an untyped literal becomes the result's json type. */
 function resultValue(ctx: EmitContext, whole: Node): (node: Node) => string {
   return (node) => jsonResultValue(ctx, whole, node) ?? ctx.expr(node);
+}
+
+/**
+ * ARRAY[…] of one dimension. ARRAY[ARRAY[…], …] (or of array values) is a multi-dimensional
+ * array in PostgreSQL, whose cardinality, unnest and ANY count every element; as a DuckDB list
+ * of lists they would count the rows: refused.
+ */
+function emitArrayConstructor(ctx: EmitContext, array: A_ArrayExpr): string {
+  const elements = array.elements ?? [];
+  const nested = elements.some((e) => 'A_ArrayExpr' in e || operandType(ctx, e)?.category === 'A');
+  if (nested && ctx.listingOnly !== true) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'ARRAY[] of arrays (a multi-dimensional array) is not supported by pg_analytica',
+      array.location,
+    );
+  }
+  return `[${elements.map((e) => ctx.expr(e)).join(', ')}]`;
 }
