@@ -2,7 +2,7 @@
  * String and arithmetic functions whose DuckDB namesakes answer otherwise at the edges
  * (src/query/sql/string-functions.ts): substring with a start before the first character,
  * substring by a regular expression, split_part's zero field, mod by zero, chr(0), two-argument
- * lpad/rpad, and the SQLSTATEs of sqrt/ln's domain errors — each compared with PostgreSQL on
+ * lpad/rpad, the SQLSTATEs of sqrt/ln's domain errors, and integer and numeric overflows — each compared with PostgreSQL on
  * the heap, rows or error.
  */
 import assert from 'node:assert/strict';
@@ -48,6 +48,11 @@ describe('fails as PostgreSQL does', () => {
     'SELECT mod(id, n) FROM strings WHERE id = 2',
     'SELECT sqrt(d) FROM strings WHERE id = 1',
     'SELECT ln(d) FROM strings WHERE id = 2',
+    // Overflows, in PostgreSQL's words (duckdb-errors.ts).
+    'SELECT n * 2147483647 FROM strings WHERE id = 3',
+    'SELECT (n * 20000)::smallint FROM strings WHERE id = 3',
+    'SELECT (n * 100000)::numeric(5,1) FROM strings WHERE id = 3',
+    'SELECT n::smallint * 20000::smallint FROM strings WHERE id = 3',
   ]) {
     test(sql, async () => {
       const expected = await failure(heap, sql);

@@ -29,6 +29,7 @@ const byClass: [RegExp, SqlStateCode][] = [
   // Casts that overflow the target type: "… is out of range for type integer" in PostgreSQL.
   [/^Conversion Error: .*out of range for the destination type/, SqlState.numericValueOutOfRange],
   [/^Conversion Error: Failed to cast decimal value/, SqlState.numericValueOutOfRange],
+  [/^Conversion Error: Could not cast value -?[0-9.]+ to DECIMAL\(/, SqlState.numericValueOutOfRange],
   // A numeric text cast to numeric(p,s) whose value needs more digits: "numeric field overflow".
   [
     /^Conversion Error: Could not convert string "-?([0-9]+(\.[0-9]+)?|Infinity)" to DECIMAL/,
@@ -96,9 +97,19 @@ export function translateDuckDbError(error: unknown): PgError {
  * an overflow there is a numeric result past 38 digits, said so rather than in DuckDB's terms.
  */
 function exactRangeMessage(text: string): string {
+  // Integer arithmetic and casts that overflow: PostgreSQL names the type.
+  const integer =
+    /^Overflow in (?:multiplication|addition|subtraction) of INT(16|32|64) /.exec(text) ??
+    /^Type \w+ with value .* can't be cast because the value is out of range for the destination type INT(16|32|64)\b/.exec(
+      text,
+    );
+  if (integer !== null) return `${INTEGER_NAMES[integer[1]!]} out of range`;
+  if (/^Could not cast value .* to DECIMAL\(/.test(text)) return 'numeric field overflow';
   if (!/^Overflow in (HUGEINT )?(multiplication|addition|subtraction)( of INT128)?/.test(text)) return text;
   return `numeric value out of range: pg_analytica computes numerics exactly only within 38 digits (${text})`;
 }
+
+const INTEGER_NAMES: Readonly<Record<string, string>> = { '16': 'smallint', '32': 'integer', '64': 'bigint' };
 
 /** Directories (the data directory, DuckDB's spill files) whose paths no client is shown. */
 const privateRoots = new Set<string>();
