@@ -35,6 +35,9 @@ describe('answers as PostgreSQL', () => {
     `SELECT id, split_part(a, ',', 2), split_part(a, ',', -1), split_part(c, ',', 1) FROM strings WHERE id <> 2 ORDER BY id`,
     'SELECT id, lpad(a, n), rpad(a, 7), lpad(c, 8), repeat(a, n), ascii(a) FROM strings ORDER BY id',
     'SELECT id, chr(n + 100), mod(n, 2), mod(-7, n) FROM strings WHERE n <> 0 ORDER BY id',
+    // Explicit casts to varchar(n) and char(n) cut (and pad) instead of failing.
+    `SELECT id, a::varchar(3), c::varchar(2), 'abcdef'::varchar(2), a::char(3) || '|', c::char(3), c::char(8), 'abcdef'::char(3) FROM strings ORDER BY id`,
+    'SELECT a::varchar(2) AS prefix, count(*) FROM strings GROUP BY 1 ORDER BY 1',
   ]) {
     test(sql, () => sameRowsAndTypes(heap, columnar, sql));
   }

@@ -47,6 +47,7 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   if (ctx.listingOnly === true && (name === 'bpchar' || name === 'numeric' || builtIn(name) === undefined))
     return ctx.expr(arg);
   if (name === 'bpchar') return emitBpcharCast(ctx, cast, arg, text);
+  if (name === 'varchar' && typmods.length === 1) return emitVarcharCast(ctx, cast, arg, text);
   const temporalLiteral = text === undefined ? undefined : dateTimeLiteralSql(name, text);
   if (temporalLiteral !== undefined) return temporalLiteral;
   // A NULL of unconstrained numeric (postgres_fdw's `null::numeric` for a parameter it estimates).
@@ -111,6 +112,28 @@ function emitNumericCast(ctx: EmitContext, cast: TypeCast, arg: Node): string {
 }
 
 /**
+ * varchar(n): an explicit cast cuts the text to n characters (varchar(varchar, int, true)); a
+ * char(n) value is text first, without its trailing blanks.
+ */
+function emitVarcharCast(
+  ctx: EmitContext,
+  cast: TypeCast,
+  arg: Node,
+  text: string | undefined,
+): string | undefined {
+  const first = cast.typeName?.typmods?.[0];
+  const length = first !== undefined && 'A_Const' in first ? first.A_Const.ival?.ival : undefined;
+  if (ctx.listingOnly === true) return ctx.expr(arg);
+  if (length === undefined || length < 1) return undefined;
+  if ('A_Const' in arg && arg.A_Const.isnull === true) return 'CAST(NULL AS VARCHAR)';
+  if (text !== undefined) return quoteLiteral([...text].slice(0, length).join(''));
+  const source = ctx.types === undefined ? undefined : typeOf(ctx.types, arg);
+  if (source?.category !== 'S') return undefined;
+  const value = source.name === 'bpchar' ? `rtrim(${ctx.expr(arg)}, ' ')` : ctx.expr(arg);
+  return `left(${value}, ${length})`;
+}
+
+/**
  * char(n) / bpchar: a literal is blank-padded to n characters (bpchar_input; longer text is
  * cut only where the rest is blanks); a string without a length keeps its value.
  */
@@ -119,21 +142,16 @@ function emitBpcharCast(ctx: EmitContext, cast: TypeCast, arg: Node, text: strin
   const first = typmods[0];
   const length = first !== undefined && 'A_Const' in first ? first.A_Const.ival?.ival : undefined;
   if ('A_Const' in arg && arg.A_Const.isnull === true) return 'CAST(NULL AS VARCHAR)';
+  // An explicit cast cuts what passes the length and pads to it (bpchar(bpchar, int, true)).
   if (text !== undefined && typmods.length <= 1 && (typmods.length === 0 || length !== undefined)) {
     if (length === undefined) return quoteLiteral(text);
-    const chars = [...text];
-    if (chars.length > length && chars.slice(length).some((c) => c !== ' ')) {
-      throw ctx.error(
-        SqlState.featureNotSupported,
-        `value too long for type character(${length})`,
-        cast.location,
-      );
-    }
-    const kept = chars.slice(0, length);
+    const kept = [...text].slice(0, length);
     return quoteLiteral(kept.join('') + ' '.repeat(length - kept.length));
   }
   const source = ctx.types === undefined ? undefined : typeOf(ctx.types, arg);
   if (typmods.length === 0 && source?.category === 'S') return ctx.expr(arg);
+  if (typmods.length === 1 && length !== undefined && length > 0 && source?.category === 'S')
+    return `rpad(left(${ctx.expr(arg)}, ${length}), ${length}, ' ')`;
   throw ctx.error(
     SqlState.featureNotSupported,
     `type bpchar${typmods.length > 0 ? ' with a modifier' : ''} is not supported by pg_analytica here`,
