@@ -57,6 +57,9 @@ describe('regexp_replace answers as PostgreSQL', () => {
     String.raw`SELECT id, regexp_replace(s, '\\', '/', 'g') FROM lines ORDER BY id`,
     String.raw`SELECT id, regexp_replace(s, '\s+', ' ', 'g') FROM lines ORDER BY id`,
     String.raw`SELECT id, regexp_replace(s, 'B', '\\', 'gi') FROM lines ORDER BY id`,
+    // Anchored at both ends, the match is the value: a quantified group takes what PostgreSQL gives it.
+    String.raw`SELECT id, regexp_replace(s, '^(?:ab)?(.*)$', '[\1]') FROM lines ORDER BY id`,
+    String.raw`SELECT id, regexp_replace(s, '^https?://(?:www\.)?([^/]+)/.*$', '\1') FROM (VALUES (1, 'https://www.example.com/a'), (2, 'http://foo.org/'), (3, 'ftp://x')) v(id, s) ORDER BY id`,
     String.raw`SELECT id, regexp_replace(s, '[0-9]+', s, 'g') FROM lines WHERE s NOT LIKE '%\\%' ORDER BY id`,
     String.raw`SELECT id FROM lines WHERE s ~ '\u0061b' ORDER BY id`,
   ]) {

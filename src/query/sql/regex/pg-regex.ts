@@ -74,6 +74,7 @@ export function translatePattern(pattern: string, use: 'match' | 'replace'): Tra
   let usesClasses = false;
   let i = 0;
   const chars = [...pattern];
+  const anchored = isAnchoredBothEnds(chars);
   while (i < chars.length) {
     const c = chars[i]!;
     if (c === '\\') {
@@ -115,19 +116,35 @@ export function translatePattern(pattern: string, use: 'match' | 'replace'): Tra
       }
       groups++;
     }
-    if (use === 'replace') refuseChoice(chars, i);
+    if (use === 'replace') refuseChoice(chars, i, anchored);
     out += c;
     i++;
   }
   return { re2: out, groups, usesClasses };
 }
 
-/** Where a match's extent would differ between leftmost-first and leftmost-longest. */
-function refuseChoice(chars: readonly string[], i: number): void {
+/**
+ * A pattern of the form ^…$ (no alternation at its top level to cut the anchors off): any match
+ * is the whole value, whichever rule picks it.
+ */
+function isAnchoredBothEnds(chars: readonly string[]): boolean {
+  if (chars[0] !== '^' || chars.at(-1) !== '$') return false;
+  let backslashes = 0;
+  for (let k = chars.length - 2; k >= 0 && chars[k] === '\\'; k--) backslashes++;
+  return backslashes % 2 === 0;
+}
+
+/**
+ * Where a match's extent would differ between leftmost-first and leftmost-longest. In a pattern
+ * anchored at both ends the extent is the value; a greedy quantified group then takes, as in
+ * PostgreSQL (earlier subexpressions first, each as much as it can), what Perl's rule gives it.
+ */
+function refuseChoice(chars: readonly string[], i: number, anchored: boolean): void {
   const c = chars[i]!;
   if (c === '|') throw new RegexRefusal('alternation (|)');
   const next = chars[i + 1];
-  if (c === ')' && next !== undefined && '*+?{'.includes(next)) throw new RegexRefusal('a quantified group');
+  if (c === ')' && !anchored && next !== undefined && '*+?{'.includes(next))
+    throw new RegexRefusal('a quantified group');
   if ((c === '*' || c === '+' || c === '?' || c === '}') && next === '?')
     throw new RegexRefusal('a non-greedy quantifier');
 }
