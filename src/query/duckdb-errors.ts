@@ -60,6 +60,12 @@ const byClass: [RegExp, SqlStateCode][] = [
   // Raised by the string functions of the SQL front end (sql/string-functions.ts), as PostgreSQL words them.
   [/^Invalid Input Error: negative substring length not allowed$/, SqlState.substringError],
   [/^Invalid Input Error: null character not permitted$/, SqlState.programLimitExceeded],
+  // Raised by the float checks of the SQL front end (sql/typing/float-arithmetic.ts).
+  [/^Invalid Input Error: value out of range: (overflow|underflow)$/, SqlState.numericValueOutOfRange],
+  [
+    /^Invalid Input Error: (zero raised to a negative power is undefined|a negative number raised to a non-integer power yields a complex result)$/,
+    SqlState.invalidArgumentForPowerFunction,
+  ],
   // DuckDB's wording of PostgreSQL's "input is out of range" (asin, acos, atanh).
   [/^Invalid Input Error: A(SIN|COS|TAN) is undefined outside/, SqlState.numericValueOutOfRange],
   [new RegExp(`^Invalid Input Error: ${unsupportedMarker}`), SqlState.featureNotSupported],

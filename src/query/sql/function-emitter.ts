@@ -21,6 +21,7 @@ import { emitStringFunction } from './string-functions.js';
 import { emitCaseFunction } from './typing/case-folding.js';
 import { refuseCitextFunction } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
+import { checkedFloatFunction, checkedFloatSum, isFloat } from './typing/float-arithmetic.js';
 import { emitNetworkFunction, isInet } from './typing/network-rules.js';
 import { emitNumericCall } from './typing/numeric-emit.js';
 import { emitRangeFunction } from './typing/range-rules.js';
@@ -104,7 +105,8 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (typeof typed === 'string') return typed;
   const special =
     emitCaseFunction(ctx, name, call.args ?? [], typed, call.location) ??
-    emitStringFunction(ctx, call, name, typed);
+    emitStringFunction(ctx, call, name, typed) ??
+    (ctx.types === undefined ? undefined : checkedFloatFunction(name, typed));
   if (special !== undefined) return special;
   if (name === 'min' || name === 'max') refuseLocaleOrder(ctx, [call.args?.[0]], `${name}()`, call.location);
   // min/max of intervals choose by span (interval_cmp_value), of citext by its lowercase, of
@@ -134,9 +136,19 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
     const orderBy = order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '';
     text = `${fn}(${distinct}${inner}${orderBy})`;
   }
-  if (call.agg_filter !== undefined) text += ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
-  if (discKey !== undefined) text = discKey.value(text);
-  if (call.over !== undefined) text += ` OVER ${emitWindowReference(ctx, call.over)}`;
+  const clauses = (aggregate: string) =>
+    aggregate +
+    (call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`) +
+    (call.over === undefined ? '' : ` OVER ${emitWindowReference(ctx, call.over)}`);
+  if (discKey !== undefined) {
+    if (call.agg_filter !== undefined) text += ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
+    text = discKey.value(text);
+    if (call.over !== undefined) text += ` OVER ${emitWindowReference(ctx, call.over)}`;
+  } else text = clauses(text);
+  if ((name === 'sum' || name === 'avg') && args.length === 1 && isFloat(operandType(ctx, call.args?.[0]))) {
+    const distinct = call.agg_distinct === true ? 'DISTINCT ' : '';
+    return checkedFloatSum(args[0]!, (fn, argument) => clauses(`${fn}(${distinct}${argument})`), text);
+  }
   if (SPREAD_AGGREGATES.has(name) && args.length === 1)
     return withFloatArgumentOnly(name, call.over === undefined ? `any_value(${args[0]})` : args[0]!, text);
   return name === 'round' || name === 'trunc' ? withRoundScale(call, text) : text;

@@ -31,6 +31,7 @@ import { baseTypeName, INTEGER_TYPES } from './type-names.js';
 import { emitILike } from './typing/case-folding.js';
 import { citextLike, refuseCitextRegex } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
+import { checkedFloatResult } from './typing/float-arithmetic.js';
 import { emitNetworkOperator, isNetwork } from './typing/network-rules.js';
 import { emitNumericOperator } from './typing/numeric-emit.js';
 import { emitRangeOperator } from './typing/range-rules.js';
@@ -228,7 +229,12 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
     return `(${left} ${operator === '!=' ? '<>' : operator} ${right})`;
   }
   const numeric = emitNumericOperator(ctx, expr, operator);
-  if (numeric !== undefined) return numeric;
+  if (numeric !== undefined) {
+    // float8 with a numeric literal (d * 1.5): the float result is checked as PostgreSQL's.
+    const asDouble = (node: Node | undefined) => `CAST(${ctx.expr(required(ctx, node))} AS DOUBLE)`;
+    const float = () => ({ result: numeric, left: asDouble(expr.lexpr), right: asDouble(expr.rexpr) });
+    return (expr.lexpr !== undefined && checkedFloatResult(ctx, expr, operator, float())) || numeric;
+  }
   if (ARITHMETIC.has(operator)) {
     checkArithmeticOperand(ctx, expr.lexpr, operator);
     checkArithmeticOperand(ctx, expr.rexpr, operator);
@@ -264,7 +270,13 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
   }
   const like = LIKE_OPERATORS[operator];
   if (like !== undefined) return `(${left} ${like} ${right} ESCAPE '\\')`;
-  if (operator === '/' || operator === '%') return emitDivision(expr, operator, left, right);
+  if (operator === '/' || operator === '%') {
+    const division = emitDivision(expr, operator, left, right);
+    return checkedFloatResult(ctx, expr, operator, { result: division, left, right }) ?? division;
+  }
+  const result = `(${left} ${operator} ${right})`;
+  const float = checkedFloatResult(ctx, expr, operator, { result, left, right });
+  if (float !== undefined) return float;
   if (operator === '!=') return `(${left} <> ${right})`;
   if (PLAIN_OPERATORS.has(operator)) return `(${left} ${operator} ${right})`;
   throw unsupportedOperator(ctx, expr, operator);
