@@ -38,6 +38,9 @@ describe('answers as PostgreSQL', () => {
     // Explicit casts to varchar(n) and char(n) cut (and pad) instead of failing.
     `SELECT id, a::varchar(3), c::varchar(2), 'abcdef'::varchar(2), a::char(3) || '|', c::char(3), c::char(8), 'abcdef'::char(3) FROM strings ORDER BY id`,
     'SELECT a::varchar(2) AS prefix, count(*) FROM strings GROUP BY 1 ORDER BY 1',
+    // A DISTINCT aggregate lists its values sorted, as PostgreSQL's sort-based DISTINCT does.
+    `SELECT array_agg(DISTINCT a), string_agg(DISTINCT c, ','), array_agg(DISTINCT n), array_agg(DISTINCT d) FROM strings`,
+    'SELECT n > 0 AS positive, array_agg(DISTINCT a) FROM strings GROUP BY 1 ORDER BY 1',
   ]) {
     test(sql, () => sameRowsAndTypes(heap, columnar, sql));
   }

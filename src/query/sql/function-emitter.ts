@@ -126,7 +126,7 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const discKey = name === 'percentile_disc' ? percentileKey(ctx, call) : undefined;
   const castKey =
     name === 'percentile_cont' ? (key: string) => `CAST(${key} AS DOUBLE)` : (discKey?.wrap ?? undefined);
-  const order = (call.agg_order ?? []).map((s) => emitSortBy(ctx, s, castKey));
+  const order = (aggregateOrder(call, name) ?? []).map((s) => emitSortBy(ctx, s, castKey));
   let text: string;
   if (call.agg_within_group === true) {
     text = `${fn}(${args.join(', ')}) WITHIN GROUP (ORDER BY ${order.join(', ')})`;
@@ -152,6 +152,28 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (SPREAD_AGGREGATES.has(name) && args.length === 1)
     return withFloatArgumentOnly(name, call.over === undefined ? `any_value(${args[0]})` : args[0]!, text);
   return name === 'round' || name === 'trunc' ? withRoundScale(call, text) : text;
+}
+
+/**
+ * The ORDER BY of an aggregate call. PostgreSQL computes a DISTINCT aggregate by sorting its
+ * input, so array_agg(DISTINCT x) and string_agg(DISTINCT x, ',') list the values in order where
+ * DuckDB lists them as they come: without an ORDER BY of their own they are given ORDER BY x.
+ */
+function aggregateOrder(call: FuncCall, name: string): Node[] | undefined {
+  if (call.agg_order !== undefined && call.agg_order.length > 0) return call.agg_order;
+  const value = call.args?.[0];
+  if (call.agg_distinct !== true || (name !== 'array_agg' && name !== 'string_agg') || value === undefined)
+    return call.agg_order;
+  return [
+    {
+      SortBy: {
+        node: value,
+        sortby_dir: 'SORTBY_DEFAULT',
+        sortby_nulls: 'SORTBY_NULLS_DEFAULT',
+        location: -1,
+      },
+    },
+  ];
 }
 
 /**
