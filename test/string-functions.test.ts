@@ -41,6 +41,8 @@ describe('answers as PostgreSQL', () => {
     // A DISTINCT aggregate lists its values sorted, as PostgreSQL's sort-based DISTINCT does.
     `SELECT array_agg(DISTINCT a), string_agg(DISTINCT c, ','), array_agg(DISTINCT n), array_agg(DISTINCT d) FROM strings`,
     'SELECT n > 0 AS positive, array_agg(DISTINCT a) FROM strings GROUP BY 1 ORDER BY 1',
+    // LIKE/ILIKE with ANY/ALL over an array of patterns.
+    `SELECT id, a ILIKE ANY(ARRAY['H%', '%RLD']), a LIKE ANY('{%,%x%}'::text[]), a NOT LIKE ALL(ARRAY['%e%', '%,%']), a ILIKE ALL(ARRAY[]::text[]), a LIKE ANY(ARRAY['h%', NULL]) FROM strings ORDER BY id`,
   ]) {
     test(sql, () => sameRowsAndTypes(heap, columnar, sql));
   }

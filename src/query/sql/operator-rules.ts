@@ -380,6 +380,9 @@ function emitAnyAll(ctx: EmitContext, expr: A_Expr, operator: string): string {
   const isAny = expr.kind === 'AEXPR_OP_ANY';
   const overArray = emitArrayAnyAll(ctx, expr, operator);
   if (overArray !== undefined) return overArray;
+  const like = LIKE_OPERATORS[operator];
+  if (like !== undefined && expr.rexpr !== undefined && isKnownArray(expr.rexpr))
+    return emitLikeAnyAll(ctx, expr, operator, isAny);
   if ((isAny && operator !== '=') || (!isAny && operator !== '<>')) {
     const form = `${operator} ${isAny ? 'ANY' : 'ALL'} (array)`;
     throw ctx.error(SqlState.featureNotSupported, `${form} is not supported by pg_analytica`, expr.location);
@@ -391,11 +394,37 @@ function emitAnyAll(ctx: EmitContext, expr: A_Expr, operator: string): string {
   return `(${left} ${isAny ? 'IN' : 'NOT IN'} (${list.join(', ')}))`;
 }
 
+/** ARRAY[…] or a '{…}'::type[] literal: an array whose elements are known here. */
+function isKnownArray(node: Node): boolean {
+  return (
+    'A_ArrayExpr' in node || ('TypeCast' in node && (node.TypeCast.typeName?.arrayBounds?.length ?? 0) > 0)
+  );
+}
+
+/**
+ * `x LIKE ANY (ARRAY[p, q])` is `x LIKE p OR x LIKE q` (ALL: AND), each match emitted as a LIKE
+ * (or ILIKE, NOT LIKE, NOT ILIKE) of its own, with SQL's three-valued OR and AND.
+ */
+function emitLikeAnyAll(ctx: EmitContext, expr: A_Expr, operator: string, isAny: boolean): string {
+  const patterns = arrayElements(ctx, expr.rexpr);
+  if (patterns.length === 0) return isAny ? 'false' : 'true';
+  const kind = operator.includes('*') ? 'AEXPR_ILIKE' : 'AEXPR_LIKE';
+  const matches = patterns.map((pattern) => emitLike(ctx, { ...expr, kind, rexpr: pattern }, operator));
+  return `(${matches.join(isAny ? ' OR ' : ' AND ')})`;
+}
+
 /** The elements of the array an ANY/ALL compares with, as expression nodes. */
 function arrayElements(ctx: EmitContext, node: Node | undefined): Node[] {
   if (node !== undefined && 'A_ArrayExpr' in node) return node.A_ArrayExpr.elements ?? [];
   if (node !== undefined && 'TypeCast' in node) {
     const cast = node.TypeCast;
+    // ARRAY[…]::text[]: the constructor's elements, each cast to the element type.
+    if (cast.arg !== undefined && 'A_ArrayExpr' in cast.arg && cast.typeName !== undefined) {
+      const elementType = { ...cast.typeName, arrayBounds: undefined };
+      return (cast.arg.A_ArrayExpr.elements ?? []).map((e) => ({
+        TypeCast: { arg: e, typeName: elementType },
+      }));
+    }
     const literal = cast.arg !== undefined && 'A_Const' in cast.arg ? cast.arg.A_Const.sval?.sval : undefined;
     if (literal !== undefined && cast.typeName !== undefined) {
       const elementType = { ...cast.typeName, arrayBounds: undefined };
