@@ -41,6 +41,10 @@ describe('answers as PostgreSQL', () => {
     // A DISTINCT aggregate lists its values sorted, as PostgreSQL's sort-based DISTINCT does.
     `SELECT array_agg(DISTINCT a), string_agg(DISTINCT c, ','), array_agg(DISTINCT n), array_agg(DISTINCT d) FROM strings`,
     'SELECT n > 0 AS positive, array_agg(DISTINCT a) FROM strings GROUP BY 1 ORDER BY 1',
+    // initcap() under the C ctype; string_to_array's empty input, NULL and empty delimiters, null string.
+    `SELECT id, initcap(a), initcap(c), initcap('hello WORLD o''neil 3rd x-ray éric') FROM strings ORDER BY id`,
+    `SELECT id, string_to_array(a, ','), string_to_array(a, NULL), string_to_array(a, ''), string_to_array(a, ',', ''), string_to_array(c, 'b') FROM strings ORDER BY id`,
+    `SELECT unnest(string_to_array('x y  z', ' ')) AS part`,
     // LIKE/ILIKE with ANY/ALL over an array of patterns.
     `SELECT id, a ILIKE ANY(ARRAY['H%', '%RLD']), a LIKE ANY('{%,%x%}'::text[]), a NOT LIKE ALL(ARRAY['%e%', '%,%']), a ILIKE ALL(ARRAY[]::text[]), a LIKE ANY(ARRAY['h%', NULL]) FROM strings ORDER BY id`,
   ]) {

@@ -10,6 +10,7 @@ import { registerJsonFunctions } from './jsonb/duckdb-json-functions.js';
 import { registerNetworkFunctions } from './network/duckdb-network-functions.js';
 import { registerNumericFunctions } from './numeric/duckdb-numeric-functions.js';
 import { registerToCharFunctions } from './sql/to-char/duckdb-to-char-functions.js';
+import { registerTextFunctions } from './text/duckdb-text-functions.js';
 
 export interface DuckDbOptions {
   threads: number;
@@ -34,5 +35,7 @@ export async function openDuckDb(
   registerNumericFunctions(connection);
   // inet/cidr order and containment (network/).
   registerNetworkFunctions(connection);
+  // initcap() under a C ctype (text/).
+  registerTextFunctions(connection);
   return { instance, connection };
 }

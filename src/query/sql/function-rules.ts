@@ -41,7 +41,7 @@ const SCALAR_FUNCTIONS = words(
     'upper length char_length character_length substring substr btrim ltrim rtrim replace left ' +
     'right lpad rpad concat concat_ws strpos reverse repeat split_part starts_with md5 ascii ' +
     'chr regexp_replace abs round floor ceil ceiling trunc sqrt cbrt exp ln log ' +
-    'log10 power pow sign mod pi sin cos tan asin acos atan atan2 degrees radians random gcd ' +
+    'log10 power pow sign mod pi sin cos tan asin acos atan atan2 degrees radians random gcd initcap string_to_array ' +
     'lcm now date_trunc date_part make_date to_timestamp isfinite unnest',
 );
 

@@ -11,6 +11,7 @@
  * | mod(5, 0): 22012               | NULL                                | the error                               |
  * | chr(0): 54000                  | a NUL character                     | the error                               |
  * | lpad(s, n), rpad(s, n)         | no such function                    | padded with blanks                      |
+ * | string_to_array('', ',') = {}  | string_split gives ['']             | '' is {}, a NULL delimiter splits chars |
  *
  * Arguments arrive emitted (function-emitter.ts's typed arguments: a char(n) as text).
  */
@@ -52,6 +53,8 @@ export function emitStringFunction(
       return args.length === 1
         ? `(CASE WHEN ${args[0]} = 0 THEN ${raise(NULL_CHARACTER)} ELSE chr(${args[0]}) END)`
         : undefined;
+    case 'string_to_array':
+      return emitStringToArray(args);
     case 'lpad':
     case 'rpad':
       return args.length === 2 ? `${name}(${args[0]}, ${args[1]}, ' ')` : undefined;
@@ -94,4 +97,17 @@ function isInteger(ctx: EmitContext, node: Node | undefined): boolean {
     return node !== undefined && 'A_Const' in node && node.A_Const.ival !== undefined;
   const type = operandType(ctx, node);
   return type !== undefined && INTEGER_TYPES.has(type.name);
+}
+
+/**
+ * string_to_array(s, delimiter [, null_string]) as text_to_array: '' is an empty array, a NULL
+ * delimiter gives each character, an empty delimiter the whole string, and elements equal to
+ * null_string are NULL.
+ */
+function emitStringToArray(args: readonly string[]): string | undefined {
+  if (args.length !== 2 && args.length !== 3) return undefined;
+  const [value, delimiter, nullString] = args as [string, string, string | undefined];
+  const parts = `(CASE WHEN ${value} IS NULL THEN NULL WHEN ${value} = '' THEN CAST([] AS VARCHAR[]) WHEN ${delimiter} IS NULL THEN string_split(${value}, '') WHEN ${delimiter} = '' THEN [${value}] ELSE string_split(${value}, ${delimiter}) END)`;
+  if (nullString === undefined) return parts;
+  return `list_transform(${parts}, lambda part: CASE WHEN part = ${nullString} THEN NULL ELSE part END)`;
 }

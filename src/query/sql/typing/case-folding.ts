@@ -83,7 +83,7 @@ export function foldingFor(
   );
 }
 
-/** lower()/upper() of text (its argument emitted as text already), or undefined for other calls. */
+/** lower(), upper() and initcap() of text (the argument emitted as text already), or undefined for other calls. */
 export function emitCaseFunction(
   ctx: EmitContext,
   name: string,
@@ -91,8 +91,19 @@ export function emitCaseFunction(
   emitted: readonly string[],
   location: number | undefined,
 ): string | undefined {
-  if ((name !== 'lower' && name !== 'upper') || args.length !== 1) return undefined;
+  if ((name !== 'lower' && name !== 'upper' && name !== 'initcap') || args.length !== 1) return undefined;
   const folding = foldingFor(ctx, args, `${name}()`, location);
+  if (name === 'initcap') {
+    // Under a UTF-8 locale str_initcap goes by iswalnum and towupper, which the engine does not have.
+    if (folding !== 'ascii')
+      throw ctx.error(
+        SqlState.featureNotSupported,
+        'initcap() under a ctype other than C is not supported by pg_analytica',
+        location,
+        'Write COLLATE "C" after the value to change only ASCII letters.',
+      );
+    return `pga_initcap_ascii(${emitted[0]!})`;
+  }
   return name === 'lower' ? lowerSql(folding, emitted[0]!) : upperSql(folding, emitted[0]!);
 }
 

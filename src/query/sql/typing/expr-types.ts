@@ -244,6 +244,7 @@ const SAME_AS_ARGUMENT = new Set([
 const TEXT_RESULTS = new Set([
   'lower',
   'upper',
+  'initcap',
   'substring',
   'substr',
   'btrim',
@@ -302,6 +303,7 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   if (SAME_AS_ARGUMENT.has(name))
     return arg === undefined || arg.category === 'X' ? undefined : { ...arg, typmod: -1 };
   if (name === 'array_agg') return jsonArrayType(arg);
+  if (name === 'string_to_array') return { name: 'text[]', oid: 1009, typmod: -1, category: 'A' };
   if (name === 'sum' && arg !== undefined) {
     // pg_proc.dat: sum(int2/int4) → int8, sum(int8/numeric) → numeric, sum(float4) → float4, …
     if (arg.name === 'int2' || arg.name === 'int4') return known('int8');
