@@ -14,7 +14,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type pg from 'pg';
+import pg from 'pg';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { Daemon } from '../src/main.js';
@@ -363,6 +363,26 @@ describe('status page over HTTP', () => {
     const newest = document.history.samples.at(-1)!.at;
     const since = (await (await fetch(`${base}/status.json?since=${newest}`)).json()) as Document;
     assert.deepEqual(since.history.samples, []);
+  });
+
+  test('a refused login is listed under recent errors, with the role and database it named', async () => {
+    const wrong = new pg.Client({
+      ...cluster.clientConfig(),
+      port: daemon.port,
+      password: 'not-the-password',
+    });
+    await assert.rejects(wrong.connect(), (error: pg.DatabaseError) => error.code === '28P01');
+    await wrong.end().catch(() => undefined);
+    type Document = {
+      errors: { source: { kind: string; name: string }; sqlState: string; message: string }[];
+    };
+    const listed = await waitFor(async () => {
+      const got = (await (await fetch(`${base}/status.json`)).json()) as Document;
+      return got.errors.find((e) => e.sqlState === '28P01');
+    }, 'the refused login in /status.json');
+    assert.equal(listed.source.kind, 'session');
+    assert.match(listed.source.name, new RegExp(`^${cluster.user}@postgres from .* \\(login\\)$`));
+    assert.match(listed.message, /password authentication failed/);
   });
 
   test('a request for another DNS name is refused (DNS rebinding), addresses and localhost are served', async () => {

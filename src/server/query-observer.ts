@@ -10,6 +10,8 @@ export interface QueryObserver {
   queryFinished(sqlState: string | undefined, seconds: number): void;
   /** A statement failed with the error the client was sent. */
   queryFailed?(failure: QueryFailure): void;
+  /** A login was refused (wrong password, no matching address rule, …) with the error the client was sent. */
+  loginFailed?(failure: QueryFailure): void;
 }
 
 export interface QueryFailure {

@@ -82,8 +82,9 @@ export class Session {
     const authTimeoutMs = this.#options.authTimeoutMs ?? defaultAuthTimeoutMs;
     const deadline = Date.now() + authTimeoutMs;
     const loginDeadline = setTimeout(() => this.#channel.destroy(), authTimeoutMs);
+    let startup: StartupRequest | undefined;
     try {
-      const startup = await readStartup(this.#channel, this.#options.cancels, this.#options.tls);
+      startup = await readStartup(this.#channel, this.#options.cancels, this.#options.tls);
       if (startup === undefined) return;
       this.#log = this.#log.child({ session: { user: startup.user, database: startup.database } });
       const { roleOid } = await logIn(this.#channel, startup, {
@@ -107,6 +108,7 @@ export class Session {
       this.#log.info('session started');
       await this.#serve(this.#core);
     } catch (error) {
+      if (startup !== undefined && this.#core === undefined) this.#loginFailed(startup, error);
       await this.#fatal(error);
     } finally {
       clearTimeout(loginDeadline);
@@ -213,6 +215,19 @@ export class Session {
       default:
         return await extended.handle(message);
     }
+  }
+
+  /** A refused login is told to the observer (the status page lists it with the recent errors). */
+  #loginFailed(startup: StartupRequest, error: unknown): void {
+    if (!(error instanceof PgError) && !(error instanceof WireError)) return;
+    const fields = errorFields(error);
+    const address = this.#clientAddress || 'local';
+    this.#options.observer?.loginFailed?.({
+      sqlState: fields.code,
+      message: fields.message,
+      database: startup.database,
+      session: `${startup.user}@${startup.database} from ${address} (login)`,
+    });
   }
 
   async #fatal(error: unknown): Promise<void> {

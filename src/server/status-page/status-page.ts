@@ -31,19 +31,28 @@ export class StatusPage {
   readonly errors = new RecentErrors();
   #history: StatusHistory | undefined;
 
-  /** `next` (the metrics) is told of every statement; failed ones are also listed as recent errors. */
+  /**
+   * `next` (the metrics) is told of every statement; failed ones, and refused logins, are also
+   * listed as recent errors.
+   */
   observer(next: QueryObserver): QueryObserver {
     const errors = this.errors;
+    const list = (failure: QueryFailure) =>
+      errors.add({
+        at: Date.now(),
+        source: { kind: 'session', name: failure.session, database: failure.database },
+        sqlState: failure.sqlState,
+        message: failure.message,
+      });
     return {
       queryFinished: (sqlState, seconds) => next.queryFinished(sqlState, seconds),
       queryFailed(failure: QueryFailure) {
         next.queryFailed?.(failure);
-        errors.add({
-          at: Date.now(),
-          source: { kind: 'session', name: failure.session, database: failure.database },
-          sqlState: failure.sqlState,
-          message: failure.message,
-        });
+        list(failure);
+      },
+      loginFailed(failure: QueryFailure) {
+        next.loginFailed?.(failure);
+        list(failure);
       },
     };
   }
