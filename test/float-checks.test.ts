@@ -14,7 +14,7 @@ import { type Differential, startDifferential, stopDifferential } from './helper
 const setup = `
   CREATE TABLE floats (id int PRIMARY KEY, d float8, r real, i int);
   INSERT INTO floats VALUES (1, 1e308, 3e38, 2), (2, 1e308, 3e38, 0), (3, 1e-200, 1e-30, -1),
-    (4, 'Infinity', 'NaN', 3), (5, 2.5, 1.5, NULL), (6, -0.5, -2, 4), (7, 'NaN', 0, 1);`;
+    (4, 'Infinity', 'NaN', 3), (5, 2.5, 1.5, NULL), (6, -0.5, -2, 4), (7, 'NaN', 0, 1), (8, '-0', '-0', 5);`;
 
 let fixture: Differential | undefined;
 let heap: pg.Client;
@@ -37,6 +37,10 @@ describe('answers as PostgreSQL', () => {
     'SELECT id, sum(d) OVER (ORDER BY id ROWS 1 PRECEDING) FROM floats WHERE id > 2 ORDER BY id',
     'SELECT id, exp(i), exp(d), power(d, i), power(i, 2), power(2.0::float8, i) FROM floats WHERE id > 2 ORDER BY id',
     'SELECT sum(DISTINCT d) FILTER (WHERE id > 4) FROM floats',
+    // -0 keeps its sign when its column is sorted (DuckDB's sort returned it as 0).
+    'SELECT id, d, r FROM floats ORDER BY d DESC, id',
+    'SELECT id, d * -0.0 AS z FROM floats WHERE id > 4 ORDER BY z, id',
+    'SELECT id, row_number() OVER (ORDER BY r, id), r FROM floats ORDER BY 2',
   ]) {
     test(sql, () => sameRowsAndTypes(heap, columnar, sql));
   }

@@ -24,6 +24,7 @@ import { refuseLocaleOrder } from './typing/collation.js';
 import { checkedFloatFunction, checkedFloatSum, isFloat } from './typing/float-arithmetic.js';
 import { emitNetworkFunction, isInet } from './typing/network-rules.js';
 import { emitNumericCall } from './typing/numeric-emit.js';
+import type { PgType } from './typing/pg-types.js';
 import { emitRangeFunction } from './typing/range-rules.js';
 import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
@@ -328,8 +329,17 @@ export function emitSortBy(ctx: EmitContext, node: Node, wrapKey?: (key: string)
   if (wrapKey === undefined && (type?.ndims ?? 1) > 1 && orderKey(type, 'x') !== undefined)
     allowAnyDims(sort.node);
   const key = ctx.expr(sort.node);
-  const sorted = wrapKey === undefined ? (orderKey(type, key) ?? key) : wrapKey(key);
+  const sorted = wrapKey === undefined ? (orderKey(type, key) ?? floatSortKey(type, key)) : wrapKey(key);
   return `${sorted} ${descending ? 'DESC' : 'ASC'} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
+}
+
+/**
+ * A double precision or real sort key as an expression of its own: DuckDB's sort hands back the
+ * values of a sorted column from its normalized key, where -0 has become 0 (PostgreSQL prints
+ * the row's '-0'); sorting by `x + 0` orders the same and leaves the column's values alone.
+ */
+function floatSortKey(type: PgType | undefined, key: string): string {
+  return type?.name === 'float8' || type?.name === 'float4' ? `(${key} + 0)` : key;
 }
 
 /** `OVER w` or `OVER (…)`. */

@@ -145,13 +145,22 @@ export function sortKey(
   // Sorted by its array_cmp key (multidim-arrays.ts), where its elements order as PostgreSQL's.
   if (multiDim && orderKey(type, 'x') === undefined) throw refuseMultiDimOrder();
   if (multiDim) allowAnyDims(key);
-  const wrap = orderKey(type, 'x') === undefined ? undefined : (x: string) => orderKey(type, x) ?? x;
+  // A float sorts by an expression of its own (function-emitter.ts floatSortKey): DuckDB hands
+  // back a sorted column's values from the normalized key, where -0 is 0.
+  const float = type?.name === 'float8' || type?.name === 'float4';
+  const wrap =
+    orderKey(type, 'x') !== undefined
+      ? (x: string) => orderKey(type, x) ?? x
+      : float
+        ? (x: string) => `(${x} + 0)`
+        : undefined;
   if (wrap === undefined) return undefined;
   // Emitting the output's expression again must not resolve a table a second time.
   const reemittable = output === undefined || !JSON.stringify(output).includes('"SubLink"');
   // Values grouped by key make DISTINCT a DISTINCT ON their keys (keyed-grouping.ts), which sorts by any key.
   const plainDistinct = stmt.distinctClause !== undefined && !groupsByKey(type);
   if (!reemittable || plainDistinct) {
+    if (float) return undefined;
     if (type?.heldAsText === true) throw textNumericKey(ctx, 'ORDER BY (of this form)', node.SortBy.location);
     if (type?.name === 'jsonb') throw jsonbSortRefused(ctx, node.SortBy.location);
     if (multiDim) throw refuseMultiDimOrder();
