@@ -208,16 +208,10 @@ export class ExtendedQuery {
    */
   async #describeStatement(name: string): Promise<void> {
     const prepared = this.#core.prepared.get(name);
-    const statement = this.#classify(
-      prepared.sql,
-      prepared.paramTypes.map(() => null),
-      prepared.paramTypes,
-    );
-    const described = statement === undefined ? undefined : await this.#describe(statement);
-    const inferred = described?.parameterTypes;
+    const described = await this.#describePrepared(prepared);
     const parameterTypes =
-      inferred?.length === prepared.paramTypes.length
-        ? inferred
+      prepared.inferredTypes !== undefined && prepared.inferredTypes.length > 0
+        ? prepared.inferredTypes
         : prepared.paramTypes.map((oid) => (oid === 0 ? 25 : oid));
     this.#core.channel.send(parameterDescription(parameterTypes));
     const columns = described?.columns;
@@ -226,17 +220,21 @@ export class ExtendedQuery {
 
   /** The parameter types PostgreSQL's Describe gives the statement, asked once per statement. */
   async #inferredTypes(prepared: PreparedStatement): Promise<readonly number[]> {
-    if (prepared.inferredTypes === undefined) {
-      const statement = this.#classify(
-        prepared.sql,
-        prepared.paramTypes.map(() => null),
-        prepared.paramTypes,
-      );
-      const described = statement === undefined ? undefined : await this.#describe(statement);
-      const inferred = described?.parameterTypes;
-      prepared.inferredTypes = inferred?.length === prepared.paramTypes.length ? inferred : [];
-    }
-    return prepared.inferredTypes;
+    if (prepared.inferredTypes === undefined) await this.#describePrepared(prepared);
+    return prepared.inferredTypes ?? [];
+  }
+
+  /** Describes a prepared statement, keeping the parameter types PostgreSQL inferred ([] if none). */
+  async #describePrepared(prepared: PreparedStatement) {
+    const statement = this.#classify(
+      prepared.sql,
+      prepared.paramTypes.map(() => null),
+      prepared.paramTypes,
+    );
+    const described = statement === undefined ? undefined : await this.#describe(statement);
+    const inferred = described?.parameterTypes;
+    prepared.inferredTypes = inferred?.length === prepared.paramTypes.length ? inferred : [];
+    return described;
   }
 
   /** The columns a statement returns (undefined: none), without consuming any rows. */

@@ -50,3 +50,11 @@ export async function refusedWith(
   assert.equal(error.code, code, `${sql}: ${error.message}`);
   assert.match(error.message, message);
 }
+
+/** `sql` fails on the daemon with the SQLSTATE and message it fails with on the heap. */
+export async function sameFailure(heap: pg.Client, columnar: pg.Client, sql: string): Promise<void> {
+  const expected = await failure(heap, sql);
+  const actual = await failure(columnar, sql);
+  assert.equal(actual.code, expected.code, `${sql}: ${actual.message} / ${expected.message}`);
+  assert.equal(actual.message, expected.message);
+}

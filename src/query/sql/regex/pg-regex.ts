@@ -17,8 +17,8 @@ export class RegexRefusal extends Error {}
 
 const SPACE_CLASS = '\\t\\n\\v\\f\\r ';
 
-/** Escapes outside a bracket: PostgreSQL's meaning in RE2's spelling. */
-const ESCAPES: Readonly<Record<string, string>> = {
+/** Character-entry escapes: the same character inside a bracket and out. */
+const CHARACTER_ESCAPES: Readonly<Record<string, string>> = {
   a: '\\x07',
   b: '\\x08',
   B: '\\\\',
@@ -28,6 +28,11 @@ const ESCAPES: Readonly<Record<string, string>> = {
   r: '\\r',
   t: '\\t',
   v: '\\v',
+};
+
+/** Escapes outside a bracket: PostgreSQL's meaning in RE2's spelling. */
+const ESCAPES: Readonly<Record<string, string>> = {
+  ...CHARACTER_ESCAPES,
   d: '\\d',
   D: '\\D',
   w: '\\w',
@@ -42,15 +47,7 @@ const ESCAPES: Readonly<Record<string, string>> = {
 
 /** Escapes inside a bracket (a class escape stands for its members). */
 const BRACKET_ESCAPES: Readonly<Record<string, string>> = {
-  a: '\\x07',
-  b: '\\x08',
-  B: '\\\\',
-  e: '\\x1B',
-  f: '\\f',
-  n: '\\n',
-  r: '\\r',
-  t: '\\t',
-  v: '\\v',
+  ...CHARACTER_ESCAPES,
   d: '0-9',
   w: '0-9A-Za-z_',
   s: SPACE_CLASS,
