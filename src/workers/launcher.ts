@@ -25,6 +25,7 @@ import { IngestWorker } from './ingest-worker.js';
 import { holdLauncherLock, startLockWaitMs } from './launcher-lock.js';
 import { LauncherStream, type LauncherStreamOptions } from './launcher-stream.js';
 import { watchPartitions } from './partition-watch.js';
+import { schemaBehind } from './schema-watch.js';
 import { WorkerActivity } from './worker-activity.js';
 
 export { launcherLockKey } from './launcher-lock.js';
@@ -201,6 +202,9 @@ export class Launcher {
     const fingerprints = await this.#fingerprints(tables);
     await this.#noticeUnregistered(tables);
     await this.#streams.sync(this.#client, tables);
+    // Migrations of tables no one writes to: followed without waiting for a write.
+    const behind = this.#stream ? await schemaBehind(this.#client) : [];
+    if (behind.length > 0) void this.#stream?.followSchema(behind);
     let copied = 0;
     for (const entry of tables) {
       if (this.#closed) break;
@@ -244,6 +248,22 @@ export class Launcher {
   async waitForApplied(lsn: bigint, signal?: AbortSignal): Promise<void> {
     const stream = await this.#streams.running(this.#loop && this.#firstPass);
     await stream.position.waitFor(lsn, this.#options.stream!.maxWaitMs, signal);
+  }
+
+  /**
+   * Asks the change stream to catch up with the catalog's columns of these tables, and waits for
+   * it at most `waitMs`; the caller reads the catalog again either way.
+   */
+  async followSchema(relids: readonly number[], waitMs: number, signal?: AbortSignal): Promise<void> {
+    const stream = this.#stream;
+    if (!stream || relids.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waitMs);
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await Promise.race([stream.followSchema(relids), bound]);
+    clearTimeout(timer);
   }
 
   /** Mode append: a pass when the table changed, when asked, or first of all a copy. */

@@ -31,6 +31,7 @@ import { sourceClient } from '../source/source-config.js';
 import { readSourceTable } from '../source/table-schema.js';
 import type { AppliedPosition } from './applied-position.js';
 import { diskFullError, isDiskFull } from './disk-full.js';
+import { SchemaCatchUp } from './schema-catchup.js';
 import { sameColumns } from './schema-evolution.js';
 import { StreamApplier } from './stream-apply.js';
 import { DeltaLoader } from './stream-delta-loader.js';
@@ -52,6 +53,7 @@ export class StreamWorker {
   readonly #state: StreamState;
   readonly #flusher: StreamFlusher;
   readonly #applier: StreamApplier;
+  readonly #catchUp: SchemaCatchUp;
   #connection: ReplicationConnection | undefined;
   #decoder = new PgoutputDecoder();
   #lastRetentionCheckAt = 0;
@@ -65,7 +67,8 @@ export class StreamWorker {
     this.#watchCatalog(catalogClient);
     const loader = new DeltaLoader(this.#state);
     this.#flusher = new StreamFlusher(this.#state, loader);
-    this.#applier = new StreamApplier(this.#state, loader, this.#flusher);
+    this.#catchUp = new SchemaCatchUp(this.#state);
+    this.#applier = new StreamApplier(this.#state, loader, this.#flusher, this.#catchUp);
   }
 
   get position(): AppliedPosition {
@@ -207,6 +210,17 @@ export class StreamWorker {
     }
   }
 
+  /**
+   * Resolves once the copies of these tables have the columns (and enum labels) the source's
+   * catalog gives them, without waiting for a write to them, or cannot follow them in place (a
+   * re-copy asked for, a copy in progress): see schema-catchup.ts.
+   */
+  followSchema(relids: readonly number[]): Promise<void> {
+    const done = this.#catchUp.request(relids);
+    this.requestKeepalive();
+    return done;
+  }
+
   /** Registers a table about to be copied; see Handoff. */
   async beginHandoff(entry: TableEntry, columns: readonly IngestColumn[]): Promise<Handoff> {
     return await beginHandoff(this.#state, entry, columns);
@@ -346,7 +360,9 @@ export class StreamWorker {
     if (state.tx) return;
     if (walEnd > state.received) state.received = walEnd;
     const idle = this.#flusher.confirmIdle(state.received);
+    await this.#catchUp.atBoundary();
     if (
+      state.flushRequired ||
       state.position.wouldRelease(state.received) ||
       Date.now() - state.lastBoundaryAt >= boundaryIntervalMs
     ) {
@@ -372,7 +388,8 @@ export class StreamWorker {
 
   async #maybeFlushWhileIdle(): Promise<void> {
     if (this.#state.tx) return;
-    if (this.#state.position.waiting) this.requestKeepalive();
+    if (this.#state.position.waiting || this.#catchUp.busy) this.requestKeepalive();
+    await this.#catchUp.atBoundary();
     await this.#flusher.atBoundary(true);
     await this.#checkRetention();
   }
