@@ -185,7 +185,11 @@ describe('a migration with no later write to the table', () => {
   test('SET DATA TYPE int → bigint: the type the heap describes', async () => {
     await heap.query('ALTER TABLE t_type ALTER COLUMN qty TYPE bigint');
     await converges('t_type', 'SELECT * FROM t_type ORDER BY id');
-    await converges('t_type', 'SELECT qty + 9223372036854775800 AS big FROM t_type WHERE id = 6');
+    // An int4 column overflows here (22003): the copy must compute in bigint, as the heap does. A
+    // type change keeps the column names, so the launcher's periodic check finds it (within a pass).
+    await converges('t_type', 'SELECT id, qty * 2147483647 AS big FROM t_type WHERE qty > 1 ORDER BY id', {
+      tolerated: ['22003'],
+    });
     assert.equal(await recopyReason('t_type'), null);
   });
 
