@@ -65,7 +65,10 @@ export class SchemaCatchUp {
       (relid) =>
         new Promise<void>((resolve) => {
           this.#waiters.set(relid, [...(this.#waiters.get(relid) ?? []), resolve]);
-          this.#wanted.add(relid);
+          // One under way answers this request too: reading again would move its position on,
+          // and requests repeated faster than the stream gets there would never see it applied.
+          if (!this.#pending.has(relid) && !this.#flushing.some((f) => f.relid === relid))
+            this.#wanted.add(relid);
         }),
     );
     return Promise.all(waits).then(() => undefined);
