@@ -14,7 +14,10 @@
  * - handoff (stream-handoff.ts): a table being copied joins the stream at the
  *   copy's consistent point;
  * - schema evolution (schema-evolution.ts): relation messages that change
- *   columns the copy can follow.
+ *   columns the copy can follow;
+ * - schema catch-up (schema-catchup.ts): the same for a migration of a table
+ *   no one writes to, from the catalog;
+ * - tables (stream-tables.ts): which tables it serves.
  * The state they share is a StreamState.
  */
 import { mkdir, rm } from 'node:fs/promises';
@@ -22,17 +25,15 @@ import type pg from 'pg';
 import type { TableEntry } from '../catalog/catalog.js';
 import * as catalog from '../catalog/catalog.js';
 import { errorMessage, PgError, SqlState } from '../errors.js';
-import { columnSpec, type IngestColumn, ingestColumn } from '../source/column-types.js';
+import type { IngestColumn } from '../source/column-types.js';
 import { replicationOutputSettings } from '../source/output-text.js';
-import { formatLsn, PgoutputDecoder, parseLsn, RelationCache } from '../source/pgoutput/index.js';
+import { formatLsn, PgoutputDecoder, RelationCache } from '../source/pgoutput/index.js';
 import { ReplicationConnection } from '../source/replication/replication-connection.js';
 import type { ReplicationStream } from '../source/replication/replication-stream.js';
 import { sourceClient } from '../source/source-config.js';
-import { readSourceTable } from '../source/table-schema.js';
 import type { AppliedPosition } from './applied-position.js';
 import { diskFullError, isDiskFull } from './disk-full.js';
 import { SchemaCatchUp } from './schema-catchup.js';
-import { sameColumns } from './schema-evolution.js';
 import { StreamApplier } from './stream-apply.js';
 import { DeltaLoader } from './stream-delta-loader.js';
 import { StreamFlusher } from './stream-flush.js';
@@ -44,7 +45,7 @@ import {
   StreamState,
   type StreamWorkerOptions,
 } from './stream-state.js';
-import { StreamedTable } from './streamed-table.js';
+import { syncStreamedTables } from './stream-tables.js';
 
 export type { Handoff } from './stream-handoff.js';
 export { publicationName, type StreamWorkerOptions } from './stream-state.js';
@@ -161,53 +162,7 @@ export class StreamWorker {
 
   /** Brings the set of streamed tables in line with the catalog (called on every launcher pass). */
   async syncTables(entries: readonly TableEntry[]): Promise<void> {
-    const state = this.#state;
-    const streamed = new Map(entries.filter((e) => e.mode === 'stream').map((e) => [e.relid, e]));
-    for (const [relid, table] of state.tables) {
-      const entry = streamed.get(relid);
-      if (!entry?.sourceExists) await state.forget(table);
-    }
-    for (const entry of streamed.values()) {
-      if (state.tables.has(entry.relid) || !entry.sourceExists) continue;
-      if (entry.generation === 0 || entry.state !== 'synced' || !entry.columns) continue;
-      await this.#adopt(entry);
-    }
-  }
-
-  /**
-   * A table copied before this worker started: stream it from its watermark, with the columns of
-   * the copy (a column added since shows up in the stream and is followed there).
-   */
-  async #adopt(entry: TableEntry): Promise<void> {
-    const state = this.#state;
-    const source = await readSourceTable(state.catalog, entry.relid);
-    const specs = entry.columns ?? [];
-    const live = specs.filter((c) => !c.dropped);
-    const columns = live.map((spec) => {
-      const column = source.columns.find(
-        (c) => c.name === spec.name && c.typeOid === spec.pgTypeOid && c.typeModifier === spec.pgTypeModifier,
-      );
-      // Rows written before a column with a default was added still read the default.
-      if (!column) return undefined;
-      return spec.missing ? { ...ingestColumn(column), missing: spec.missing } : ingestColumn(column);
-    });
-    const found = columns.filter((c): c is IngestColumn => c !== undefined);
-    const table = new StreamedTable(
-      entry,
-      found.length === live.length ? found : source.columns.map(ingestColumn),
-      'streaming',
-      entry.generation,
-      parseLsn(entry.syncedLsn ?? '0/0'),
-      specs,
-    );
-    table.droppedAttributes = await state.droppedAttributes(entry.relid);
-    await state.baseline(table);
-    state.tables.set(entry.relid, table);
-    await state.leaveDeltaTransaction();
-    await state.options.delta.ensure(state.deltaKey(table), table.specs, table.keyColumns);
-    if (found.length !== live.length || !sameColumns(found.map(columnSpec), live)) {
-      await state.recopy(table, `the columns of ${table.name} changed while the daemon was not running`);
-    }
+    await syncStreamedTables(this.#state, entries);
   }
 
   /**
