@@ -54,6 +54,8 @@ export class SchemaCatchUp {
   /** Tables followed, waiting for the flush that records their columns in the catalog. */
   #flushing: { relid: number; at: bigint }[] = [];
   readonly #waiters = new Map<number, (() => void)[]>();
+  /** Tables asked for again while their catch-up was under way. */
+  readonly #again = new Set<number>();
 
   constructor(state: StreamState) {
     this.#state = state;
@@ -65,10 +67,12 @@ export class SchemaCatchUp {
       (relid) =>
         new Promise<void>((resolve) => {
           this.#waiters.set(relid, [...(this.#waiters.get(relid) ?? []), resolve]);
-          // One under way answers this request too: reading again would move its position on,
-          // and requests repeated faster than the stream gets there would never see it applied.
-          if (!this.#pending.has(relid) && !this.#flushing.some((f) => f.relid === relid))
-            this.#wanted.add(relid);
+          // One under way is not re-read now (that would move its position on, and requests repeated
+          // faster than the stream gets there would never see it applied); once it is done, the
+          // catalog is read again, for a migration it may not have seen.
+          if (this.#pending.has(relid) || this.#flushing.some((f) => f.relid === relid))
+            this.#again.add(relid);
+          else this.#wanted.add(relid);
         }),
     );
     return Promise.all(waits).then(() => undefined);
@@ -93,8 +97,9 @@ export class SchemaCatchUp {
 
   async #read(): Promise<void> {
     const state = this.#state;
-    const relids = [...this.#wanted].filter((relid) => this.#streaming(relid) || !this.#finish(relid));
+    const wanted = [...this.#wanted];
     this.#wanted.clear();
+    const relids = wanted.filter((relid) => this.#streaming(relid) || !this.#finish(relid));
     if (relids.length === 0) return;
     const before = await insertPosition(state.catalog);
     const shapes = await readShapes(state.catalog, relids);
@@ -155,8 +160,12 @@ export class SchemaCatchUp {
     return this.#state.tables.get(relid)?.phase === 'streaming';
   }
 
-  /** Resolves the waiters of a table; false, for use in filters. */
+  /** Resolves the waiters of a table (or reads its catalog again first); false, for use in filters. */
   #finish(relid: number): false {
+    if (this.#again.delete(relid)) {
+      this.#wanted.add(relid);
+      return false;
+    }
     for (const resolve of this.#waiters.get(relid) ?? []) resolve();
     this.#waiters.delete(relid);
     return false;
