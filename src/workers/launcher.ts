@@ -254,13 +254,12 @@ export class Launcher {
    * Asks the change stream to catch up with the catalog's columns of these tables, and waits for
    * it at most `waitMs`; the caller reads the catalog again either way.
    */
-  async followSchema(relids: readonly number[], waitMs: number, signal?: AbortSignal): Promise<void> {
+  async followSchema(relids: readonly number[], waitMs: number): Promise<void> {
     const stream = this.#stream;
     if (!stream || relids.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, waitMs);
-      signal?.addEventListener('abort', () => resolve(), { once: true });
     });
     await Promise.race([stream.followSchema(relids), bound]);
     clearTimeout(timer);

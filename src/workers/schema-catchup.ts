@@ -112,7 +112,10 @@ export class SchemaCatchUp {
         !shape ||
         (sameColumns(table, shape) && sameAttnums(state, table, shape) && sameLabels(table, shape))
       ) {
-        this.#finish(relid);
+        // Followed already (a relation message), but the catalog's spec, which queries read,
+        // has the new columns only after the next flush.
+        if (shape && table.schemaChanged) this.#flushing.push({ relid, at: state.received });
+        else this.#finish(relid);
         continue;
       }
       this.#pending.set(relid, { shape, before, target });
