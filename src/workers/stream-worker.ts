@@ -314,8 +314,10 @@ export class StreamWorker {
     const state = this.#state;
     if (state.tx) return;
     if (walEnd > state.received) state.received = walEnd;
-    const idle = this.#flusher.confirmIdle(state.received);
+    // Before the slot is confirmed as idle: columns a catch-up applied here are not confirmed
+    // past before the flush that records them (it confirms the slot itself).
     await this.#catchUp.atBoundary();
+    const idle = !state.flushRequired && this.#flusher.confirmIdle(state.received);
     if (
       state.flushRequired ||
       state.position.wouldRelease(state.received) ||
