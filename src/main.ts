@@ -202,6 +202,9 @@ export class Daemon {
             if (!launcher) throw new Error(`database ${database} has no launcher`);
             await launcher.waitForApplied(lsn, signal);
           },
+          followSchema: async (database, relids, waitMs) => {
+            await launchers.get(database)?.followSchema(relids, waitMs);
+          },
         },
       });
       const server = await QueryServer.start({

@@ -385,6 +385,45 @@ describe('framework migrations on a streamed table under writes', () => {
     );
   });
 
+  test('a deploy at night: migrations with no write after them are followed without one (schema catch-up)', async () => {
+    const before = await recopies();
+    await writer.pause();
+    try {
+      await heap.query(`ALTER TYPE order_status ADD VALUE 'on_hold' BEFORE 'paid'`);
+      await heap.query('ALTER TABLE orders ADD COLUMN nightly int NOT NULL DEFAULT 5, ADD COLUMN batch text');
+      await heap.query('ALTER TABLE orders RENAME COLUMN batch TO batch_name');
+      const sqls = [...checks, `SELECT count(*) FROM orders WHERE status < 'on_hold' OR nightly = 5`];
+      // Nothing writes to orders: the stream learns of all this from the catalog. A new enum
+      // label is unknown (22P02) until the launcher's next pass finds it; nothing answers 55000.
+      await waitFor(
+        async () => {
+          for (const sql of sqls) {
+            const expected = await read(heap, sql);
+            try {
+              assert.deepEqual(await read(columnar, sql), expected, `from the daemon: ${sql}`);
+              const fdw = sql.replace(/\bFROM orders\b/, 'FROM columnar.orders');
+              assert.deepEqual(await read(heap, fdw), expected, `through columnar.orders: ${sql}`);
+            } catch (error) {
+              if ((error as { code?: string }).code === '22P02' || error instanceof assert.AssertionError)
+                return false;
+              throw error;
+            }
+          }
+          return true;
+        },
+        'the copy to follow the migrations with no write',
+        10_000,
+      );
+      assert.equal((await recopies()).recopy_requested_at, before.recopy_requested_at, 'no re-copy');
+    } finally {
+      writer.start();
+    }
+    // Writes afterwards bring the relation message the catch-up anticipated: nothing applied twice.
+    await step(`UPDATE orders SET nightly = nightly + 1, batch_name = 'b' WHERE id % 6 = 0`, null, [
+      'SELECT nightly, count(*) FROM orders GROUP BY 1 ORDER BY 1',
+    ]);
+  });
+
   test('a column of a type the copy cannot hold: the stream goes on, the table says why', async () => {
     await heap.query('ALTER TABLE orders ADD COLUMN search tsvector');
     await waitFor(async () => {

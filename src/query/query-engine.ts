@@ -31,7 +31,13 @@ import { SourceDescriber } from './source-describe.js';
 import { ColumnReads } from './sql/column-reads.js';
 import { listTableNodes, rewriteTypedSelect } from './sql/select-rewriter.js';
 import { typedColumns } from './sql/typing/type-scope.js';
-import { type Resolution, type ResolvedTable, resolveTables, type TableReference } from './table-resolver.js';
+import {
+  type Resolution,
+  type ResolvedTable,
+  resolveTables,
+  schemaCatchUpWaitMs,
+  type TableReference,
+} from './table-resolver.js';
 import { tablesForStatement } from './transaction-versions.js';
 import { nudgeAfterMs, WalFlushNudge } from './wal-flush-nudge.js';
 
@@ -54,6 +60,11 @@ export interface QueryEngineOptions {
 export interface StreamFreshness {
   /** Resolves once transactions ending at or before `lsn` are visible; throws PgError 57014 after the bound. */
   waitForApplied(database: string, lsn: bigint, signal?: AbortSignal): Promise<void>;
+  /**
+   * Asks the change stream to give these tables the columns the source's catalog gives them
+   * (without waiting for a write to them); resolves once done, or after `waitMs`.
+   */
+  followSchema?(database: string, relids: readonly number[], waitMs: number): Promise<void>;
 }
 
 /**
@@ -425,7 +436,11 @@ export class QueryEngine implements QueryExecutor {
       );
     });
     try {
-      return await resolveTables(client, references, context.searchPath, context.roleOid);
+      const freshness = this.#options.freshness;
+      const followSchema = freshness?.followSchema
+        ? (relids: number[]) => freshness.followSchema!(context.database, relids, schemaCatchUpWaitMs)
+        : undefined;
+      return await resolveTables(client, references, context.searchPath, context.roleOid, followSchema);
     } finally {
       client.release();
     }

@@ -200,7 +200,8 @@ function rawMessage(error: unknown): string {
 
 /**
  * A statement the source accepts (its Describe came first) fails on the copy for a column it does
- * not have, or returns fewer columns: when a table's copy is behind a schema change, say so.
+ * not have, or returns fewer columns: when a table's copy is still behind a schema change after
+ * the resolver waited for the stream to catch up (schema-catchup.ts), say so.
  */
 function withSchemaBehind(error: PgError, tables: readonly VisibleTable[]): PgError {
   const missingColumns =
@@ -214,8 +215,9 @@ function withSchemaBehind(error: PgError, tables: readonly VisibleTable[]): PgEr
     `the columnar copy of ${qualified} does not have the columns a schema change gave the table yet`,
     {
       cause: error,
-      detail: 'A streamed copy follows ALTER TABLE with the next row change of its table.',
-      hint: `Write to the table, or copy it again now with SELECT analytica.resync('${qualified.replaceAll("'", "''")}').`,
+      detail:
+        "A streamed copy follows ALTER TABLE without a write to the table, once its change stream has reached the migration; it did not within the query's wait (the stream is behind, or the table is being copied).",
+      hint: `Run the statement again in a moment; if it keeps failing, see analytica.status, or copy the table again with SELECT analytica.resync('${qualified.replaceAll("'", "''")}').`,
     },
   );
 }

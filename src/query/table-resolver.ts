@@ -230,6 +230,8 @@ export class PartitionsChangedError extends PgError {
   }
 }
 
+/** How long a query waits for the stream to follow a schema change before it answers 55000. */
+export const schemaCatchUpWaitMs = 5_000;
 /** How long a query waits for the daemon to follow a change of partitions before it answers 55000. */
 const partitionsWaitMs = 30_000;
 const partitionsPollMs = 100;
@@ -241,11 +243,20 @@ export async function resolveTables(
   searchPath: readonly string[],
   /** The session's role, by OID: privileges are those of the role that logged in, whatever its name now. */
   roleOid: number,
+  /**
+   * Asks the change stream to give these streamed tables the columns a schema change gave them
+   * (schema-catchup.ts), waiting a bounded time: a copy still behind after it answers 55000.
+   */
+  followSchema?: (relids: number[]) => Promise<void>,
 ): Promise<Resolution> {
   if (references.length === 0) return { tables: [], walLsn: 0n };
   const deadline = Date.now() + partitionsWaitMs;
   for (;;) {
     try {
+      const resolution = await resolveOnce(client, references, searchPath, roleOid);
+      const behind = resolution.tables.filter((t) => t.columnsBehind).map((t) => t.relid);
+      if (behind.length === 0 || !followSchema) return resolution;
+      await followSchema(behind);
       return await resolveOnce(client, references, searchPath, roleOid);
     } catch (error) {
       if (!(error instanceof PartitionsChangedError) || Date.now() > deadline) throw error;

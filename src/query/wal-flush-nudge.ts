@@ -17,7 +17,7 @@ import type { Logger } from '../log.js';
 /** How long a query waits for the stream before asking for a flush. */
 export const nudgeAfterMs = 50;
 
-const nudgeSql = `BEGIN;
+export const nudgeSql = `BEGIN;
 SET LOCAL synchronous_commit = on;
 SELECT pg_catalog.pg_logical_emit_message(true, 'pg_analytica', '');
 COMMIT`;

@@ -11,9 +11,8 @@ import { rm } from 'node:fs/promises';
 import type pg from 'pg';
 import type { TableEntry } from '../catalog/catalog.js';
 import * as catalog from '../catalog/catalog.js';
-import { errorMessage, PgError, SqlState } from '../errors.js';
+import { errorMessage, PgError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { DeltaStore } from '../query/delta-store.js';
 import { fingerprintSql } from '../source/snapshot-reader.js';
 import { sourceClient } from '../source/source-config.js';
 import { collectGarbage } from '../storage/garbage-collector.js';
@@ -23,9 +22,14 @@ import { AppendWorker } from './append-worker.js';
 import { CompactionWorker, type CompactionWorkerOptions } from './compaction-worker.js';
 import { diskFullError, isDiskFull } from './disk-full.js';
 import { IngestWorker } from './ingest-worker.js';
+import { holdLauncherLock, startLockWaitMs } from './launcher-lock.js';
+import { LauncherStream, type LauncherStreamOptions } from './launcher-stream.js';
 import { watchPartitions } from './partition-watch.js';
-import { StreamWorker } from './stream-worker.js';
+import { schemaBehind } from './schema-watch.js';
 import { WorkerActivity } from './worker-activity.js';
+
+export { launcherLockKey } from './launcher-lock.js';
+export type { LauncherStreamOptions } from './launcher-stream.js';
 
 export interface LauncherOptions {
   database: string;
@@ -50,16 +54,6 @@ export type LauncherCompactionOptions = Pick<
   'targetBytes' | 'minSegments' | 'deleteRatio' | 'threads' | 'memoryLimit'
 >;
 
-export interface LauncherStreamOptions {
-  /** The query engine's delta, where streamed changes wait for a flush. */
-  delta: DeltaStore;
-  /** The lowest watermark of a streamed table's views in use (see DuckDbEngine). */
-  lowestWatermarkInUse: (relid: number, generation: number) => bigint | undefined;
-  maxWaitMs: number;
-  maxDeltaBytes: number;
-  maxRetainedWalBytes: number;
-}
-
 const waiterPollMs = 50;
 const maxBackoffMs = 5 * 60_000;
 
@@ -82,10 +76,9 @@ export class Launcher {
   /** The stream's count of flushes that retired segments, at the last collection. */
   #retiredSegmentsSeen = 0;
   /** The change stream, while some table is registered for streaming. */
-  #stream: StreamWorker | undefined;
+  readonly #streams: LauncherStream;
   /** Merges segments beside the launcher's loop, sharing its files in flight. */
   compaction: CompactionWorker | undefined;
-  #unavailableReason: string | null = null;
   /** Streamed tables whose copy failed: copied again after the backoff. */
   readonly #retryCopy = new Set<number>();
   #wake: (() => void) | undefined;
@@ -100,6 +93,11 @@ export class Launcher {
 
   private constructor(options: LauncherOptions) {
     this.#options = options;
+    this.#streams = new LauncherStream(options, this.#inFlight, this.activity);
+  }
+
+  get #stream() {
+    return this.#streams.worker;
   }
 
   /** Connects, LISTENs, cleans up after any crash, and starts the loop (unless `loop` is false, for tests). */
@@ -109,7 +107,7 @@ export class Launcher {
     await rm(scratchDirectory(options.dataDir, options.database), { recursive: true, force: true });
     await launcher.collectGarbage();
     // Said at start, whether or not a table streams yet.
-    if (options.stream) await launcher.#streamUnavailable();
+    if (options.stream) await launcher.#streams.unavailable(launcher.#client);
     if (options.compaction) {
       launcher.compaction = await CompactionWorker.start(
         {
@@ -203,7 +201,10 @@ export class Launcher {
     const waiters = await catalog.waitersByTable(this.#client);
     const fingerprints = await this.#fingerprints(tables);
     await this.#noticeUnregistered(tables);
-    await this.#syncStream(tables);
+    await this.#streams.sync(this.#client, tables);
+    // Migrations of tables no one writes to: followed without waiting for a write.
+    const behind = this.#stream ? await schemaBehind(this.#client) : [];
+    if (behind.length > 0) void this.#stream?.followSchema(behind);
     let copied = 0;
     for (const entry of tables) {
       if (this.#closed) break;
@@ -243,85 +244,25 @@ export class Launcher {
     return copied;
   }
 
-  /**
-   * Runs the change stream while some table is registered for streaming; after the last one is
-   * unregistered, stops it and drops the slot (the publication went with the table).
-   */
-  async #syncStream(tables: readonly TableEntry[]): Promise<void> {
-    const streamed = tables.some((t) => t.mode === 'stream' && t.sourceExists);
-    const options = this.#options;
-    if (streamed && !this.#stream && options.stream) {
-      const reason = await this.#streamUnavailable();
-      if (reason) {
-        for (const entry of tables.filter((t) => t.mode === 'stream' && t.state !== 'error')) {
-          await catalog.recordError(
-            this.#client,
-            entry.relid,
-            `cannot stream changes: ${reason}; fix it, or register the table again with mode => 'refresh'`,
-          );
-        }
-        return;
-      }
-      this.#stream = await StreamWorker.start({
-        ...options.stream,
-        database: options.database,
-        sourceConfig: options.sourceConfig,
-        dataDir: options.dataDir,
-        writer: options.writer,
-        inFlight: this.#inFlight,
-        naptimeMs: options.naptimeMs,
-        chunkSize: options.chunkSize,
-        log: options.log.child({ worker: 'stream' }),
-        activity: this.activity,
-      });
-    } else if (!streamed && this.#stream) {
-      const slot = this.#stream.slotName;
-      await this.#stream.close();
-      this.#stream = undefined;
-      if (await StreamWorker.dropSlot(this.#client, slot)) {
-        this.#options.log.info('no table is streamed any more: dropped the replication slot', { slot });
-      }
-    }
-    if (this.#stream) {
-      await this.#stream.syncTables(await catalog.listTables(this.#client));
-      await this.#stream.retryForeignTables(this.#client);
-    }
-  }
-
-  /** Why logical replication cannot be used (said in the log once per reason), or null. */
-  async #streamUnavailable(): Promise<string | null> {
-    const { rows } = await this.#client.query<{ oid: string }>(
-      'SELECT oid::bigint AS oid FROM pg_database WHERE datname = current_database()',
-    );
-    const slot = `pg_analytica_${rows[0]!.oid}`;
-    const reason = await catalog.streamUnavailableReason(this.#client, slot);
-    if (reason && reason !== this.#unavailableReason) {
-      this.#options.log.warn('logical replication is not available; streamed tables wait', { reason });
-      await catalog.recordStreamUnavailable(this.#client, slot, reason);
-    }
-    this.#unavailableReason = reason;
-    return reason;
-  }
-
   /** Resolves once the change stream made every transaction ending at or before `lsn` visible. */
   async waitForApplied(lsn: bigint, signal?: AbortSignal): Promise<void> {
-    // Just after start the first pass has not started the stream yet: a query waits for it.
-    if (!this.#stream && this.#loop) {
-      const bound = new Promise((resolve) =>
-        setTimeout(resolve, this.#options.stream?.maxWaitMs ?? 0).unref(),
-      );
-      await Promise.race([this.#firstPass, bound]);
-    }
-    if (!this.#stream) {
-      throw new PgError(
-        SqlState.objectNotInPrerequisiteState,
-        'the change stream of this database is not running',
-        {
-          hint: 'see the pg-analytica log and analytica.status',
-        },
-      );
-    }
-    await this.#stream.position.waitFor(lsn, this.#options.stream!.maxWaitMs, signal);
+    const stream = await this.#streams.running(this.#loop && this.#firstPass);
+    await stream.position.waitFor(lsn, this.#options.stream!.maxWaitMs, signal);
+  }
+
+  /**
+   * Asks the change stream to catch up with the catalog's columns of these tables, and waits for
+   * it at most `waitMs`; the caller reads the catalog again either way.
+   */
+  async followSchema(relids: readonly number[], waitMs: number): Promise<void> {
+    const stream = this.#stream;
+    if (!stream || relids.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, waitMs);
+    });
+    await Promise.race([stream.followSchema(relids), bound]);
+    clearTimeout(timer);
   }
 
   /** Mode append: a pass when the table changed, when asked, or first of all a copy. */
@@ -489,50 +430,11 @@ export class Launcher {
     this.#signal();
     await this.#loop;
     await this.compaction?.close();
-    await this.#stream?.close();
+    await this.#streams.close();
     await this.#connection?.client.end().catch(() => undefined);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-}
-
-/** Advisory-lock key of the launcher of a database (session lock on its catalog connection). */
-export const launcherLockKey = 1885823075;
-
-/**
- * One launcher per database: two daemons copying the same tables would write
- * the same staged generation and delete each other's files in progress. The
- * lock lives as long as the launcher's connection. The connection of a daemon
- * killed on this machine ends within milliseconds, so at start a short wait
- * tells a second daemon from a dead one; after a lost connection (a network
- * cut the server has not noticed yet) the launcher waits longer.
- */
-const startLockWaitMs = 2_000;
-
-async function holdLauncherLock(client: pg.Client, database: string, waitMs: number): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
-      launcherLockKey,
-    ]);
-    if (rows[0]?.locked) return;
-    if (Date.now() > deadline) {
-      const { rows: holder } = await client.query<{ pid: number }>(
-        `SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database AND d.datname = current_database()
-          WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1`,
-        [launcherLockKey],
-      );
-      const pid = holder[0]?.pid;
-      throw new PgError(
-        SqlState.objectNotInPrerequisiteState,
-        `another pg-analytica daemon is already serving database ${database} (it holds advisory lock ${launcherLockKey}${pid ? ` on the connection of server process ${pid}` : ''})`,
-        {
-          hint: `stop that daemon first, or serve other databases with --databases${pid ? `; if it is gone, SELECT pg_terminate_backend(${pid})` : ''}`,
-        },
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -8,8 +8,8 @@
  */
 import { PgError, SqlState } from '../errors.js';
 import type { PgoutputMessage, TupleData } from '../source/pgoutput/index.js';
-import { followEnumLabels, hasUnknownLabel } from './enum-labels.js';
-import { evolveSchema, readdedColumns } from './schema-evolution.js';
+import { followRelation } from './follow-relation.js';
+import type { SchemaCatchUp } from './schema-catchup.js';
 import type { DeltaLoader } from './stream-delta-loader.js';
 import type { StreamFlusher } from './stream-flush.js';
 import { boundaryIntervalMs, chunkBytes, type StreamState } from './stream-state.js';
@@ -19,16 +19,23 @@ export class StreamApplier {
   readonly #state: StreamState;
   readonly #loader: DeltaLoader;
   readonly #flusher: StreamFlusher;
+  readonly #catchUp: SchemaCatchUp;
 
-  constructor(state: StreamState, loader: DeltaLoader, flusher: StreamFlusher) {
+  constructor(state: StreamState, loader: DeltaLoader, flusher: StreamFlusher, catchUp: SchemaCatchUp) {
     this.#state = state;
     this.#loader = loader;
     this.#flusher = flusher;
+    this.#catchUp = catchUp;
   }
 
   async onChange(lsn: bigint, message: PgoutputMessage): Promise<void> {
     const state = this.#state;
-    if (state.relations.observe(message)) return;
+    if (state.relations.observe(message)) {
+      // A schema catch-up must not apply older columns over the ones this brought (schema-catchup.ts).
+      if (message.type === 'relation')
+        state.relationSeenAt.set(message.relationId, state.tx?.finalLsn ?? state.received);
+      return;
+    }
     switch (message.type) {
       case 'begin':
         state.tx = {
@@ -119,24 +126,7 @@ export class StreamApplier {
   ): Promise<boolean> {
     const state = this.#state;
     const relation = state.relations.require(relationId);
-    const labels = async () => {
-      const refused =
-        row && hasUnknownLabel(table.columns, row) ? await followEnumLabels(state, table, relation) : null;
-      if (refused) await state.recopy(table, `the labels of an enum type changed: ${refused}`);
-      return !refused;
-    };
-    if (table.matches(relation)) return await labels();
-    // A column dropped and added again can look unchanged, or like a rename: columns are told
-    // apart by attnum (readdedColumns, evolveSchema).
-    const mismatch = table.schemaMismatch(relation);
-    const reason = mismatch
-      ? await evolveSchema(state, table, relation, { commit: state.tx!.finalLsn, seq: lsn })
-      : await readdedColumns(state, table);
-    if (reason) {
-      await state.recopy(table, `${mismatch ?? `the columns of ${table.name} changed`}: ${reason}`);
-      return false;
-    }
-    return await labels();
+    return await followRelation(state, table, relation, { commit: state.tx!.finalLsn, seq: lsn }, row);
   }
 
   /**
@@ -191,6 +181,8 @@ export class StreamApplier {
           );
       }
     }
+    // A busy stream reaches a schema catch-up's position here rather than at a keepalive.
+    await this.#catchUp.atBoundary();
     // Small transactions are batched: made visible when a query waits for them, when enough
     // piled up, or every few milliseconds (bounding the latency a new query sees).
     const due =

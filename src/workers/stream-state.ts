@@ -111,6 +111,11 @@ export class StreamState {
   readonly filenodes = new WeakMap<StreamedTable, string>();
   /** Tables stopped for a re-copy (recopy): not an error, even if a copy of them is running. */
   readonly recopying = new WeakSet<StreamedTable>();
+  /**
+   * Per relation id: the commit position of the transaction that brought its latest Relation
+   * message (the received position for one outside a transaction).
+   */
+  readonly relationSeenAt = new Map<number, bigint>();
   /** Foreign tables (columnar.*) still to be altered to their source's columns: relid → renames. */
   readonly foreignTablesBehind = new Map<number, ColumnRenames>();
   /** Fills in the values updates left unchanged as lines go to chunk files. */

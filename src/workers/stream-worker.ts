@@ -14,7 +14,10 @@
  * - handoff (stream-handoff.ts): a table being copied joins the stream at the
  *   copy's consistent point;
  * - schema evolution (schema-evolution.ts): relation messages that change
- *   columns the copy can follow.
+ *   columns the copy can follow;
+ * - schema catch-up (schema-catchup.ts): the same for a migration of a table
+ *   no one writes to, from the catalog;
+ * - tables (stream-tables.ts): which tables it serves.
  * The state they share is a StreamState.
  */
 import { mkdir, rm } from 'node:fs/promises';
@@ -22,16 +25,15 @@ import type pg from 'pg';
 import type { TableEntry } from '../catalog/catalog.js';
 import * as catalog from '../catalog/catalog.js';
 import { errorMessage, PgError, SqlState } from '../errors.js';
-import { columnSpec, type IngestColumn, ingestColumn } from '../source/column-types.js';
+import type { IngestColumn } from '../source/column-types.js';
 import { replicationOutputSettings } from '../source/output-text.js';
-import { formatLsn, PgoutputDecoder, parseLsn, RelationCache } from '../source/pgoutput/index.js';
+import { formatLsn, PgoutputDecoder, RelationCache } from '../source/pgoutput/index.js';
 import { ReplicationConnection } from '../source/replication/replication-connection.js';
 import type { ReplicationStream } from '../source/replication/replication-stream.js';
 import { sourceClient } from '../source/source-config.js';
-import { readSourceTable } from '../source/table-schema.js';
 import type { AppliedPosition } from './applied-position.js';
 import { diskFullError, isDiskFull } from './disk-full.js';
-import { sameColumns } from './schema-evolution.js';
+import { SchemaCatchUp } from './schema-catchup.js';
 import { StreamApplier } from './stream-apply.js';
 import { DeltaLoader } from './stream-delta-loader.js';
 import { StreamFlusher } from './stream-flush.js';
@@ -43,7 +45,7 @@ import {
   StreamState,
   type StreamWorkerOptions,
 } from './stream-state.js';
-import { StreamedTable } from './streamed-table.js';
+import { syncStreamedTables } from './stream-tables.js';
 
 export type { Handoff } from './stream-handoff.js';
 export { publicationName, type StreamWorkerOptions } from './stream-state.js';
@@ -52,6 +54,7 @@ export class StreamWorker {
   readonly #state: StreamState;
   readonly #flusher: StreamFlusher;
   readonly #applier: StreamApplier;
+  readonly #catchUp: SchemaCatchUp;
   #connection: ReplicationConnection | undefined;
   #decoder = new PgoutputDecoder();
   #lastRetentionCheckAt = 0;
@@ -65,7 +68,8 @@ export class StreamWorker {
     this.#watchCatalog(catalogClient);
     const loader = new DeltaLoader(this.#state);
     this.#flusher = new StreamFlusher(this.#state, loader);
-    this.#applier = new StreamApplier(this.#state, loader, this.#flusher);
+    this.#catchUp = new SchemaCatchUp(this.#state);
+    this.#applier = new StreamApplier(this.#state, loader, this.#flusher, this.#catchUp);
   }
 
   get position(): AppliedPosition {
@@ -158,53 +162,18 @@ export class StreamWorker {
 
   /** Brings the set of streamed tables in line with the catalog (called on every launcher pass). */
   async syncTables(entries: readonly TableEntry[]): Promise<void> {
-    const state = this.#state;
-    const streamed = new Map(entries.filter((e) => e.mode === 'stream').map((e) => [e.relid, e]));
-    for (const [relid, table] of state.tables) {
-      const entry = streamed.get(relid);
-      if (!entry?.sourceExists) await state.forget(table);
-    }
-    for (const entry of streamed.values()) {
-      if (state.tables.has(entry.relid) || !entry.sourceExists) continue;
-      if (entry.generation === 0 || entry.state !== 'synced' || !entry.columns) continue;
-      await this.#adopt(entry);
-    }
+    await syncStreamedTables(this.#state, entries);
   }
 
   /**
-   * A table copied before this worker started: stream it from its watermark, with the columns of
-   * the copy (a column added since shows up in the stream and is followed there).
+   * Resolves once the copies of these tables have the columns (and enum labels) the source's
+   * catalog gives them, without waiting for a write to them, or cannot follow them in place (a
+   * re-copy asked for, a copy in progress): see schema-catchup.ts.
    */
-  async #adopt(entry: TableEntry): Promise<void> {
-    const state = this.#state;
-    const source = await readSourceTable(state.catalog, entry.relid);
-    const specs = entry.columns ?? [];
-    const live = specs.filter((c) => !c.dropped);
-    const columns = live.map((spec) => {
-      const column = source.columns.find(
-        (c) => c.name === spec.name && c.typeOid === spec.pgTypeOid && c.typeModifier === spec.pgTypeModifier,
-      );
-      // Rows written before a column with a default was added still read the default.
-      if (!column) return undefined;
-      return spec.missing ? { ...ingestColumn(column), missing: spec.missing } : ingestColumn(column);
-    });
-    const found = columns.filter((c): c is IngestColumn => c !== undefined);
-    const table = new StreamedTable(
-      entry,
-      found.length === live.length ? found : source.columns.map(ingestColumn),
-      'streaming',
-      entry.generation,
-      parseLsn(entry.syncedLsn ?? '0/0'),
-      specs,
-    );
-    table.droppedAttributes = await state.droppedAttributes(entry.relid);
-    await state.baseline(table);
-    state.tables.set(entry.relid, table);
-    await state.leaveDeltaTransaction();
-    await state.options.delta.ensure(state.deltaKey(table), table.specs, table.keyColumns);
-    if (found.length !== live.length || !sameColumns(found.map(columnSpec), live)) {
-      await state.recopy(table, `the columns of ${table.name} changed while the daemon was not running`);
-    }
+  followSchema(relids: readonly number[]): Promise<void> {
+    const done = this.#catchUp.request(relids);
+    this.requestKeepalive();
+    return done;
   }
 
   /** Registers a table about to be copied; see Handoff. */
@@ -345,8 +314,12 @@ export class StreamWorker {
     const state = this.#state;
     if (state.tx) return;
     if (walEnd > state.received) state.received = walEnd;
-    const idle = this.#flusher.confirmIdle(state.received);
+    // Before the slot is confirmed as idle: columns a catch-up applied here are not confirmed
+    // past before the flush that records them (it confirms the slot itself).
+    await this.#catchUp.atBoundary();
+    const idle = !state.flushRequired && this.#flusher.confirmIdle(state.received);
     if (
+      state.flushRequired ||
       state.position.wouldRelease(state.received) ||
       Date.now() - state.lastBoundaryAt >= boundaryIntervalMs
     ) {
@@ -372,7 +345,8 @@ export class StreamWorker {
 
   async #maybeFlushWhileIdle(): Promise<void> {
     if (this.#state.tx) return;
-    if (this.#state.position.waiting) this.requestKeepalive();
+    if (this.#state.position.waiting || this.#catchUp.busy) this.requestKeepalive();
+    await this.#catchUp.atBoundary();
     await this.#flusher.atBoundary(true);
     await this.#checkRetention();
   }
