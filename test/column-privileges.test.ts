@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { createForeignServer, createUserMapping } from '../src/catalog/foreign-server.js';
 import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { Daemon } from '../src/main.js';
-import { startTestCluster } from './helpers/cluster.js';
+import { startTestCluster, waitFor } from './helpers/cluster.js';
 import { rawClient, startDaemon } from './helpers/daemon.js';
 
 let cluster: LocalCluster;
@@ -317,6 +317,38 @@ describe('the grants of the columnar.* foreign tables', () => {
     await heap.query('REVOKE SELECT ON orders, notes FROM dave; DROP ROLE dave');
     assert.deepEqual(await selectGrants('columnar.orders'), await selectGrants('public.orders'));
     assert.deepEqual(await selectGrants('columnar.notes'), await selectGrants('public.notes'));
+  });
+
+  test('without the event trigger (a schema installed by a role that is not a superuser), the launcher mirrors them', async () => {
+    await heap.query('DROP EVENT TRIGGER pg_analytica_mirror_grants');
+    try {
+      await heap.query(
+        'CREATE ROLE frank; GRANT SELECT (customer) ON orders TO frank; GRANT SELECT ON notes TO frank',
+      );
+      // No trigger ran: the launcher's next pass (naptime 200 ms here) brings the foreign tables in line.
+      await waitFor(
+        async () => (await selectGrants('columnar.orders')).includes('frank:customer') || undefined,
+        'frank’s column grant on columnar.orders',
+      );
+      await waitFor(
+        async () => (await selectGrants('columnar.notes')).includes('frank:*') || undefined,
+        'frank’s grant on columnar.notes',
+      );
+      await heap.query('REVOKE SELECT ON orders, notes FROM frank');
+      await waitFor(
+        async () =>
+          (JSON.stringify(await selectGrants('columnar.orders')) ===
+            JSON.stringify(await selectGrants('public.orders')) &&
+            !(await selectGrants('columnar.notes')).includes('frank:*')) ||
+          undefined,
+        'the REVOKE mirrored',
+      );
+    } finally {
+      await heap.query(`CREATE EVENT TRIGGER pg_analytica_mirror_grants ON ddl_command_end
+                          WHEN TAG IN ('GRANT', 'REVOKE') EXECUTE FUNCTION analytica.on_grant()`);
+      await heap.query('DROP ROLE IF EXISTS frank');
+    }
+    assert.deepEqual(await selectGrants('columnar.orders'), await selectGrants('public.orders'));
   });
 
   test('the daemon still refuses what the source does not grant when the foreign table grants more', async () => {

@@ -21,6 +21,7 @@ import type { SegmentWriter } from '../storage/segment-writer.js';
 import { AppendWorker } from './append-worker.js';
 import { CompactionWorker, type CompactionWorkerOptions } from './compaction-worker.js';
 import { diskFullError, isDiskFull } from './disk-full.js';
+import { GrantMirror } from './grant-watch.js';
 import { IngestWorker } from './ingest-worker.js';
 import { holdLauncherLock, startLockWaitMs } from './launcher-lock.js';
 import { LauncherStream, type LauncherStreamOptions } from './launcher-stream.js';
@@ -81,6 +82,8 @@ export class Launcher {
   compaction: CompactionWorker | undefined;
   /** Streamed tables whose copy failed: copied again after the backoff. */
   readonly #retryCopy = new Set<number>();
+  /** Mirrors the sources' grants onto the columnar.* foreign tables where no event trigger does. */
+  readonly #grants = new GrantMirror();
   #wake: (() => void) | undefined;
   /** Resolved once the loop's first pass is over (the stream runs from then on, if it can). */
   #firstPassDone: () => void = () => {};
@@ -205,6 +208,7 @@ export class Launcher {
     // Migrations of tables no one writes to: followed without waiting for a write.
     const behind = this.#stream ? await schemaBehind(this.#client) : [];
     if (behind.length > 0) void this.#stream?.followSchema(behind);
+    await this.#grants.pass(this.#client, this.#options.log);
     let copied = 0;
     for (const entry of tables) {
       if (this.#closed) break;
