@@ -76,6 +76,8 @@ interface BoundSelect {
   /** By position: the PostgreSQL type the type stage gave an output column carried as text. */
   readonly outputs?: readonly (SourcePgType | undefined)[];
   readonly release: () => Promise<void>;
+  /** The DuckDB views (or subqueries) it reads, pinned until release(). */
+  readonly views: readonly string[];
   /** The tables it reads, to tell a missing or damaged segment file in DuckDB's errors. */
   readonly scope: DamageScope;
 }
@@ -124,6 +126,11 @@ export class QueryEngine implements QueryExecutor {
   /** Data segments queries read, of those of the tables they named, since the engine started. */
   get pruningStats(): Readonly<PruningTotals> {
     return { ...this.#pruner.totals };
+  }
+
+  /** Work saved since the engine started: pruning answers and DuckDB plans reused. */
+  get reuses(): { prunings: number; plans: number } {
+    return { prunings: this.#pruner.cachedAnswers, plans: this.#options.duckdb.preparedReuses };
   }
 
   /** Statements described on the source (cache misses) since the engine started. */
@@ -372,7 +379,14 @@ export class QueryEngine implements QueryExecutor {
           privileges,
         }),
       );
-      return { sql, sources: sourceTypes(tables), outputs, release, scope: { pool, tables } };
+      return {
+        sql,
+        sources: sourceTypes(tables),
+        outputs,
+        release,
+        views: [...views],
+        scope: { pool, tables },
+      };
     } catch (error) {
       await release();
       throw error;
@@ -474,7 +488,7 @@ export class QueryEngine implements QueryExecutor {
           () => false,
         ));
       if (ended) duckdb.releaseConnection(context.timeZone, connection);
-      else connection.closeSync();
+      else duckdb.closeConnection(connection);
       await bound.release();
     };
     this.#countOpen(context, 1);
@@ -483,6 +497,7 @@ export class QueryEngine implements QueryExecutor {
         DuckDbRowStream.open({
           connection,
           sql: bound.sql,
+          start: () => duckdb.stream(connection, bound.sql, bound.views),
           describe: (names, types) =>
             describedOutput(described.columns, types, context, carriedTypes(bound, names)),
           release,
@@ -493,7 +508,7 @@ export class QueryEngine implements QueryExecutor {
       return this.#phases.timedReads(watchingReads(stream, this.#damage, bound.scope));
     } catch (error) {
       this.#countOpen(context, -1);
-      connection.closeSync();
+      duckdb.closeConnection(connection);
       if (signal?.aborted)
         throw new PgError(SqlState.queryCanceled, 'canceling statement due to user request');
       log.debug('DuckDB rejected a statement', { sql: bound.sql, error: String(error) });
