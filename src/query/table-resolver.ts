@@ -111,14 +111,22 @@ WITH refs AS (
          AND pg_catalog.current_setting('lc_monetary') IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8') AS number_locale_is_c
     FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()
 ), resolved AS (
-  SELECT DISTINCT ON (r.ref_no) r.ref_no, c.oid AS relid, n.nspname, c.relname, c.relrowsecurity, c.relkind
+  -- Per reference, by name (pg_class's name index: the generic plan must not scan pg_class),
+  -- the first schema of the search path that holds it and the role may use.
+  SELECT r.ref_no, x.relid, x.nspname, x.relname, x.relrowsecurity, x.relkind
     FROM refs r
-    JOIN pg_namespace n ON (r.schema_name IS NOT NULL AND n.nspname = r.schema_name)
-                        OR (r.schema_name IS NULL AND n.nspname IN (SELECT nsp FROM search)
-                            AND pg_catalog.has_schema_privilege($4::oid, n.oid, 'USAGE'))
-    JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.rel_name
-    LEFT JOIN search s ON s.nsp = n.nspname
-   ORDER BY r.ref_no, s.ord
+    CROSS JOIN LATERAL (
+      SELECT c.oid AS relid, n.nspname, c.relname, c.relrowsecurity, c.relkind
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN search s ON s.nsp = n.nspname
+       WHERE c.relname = r.rel_name
+         AND ((r.schema_name IS NOT NULL AND n.nspname = r.schema_name)
+              OR (r.schema_name IS NULL AND s.nsp IS NOT NULL
+                  AND pg_catalog.has_schema_privilege($4::oid, n.oid, 'USAGE')))
+       ORDER BY s.ord
+       LIMIT 1
+    ) x
 )
 SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relrowsecurity AS row_security,
        -- PostgreSQL's rule (ExecCheckOneRelPerms): SELECT on the table, or on every column the
