@@ -18,20 +18,15 @@
 
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type {
-  DuckDBConnection,
-  DuckDBInstance,
-  DuckDBPreparedStatement,
-  DuckDBResult,
-} from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { ColumnSpec } from '../source/column-types.js';
 import { quoteIdent, quoteLiteral, readExpression } from '../source/column-types.js';
 import { absoluteSegmentPath, databaseDirectoryName } from '../storage/segment-paths.js';
-import { BoundedCache } from './bounded-cache.js';
 import { DeltaStore, deltaTables } from './delta-store.js';
 import { openDuckDb } from './duckdb-instance.js';
+import { KeptPlans } from './kept-plans.js';
 import {
   boundsKey,
   type DeltaBounds,
@@ -64,6 +59,8 @@ interface TableView {
   users: number;
   /** Reads some of the version's data segments: `name` is an inline subquery, not a view. */
   subset: boolean;
+  /** Which making of a view this is: one name may be made again after it was dropped. */
+  made: number;
 }
 
 /** The catalog was read before the delta it names was pruned: read the catalog again. */
@@ -72,8 +69,6 @@ export class StaleViewError extends Error {}
 export const viewSchema = '__pga';
 const maxIdlePerZone = 8;
 const maxIdleZones = 16;
-/** Statements kept prepared per connection (see stream()). */
-const maxPreparedPerConnection = 32;
 /** Longer statements are prepared each time they run. */
 const maxPreparedSqlChars = 64 * 1024;
 
@@ -92,10 +87,10 @@ export class DuckDbEngine {
   readonly #acquiringTables = new Map<string, { database: string; table: VisibleTable }>();
   /** Streamed changes not yet in segments, read by the views of streamed tables. */
   readonly delta: DeltaStore;
-  /** Statements run from a kept plan (see stream()), since the engine started. */
-  preparedReuses = 0;
-  /** Statements kept prepared, per connection, by text (see stream()). */
-  readonly #prepared = new WeakMap<DuckDBConnection, BoundedCache<string, DuckDBPreparedStatement>>();
+  /** Views made since the engine started (TableView.made). */
+  #made = 0;
+  /** Statements kept prepared per connection (see stream()). */
+  readonly #plans = new KeptPlans();
 
   private constructor(instance: DuckDBInstance, admin: DuckDBConnection, dataDir: string, delta: DeltaStore) {
     this.#instance = instance;
@@ -149,56 +144,46 @@ export class DuckDbEngine {
   }
 
   /**
-   * Starts a SELECT on the connection, streaming its result. Parsing, binding and planning
-   * took 0.4 to 4 ms of a small query, so a statement that reads the given views only, and
-   * only Parquet files through them, is kept prepared on the connection by its text and run
-   * again from its plan. Only such statements: files are immutable and a view's name names
-   * its files, so the same text reads the same data; DuckDB binds a prepared statement again
-   * when its catalog changed since. A statement reading the delta (DuckDB tables the stream
-   * writes to) is planned each time, as the optimizer may use those tables' statistics of the
-   * moment. The connection's settings are fixed (its time zone).
+   * Starts a SELECT on the connection, streaming its result. A statement that reads only views
+   * over Parquet files runs from a plan kept on the connection (kept-plans.ts), under its text
+   * and the views it reads, each as made (a view made again under its name is another view). A
+   * view over files reads the same data while it exists (files are immutable). A statement
+   * reading the delta (DuckDB tables the stream writes to) is planned each time, as the
+   * optimizer may use those tables' statistics of the moment. The connection's settings are
+   * fixed (its time zone).
    */
   async stream(connection: DuckDBConnection, sql: string, views: readonly string[]): Promise<DuckDBResult> {
-    if (sql.length > maxPreparedSqlChars || !this.#readsFilesOnly(views)) return await connection.stream(sql);
-    let prepared = this.#prepared.get(connection);
-    if (prepared === undefined) {
-      prepared = new BoundedCache(maxPreparedPerConnection, (statement) => statement.destroySync());
-      this.#prepared.set(connection, prepared);
-    }
-    const kept = prepared.get(sql);
-    const statement = kept ?? (await connection.prepare(sql));
-    if (kept === undefined) prepared.set(sql, statement);
-    else this.preparedReuses++;
-    try {
-      return await statement.stream();
-    } catch (error) {
-      // Not kept after a failure: the next run prepares it again.
-      prepared.delete(sql);
-      // A kept plan DuckDB could not bind again (a view's definition changed under its
-      // name): the statement runs as if it had never been kept. Not after a cancel.
-      if (kept === undefined || /interrupt/i.test(String(error))) throw error;
-      return await connection.stream(sql);
-    }
+    const made = this.#madeOverFiles(views);
+    if (made === undefined || sql.length > maxPreparedSqlChars) return await connection.stream(sql);
+    return await this.#plans.stream(connection, `${made}\n${sql}`, sql);
   }
 
-  /** The views (by the names acquire() gave) exist and read Parquet files only, no delta table. */
-  #readsFilesOnly(names: readonly string[]): boolean {
-    if (names.length === 0) return false;
+  /** Statements run from a kept plan since the engine started. */
+  get preparedReuses(): number {
+    return this.#plans.reuses;
+  }
+
+  /**
+   * Which making of each view (by the names acquire() gave) the statement reads, when all of
+   * them exist and read Parquet files only, no delta table; undefined otherwise.
+   */
+  #madeOverFiles(names: readonly string[]): string | undefined {
+    if (names.length === 0) return undefined;
     const views = [...this.#views.values()];
-    return names.every((name) => {
+    const made: number[] = [];
+    for (const name of names) {
       const view = views.find((v) => v.name === name);
       const bounds = view?.bounds;
-      return (
-        view !== undefined &&
-        (bounds === undefined || (bounds.rows === 0 && bounds.deletes === 0 && bounds.truncates === 0))
-      );
-    });
+      if (view === undefined || (bounds && (bounds.rows > 0 || bounds.deletes > 0 || bounds.truncates > 0)))
+        return undefined;
+      made.push(view.made);
+    }
+    return made.join(',');
   }
 
   /** Closes a connection, with the statements kept prepared on it. */
   closeConnection(connection: DuckDBConnection): void {
-    this.#prepared.get(connection)?.clear();
-    this.#prepared.delete(connection);
+    this.#plans.forget(connection);
     connection.closeSync();
   }
 
@@ -370,6 +355,7 @@ export class DuckDbEngine {
       columns: table.columns,
       users: 0,
       subset,
+      made: ++this.#made,
     });
     if (!subset) await this.#dropSuperseded(database, table.relid);
   }
