@@ -170,13 +170,14 @@ export class DuckDbEngine {
   #madeOverFiles(names: readonly string[]): string | undefined {
     if (names.length === 0) return undefined;
     const views = [...this.#views.values()];
-    const made: number[] = [];
+    const made: string[] = [];
     for (const name of names) {
       const view = views.find((v) => v.name === name);
       const bounds = view?.bounds;
       if (view === undefined || (bounds && (bounds.rows > 0 || bounds.deletes > 0 || bounds.truncates > 0)))
         return undefined;
-      made.push(view.made);
+      // A subset is no catalog object: the statement's text spells it whole.
+      made.push(view.subset ? 'subset' : String(view.made));
     }
     return made.join(',');
   }
