@@ -30,6 +30,7 @@ import { writeReport } from './report/write-report.js';
 import { ColumnarFdwTarget, type FdwPlan, openColumnarFdwTarget } from './targets/columnar-fdw-target.js';
 import { DuckDbCeiling } from './targets/duckdb-ceiling.js';
 import { PgWireTarget } from './targets/pg-wire-target.js';
+import { PhasedTarget } from './targets/phased-target.js';
 import type { QueryTarget } from './targets/query-target.js';
 
 /** Session settings of every PostgreSQL-protocol target, so time buckets and printed timestamps agree. */
@@ -67,10 +68,9 @@ export async function runBench(argv: readonly string[]): Promise<BenchReport> {
       await phase('pg_prewarm of every table and index', () => prewarm(heap));
 
       const postgres = await PgWireTarget.connect('postgres', cluster.clientConfig(), session);
-      const columnar = await PgWireTarget.connect(
-        'daemon',
-        { ...cluster.clientConfig(), port: daemon.port },
-        session,
+      const columnar = new PhasedTarget(
+        await PgWireTarget.connect('daemon', { ...cluster.clientConfig(), port: daemon.port }, session),
+        daemon.queryEngine,
       );
       const fdw = await phase('postgres_fdw server pg_analytica and the columnar.* foreign tables', () =>
         openColumnarFdwTarget({
@@ -85,6 +85,8 @@ export async function runBench(argv: readonly string[]): Promise<BenchReport> {
         `${queries.length} queries on PostgreSQL and pg_analytica (${options.repetitions} runs each)`,
         () => runAgainstPostgres(queries, postgres, targets.slice(1), options.repetitions),
       );
+      for (const q of queries)
+        note(`  ${q.name} on pg_analytica, median per phase: ${columnar.breakdown(q.sql)}`);
       const fdwPlans = fdw instanceof ColumnarFdwTarget ? await planEach(fdw, queries) : undefined;
 
       const streamClient = new pg.Client({ ...cluster.clientConfig(), port: daemon.port });

@@ -1,91 +1,159 @@
 /**
- * Fixed cost of a query through the query server: the same small aggregate on a streamed and
- * on a re-copied table of the same rows, p50 over many runs, against DuckDB alone on the files.
+ * Where the time of a small query goes: the benchmark's data (events and TPC-H, as
+ * `npm run bench` makes them), the daemon in this process, and for each chosen query its
+ * first run and its warm runs split into the engine's phases (src/query/phase-clock.ts):
+ * catalog resolution, freshness wait, views, typing/emit, source Describe, DuckDB open and
+ * fetch, and the rest (wire protocol, parsing, the server), against PostgreSQL on the heap.
  *
- *   npm run build && node dist/bench/query-overhead.js [--rows 100000] [--runs 50]
+ *   npm run bench -- --overhead [--rows 300000] [--runs 40] [--queries count,point_lookup]
+ *   npm run build && node dist/bench/query-overhead.js [same flags]
+ *
+ * Timings are printed, never asserted.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
-import { LocalCluster } from '../src/cluster/local-cluster.js';
 import { parseFlags } from '../src/config.js';
-import { silentLogger } from '../src/log.js';
-import { Daemon } from '../src/main.js';
+import type { Daemon } from '../src/main.js';
+import { type PhaseTotals, queryPhases } from '../src/query/phase-clock.js';
+import { benchTables, generateTables, orderBy, prewarm } from './data/generate.js';
+import { startBenchCluster, startBenchDaemon } from './lib/bench-cluster.js';
+import { parseBenchOptions } from './lib/bench-options.js';
+import { note, phase } from './lib/phase.js';
+import { registerAndWait } from './lib/registration.js';
+import { median } from './lib/stats.js';
+import type { BenchQuery } from './queries/bench-query.js';
+import { eventsQueries } from './queries/events-queries.js';
+import { tpchQueries } from './queries/tpch-queries.js';
 
-const { flags } = parseFlags(process.argv.slice(2));
-const rows = Number(flags.get('rows') ?? 100_000);
-const runs = Number(flags.get('runs') ?? 50);
+const usage = '[--rows 300000] [--runs 40] [--queries count,point_lookup,...] [--threads 2]';
 
-function p50(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const defaultQueries = ['count', 'point_lookup', 'one_hour', 'hourly_week', 'q6'];
+
+type Breakdown = PhaseTotals & { rest: number; total: number };
+
+/** One run through the daemon: its wall time and the engine's phases during it. */
+async function profiled(daemon: Daemon, client: pg.Client, sql: string): Promise<Breakdown> {
+  const before = daemon.queryEngine.phaseTotals;
+  const started = performance.now();
+  await client.query({ text: sql, rowMode: 'array' });
+  const total = performance.now() - started;
+  const after = daemon.queryEngine.phaseTotals;
+  const phases = Object.fromEntries(queryPhases.map((p) => [p, after[p] - before[p]])) as PhaseTotals;
+  const inEngine = queryPhases.reduce((sum, p) => sum + phases[p], 0);
+  return { ...phases, rest: total - inEngine, total };
 }
 
-async function time(run: () => Promise<unknown>): Promise<number> {
-  await run();
+/** Per phase, the median over the runs (so the column medians need not add up to the total's). */
+function medians(runs: readonly Breakdown[]): Breakdown {
+  const keys = [...queryPhases, 'rest', 'total'] as const;
+  return Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k]))])) as Breakdown;
+}
+
+function means(runs: readonly Breakdown[]): Breakdown {
+  const keys = [...queryPhases, 'rest', 'total'] as const;
+  return Object.fromEntries(
+    keys.map((k) => [k, runs.reduce((sum, r) => sum + r[k], 0) / runs.length]),
+  ) as Breakdown;
+}
+
+async function timed(client: pg.Client, sql: string, runs: number): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    await run();
+    await client.query({ text: sql, rowMode: 'array' });
     times.push(performance.now() - started);
   }
-  return p50(times);
+  return median(times);
 }
 
-async function main(): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'pga-bench-overhead-'));
+const header = `| query | run | ${queryPhases.join(' | ')} | rest (wire, server) | total ms | PostgreSQL ms | speed-up |`;
+
+function row(name: string, run: string, b: Breakdown, postgresMs: number): string {
+  const cells = [...queryPhases, 'rest', 'total'].map((k) => b[k as keyof Breakdown].toFixed(2));
+  return `| ${name} | ${run} | ${cells.join(' | ')} | ${postgresMs.toFixed(2)} | ${(postgresMs / b.total).toFixed(2)}× |`;
+}
+
+export async function runOverhead(argv: readonly string[]): Promise<void> {
+  const valued = ['queries', 'runs', 'rows', 'lineitem-rows', 'threads'];
+  const { flags, unknown } = parseFlags([...argv], {
+    ...Object.fromEntries(valued.map((name) => [name, { type: 'string' as const }])),
+    overhead: { type: 'boolean' },
+  });
+  if (unknown.length > 0)
+    throw new Error(`unknown argument ${unknown.join(', ')}\nusage: npm run bench -- --overhead ${usage}`);
+  const runs = Number(flags.get('runs') ?? 40);
+  const names = (flags.get('queries') ?? defaultQueries.join(',')).split(',');
+  const passOn = ['rows', 'lineitem-rows', 'threads'].flatMap((f) =>
+    flags.has(f) ? [`--${f}`, flags.get(f)!] : [],
+  );
+  const options = parseBenchOptions(flags.has('rows') ? passOn : ['--rows', '300000', ...passOn]);
+  const all = [...eventsQueries(options.rows), ...tpchQueries()];
+  const queries = names.map((n) => {
+    const q = all.find((c) => c.name === n);
+    if (!q) throw new Error(`no bench query named ${n}; there are ${all.map((c) => c.name).join(', ')}`);
+    return q;
+  });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pga-bench-overhead-'));
   await chmod(dir, 0o711);
-  const cluster = await LocalCluster.start({ dir: path.join(dir, 'pg') });
+  const cluster = await phase('starting PostgreSQL', () => startBenchCluster(dir, options));
   const heap = new pg.Client(cluster.clientConfig());
   await heap.connect();
-  const daemon = await Daemon.start({
-    env: { DATABASE_URL: cluster.connectionString() },
-    argv: ['--port', '0', '--data-dir', path.join(dir, 'data')],
-    log: silentLogger,
-  });
-  const columnar = new pg.Client({ ...cluster.clientConfig(), port: daemon.port });
-  await columnar.connect();
-  const duck = await (await DuckDBInstance.create(':memory:', { threads: '2' })).connect();
   try {
-    for (const [table, mode] of [
-      ['streamed', 'stream'],
-      ['recopied', 'refresh'],
-    ] as const) {
-      await heap.query(`CREATE TABLE ${table} (id bigint PRIMARY KEY, v bigint)`);
-      await heap.query(`INSERT INTO ${table} SELECT g, g % 97 FROM generate_series(1, $1) g`, [rows]);
-      await heap.query(`SELECT analytica.register_table($1, mode => $2)`, [table, mode]);
-      await heap.query(`SELECT analytica.wait_for_sync($1)`, [table]);
+    await generateTables(heap, options.rows, options.lineitemRows);
+    const daemon = await phase('starting the daemon', () => startBenchDaemon(cluster, dir, options));
+    try {
+      for (const table of benchTables)
+        await phase(`backfill ${table}`, () => registerAndWait(heap, heap, table, orderBy[table]));
+      await prewarm(heap);
+      await measure(daemon, cluster.clientConfig(), queries, runs);
+    } finally {
+      await daemon.close();
     }
-    const sql = (table: string) => `SELECT count(*), sum(v) FROM ${table}`;
-    console.log(`| what | p50 ms (${rows} rows, ${runs} runs) |\n|---|--:|`);
-    console.log(
-      `| SELECT 1 through the query server | ${(await time(() => columnar.query('SELECT 1'))).toFixed(2)} |`,
-    );
-    console.log(`| heap | ${(await time(() => heap.query(sql('recopied')))).toFixed(2)} |`);
-    console.log(
-      `| query server, refresh table | ${(await time(() => columnar.query(sql('recopied')))).toFixed(2)} |`,
-    );
-    console.log(
-      `| query server, streamed table | ${(await time(() => columnar.query(sql('streamed')))).toFixed(2)} |`,
-    );
-    // Read last: a re-copied table may have been copied again meanwhile.
-    const { rows: files } = await heap.query(
-      `SELECT s.path FROM analytica.segments s JOIN analytica.tables t USING (relid, generation)
-        WHERE t.relid = 'recopied'::regclass AND s.kind = 'data'`,
-    );
-    const list = files.map((f) => `'${path.join(daemon.config.dataDir, f.path)}'`).join(', ');
-    console.log(
-      `| DuckDB alone on the same files | ${(await time(() => duck.runAndReadAll(`SELECT count(*), sum(v) FROM read_parquet([${list}])`))).toFixed(2)} |`,
-    );
   } finally {
-    duck.closeSync();
-    await columnar.end();
-    await daemon.close();
     await heap.end();
     await cluster.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-await main();
+async function measure(
+  daemon: Daemon,
+  config: pg.ClientConfig,
+  queries: readonly BenchQuery[],
+  runs: number,
+): Promise<void> {
+  const postgres = new pg.Client(config);
+  const columnar = new pg.Client({ ...config, port: daemon.port });
+  await postgres.connect();
+  await columnar.connect();
+  try {
+    for (const c of [postgres, columnar]) await c.query("SET TimeZone = 'UTC'");
+    const lines = [header, `|${'---|'.repeat(queryPhases.length + 7)}`];
+    const noTable: BenchQuery = {
+      set: 'events',
+      name: 'SELECT 1 (no table)',
+      description: '',
+      sql: 'SELECT 1',
+    };
+    for (const q of [noTable, ...queries]) {
+      await postgres.query(q.sql);
+      const postgresMs = await timed(postgres, q.sql, runs);
+      // The first run of the statement: its Describe, and maybe the table's view, are new.
+      lines.push(row(q.name, 'first', await profiled(daemon, columnar, q.sql), postgresMs));
+      const warm: Breakdown[] = [];
+      for (let i = 0; i < runs; i++) warm.push(await profiled(daemon, columnar, q.sql));
+      lines.push(row(q.name, `warm p50 of ${runs}`, medians(warm), postgresMs));
+      // The mean shows what the median hides: a run now and then that waits (for the stream).
+      lines.push(row(q.name, 'warm mean', means(warm), postgresMs));
+      note(`  ${q.name}: ${medians(warm).total.toFixed(2)} ms (PostgreSQL ${postgresMs.toFixed(2)} ms)`);
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await columnar.end();
+    await postgres.end();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await runOverhead(process.argv.slice(2));

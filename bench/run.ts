@@ -9,6 +9,7 @@
 import { runBench } from './bench-main.js';
 import { benchUsage } from './lib/bench-options.js';
 import { note } from './lib/phase.js';
+import { runOverhead } from './query-overhead.js';
 
 const argv = process.argv.slice(2);
 if (argv.includes('--help') || argv.includes('-h')) {
@@ -17,6 +18,9 @@ if (argv.includes('--help') || argv.includes('-h')) {
     'Runs the analytic and sync benchmark against PostgreSQL and DuckDB on the same files (exit 1 if an answer differs).\n' +
       `${benchUsage}\n`,
   );
+} else if (argv.includes('--overhead')) {
+  // Where a small query's time goes, per phase (query-overhead.ts).
+  await runOverhead(argv);
 } else {
   await run();
 }

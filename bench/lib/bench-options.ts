@@ -25,7 +25,8 @@ export interface BenchOptions {
 export const benchUsage = `usage: npm run bench -- [--rows 1000000] [--lineitem-rows rows/2] [--repetitions 5]
                        [--stream-rows min(1000000, rows/5)] [--load-seconds 15] [--load-rate 1000]
                        [--threads 2] [--out bench/results] [--keep]
-headline: npm run bench -- --rows 10000000`;
+headline: npm run bench -- --rows 10000000
+a small query's time per phase: npm run bench -- --overhead [--rows 300000] [--runs 40] [--queries count,q6]`;
 
 /** bench/results of the source tree (this file runs from dist/bench/lib). */
 const defaultOutDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bench/results');

@@ -18,7 +18,7 @@
 
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { ColumnSpec } from '../source/column-types.js';
@@ -26,6 +26,7 @@ import { quoteIdent, quoteLiteral, readExpression } from '../source/column-types
 import { absoluteSegmentPath, databaseDirectoryName } from '../storage/segment-paths.js';
 import { DeltaStore, deltaTables } from './delta-store.js';
 import { openDuckDb } from './duckdb-instance.js';
+import { KeptPlans } from './kept-plans.js';
 import {
   boundsKey,
   type DeltaBounds,
@@ -58,6 +59,8 @@ interface TableView {
   users: number;
   /** Reads some of the version's data segments: `name` is an inline subquery, not a view. */
   subset: boolean;
+  /** Which making of a view this is: one name may be made again after it was dropped. */
+  made: number;
 }
 
 /** The catalog was read before the delta it names was pruned: read the catalog again. */
@@ -66,6 +69,8 @@ export class StaleViewError extends Error {}
 export const viewSchema = '__pga';
 const maxIdlePerZone = 8;
 const maxIdleZones = 16;
+/** Longer statements are prepared each time they run. */
+const maxPreparedSqlChars = 64 * 1024;
 
 export class DuckDbEngine {
   readonly #instance: DuckDBInstance;
@@ -82,6 +87,10 @@ export class DuckDbEngine {
   readonly #acquiringTables = new Map<string, { database: string; table: VisibleTable }>();
   /** Streamed changes not yet in segments, read by the views of streamed tables. */
   readonly delta: DeltaStore;
+  /** Views made since the engine started (TableView.made). */
+  #made = 0;
+  /** Statements kept prepared per connection (see stream()). */
+  readonly #plans = new KeptPlans();
 
   private constructor(instance: DuckDBInstance, admin: DuckDBConnection, dataDir: string, delta: DeltaStore) {
     this.#instance = instance;
@@ -134,11 +143,56 @@ export class DuckDbEngine {
     return connection;
   }
 
+  /**
+   * Starts a SELECT on the connection, streaming its result. A statement that reads only views
+   * over Parquet files runs from a plan kept on the connection (kept-plans.ts), under its text
+   * and the views it reads, each as made (a view made again under its name is another view). A
+   * view over files reads the same data while it exists (files are immutable). A statement
+   * reading the delta (DuckDB tables the stream writes to) is planned each time, as the
+   * optimizer may use those tables' statistics of the moment. The connection's settings are
+   * fixed (its time zone).
+   */
+  async stream(connection: DuckDBConnection, sql: string, views: readonly string[]): Promise<DuckDBResult> {
+    const made = this.#madeOverFiles(views);
+    if (made === undefined || sql.length > maxPreparedSqlChars) return await connection.stream(sql);
+    return await this.#plans.stream(connection, `${made}\n${sql}`, sql);
+  }
+
+  /** Statements run from a kept plan since the engine started. */
+  get preparedReuses(): number {
+    return this.#plans.reuses;
+  }
+
+  /**
+   * Which making of each view (by the names acquire() gave) the statement reads, when all of
+   * them exist and read Parquet files only, no delta table; undefined otherwise.
+   */
+  #madeOverFiles(names: readonly string[]): string | undefined {
+    if (names.length === 0) return undefined;
+    const views = [...this.#views.values()];
+    const made: string[] = [];
+    for (const name of names) {
+      const view = views.find((v) => v.name === name);
+      const bounds = view?.bounds;
+      if (view === undefined || (bounds && (bounds.rows > 0 || bounds.deletes > 0 || bounds.truncates > 0)))
+        return undefined;
+      // A subset is no catalog object: the statement's text spells it whole.
+      made.push(view.subset ? 'subset' : String(view.made));
+    }
+    return made.join(',');
+  }
+
+  /** Closes a connection, with the statements kept prepared on it. */
+  closeConnection(connection: DuckDBConnection): void {
+    this.#plans.forget(connection);
+    connection.closeSync();
+  }
+
   /** Returns a connection from connect(); it is kept for reuse while few are idle. */
   releaseConnection(timeZone: string, connection: DuckDBConnection): void {
     const idle = this.#idle.get(timeZone) ?? [];
     if (idle.length >= maxIdlePerZone || this.#idle.size > maxIdleZones) {
-      connection.closeSync();
+      this.closeConnection(connection);
       return;
     }
     idle.push(connection);
@@ -302,6 +356,7 @@ export class DuckDbEngine {
       columns: table.columns,
       users: 0,
       subset,
+      made: ++this.#made,
     });
     if (!subset) await this.#dropSuperseded(database, table.relid);
   }
@@ -332,7 +387,7 @@ export class DuckDbEngine {
   }
 
   close(): void {
-    for (const idle of this.#idle.values()) for (const connection of idle) connection.closeSync();
+    for (const idle of this.#idle.values()) for (const connection of idle) this.closeConnection(connection);
     this.#idle.clear();
     this.delta.close();
     this.#admin.closeSync();

@@ -18,6 +18,8 @@ export interface ColumnOutput {
 export interface DuckDbRowStreamOptions {
   readonly connection: DuckDBConnection;
   readonly sql: string;
+  /** Starts the statement (again, for a rewind); default: the connection streams `sql`. */
+  readonly start?: () => Promise<DuckDBResult>;
   /** The RowDescription and a text formatter per column, from DuckDB's result columns. */
   readonly describe: (names: readonly string[], types: readonly DuckDBType[]) => ColumnOutput;
   /** Gives back the connection (reusable only when `finished`) and the views. */
@@ -46,7 +48,7 @@ export class DuckDbRowStream implements RowStream {
 
   /** Starts the query; on failure the caller still owns (and releases) what it passed in. */
   static async open(options: DuckDbRowStreamOptions): Promise<DuckDbRowStream> {
-    return new DuckDbRowStream(options, await options.connection.stream(options.sql));
+    return new DuckDbRowStream(options, await startOf(options)());
   }
 
   async read(maxRows: number, signal?: AbortSignal): Promise<TextRow[]> {
@@ -71,7 +73,7 @@ export class DuckDbRowStream implements RowStream {
     this.#pending = [];
     this.#ended = false;
     try {
-      this.#result = await this.#options.connection.stream(this.#options.sql);
+      this.#result = await startOf(this.#options)();
     } catch (error) {
       throw this.#translate(error, undefined);
     }
@@ -109,4 +111,8 @@ export class DuckDbRowStream implements RowStream {
     this.#options.onError?.(error);
     return translateDuckDbError(error);
   }
+}
+
+function startOf(options: DuckDbRowStreamOptions): () => Promise<DuckDBResult> {
+  return options.start ?? (() => options.connection.stream(options.sql));
 }

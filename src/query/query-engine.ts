@@ -25,11 +25,13 @@ import type {
 } from './engine-types.js';
 import { explainPlan } from './explain-plan.js';
 import type { SourcePgType } from './pg-type-oids.js';
+import { PhaseClock, type PhaseTotals } from './phase-clock.js';
 import { type DamageScope, SegmentDamage, type SegmentFile, watchingReads } from './segment-damage.js';
 import { type PruningPlan, type PruningTotals, SegmentPruner } from './segment-pruner.js';
 import { SourceDescriber } from './source-describe.js';
 import { ColumnReads } from './sql/column-reads.js';
 import { listTableNodes, rewriteTypedSelect } from './sql/select-rewriter.js';
+import type { CaseFolding } from './sql/typing/case-folding.js';
 import { typedColumns } from './sql/typing/type-scope.js';
 import {
   type Resolution,
@@ -87,6 +89,8 @@ interface BoundSelect {
   /** By position: the PostgreSQL type the type stage gave an output column carried as text. */
   readonly outputs?: readonly (SourcePgType | undefined)[];
   readonly release: () => Promise<void>;
+  /** The DuckDB views (or subqueries) it reads, pinned until release(). */
+  readonly views: readonly string[];
   /** The tables it reads, to tell a missing or damaged segment file in DuckDB's errors. */
   readonly scope: DamageScope;
 }
@@ -109,6 +113,7 @@ export class QueryEngine implements QueryExecutor {
   readonly #describer: SourceDescriber;
   readonly #damage: SegmentDamage;
   readonly #walFlush: WalFlushNudge;
+  readonly #phases = new PhaseClock();
   /** DuckDB results open per session, and in all. */
   readonly #openResults = new WeakMap<object, number>();
   #openResultCount = 0;
@@ -136,9 +141,19 @@ export class QueryEngine implements QueryExecutor {
     return { ...this.#pruner.totals };
   }
 
+  /** Work saved since the engine started: pruning answers and DuckDB plans reused. */
+  get reuses(): { prunings: number; plans: number } {
+    return { prunings: this.#pruner.cachedAnswers, plans: this.#options.duckdb.preparedReuses };
+  }
+
   /** Statements described on the source (cache misses) since the engine started. */
   get sourceDescribes(): number {
     return this.#describer.misses;
+  }
+
+  /** Milliseconds spent per phase of client SELECTs since the engine started (bench/query-overhead.ts). */
+  get phaseTotals(): Readonly<PhaseTotals> {
+    return { ...this.#phases.totals };
   }
 
   /** DuckDB results open now, across all sessions (each holds a connection and pinned views). */
@@ -162,7 +177,9 @@ export class QueryEngine implements QueryExecutor {
     this.#checkOpenResults(context);
     const bound = await this.#bind(statement, context, signal, 'run');
     try {
-      const described = await this.#describeOnSource(statement, bound, context);
+      const described = await this.#phases.time('describe', () =>
+        this.#describeOnSource(statement, bound, context),
+      );
       return await this.#open(bound, described, context, signal);
     } catch (error) {
       await bound.release();
@@ -301,7 +318,7 @@ export class QueryEngine implements QueryExecutor {
     };
     try {
       for (let attempt = 0; references.length > 0; attempt++) {
-        const resolution = await this.#resolve(pool, references, context);
+        const resolution = await this.#phases.time('resolve', () => this.#resolve(pool, references, context));
         defaultCollationSortsByLocale = resolution.defaultCollationSortsByLocale === true;
         numberLocaleIsC = resolution.numberLocaleIsC;
         privileges = resolution.tables;
@@ -314,33 +331,37 @@ export class QueryEngine implements QueryExecutor {
           (t) => t.stream && context.snapshot?.get(context.database, t.relid) === undefined,
         );
         if (attempt === 0 && purpose === 'run' && waits)
-          await this.#waitForStream(context.database, resolution.walLsn, signal);
+          await this.#phases.time('freshness', () =>
+            this.#waitForStream(context.database, resolution.walLsn, signal),
+          );
         let scope: DamageScope = { pool, tables: resolution.tables };
         try {
-          // Versions a transaction block kept stay reserved by the block itself. Keeping one
-          // makes its view, which is stale if a flush pruned its delta since the catalog was
-          // read: like any stale view, that resolves again.
-          const kept = await tablesForStatement(
-            this.#options.duckdb,
-            context,
-            resolution.tables,
-            purpose === 'run',
-          );
-          tables = kept.tables;
-          scope = { pool, tables };
-          // Pinned now: compaction's collector leaves them alone from here on.
-          missing = await this.#missingFiles(tables, missing, scope);
-          if (missing.length > 0)
-            throw new StaleViewError('a segment was replaced while the query resolved its tables');
-          for (const read of await this.#pruner.prune(plan, tables, context))
-            views.push(
-              await this.#options.duckdb.acquire(
-                context.database,
-                read.table,
-                read.subset,
-                kept.bounds.get(read.table.relid),
-              ),
+          await this.#phases.time('views', async () => {
+            // Versions a transaction block kept stay reserved by the block itself. Keeping one
+            // makes its view, which is stale if a flush pruned its delta since the catalog was
+            // read: like any stale view, that resolves again.
+            const kept = await tablesForStatement(
+              this.#options.duckdb,
+              context,
+              resolution.tables,
+              purpose === 'run',
             );
+            tables = kept.tables;
+            scope = { pool, tables };
+            // Pinned now: compaction's collector leaves them alone from here on.
+            missing = await this.#missingFiles(tables, missing, scope);
+            if (missing.length > 0)
+              throw new StaleViewError('a segment was replaced while the query resolved its tables');
+            for (const read of await this.#pruner.prune(plan, tables, context))
+              views.push(
+                await this.#options.duckdb.acquire(
+                  context.database,
+                  read.table,
+                  read.subset,
+                  kept.bounds.get(read.table.relid),
+                ),
+              );
+          });
           break;
         } catch (error) {
           for (const view of views.splice(0)) await this.#options.duckdb.release(view);
@@ -357,30 +378,30 @@ export class QueryEngine implements QueryExecutor {
           throw error instanceof PgError ? error : await this.#damage.translate(error, scope);
         }
       }
-      let next = 0;
-      const typed = await this.#withInferredParameters(statement, tables, context);
-      const reads = new ColumnReads();
-      // Each reference reads its view, with its columns' PostgreSQL types for the type stage.
-      const { sql, outputs } = rewriteTypedSelect(typed, {
-        typed: true,
-        defaultCollationSortsByLocale,
-        numberLocaleIsC,
-        timeZone: context.timeZone,
-        caseFolding: await databaseCaseFolding(pool),
-        reads,
-        resolveTable: () => {
-          const i = next++;
-          const columns = typedColumns(
-            tables[i]!.columns,
-            tables[i]!.localeColumns,
-            tables[i]!.caseLocaleColumns,
-          );
-          reads.table(i, columns);
-          return { sql: grantedRelation(views[i]!, tables[i]!, privileges[i]?.selectableColumns), columns };
-        },
-      });
-      checkColumnPrivileges(privileges, reads);
-      return { sql, sources: sourceTypes(tables), outputs, release, scope: { pool, tables } };
+      // Inferring $n's types asks the source's Describe (cached): counted as describing.
+      const typed = await this.#phases.time('describe', () =>
+        this.#withInferredParameters(statement, tables, context),
+      );
+      const caseFolding = await databaseCaseFolding(pool);
+      const { sql, outputs } = this.#phases.timeSync('typing', () =>
+        emitTyped(typed, {
+          caseFolding,
+          defaultCollationSortsByLocale,
+          numberLocaleIsC,
+          context,
+          tables,
+          views,
+          privileges,
+        }),
+      );
+      return {
+        sql,
+        sources: sourceTypes(tables),
+        outputs,
+        release,
+        views: [...views],
+        scope: { pool, tables },
+      };
     } catch (error) {
       await release();
       throw error;
@@ -486,24 +507,27 @@ export class QueryEngine implements QueryExecutor {
           () => false,
         ));
       if (ended) duckdb.releaseConnection(context.timeZone, connection);
-      else connection.closeSync();
+      else duckdb.closeConnection(connection);
       await bound.release();
     };
     this.#countOpen(context, 1);
     try {
-      const stream = await DuckDbRowStream.open({
-        connection,
-        sql: bound.sql,
-        describe: (names, types) =>
-          describedOutput(described.columns, types, context, carriedTypes(bound, names)),
-        release,
-        onError: (error) =>
-          log.debug('DuckDB rejected a statement', { sql: bound.sql, error: String(error) }),
-      });
-      return watchingReads(stream, this.#damage, bound.scope);
+      const stream = await this.#phases.time('duckdbOpen', () =>
+        DuckDbRowStream.open({
+          connection,
+          sql: bound.sql,
+          start: () => duckdb.stream(connection, bound.sql, bound.views),
+          describe: (names, types) =>
+            describedOutput(described.columns, types, context, carriedTypes(bound, names)),
+          release,
+          onError: (error) =>
+            log.debug('DuckDB rejected a statement', { sql: bound.sql, error: String(error) }),
+        }),
+      );
+      return this.#phases.timedReads(watchingReads(stream, this.#damage, bound.scope));
     } catch (error) {
       this.#countOpen(context, -1);
-      connection.closeSync();
+      duckdb.closeConnection(connection);
       if (signal?.aborted)
         throw new PgError(SqlState.queryCanceled, 'canceling statement due to user request');
       log.debug('DuckDB rejected a statement', { sql: bound.sql, error: String(error) });
@@ -512,6 +536,48 @@ export class QueryEngine implements QueryExecutor {
       signal?.removeEventListener('abort', interrupt);
     }
   }
+}
+
+/**
+ * The statement typed and written as DuckDB SQL over the pinned views, after the column
+ * privileges of what it reads are checked.
+ */
+function emitTyped(
+  typed: SelectStatement,
+  bound: {
+    defaultCollationSortsByLocale: boolean;
+    numberLocaleIsC: boolean | undefined;
+    caseFolding: CaseFolding;
+    context: SessionContext;
+    tables: readonly ResolvedTable[];
+    views: readonly string[];
+    privileges: readonly ResolvedTable[];
+  },
+): ReturnType<typeof rewriteTypedSelect> {
+  const { tables, views, privileges } = bound;
+  let next = 0;
+  const reads = new ColumnReads();
+  // Each reference reads its view, with its columns' PostgreSQL types for the type stage.
+  const rewritten = rewriteTypedSelect(typed, {
+    typed: true,
+    defaultCollationSortsByLocale: bound.defaultCollationSortsByLocale,
+    numberLocaleIsC: bound.numberLocaleIsC,
+    timeZone: bound.context.timeZone,
+    caseFolding: bound.caseFolding,
+    reads,
+    resolveTable: () => {
+      const i = next++;
+      const columns = typedColumns(
+        tables[i]!.columns,
+        tables[i]!.localeColumns,
+        tables[i]!.caseLocaleColumns,
+      );
+      reads.table(i, columns);
+      return { sql: grantedRelation(views[i]!, tables[i]!, privileges[i]?.selectableColumns), columns };
+    },
+  });
+  checkColumnPrivileges(privileges, reads);
+  return rewritten;
 }
 
 /** The statement's table references, in the order rewriteSelect visits them. */

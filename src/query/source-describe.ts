@@ -24,6 +24,7 @@
  */
 import type pg from 'pg';
 import { PgError, SqlState, type SqlStateCode } from '../errors.js';
+import { BoundedCache } from './bounded-cache.js';
 import type { ResultColumn, SessionContext } from './engine-types.js';
 import { sessionRoleDropped } from './session-role.js';
 import { quoteIdent } from './sql/sql-text.js';
@@ -59,12 +60,13 @@ const maxCachedSqlChars = 64 * 1024;
 
 export class SourceDescriber {
   readonly #options: SourceDescriberOptions;
-  readonly #cache = new Map<string, SourceDescription>();
+  readonly #cache: BoundedCache<string, SourceDescription>;
   /** Describes that went to the source (cache misses), for tests and the benchmark. */
   misses = 0;
 
   constructor(options: SourceDescriberOptions) {
     this.#options = options;
+    this.#cache = new BoundedCache(options.cacheEntries ?? 2000);
   }
 
   async describe(request: SourceDescribeRequest, context: SessionContext): Promise<SourceDescription> {
@@ -78,22 +80,10 @@ export class SourceDescriber {
       request.sql,
     ]);
     const cached = this.#cache.get(key);
-    if (cached !== undefined) {
-      // Re-inserted: the Map's order is the recency order.
-      this.#cache.delete(key);
-      this.#cache.set(key, cached);
-      return cached;
-    }
+    if (cached !== undefined) return cached;
     this.misses++;
     const description = await this.#describeOnSource(request, context);
-    if (request.sql.length <= maxCachedSqlChars) {
-      this.#cache.set(key, description);
-      const limit = this.#options.cacheEntries ?? 2000;
-      for (const oldest of this.#cache.keys()) {
-        if (this.#cache.size <= limit) break;
-        this.#cache.delete(oldest);
-      }
-    }
+    if (request.sql.length <= maxCachedSqlChars) this.#cache.set(key, description);
     return description;
   }
 
