@@ -8,15 +8,23 @@ import type pg from 'pg';
 import type { VisibleTable } from '../catalog/catalog.js';
 import { PgError, SqlState } from '../errors.js';
 import type { Logger } from '../log.js';
+import {
+  type BoundSelect,
+  carriedTypes,
+  collectReferences,
+  describedText,
+  emitTyped,
+  type SelectStatement,
+  sourceTypes,
+  tablesVersion,
+} from './bound-select.js';
 import { CatalogQueryRunner } from './catalog-query-runner.js';
-import { checkColumnPrivileges, grantedRelation } from './column-privileges.js';
 import { databaseCaseFolding } from './database-ctype.js';
 import { describedOutput } from './described-columns.js';
 import { type DuckDbEngine, StaleViewError } from './duckdb-engine.js';
 import { hidePathsUnder } from './duckdb-errors.js';
 import { DuckDbRowStream } from './duckdb-row-stream.js';
 import type {
-  ParsedStatement,
   QueryExecutor,
   ResultColumn,
   RowStream,
@@ -24,15 +32,11 @@ import type {
   SessionContext,
 } from './engine-types.js';
 import { explainPlan } from './explain-plan.js';
-import type { SourcePgType } from './pg-type-oids.js';
 import { PhaseClock, type PhaseTotals } from './phase-clock.js';
 import { type DamageScope, SegmentDamage, type SegmentFile, watchingReads } from './segment-damage.js';
-import { type PruningPlan, type PruningTotals, SegmentPruner } from './segment-pruner.js';
+import { type PruningTotals, SegmentPruner } from './segment-pruner.js';
 import { SourceDescriber } from './source-describe.js';
-import { ColumnReads } from './sql/column-reads.js';
-import { listTableNodes, rewriteTypedSelect } from './sql/select-rewriter.js';
-import type { CaseFolding } from './sql/typing/case-folding.js';
-import { typedColumns } from './sql/typing/type-scope.js';
+import { listTableNodes } from './sql/select-rewriter.js';
 import {
   type Resolution,
   type ResolvedTable,
@@ -80,30 +84,10 @@ export const maxOpenResultsPerSession = 16;
 /** A catalog read can lose a race with a flush (see DeltaStore); it is repeated this many times. */
 const maxStaleRetries = 5;
 
-type SelectStatement = Extract<ParsedStatement, { kind: 'select' }>;
-
-/** A statement rewritten to read pinned views, until release(). */
-interface BoundSelect {
-  readonly sql: string;
-  readonly sources: ReadonlyMap<string, SourcePgType>;
-  /** By position: the PostgreSQL type the type stage gave an output column carried as text. */
-  readonly outputs?: readonly (SourcePgType | undefined)[];
-  readonly release: () => Promise<void>;
-  /** The DuckDB views (or subqueries) it reads, pinned until release(). */
-  readonly views: readonly string[];
-  /** The tables it reads, to tell a missing or damaged segment file in DuckDB's errors. */
-  readonly scope: DamageScope;
-}
-
 /** PostgreSQL's Describe of a SELECT: a RowDescription always. */
 interface DescribedSelect {
   readonly parameterTypes: readonly number[];
   readonly columns: readonly ResultColumn[];
-}
-
-/** The source type describing result column i: the type stage's, else a source column's of that name. */
-function columnSource(bound: BoundSelect, i: number, name: string): SourcePgType | undefined {
-  return bound.outputs?.[i] ?? bound.sources.get(name);
 }
 
 export class QueryEngine implements QueryExecutor {
@@ -536,107 +520,4 @@ export class QueryEngine implements QueryExecutor {
       signal?.removeEventListener('abort', interrupt);
     }
   }
-}
-
-/**
- * The statement typed and written as DuckDB SQL over the pinned views, after the column
- * privileges of what it reads are checked.
- */
-function emitTyped(
-  typed: SelectStatement,
-  bound: {
-    defaultCollationSortsByLocale: boolean;
-    numberLocaleIsC: boolean | undefined;
-    caseFolding: CaseFolding;
-    context: SessionContext;
-    tables: readonly ResolvedTable[];
-    views: readonly string[];
-    privileges: readonly ResolvedTable[];
-  },
-): ReturnType<typeof rewriteTypedSelect> {
-  const { tables, views, privileges } = bound;
-  let next = 0;
-  const reads = new ColumnReads();
-  // Each reference reads its view, with its columns' PostgreSQL types for the type stage.
-  const rewritten = rewriteTypedSelect(typed, {
-    typed: true,
-    defaultCollationSortsByLocale: bound.defaultCollationSortsByLocale,
-    numberLocaleIsC: bound.numberLocaleIsC,
-    timeZone: bound.context.timeZone,
-    caseFolding: bound.caseFolding,
-    reads,
-    resolveTable: () => {
-      const i = next++;
-      const columns = typedColumns(
-        tables[i]!.columns,
-        tables[i]!.localeColumns,
-        tables[i]!.caseLocaleColumns,
-      );
-      reads.table(i, columns);
-      return { sql: grantedRelation(views[i]!, tables[i]!, privileges[i]?.selectableColumns), columns };
-    },
-  });
-  checkColumnPrivileges(privileges, reads);
-  return rewritten;
-}
-
-/** The statement's table references, in the order rewriteSelect visits them. */
-function collectReferences(
-  listed: ReturnType<typeof listTableNodes>,
-  plan: PruningPlan,
-  pruner: SegmentPruner,
-): TableReference[] {
-  return listed.map(({ reference: ref }, i) => ({
-    schema: ref.schema,
-    name: ref.name,
-    position: ref.location,
-    statsColumns: pruner.statsColumns(plan, i),
-  }));
-}
-
-/**
- * PostgreSQL types of the source columns by name, so that a result column read
- * straight from a table (json, jsonb, varchar(n), char(n), numeric kept as
- * text) is described as in PostgreSQL. A name two tables disagree on is left
- * out. resultColumn() uses it only where the printed text is the same.
- */
-function sourceTypes(tables: readonly VisibleTable[]): Map<string, SourcePgType> {
-  const types = new Map<string, SourcePgType>();
-  const conflicting = new Set<string>();
-  for (const table of tables) {
-    for (const column of table.columns) {
-      const existing = types.get(column.name);
-      if (
-        existing &&
-        (existing.typeOid !== column.pgTypeOid || existing.typeModifier !== column.pgTypeModifier)
-      ) {
-        conflicting.add(column.name);
-      }
-      types.set(column.name, { typeOid: column.pgTypeOid, typeModifier: column.pgTypeModifier });
-    }
-  }
-  for (const name of conflicting) types.delete(name);
-  return types;
-}
-
-/** What the source is asked to describe: the prepared text when there is one. */
-function describedText(statement: SelectStatement, version: string) {
-  const prepared = statement.prepared;
-  return {
-    sql: prepared?.sql ?? statement.sql,
-    parameterTypes: prepared?.parameterTypes ?? [],
-    version,
-  };
-}
-
-/** The tables' OIDs and column types: a Describe's answer stays valid while these do. */
-function tablesVersion(tables: readonly VisibleTable[]): string {
-  return JSON.stringify(
-    tables.map((t) => [t.relid, t.columns.map((c) => [c.name, c.pgTypeOid, c.pgTypeModifier])]),
-  );
-}
-
-/** The PostgreSQL type the type stage says each result column carries (for VARCHAR-held types). */
-function carriedTypes(bound: BoundSelect, names: readonly string[]) {
-  return { carried: (i: number) => columnSource(bound, i, names[i] ?? '')?.typeOid };
 }
