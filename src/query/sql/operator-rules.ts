@@ -31,7 +31,7 @@ import { baseTypeName, INTEGER_TYPES } from './type-names.js';
 import { emitILike } from './typing/case-folding.js';
 import { citextLike, refuseCitextRegex } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
-import { checkedFloatResult } from './typing/float-arithmetic.js';
+import { checkedFloatResult, isFloatResult } from './typing/float-arithmetic.js';
 import { emitNetworkOperator, isNetwork } from './typing/network-rules.js';
 import { emitNumericOperator } from './typing/numeric-emit.js';
 import { emitRangeOperator } from './typing/range-rules.js';
@@ -230,10 +230,13 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
   }
   const numeric = emitNumericOperator(ctx, expr, operator);
   if (numeric !== undefined) {
-    // float8 with a numeric literal (d * 1.5): the float result is checked as PostgreSQL's.
+    // float8 with a numeric literal (d * 1.5): the float result is checked as PostgreSQL's. The
+    // operands are written again for the check, so only when that resolves no table twice.
+    if (expr.lexpr === undefined || !isFloatResult(ctx, expr) || JSON.stringify(expr).includes('"SubLink"'))
+      return numeric;
     const asDouble = (node: Node | undefined) => `CAST(${ctx.expr(required(ctx, node))} AS DOUBLE)`;
-    const float = () => ({ result: numeric, left: asDouble(expr.lexpr), right: asDouble(expr.rexpr) });
-    return (expr.lexpr !== undefined && checkedFloatResult(ctx, expr, operator, float())) || numeric;
+    const operands = { result: numeric, left: asDouble(expr.lexpr), right: asDouble(expr.rexpr) };
+    return checkedFloatResult(ctx, expr, operator, operands) ?? numeric;
   }
   if (ARITHMETIC.has(operator)) {
     checkArithmeticOperand(ctx, expr.lexpr, operator);

@@ -23,6 +23,11 @@ export function isFloat(type: PgType | undefined): boolean {
   return type?.name === 'float8' || type?.name === 'float4';
 }
 
+/** The expression's type is double precision or real. */
+export function isFloatResult(ctx: EmitContext, expr: A_Expr): boolean {
+  return ctx.types !== undefined && isFloat(typeOf(ctx.types, { A_Expr: expr }));
+}
+
 /**
  * `result`, the text of `left operator right` (+, -, *, /; a quotient with its zero check
  * already), with PostgreSQL's overflow and underflow checks when the expression is float
@@ -34,8 +39,7 @@ export function checkedFloatResult(
   operator: string,
   operands: { result: string; left: string; right: string },
 ): string | undefined {
-  if (ctx.types === undefined || operator.length !== 1 || !'+-*/'.includes(operator)) return undefined;
-  if (!isFloat(typeOf(ctx.types, { A_Expr: expr }))) return undefined;
+  if (operator.length !== 1 || !'+-*/'.includes(operator) || !isFloatResult(ctx, expr)) return undefined;
   const { result, left, right } = operands;
   const finite = (x: string) => `NOT isinf(${x})`;
   const overflow =
