@@ -44,6 +44,10 @@ describe('answers as PostgreSQL', () => {
     `SELECT id, initcap(a), initcap(c), initcap('hello WORLD o''neil 3rd x-ray éric') FROM strings ORDER BY id`,
     `SELECT id, string_to_array(a, ','), string_to_array(a, NULL), string_to_array(a, ''), string_to_array(a, ',', ''), string_to_array(c, 'b') FROM strings ORDER BY id`,
     `SELECT unnest(string_to_array('x y  z', ' ')) AS part`,
+    // octet_length/bit_length: UTF-8 bytes; char(n) counts its padding, bytea its bytes.
+    `SELECT id, octet_length(a), bit_length(a), octet_length(c), octet_length('яндекс'), octet_length('\\x01ff'::bytea) FROM strings ORDER BY id`,
+    // Integer negation and abs() of the smallest value name the type when they overflow (see below).
+    'SELECT id, -n, abs(n), -(n::smallint), abs(n::bigint) FROM strings ORDER BY id',
     // LIKE/ILIKE with ANY/ALL over an array of patterns.
     `SELECT id, a ILIKE ANY(ARRAY['H%', '%RLD']), a LIKE ANY('{%,%x%}'::text[]), a NOT LIKE ALL(ARRAY['%e%', '%,%']), a ILIKE ALL(ARRAY[]::text[]), a LIKE ANY(ARRAY['h%', NULL]) FROM strings ORDER BY id`,
   ]) {
@@ -59,6 +63,10 @@ describe('fails as PostgreSQL does', () => {
     'SELECT mod(id, n) FROM strings WHERE id = 2',
     'SELECT sqrt(d) FROM strings WHERE id = 1',
     'SELECT ln(d) FROM strings WHERE id = 2',
+    'SELECT octet_length(d) FROM strings',
+    'SELECT -(-32768)::smallint',
+    'SELECT abs((-2147483647 - 1)::int)',
+    'SELECT -(n::bigint * 9223372036854775807) - 2 FROM strings WHERE id = 3',
     // Overflows, in PostgreSQL's words (duckdb-errors.ts).
     'SELECT n * 2147483647 FROM strings WHERE id = 3',
     'SELECT (n * 20000)::smallint FROM strings WHERE id = 3',

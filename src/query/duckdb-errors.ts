@@ -110,12 +110,21 @@ function exactRangeMessage(text: string): string {
       text,
     );
   if (integer !== null) return `${INTEGER_NAMES[integer[1]!]} out of range`;
+  // abs() of the smallest integer of its type: the value names the type.
+  const abs = /^Overflow on abs\((-\d+)\)/.exec(text)?.[1];
+  if (abs !== undefined && SMALLEST_INTEGERS[abs] !== undefined)
+    return `${SMALLEST_INTEGERS[abs]} out of range`;
   if (/^Could not cast value .* to DECIMAL\(/.test(text)) return 'numeric field overflow';
   if (!/^Overflow in (HUGEINT )?(multiplication|addition|subtraction)( of INT128)?/.test(text)) return text;
   return `numeric value out of range: pg_analytica computes numerics exactly only within 38 digits (${text})`;
 }
 
 const INTEGER_NAMES: Readonly<Record<string, string>> = { '16': 'smallint', '32': 'integer', '64': 'bigint' };
+const SMALLEST_INTEGERS: Readonly<Record<string, string>> = {
+  '-32768': 'smallint',
+  '-2147483648': 'integer',
+  '-9223372036854775808': 'bigint',
+};
 
 /** Directories (the data directory, DuckDB's spill files) whose paths no client is shown. */
 const privateRoots = new Set<string>();

@@ -7,6 +7,7 @@
 import type { FuncCall, Node, SortBy, WindowDef } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import { emitArrayFunction } from './array-rules.js';
+import { emitByteLength } from './byte-length.js';
 import { emitDateTimeFunction } from './datetime/datetime-functions.js';
 import { emitExtractCall } from './datetime/extract-emitter.js';
 import { type EmitContext, stringValue } from './emit-context.js';
@@ -91,7 +92,8 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   const network =
     emitNetworkFunction(ctx, call, name) ??
     emitRangeFunction(ctx, call, name) ??
-    emitRegexpReplace(ctx, call, name);
+    emitRegexpReplace(ctx, call, name) ??
+    emitByteLength(ctx, call, name);
   if (network !== undefined) return network;
   for (const arg of call.args ?? []) refuseMultiDim(ctx, arg, `function ${name}()`);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.

@@ -38,7 +38,7 @@ const SCALAR_FUNCTIONS = words(
     'bool_or every string_agg array_agg percentile_cont percentile_disc corr covar_pop ' +
     'covar_samp bit_and bit_or regr_slope regr_intercept regr_count regr_r2 row_number rank ' +
     'dense_rank percent_rank cume_dist ntile lag lead first_value last_value nth_value lower ' +
-    'upper length char_length character_length substring substr btrim ltrim rtrim replace left ' +
+    'upper length char_length character_length octet_length bit_length substring substr btrim ltrim rtrim replace left ' +
     'right lpad rpad concat concat_ws strpos reverse repeat split_part starts_with md5 ascii ' +
     'chr regexp_replace abs round floor ceil ceiling trunc sqrt cbrt exp ln log ' +
     'log10 power pow sign mod pi sin cos tan asin acos atan atan2 degrees radians random gcd initcap string_to_array ' +

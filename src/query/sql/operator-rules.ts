@@ -147,6 +147,11 @@ function describeKind(expr: A_Expr): string {
 
 const COMPARISONS = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
+const INTEGER_ZERO: Readonly<Record<string, string>> = {
+  int2: 'CAST(0 AS SMALLINT)',
+  int4: 'CAST(0 AS INTEGER)',
+  int8: 'CAST(0 AS BIGINT)',
+};
 
 /**
  * An arithmetic operand. PostgreSQL types an integer literal int4 (int8 past
@@ -254,6 +259,9 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
       ? arithmeticOperand(ctx, expr.rexpr)
       : operand(ctx, expr.rexpr);
   if (expr.lexpr === undefined) {
+    // -x of the smallest integer overflows; 0 - x makes DuckDB name the type (int2um/int4um).
+    const zero = operator === '-' ? INTEGER_ZERO[operandType(ctx, expr.rexpr)?.name ?? ''] : undefined;
+    if (zero !== undefined) return `(${zero} - ${right})`;
     if (operator === '-' || operator === '+') return `(${operator}${right})`;
     throw unsupportedOperator(ctx, expr, operator);
   }

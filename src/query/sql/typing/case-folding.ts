@@ -94,15 +94,12 @@ export function emitCaseFunction(
   if ((name !== 'lower' && name !== 'upper' && name !== 'initcap') || args.length !== 1) return undefined;
   const folding = foldingFor(ctx, args, `${name}()`, location);
   if (name === 'initcap') {
-    // Under a UTF-8 locale str_initcap goes by iswalnum and towupper, which the engine does not have.
-    if (folding !== 'ascii')
-      throw ctx.error(
-        SqlState.featureNotSupported,
-        'initcap() under a ctype other than C is not supported by pg_analytica',
-        location,
-        'Write COLLATE "C" after the value to change only ASCII letters.',
-      );
-    return `pga_initcap_ascii(${emitted[0]!})`;
+    // Under a UTF-8 locale str_initcap goes by iswalnum and towupper: an ASCII value maps as
+    // under C, any other fails when it is read (the engine does not have those tables).
+    const mapped = `pga_initcap_ascii(${emitted[0]!})`;
+    if (folding === 'ascii') return mapped;
+    const message = `${unsupportedMarker}initcap() of a non-ASCII value under a UTF-8 locale`;
+    return `(CASE WHEN regexp_matches(${emitted[0]!}, '${NON_ASCII}') THEN error(${quoteLiteral(message)}) ELSE ${mapped} END)`;
   }
   return name === 'lower' ? lowerSql(folding, emitted[0]!) : upperSql(folding, emitted[0]!);
 }

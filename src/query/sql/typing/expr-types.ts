@@ -271,6 +271,8 @@ const INTEGER_RESULTS: Readonly<Record<string, 'int4' | 'int8'>> = {
   length: 'int4',
   char_length: 'int4',
   character_length: 'int4',
+  octet_length: 'int4',
+  bit_length: 'int4',
   strpos: 'int4',
   position: 'int4',
   ascii: 'int4',

@@ -1,0 +1,62 @@
+/**
+ * octet_length and bit_length (ClickBench-style queries measure URLs in bytes): PostgreSQL's
+ * textoctetlen, bpcharoctetlen and byteaoctetlen, typed int4 (pg_proc.dat). DuckDB's
+ * octet_length takes only BLOB and BIT, so a string is measured with strlen, its UTF-8 bytes —
+ * PostgreSQL's count in a UTF8 database. A char(n) counts its blank padding, as bpcharoctetlen
+ * does (char_length does not), so its stored, padded value is measured as is.
+ */
+import type { FuncCall } from 'libpg-query';
+import { SqlState } from '../../errors.js';
+import type { EmitContext } from './emit-context.js';
+import type { PgType } from './typing/pg-types.js';
+import { operandType } from './typing/typed-operands.js';
+
+/** format_type()'s names of the types PostgreSQL's 42883 message may name here. */
+const SQL_NAMES: Readonly<Record<string, string>> = {
+  int2: 'smallint',
+  int4: 'integer',
+  int8: 'bigint',
+  float4: 'real',
+  float8: 'double precision',
+  bool: 'boolean',
+  timestamp: 'timestamp without time zone',
+  timestamptz: 'timestamp with time zone',
+};
+
+const STRING_TYPES = new Set(['text', 'varchar', 'bpchar', 'unknown']);
+
+/** DuckDB SQL for octet_length(x) / bit_length(x), or undefined for any other call. */
+export function emitByteLength(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
+  if ((name !== 'octet_length' && name !== 'bit_length') || call.args?.length !== 1) return undefined;
+  const node = call.args[0]!;
+  const type = operandType(ctx, node)?.name ?? 'unknown';
+  const value = ctx.expr(node);
+  let bytes: string;
+  if (STRING_TYPES.has(type)) bytes = `strlen(${value})`;
+  else if (type === 'bytea') bytes = `octet_length(${value})`;
+  else throw refusal(ctx, call, name, operandType(ctx, node));
+  return `CAST(${bytes}${name === 'bit_length' ? ' * 8' : ''} AS INTEGER)`;
+}
+
+/**
+ * A string type other than text, varchar and char(n), which PostgreSQL measures after an
+ * implicit cast to text but the engine does not hold as it does: 0A000. Any other type has no
+ * octet_length in PostgreSQL (no implicit cast to text): 42883, in PostgreSQL's words.
+ */
+function refusal(ctx: EmitContext, call: FuncCall, name: string, type: PgType | undefined) {
+  const typeName = type?.name ?? 'unknown';
+  if (type?.category === 'S') {
+    return ctx.error(
+      SqlState.featureNotSupported,
+      `${name}(${typeName}) is not supported by pg_analytica`,
+      call.location,
+      `cast the argument to text first: ${name}(x::text)`,
+    );
+  }
+  return ctx.error(
+    SqlState.undefinedFunction,
+    `function ${name}(${SQL_NAMES[typeName] ?? typeName}) does not exist`,
+    call.location,
+    'No function matches the given name and argument types. You might need to add explicit type casts.',
+  );
+}
