@@ -175,13 +175,14 @@ SELECT r.ref_no, res.relid::bigint AS relid, res.nspname, res.relname, res.relro
        -- A partition attached, detached or dropped writes no row change: until the launcher has
        -- followed it (partition-watch.ts), the copy may hold other partitions than the table.
        (t.partitions IS NULL OR t.partitions = analytica.partition_tree(res.relid)) AS partitions_current,
-       -- The live columns of a streamed copy against the source's, by name in order: after ALTER
-       -- TABLE the stream follows with the table's next row change.
+       -- The live columns of a streamed copy against the source's, by name, type and typmod in
+       -- order: after ALTER TABLE the stream catches up (schema-catchup.ts), which a query waits for.
        (t.mode = 'stream' AND t.columns IS NOT NULL AND
-        ARRAY(SELECT c.value->>'name' FROM pg_catalog.jsonb_array_elements(t.columns) WITH ORDINALITY c(value, n)
+        ARRAY(SELECT pg_catalog.concat_ws(':', c.value->>'name', c.value->>'pgTypeOid', c.value->>'pgTypeModifier')
+                FROM pg_catalog.jsonb_array_elements(t.columns) WITH ORDINALITY c(value, n)
                WHERE NOT coalesce((c.value->>'dropped')::boolean, false) ORDER BY c.n)
         IS DISTINCT FROM
-        ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+        ARRAY(SELECT pg_catalog.concat_ws(':', a.attname, a.atttypid::bigint, a.atttypmod) FROM pg_catalog.pg_attribute a
                WHERE a.attrelid = res.relid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)) AS columns_behind
   FROM refs r CROSS JOIN db
   LEFT JOIN resolved res USING (ref_no)
