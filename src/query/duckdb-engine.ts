@@ -312,7 +312,8 @@ export class DuckDbEngine {
    * Pins the files of tables a query just resolved, before their views exist; returns the
    * release. A file can still be removed between the catalog read and this call (compaction
    * swapped it out and collected it): the query engine checks that they exist after this
-   * (SegmentDamage.missingFiles) and then resolves again.
+   * (SegmentDamage.missingFiles), before a transaction block keeps the version, and if one
+   * does not, resolves again.
    */
   reserve(tables: readonly VisibleTable[]): () => void {
     const paths = tables.flatMap(filesOf);

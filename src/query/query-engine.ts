@@ -321,6 +321,13 @@ export class QueryEngine implements QueryExecutor {
         let scope: DamageScope = { pool, tables: resolution.tables };
         try {
           await this.#phases.time('views', async () => {
+            // Reserved now: compaction's collector leaves the files alone from here on. Checked
+            // before a transaction block keeps a version: a kept version is read by every later
+            // attempt and statement of the block, so one missing a file compaction replaced
+            // would be reported as lost (58P01) instead of being resolved again.
+            missing = await this.#missingFiles(resolution.tables, missing, scope);
+            if (missing.length > 0)
+              throw new StaleViewError('a segment was replaced while the query resolved its tables');
             // Versions a transaction block kept stay reserved by the block itself. Keeping one
             // makes its view, which is stale if a flush pruned its delta since the catalog was
             // read: like any stale view, that resolves again.
@@ -332,10 +339,6 @@ export class QueryEngine implements QueryExecutor {
             );
             tables = kept.tables;
             scope = { pool, tables };
-            // Pinned now: compaction's collector leaves them alone from here on.
-            missing = await this.#missingFiles(tables, missing, scope);
-            if (missing.length > 0)
-              throw new StaleViewError('a segment was replaced while the query resolved its tables');
             for (const read of await this.#pruner.prune(plan, tables, context))
               views.push(
                 await this.#options.duckdb.acquire(

@@ -53,7 +53,10 @@ export async function tablesForStatement(
   return { tables, bounds };
 }
 
-/** Pins a table's version (its files and, through a view, its delta rows) for a transaction block. */
+/**
+ * Pins a table's version (its files and, through a view, its delta rows) for a transaction block.
+ * The caller found its files present while they were reserved: the rest of the block reads it.
+ */
 async function keep(duckdb: DuckDbEngine, context: SessionContext, table: ResolvedTable): Promise<KeptTable> {
   const unreserve = duckdb.reserve([table]);
   try {
