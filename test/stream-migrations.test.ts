@@ -254,7 +254,9 @@ describe('framework migrations on a streamed table under writes', () => {
         'UPDATE orders SET qty = qty WHERE id % 3 = 0',
         'ALTER TABLE orders ALTER COLUMN created_at TYPE timestamp',
       ],
-      /column (nonce|created_at)/,
+      // The reason names what the stream met: one of the columns, or, when the second change
+      // arrives while the first one's copy runs, the columns that copy cannot follow.
+      /column (nonce|created_at)|a copy in progress cannot follow it/,
     );
   });
 
