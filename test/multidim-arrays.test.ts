@@ -13,7 +13,7 @@ import type { LocalCluster } from '../src/cluster/local-cluster.js';
 import type { Daemon } from '../src/main.js';
 import { refusedWith, sameRowsAndTypes } from './helpers/assertions.js';
 import { binaryRows } from './helpers/binary-rows.js';
-import { startTestCluster, waitFor } from './helpers/cluster.js';
+import { startTestCluster, waitForDataSegments } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
 
 const schema = `
@@ -67,12 +67,7 @@ before(async () => {
   await heap.query(insert([`8, '{{1}}', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`]));
   await heap.query('DELETE FROM grid WHERE id = 8');
   await heap.query(`SELECT analytica.wait_for_sync('grid')`);
-  await waitFor(async () => {
-    const { rows } = await heap.query(
-      `SELECT count(*)::int AS n FROM analytica.segments WHERE relid = 'grid'::regclass AND kind = 'data'`,
-    );
-    return rows[0].n >= 2;
-  }, 'the streamed rows flushed to a segment');
+  await waitForDataSegments(heap, 'grid', 2);
   columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
   await columnar.query("SET TimeZone = 'UTC'");
 });

@@ -5,6 +5,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type pg from 'pg';
 import { LocalCluster } from '../../src/cluster/local-cluster.js';
 
 export async function startTestCluster(settings: Record<string, string> = {}): Promise<LocalCluster> {
@@ -25,4 +26,19 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Waits until `table`'s copy has at least `count` data segments (streamed rows flushed to their own). */
+export async function waitForDataSegments(
+  client: pg.ClientBase,
+  table: string,
+  count: number,
+): Promise<void> {
+  await waitFor(async () => {
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM analytica.segments WHERE relid = $1::regclass AND kind = 'data'`,
+      [table],
+    );
+    return Number(rows[0]?.n) >= count;
+  }, `${count} data segments of ${table}`);
 }
