@@ -21,7 +21,7 @@ import {
 import { CatalogQueryRunner } from './catalog-query-runner.js';
 import { databaseCaseFolding } from './database-ctype.js';
 import { describedOutput } from './described-columns.js';
-import { type DuckDbEngine, StaleViewError } from './duckdb-engine.js';
+import type { DuckDbEngine } from './duckdb-engine.js';
 import { hidePathsUnder } from './duckdb-errors.js';
 import { DuckDbRowStream } from './duckdb-row-stream.js';
 import type {
@@ -33,19 +33,12 @@ import type {
 } from './engine-types.js';
 import { explainPlan } from './explain-plan.js';
 import { PhaseClock, type PhaseTotals } from './phase-clock.js';
-import { type DamageScope, SegmentDamage, type SegmentFile, watchingReads } from './segment-damage.js';
+import { SegmentDamage, watchingReads } from './segment-damage.js';
 import { type PruningTotals, SegmentPruner } from './segment-pruner.js';
 import { SourceDescriber } from './source-describe.js';
 import { listTableNodes } from './sql/select-rewriter.js';
-import {
-  type Resolution,
-  type ResolvedTable,
-  resolveTables,
-  schemaCatchUpWaitMs,
-  type TableReference,
-} from './table-resolver.js';
-import { tablesForStatement } from './transaction-versions.js';
-import { nudgeAfterMs, WalFlushNudge } from './wal-flush-nudge.js';
+import { TablePinning } from './table-pinning.js';
+import { WalFlushNudge } from './wal-flush-nudge.js';
 
 export interface QueryEngineOptions {
   duckdb: DuckDbEngine;
@@ -81,9 +74,6 @@ export interface StreamFreshness {
  */
 export const maxOpenResultsPerSession = 16;
 
-/** A catalog read can lose a race with a flush (see DeltaStore); it is repeated this many times. */
-const maxStaleRetries = 5;
-
 /** PostgreSQL's Describe of a SELECT: a RowDescription always. */
 interface DescribedSelect {
   readonly parameterTypes: readonly number[];
@@ -96,7 +86,7 @@ export class QueryEngine implements QueryExecutor {
   readonly #catalogQueries: CatalogQueryRunner;
   readonly #describer: SourceDescriber;
   readonly #damage: SegmentDamage;
-  readonly #walFlush: WalFlushNudge;
+  readonly #pinning: TablePinning;
   readonly #phases = new PhaseClock();
   /** DuckDB results open per session, and in all. */
   readonly #openResults = new WeakMap<object, number>();
@@ -105,7 +95,6 @@ export class QueryEngine implements QueryExecutor {
   constructor(options: QueryEngineOptions) {
     this.#options = options;
     this.#damage = new SegmentDamage({ dataDir: options.duckdb.dataDir, log: options.log });
-    this.#walFlush = new WalFlushNudge(options.pools, options.log);
     hidePathsUnder(options.duckdb.dataDir);
     this.#catalogQueries = new CatalogQueryRunner({
       pools: options.catalogPools ?? options.pools,
@@ -117,6 +106,14 @@ export class QueryEngine implements QueryExecutor {
       duckdb: options.duckdb,
       log: options.log,
       enabled: options.segmentPruning ?? true,
+    });
+    this.#pinning = new TablePinning({
+      duckdb: options.duckdb,
+      pruner: this.#pruner,
+      damage: this.#damage,
+      phases: this.#phases,
+      walFlush: new WalFlushNudge(options.pools, options.log),
+      freshness: options.freshness,
     });
   }
 
@@ -286,85 +283,9 @@ export class QueryEngine implements QueryExecutor {
     const listed = listTableNodes(statement);
     const plan = this.#pruner.plan(statement, listed, context);
     const references = collectReferences(listed, plan, this.#pruner);
-    let tables: ResolvedTable[] = [];
-    let defaultCollationSortsByLocale = false;
-    let numberLocaleIsC: boolean | undefined;
-    // As this statement's catalog read found them: a version kept by the transaction block
-    // keeps its columns, not the privileges of the statement that first read it.
-    let privileges: readonly ResolvedTable[] = [];
-    const views: string[] = [];
-    let unreserve = () => {};
-    // Files found missing by the previous attempt: missing again after a fresh catalog read, they are lost.
-    let missing: SegmentFile[] = [];
-    const release = async () => {
-      unreserve();
-      for (const view of views.splice(0)) await this.#options.duckdb.release(view);
-    };
+    const pinned = await this.#pinning.pin(pool, references, plan, context, signal, purpose);
+    const { tables, privileges, views, release } = pinned;
     try {
-      for (let attempt = 0; references.length > 0; attempt++) {
-        const resolution = await this.#phases.time('resolve', () => this.#resolve(pool, references, context));
-        defaultCollationSortsByLocale = resolution.defaultCollationSortsByLocale === true;
-        numberLocaleIsC = resolution.numberLocaleIsC;
-        privileges = resolution.tables;
-        unreserve();
-        unreserve = this.#options.duckdb.reserve(resolution.tables);
-        // Freshness: every transaction committed before the query started is visible to it
-        // (a version the transaction block already read stays as it was). Planning only
-        // (EXPLAIN) does not wait: its estimates need no recent rows.
-        const waits = resolution.tables.some(
-          (t) => t.stream && context.snapshot?.get(context.database, t.relid) === undefined,
-        );
-        if (attempt === 0 && purpose === 'run' && waits)
-          await this.#phases.time('freshness', () =>
-            this.#waitForStream(context.database, resolution.walLsn, signal),
-          );
-        let scope: DamageScope = { pool, tables: resolution.tables };
-        try {
-          await this.#phases.time('views', async () => {
-            // Reserved now: compaction's collector leaves the files alone from here on. Checked
-            // before a transaction block keeps a version: a kept version is read by every later
-            // attempt and statement of the block, so one missing a file compaction replaced
-            // would be reported as lost (58P01) instead of being resolved again.
-            missing = await this.#missingFiles(resolution.tables, missing, scope);
-            if (missing.length > 0)
-              throw new StaleViewError('a segment was replaced while the query resolved its tables');
-            // Versions a transaction block kept stay reserved by the block itself. Keeping one
-            // makes its view, which is stale if a flush pruned its delta since the catalog was
-            // read: like any stale view, that resolves again.
-            const kept = await tablesForStatement(
-              this.#options.duckdb,
-              context,
-              resolution.tables,
-              purpose === 'run',
-            );
-            tables = kept.tables;
-            scope = { pool, tables };
-            for (const read of await this.#pruner.prune(plan, tables, context))
-              views.push(
-                await this.#options.duckdb.acquire(
-                  context.database,
-                  read.table,
-                  read.subset,
-                  kept.bounds.get(read.table.relid),
-                ),
-              );
-          });
-          break;
-        } catch (error) {
-          for (const view of views.splice(0)) await this.#options.duckdb.release(view);
-          if (error instanceof StaleViewError && attempt < maxStaleRetries) continue;
-          // Making a view reads the files' metadata: DuckDB may find one damaged here.
-          // Still stale after every retry: the copy changed under each attempt. Clients retry
-          // 40001 as they do a serialization failure in PostgreSQL.
-          if (error instanceof StaleViewError)
-            throw new PgError(
-              SqlState.serializationFailure,
-              'could not read a consistent version of the copy: it changed while the query started',
-              { hint: 'Run the statement again.' },
-            );
-          throw error instanceof PgError ? error : await this.#damage.translate(error, scope);
-        }
-      }
       // Inferring $n's types asks the source's Describe (cached): counted as describing.
       const typed = await this.#phases.time('describe', () =>
         this.#withInferredParameters(statement, tables, context),
@@ -373,8 +294,8 @@ export class QueryEngine implements QueryExecutor {
       const { sql, outputs } = this.#phases.timeSync('typing', () =>
         emitTyped(typed, {
           caseFolding,
-          defaultCollationSortsByLocale,
-          numberLocaleIsC,
+          defaultCollationSortsByLocale: pinned.defaultCollationSortsByLocale,
+          numberLocaleIsC: pinned.numberLocaleIsC,
           context,
           tables,
           views,
@@ -392,65 +313,6 @@ export class QueryEngine implements QueryExecutor {
     } catch (error) {
       await release();
       throw error;
-    }
-  }
-
-  /**
-   * The files of the tables that are missing. Compaction may have replaced and removed one
-   * between the catalog read and the pin: the statement then resolves again. A file still named
-   * and still missing after that is lost: it is recorded, and thrown as the client's error.
-   */
-  async #missingFiles(
-    tables: readonly ResolvedTable[],
-    before: readonly SegmentFile[],
-    scope: DamageScope,
-  ): Promise<SegmentFile[]> {
-    const missing = await this.#damage.missingFiles(tables);
-    const lost = missing.find((m) => before.some((b) => b.path === m.path));
-    if (lost) throw await this.#damage.missing(lost, scope);
-    return missing;
-  }
-
-  async #waitForStream(database: string, lsn: bigint, signal: AbortSignal | undefined): Promise<void> {
-    const freshness = this.#options.freshness;
-    if (!freshness) {
-      throw new PgError(
-        SqlState.objectNotInPrerequisiteState,
-        'the change stream of this database is not running',
-        {
-          hint: 'streamed tables are served by a daemon that runs its launcher; see the daemon log',
-        },
-      );
-    }
-    // Still waiting after a moment: the WAL it waits for may be written but not flushed.
-    const timer = setTimeout(() => void this.#walFlush.nudge(database), nudgeAfterMs);
-    try {
-      await freshness.waitForApplied(database, lsn, signal);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Resolves the tables in the source catalog (one statement, one snapshot of the catalog). */
-  async #resolve(pool: pg.Pool, references: TableReference[], context: SessionContext): Promise<Resolution> {
-    const client = await pool.connect().catch((error: unknown) => {
-      throw new PgError(
-        SqlState.connectionFailure,
-        `cannot reach the source database "${context.database}" to resolve tables`,
-        {
-          cause: error,
-          detail: error instanceof Error ? error.message : String(error),
-        },
-      );
-    });
-    try {
-      const freshness = this.#options.freshness;
-      const followSchema = freshness?.followSchema
-        ? (relids: number[]) => freshness.followSchema!(context.database, relids, schemaCatchUpWaitMs)
-        : undefined;
-      return await resolveTables(client, references, context.searchPath, context.roleOid, followSchema);
-    } finally {
-      client.release();
     }
   }
 
