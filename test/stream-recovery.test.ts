@@ -191,6 +191,11 @@ describe('stream recovery', () => {
     await assertSame();
     await heap.query(`ALTER TABLE events ADD COLUMN qty int`);
     await heap.query(`UPDATE events SET qty = id::int WHERE id % 10 = 0`);
+    // The stream follows the added column before the type change rewrites the table: a column
+    // it meets only after a rewrite may hold values the WAL never carried (a volatile default
+    // dropped since), so the copy would be made again (schema-evolution.ts), which is right but
+    // is not what this test is about.
+    await heap.query(`SELECT analytica.wait_for_sync('events')`);
     await heap.query(`ALTER TABLE events ALTER COLUMN qty TYPE bigint`);
     await heap.query(`INSERT INTO events (kind, qty) VALUES ('big', 9000000000)`);
     await assertSame();
