@@ -139,15 +139,11 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
     const orderBy = order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '';
     text = `${fn}(${distinct}${inner}${orderBy})`;
   }
-  const clauses = (aggregate: string) =>
-    aggregate +
-    (call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`) +
-    (call.over === undefined ? '' : ` OVER ${emitWindowReference(ctx, call.over)}`);
-  if (discKey !== undefined) {
-    if (call.agg_filter !== undefined) text += ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
-    text = discKey.value(text);
-    if (call.over !== undefined) text += ` OVER ${emitWindowReference(ctx, call.over)}`;
-  } else text = clauses(text);
+  // Emitted once: writing a clause's subquery again would resolve its table a second time.
+  const filter = call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
+  const over = call.over === undefined ? '' : ` OVER ${emitWindowReference(ctx, call.over)}`;
+  const clauses = (aggregate: string) => aggregate + filter + over;
+  text = discKey === undefined ? clauses(text) : discKey.value(text + filter) + over;
   if ((name === 'sum' || name === 'avg') && args.length === 1 && isFloat(operandType(ctx, call.args?.[0]))) {
     const distinct = call.agg_distinct === true ? 'DISTINCT ' : '';
     return checkedFloatSum(args[0]!, (fn, argument) => clauses(`${fn}(${distinct}${argument})`), text);
