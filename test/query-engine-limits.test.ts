@@ -9,7 +9,7 @@ import { DuckDbEngine } from '../src/query/duckdb-engine.js';
 import type { ParsedStatement } from '../src/query/engine-types.js';
 import { QueryEngine } from '../src/query/query-engine.js';
 import { initSqlParser, parseStatements } from '../src/query/sql/statement-parser.js';
-import { startTestCluster } from './helpers/cluster.js';
+import { endPool, startTestCluster } from './helpers/cluster.js';
 
 test('a huge result is read in portions as the client asks, never produced whole, and the engine goes on', async () => {
   await initSqlParser();
@@ -61,7 +61,7 @@ test('a huge result is read in portions as the client asks, never produced whole
     });
   } finally {
     duckdb.close();
-    await pool.end();
+    await endPool(pool);
     await cluster.close();
   }
 });

@@ -23,7 +23,7 @@ import type { ParsedStatement, SessionContext } from '../src/query/engine-types.
 import { QueryEngine } from '../src/query/query-engine.js';
 import { initSqlParser, parseStatements } from '../src/query/sql/statement-parser.js';
 import { TransactionSnapshot } from '../src/server/transaction-snapshot.js';
-import { startTestCluster, waitFor } from './helpers/cluster.js';
+import { endPool, startTestCluster, waitFor } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
 
 let cluster: LocalCluster;
@@ -68,7 +68,7 @@ before(async () => {
 
 after(async () => {
   duckdb?.close();
-  await pool?.end();
+  if (pool) await endPool(pool);
   await heap?.end();
   await daemon?.close();
   await cluster?.close();

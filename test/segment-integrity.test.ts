@@ -18,7 +18,7 @@ import type { Daemon } from '../src/main.js';
 import { hidePathsUnder, translateDuckDbError } from '../src/query/duckdb-errors.js';
 import { SegmentDamage } from '../src/query/segment-damage.js';
 import { failure } from './helpers/assertions.js';
-import { startTestCluster, waitFor } from './helpers/cluster.js';
+import { endPool, startTestCluster, waitFor } from './helpers/cluster.js';
 import { rawClient, startDaemon, textRows } from './helpers/daemon.js';
 
 let cluster: LocalCluster;
@@ -198,7 +198,7 @@ describe('what is not damage', () => {
       assert.equal(other.code, 'XX000');
       assert.ok(!other.message.includes(daemon.config.dataDir), other.message);
     } finally {
-      await pool.end();
+      await endPool(pool);
     }
     assert.deepEqual(await status('events'), { state: 'synced', last_error: null });
   });

@@ -13,6 +13,26 @@ export async function startTestCluster(settings: Record<string, string> = {}): P
   return await LocalCluster.start({ dir, settings });
 }
 
+/**
+ * Ends a pool and waits until its connections are closed. `pool.end()` resolves
+ * once the pool has let go of its clients, before their sockets close; a
+ * cluster stopped right after would tell a still-open idle connection that it
+ * is shutting down (57P01), which the pool raises as an uncaught error.
+ */
+export async function endPool(pool: pg.Pool): Promise<void> {
+  const open = pool.totalCount;
+  let closed = 0;
+  const allClosed = new Promise<void>((resolve) => {
+    if (open === 0) resolve();
+    pool.on('remove', () => {
+      closed += 1;
+      if (closed >= open) resolve();
+    });
+  });
+  await pool.end();
+  await allClosed;
+}
+
 /** Polls `condition` until it returns a truthy value or the deadline passes. */
 export async function waitFor<T>(
   condition: () => Promise<T | undefined | null | false>,
