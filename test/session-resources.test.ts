@@ -153,9 +153,10 @@ test('session_user in catalog queries is the client’s role, not the daemon’s
       await textRows(client, 'SELECT usename FROM pg_catalog.pg_user WHERE usename = session_user'),
       [[oddRole]],
     );
-    // No function form reaches the source's own session_user (PostgreSQL has none either).
+    // The function form (pg_proc's session_user()) never reaches the source's session, where it would
+    // name the daemon's role: it is refused.
     const error = await failure(client, 'SELECT "session_user"()');
-    assert.equal(error.code, '42883', error.message);
+    assert.equal(error.code, '0A000', error.message);
   } finally {
     await client.end();
   }

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { VisibleTable } from '../catalog/catalog.js';
-import { PgError, SqlState } from '../errors.js';
+import { PgError, SqlState, toPgError } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
   type BoundSelect,
@@ -36,6 +36,7 @@ import { PhaseClock, type PhaseTotals } from './phase-clock.js';
 import { SegmentDamage, watchingReads } from './segment-damage.js';
 import { type PruningTotals, SegmentPruner } from './segment-pruner.js';
 import { SourceDescriber } from './source-describe.js';
+import { FunctionNotRun, unsupportedFunction } from './sql/function-emitter.js';
 import { listTableNodes } from './sql/select-rewriter.js';
 import { TablePinning } from './table-pinning.js';
 import { WalFlushNudge } from './wal-flush-nudge.js';
@@ -273,6 +274,20 @@ export class QueryEngine implements QueryExecutor {
     signal: AbortSignal | undefined,
     purpose: 'run' | 'plan',
   ): Promise<BoundSelect> {
+    try {
+      return await this.#bindTables(statement, context, signal, purpose);
+    } catch (error) {
+      if (error instanceof FunctionNotRun) throw await this.#functionVerdict(error, statement, context);
+      throw error;
+    }
+  }
+
+  async #bindTables(
+    statement: SelectStatement,
+    context: SessionContext,
+    signal: AbortSignal | undefined,
+    purpose: 'run' | 'plan',
+  ): Promise<BoundSelect> {
     const pool = this.#options.pools.get(context.database);
     if (!pool) {
       throw new PgError(
@@ -314,6 +329,24 @@ export class QueryEngine implements QueryExecutor {
       await release();
       throw error;
     }
+  }
+
+  /**
+   * PostgreSQL's word on a function the front end does not run: its own error when it has no
+   * such function (exact argument types, search_path, schema), 0A000 when it has.
+   */
+  async #functionVerdict(
+    error: FunctionNotRun,
+    statement: SelectStatement,
+    context: SessionContext,
+  ): Promise<PgError> {
+    try {
+      // Kept apart from the cache entries of statements the daemon runs (their version names their tables).
+      await this.#describer.describe(describedText(statement, 'function verdict'), context);
+    } catch (sourceError) {
+      return toPgError(sourceError);
+    }
+    return unsupportedFunction(error);
   }
 
   #checkOpenResults(context: SessionContext): void {

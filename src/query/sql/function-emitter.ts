@@ -5,7 +5,7 @@
  * `system.duckdb_settings` can never be named.
  */
 import type { FuncCall, Node, SortBy, WindowDef } from 'libpg-query';
-import { SqlState } from '../../errors.js';
+import { PgError, SqlState } from '../../errors.js';
 import { emitArrayFunction } from './array-rules.js';
 import { emitByteLength } from './byte-length.js';
 import { emitDateTimeFunction } from './datetime/datetime-functions.js';
@@ -39,14 +39,40 @@ function functionName(ctx: EmitContext, call: FuncCall): string {
   throw undefinedFunction(ctx, parts.join('.'), call);
 }
 
-/** PostgreSQL's 42883 wording; argument types are approximated from literals ("unknown" otherwise). */
+/**
+ * A function the front end does not run, raised as PostgreSQL's 42883 wording (argument types
+ * approximated from literals, "unknown" otherwise). Whether PostgreSQL has the function is the
+ * source's to say: the query engine asks its Describe and answers with PostgreSQL's own error,
+ * or with 0A000 when PostgreSQL accepts the statement (unsupportedFunction).
+ */
+export class FunctionNotRun extends PgError {
+  readonly functionName: string;
+  constructor(functionName: string, base: PgError) {
+    super(base.code, base.message, { hint: base.hint, position: base.position });
+    this.functionName = functionName;
+  }
+}
+
 function undefinedFunction(ctx: EmitContext, name: string, call: FuncCall) {
   const types = (call.args ?? []).map(argumentTypeName).join(', ');
-  return ctx.error(
+  const base = ctx.error(
     SqlState.undefinedFunction,
     `function ${name}(${call.agg_star === true ? '*' : types}) does not exist`,
     call.location,
     'No function matches the given name and argument types. You might need to add explicit type casts.',
+  );
+  return new FunctionNotRun(name, base);
+}
+
+/** The refusal of a function PostgreSQL has (its Describe accepted the statement) and the engine does not run. */
+export function unsupportedFunction(error: FunctionNotRun): PgError {
+  return new PgError(
+    SqlState.featureNotSupported,
+    `function ${error.functionName}() is not supported by pg_analytica`,
+    {
+      position: error.position,
+      hint: 'pg_analytica runs only the functions it computes exactly as PostgreSQL does; run this query on the source table in PostgreSQL',
+    },
   );
 }
 
