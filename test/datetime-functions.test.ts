@@ -251,6 +251,16 @@ describe('generate_series of dates and timestamps', () => {
     `SELECT * FROM generate_series(date '2024-02-27', date '2024-03-02', interval '1 day')`,
     `SELECT generate_series('2024-01-01'::timestamp, '2024-01-02'::timestamp, interval '6 hours')`,
     `SELECT count(*), min(g), max(g) FROM generate_series(timestamp '2024-01-01 00:00:00', timestamp '2024-12-31 00:00:00', interval '1 week') g`,
+    // An untyped step beside a date or timestamp is an interval; a date with untyped literals is timestamptz.
+    `SELECT g::date, count(dt.id) FROM generate_series(date '2018-11-01', '2018-11-06', '1 day') g LEFT JOIN dt ON dt.d = g::date GROUP BY 1 ORDER BY 1`,
+    `SELECT * FROM generate_series(timestamp '2024-01-01', '2024-01-02', '5 hours')`,
+    `SELECT generate_series(date '2024-02-27', '2024-03-02 12:00', '1 day')`,
+    // Scalar subqueries as bounds (each emitted once), the untyped step of integers.
+    `SELECT g FROM generate_series((SELECT min(d) FROM dt WHERE d > '1000-01-01'), (SELECT min(d) FROM dt WHERE d > '2020-01-01'), '1 year') g`,
+    `SELECT g FROM generate_series((SELECT min(id) FROM dt), (SELECT max(id) FROM dt), '4') g`,
+    `SELECT dt.id, g FROM dt, LATERAL generate_series(dt.ts, dt.ts + interval '1 day', '8 hours') g WHERE id IN (1, 7) ORDER BY 1, 2`,
   ];
   for (const sql of queries) test(sql, () => same(sql));
+  test('an untyped step that is no interval fails as in PostgreSQL', () =>
+    sameError(`SELECT * FROM generate_series(date '2024-02-27', '2024-03-02', '1 fortnight')`));
 });

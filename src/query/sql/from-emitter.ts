@@ -10,9 +10,8 @@ import { type SelectContext, stringValue } from './emit-context.js';
 import { resolveFunction } from './function-emitter.js';
 import { emitJsonTableFunction } from './json-table-functions.js';
 import { aliasColumns } from './select-rewriter.js';
-import { seriesArguments, seriesType } from './series-functions.js';
+import { seriesArguments } from './series-functions.js';
 import { quoteIdent } from './sql-text.js';
-import { operandType } from './typing/typed-operands.js';
 
 const JOIN_KEYWORDS: Readonly<Record<string, string>> = {
   JOIN_INNER: 'INNER JOIN',
@@ -105,8 +104,7 @@ function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
   const json = emitJsonTableFunction(ctx, range, call.FuncCall);
   if (json !== undefined) return json;
   const duckName = resolveFunction(ctx, call.FuncCall, 'table');
-  const args = (call.FuncCall.args ?? []).map((a) => ctx.expr(a));
-  if (duckName === 'unnest' && args.length !== 1) {
+  if (duckName === 'unnest' && (call.FuncCall.args ?? []).length !== 1) {
     throw ctx.error(
       SqlState.featureNotSupported,
       'unnest with several arrays is not supported by pg_analytica',
@@ -120,13 +118,13 @@ function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
   const lateral = range.lateral === true ? 'LATERAL ' : '';
   if (duckName === 'generate_series' && ctx.types !== undefined) {
     // Typed: arguments resolved as PostgreSQL resolves them, values cast to the series' type.
-    const { args: typedArgs, duckType } = seriesArguments(ctx, call.FuncCall);
+    const { args: typedArgs, type, duckType } = seriesArguments(ctx, call.FuncCall);
     const column = stringValue(range.alias?.colnames?.[0]) ?? aliasName;
-    const type = seriesType((call.FuncCall.args ?? []).map((a) => operandType(ctx, a)));
     ctx.addRange(aliasName, [{ name: column, type }]);
     const series = `(SELECT CAST("generate_series" AS ${duckType}) FROM generate_series(${typedArgs.join(', ')}))`;
     return `${lateral}${series} AS ${quoteIdent(aliasName)}${columns}`;
   }
+  const args = (call.FuncCall.args ?? []).map((a) => ctx.expr(a));
   ctx.addRange(aliasName, undefined);
   return `${lateral}${duckName}(${args.join(', ')}) AS ${quoteIdent(aliasName)}${columns}`;
 }
