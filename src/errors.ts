@@ -25,6 +25,7 @@ export const SqlState = {
   invalidDatetimeFormat: '22007',
   datetimeFieldOverflow: '22008',
   numericValueOutOfRange: '22003',
+  invalidArgumentForWidthBucket: '2201G',
   untranslatableCharacter: '22P05',
   arraySubscriptError: '2202E',
   invalidTransactionState: '25000',

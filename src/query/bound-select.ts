@@ -45,6 +45,7 @@ export function emitTyped(
     defaultCollationSortsByLocale: boolean;
     numberLocaleIsC: boolean | undefined;
     caseFolding: CaseFolding;
+    widthBucketDividesFirst: boolean;
     context: SessionContext;
     tables: readonly ResolvedTable[];
     views: readonly string[];
@@ -61,6 +62,7 @@ export function emitTyped(
     numberLocaleIsC: bound.numberLocaleIsC,
     timeZone: bound.context.timeZone,
     caseFolding: bound.caseFolding,
+    widthBucketDividesFirst: bound.widthBucketDividesFirst,
     reads,
     resolveTable: () => {
       const i = next++;

@@ -19,7 +19,6 @@ import {
   tablesVersion,
 } from './bound-select.js';
 import { CatalogQueryRunner } from './catalog-query-runner.js';
-import { databaseCaseFolding } from './database-ctype.js';
 import { describedOutput } from './described-columns.js';
 import type { DuckDbEngine } from './duckdb-engine.js';
 import { hidePathsUnder } from './duckdb-errors.js';
@@ -35,6 +34,7 @@ import { explainPlan } from './explain-plan.js';
 import { PhaseClock, type PhaseTotals } from './phase-clock.js';
 import { SegmentDamage, watchingReads } from './segment-damage.js';
 import { type PruningTotals, SegmentPruner } from './segment-pruner.js';
+import { sourceBehaviour } from './source-behaviour.js';
 import { SourceDescriber } from './source-describe.js';
 import { FunctionNotRun, unsupportedFunction } from './sql/function-emitter.js';
 import { listTableNodes } from './sql/select-rewriter.js';
@@ -305,10 +305,11 @@ export class QueryEngine implements QueryExecutor {
       const typed = await this.#phases.time('describe', () =>
         this.#withInferredParameters(statement, tables, context),
       );
-      const caseFolding = await databaseCaseFolding(pool);
+      const { caseFolding, widthBucketDividesFirst } = await sourceBehaviour(pool);
       const { sql, outputs } = this.#phases.timeSync('typing', () =>
         emitTyped(typed, {
           caseFolding,
+          widthBucketDividesFirst,
           defaultCollationSortsByLocale: pinned.defaultCollationSortsByLocale,
           numberLocaleIsC: pinned.numberLocaleIsC,
           context,

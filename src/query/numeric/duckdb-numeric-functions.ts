@@ -5,7 +5,7 @@
  * for numerics whose display scale varies by value: a few bytes of SQL per operation, where
  * the same arithmetic written in SQL took kilobytes and DuckDB long to plan.
  */
-import { BOOLEAN, type DuckDBConnection, INTEGER, VARCHAR } from '@duckdb/node-api';
+import { BOOLEAN, DOUBLE, type DuckDBConnection, INTEGER, VARCHAR } from '@duckdb/node-api';
 import { registerScalarUdfs, type ScalarUdf, type UdfArg } from '../duckdb-scalar-udfs.js';
 import { divide, modulo, squareRoot } from './numeric-division.js';
 import {
@@ -21,6 +21,7 @@ import {
   roundAt,
   sign,
 } from './pg-numeric.js';
+import { widthBucketFloat, widthBucketNumeric } from './width-bucket.js';
 
 /** The prefix of every function registered here. */
 export const NUMERIC_FUNCTION_PREFIX = 'pga_numeric_';
@@ -70,6 +71,18 @@ const UDFS = {
   },
   round: rounding('round'),
   trunc: rounding('trunc'),
+  width_bucket: {
+    parameters: [VARCHAR, VARCHAR, VARCHAR, INTEGER],
+    returns: INTEGER,
+    run: ([x, b1, b2, count]) => widthBucketNumeric(num(x), num(b1), num(b2), count as number),
+  },
+  // The fifth argument: the source server's formula (source-behaviour.ts).
+  width_bucket_float: {
+    parameters: [DOUBLE, DOUBLE, DOUBLE, INTEGER, BOOLEAN],
+    returns: INTEGER,
+    run: ([x, b1, b2, count, dividesFirst]) =>
+      widthBucketFloat(x as number, b1 as number, b2 as number, count as number, dividesFirst === true),
+  },
 } satisfies Record<string, ScalarUdf>;
 
 export type NumericFunctionName = keyof typeof UDFS;

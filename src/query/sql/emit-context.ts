@@ -31,6 +31,8 @@ export interface EmitContext {
   readonly timeZone?: string;
   /** How the database's default ctype maps case (typing/case-folding.ts); undefined: not known. */
   readonly caseFolding?: CaseFolding;
+  /** The source's float width_bucket() divides before it multiplies; undefined: not known. */
+  readonly widthBucketDividesFirst?: boolean;
 }
 
 /** Adds what FROM clauses need: table resolution and CTE scoping. */

@@ -30,6 +30,7 @@ import { emitRangeFunction } from './typing/range-rules.js';
 import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 import { groupedValue, isCitext, orderKey } from './typing/value-keys.js';
+import { emitWidthBucket } from './width-bucket.js';
 
 /** The unqualified name of a function, or throws 42883 for a schema other than pg_catalog. */
 function functionName(ctx: EmitContext, call: FuncCall): string {
@@ -109,8 +110,7 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (json !== undefined) return json;
   const temporal = emitDateTimeFunction(ctx, call, name);
   if (temporal !== undefined) return temporal;
-  if (ctx.listingOnly === true && (name === 'mode' || name === 'generate_series'))
-    return listingOnly(ctx, call);
+  if (ctx.listingOnly === true && LISTED_BY_ARGUMENTS.has(name)) return listingOnly(ctx, call);
   const orderedSet = ctx.types === undefined ? undefined : emitOrderedSetAggregate(ctx, call, name);
   if (orderedSet !== undefined) return orderedSet;
   if (name === 'generate_series' && ctx.types !== undefined) return emitSeriesInSelectList(ctx, call);
@@ -119,7 +119,8 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
     emitNetworkFunction(ctx, call, name) ??
     emitRangeFunction(ctx, call, name) ??
     emitRegexpReplace(ctx, call, name) ??
-    emitByteLength(ctx, call, name);
+    emitByteLength(ctx, call, name) ??
+    emitWidthBucket(ctx, call, name);
   if (network !== undefined) return network;
   for (const arg of call.args ?? []) refuseMultiDim(ctx, arg, `function ${name}()`);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
@@ -223,6 +224,9 @@ function percentileKey(
 }
 
 /** The pass that only lists tables: the arguments and sort keys are walked (subqueries name tables). */
+/** Functions emitted by their types only (not on the allow-list): listing the tables visits their arguments. */
+const LISTED_BY_ARGUMENTS = new Set(['mode', 'generate_series', 'width_bucket']);
+
 function listingOnly(ctx: EmitContext, call: FuncCall): string {
   const keys = (call.agg_order ?? []).map((s) =>
     'SortBy' in s && s.SortBy.node ? ctx.expr(s.SortBy.node) : 'NULL',

@@ -49,6 +49,8 @@ export interface TableResolver {
   readonly timeZone?: string;
   /** How the database's default ctype maps case (typing/case-folding.ts). */
   readonly caseFolding?: CaseFolding;
+  /** The source's float width_bucket() divides before it multiplies (source-behaviour.ts). */
+  readonly widthBucketDividesFirst?: boolean;
   /** Only listing the tables: the SQL is not run, so a type it cannot know yet is not refused. */
   readonly listing?: boolean;
   /** Told every column the statement reads, for the column privilege check (column-reads.ts). */
@@ -125,6 +127,7 @@ export class SelectRewriter implements SelectContext {
   readonly numberLocaleIsC: boolean | undefined;
   readonly timeZone: string | undefined;
   readonly caseFolding: CaseFolding | undefined;
+  readonly widthBucketDividesFirst: boolean | undefined;
   readonly #reads: ColumnReads | undefined;
   /** Names of CTEs defined later in the WITH lists being emitted (not visible in DuckDB). */
   private readonly forwardCtes: Set<string>[] = [];
@@ -141,6 +144,7 @@ export class SelectRewriter implements SelectContext {
     this.numberLocaleIsC = resolver.numberLocaleIsC;
     this.timeZone = resolver.timeZone;
     this.caseFolding = resolver.caseFolding;
+    this.widthBucketDividesFirst = resolver.widthBucketDividesFirst;
     this.#reads = resolver.reads;
   }
 

@@ -280,6 +280,7 @@ const INTEGER_RESULTS: Readonly<Record<string, 'int4' | 'int8'>> = {
   rank: 'int8',
   dense_rank: 'int8',
   ntile: 'int4',
+  width_bucket: 'int4',
 };
 
 /** A range's bound; numrange's keeps numeric_out's text (its display scale varies by value). */
