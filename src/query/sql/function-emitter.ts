@@ -16,6 +16,7 @@ import { emitJsonFunction } from './json-rules.js';
 import { allowAnyDims, refuseMultiDim } from './multidim-arrays.js';
 import { emitOrderedSetAggregate } from './ordered-set-aggregates.js';
 import { emitRegexpReplace } from './regex/regex-rules.js';
+import { emitDistinctRowCount } from './row-values.js';
 import { emitSeriesInSelectList } from './series-functions.js';
 import { quoteIdent, quoteLiteral, unsupportedMarker } from './sql-text.js';
 import { emitStringFunction } from './string-functions.js';
@@ -106,6 +107,8 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (name === 'timezone') return emitAtTimeZone(ctx, call);
   // count(a) and count(DISTINCT a) of an array of several dimensions: nested lists count as values.
   if (name === 'count' && (call.args ?? []).length === 1) allowAnyDims(call.args?.[0]);
+  const rowCount = emitDistinctRowCount(ctx, call, name);
+  if (rowCount !== undefined) return rowCount;
   const json = emitJsonFunction(ctx, call, name) ?? emitArrayFunction(ctx, call, name);
   if (json !== undefined) return json;
   const temporal = emitDateTimeFunction(ctx, call, name);

@@ -26,6 +26,7 @@ import { type EmitContext, listItems, stringValue } from './emit-context.js';
 import { emitJsonOperator } from './json-rules.js';
 import { refuseMultiDim } from './multidim-arrays.js';
 import { emitRegexMatch } from './regex/regex-rules.js';
+import { emitRowComparison } from './row-values.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
 import { emitILike } from './typing/case-folding.js';
@@ -226,6 +227,8 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
   if (json !== undefined) return json;
   for (const side of [expr.lexpr, expr.rexpr])
     if (side !== undefined) refuseMultiDim(ctx, side, `operator ${operator}`);
+  const rows = emitRowComparison(ctx, expr, operator);
+  if (rows !== undefined) return rows;
   const comparison = COMPARISONS.has(operator);
   if (comparison && expr.lexpr !== undefined) {
     if (ORDERING.has(operator))
