@@ -248,6 +248,18 @@ describe('numeric without precision (held as text) computes exactly, keeping eac
   });
 });
 
+describe('lag and lead with a default take the common type of value and default, as in PostgreSQL', () => {
+  const queries = [
+    // numeric(12,2) with an integer default prints the default as 0, not 0.00; 0.5 stays 0.5.
+    'SELECT id, lag(p, 1, 0) OVER (ORDER BY id), lead(p, 2, 0.5) OVER (ORDER BY id), lag(n, 1, 0) OVER (ORDER BY id) FROM nums ORDER BY id',
+    // An integer with a numeric default is numeric (DuckDB would cast 0.5 to the integer 1).
+    'SELECT id, lag(i4, 1, 0.5) OVER (ORDER BY id), lead(i2, 1, 100000) OVER (ORDER BY id), lag(id, 2, 1.5::float8) OVER (ORDER BY id) FROM nums ORDER BY id',
+    'SELECT id, lag(p, 1, NULL) OVER (ORDER BY id), lag(p, 1, 5::numeric(12,2)) OVER (PARTITION BY g ORDER BY id), lag(w, 1, p) OVER (ORDER BY id) FROM nums ORDER BY id',
+    'SELECT id, lag(f, 1, 0) OVER (ORDER BY id), lead(r, 1, 2) OVER (ORDER BY id) FROM floats ORDER BY id',
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+});
+
 describe('stddev and variance of integers and numerics are exact numerics', () => {
   const queries = [
     'SELECT stddev(i2), stddev_samp(i4), variance(p), var_pop(i2) FROM nums',

@@ -32,6 +32,7 @@ import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 import { groupedValue, isCitext, orderKey } from './typing/value-keys.js';
 import { emitWidthBucket } from './width-bucket.js';
+import { emitLagLeadDefault } from './window-defaults.js';
 
 /** The unqualified name of a function, or throws 42883 for a schema other than pg_catalog. */
 function functionName(ctx: EmitContext, call: FuncCall): string {
@@ -134,6 +135,9 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
     over: call.over === undefined ? '' : ` OVER ${emitWindowReference(ctx, call.over)}`,
   }));
   if (numeric !== undefined) return numeric;
+  const overSql = call.over === undefined ? '' : ` OVER ${emitWindowReference(ctx, call.over)}`;
+  const withDefault = emitLagLeadDefault(ctx, call, name, overSql);
+  if (withDefault !== undefined) return withDefault;
   const typed = emitTypedArguments(ctx, call, name);
   if (typeof typed === 'string') return typed;
   const special =

@@ -302,6 +302,11 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   const arg = typeOf(env, call.args?.[0]);
   if ((name === 'lower' || name === 'upper') && arg?.category === 'R') return rangeElementType(arg);
   if (TEXT_RESULTS.has(name)) return known('text');
+  // lag/lead with a default: value and default resolve to their common type (anycompatible).
+  if ((name === 'lag' || name === 'lead') && call.args?.length === 3) {
+    const common = commonType(env, [call.args[0], call.args[2]]);
+    return common === undefined || common.heldAsText === true ? common : { ...common, typmod: -1 };
+  }
   // A function's result carries no typmod (exprTypmod() keeps it only for length coercions).
   if (SAME_AS_ARGUMENT.has(name))
     return arg === undefined || arg.category === 'X' ? undefined : { ...arg, typmod: -1 };
