@@ -161,6 +161,10 @@ describe('date/time arithmetic and casts', () => {
     `SELECT id, age(ts), age(tz), age(ts, ts - interval '1 mon 3 days 01:00:00.5') FROM dt WHERE isfinite(ts) AND isfinite(tz) ORDER BY id`,
     `SELECT id, tz::time, tz + interval '1 day 1 hour', interval '2 mons 24 hours' + tz, tz - interval '1 mon 24 hours' FROM dt ORDER BY id`,
     `SELECT justify_interval(interval '-1 mon 35 days -25:00'), justify_days(interval '-65 days'), justify_hours(interval '1 day -49 hours'), make_interval(secs => 1.0000005), make_interval(1, -13)`,
+    // AT TIME ZONE is typed (timestamptz → timestamp, timestamp → timestamptz, date as timestamptz), so what wraps it works.
+    `SELECT date_trunc('day', tz AT TIME ZONE 'America/New_York') AS day, count(*) FROM dt GROUP BY 1 ORDER BY 1`,
+    `SELECT id, extract(hour FROM tz AT TIME ZONE 'Asia/Kolkata'), to_char(ts AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD HH24:MI'), (tz AT TIME ZONE 'UTC')::date, d AT TIME ZONE 'America/Sao_Paulo' FROM dt WHERE isfinite(tz) AND isfinite(ts) ORDER BY id`,
+    `SELECT id, date_trunc('month', ts AT TIME ZONE 'UTC'), (ts AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Tokyo' FROM dt ORDER BY id`,
   ];
   for (const sql of queries) test(sql, () => same(sql));
 });

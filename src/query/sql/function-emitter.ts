@@ -335,7 +335,10 @@ function emitAtTimeZone(ctx: EmitContext, call: FuncCall): string {
       "Name the zone as a constant IANA name such as 'UTC' or 'Europe/Berlin'.",
     );
   }
-  return `timezone(${quoteLiteral(zone)}, ${ctx.expr(value)})`;
+  // A date is taken as a timestamptz, as PostgreSQL resolves timezone(text, date).
+  const source =
+    operandType(ctx, value)?.name === 'date' ? `CAST(${ctx.expr(value)} AS TIMESTAMPTZ)` : ctx.expr(value);
+  return `timezone(${quoteLiteral(zone)}, ${source})`;
 }
 
 /**

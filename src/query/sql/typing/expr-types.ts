@@ -336,6 +336,7 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
     return sort !== undefined && 'SortBy' in sort ? typeOf(env, sort.SortBy.node) : undefined;
   }
   if (name === 'make_date') return known('date');
+  if (name === 'timezone' && call.args?.length === 2) return atTimeZoneType(typeOf(env, call.args[1]));
   if (name === 'date_trunc') {
     const source = typeOf(env, call.args?.[1])?.name;
     if (source === 'date') return known('timestamptz');
@@ -346,6 +347,15 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   if (name === 'extract') return extractType(env, call);
   if (name === 'date_part') return known('float8');
   return undefined;
+}
+
+/**
+ * `x AT TIME ZONE zone` (timezone(zone, x) in pg_proc.dat): a timestamptz gives the local
+ * timestamp, a timestamp the timestamptz; a date is taken as a timestamptz (the preferred type).
+ */
+function atTimeZoneType(source: PgType | undefined): PgType | undefined {
+  if (source?.name === 'timestamptz' || source?.name === 'date') return known('timestamp');
+  return source?.name === 'timestamp' ? known('timestamptz') : undefined;
 }
 
 /**
