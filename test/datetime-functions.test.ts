@@ -247,6 +247,24 @@ describe('ordered-set aggregates', () => {
   });
 });
 
+describe('date_bin', () => {
+  const queries = [
+    `SELECT id, date_bin('15 minutes', ts, timestamp '2000-01-01'), date_bin('1 hour', tz, timestamptz '2024-03-09 00:07:00+00'), date_bin('1 day 2 hours', d, '2024-01-01') FROM dt ORDER BY id`,
+    `SELECT id, date_bin(interval '90 seconds', ts, '2001-01-01 00:00:30'), date_bin('6 hours', tz, timestamp '2024-01-01'), date_bin('1 microsecond', tz, '2000-01-01') FROM dt ORDER BY id`,
+    // An origin after the source, a source on a bin boundary before it.
+    `SELECT date_bin('1 hour', timestamp '2024-01-01 09:00', timestamp '2024-01-01 10:00'), date_bin('1 hour', timestamp '2024-01-01 09:30', '2024-01-01 10:00'), date_bin('1 hour', '2024-01-01 09:00', '2024-01-01 10:00')`,
+    `SELECT date_bin('1 day', tz, '2024-01-01') AS day, count(*) FROM dt GROUP BY 1 ORDER BY 1`,
+  ];
+  for (const sql of queries) test(sql, () => same(sql));
+  for (const sql of [
+    `SELECT date_bin('1 mon', ts, '2000-01-01') FROM dt`,
+    `SELECT date_bin('0 s', tz, '2000-01-01') FROM dt`,
+    `SELECT date_bin('-1 h', ts, '2000-01-01') FROM dt`,
+    `SELECT date_bin('1 h', ts, '-infinity') FROM dt WHERE id = 1`,
+  ])
+    test(`fails as in PostgreSQL: ${sql}`, () => sameError(sql));
+});
+
 describe('generate_series of dates and timestamps', () => {
   const queries = [
     `SELECT * FROM generate_series('2024-01-01', '2024-03-01', interval '1 month')`,

@@ -10,6 +10,7 @@ import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { emitToChar } from '../to-char/to-char-emitter.js';
 import { operandType } from '../typing/typed-operands.js';
+import { emitDateBin } from './date-bin.js';
 import { emitDateTrunc } from './date-trunc.js';
 import { INFINITE_INTERVAL_MESSAGE } from './datetime-arithmetic.js';
 import {
@@ -23,12 +24,20 @@ import {
 
 const JUSTIFY = { justify_days: justifyDays, justify_hours: justifyHours, justify_interval: justifyInterval };
 
-const HANDLED = new Set(['date_trunc', 'age', 'make_interval', 'to_char', ...Object.keys(JUSTIFY)]);
+const HANDLED = new Set([
+  'date_trunc',
+  'date_bin',
+  'age',
+  'make_interval',
+  'to_char',
+  ...Object.keys(JUSTIFY),
+]);
 
 export function emitDateTimeFunction(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
   if (!HANDLED.has(name)) return undefined;
   if (ctx.types === undefined) return untyped(ctx, call, name);
   if (name === 'date_trunc') return emitDateTrunc(ctx, call);
+  if (name === 'date_bin') return emitDateBin(ctx, call);
   if (name === 'age') return emitAge(ctx, call);
   if (name === 'to_char') return emitToChar(ctx, call);
   if (name === 'make_interval') return emitMakeInterval(ctx, call);

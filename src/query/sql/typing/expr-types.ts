@@ -346,6 +346,12 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   }
   if (name === 'extract') return extractType(env, call);
   if (name === 'date_part') return known('float8');
+  if (name === 'date_bin' && call.args?.length === 3) {
+    const names = [typeOf(env, call.args[1])?.name, typeOf(env, call.args[2])?.name];
+    return names.includes('timestamp') && !names.includes('timestamptz')
+      ? known('timestamp')
+      : known('timestamptz');
+  }
   return undefined;
 }
 
