@@ -26,6 +26,7 @@ export const SqlState = {
   datetimeFieldOverflow: '22008',
   numericValueOutOfRange: '22003',
   invalidArgumentForWidthBucket: '2201G',
+  invalidColumnReference: '42P10',
   untranslatableCharacter: '22P05',
   arraySubscriptError: '2202E',
   invalidTransactionState: '25000',

@@ -228,9 +228,17 @@ describe('arrays', () => {
     `SELECT id, nums[id], tags[id - 5], nums[NULL::int], array_length(nums, 2), array_position(tags, NULL) FROM docs ORDER BY id`,
     `SELECT id, array_to_string(tags, NULL), array_to_string(tags, '|', NULL), tags[2:1], tags[-1:1] FROM docs ORDER BY id`,
     `SELECT id FROM docs WHERE tags && '{x,b}' AND nums <@ ARRAY[1, 2, 3, 5] ORDER BY id`,
+    // WITH ORDINALITY: each element's position, a bigint; NULL and empty arrays give no rows.
+    `SELECT id, t, o FROM docs, unnest(tags) WITH ORDINALITY AS u(t, o) ORDER BY id, o`,
+    `SELECT docs.id, u.* FROM docs CROSS JOIN LATERAL unnest(nums) WITH ORDINALITY u ORDER BY 1, 3`,
+    `SELECT o, count(*), sum(n) FROM docs, unnest(nums) WITH ORDINALITY AS u(n, o) GROUP BY o ORDER BY o`,
+    `SELECT * FROM unnest(ARRAY[10, 20, 30]) WITH ORDINALITY`,
+    `SELECT id, t FROM docs, unnest(tags) WITH ORDINALITY AS u(t) WHERE ordinality = 1 ORDER BY 1, 2`,
   ];
   for (const sql of queries) test(sql, () => same(sql));
 
+  test('unnest WITH ORDINALITY given more column names than it has fails as in PostgreSQL (42P10)', () =>
+    sameError(`SELECT * FROM docs, unnest(tags) WITH ORDINALITY AS u(a, b, c)`, '42P10'));
   test('a subscript of several dimensions is refused (0A000)', async () => {
     const error = await failure(columnar, `SELECT nums[1][1] FROM docs`);
     assert.equal(error.code, '0A000');

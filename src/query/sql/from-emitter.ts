@@ -9,9 +9,13 @@ import { SqlState } from '../../errors.js';
 import { type SelectContext, stringValue } from './emit-context.js';
 import { resolveFunction } from './function-emitter.js';
 import { emitJsonTableFunction } from './json-table-functions.js';
+import { refuseMultiDim } from './multidim-arrays.js';
 import { aliasColumns } from './select-rewriter.js';
 import { seriesArguments } from './series-functions.js';
 import { quoteIdent } from './sql-text.js';
+import { arrayElementType } from './typing/json-types.js';
+import { known } from './typing/pg-types.js';
+import { operandType } from './typing/typed-operands.js';
 
 const JOIN_KEYWORDS: Readonly<Record<string, string>> = {
   JOIN_INNER: 'INNER JOIN',
@@ -93,7 +97,7 @@ function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
     items.length !== 1 ||
     inner.length > 2 ||
     coldefs ||
-    range.ordinality === true ||
+    (range.ordinality === true && !isUnnestOfOne(inner[0])) ||
     range.is_rowsfrom === true;
   if (unsupported || call === undefined || !('FuncCall' in call) || (range.coldeflist?.length ?? 0) > 0) {
     throw ctx.error(
@@ -124,9 +128,42 @@ function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
     const series = `(SELECT CAST("generate_series" AS ${duckType}) FROM generate_series(${typedArgs.join(', ')}))`;
     return `${lateral}${series} AS ${quoteIdent(aliasName)}${columns}`;
   }
+  if (range.ordinality === true) return emitUnnestWithOrdinality(ctx, range, call.FuncCall.args![0]!);
   const args = (call.FuncCall.args ?? []).map((a) => ctx.expr(a));
   ctx.addRange(aliasName, undefined);
   return `${lateral}${duckName}(${args.join(', ')}) AS ${quoteIdent(aliasName)}${columns}`;
+}
+
+function isUnnestOfOne(call: Node | undefined): boolean {
+  if (call === undefined || !('FuncCall' in call)) return false;
+  const name = call.FuncCall.funcname?.map((n) => stringValue(n)).at(-1);
+  return name === 'unnest' && call.FuncCall.args?.length === 1;
+}
+
+/**
+ * unnest(array) WITH ORDINALITY: the elements with their 1-based positions (bigint), named
+ * after the alias's columns, or the alias (the function) and "ordinality". Two unnests in one
+ * DuckDB select list run in step, as PostgreSQL's ROWS FROM does.
+ */
+function emitUnnestWithOrdinality(ctx: SelectContext, range: RangeFunction, arg: Node): string {
+  refuseMultiDim(ctx, arg, 'unnest … WITH ORDINALITY');
+  const array = ctx.expr(arg);
+  const aliasName = range.alias?.aliasname ?? 'unnest';
+  const names = (range.alias?.colnames ?? []).map((n) => stringValue(n) ?? '');
+  const value = names[0] ?? aliasName;
+  const ordinality = names[1] ?? 'ordinality';
+  if (names.length > 2) {
+    throw ctx.error(
+      SqlState.invalidColumnReference,
+      `table "${aliasName}" has 2 columns available but ${names.length} columns specified`,
+    );
+  }
+  ctx.addRange(aliasName, [
+    { name: value, type: arrayElementType(operandType(ctx, arg)) },
+    { name: ordinality, type: known('int8') },
+  ]);
+  const rows = `SELECT unnest(${array}), unnest(range(1, len(${array}) + 1))`;
+  return `LATERAL (${rows}) AS ${quoteIdent(aliasName)}(${quoteIdent(value)}, ${quoteIdent(ordinality)})`;
 }
 
 /**
