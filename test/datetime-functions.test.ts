@@ -161,6 +161,12 @@ describe('date/time arithmetic and casts', () => {
     `SELECT id, age(ts), age(tz), age(ts, ts - interval '1 mon 3 days 01:00:00.5') FROM dt WHERE isfinite(ts) AND isfinite(tz) ORDER BY id`,
     `SELECT id, tz::time, tz + interval '1 day 1 hour', interval '2 mons 24 hours' + tz, tz - interval '1 mon 24 hours' FROM dt ORDER BY id`,
     `SELECT justify_interval(interval '-1 mon 35 days -25:00'), justify_days(interval '-65 days'), justify_hours(interval '1 day -49 hours'), make_interval(secs => 1.0000005), make_interval(1, -13)`,
+    // A local time a fall-back repeats (New York, 2024-11-03 01:00-02:00) is the later instant, as
+    // PostgreSQL reads it: a day added into that hour, and date_trunc to it.
+    `SELECT x, x + interval '1 day', x + interval '1 day 00:30', x - interval '1 mon' + interval '1 mon', date_trunc('hour', x), date_trunc('hour', x + interval '1 hour')
+       FROM (VALUES (timestamptz '2024-11-02 05:30:00+00'), (timestamptz '2024-11-03 05:30:00+00'), (timestamptz '2024-11-03 06:30:00+00'),
+                    (timestamptz '2024-10-26 00:30:00+00'), (timestamptz '2024-10-27 00:30:00+00'), (timestamptz '2024-03-09 07:30:00+00')) AS v(x) ORDER BY x`,
+    `SELECT id, tz + interval '1 day', tz - interval '2 days 01:00', tz + iv FROM dt WHERE isfinite(tz) ORDER BY id`,
     // AT TIME ZONE is typed (timestamptz → timestamp, timestamp → timestamptz, date as timestamptz), so what wraps it works.
     `SELECT date_trunc('day', tz AT TIME ZONE 'America/New_York') AS day, count(*) FROM dt GROUP BY 1 ORDER BY 1`,
     `SELECT id, extract(hour FROM tz AT TIME ZONE 'Asia/Kolkata'), to_char(ts AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD HH24:MI'), (tz AT TIME ZONE 'UTC')::date, d AT TIME ZONE 'America/Sao_Paulo' FROM dt WHERE isfinite(tz) AND isfinite(ts) ORDER BY id`,

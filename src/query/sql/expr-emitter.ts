@@ -68,7 +68,7 @@ export function emitExpr(ctx: EmitContext, node: Node): string {
     refuseJsonbMinMax(ctx, node, fn);
     refuseLocaleOrder(ctx, node.MinMaxExpr.args ?? [], `${fn}()`, node.MinMaxExpr.location);
     refuseIntervalMinMax(ctx, node.MinMaxExpr.args ?? [], fn, node.MinMaxExpr.location);
-    return `${fn}(${(node.MinMaxExpr.args ?? []).map((a) => ctx.expr(a)).join(', ')})`;
+    return `${fn}(${(node.MinMaxExpr.args ?? []).map((a) => branch(a)).join(', ')})`;
   }
   if ('NullTest' in node) return emitNullTest(ctx, node);
   if ('BooleanTest' in node) {
@@ -393,7 +393,15 @@ function emitCollate(ctx: EmitContext, node: Extract<Node, { CollateClause: unkn
 
 /** How a result of CASE/COALESCE is emitted: an untyped literal becomes the result's json type. */
 function resultValue(ctx: EmitContext, whole: Node): (node: Node) => string {
-  return (node) => jsonResultValue(ctx, whole, node) ?? ctx.expr(node);
+  // A bpchar branch of a text or varchar result is cast to it, which drops its trailing blanks.
+  const result = ctx.types === undefined ? undefined : operandType(ctx, whole)?.name;
+  const text = result === 'text' || result === 'varchar';
+  return (node) => {
+    const json = jsonResultValue(ctx, whole, node);
+    if (json !== undefined) return json;
+    const sql = ctx.expr(node);
+    return text && operandType(ctx, node)?.name === 'bpchar' ? `rtrim(${sql}, ' ')` : sql;
+  };
 }
 
 /**

@@ -32,6 +32,7 @@ import { baseTypeName, INTEGER_TYPES } from './type-names.js';
 import { emitILike } from './typing/case-folding.js';
 import { citextLike, refuseCitextRegex } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
+import { typeOf } from './typing/expr-types.js';
 import { checkedFloatResult, isFloatResult } from './typing/float-arithmetic.js';
 import { emitNetworkOperator, isNetwork } from './typing/network-rules.js';
 import { emitNumericOperator } from './typing/numeric-emit.js';
@@ -136,7 +137,10 @@ function compared(ctx: EmitContext, nodes: readonly (Node | undefined)[], operat
  */
 function emitNullif(ctx: EmitContext, expr: A_Expr): string {
   const [left, right] = compared(ctx, [expr.lexpr, expr.rexpr], '=');
-  const value = operand(ctx, expr.lexpr);
+  // NULLIF(bpchar, text) is text: the value returned is the compared one, without trailing blanks.
+  const asText =
+    operandType(ctx, { A_Expr: expr })?.name === 'text' && operandType(ctx, expr.lexpr)?.name === 'bpchar';
+  const value = asText ? left : operand(ctx, expr.lexpr);
   if (left === value) return `NULLIF(${left}, ${right})`;
   return `(CASE WHEN ${left} = ${right} THEN NULL ELSE ${value} END)`;
 }
@@ -256,7 +260,7 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
     return `(${asText(ctx, expr.lexpr, operand(ctx, expr.lexpr))} || ${asText(ctx, required(ctx, expr.rexpr), operand(ctx, expr.rexpr))})`;
   // Two literals keep DuckDB's own typing, which fits both as PostgreSQL's would.
   const arithmetic = ARITHMETIC.has(operator) && !(isConstant(expr.lexpr) && isConstant(expr.rexpr));
-  const right = comparison
+  let right = comparison
     ? comparisonOperand(ctx, expr.rexpr)
     : arithmetic
       ? arithmeticOperand(ctx, expr.rexpr)
@@ -268,11 +272,17 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
     if (operator === '-' || operator === '+') return `(${operator}${right})`;
     throw unsupportedOperator(ctx, expr, operator);
   }
-  const left = comparison
+  let left = comparison
     ? comparisonOperand(ctx, expr.lexpr)
     : arithmetic
       ? arithmeticOperand(ctx, expr.lexpr)
       : ctx.expr(expr.lexpr);
+  // real with an integer or numeric is double precision arithmetic in PostgreSQL (float48pl and
+  // friends, float8 the preferred type); DuckDB would compute it in single precision.
+  if (arithmetic && ctx.types !== undefined && typeOf(ctx.types, { A_Expr: expr })?.name === 'float8') {
+    left = `CAST(${left} AS DOUBLE)`;
+    right = `CAST(${right} AS DOUBLE)`;
+  }
   const regex = REGEX_OPERATORS[operator];
   if (regex !== undefined) refuseCitextRegex(ctx, expr, operator);
   if (LIKE_OPERATORS[operator] !== undefined && isCitext(operandType(ctx, expr.lexpr)))

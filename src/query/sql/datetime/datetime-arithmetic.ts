@@ -12,6 +12,7 @@ import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 import { operandType } from '../typing/typed-operands.js';
 import { buildInterval, intervalParts, scaleInterval, timeMicros, withValues } from './interval-parts.js';
+import { localTimestamp, zonedTimestamp } from './local-time.js';
 
 /** Messages PostgreSQL raises (22008); duckdb-errors.ts maps them back to their SQLSTATE. */
 export const INFINITE_DATES_MESSAGE = 'cannot subtract infinite dates';
@@ -43,9 +44,9 @@ export function emitDateTimeOperator(ctx: EmitContext, expr: A_Expr, operator: s
     return `(CASE WHEN isinf(${l}) OR isinf(${r}) THEN error(${quoteLiteral(INFINITE_INTERVAL_MESSAGE)}) ELSE ${timestampDifference(l, r)} END)`;
   }
   if (leftType === 'timestamptz' && rightType === 'interval' && operator !== '*' && operator !== '/')
-    return zonedPlusInterval(left(), right(), operator === '-');
+    return zonedPlusInterval(ctx.timeZone, left(), right(), operator === '-');
   if (leftType === 'interval' && rightType === 'timestamptz' && operator === '+')
-    return zonedPlusInterval(right(), left(), false);
+    return zonedPlusInterval(ctx.timeZone, right(), left(), false);
   if (operator === '-' && leftType === 'time' && rightType === 'time')
     return `to_microseconds(${timeMicros(left())} - ${timeMicros(right())})`;
   if (leftType === 'interval' && NUMBERS.has(rightType) && (operator === '*' || operator === '/'))
@@ -71,12 +72,24 @@ function timestampDifference(l: string, r: string): string {
  * does that), then the time added as elapsed microseconds (ICU would add it to the local time,
  * so 24 hours across a DST change would be 23 or 25). Subtracting adds the negated interval.
  */
-function zonedPlusInterval(value: string, interval: string, subtract: boolean): string {
-  const p = intervalParts(interval);
+function zonedPlusInterval(
+  timeZone: string | undefined,
+  valueSql: string,
+  intervalSql: string,
+  subtract: boolean,
+): string {
+  const parts = intervalParts(intervalSql);
   const sign = subtract ? '-' : '';
-  const calendar = `((${value} + to_months(CAST(${sign}${p.months} AS INTEGER))) + to_days(CAST(${sign}${p.days} AS INTEGER)))`;
-  const shifted = `timezone('UTC', make_timestamp(epoch_us(${calendar}) + ${sign}${p.micros}))`;
-  return `(CASE WHEN isinf(${value}) THEN ${value} ELSE ${shifted} END)`;
+  // The interval's three fields are bound (each used more than once), the value once.
+  const bound = [valueSql, `${sign}${parts.months}`, `${sign}${parts.days}`, `${sign}${parts.micros}`];
+  return withValues(bound, ([value, months, days, micros]) => {
+    // The local time moved by months and days is read back in the zone as PostgreSQL reads it
+    // (local-time.ts); without months and days the instant stays as it is.
+    const local = `((${localTimestamp(timeZone, value!)} + to_months(CAST(${months} AS INTEGER))) + to_days(CAST(${days} AS INTEGER)))`;
+    const calendar = `(CASE WHEN ${months} = 0 AND ${days} = 0 THEN ${value} ELSE ${zonedTimestamp(timeZone, local)} END)`;
+    const shifted = `timezone('UTC', make_timestamp(epoch_us(${calendar}) + ${micros}))`;
+    return `(CASE WHEN isinf(${value}) THEN ${value} ELSE ${shifted} END)`;
+  });
 }
 
 const NUMBERS = new Set(['int2', 'int4', 'int8', 'numeric', 'float4', 'float8']);

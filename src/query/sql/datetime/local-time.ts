@@ -7,6 +7,7 @@
  *
  * Callers guard ±infinity first (its epoch microseconds are no time).
  */
+import { withValues } from './interval-parts.js';
 
 /** The zone names that are UTC, as PostgreSQL's tz database has them (compared without case). */
 const UTC_NAMES = new Set(
@@ -42,7 +43,21 @@ export function localTimestamp(timeZone: string | undefined, sql: string): strin
   return isUtc(timeZone) ? `make_timestamp(epoch_us(${sql}))` : `CAST(${sql} AS TIMESTAMP)`;
 }
 
-/** The TIMESTAMPTZ of local TIMESTAMP `sql` read in the session's zone. */
+/**
+ * The TIMESTAMPTZ of local TIMESTAMP `sql` read in the session's zone. A local time that occurs
+ * twice (the hour a fall-back transition repeats) is the later instant, as PostgreSQL's
+ * DetermineTimeZoneOffset takes it ("prefer after" in a fall-back); ICU takes the earlier one. A
+ * skipped local time (spring forward) is read with the offset before the transition by both.
+ */
 export function zonedTimestamp(timeZone: string | undefined, sql: string): string {
-  return isUtc(timeZone) ? `make_timestamptz(epoch_us(${sql}))` : `CAST(${sql} AS TIMESTAMPTZ)`;
+  if (isUtc(timeZone)) return `make_timestamptz(epoch_us(${sql}))`;
+  const offset = (x: string) => `(epoch_us(CAST(${x} AS TIMESTAMP)) - epoch_us(${x}))`;
+  // Zones change offset at most once in two days (PostgreSQL's assumption too): the offset a
+  // day later is the one after a transition that makes this local time ambiguous.
+  return withValues([`CAST(${sql} AS TIMESTAMPTZ)`], ([first]) => {
+    const c = first!;
+    const after = offset(`(${c} + to_microseconds(86400000000))`);
+    const later = `(${c} + to_microseconds(${offset(c)} - ${after}))`;
+    return `(CASE WHEN ${after} < ${offset(c)} AND ${offset(later)} = ${after} THEN ${later} ELSE ${c} END)`;
+  });
 }

@@ -96,7 +96,8 @@ function dateTimeToCharSql(
       'Time zone fields (TZ, TZH, TZM, OF), the TM prefix and the SP suffix are not supported.',
     );
   }
-  return `(CASE WHEN isinf(${sql}) THEN NULL ELSE ${printed.sql} END)`;
+  // NULL in, NULL out, also for a template without fields (whose text would be a constant).
+  return `(CASE WHEN ${sql} IS NULL OR isinf(${sql}) THEN NULL ELSE ${printed.sql} END)`;
 }
 
 /** The keywords whose symbols come from lc_numeric and lc_monetary. */

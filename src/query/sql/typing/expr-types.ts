@@ -70,7 +70,8 @@ export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | u
   if ('CollateClause' in node) return typeOf(env, node.CollateClause.arg);
   if ('CaseExpr' in node) {
     const results = (node.CaseExpr.args ?? []).map((w) => ('CaseWhen' in w ? w.CaseWhen.result : undefined));
-    return commonType(env, [...results, node.CaseExpr.defresult]);
+    // transformCaseExpr puts the ELSE result first: it decides between types that cast both ways.
+    return commonType(env, [node.CaseExpr.defresult, ...results]);
   }
   if ('CoalesceExpr' in node) return commonType(env, node.CoalesceExpr.args ?? []);
   if ('MinMaxExpr' in node) return commonType(env, node.MinMaxExpr.args ?? []);
@@ -147,7 +148,11 @@ const BOOLEAN_OPERATORS = new Set([
 
 function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
   if (COMPARISON_KINDS.has(expr.kind ?? '')) return known('bool');
-  if (expr.kind === 'AEXPR_NULLIF') return typeOf(env, expr.lexpr);
+  if (expr.kind === 'AEXPR_NULLIF') {
+    // NULLIF's result is the left operand as the = operator takes it: bpchar = text is texteq.
+    const left = typeOf(env, expr.lexpr);
+    return left?.name === 'bpchar' && typeOf(env, expr.rexpr)?.name === 'text' ? known('text') : left;
+  }
   if (expr.kind !== 'AEXPR_OP') return undefined;
   const op = stringValue(expr.name?.at(-1)) ?? '';
   if (BOOLEAN_OPERATORS.has(op) || JSON_BOOLEAN_OPERATORS.has(op)) return known('bool');
@@ -400,9 +405,14 @@ function commonType(env: TypeEnvironment, nodes: readonly (Node | undefined)[]):
   const typed = (types as PgType[]).filter((t) => t.category !== 'X');
   if (typed.length === 0) return known('text');
   const first = typed[0]!;
-  if (typed.every((t) => t.category === 'N') && mixedNumericScales(typed)) return TEXT_NUMERIC;
+  // An untyped literal read as numeric keeps its own display scale ('2.50'), whatever the others'.
+  const untypedAmongNumerics = typed.length < types.length && typed.some((t) => t.name === 'numeric');
+  if (typed.every((t) => t.category === 'N') && (mixedNumericScales(typed) || untypedAmongNumerics))
+    return TEXT_NUMERIC;
   if (typed.every((t) => t.oid === first.oid)) return { ...first, typmod: sameTypmod(typed) };
-  if (typed.every((t) => t.category === 'S')) return known('text');
+  // text, varchar and bpchar cast to each other implicitly both ways, so select_common_type keeps
+  // the first (COALESCE(c, t) of a char(n) c is bpchar, compared without trailing blanks).
+  if (typed.every((t) => t.category === 'S')) return { ...first, typmod: -1 };
   if (typed.every((t) => t.category === 'N' && t.heldAsText !== true)) {
     // Implicit casts run int2 → int4 → int8 → numeric → float4 → float8 (pg_cast.dat): the last one wins.
     return typed.reduce((a, b) => (NUMERIC_ORDER.indexOf(b.name) > NUMERIC_ORDER.indexOf(a.name) ? b : a));
