@@ -15,6 +15,8 @@ export const SqlState = {
   dataException: '22000',
   divisionByZero: '22012',
   substringError: '22011',
+  invalidEscapeSequence: '22025',
+  invalidUseOfEscapeCharacter: '2200C',
   invalidArgumentForLogarithm: '2201E',
   invalidArgumentForPowerFunction: '2201F',
   invalidTextRepresentation: '22P02',

@@ -9,6 +9,7 @@ import { SqlState } from '../../errors.js';
 import { type SelectContext, stringValue } from './emit-context.js';
 import { resolveFunction } from './function-emitter.js';
 import { emitJsonTableFunction } from './json-table-functions.js';
+import { emitRegexpTableFunction } from './regex/regexp-sets.js';
 import { aliasColumns } from './select-rewriter.js';
 import { seriesArguments, seriesType } from './series-functions.js';
 import { quoteIdent } from './sql-text.js';
@@ -102,7 +103,8 @@ function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
       'this form of function in FROM is not supported by pg_analytica',
     );
   }
-  const json = emitJsonTableFunction(ctx, range, call.FuncCall);
+  const json =
+    emitJsonTableFunction(ctx, range, call.FuncCall) ?? emitRegexpTableFunction(ctx, range, call.FuncCall);
   if (json !== undefined) return json;
   const duckName = resolveFunction(ctx, call.FuncCall, 'table');
   const args = (call.FuncCall.args ?? []).map((a) => ctx.expr(a));

@@ -18,11 +18,12 @@ import {
   translatePattern,
   translateReplacement,
 } from './pg-regex.js';
+import { emitRegexpFunction } from './regexp-functions.js';
 
 const NON_ASCII = '[^\\x00-\\x7f]';
 
 /** The text of a string literal (possibly cast to a text type), or undefined. */
-function literalText(node: Node | undefined): string | undefined {
+export function literalText(node: Node | undefined): string | undefined {
   if (node === undefined) return undefined;
   if ('CollateClause' in node) return literalText(node.CollateClause.arg);
   if ('A_Const' in node) return node.A_Const.sval?.sval ?? (node.A_Const.sval !== undefined ? '' : undefined);
@@ -34,16 +35,16 @@ function literalText(node: Node | undefined): string | undefined {
   return undefined;
 }
 
-function refused(ctx: EmitContext, what: string, location: number | undefined) {
-  return ctx.error(
-    SqlState.featureNotSupported,
-    `${what} is not supported by pg_analytica`,
-    location,
-    'Run the query in PostgreSQL, or write the pattern without it.',
-  );
+export function refused(
+  ctx: EmitContext,
+  what: string,
+  location: number | undefined,
+  hint = 'Run the query in PostgreSQL, or write the pattern without it.',
+) {
+  return ctx.error(SqlState.featureNotSupported, `${what} is not supported by pg_analytica`, location, hint);
 }
 
-function translated(
+export function translated(
   ctx: EmitContext,
   node: Node | undefined,
   use: 'match' | 'replace',
@@ -67,7 +68,7 @@ function translated(
 }
 
 /** The value, guarded where its non-ASCII characters would meet classes RE2 holds otherwise. */
-function classGuarded(
+export function classGuarded(
   ctx: EmitContext,
   value: { node: Node | undefined; sql: string },
   pattern: TranslatedPattern,
@@ -93,7 +94,7 @@ export function emitRegexMatch(
     : `regexp_matches(${value.sql}, ${quoteLiteral(pattern.re2)}, '${options}')`;
 }
 
-function caseInsensitive(
+export function caseInsensitive(
   ctx: EmitContext,
   value: { node: Node | undefined; sql: string },
   pattern: TranslatedPattern,
@@ -108,7 +109,8 @@ function caseInsensitive(
 /** regexp_replace(value, pattern, replacement [, flags]), or undefined for other calls. */
 export function emitRegexpReplace(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
   const args = call.args ?? [];
-  if (name !== 'regexp_replace' || ctx.listingOnly === true) return undefined;
+  if (ctx.listingOnly === true) return undefined;
+  if (name !== 'regexp_replace') return emitRegexpFunction(ctx, call, name);
   if (args.length !== 3 && args.length !== 4)
     throw refused(ctx, `regexp_replace() of ${args.length} arguments`, call.location);
   const [valueNode, patternNode, replacementNode, flagsNode] = args;

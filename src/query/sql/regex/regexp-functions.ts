@@ -1,0 +1,177 @@
+/**
+ * PostgreSQL's regexp_* functions (regexp.c) → DuckDB, the pattern rewritten for RE2
+ * (regexp-pattern.ts). Matches are enumerated as PostgreSQL enumerates them: after a match the
+ * search goes on at its end, after an empty match one character further (RE2's
+ * regexp_extract_all does the same). A split ignores PostgreSQL's "degenerate" matches, the empty
+ * ones at either end of the value or right after another match (regexp-sets.ts).
+ *
+ * | PostgreSQL                                   | DuckDB                                          |
+ * |----------------------------------------------|-------------------------------------------------|
+ * | regexp_like(s, p [, flags])                  | regexp_matches                                  |
+ * | regexp_match(s, p [, flags]) → text[]        | [regexp_extract(…, k) for each group], or NULL  |
+ * | regexp_count(s, p [, start [, flags]])       | len(regexp_extract_all(…))                      |
+ * | regexp_substr(s, p [, start, n, flags, k])   | regexp_extract_all(…, k)[n]                     |
+ * | regexp_instr(s, p [, start, 1, end, flags])  | length of the text before the first match + 1   |
+ *
+ * `start` (a constant) searches from that character; where the pattern holds an anchor or a word
+ * boundary, which see the text before `start`, it is refused. regexp_instr finds the first match
+ * only (n = 1) and its whole extent (subexpression 0).
+ */
+import type { FuncCall, Node } from 'libpg-query';
+import { SqlState } from '../../../errors.js';
+import type { EmitContext } from '../emit-context.js';
+import { quoteLiteral } from '../sql-text.js';
+import { refused } from './regex-rules.js';
+import { type PatternUse, type PreparedPattern, preparePattern } from './regexp-pattern.js';
+import { emitRegexpSet } from './regexp-sets.js';
+
+/** The call's DuckDB SQL, or undefined when it is no regexp_* function this file emits. */
+export function emitRegexpFunction(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
+  const args = call.args ?? [];
+  const arity = (min: number, max: number) => {
+    if (args.length < min || args.length > max)
+      throw refused(
+        ctx,
+        `${name}() of ${args.length} arguments`,
+        call.location,
+        'See the function’s signatures.',
+      );
+  };
+  switch (name) {
+    case 'regexp_like': {
+      arity(2, 3);
+      const p = preparePattern(ctx, call, name, 'match', { index: 2, allowGlobal: false });
+      return `regexp_matches(${p.value}, ${p.re2}, '${p.options}')`;
+    }
+    case 'regexp_match': {
+      arity(2, 3);
+      const p = preparePattern(ctx, call, name, 'groups', { index: 2, allowGlobal: false });
+      return `(CASE WHEN regexp_matches(${p.value}, ${p.re2}, '${p.options}') THEN ${matchGroups(p, 'regexp_extract')} END)`;
+    }
+    case 'regexp_count':
+      arity(2, 4);
+      return emitCount(ctx, call, name);
+    case 'regexp_substr':
+      arity(2, 6);
+      return emitSubstr(ctx, call, name);
+    case 'regexp_instr':
+      arity(2, 7);
+      return emitInstr(ctx, call, name);
+    default:
+      return emitRegexpSet(ctx, call, name);
+  }
+}
+
+/** The groups of a match as a list (the whole match when the pattern has none); `fn` extracts one. */
+export function matchGroups(p: PreparedPattern, fn: 'regexp_extract' | 'regexp_extract_all'): string {
+  const groups = p.groups === 0 ? [0] : Array.from({ length: p.groups }, (_, k) => k + 1);
+  return `[${groups.map((k) => `${fn}(${p.value}, ${p.re2}, ${k}, '${p.options}')`).join(', ')}]`;
+}
+
+/** A constant integer argument (its default when absent), checked as PostgreSQL checks it. */
+function integerArgument(
+  ctx: EmitContext,
+  call: FuncCall,
+  at: { index: number; name: string; fn: string; min: number; max?: number; fallback: number },
+): number {
+  const node: Node | undefined = call.args?.[at.index];
+  if (node === undefined) return at.fallback;
+  const value =
+    'A_Const' in node && node.A_Const.ival !== undefined ? (node.A_Const.ival.ival ?? 0) : undefined;
+  if (value === undefined)
+    throw refused(
+      ctx,
+      `${at.fn}() with a ${at.name} that is not an integer constant`,
+      call.location,
+      'Write it as a constant.',
+    );
+  if (value < at.min || (at.max !== undefined && value > at.max))
+    throw ctx.error(
+      SqlState.invalidParameterValue,
+      `invalid value for parameter "${at.name}": ${value}`,
+      call.location,
+    );
+  return value;
+}
+
+/**
+ * The pattern prepared for a search from character `start`: the value cut there. An anchor or a
+ * word boundary sees the characters before `start` in PostgreSQL, so such a pattern is refused.
+ */
+function fromStart(
+  ctx: EmitContext,
+  call: FuncCall,
+  name: string,
+  use: PatternUse,
+  flagsIndex: number,
+): { p: PreparedPattern; start: number } {
+  const start = integerArgument(ctx, call, { index: 2, name: 'start', fn: name, min: 1, fallback: 1 });
+  const p = preparePattern(ctx, call, name, use, { index: flagsIndex, allowGlobal: false });
+  if (start === 1) return { p, start };
+  if (hasAssertion(p.text))
+    throw refused(
+      ctx,
+      `${name}() with a start position and an anchor or word boundary in the pattern`,
+      call.location,
+    );
+  return { p: { ...p, value: `substring(${p.value}, ${start})` }, start };
+}
+
+/** Whether an RE2 pattern holds ^, $, \A, \z, \b or \B outside a bracket. */
+function hasAssertion(text: string): boolean {
+  let inBracket = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\') {
+      if (!inBracket && 'AzbB'.includes(text[i + 1] ?? '')) return true;
+      i++;
+    } else if (inBracket) {
+      if (c === ']') inBracket = false;
+    } else if (c === '[') {
+      inBracket = true;
+      if (text[i + 1] === '^') i++;
+      if (text[i + 1] === ']') i++;
+    } else if (c === '^' || c === '$') return true;
+  }
+  return false;
+}
+
+function emitCount(ctx: EmitContext, call: FuncCall, name: string): string {
+  const { p } = fromStart(ctx, call, name, 'extent', 3);
+  return `CAST(len(regexp_extract_all(${p.value}, ${p.re2}, 0, '${p.options}')) AS INTEGER)`;
+}
+
+function emitSubstr(ctx: EmitContext, call: FuncCall, name: string): string {
+  const n = integerArgument(ctx, call, { index: 3, name: 'n', fn: name, min: 1, fallback: 1 });
+  const group = integerArgument(ctx, call, { index: 5, name: 'subexpr', fn: name, min: 0, fallback: 0 });
+  const { p } = fromStart(ctx, call, name, group > 0 ? 'groups' : 'extent', 4);
+  // A group the pattern does not have gives NULL, as in PostgreSQL.
+  if (group > p.groups) return `CAST(NULL AS VARCHAR)`;
+  return `regexp_extract_all(${p.value}, ${p.re2}, ${group}, '${p.options}')[${n}]`;
+}
+
+function emitInstr(ctx: EmitContext, call: FuncCall, name: string): string {
+  const n = integerArgument(ctx, call, { index: 3, name: 'n', fn: name, min: 1, fallback: 1 });
+  const end = integerArgument(ctx, call, {
+    index: 4,
+    name: 'endoption',
+    fn: name,
+    min: 0,
+    max: 1,
+    fallback: 0,
+  });
+  const group = integerArgument(ctx, call, { index: 6, name: 'subexpr', fn: name, min: 0, fallback: 0 });
+  if (n !== 1 || group !== 0)
+    throw refused(
+      ctx,
+      `${name}() of a match other than the first or of a subexpression`,
+      call.location,
+      'Use regexp_substr(), or run the query in PostgreSQL.',
+    );
+  const { p, start } = fromStart(ctx, call, name, 'extent', 5);
+  // The text before the first match: a lazy prefix stops where the leftmost match starts.
+  const before = `regexp_extract(${p.value}, ${quoteLiteral(`^((?s:.*?))(?:${p.text})`)}, 1, '${p.options}')`;
+  const extent = end === 1 ? ` + length(regexp_extract(${p.value}, ${p.re2}, 0, '${p.options}'))` : '';
+  // A NULL value gives NULL, no match 0.
+  return `CAST(CASE regexp_matches(${p.value}, ${p.re2}, '${p.options}') WHEN true THEN length(${before})${extent} + ${start} WHEN false THEN 0 END AS INTEGER)`;
+}

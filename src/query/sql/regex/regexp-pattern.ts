@@ -1,0 +1,130 @@
+/**
+ * The pattern and flags of one regexp_*() call, made ready for DuckDB: the pattern rewritten
+ * for RE2 (pg-regex.ts), the flags as DuckDB's options, and the value guarded where RE2's
+ * character classes or case folding would answer otherwise (regex-rules.ts). Shared by the
+ * functions of regexp-functions.ts and regexp-sets.ts.
+ */
+import type { FuncCall, Node } from 'libpg-query';
+import { SqlState } from '../../../errors.js';
+import type { EmitContext } from '../emit-context.js';
+import { quoteLiteral } from '../sql-text.js';
+import { guardCaseInsensitiveMatch } from '../typing/case-folding.js';
+import { operandType } from '../typing/typed-operands.js';
+import { RegexRefusal, type TranslatedPattern, translateFlags, translatePattern } from './pg-regex.js';
+import { classGuarded, literalText, refused } from './regex-rules.js';
+
+/**
+ * How much of a match the function reads: `match` only whether there is one; `extent` where it
+ * starts and ends (leftmost-first and leftmost-longest must agree); `groups` its capture groups
+ * too, which must take part in every match (RE2 reads a group that took no part as '', PostgreSQL
+ * as NULL).
+ */
+export type PatternUse = 'match' | 'extent' | 'groups';
+
+export interface PreparedPattern {
+  /** The value emitted as text and guarded. */
+  readonly value: string;
+  /** The RE2 pattern as a SQL literal. */
+  readonly re2: string;
+  /** The RE2 pattern's own text. */
+  readonly text: string;
+  /** DuckDB's options ('s', 'is', …), without 'g'. */
+  readonly options: string;
+  /** Whether PostgreSQL's flags held 'g'. */
+  readonly global: boolean;
+  readonly groups: number;
+}
+
+/** The flags' DuckDB options; 'g' is refused for functions that do not take it, as PostgreSQL does. */
+function flagOptions(
+  ctx: EmitContext,
+  name: string,
+  node: Node | undefined,
+  allowGlobal: boolean,
+  location: number | undefined,
+): { options: string; global: boolean } {
+  const text = node === undefined ? '' : literalText(node);
+  if (text === undefined)
+    throw refused(
+      ctx,
+      `${name}() with flags that are not a constant`,
+      location,
+      'Write the flags as a constant.',
+    );
+  if (!allowGlobal && text.includes('g'))
+    throw ctx.error(
+      SqlState.invalidParameterValue,
+      `${name}() does not support the "global" option`,
+      location,
+      name === 'regexp_match' ? 'Use the regexp_matches function instead.' : undefined,
+    );
+  try {
+    const options = translateFlags(text);
+    return { options: options.replace('g', ''), global: options.includes('g') };
+  } catch (error) {
+    if (error instanceof RegexRefusal) throw refused(ctx, `${name}() with ${error.message}`, location);
+    throw error;
+  }
+}
+
+/** The pattern rewritten for RE2, or 0A000 naming the function. */
+function patternFor(
+  ctx: EmitContext,
+  name: string,
+  node: Node | undefined,
+  use: PatternUse,
+  location: number | undefined,
+): TranslatedPattern {
+  const text = literalText(node);
+  if (text === undefined)
+    throw refused(
+      ctx,
+      `${name}() with a pattern that is not a constant`,
+      location,
+      'Use a constant pattern, or run the query in PostgreSQL.',
+    );
+  try {
+    const pattern = translatePattern(text, use === 'match' ? 'match' : 'replace');
+    if (use === 'groups' && pattern.groups > 0 && hasQuantifiedGroup(text))
+      throw new RegexRefusal('a capture group that may take no part in the match');
+    return pattern;
+  } catch (error) {
+    if (error instanceof RegexRefusal) throw refused(ctx, `${name}() with ${error.message}`, location);
+    throw error;
+  }
+}
+
+/** A group followed by a quantifier (counted crudely: a bracket's ')' may be taken for one). */
+function hasQuantifiedGroup(text: string): boolean {
+  return /(^|[^\\])\)[*+?{]/.test(text.replace(/\\\\/g, ''));
+}
+
+/**
+ * The call's value, pattern and flags (at `flagsIndex`) made ready. A char(n) value loses its
+ * trailing blanks (these functions take text).
+ */
+export function preparePattern(
+  ctx: EmitContext,
+  call: FuncCall,
+  name: string,
+  use: PatternUse,
+  flags: { index: number; allowGlobal: boolean },
+): PreparedPattern {
+  const args = call.args ?? [];
+  const [valueNode, patternNode] = args;
+  const { options, global } = flagOptions(ctx, name, args[flags.index], flags.allowGlobal, call.location);
+  const pattern = patternFor(ctx, name, patternNode, use, call.location);
+  const emitted = ctx.expr(valueNode!);
+  const text = operandType(ctx, valueNode)?.name === 'bpchar' ? `rtrim(${emitted}, ' ')` : emitted;
+  let value = classGuarded(ctx, { node: valueNode, sql: text }, pattern, call.location);
+  if (options.includes('i'))
+    value = guardCaseInsensitiveMatch(ctx, { node: valueNode, sql: value }, pattern.re2, call.location);
+  return {
+    value,
+    re2: quoteLiteral(pattern.re2),
+    text: pattern.re2,
+    options,
+    global,
+    groups: pattern.groups,
+  };
+}
