@@ -87,11 +87,41 @@ export function emitRegexMatch(
   options: string,
   location: number | undefined,
 ): string {
+  if (literalText(operands.pattern) === undefined && operands.pattern !== undefined)
+    return emitComputedMatch(ctx, { value: operands.value, pattern: operands.pattern }, options, location);
   const pattern = translated(ctx, operands.pattern, 'match', location);
   const value = { node: operands.value.node, sql: classGuarded(ctx, operands.value, pattern, location) };
   return options.includes('i')
     ? caseInsensitive(ctx, value, pattern, options, location)
     : `regexp_matches(${value.sql}, ${quoteLiteral(pattern.re2)}, '${options}')`;
+}
+
+/**
+ * Characters of a pattern after which PostgreSQL's ARE and RE2 may read it otherwise (escapes,
+ * brackets, bounds, `(?`, a `***` director); without them they match the same values.
+ */
+const COMPUTED_PATTERN_HAZARDS = String.raw`[\\[{]|\(\?|^\*\*\*`;
+
+/**
+ * `value ~ pattern` where the pattern is computed (a column, an expression): it cannot be
+ * rewritten before the query runs, so a pattern holding what RE2 reads otherwise fails when
+ * it is met (0A000); any other is the same in both. A case-insensitive one must be ASCII.
+ */
+function emitComputedMatch(
+  ctx: EmitContext,
+  operands: { value: { node: Node | undefined; sql: string }; pattern: Node },
+  options: string,
+  location: number | undefined,
+): string {
+  const sql = ctx.expr(operands.pattern);
+  const insensitive = options.includes('i');
+  const hazards = insensitive ? `${COMPUTED_PATTERN_HAZARDS}|${NON_ASCII}` : COMPUTED_PATTERN_HAZARDS;
+  const message = `${unsupportedMarker}a regular expression that is not a constant and holds \\, [, {, (?${insensitive ? ', a non-ASCII character' : ''} or *** (use a constant pattern)`;
+  const pattern = `(CASE WHEN regexp_matches(${sql}, '${hazards}') THEN error(${quoteLiteral(message)}) ELSE ${sql} END)`;
+  const value = insensitive
+    ? guardCaseInsensitiveMatch(ctx, operands.value, '', location)
+    : operands.value.sql;
+  return `regexp_matches(${value}, ${pattern}, '${options}')`;
 }
 
 export function caseInsensitive(
