@@ -118,7 +118,7 @@ function fromStart(
 }
 
 /** Whether an RE2 pattern holds ^, $, \A, \z, \b or \B outside a bracket. */
-function hasAssertion(text: string): boolean {
+export function hasAssertion(text: string): boolean {
   let inBracket = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
@@ -136,8 +136,28 @@ function hasAssertion(text: string): boolean {
   return false;
 }
 
+/**
+ * DuckDB's regexp_extract_all reports an empty match twice when its search found it past where
+ * the search began (`$` in 'abc': ['', '']), which only an anchor or a word boundary makes
+ * happen; those are refused where every match counts.
+ */
+export function refuseEnumeratedAssertion(
+  ctx: EmitContext,
+  name: string,
+  p: PreparedPattern,
+  location?: number,
+) {
+  if (hasAssertion(p.text))
+    throw refused(
+      ctx,
+      `${name}() counting every match of a pattern with an anchor or word boundary`,
+      location,
+    );
+}
+
 function emitCount(ctx: EmitContext, call: FuncCall, name: string): string {
   const { p } = fromStart(ctx, call, name, 'extent', 3);
+  refuseEnumeratedAssertion(ctx, name, p, call.location);
   return `CAST(len(regexp_extract_all(${p.value}, ${p.re2}, 0, '${p.options}')) AS INTEGER)`;
 }
 
@@ -147,6 +167,7 @@ function emitSubstr(ctx: EmitContext, call: FuncCall, name: string): string {
   const { p } = fromStart(ctx, call, name, group > 0 ? 'groups' : 'extent', 4);
   // A group the pattern does not have gives NULL, as in PostgreSQL.
   if (group > p.groups) return `CAST(NULL AS VARCHAR)`;
+  if (n > 1) refuseEnumeratedAssertion(ctx, name, p, call.location);
   return `regexp_extract_all(${p.value}, ${p.re2}, ${group}, '${p.options}')[${n}]`;
 }
 

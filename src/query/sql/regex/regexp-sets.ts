@@ -15,7 +15,7 @@ import type { FuncCall, RangeFunction } from 'libpg-query';
 import { type EmitContext, type SelectContext, stringValue } from '../emit-context.js';
 import { quoteIdent } from '../sql-text.js';
 import { refused } from './regex-rules.js';
-import { matchGroups } from './regexp-functions.js';
+import { matchGroups, refuseEnumeratedAssertion } from './regexp-functions.js';
 import { preparePattern } from './regexp-pattern.js';
 import { regexpFunctionType } from './regexp-types.js';
 
@@ -56,6 +56,7 @@ function matchesList(ctx: EmitContext, call: FuncCall): string {
   const p = preparePattern(ctx, call, 'regexp_matches', 'groups', { index: 2, allowGlobal: true });
   if (!p.global)
     return `(CASE WHEN regexp_matches(${p.value}, ${p.re2}, '${p.options}') THEN [${matchGroups(p, 'regexp_extract')}] ELSE [] END)`;
+  refuseEnumeratedAssertion(ctx, 'regexp_matches', p, call.location);
   if (p.groups === 0)
     return `list_transform(regexp_extract_all(${p.value}, ${p.re2}, 0, '${p.options}'), lambda pga_m: [pga_m])`;
   // Each group's values over all matches, read across: the i-th match's groups.

@@ -1,0 +1,268 @@
+/**
+ * SIMILAR TO, substring(… SIMILAR …) and the regexp_* functions through the daemon
+ * (src/query/sql/regex/), compared with the heap text for text and type OID for type OID, and
+ * through postgres_fdw (columnar.words): a corpus of values with NULLs, empty strings, non-ASCII
+ * text, newlines and regex metacharacters, run through each function with the patterns it takes;
+ * what RE2 cannot answer as PostgreSQL does fails with 0A000, PostgreSQL's own errors with its
+ * SQLSTATE.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import { refusedWith, sameFailure, sameRowsAndTypes } from './helpers/assertions.js';
+import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
+
+const setup = String.raw`
+  CREATE TABLE words (id int PRIMARY KEY, s text, p text);
+  INSERT INTO words VALUES
+    (1, NULL, 'a'), (2, '', ''), (3, 'abc', 'b'), (4, 'a.b', 'a.b'), (5, 'foo bar', '^f.*r$'),
+    (6, 'x1y22z333', 'x|y'), (7, E'line1\nline2', 'e.l'), (8, 'aaa', 'a+'), (9, 'Ab CD', 'ab'),
+    (10, 'a,b,,c,', ','), (11, ',lead', NULL), (12, 'trail,', 'l,$'), (13, E'tab\there', 'b.h'),
+    (14, '(x)[y]{z}*+?|^$\', 'x'), (15, 'mississippi', 'ss'), (16, 'héllo wörld', 'ö'),
+    (17, '日本語テキスト', '本'), (18, 'café au lait', 'é'), (19, 'ABC abc', 'B');`;
+
+let fixture: Differential | undefined;
+let heap: pg.Client;
+let columnar: pg.Client;
+
+before(async () => {
+  fixture = await startDifferential(setup, ['words'], { foreignServer: true });
+  ({ heap, columnar } = fixture);
+});
+
+after(() => stopDifferential(fixture));
+
+const same = (sql: string) => () => sameRowsAndTypes(heap, columnar, sql);
+
+/** Patterns whose match extent RE2 finds as PostgreSQL does (no alternation, non-greedy quantifier or quantified group). */
+const EXTENT_PATTERNS = [
+  'a',
+  '',
+  'b',
+  '.',
+  'a.b',
+  '[a-c]',
+  '[^a-z]',
+  '[[:digit:]]+',
+  String.raw`\d+`,
+  String.raw`\s*`,
+  String.raw`\s+`,
+  String.raw`[,.]`,
+  ',',
+  ',*',
+  'x*',
+  'l+',
+  'l{2}',
+  's{1,2}',
+  '^a',
+  'c$',
+  '^',
+  '$',
+  '(s)(s)',
+  '(i)',
+  '(.)(.)$',
+  '^(..)',
+  String.raw`\.`,
+  String.raw`\(`,
+  String.raw`\$`,
+  String.raw`\\`,
+  String.raw`\n`,
+  String.raw`\t`,
+  String.raw`\yb`,
+  String.raw`\u00e9`,
+  'é',
+  'ö.',
+  '本.',
+  '[é]',
+  String.raw`\w+`,
+  String.raw`[[:alpha:]]+`,
+];
+
+/** Patterns that only decide whether there is a match (alternation and all). */
+const MATCH_PATTERNS = [...EXTENT_PATTERNS, 'a|x', 'ab|cd', '(?:a|b)+', 'a+?', '(ab)*c', 'x|^$'];
+
+/** Class escapes meet non-ASCII text only under a C ctype (regex-rules.ts): these run on ASCII rows. */
+const ASCII_ROWS = 'id < 16';
+const usesClass = (pattern: string) => /\\[dswDSW]|\[\[:/.test(pattern);
+const rowsFor = (pattern: string) => (usesClass(pattern) ? ASCII_ROWS : 'true');
+/** Whether RE2 finds every match of the pattern as PostgreSQL does (regexp-functions.ts: no anchors or \\y). */
+const enumerable = (pattern: string) => !/(^|[^[])[$^]|\\y/.test(pattern);
+/** A case-insensitive pattern must be ASCII (case-folding.ts). */
+const ascii = (pattern: string) => /^[\x00-\x7f]*$/.test(pattern) && !pattern.includes('\\u');
+
+describe('regexp_like, ~ and regexp_count agree with PostgreSQL', () => {
+  for (const pattern of MATCH_PATTERNS) {
+    test(
+      `regexp_like / ~ '${pattern}'`,
+      same(
+        `SELECT id, regexp_like(s, '${pattern}'), regexp_like(s, '${pattern}', '${ascii(pattern) ? 'i' : ''}'), s ~ '${pattern}' FROM words WHERE ${rowsFor(pattern)} ORDER BY id`,
+      ),
+    );
+  }
+});
+
+describe('regexp_count, regexp_substr, regexp_instr, regexp_match and splits agree with PostgreSQL', () => {
+  for (const pattern of EXTENT_PATTERNS) {
+    const rows = rowsFor(pattern);
+    // Every match counts in regexp_count, the second regexp_substr and regexp_matches 'g'.
+    const every = enumerable(pattern) ? '' : '-- ';
+    test(`'${pattern}'`, async () => {
+      await sameRowsAndTypes(
+        heap,
+        columnar,
+        `SELECT id, regexp_substr(s, '${pattern}'),
+           ${every}regexp_count(s, '${pattern}'), regexp_substr(s, '${pattern}', 1, 2),
+
+           regexp_instr(s, '${pattern}'), regexp_instr(s, '${pattern}', 1, 1, 1), regexp_match(s, '${pattern}'),
+           regexp_split_to_array(s, '${pattern}') FROM words WHERE ${rows} ORDER BY id`,
+      );
+      const flags = enumerable(pattern) ? 'g' : '';
+      await sameRowsAndTypes(
+        heap,
+        columnar,
+        `SELECT id, regexp_matches(s, '${pattern}', '${flags}') FROM words WHERE ${rows} ORDER BY id, 2`,
+      );
+      await sameRowsAndTypes(
+        heap,
+        columnar,
+        `SELECT id, regexp_split_to_table(s, '${pattern}') AS part FROM words WHERE ${rows} ORDER BY id, part`,
+      );
+    });
+  }
+  for (const sql of [
+    `SELECT id, regexp_matches(s, '(.)(.)') FROM words ORDER BY id`,
+    `SELECT id, regexp_matches(s, 'S', 'gi') FROM words ORDER BY id`,
+    `SELECT id, regexp_match(s, 'AB', 'i'), regexp_split_to_array(s, 'B', 'i') FROM words ORDER BY id`,
+    `SELECT id, regexp_count(s, 'a', 3), regexp_substr(s, '[a-z]', 4), regexp_instr(s, 's', 5), regexp_count(s, 'S', 1, 'i') FROM words ORDER BY id`,
+    `SELECT id, regexp_substr(s, '(s)(.)', 1, 2, '', 2), regexp_substr(s, '(s)', 1, 1, '', 3) FROM words ORDER BY id`,
+    `SELECT id, regexp_split_to_array(s, 'x*'), regexp_split_to_array(s, ',?') FROM words ORDER BY id`,
+    `SELECT regexp_split_to_table('abc', ''), regexp_split_to_table('a b', ' ')`,
+    // Set-returning functions in the select list run in lockstep, the shorter padded with NULLs.
+    `SELECT id, regexp_split_to_table(s, ','), regexp_matches(s, '[a-z]', 'g') FROM words WHERE id IN (10, 12) ORDER BY id, 2, 3`,
+    `SELECT id, (regexp_matches(s, '(s)(.)', 'g'))[2] FROM words ORDER BY id, 2`,
+    `SELECT id, part FROM words, regexp_split_to_table(s, ',') AS part ORDER BY id, part`,
+    `SELECT id, m FROM words, regexp_matches(s, '(.)s', 'g') AS m ORDER BY id, m`,
+    `SELECT id, x.m[1] FROM words CROSS JOIN LATERAL regexp_matches(s, 'l(.)', 'g') AS x(m) ORDER BY id, 2`,
+    `SELECT id, s ~ p, s !~ p, s ~* p, s !~* p FROM words WHERE id < 16 AND (p IS NULL OR p !~ '[\\\\[{]') ORDER BY id`,
+  ]) {
+    test(sql, same(sql));
+  }
+});
+
+describe('SIMILAR TO and substring(… SIMILAR …) agree with PostgreSQL', () => {
+  const patterns = [
+    'a%',
+    '%b%',
+    '_b_',
+    'x[12]%',
+    '%(b|c)%',
+    '(a|b)+',
+    'a*',
+    '%.%',
+    '%\\%',
+    '%$%',
+    '%^%',
+    '[^a-z]%',
+    '[]a]%',
+    '[[:alpha:]]+',
+    '%(ss){2}%',
+    'line1_line2',
+    'tab\\there',
+    '%é%',
+    '',
+    '%',
+  ];
+  for (const pattern of patterns) {
+    test(
+      `SIMILAR TO '${pattern}'`,
+      same(
+        `SELECT id, s SIMILAR TO '${pattern}', s NOT SIMILAR TO '${pattern}' FROM words WHERE ${rowsFor(pattern)} ORDER BY id`,
+      ),
+    );
+  }
+  for (const sql of [
+    `SELECT id, s SIMILAR TO '%#%%' ESCAPE '#', s SIMILAR TO '%\\%' ESCAPE '', s SIMILAR TO '%,' ESCAPE NULL FROM words ORDER BY id`,
+    `SELECT id, s SIMILAR TO '%!_%' ESCAPE '!', s SIMILAR TO '%[!]]%' ESCAPE '!' FROM words ORDER BY id`,
+    `SELECT id, substring(s SIMILAR '%#"a%#"' ESCAPE '#'), substring(s SIMILAR '%#"l_#"%' ESCAPE '#') FROM words ORDER BY id`,
+    `SELECT id, substring(s SIMILAR '%#"s*#"i%' ESCAPE '#'), substring(s SIMILAR '#"_#"%' ESCAPE '#') FROM words ORDER BY id`,
+    `SELECT id, substring(s SIMILAR 'a%' ESCAPE '#'), substring(s FROM '%#"[0-9]+#"%' FOR '#') FROM words ORDER BY id`,
+    `SELECT id, substring(s FROM 'b(.)'), substring(s FROM '[0-9]+') FROM words ORDER BY id`,
+  ]) {
+    test(sql, same(sql));
+  }
+  test('a bound parameter is a constant pattern', async () => {
+    const query = {
+      text: `SELECT id FROM words WHERE s SIMILAR TO $1 ORDER BY id`,
+      values: ['%(a|b)'],
+      rowMode: 'array' as const,
+    };
+    assert.deepEqual((await columnar.query(query)).rows, (await heap.query(query)).rows);
+  });
+});
+
+describe("PostgreSQL's errors keep their SQLSTATE", () => {
+  for (const sql of [
+    `SELECT regexp_match(s, 'b', 'g') FROM words`,
+    `SELECT regexp_split_to_array(s, 'b', 'g') FROM words`,
+    `SELECT s SIMILAR TO 'a' ESCAPE 'xy' FROM words`,
+    `SELECT s SIMILAR TO 'a#"b#"c#"' ESCAPE '#' FROM words`,
+    `SELECT regexp_count(s, 'b', 0) FROM words`,
+    `SELECT regexp_substr(s, 'b', 1, 0) FROM words`,
+    `SELECT regexp_instr(s, 'b', 1, 1, 2) FROM words`,
+    `SELECT id FROM words WHERE regexp_split_to_table(s, ',') = 'a'`,
+    `SELECT CASE WHEN id > 1 THEN regexp_matches(s, 'a') END FROM words`,
+  ]) {
+    test(sql, () => sameFailure(heap, columnar, sql));
+  }
+});
+
+describe('what RE2 cannot answer as PostgreSQL does fails with 0A000', () => {
+  for (const sql of [
+    `SELECT regexp_match(s, p) FROM words`,
+    `SELECT regexp_split_to_table(s, p) FROM words`,
+    `SELECT regexp_count(s, 'a|ab') FROM words`,
+    `SELECT regexp_matches(s, '(a)?b') FROM words`,
+    `SELECT regexp_substr(s, 'a+?') FROM words`,
+    String.raw`SELECT regexp_like(s, '(a)\1') FROM words`,
+    `SELECT regexp_like(s, 'a', 'n') FROM words`,
+    `SELECT regexp_count(s, '^a', 2) FROM words`,
+    `SELECT regexp_count(s, '$') FROM words`,
+    `SELECT regexp_matches(s, '\\y', 'g') FROM words`,
+    `SELECT regexp_instr(s, 'a', 1, 2) FROM words`,
+    `SELECT s SIMILAR TO p FROM words`,
+    `SELECT substring(s SIMILAR '%#"(a|ab)#"%' ESCAPE '#') FROM words`,
+    `SELECT s ~ (p || '[') FROM words`,
+    String.raw`SELECT s ~ (p || '\d') FROM words WHERE id = 3`,
+  ]) {
+    test(sql, () => refusedWith(columnar, sql, '0A000', /not supported by pg_analytica|does not support/));
+  }
+});
+
+/**
+ * Through postgres_fdw: the functions and operators are built-in and immutable, so a WHERE
+ * clause holding them is shipped to the daemon (SIMILAR TO as `~` of the rewritten pattern).
+ */
+describe('through postgres_fdw (columnar.words)', () => {
+  for (const [where, shipped] of [
+    [`s SIMILAR TO '%(b|c)%'`, '~'],
+    [`regexp_like(s, 'l+')`, 'regexp_like'],
+    [`regexp_count(s, 's') = 4`, 'regexp_count'],
+    [`regexp_substr(s, '[0-9]+') = '1'`, 'regexp_substr'],
+    [`regexp_instr(s, ',') = 1`, 'regexp_instr'],
+    [`(regexp_match(s, '(.)b'))[1] = 'a'`, 'regexp_match'],
+    [`cardinality(regexp_split_to_array(s, ',')) = 5`, 'regexp_split_to_array'],
+    [`s ~* 'ab'`, '~*'],
+  ] as const) {
+    test(where, async () => {
+      const sql = `SELECT id, s FROM {t} WHERE ${where} ORDER BY id`;
+      const expected = await heap.query({ text: sql.replace('{t}', 'public.words'), rowMode: 'array' });
+      const foreign = sql.replace('{t}', 'columnar.words');
+      const actual = await heap.query({ text: foreign, rowMode: 'array' });
+      assert.deepEqual(actual.rows, expected.rows, foreign);
+      assert.ok(expected.rows.length > 0, `${where} selects no row: the test would prove nothing`);
+      const plan = await heap.query({ text: `EXPLAIN (VERBOSE, COSTS OFF) ${foreign}`, rowMode: 'array' });
+      const remote = plan.rows.map((r) => String(r[0])).find((line) => line.includes('Remote SQL:')) ?? '';
+      assert.ok(remote.includes(shipped), `${foreign}: not shipped: ${remote}`);
+    });
+  }
+});
