@@ -47,7 +47,7 @@ const EXTENT_PATTERNS = [
   String.raw`\d+`,
   String.raw`\s*`,
   String.raw`\s+`,
-  String.raw`[,.]`,
+  '[,.]',
   ',',
   ',*',
   'x*',
@@ -75,7 +75,7 @@ const EXTENT_PATTERNS = [
   '本.',
   '[é]',
   String.raw`\w+`,
-  String.raw`[[:alpha:]]+`,
+  '[[:alpha:]]+',
 ];
 
 /** Patterns that only decide whether there is a match (alternation and all). */
