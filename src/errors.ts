@@ -17,6 +17,7 @@ export const SqlState = {
   substringError: '22011',
   invalidEscapeSequence: '22025',
   invalidUseOfEscapeCharacter: '2200C',
+  invalidRegularExpression: '2201B',
   invalidArgumentForLogarithm: '2201E',
   invalidArgumentForPowerFunction: '2201F',
   invalidTextRepresentation: '22P02',

@@ -12,6 +12,9 @@ import path from 'node:path';
 import { PgError, SqlState, type SqlStateCode } from '../errors.js';
 import { unsupportedMarker } from './sql/sql-text.js';
 
+const RE2_PATTERN_ERROR =
+  /^Invalid Input Error: ((missing|unexpected) [)\]]|invalid (escape sequence|character class|character class range|repetition size|nested repetition operator|perl operator|named capture group)|(missing|no) argument (to|for) repetition operator|bad repetition operator): |^Invalid Input Error: trailing \\$/;
+
 const byClass: [RegExp, SqlStateCode][] = [
   [/^Parser Error/, SqlState.syntaxError],
   [
@@ -69,6 +72,8 @@ const byClass: [RegExp, SqlStateCode][] = [
   // DuckDB's wording of PostgreSQL's "input is out of range" (asin, acos, atanh).
   [/^Invalid Input Error: A(SIN|COS|TAN) is undefined outside/, SqlState.numericValueOutOfRange],
   [new RegExp(`^Invalid Input Error: ${unsupportedMarker}`), SqlState.featureNotSupported],
+  // RE2's complaints about a pattern (a regular expression PostgreSQL rejects too, as 2201B).
+  [RE2_PATTERN_ERROR, SqlState.invalidRegularExpression],
   // Raised by the date/time operators and functions of the SQL front end (sql/datetime/), as PostgreSQL words them.
   [/^Invalid Input Error: cannot subtract infinite dates$/, SqlState.datetimeFieldOverflow],
   [/^Invalid Input Error/, SqlState.invalidParameterValue],
@@ -93,7 +98,9 @@ export function translateDuckDbError(error: unknown): PgError {
   if (code === SqlState.queryCanceled)
     return new PgError(code, 'canceling statement due to user request', { cause: error });
   // Strip DuckDB's class prefix; the SQLSTATE carries the class now.
-  const text = exactRangeMessage(scrubPaths(message.replace(/^[A-Za-z ]+ Error: /, '')));
+  const stripped = exactRangeMessage(scrubPaths(message.replace(/^[A-Za-z ]+ Error: /, '')));
+  const text =
+    code === SqlState.invalidRegularExpression ? `invalid regular expression: ${stripped}` : stripped;
   const detail = withoutStatementContext(raw.slice(message.length + 1));
   return new PgError(code, text, { cause: error, detail: detail ? scrubPaths(detail) : undefined });
 }

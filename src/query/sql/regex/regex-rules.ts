@@ -18,6 +18,7 @@ import {
   translatePattern,
   translateReplacement,
 } from './pg-regex.js';
+import { canMatchEmpty } from './nullable.js';
 import { emitRegexpFunction } from './regexp-functions.js';
 
 const NON_ASCII = '[^\\x00-\\x7f]';
@@ -107,7 +108,7 @@ const COMPUTED_PATTERN_HAZARDS = String.raw`[\\[{]|\(\?|^\*\*\*`;
  * rewritten before the query runs, so a pattern holding what RE2 reads otherwise fails when
  * it is met (0A000); any other is the same in both. A case-insensitive one must be ASCII.
  */
-function emitComputedMatch(
+export function emitComputedMatch(
   ctx: EmitContext,
   operands: { value: { node: Node | undefined; sql: string }; pattern: Node },
   options: string,
@@ -156,6 +157,15 @@ export function emitRegexpReplace(ctx: EmitContext, call: FuncCall, name: string
     throw error;
   }
   const pattern = translated(ctx, patternNode, 'replace', call.location);
+  // PostgreSQL replaces an empty match right after another match too, RE2's global replace
+  // skips it: the two differ only when such a match exists and is replaced by something.
+  if (options.includes('g') && literalText(replacementNode) !== '' && canMatchEmpty(pattern.re2))
+    throw refused(
+      ctx,
+      "regexp_replace() with 'g' of a pattern that can match an empty string",
+      call.location,
+      'Write the pattern so that it cannot match an empty string (+ instead of *), or replace with an empty string.',
+    );
   const replacement = replacementSql(ctx, replacementNode, pattern, call.location);
   // regexp_replace takes text: a char(n) value loses its trailing blanks, as in PostgreSQL.
   const emitted = ctx.expr(valueNode!);

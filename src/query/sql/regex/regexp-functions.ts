@@ -21,25 +21,23 @@ import type { FuncCall, Node } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
-import { refused } from './regex-rules.js';
-import { type PatternUse, type PreparedPattern, preparePattern } from './regexp-pattern.js';
+import { canMatchEmpty } from './nullable.js';
+import { emitComputedMatch, literalText, refused } from './regex-rules.js';
+import { operandType } from '../typing/typed-operands.js';
+import { flagOptions, type PatternUse, type PreparedPattern, preparePattern } from './regexp-pattern.js';
 import { emitRegexpSet } from './regexp-sets.js';
+import { regexpFunctionType } from './regexp-types.js';
 
 /** The call's DuckDB SQL, or undefined when it is no regexp_* function this file emits. */
 export function emitRegexpFunction(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
   const args = call.args ?? [];
-  const arity = (min: number, max: number) => {
-    if (args.length < min || args.length > max)
-      throw refused(
-        ctx,
-        `${name}() of ${args.length} arguments`,
-        call.location,
-        'See the function’s signatures.',
-      );
-  };
+  const arity = (min: number, max: number) => checkArity(ctx, call, name, min, max);
+  // The functions are strict: a NULL pattern, flag or position gives NULL (no row for a set).
+  if (REGEXP_FUNCTIONS.has(name) && args.slice(1).some(isNullConstant)) return typedNull(name);
   switch (name) {
     case 'regexp_like': {
       arity(2, 3);
+      if (literalText(args[1]) === undefined) return emitComputedLike(ctx, call);
       const p = preparePattern(ctx, call, name, 'match', { index: 2, allowGlobal: false });
       return `regexp_matches(${p.value}, ${p.re2}, '${p.options}')`;
     }
@@ -60,6 +58,58 @@ export function emitRegexpFunction(ctx: EmitContext, call: FuncCall, name: strin
     default:
       return emitRegexpSet(ctx, call, name);
   }
+}
+
+const REGEXP_FUNCTIONS = new Set([
+  'regexp_like',
+  'regexp_match',
+  'regexp_count',
+  'regexp_substr',
+  'regexp_instr',
+]);
+
+/** PostgreSQL's 42883 for a call no signature of the function takes. */
+export function checkArity(ctx: EmitContext, call: FuncCall, name: string, min: number, max: number): void {
+  const count = call.args?.length ?? 0;
+  if (count >= min && count <= max) return;
+  throw ctx.error(
+    SqlState.undefinedFunction,
+    `function ${name}() of ${count} arguments does not exist`,
+    call.location,
+    'No function matches the given name and argument types. You might need to add explicit type casts.',
+  );
+}
+
+export function isNullConstant(node: Node | undefined): boolean {
+  return node !== undefined && 'A_Const' in node && node.A_Const.isnull === true;
+}
+
+/** A NULL of the function's result type, in DuckDB's spelling. */
+function typedNull(name: string): string {
+  const type = regexpFunctionType(name);
+  const duck =
+    type?.name === 'bool'
+      ? 'BOOLEAN'
+      : type?.name === 'int4'
+        ? 'INTEGER'
+        : type?.category === 'A'
+          ? 'VARCHAR[]'
+          : 'VARCHAR';
+  return `CAST(NULL AS ${duck})`;
+}
+
+/** regexp_like(value, computed pattern [, flags]): as `~` of a computed pattern (regex-rules.ts). */
+function emitComputedLike(ctx: EmitContext, call: FuncCall): string {
+  const [valueNode, patternNode, flagsNode] = call.args ?? [];
+  const { options } = flagOptions(ctx, 'regexp_like', flagsNode, false, call.location);
+  const emitted = ctx.expr(valueNode!);
+  const sql = operandType(ctx, valueNode)?.name === 'bpchar' ? `rtrim(${emitted}, ' ')` : emitted;
+  return emitComputedMatch(
+    ctx,
+    { value: { node: valueNode, sql }, pattern: patternNode! },
+    options,
+    call.location,
+  );
 }
 
 /** The groups of a match as a list (the whole match when the pattern has none); `fn` extracts one. */
@@ -139,7 +189,7 @@ export function hasAssertion(text: string): boolean {
 /**
  * DuckDB's regexp_extract_all reports an empty match twice when its search found it past where
  * the search began (`$` in 'abc': ['', '']), which only an anchor or a word boundary makes
- * happen; those are refused where every match counts.
+ * happen to a pattern that can match empty; those are refused where every match counts.
  */
 export function refuseEnumeratedAssertion(
   ctx: EmitContext,
@@ -147,10 +197,10 @@ export function refuseEnumeratedAssertion(
   p: PreparedPattern,
   location?: number,
 ) {
-  if (hasAssertion(p.text))
+  if (hasAssertion(p.text) && canMatchEmpty(p.text))
     throw refused(
       ctx,
-      `${name}() counting every match of a pattern with an anchor or word boundary`,
+      `${name}() counting every match of a pattern with an anchor or word boundary that can match an empty string`,
       location,
     );
 }

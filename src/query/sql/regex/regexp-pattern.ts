@@ -36,7 +36,7 @@ export interface PreparedPattern {
 }
 
 /** The flags' DuckDB options; 'g' is refused for functions that do not take it, as PostgreSQL does. */
-function flagOptions(
+export function flagOptions(
   ctx: EmitContext,
   name: string,
   node: Node | undefined,

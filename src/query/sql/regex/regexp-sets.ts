@@ -14,8 +14,7 @@
 import type { FuncCall, RangeFunction } from 'libpg-query';
 import { type EmitContext, type SelectContext, stringValue } from '../emit-context.js';
 import { quoteIdent } from '../sql-text.js';
-import { refused } from './regex-rules.js';
-import { matchGroups, refuseEnumeratedAssertion } from './regexp-functions.js';
+import { checkArity, isNullConstant, matchGroups, refuseEnumeratedAssertion } from './regexp-functions.js';
 import { preparePattern } from './regexp-pattern.js';
 import { regexpFunctionType } from './regexp-types.js';
 
@@ -35,14 +34,10 @@ export function emitRegexpSet(ctx: EmitContext, call: FuncCall, name: string): s
 export function regexpSetList(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
   if (name !== 'regexp_matches' && name !== 'regexp_split_to_table' && name !== 'regexp_split_to_array')
     return undefined;
-  const args = call.args ?? [];
-  if (args.length < 2 || args.length > 3)
-    throw refused(
-      ctx,
-      `${name}() of ${args.length} arguments`,
-      call.location,
-      'See the function’s signatures.',
-    );
+  checkArity(ctx, call, name, 2, 3);
+  // Strict: a NULL pattern or flags give no row (a NULL array).
+  if ((call.args ?? []).slice(1).some(isNullConstant))
+    return name === 'regexp_matches' ? 'CAST(NULL AS VARCHAR[][])' : 'CAST(NULL AS VARCHAR[])';
   if (name === 'regexp_matches') return matchesList(ctx, call);
   const p = preparePattern(ctx, call, name, 'extent', { index: 2, allowGlobal: false });
   const nul = 'chr(0)';
