@@ -15,6 +15,10 @@ import { unsupportedMarker } from './sql/sql-text.js';
 const RE2_PATTERN_ERROR =
   /^Invalid Input Error: ((missing|unexpected) [)\]]|invalid (escape sequence|character class|character class range|repetition size|nested repetition operator|perl operator|named capture group)|(missing|no) argument (to|for) repetition operator|bad repetition operator): |^Invalid Input Error: trailing \\$/;
 
+const UNNEST_POSITION = /^Binder Error: (UNNEST not supported here|Nested UNNEST calls are not supported)/;
+const SRF_POSITION =
+  'a set-returning function (unnest, generate_series, regexp_matches, regexp_split_to_table) in GROUP BY or inside another is not supported by pg_analytica';
+
 const byClass: [RegExp, SqlStateCode][] = [
   [/^Parser Error/, SqlState.syntaxError],
   [
@@ -26,6 +30,9 @@ const byClass: [RegExp, SqlStateCode][] = [
   [/^Binder Error: Referenced table .* not found/, SqlState.undefinedTable],
   [/^Binder Error: Ambiguous reference to column/, SqlState.ambiguousColumn],
   [/^Binder Error: No function matches/, SqlState.undefinedFunction],
+  // A set-returning function (DuckDB's unnest) where DuckDB cannot run it: in GROUP BY, or
+  // nested in another; PostgreSQL answers, pg_analytica refuses (message: SRF_POSITION).
+  [UNNEST_POSITION, SqlState.featureNotSupported],
   [/^Binder Error/, SqlState.datatypeMismatch],
   [/^Catalog Error: (Scalar|Aggregate|Table) Function/, SqlState.undefinedFunction],
   [/^Catalog Error/, SqlState.undefinedTable],
@@ -100,7 +107,11 @@ export function translateDuckDbError(error: unknown): PgError {
   // Strip DuckDB's class prefix; the SQLSTATE carries the class now.
   const stripped = exactRangeMessage(scrubPaths(message.replace(/^[A-Za-z ]+ Error: /, '')));
   const text =
-    code === SqlState.invalidRegularExpression ? `invalid regular expression: ${stripped}` : stripped;
+    code === SqlState.invalidRegularExpression
+      ? `invalid regular expression: ${stripped}`
+      : UNNEST_POSITION.test(message)
+        ? SRF_POSITION
+        : stripped;
   const detail = withoutStatementContext(raw.slice(message.length + 1));
   return new PgError(code, text, { cause: error, detail: detail ? scrubPaths(detail) : undefined });
 }
