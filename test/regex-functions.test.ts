@@ -211,6 +211,8 @@ describe('SIMILAR TO and substring(… SIMILAR …) agree with PostgreSQL', () =
 describe("PostgreSQL's errors keep their SQLSTATE", () => {
   for (const sql of [
     `SELECT regexp_match(s, 'b', 'g') FROM words`,
+    `SELECT regexp_like(s, 'b', 'z') FROM words`,
+    `SELECT regexp_replace(s, 'b', 'x', 'gé') FROM words`,
     `SELECT regexp_split_to_array(s, 'b', 'g') FROM words`,
     `SELECT s SIMILAR TO 'a' ESCAPE 'xy' FROM words`,
     `SELECT s SIMILAR TO 'a#"b#"c#"' ESCAPE '#' FROM words`,

@@ -20,6 +20,7 @@ import {
 } from './pg-regex.js';
 import { canMatchEmpty } from './nullable.js';
 import { emitRegexpFunction } from './regexp-functions.js';
+import { checkFlagLetters } from './regexp-pattern.js';
 
 const NON_ASCII = '[^\\x00-\\x7f]';
 
@@ -148,6 +149,7 @@ export function emitRegexpReplace(ctx: EmitContext, call: FuncCall, name: string
   const flagsText = flagsNode === undefined ? '' : literalText(flagsNode);
   if (flagsText === undefined)
     throw refused(ctx, 'regexp_replace() with flags that are not a literal', call.location);
+  checkFlagLetters(ctx, flagsText, call.location);
   let options: string;
   try {
     options = translateFlags(flagsText);

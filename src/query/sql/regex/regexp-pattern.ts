@@ -35,6 +35,19 @@ export interface PreparedPattern {
   readonly groups: number;
 }
 
+/** PostgreSQL's flag letters (regexp.c, parse_re_flags); another is its 22023. */
+const PG_FLAGS = new Set('bcegimnpqstwx');
+
+export function checkFlagLetters(ctx: EmitContext, flags: string, location: number | undefined): void {
+  for (const flag of flags)
+    if (!PG_FLAGS.has(flag))
+      throw ctx.error(
+        SqlState.invalidParameterValue,
+        `invalid regular expression option: "${flag}"`,
+        location,
+      );
+}
+
 /** The flags' DuckDB options; 'g' is refused for functions that do not take it, as PostgreSQL does. */
 export function flagOptions(
   ctx: EmitContext,
@@ -51,6 +64,7 @@ export function flagOptions(
       location,
       'Write the flags as a constant.',
     );
+  checkFlagLetters(ctx, text, location);
   if (!allowGlobal && text.includes('g'))
     throw ctx.error(
       SqlState.invalidParameterValue,
