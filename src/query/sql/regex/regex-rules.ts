@@ -82,6 +82,37 @@ export function classGuarded(
   return `(CASE WHEN regexp_matches(${value.sql}, '${NON_ASCII}') THEN error(${quoteLiteral(message)}) ELSE ${value.sql} END)`;
 }
 
+/**
+ * An RE2 pattern as the SQL literal of a DuckDB regexp_matches() call. DuckDB's optimizer
+ * rewrites a constant pattern of literal text and anchors into prefix/suffix/contains/LIKE, and
+ * does so wrongly for an anchor inside it (`$a` becomes prefix(s, 'a'), `ab^` suffix(s, 'ab'));
+ * a trailing empty group, which matches the same, keeps such a pattern out of its reach.
+ */
+export function matchLiteral(re2: string): string {
+  return quoteLiteral(hasInnerAnchor(re2) ? `${re2}()` : re2);
+}
+
+/** An anchor (^ $ \A \z) other than a leading ^/\A or a trailing $/\z, outside brackets. */
+function hasInnerAnchor(re2: string): boolean {
+  let inBracket = false;
+  for (let i = 0; i < re2.length; i++) {
+    const c = re2[i]!;
+    const last = i === re2.length - 1;
+    if (c === '\\') {
+      const next = re2[i + 1] ?? '';
+      if (!inBracket && ((next === 'A' && i > 0) || (next === 'z' && i + 1 < re2.length - 1))) return true;
+      i++;
+    } else if (inBracket) {
+      if (c === ']') inBracket = false;
+    } else if (c === '[') {
+      inBracket = true;
+      if (re2[i + 1] === '^') i++;
+      if (re2[i + 1] === ']') i++;
+    } else if ((c === '^' && i > 0) || (c === '$' && !last)) return true;
+  }
+  return false;
+}
+
 /** `value ~ pattern` and its variants; `options` 's' or 'is' (case-insensitive). */
 export function emitRegexMatch(
   ctx: EmitContext,
@@ -93,9 +124,10 @@ export function emitRegexMatch(
     return emitComputedMatch(ctx, { value: operands.value, pattern: operands.pattern }, options, location);
   const pattern = translated(ctx, operands.pattern, 'match', location);
   const value = { node: operands.value.node, sql: classGuarded(ctx, operands.value, pattern, location) };
+  const call = (v: string) => `regexp_matches(${v}, ${matchLiteral(pattern.re2)}, '${options}')`;
   return options.includes('i')
-    ? caseInsensitive(ctx, value, pattern, options, location)
-    : `regexp_matches(${value.sql}, ${quoteLiteral(pattern.re2)}, '${options}')`;
+    ? caseInsensitive(ctx, value, pattern, options, location, call)
+    : `regexp_matches(${value.sql}, ${matchLiteral(pattern.re2)}, '${options}')`;
 }
 
 /**
@@ -213,5 +245,5 @@ export function emitRegexSubstring(ctx: EmitContext, call: FuncCall, valueSql: s
   const pattern = translated(ctx, patternNode, 'replace', call.location);
   const value = classGuarded(ctx, { node: valueNode, sql: valueSql }, pattern, call.location);
   const re2 = quoteLiteral(pattern.re2);
-  return `(CASE WHEN regexp_matches(${value}, ${re2}, 's') THEN regexp_extract(${value}, ${re2}, ${pattern.groups > 0 ? 1 : 0}, 's') END)`;
+  return `(CASE WHEN regexp_matches(${value}, ${matchLiteral(pattern.re2)}, 's') THEN regexp_extract(${value}, ${re2}, ${pattern.groups > 0 ? 1 : 0}, 's') END)`;
 }

@@ -39,12 +39,12 @@ export function emitRegexpFunction(ctx: EmitContext, call: FuncCall, name: strin
       arity(2, 3);
       if (literalText(args[1]) === undefined) return emitComputedLike(ctx, call);
       const p = preparePattern(ctx, call, name, 'match', { index: 2, allowGlobal: false });
-      return `regexp_matches(${p.value}, ${p.re2}, '${p.options}')`;
+      return `regexp_matches(${p.value}, ${p.match}, '${p.options}')`;
     }
     case 'regexp_match': {
       arity(2, 3);
       const p = preparePattern(ctx, call, name, 'groups', { index: 2, allowGlobal: false });
-      return `(CASE WHEN regexp_matches(${p.value}, ${p.re2}, '${p.options}') THEN ${matchGroups(p, 'regexp_extract')} END)`;
+      return `(CASE WHEN regexp_matches(${p.value}, ${p.match}, '${p.options}') THEN ${matchGroups(p, 'regexp_extract')} END)`;
     }
     case 'regexp_count':
       arity(2, 4);
@@ -244,5 +244,5 @@ function emitInstr(ctx: EmitContext, call: FuncCall, name: string): string {
   const before = `regexp_extract(${p.value}, ${quoteLiteral(`^((?s:.*?))(?:${p.text})`)}, 1, '${p.options}')`;
   const extent = end === 1 ? ` + length(regexp_extract(${p.value}, ${p.re2}, 0, '${p.options}'))` : '';
   // A NULL value gives NULL, no match 0.
-  return `CAST(CASE regexp_matches(${p.value}, ${p.re2}, '${p.options}') WHEN true THEN length(${before})${extent} + ${start} WHEN false THEN 0 END AS INTEGER)`;
+  return `CAST(CASE regexp_matches(${p.value}, ${p.match}, '${p.options}') WHEN true THEN length(${before})${extent} + ${start} WHEN false THEN 0 END AS INTEGER)`;
 }

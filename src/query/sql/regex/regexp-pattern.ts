@@ -11,7 +11,7 @@ import { quoteLiteral } from '../sql-text.js';
 import { guardCaseInsensitiveMatch } from '../typing/case-folding.js';
 import { operandType } from '../typing/typed-operands.js';
 import { RegexRefusal, type TranslatedPattern, translateFlags, translatePattern } from './pg-regex.js';
-import { classGuarded, literalText, refused } from './regex-rules.js';
+import { classGuarded, literalText, matchLiteral, refused } from './regex-rules.js';
 
 /**
  * How much of a match the function reads: `match` only whether there is one; `extent` where it
@@ -26,6 +26,8 @@ export interface PreparedPattern {
   readonly value: string;
   /** The RE2 pattern as a SQL literal. */
   readonly re2: string;
+  /** The RE2 pattern as the literal of a boolean regexp_matches() (regex-rules.ts, matchLiteral). */
+  readonly match: string;
   /** The RE2 pattern's own text. */
   readonly text: string;
   /** DuckDB's options ('s', 'is', …), without 'g'. */
@@ -136,6 +138,7 @@ export function preparePattern(
   return {
     value,
     re2: quoteLiteral(pattern.re2),
+    match: matchLiteral(pattern.re2),
     text: pattern.re2,
     options,
     global,

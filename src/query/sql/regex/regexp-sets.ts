@@ -50,7 +50,7 @@ export function regexpSetList(ctx: EmitContext, call: FuncCall, name: string): s
 function matchesList(ctx: EmitContext, call: FuncCall): string {
   const p = preparePattern(ctx, call, 'regexp_matches', 'groups', { index: 2, allowGlobal: true });
   if (!p.global)
-    return `(CASE WHEN regexp_matches(${p.value}, ${p.re2}, '${p.options}') THEN [${matchGroups(p, 'regexp_extract')}] ELSE [] END)`;
+    return `(CASE WHEN regexp_matches(${p.value}, ${p.match}, '${p.options}') THEN [${matchGroups(p, 'regexp_extract')}] ELSE [] END)`;
   refuseEnumeratedAssertion(ctx, 'regexp_matches', p, call.location);
   if (p.groups === 0)
     return `list_transform(regexp_extract_all(${p.value}, ${p.re2}, 0, '${p.options}'), lambda pga_m: [pga_m])`;

@@ -14,7 +14,7 @@ import type { SqlStateCode } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
 import { RegexRefusal, type TranslatedPattern, translatePattern } from './pg-regex.js';
-import { classGuarded, literalText, refused } from './regex-rules.js';
+import { classGuarded, literalText, matchLiteral, refused } from './regex-rules.js';
 import { SimilarToError, similarParts, similarRegex } from './similar-to.js';
 
 /** The pattern's parts, or null for a NULL pattern or escape (the result is NULL then). */
@@ -65,7 +65,7 @@ export function emitSimilarTo(ctx: EmitContext, expr: A_Expr, operator: string):
   if (found === null) return 'CAST(NULL AS BOOLEAN)';
   const pattern = translate(ctx, 'SIMILAR TO', similarRegex({ parts: found }), 'match', expr.location);
   const guarded = classGuarded(ctx, { node: expr.lexpr, sql: value }, pattern, expr.location);
-  const match = `regexp_matches(${guarded}, ${quoteLiteral(pattern.re2)}, 's')`;
+  const match = `regexp_matches(${guarded}, ${matchLiteral(pattern.re2)}, 's')`;
   return operator === '!~' ? `(NOT ${match})` : match;
 }
 
@@ -78,7 +78,7 @@ export function emitSimilarSubstring(ctx: EmitContext, call: FuncCall, valueSql:
   if (found.length === 1) {
     const pattern = translate(ctx, what, similarRegex({ parts: found }), 'match', call.location);
     const value = classGuarded(ctx, { node: valueNode, sql: valueSql }, pattern, call.location);
-    return `(CASE WHEN regexp_matches(${value}, ${quoteLiteral(pattern.re2)}, 's') THEN ${value} END)`;
+    return `(CASE WHEN regexp_matches(${value}, ${matchLiteral(pattern.re2)}, 's') THEN ${value} END)`;
   }
   const translated = found.map((part) => translate(ctx, what, part, 'replace', call.location));
   const [first, second, third] = translated;
@@ -90,7 +90,7 @@ export function emitSimilarSubstring(ctx: EmitContext, call: FuncCall, valueSql:
     { re2, groups: 1, usesClasses },
     call.location,
   );
-  return `(CASE WHEN regexp_matches(${value}, ${quoteLiteral(re2)}, 's') THEN regexp_extract(${value}, ${quoteLiteral(re2)}, 1, 's') END)`;
+  return `(CASE WHEN regexp_matches(${value}, ${matchLiteral(re2)}, 's') THEN regexp_extract(${value}, ${quoteLiteral(re2)}, 1, 's') END)`;
 }
 
 /** An RE2 pattern with each quantifier outside a bracket made lazy. */
