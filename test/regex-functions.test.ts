@@ -201,14 +201,26 @@ describe('SIMILAR TO and substring(… SIMILAR …) agree with PostgreSQL', () =
   ]) {
     test(sql, same(sql));
   }
-  test('a bound parameter is a constant pattern', async () => {
-    const query = {
-      text: `SELECT id FROM words WHERE s SIMILAR TO $1 ORDER BY id`,
-      values: ['%(a|b)'],
-      rowMode: 'array' as const,
-    };
-    assert.deepEqual((await columnar.query(query)).rows, (await heap.query(query)).rows);
-  });
+});
+
+describe('bound parameters are constants (pattern, flags, escape, positions)', () => {
+  for (const [text, values] of [
+    [`SELECT id FROM words WHERE s SIMILAR TO $1 ORDER BY id`, ['%(a|b)']],
+    [`SELECT id, substring(s SIMILAR $1 ESCAPE $2) FROM words ORDER BY id`, ['%#"[0-9]+#"%', '#']],
+    [`SELECT id, regexp_match(s, $1, $2), regexp_count(s, $1, $3) FROM words ORDER BY id`, ['[a-c]', 'i', 2]],
+    [`SELECT id, regexp_substr(s, $1, $2, $3) FROM words ORDER BY id`, ['[a-z]+', 1, 2]],
+    [`SELECT id, regexp_split_to_table(s, $1) AS part FROM words ORDER BY id, part`, [',']],
+  ] as const) {
+    test(text, async () => {
+      const query = { text, values: [...values], rowMode: 'array' as const };
+      const [expected, actual] = [await heap.query(query), await columnar.query(query)];
+      assert.deepEqual(actual.rows, expected.rows, text);
+      assert.deepEqual(
+        actual.fields.map((f) => f.dataTypeID),
+        expected.fields.map((f) => f.dataTypeID),
+      );
+    });
+  }
 });
 
 describe("PostgreSQL's errors keep their SQLSTATE", () => {

@@ -126,8 +126,7 @@ function integerArgument(
 ): number {
   const node: Node | undefined = call.args?.[at.index];
   if (node === undefined) return at.fallback;
-  const value =
-    'A_Const' in node && node.A_Const.ival !== undefined ? (node.A_Const.ival.ival ?? 0) : undefined;
+  const value = constantInteger(node);
   if (value === undefined)
     throw refused(
       ctx,
@@ -142,6 +141,25 @@ function integerArgument(
       call.location,
     );
   return value;
+}
+
+const INTEGER_TYPES = new Set(['int2', 'int4', 'int8', 'integer', 'smallint', 'bigint']);
+
+/** An integer literal, or one cast to an integer type (as a bound parameter arrives); else undefined. */
+function constantInteger(node: Node): number | undefined {
+  if ('A_Const' in node) return node.A_Const.ival === undefined ? undefined : (node.A_Const.ival.ival ?? 0);
+  if (!('TypeCast' in node) || node.TypeCast.arg === undefined) return undefined;
+  const type = node.TypeCast.typeName?.names?.at(-1);
+  if (type === undefined || !('String' in type) || !INTEGER_TYPES.has(type.String.sval ?? ''))
+    return undefined;
+  const arg = node.TypeCast.arg;
+  if (
+    'A_Const' in arg &&
+    arg.A_Const.sval?.sval !== undefined &&
+    /^[+-]?\d+$/.test(arg.A_Const.sval.sval.trim())
+  )
+    return Number(arg.A_Const.sval.sval);
+  return constantInteger(arg);
 }
 
 /**
