@@ -139,6 +139,7 @@ describe('regexp_count, regexp_substr, regexp_instr, regexp_match and splits agr
     `SELECT id, regexp_count(s, 'a', 3), regexp_substr(s, '[a-z]', 4), regexp_instr(s, 's', 5), regexp_count(s, 'S', 1, 'i') FROM words ORDER BY id`,
     `SELECT id, regexp_substr(s, '(s)(.)', 1, 2, '', 2), regexp_substr(s, '(s)', 1, 1, '', 3) FROM words ORDER BY id`,
     `SELECT id, regexp_split_to_array(s, 'x*'), regexp_split_to_array(s, ',?') FROM words ORDER BY id`,
+    `SELECT id, regexp_instr(s, 's', 1, 2), regexp_instr(s, 'l+', 1, 2, 1), regexp_instr(s, 'é|ö|,', 2, 2), regexp_instr(s, 'I', 1, 3, 0, 'i') FROM words ORDER BY id`,
     `SELECT regexp_split_to_table('abc', ''), regexp_split_to_table('a b', ' ')`,
     // Alternation of literal words none of which begins another: at most one can match anywhere.
     `SELECT id, regexp_replace(s, 'ss|pp', '_', 'g'), regexp_split_to_array(s, ',|;|\\.'), regexp_count(s, '(?:is|ip)') FROM words ORDER BY id`,
@@ -276,7 +277,8 @@ describe('what RE2 cannot answer as PostgreSQL does fails with 0A000', () => {
     // PostgreSQL replaces the empty match right after 'x' too ('-a--b-'), RE2 does not ('-a-b-').
     `SELECT regexp_replace(s, 'x*', '-', 'g') FROM words`,
     `SELECT regexp_replace(s, 'b*$', '-', 'g') FROM words`,
-    `SELECT regexp_instr(s, 'a', 1, 2) FROM words`,
+    `SELECT regexp_instr(s, 'a*', 1, 2) FROM words`,
+    `SELECT regexp_instr(s, '(a)', 1, 1, 0, '', 1) FROM words`,
     `SELECT s SIMILAR TO p FROM words`,
     `SELECT substring(s SIMILAR '%#"(a|ab)#"%' ESCAPE '#') FROM words`,
     // DuckDB cannot group by its unnest, nor nest one in another (it raised 42804 before).

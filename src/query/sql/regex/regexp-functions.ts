@@ -11,11 +11,11 @@
  * | regexp_match(s, p [, flags]) → text[]        | [regexp_extract(…, k) for each group], or NULL  |
  * | regexp_count(s, p [, start [, flags]])       | len(regexp_extract_all(…))                      |
  * | regexp_substr(s, p [, start, n, flags, k])   | regexp_extract_all(…, k)[n]                     |
- * | regexp_instr(s, p [, start, 1, end, flags])  | length of the text before the first match + 1   |
+ * | regexp_instr(s, p [, start, n, end, flags])  | length of the text before the match + 1         |
  *
  * `start` (a constant) searches from that character; where the pattern holds an anchor or a word
- * boundary, which see the text before `start`, it is refused. regexp_instr finds the first match
- * only (n = 1) and its whole extent (subexpression 0).
+ * boundary, which see the text before `start`, it is refused. regexp_instr finds a match's whole
+ * extent (subexpression 0); the n-th past the first only of a pattern that cannot match empty.
  */
 import type { FuncCall, Node } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
@@ -250,17 +250,43 @@ function emitInstr(ctx: EmitContext, call: FuncCall, name: string): string {
     fallback: 0,
   });
   const group = integerArgument(ctx, call, { index: 6, name: 'subexpr', fn: name, min: 0, fallback: 0 });
-  if (n !== 1 || group !== 0)
+  if (group !== 0)
     throw refused(
       ctx,
-      `${name}() of a match other than the first or of a subexpression`,
+      `${name}() of a subexpression`,
       call.location,
       'Use regexp_substr(), or run the query in PostgreSQL.',
     );
+  if (n > 1) return emitNthInstr(ctx, call, { name, n, end });
   const { p, start } = fromStart(ctx, call, name, 'extent', 5);
   // The text before the first match: a lazy prefix stops where the leftmost match starts.
   const before = `regexp_extract(${p.value}, ${quoteLiteral(`^((?s:.*?))(?:${p.text})`)}, 1, '${p.options}')`;
   const extent = end === 1 ? ` + length(regexp_extract(${p.value}, ${p.re2}, 0, '${p.options}'))` : '';
   // A NULL value gives NULL, no match 0.
   return `CAST(CASE regexp_matches(${p.value}, ${p.match}, '${p.options}') WHEN true THEN length(${before})${extent} + ${start} WHEN false THEN 0 END AS INTEGER)`;
+}
+
+/**
+ * regexp_instr of the n-th match: each match is marked by RE2's global replace (NUL, the match,
+ * NUL — NUL cannot occur in PostgreSQL's text), so the value splits into text and matches in
+ * turn and the n-th match starts after the first 2n-1 pieces. RE2's global replace skips an
+ * empty match right after another, which PostgreSQL counts, so the pattern must not match empty.
+ */
+function emitNthInstr(
+  ctx: EmitContext,
+  call: FuncCall,
+  at: { name: string; n: number; end: number },
+): string {
+  const { p, start } = fromStart(ctx, call, at.name, 'extent', 5);
+  if (canMatchEmpty(p.text))
+    throw refused(
+      ctx,
+      `${at.name}() of a match other than the first, of a pattern that can match an empty string`,
+      call.location,
+    );
+  const pieces = `string_split(regexp_replace(${p.value}, ${p.re2}, chr(0) || '\\0' || chr(0), '${p.options}g'), chr(0))`;
+  const before = `length(array_to_string(pga_p[1:${2 * at.n - 1}], ''))`;
+  const extent = at.end === 1 ? ` + length(pga_p[${2 * at.n}])` : '';
+  const position = `CASE WHEN pga_p IS NULL THEN NULL WHEN len(pga_p) > ${2 * at.n} THEN ${before}${extent} + ${start} ELSE 0 END`;
+  return `CAST(list_transform([${pieces}], lambda pga_p: ${position})[1] AS INTEGER)`;
 }
