@@ -36,53 +36,65 @@ export interface SimilarParts {
  * as its parts between separators, each an ARE fragment; `similarRegex` joins them.
  */
 export function similarParts(pattern: string, escapeText: string | undefined): SimilarParts {
-  const esc = escapeText ?? '\\';
-  const escChars = [...esc];
+  const escChars = [...(escapeText ?? '\\')];
   if (escChars.length > 1)
     throw new SimilarToError(
       '22025',
       'invalid escape string',
       'Escape string must be empty or one character.',
     );
-  const e = escChars[0];
-  const parts: string[] = [''];
-  let afterEscape = false;
-  let depth = 0; // bracket nesting
-  let classPos = 0; // 1 right after '[', 2 after a leading '^', 3 past the first member
-  const emit = (text: string) => {
-    parts[parts.length - 1] += text;
-  };
+  const state: State = { parts: [''], afterEscape: false, depth: 0, classPos: 0 };
   for (const c of pattern) {
-    if (afterEscape) {
-      afterEscape = false;
-      if (c === '"' && depth < 1) {
-        if (parts.length >= 3)
-          throw new SimilarToError(
-            '2200C',
-            'SQL regular expression may not contain more than two escape-double-quote separators',
-          );
-        parts.push('');
-        continue;
-      }
-      emit(`\\${c}`);
-      classPos = 3;
-    } else if (e !== undefined && c === e) {
-      afterEscape = true;
-    } else if (depth > 0) {
-      emit(c === '\\' ? '\\\\' : c);
-      if (c === ']' && classPos > 2) depth--;
-      else if (c === '[') {
-        depth++;
-        classPos = 3;
-      } else if (c === '^') classPos++;
-      else classPos = 3;
-    } else if (c === '[') {
-      emit(c);
-      depth = 1;
-      classPos = 1;
-    } else emit(OUTSIDE[c] ?? c);
+    if (state.afterEscape) escaped(state, c);
+    else if (escChars[0] !== undefined && c === escChars[0]) state.afterEscape = true;
+    else if (state.depth > 0) inBracket(state, c);
+    else if (c === '[') {
+      emit(state, c);
+      state.depth = 1;
+      state.classPos = 1;
+    } else emit(state, OUTSIDE[c] ?? c);
   }
-  return { parts };
+  return { parts: state.parts };
+}
+
+interface State {
+  readonly parts: string[];
+  afterEscape: boolean;
+  /** Bracket nesting. */
+  depth: number;
+  /** 1 right after '[', 2 after a leading '^', 3 past the first member. */
+  classPos: number;
+}
+
+function emit(state: State, text: string): void {
+  state.parts[state.parts.length - 1] += text;
+}
+
+/** The character after the escape: a separator (`"` outside brackets) or an escaped character. */
+function escaped(state: State, c: string): void {
+  state.afterEscape = false;
+  if (c === '"' && state.depth < 1) {
+    if (state.parts.length >= 3)
+      throw new SimilarToError(
+        '2200C',
+        'SQL regular expression may not contain more than two escape-double-quote separators',
+      );
+    state.parts.push('');
+    return;
+  }
+  emit(state, `\\${c}`);
+  state.classPos = 3;
+}
+
+/** A character inside a bracket: kept (a backslash doubled), read far enough to find its end. */
+function inBracket(state: State, c: string): void {
+  emit(state, c === '\\' ? '\\\\' : c);
+  if (c === ']' && state.classPos > 2) state.depth--;
+  else if (c === '[') {
+    state.depth++;
+    state.classPos = 3;
+  } else if (c === '^') state.classPos++;
+  else state.classPos = 3;
 }
 
 const OUTSIDE: Readonly<Record<string, string>> = {
