@@ -292,6 +292,23 @@ describe('what RE2 cannot answer as PostgreSQL does fails with 0A000', () => {
   }
 });
 
+describe('a computed pattern the engine cannot rewrite is refused naming the function', () => {
+  for (const [sql, fn] of [
+    [`SELECT regexp_match(s, p) FROM words`, 'regexp_match()'],
+    [`SELECT regexp_replace(s, p, 'x') FROM words`, 'regexp_replace()'],
+    [`SELECT substring(s FROM p) FROM words`, 'substring()'],
+    [`SELECT regexp_split_to_table(s, p) FROM words`, 'regexp_split_to_table()'],
+    [`SELECT s SIMILAR TO p FROM words`, 'SIMILAR TO'],
+  ] as const) {
+    test(sql, async () => {
+      const error = await failure(columnar, sql);
+      assert.equal(error.code, '0A000');
+      assert.ok(error.message.startsWith(`${fn} with a pattern`), error.message);
+      assert.match(error.hint ?? '', /[Uu]se a constant pattern/);
+    });
+  }
+});
+
 /**
  * Through postgres_fdw: the functions and operators are built-in and immutable, so a WHERE
  * clause holding them is shipped to the daemon (SIMILAR TO as `~` of the rewritten pattern).

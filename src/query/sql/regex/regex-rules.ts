@@ -46,23 +46,29 @@ export function refused(
   return ctx.error(SqlState.featureNotSupported, `${what} is not supported by pg_analytica`, location, hint);
 }
 
+/** The pattern rewritten for RE2; `fn` names the function (regexp_replace(), substring()), if any. */
 export function translated(
   ctx: EmitContext,
   node: Node | undefined,
   use: 'match' | 'replace',
   location: number | undefined,
+  fn?: string,
 ): TranslatedPattern {
   const text = literalText(node);
-  if (text === undefined) throw refused(ctx, 'a regular expression that is not a literal', location);
+  if (text === undefined)
+    throw refused(
+      ctx,
+      `${fn ?? 'a regular expression operator'} with a pattern that is not a constant`,
+      location,
+      'Use a constant pattern, or run the query in PostgreSQL.',
+    );
   try {
     return translatePattern(text, use);
   } catch (error) {
     if (error instanceof RegexRefusal)
       throw refused(
         ctx,
-        use === 'replace'
-          ? `regexp_replace() with ${error.message}`
-          : `${error.message} in a regular expression`,
+        fn === undefined ? `${error.message} in a regular expression` : `${fn} with ${error.message}`,
         location,
       );
     throw error;
@@ -190,7 +196,7 @@ export function emitRegexpReplace(ctx: EmitContext, call: FuncCall, name: string
       throw refused(ctx, `regexp_replace() with ${error.message}`, call.location);
     throw error;
   }
-  const pattern = translated(ctx, patternNode, 'replace', call.location);
+  const pattern = translated(ctx, patternNode, 'replace', call.location, 'regexp_replace()');
   // PostgreSQL replaces an empty match right after another match too, RE2's global replace
   // skips it: the two differ only when such a match exists and is replaced by something.
   if (options.includes('g') && literalText(replacementNode) !== '' && canMatchEmpty(pattern.re2))
@@ -242,7 +248,7 @@ function replacementSql(
  */
 export function emitRegexSubstring(ctx: EmitContext, call: FuncCall, valueSql: string): string {
   const [valueNode, patternNode] = call.args ?? [];
-  const pattern = translated(ctx, patternNode, 'replace', call.location);
+  const pattern = translated(ctx, patternNode, 'replace', call.location, 'substring()');
   const value = classGuarded(ctx, { node: valueNode, sql: valueSql }, pattern, call.location);
   const re2 = quoteLiteral(pattern.re2);
   return `(CASE WHEN regexp_matches(${value}, ${matchLiteral(pattern.re2)}, 's') THEN regexp_extract(${value}, ${re2}, ${pattern.groups > 0 ? 1 : 0}, 's') END)`;
