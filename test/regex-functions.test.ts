@@ -262,8 +262,6 @@ describe('a pattern PostgreSQL cannot compile fails with 2201B', () => {
 
 describe('what RE2 cannot answer as PostgreSQL does fails with 0A000', () => {
   for (const sql of [
-    `SELECT regexp_match(s, p) FROM words`,
-    `SELECT regexp_split_to_table(s, p) FROM words`,
     `SELECT regexp_count(s, 'a|ab') FROM words`,
     `SELECT regexp_replace(s, 'ss|SSi', '_', 'gi') FROM words`,
     `SELECT regexp_split_to_array(s, ',|[;.]') FROM words`,
@@ -292,18 +290,47 @@ describe('what RE2 cannot answer as PostgreSQL does fails with 0A000', () => {
   }
 });
 
-describe('a computed pattern the engine cannot rewrite is refused naming the function', () => {
+describe('computed patterns', () => {
+  // Run as they are where they hold only what RE2 reads as PostgreSQL does (id 6 holds '|').
+  for (const sql of [
+    `SELECT id, regexp_match(s, p), regexp_split_to_array(s, p), regexp_like(s, p), regexp_substr(s, p), regexp_instr(s, p, 1, 1, 1) FROM words WHERE id <> 6 ORDER BY id`,
+    `SELECT id, regexp_match(s, p, 'i'), regexp_split_to_array(s, upper(p), 'i') FROM words WHERE id NOT IN (6, 16, 17, 18) ORDER BY id`,
+    // Counting every match, an anchor is refused (id 5 '^f.*r$', id 12 'l,$').
+    `SELECT id, regexp_count(s, p), regexp_substr(s, p, 1, 2) FROM words WHERE id NOT IN (5, 6, 12) ORDER BY id`,
+    `SELECT id, regexp_matches(s, p, 'g') FROM words WHERE id NOT IN (5, 6, 12) ORDER BY id, 2`,
+    `SELECT id, part FROM words, regexp_split_to_table(s, p) AS part WHERE id <> 6 ORDER BY id, part`,
+  ]) {
+    test(sql, same(sql));
+  }
+  // A row whose pattern holds what RE2 reads otherwise fails when it is met.
   for (const [sql, fn] of [
     [`SELECT regexp_match(s, p) FROM words`, 'regexp_match()'],
+    [`SELECT regexp_split_to_table(s, p) FROM words`, 'regexp_split_to_table()'],
+    [`SELECT regexp_count(s, p) FROM words WHERE id <> 6`, 'regexp_count()'],
+    [`SELECT regexp_like(s, p, 'i') FROM words WHERE id <> 6`, 'regexp_like()'],
+  ] as const) {
+    test(sql, () =>
+      refusedWith(
+        columnar,
+        sql,
+        '0A000',
+        new RegExp(
+          `${fn.replace(/[()]/g, '\\$&')} with a pattern that is not a constant.*use a constant pattern`,
+        ),
+      ),
+    );
+  }
+  // What cannot be checked row by row is refused before the query runs, naming the function.
+  for (const [sql, fn] of [
     [`SELECT regexp_replace(s, p, 'x') FROM words`, 'regexp_replace()'],
     [`SELECT substring(s FROM p) FROM words`, 'substring()'],
-    [`SELECT regexp_split_to_table(s, p) FROM words`, 'regexp_split_to_table()'],
     [`SELECT s SIMILAR TO p FROM words`, 'SIMILAR TO'],
+    [`SELECT regexp_instr(s, p, 1, 2) FROM words`, 'regexp_instr()'],
   ] as const) {
     test(sql, async () => {
       const error = await failure(columnar, sql);
       assert.equal(error.code, '0A000');
-      assert.ok(error.message.startsWith(`${fn} with a pattern`), error.message);
+      assert.ok(error.message.startsWith(fn), error.message);
       assert.match(error.hint ?? '', /[Uu]se a constant pattern/);
     });
   }

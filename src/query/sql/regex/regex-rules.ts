@@ -11,6 +11,7 @@ import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 import { foldingFor, guardCaseInsensitiveMatch } from '../typing/case-folding.js';
 import { operandType } from '../typing/typed-operands.js';
+import { canMatchEmpty } from './nullable.js';
 import {
   RegexRefusal,
   type TranslatedPattern,
@@ -18,7 +19,6 @@ import {
   translatePattern,
   translateReplacement,
 } from './pg-regex.js';
-import { canMatchEmpty } from './nullable.js';
 import { emitRegexpFunction } from './regexp-functions.js';
 import { checkFlagLetters } from './regexp-pattern.js';
 
@@ -147,7 +147,7 @@ const COMPUTED_PATTERN_HAZARDS = String.raw`[\\[{]|\(\?|^\*\*\*`;
  * rewritten before the query runs, so a pattern holding what RE2 reads otherwise fails when
  * it is met (0A000); any other is the same in both. A case-insensitive one must be ASCII.
  */
-export function emitComputedMatch(
+function emitComputedMatch(
   ctx: EmitContext,
   operands: { value: { node: Node | undefined; sql: string }; pattern: Node },
   options: string,

@@ -20,11 +20,9 @@
 import type { FuncCall, Node } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
-import { quoteLiteral } from '../sql-text.js';
 import { canMatchEmpty } from './nullable.js';
-import { emitComputedMatch, literalText, refused } from './regex-rules.js';
-import { operandType } from '../typing/typed-operands.js';
-import { flagOptions, type PatternUse, type PreparedPattern, preparePattern } from './regexp-pattern.js';
+import { refused } from './regex-rules.js';
+import { type PatternUse, type PreparedPattern, preparePattern } from './regexp-pattern.js';
 import { emitRegexpSet } from './regexp-sets.js';
 import { regexpFunctionType } from './regexp-types.js';
 
@@ -37,7 +35,6 @@ export function emitRegexpFunction(ctx: EmitContext, call: FuncCall, name: strin
   switch (name) {
     case 'regexp_like': {
       arity(2, 3);
-      if (literalText(args[1]) === undefined) return emitComputedLike(ctx, call);
       const p = preparePattern(ctx, call, name, 'match', { index: 2, allowGlobal: false });
       return `regexp_matches(${p.value}, ${p.match}, '${p.options}')`;
     }
@@ -96,20 +93,6 @@ function typedNull(name: string): string {
           ? 'VARCHAR[]'
           : 'VARCHAR';
   return `CAST(NULL AS ${duck})`;
-}
-
-/** regexp_like(value, computed pattern [, flags]): as `~` of a computed pattern (regex-rules.ts). */
-function emitComputedLike(ctx: EmitContext, call: FuncCall): string {
-  const [valueNode, patternNode, flagsNode] = call.args ?? [];
-  const { options } = flagOptions(ctx, 'regexp_like', flagsNode, false, call.location);
-  const emitted = ctx.expr(valueNode!);
-  const sql = operandType(ctx, valueNode)?.name === 'bpchar' ? `rtrim(${emitted}, ' ')` : emitted;
-  return emitComputedMatch(
-    ctx,
-    { value: { node: valueNode, sql }, pattern: patternNode! },
-    options,
-    call.location,
-  );
 }
 
 /** The groups of a match as a list (the whole match when the pattern has none); `fn` extracts one. */
@@ -171,10 +154,11 @@ function fromStart(
   call: FuncCall,
   name: string,
   use: PatternUse,
-  flagsIndex: number,
+  flags: { index: number; enumerates: boolean },
 ): { p: PreparedPattern; start: number } {
   const start = integerArgument(ctx, call, { index: 2, name: 'start', fn: name, min: 1, fallback: 1 });
-  const p = preparePattern(ctx, call, name, use, { index: flagsIndex, allowGlobal: false });
+  const anchorsRefused = flags.enumerates || start > 1;
+  const p = preparePattern(ctx, call, name, use, { index: flags.index, allowGlobal: false, anchorsRefused });
   if (start === 1) return { p, start };
   if (hasAssertion(p.text))
     throw refused(
@@ -224,7 +208,7 @@ export function refuseEnumeratedAssertion(
 }
 
 function emitCount(ctx: EmitContext, call: FuncCall, name: string): string {
-  const { p } = fromStart(ctx, call, name, 'extent', 3);
+  const { p } = fromStart(ctx, call, name, 'extent', { index: 3, enumerates: true });
   refuseEnumeratedAssertion(ctx, name, p, call.location);
   return `CAST(len(regexp_extract_all(${p.value}, ${p.re2}, 0, '${p.options}')) AS INTEGER)`;
 }
@@ -232,7 +216,7 @@ function emitCount(ctx: EmitContext, call: FuncCall, name: string): string {
 function emitSubstr(ctx: EmitContext, call: FuncCall, name: string): string {
   const n = integerArgument(ctx, call, { index: 3, name: 'n', fn: name, min: 1, fallback: 1 });
   const group = integerArgument(ctx, call, { index: 5, name: 'subexpr', fn: name, min: 0, fallback: 0 });
-  const { p } = fromStart(ctx, call, name, group > 0 ? 'groups' : 'extent', 4);
+  const { p } = fromStart(ctx, call, name, group > 0 ? 'groups' : 'extent', { index: 4, enumerates: n > 1 });
   // A group the pattern does not have gives NULL, as in PostgreSQL.
   if (group > p.groups) return `CAST(NULL AS VARCHAR)`;
   if (n > 1) refuseEnumeratedAssertion(ctx, name, p, call.location);
@@ -258,9 +242,9 @@ function emitInstr(ctx: EmitContext, call: FuncCall, name: string): string {
       'Use regexp_substr(), or run the query in PostgreSQL.',
     );
   if (n > 1) return emitNthInstr(ctx, call, { name, n, end });
-  const { p, start } = fromStart(ctx, call, name, 'extent', 5);
+  const { p, start } = fromStart(ctx, call, name, 'extent', { index: 5, enumerates: false });
   // The text before the first match: a lazy prefix stops where the leftmost match starts.
-  const before = `regexp_extract(${p.value}, ${quoteLiteral(`^((?s:.*?))(?:${p.text})`)}, 1, '${p.options}')`;
+  const before = `regexp_extract(${p.value}, ${p.around('^((?s:.*?))(?:', ')')}, 1, '${p.options}')`;
   const extent = end === 1 ? ` + length(regexp_extract(${p.value}, ${p.re2}, 0, '${p.options}'))` : '';
   // A NULL value gives NULL, no match 0.
   return `CAST(CASE regexp_matches(${p.value}, ${p.match}, '${p.options}') WHEN true THEN length(${before})${extent} + ${start} WHEN false THEN 0 END AS INTEGER)`;
@@ -277,12 +261,13 @@ function emitNthInstr(
   call: FuncCall,
   at: { name: string; n: number; end: number },
 ): string {
-  const { p, start } = fromStart(ctx, call, at.name, 'extent', 5);
-  if (canMatchEmpty(p.text))
+  const { p, start } = fromStart(ctx, call, at.name, 'extent', { index: 5, enumerates: true });
+  if (p.computed || canMatchEmpty(p.text))
     throw refused(
       ctx,
-      `${at.name}() of a match other than the first, of a pattern that can match an empty string`,
+      `${at.name}() of a match other than the first, of a pattern that ${p.computed ? 'is not a constant' : 'can match an empty string'}`,
       call.location,
+      p.computed ? 'Use a constant pattern.' : undefined,
     );
   const pieces = `string_split(regexp_replace(${p.value}, ${p.re2}, chr(0) || '\\0' || chr(0), '${p.options}g'), chr(0))`;
   const before = `length(array_to_string(pga_p[1:${2 * at.n - 1}], ''))`;

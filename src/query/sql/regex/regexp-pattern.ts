@@ -7,7 +7,7 @@
 import type { FuncCall, Node } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
-import { quoteLiteral } from '../sql-text.js';
+import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 import { guardCaseInsensitiveMatch } from '../typing/case-folding.js';
 import { operandType } from '../typing/typed-operands.js';
 import { RegexRefusal, type TranslatedPattern, translateFlags, translatePattern } from './pg-regex.js';
@@ -28,8 +28,12 @@ export interface PreparedPattern {
   readonly re2: string;
   /** The RE2 pattern as the literal of a boolean regexp_matches() (regex-rules.ts, matchLiteral). */
   readonly match: string;
-  /** The RE2 pattern's own text. */
+  /** The RE2 pattern with text before and after it, as SQL. */
+  readonly around: (before: string, after: string) => string;
+  /** The RE2 pattern's own text ('' for a computed one). */
   readonly text: string;
+  /** The pattern is computed when the query runs (computedPattern). */
+  readonly computed: boolean;
   /** DuckDB's options ('s', 'is', …), without 'g'. */
   readonly options: string;
   /** Whether PostgreSQL's flags held 'g'. */
@@ -51,7 +55,7 @@ export function checkFlagLetters(ctx: EmitContext, flags: string, location: numb
 }
 
 /** The flags' DuckDB options; 'g' is refused for functions that do not take it, as PostgreSQL does. */
-export function flagOptions(
+function flagOptions(
   ctx: EmitContext,
   name: string,
   node: Node | undefined,
@@ -116,22 +120,40 @@ function hasQuantifiedGroup(text: string): boolean {
 }
 
 /**
- * The call's value, pattern and flags (at `flagsIndex`) made ready. A char(n) value loses its
- * trailing blanks (these functions take text).
+ * How the call's flags are read: at `index`; 'g' only where `allowGlobal`. `anchorsRefused`: the
+ * function cannot take an anchor in a computed pattern (it counts every match, or starts past 1).
+ */
+export interface PatternOptions {
+  readonly index: number;
+  readonly allowGlobal: boolean;
+  readonly anchorsRefused?: boolean;
+}
+
+/**
+ * The call's value, pattern and flags made ready. A char(n) value loses its trailing blanks
+ * (these functions take text).
  */
 export function preparePattern(
   ctx: EmitContext,
   call: FuncCall,
   name: string,
   use: PatternUse,
-  flags: { index: number; allowGlobal: boolean },
+  flags: PatternOptions,
 ): PreparedPattern {
   const args = call.args ?? [];
   const [valueNode, patternNode] = args;
   const { options, global } = flagOptions(ctx, name, args[flags.index], flags.allowGlobal, call.location);
-  const pattern = patternFor(ctx, name, patternNode, use, call.location);
   const emitted = ctx.expr(valueNode!);
   const text = operandType(ctx, valueNode)?.name === 'bpchar' ? `rtrim(${emitted}, ' ')` : emitted;
+  if (literalText(patternNode) === undefined) {
+    const anchorsRefused = flags.anchorsRefused === true || (name === 'regexp_matches' && global);
+    const computed = computedPattern(ctx, { name, node: patternNode!, use, options, anchorsRefused });
+    const value = options.includes('i')
+      ? guardCaseInsensitiveMatch(ctx, { node: valueNode, sql: text }, '', call.location)
+      : text;
+    return { ...computed, value, options, global };
+  }
+  const pattern = patternFor(ctx, name, patternNode, use, call.location);
   let value = classGuarded(ctx, { node: valueNode, sql: text }, pattern, call.location);
   if (options.includes('i'))
     value = guardCaseInsensitiveMatch(ctx, { node: valueNode, sql: value }, pattern.re2, call.location);
@@ -139,9 +161,48 @@ export function preparePattern(
     value,
     re2: quoteLiteral(pattern.re2),
     match: matchLiteral(pattern.re2),
+    around: (before, after) => quoteLiteral(`${before}${pattern.re2}${after}`),
     text: pattern.re2,
+    computed: false,
     options,
     global,
     groups: pattern.groups,
+  };
+}
+
+/**
+ * A computed pattern (a column, an expression) cannot be rewritten before the query runs. Of the
+ * characters RE2 and PostgreSQL's ARE read alike, it may hold literal characters, `.`, `*`, `+`,
+ * `?`, `^` and `$` (not where `anchorsRefused`), and where only a match's existence counts groups
+ * and `|` too; for 'i' only ASCII. With anything else it fails when met (0A000). Where the extent
+ * counts it has no group, so regexp_match gives the whole match.
+ */
+function computedPattern(
+  ctx: EmitContext,
+  at: { name: string; node: Node; use: PatternUse; options: string; anchorsRefused: boolean },
+): Pick<PreparedPattern, 're2' | 'match' | 'around' | 'text' | 'computed' | 'groups'> {
+  const sql = ctx.expr(at.node);
+  const matchOnly = at.use === 'match';
+  const hazards = [
+    String.raw`[\\[\]{}]|\(\?|^\*\*\*`,
+    matchOnly ? undefined : String.raw`[()|]|[*+?]\?`,
+    at.anchorsRefused ? '[$^]' : undefined,
+    at.options.includes('i') ? '[^\\x00-\\x7f]' : undefined,
+  ];
+  const held = [
+    '\\, brackets, braces, (?',
+    matchOnly ? undefined : 'parentheses, |, a lazy quantifier',
+    at.anchorsRefused ? '^ or $' : undefined,
+    at.options.includes('i') ? 'a non-ASCII character' : undefined,
+  ];
+  const message = `${unsupportedMarker}${at.name}() with a pattern that is not a constant and holds ${held.filter((h) => h !== undefined).join(', ')} (use a constant pattern)`;
+  const checked = `(CASE WHEN regexp_matches(${sql}, ${quoteLiteral(hazards.filter((h) => h !== undefined).join('|'))}) THEN error(${quoteLiteral(message)}) ELSE ${sql} END)`;
+  return {
+    re2: checked,
+    match: checked,
+    around: (before, after) => `(${quoteLiteral(before)} || ${checked} || ${quoteLiteral(after)})`,
+    text: '',
+    computed: true,
+    groups: 0,
   };
 }
