@@ -157,6 +157,9 @@ describe('regexp_count, regexp_substr, regexp_instr, regexp_match and splits agr
     `SELECT id, part FROM words, regexp_split_to_table(s, ',') AS part ORDER BY id, part`,
     `SELECT id, m FROM words, regexp_matches(s, '(.)s', 'g') AS m ORDER BY id, m`,
     `SELECT id, x.m[1] FROM words CROSS JOIN LATERAL regexp_matches(s, 'l(.)', 'g') AS x(m) ORDER BY id, 2`,
+    `SELECT id, p.* FROM words, regexp_split_to_table(s, ',') WITH ORDINALITY AS p(part, n) ORDER BY id, n`,
+    `SELECT id, m, ordinality FROM words, regexp_matches(s, '[a-c]', 'g') WITH ORDINALITY m ORDER BY id, ordinality`,
+    `SELECT * FROM regexp_split_to_table('a1b22c', '[0-9]+') WITH ORDINALITY`,
     `SELECT id, s ~ p, s !~ p, s ~* p, s !~* p FROM words WHERE id < 16 AND (p IS NULL OR p !~ '[\\\\[{]') ORDER BY id`,
     `SELECT id, regexp_like(s, p), regexp_like(s, p, 'i'), regexp_like(s, upper(p), 'i') FROM words WHERE id < 16 ORDER BY id`,
   ]) {

@@ -91,6 +91,17 @@ function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
   const call = inner[0];
   // The second list item is a column definition list (`AS (a int)`), an empty node when absent.
   const coldefs = inner[1] !== undefined && Object.keys(inner[1]).length > 0;
+  // regexp_matches / regexp_split_to_table, WITH ORDINALITY too (regex/regexp-sets.ts).
+  const regex =
+    items.length === 1 &&
+    inner.length <= 2 &&
+    !coldefs &&
+    range.is_rowsfrom !== true &&
+    call &&
+    'FuncCall' in call
+      ? emitRegexpTableFunction(ctx, range, call.FuncCall)
+      : undefined;
+  if (regex !== undefined) return regex;
   const unsupported =
     items.length !== 1 ||
     inner.length > 2 ||
@@ -103,8 +114,7 @@ function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
       'this form of function in FROM is not supported by pg_analytica',
     );
   }
-  const json =
-    emitJsonTableFunction(ctx, range, call.FuncCall) ?? emitRegexpTableFunction(ctx, range, call.FuncCall);
+  const json = emitJsonTableFunction(ctx, range, call.FuncCall);
   if (json !== undefined) return json;
   const duckName = resolveFunction(ctx, call.FuncCall, 'table');
   const args = (call.FuncCall.args ?? []).map((a) => ctx.expr(a));

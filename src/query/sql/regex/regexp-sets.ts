@@ -14,6 +14,7 @@
 import type { FuncCall, RangeFunction } from 'libpg-query';
 import { type EmitContext, type SelectContext, stringValue } from '../emit-context.js';
 import { quoteIdent } from '../sql-text.js';
+import { known } from '../typing/pg-types.js';
 import { checkArity, isNullConstant, matchGroups, refuseEnumeratedAssertion } from './regexp-functions.js';
 import { preparePattern } from './regexp-pattern.js';
 import { regexpFunctionType } from './regexp-types.js';
@@ -61,7 +62,8 @@ function matchesList(ctx: EmitContext, call: FuncCall): string {
 
 /**
  * regexp_matches(…) or regexp_split_to_table(…) in FROM: one column, named after the alias (or
- * the function), of text[] or text; undefined for other functions.
+ * the function), of text[] or text, and WITH ORDINALITY a bigint "ordinality" numbering the
+ * rows from 1; undefined for other functions.
  */
 export function emitRegexpTableFunction(
   ctx: SelectContext,
@@ -69,10 +71,14 @@ export function emitRegexpTableFunction(
   call: FuncCall,
 ): string | undefined {
   const name = stringValue(call.funcname?.at(-1)) ?? '';
-  if (!SET_FUNCTIONS.has(name)) return undefined;
+  if (!SET_FUNCTIONS.has(name) || (range.coldeflist?.length ?? 0) > 0) return undefined;
   const list = regexpSetList(ctx, call, name)!;
   const aliasName = range.alias?.aliasname ?? name;
-  const column = stringValue(range.alias?.colnames?.[0]) ?? aliasName;
-  ctx.addRange(aliasName, [{ name: column, type: regexpFunctionType(name) }]);
-  return `LATERAL (SELECT unnest(${list})) AS ${quoteIdent(aliasName)}(${quoteIdent(column)})`;
+  const names = (range.alias?.colnames ?? []).map((n) => stringValue(n) ?? '');
+  const columns = [{ name: names[0] ?? aliasName, type: regexpFunctionType(name) }];
+  if (range.ordinality === true) columns.push({ name: names[1] ?? 'ordinality', type: known('int8') });
+  ctx.addRange(aliasName, columns);
+  const numbered = range.ordinality === true ? ', generate_subscripts(pga_l, 1)' : '';
+  const body = `SELECT unnest(pga_l)${numbered} FROM (SELECT ${list} AS pga_l)`;
+  return `LATERAL (${body}) AS ${quoteIdent(aliasName)}(${columns.map((c) => quoteIdent(c.name)).join(', ')})`;
 }
