@@ -1,9 +1,11 @@
 /**
- * Regular expression operators (~, ~*, !~, !~*) and regexp_replace() → DuckDB, with the pattern
- * rewritten from PostgreSQL's syntax (pg-regex.ts). The pattern must be a literal (a bound
- * parameter is one): its text is what is rewritten. Under a UTF-8 ctype, PostgreSQL's character
- * classes (`\w`, `[[:alpha:]]`) hold the locale's non-ASCII letters and RE2's do not, so such a
- * pattern meets a non-ASCII value with 0A000 when the row is read.
+ * Regular expression operators (~, ~*, !~, !~*), regexp_replace() and substring(… FROM …) →
+ * DuckDB, with the pattern rewritten from PostgreSQL's syntax (pg-regex.ts); the other regexp_*
+ * functions are in regexp-functions.ts. The pattern is a literal (a bound parameter is one): its
+ * text is what is rewritten; the operators also take a computed pattern, checked row by row
+ * (emitComputedMatch). Under a UTF-8 ctype, PostgreSQL's character classes (`\w`,
+ * `[[:alpha:]]`) hold the locale's non-ASCII letters and RE2's do not, so such a pattern meets a
+ * non-ASCII value with 0A000 when the row is read.
  */
 import type { FuncCall, Node } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
