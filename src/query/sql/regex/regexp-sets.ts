@@ -55,9 +55,10 @@ function matchesList(ctx: EmitContext, call: FuncCall): string {
   refuseEnumeratedAssertion(ctx, 'regexp_matches', p, call.location);
   if (p.groups === 0)
     return `list_transform(regexp_extract_all(${p.value}, ${p.re2}, 0, '${p.options}'), lambda pga_m: [pga_m])`;
-  // Each group's values over all matches, read across: the i-th match's groups.
-  const perGroup = matchGroups(p, 'regexp_extract_all');
-  return `list_transform(range(1, len(${perGroup}[1]) + 1), lambda pga_i: list_transform(${perGroup}, lambda pga_g: pga_g[pga_i]))`;
+  // Each group's values over all matches, zipped: the i-th match's groups (a NULL value gives []).
+  const perGroup = matchGroups(p, 'regexp_extract_all').slice(1, -1);
+  const fields = Array.from({ length: p.groups }, (_, k) => `pga_z[${k + 1}]`).join(', ');
+  return `list_transform(list_zip(${perGroup}), lambda pga_z: [${fields}])`;
 }
 
 /**
