@@ -234,7 +234,7 @@ describe('confinement: nothing outside registered tables', () => {
     rejects('SELECT (ARRAY[1,2])[1]', '0A000');
     rejects("SELECT ('{\"a\":1}'::jsonb)['a']", '0A000');
     rejects("SELECT x'1F'", '0A000');
-    rejects("SELECT 'a' SIMILAR TO 'a'", '0A000');
+    rejects('SELECT xmlelement(name a)', '0A000');
   });
 });
 

@@ -12,6 +12,13 @@ import path from 'node:path';
 import { PgError, SqlState, type SqlStateCode } from '../errors.js';
 import { unsupportedMarker } from './sql/sql-text.js';
 
+const RE2_PATTERN_ERROR =
+  /^Invalid Input Error: ((missing|unexpected) [)\]]|invalid (escape sequence|character class|character class range|repetition size|nested repetition operator|perl operator|named capture group)|(missing|no) argument (to|for) repetition operator|bad repetition operator): |^Invalid Input Error: trailing \\$/;
+
+const UNNEST_POSITION = /^Binder Error: (UNNEST not supported here|Nested UNNEST calls are not supported)/;
+const SRF_POSITION =
+  'a set-returning function (unnest, generate_series, regexp_matches, regexp_split_to_table) in GROUP BY or inside another is not supported by pg_analytica';
+
 const byClass: [RegExp, SqlStateCode][] = [
   [/^Parser Error/, SqlState.syntaxError],
   [
@@ -23,6 +30,9 @@ const byClass: [RegExp, SqlStateCode][] = [
   [/^Binder Error: Referenced table .* not found/, SqlState.undefinedTable],
   [/^Binder Error: Ambiguous reference to column/, SqlState.ambiguousColumn],
   [/^Binder Error: No function matches/, SqlState.undefinedFunction],
+  // A set-returning function (DuckDB's unnest) where DuckDB cannot run it: in GROUP BY, or
+  // nested in another; PostgreSQL answers, pg_analytica refuses (message: SRF_POSITION).
+  [UNNEST_POSITION, SqlState.featureNotSupported],
   [/^Binder Error/, SqlState.datatypeMismatch],
   [/^Catalog Error: (Scalar|Aggregate|Table) Function/, SqlState.undefinedFunction],
   [/^Catalog Error/, SqlState.undefinedTable],
@@ -69,6 +79,8 @@ const byClass: [RegExp, SqlStateCode][] = [
   // DuckDB's wording of PostgreSQL's "input is out of range" (asin, acos, atanh).
   [/^Invalid Input Error: A(SIN|COS|TAN) is undefined outside/, SqlState.numericValueOutOfRange],
   [new RegExp(`^Invalid Input Error: ${unsupportedMarker}`), SqlState.featureNotSupported],
+  // RE2's complaints about a pattern (a regular expression PostgreSQL rejects too, as 2201B).
+  [RE2_PATTERN_ERROR, SqlState.invalidRegularExpression],
   // Raised by the date/time operators and functions of the SQL front end (sql/datetime/), as PostgreSQL words them.
   [/^Invalid Input Error: cannot subtract infinite dates$/, SqlState.datetimeFieldOverflow],
   [/^Invalid Input Error/, SqlState.invalidParameterValue],
@@ -93,7 +105,13 @@ export function translateDuckDbError(error: unknown): PgError {
   if (code === SqlState.queryCanceled)
     return new PgError(code, 'canceling statement due to user request', { cause: error });
   // Strip DuckDB's class prefix; the SQLSTATE carries the class now.
-  const text = exactRangeMessage(scrubPaths(message.replace(/^[A-Za-z ]+ Error: /, '')));
+  const stripped = exactRangeMessage(scrubPaths(message.replace(/^[A-Za-z ]+ Error: /, '')));
+  const text =
+    code === SqlState.invalidRegularExpression
+      ? `invalid regular expression: ${stripped}`
+      : UNNEST_POSITION.test(message)
+        ? SRF_POSITION
+        : stripped;
   const detail = withoutStatementContext(raw.slice(message.length + 1));
   return new PgError(code, text, { cause: error, detail: detail ? scrubPaths(detail) : undefined });
 }

@@ -10,6 +10,7 @@ import { type SelectContext, stringValue } from './emit-context.js';
 import { resolveFunction } from './function-emitter.js';
 import { emitJsonTableFunction } from './json-table-functions.js';
 import { refuseMultiDim } from './multidim-arrays.js';
+import { emitRegexpTableFunction } from './regex/regexp-sets.js';
 import { aliasColumns } from './select-rewriter.js';
 import { seriesArguments } from './series-functions.js';
 import { quoteIdent } from './sql-text.js';
@@ -93,6 +94,17 @@ function emitRangeFunction(ctx: SelectContext, range: RangeFunction): string {
   const call = inner[0];
   // The second list item is a column definition list (`AS (a int)`), an empty node when absent.
   const coldefs = inner[1] !== undefined && Object.keys(inner[1]).length > 0;
+  // regexp_matches / regexp_split_to_table, WITH ORDINALITY too (regex/regexp-sets.ts).
+  const regex =
+    items.length === 1 &&
+    inner.length <= 2 &&
+    !coldefs &&
+    range.is_rowsfrom !== true &&
+    call &&
+    'FuncCall' in call
+      ? emitRegexpTableFunction(ctx, range, call.FuncCall)
+      : undefined;
+  if (regex !== undefined) return regex;
   const unsupported =
     items.length !== 1 ||
     inner.length > 2 ||

@@ -26,6 +26,7 @@ import { type EmitContext, listItems, stringValue } from './emit-context.js';
 import { emitJsonOperator } from './json-rules.js';
 import { refuseMultiDim } from './multidim-arrays.js';
 import { emitRegexMatch } from './regex/regex-rules.js';
+import { emitSimilarTo } from './regex/similar-rules.js';
 import { emitRowComparison } from './row-values.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
@@ -106,6 +107,8 @@ export function emitAExpr(ctx: EmitContext, expr: A_Expr): string {
     case 'AEXPR_LIKE':
     case 'AEXPR_ILIKE':
       return emitLike(ctx, expr, operator);
+    case 'AEXPR_SIMILAR':
+      return emitSimilarTo(ctx, expr, operator);
     case 'AEXPR_BETWEEN':
     case 'AEXPR_NOT_BETWEEN': {
       refuseLocaleOrder(ctx, [expr.lexpr, ...listItems(expr.rexpr)], 'BETWEEN', expr.location);

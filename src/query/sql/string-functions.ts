@@ -7,6 +7,7 @@
  * | substring(s, -1, 3) = 'h'      | counts a start ≤ 0 from the end: 'o' | positions before 1 are cut off           |
  * | substring(s, 1, -1): 22011     | ''                                  | the error                               |
  * | substring(s from 'e(l+)')      | a positional substring              | regexp_extract, pattern rewritten        |
+ * | substring(s similar 'a#"b#"%' escape '#') | (none)                   | regexp_extract, pattern rewritten        |
  * | split_part(s, ',', 0): 22023   | the whole string                    | the error                               |
  * | mod(5, 0): 22012               | NULL                                | the error                               |
  * | chr(0): 54000                  | a NUL character                     | the error                               |
@@ -20,6 +21,7 @@ import { SqlState } from '../../errors.js';
 import type { EmitContext } from './emit-context.js';
 import { DIVISION_BY_ZERO_MESSAGE } from './operator-rules.js';
 import { emitRegexSubstring } from './regex/regex-rules.js';
+import { emitSimilarSubstring } from './regex/similar-rules.js';
 import { quoteLiteral } from './sql-text.js';
 import { INTEGER_TYPES } from './type-names.js';
 import { operandType } from './typing/typed-operands.js';
@@ -70,6 +72,8 @@ function emitSubstring(ctx: EmitContext, call: FuncCall, name: string, args: rea
   const startType = operandType(ctx, nodes[1]);
   if (!positional && name === 'substring' && nodes.length === 2 && startType?.category !== 'N')
     return emitRegexSubstring(ctx, call, args[0]!);
+  if (!positional && name === 'substring' && nodes.length === 3 && startType?.category !== 'N')
+    return emitSimilarSubstring(ctx, call, args[0]!);
   if (
     !positional ||
     nodes.length < 2 ||

@@ -10,8 +10,11 @@
  * Where a match's extent matters (regexp_replace), RE2 picks the leftmost-first match (Perl's
  * rule) and PostgreSQL the leftmost-longest (POSIX's): `regexp_replace('abcd', 'a|ab', 'X')` is
  * `Xcd` in PostgreSQL. The two agree when no alternation, quantified group or non-greedy
- * quantifier makes a choice, so `use: 'replace'` refuses those.
+ * quantifier makes a choice, so `use: 'replace'` refuses those — but for alternations of literal
+ * words none of which begins another, which can make no choice (alternation.ts).
  */
+
+import { checkAlternations } from './alternation.js';
 
 export class RegexRefusal extends Error {}
 
@@ -72,6 +75,8 @@ export function translatePattern(pattern: string, use: 'match' | 'replace'): Tra
   let i = 0;
   const chars = [...pattern];
   const anchored = isAnchoredBothEnds(chars);
+  // Alternation only of words none of which begins another (alternation.ts).
+  if (use === 'replace') checkAlternations(chars);
   while (i < chars.length) {
     const c = chars[i]!;
     if (c === '\\') {
@@ -138,7 +143,6 @@ function isAnchoredBothEnds(chars: readonly string[]): boolean {
  */
 function refuseChoice(chars: readonly string[], i: number, anchored: boolean): void {
   const c = chars[i]!;
-  if (c === '|') throw new RegexRefusal('alternation (|)');
   const next = chars[i + 1];
   if (c === ')' && !anchored && next !== undefined && '*+?{'.includes(next))
     throw new RegexRefusal('a quantified group');

@@ -10,6 +10,7 @@
  */
 import type { A_Const, A_Expr, FuncCall, Node, SelectStmt } from 'libpg-query';
 import { stringValue } from '../emit-context.js';
+import { regexpFunctionType } from '../regex/regexp-types.js';
 import { seriesType } from '../series-functions.js';
 import type { CaseFolding } from './case-folding.js';
 import {
@@ -300,7 +301,7 @@ function rangeElementType(range: PgType): PgType | undefined {
 function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined {
   const name = stringValue(call.funcname?.at(-1)) ?? '';
   if (call.agg_star === true) return name === 'count' ? known('int8') : undefined;
-  const json = jsonFunctionType(name);
+  const json = jsonFunctionType(name) ?? regexpFunctionType(name);
   if (json !== undefined) return json;
   const integer = INTEGER_RESULTS[name];
   if (integer !== undefined) return known(integer);
