@@ -234,11 +234,22 @@ describe('arrays', () => {
     `SELECT o, count(*), sum(n) FROM docs, unnest(nums) WITH ORDINALITY AS u(n, o) GROUP BY o ORDER BY o`,
     `SELECT * FROM unnest(ARRAY[10, 20, 30]) WITH ORDINALITY`,
     `SELECT id, t FROM docs, unnest(tags) WITH ORDINALITY AS u(t) WHERE ordinality = 1 ORDER BY 1, 2`,
+    // Arrays built from arrays: NULL arrays as empty ones (both NULL: NULL), literals as arrays.
+    `SELECT id, tags || 'new'::text, 'first'::text || tags, tags || tags, nums || id, id || nums, nums || '{4,5}', '{0}' || nums FROM docs ORDER BY id`,
+    `SELECT id, array_append(tags, 'x'), array_prepend('x', tags), array_cat(tags, tags), array_cat(nums, NULL), array_append(nums, NULL) FROM docs ORDER BY id`,
+    `SELECT id, array_remove(nums, 2), array_remove(tags, NULL), array_remove(tags, 'x'), cardinality(nums || id), (tags || 'z'::text)[1] FROM docs ORDER BY id`,
+    `SELECT array_agg(x ORDER BY x) FROM docs, unnest(nums || id) AS x`,
   ];
   for (const sql of queries) test(sql, () => same(sql));
 
   test('unnest WITH ORDINALITY given more column names than it has fails as in PostgreSQL (42P10)', () =>
     sameError(`SELECT * FROM docs, unnest(tags) WITH ORDINALITY AS u(a, b, c)`, '42P10'));
+  test('arrays joined with an element of another type are refused (0A000), not converted', async () => {
+    for (const sql of [`SELECT nums || 2.5 FROM docs`, `SELECT array_append(nums, 2.5) FROM docs`]) {
+      const error = await failure(columnar, sql);
+      assert.equal(error.code, '0A000', sql);
+    }
+  });
   test('a subscript of several dimensions is refused (0A000)', async () => {
     const error = await failure(columnar, `SELECT nums[1][1] FROM docs`);
     assert.equal(error.code, '0A000');

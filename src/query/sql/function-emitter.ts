@@ -6,6 +6,7 @@
  */
 import type { FuncCall, Node, SortBy, WindowDef } from 'libpg-query';
 import { PgError, SqlState } from '../../errors.js';
+import { emitArrayBuilding } from './array-building.js';
 import { emitArrayFunction } from './array-rules.js';
 import { emitByteLength } from './byte-length.js';
 import { emitDateTimeFunction } from './datetime/datetime-functions.js';
@@ -110,7 +111,10 @@ export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
   if (name === 'count' && (call.args ?? []).length === 1) allowAnyDims(call.args?.[0]);
   const rowCount = emitDistinctRowCount(ctx, call, name);
   if (rowCount !== undefined) return rowCount;
-  const json = emitJsonFunction(ctx, call, name) ?? emitArrayFunction(ctx, call, name);
+  const json =
+    emitJsonFunction(ctx, call, name) ??
+    emitArrayFunction(ctx, call, name) ??
+    emitArrayBuilding(ctx, call, name);
   if (json !== undefined) return json;
   const temporal = emitDateTimeFunction(ctx, call, name);
   if (temporal !== undefined) return temporal;
@@ -232,7 +236,15 @@ function percentileKey(
 
 /** The pass that only lists tables: the arguments and sort keys are walked (subqueries name tables). */
 /** Functions emitted by their types only (not on the allow-list): listing the tables visits their arguments. */
-const LISTED_BY_ARGUMENTS = new Set(['mode', 'generate_series', 'width_bucket']);
+const LISTED_BY_ARGUMENTS = new Set([
+  'mode',
+  'generate_series',
+  'width_bucket',
+  'array_append',
+  'array_prepend',
+  'array_cat',
+  'array_remove',
+]);
 
 function listingOnly(ctx: EmitContext, call: FuncCall): string {
   const keys = (call.agg_order ?? []).map((s) =>

@@ -19,6 +19,7 @@
  */
 import type { A_Expr, Node, TypeCast } from 'libpg-query';
 import { SqlState } from '../../errors.js';
+import { emitArrayConcat } from './array-building.js';
 import { parseArrayLiteral } from './array-literal.js';
 import { emitArrayAnyAll, emitArrayOperator } from './array-rules.js';
 import { emitDateTimeOperator } from './datetime/datetime-arithmetic.js';
@@ -259,6 +260,11 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
     const temporal = emitDateTimeOperator(ctx, expr, operator);
     if (temporal !== undefined) return temporal;
   }
+  const arrays =
+    operator === '||' && expr.lexpr !== undefined && expr.rexpr !== undefined
+      ? emitArrayConcat(ctx, expr.lexpr, expr.rexpr, expr.location)
+      : undefined;
+  if (arrays !== undefined) return arrays;
   if (operator === '||' && expr.lexpr !== undefined)
     return `(${asText(ctx, expr.lexpr, operand(ctx, expr.lexpr))} || ${asText(ctx, required(ctx, expr.rexpr), operand(ctx, expr.rexpr))})`;
   // Two literals keep DuckDB's own typing, which fits both as PostgreSQL's would.

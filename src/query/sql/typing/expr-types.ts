@@ -164,7 +164,11 @@ function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
   if (expr.lexpr === undefined)
     return (op === '-' || op === '+') && right !== undefined ? { ...right, typmod: -1 } : undefined;
   const left = typeOf(env, expr.lexpr);
-  if (op === '||') return left?.category === 'S' || right?.category === 'S' ? known('text') : undefined;
+  if (op === '||') {
+    // anyarray || anyelement, anyelement || anyarray, anyarray || anyarray: the array's type.
+    if (left?.category === 'A' || right?.category === 'A') return left?.category === 'A' ? left : right;
+    return left?.category === 'S' || right?.category === 'S' ? known('text') : undefined;
+  }
   const result = arithmeticType(op, left, right);
   // A numeric quotient's display scale depends on the values (select_div_scale), and so does
   // anything computed from a value of varying scale: carried as exact text (numeric-exact.ts).
@@ -214,6 +218,9 @@ function arithmeticType(op: string, left: PgType | undefined, right: PgType | un
   if (l.category === 'N' && r.name === 'interval' && op === '*') return known('interval');
   return undefined;
 }
+
+/** Functions returning their array argument's type (pg_proc.dat: anycompatiblearray). */
+const ARRAY_BUILDERS = new Set(['array_append', 'array_prepend', 'array_cat', 'array_remove']);
 
 /** Functions returning interval (pg_proc.dat). */
 const INTERVAL_RESULTS = new Set([
@@ -317,6 +324,10 @@ function functionType(env: TypeEnvironment, call: FuncCall): PgType | undefined 
   if (SAME_AS_ARGUMENT.has(name))
     return arg === undefined || arg.category === 'X' ? undefined : { ...arg, typmod: -1 };
   if (name === 'array_agg') return jsonArrayType(arg);
+  if (ARRAY_BUILDERS.has(name)) {
+    const array = [arg, typeOf(env, call.args?.[1])].find((t) => t?.category === 'A');
+    return array === undefined ? undefined : { ...array, typmod: -1 };
+  }
   if (name === 'string_to_array') return { name: 'text[]', oid: 1009, typmod: -1, category: 'A' };
   if (name === 'sum' && arg !== undefined) {
     // pg_proc.dat: sum(int2/int4) → int8, sum(int8/numeric) → numeric, sum(float4) → float4, …
