@@ -14,7 +14,7 @@
 import type { FuncCall, Node } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import type { EmitContext } from './emit-context.js';
-import { emitSortBy } from './function-emitter.js';
+import { emitSortBy } from './sort-and-window.js';
 import { operandType } from './typing/typed-operands.js';
 
 /** Key types whose DuckDB order and equality are PostgreSQL's (text byte-wise, as under the C collation). */

@@ -7,8 +7,8 @@ import { SqlState } from '../../errors.js';
 import { figureColname } from './column-names.js';
 import { listItems, type SelectContext } from './emit-context.js';
 import { emitFromItem } from './from-emitter.js';
-import { emitSortBy, emitWindowSpec } from './function-emitter.js';
 import { allowAnyDims } from './multidim-arrays.js';
+import { emitSortBy, emitWindowSpec } from './sort-and-window.js';
 import { quoteIdent } from './sql-text.js';
 import { distinctByValue, emitGroupKey, groupedByValue } from './typing/keyed-grouping.js';
 import {
