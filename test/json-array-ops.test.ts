@@ -239,6 +239,8 @@ describe('arrays', () => {
     `SELECT id, array_append(tags, 'x'), array_prepend('x', tags), array_cat(tags, tags), array_cat(nums, NULL), array_append(nums, NULL) FROM docs ORDER BY id`,
     `SELECT id, array_remove(nums, 2), array_remove(tags, NULL), array_remove(tags, 'x'), cardinality(nums || id), (tags || 'z'::text)[1] FROM docs ORDER BY id`,
     `SELECT array_agg(x ORDER BY x) FROM docs, unnest(nums || id) AS x`,
+    // ANY/ALL over an array a function or operator computes.
+    `SELECT id, 'b' = ANY(string_to_array(array_to_string(tags, ','), ',')), 3 <> ALL(nums || id), 'z' = ANY(tags || 'z'::text) FROM docs ORDER BY id`,
   ];
   for (const sql of queries) test(sql, () => same(sql));
 

@@ -89,12 +89,9 @@ export function emitIndirection(ctx: EmitContext, node: A_Indirection): string {
 
 /** x op ANY/ALL (array column or expression); undefined when the right side is not an array of known type. */
 export function emitArrayAnyAll(ctx: EmitContext, expr: A_Expr, operator: string): string | undefined {
-  if (
-    ctx.types === undefined &&
-    expr.rexpr !== undefined &&
-    ('ColumnRef' in expr.rexpr || 'A_Indirection' in expr.rexpr)
-  )
-    return `list_value(${ctx.expr(expr.lexpr!)}, ${ctx.expr(expr.rexpr)})`; // listing the tables only
+  // Listing the tables only: an array value (a column, a function's result) is visited.
+  if (ctx.types === undefined && expr.rexpr !== undefined && !isStatementArray(expr.rexpr))
+    return `list_value(${ctx.expr(expr.lexpr!)}, ${ctx.expr(expr.rexpr)})`;
   // ARRAY[…] and array literals are IN lists (operator-rules.ts); this is for array values.
   const right = expr.rexpr;
   if (right === undefined || expr.lexpr === undefined || 'A_ArrayExpr' in right) return undefined;
@@ -111,6 +108,12 @@ export function emitArrayAnyAll(ctx: EmitContext, expr: A_Expr, operator: string
       : ctx.expr(expr.lexpr);
   const quantifier = expr.kind === 'AEXPR_OP_ANY' ? 'ANY' : 'ALL';
   return `(CASE WHEN ${array} IS NOT NULL THEN (${left} ${operator} ${quantifier} (SELECT unnest(${array}))) END)`;
+}
+
+/** ARRAY[…] or an array literal (typed or not): elements known in the statement (any-all.ts). */
+function isStatementArray(node: Node): boolean {
+  if ('A_ArrayExpr' in node || 'A_Const' in node) return true;
+  return 'TypeCast' in node && (node.TypeCast.typeName?.arrayBounds?.length ?? 0) > 0;
 }
 
 function untyped(node: Node): string | undefined {
