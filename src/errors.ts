@@ -30,6 +30,7 @@ export const SqlState = {
   numericValueOutOfRange: '22003',
   invalidArgumentForWidthBucket: '2201G',
   invalidColumnReference: '42P10',
+  ambiguousFunction: '42725',
   untranslatableCharacter: '22P05',
   arraySubscriptError: '2202E',
   invalidTransactionState: '25000',

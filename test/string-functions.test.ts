@@ -50,6 +50,8 @@ describe('answers as PostgreSQL', () => {
     'SELECT id, -n, abs(n), -(n::smallint), abs(n::bigint) FROM strings ORDER BY id',
     // LIKE/ILIKE with ANY/ALL over an array of patterns.
     `SELECT id, a ILIKE ANY(ARRAY['H%', '%RLD']), a LIKE ANY('{%,%x%}'::text[]), a NOT LIKE ALL(ARRAY['%e%', '%,%']), a ILIKE ALL(ARRAY[]::text[]), a LIKE ANY(ARRAY['h%', NULL]) FROM strings ORDER BY id`,
+    // to_hex prints an integer's own 32 bits (a bigint's 64), lower case; num_nulls/num_nonnulls.
+    `SELECT id, to_hex(n), to_hex(-n), to_hex(n::bigint * -1000000000), lpad(to_hex(n * 255), 8, '0'), num_nulls(a, n, c), num_nonnulls(a, d) FROM strings ORDER BY id`,
   ]) {
     test(sql, () => sameRowsAndTypes(heap, columnar, sql));
   }
@@ -72,6 +74,7 @@ describe('fails as PostgreSQL does', () => {
     'SELECT (n * 20000)::smallint FROM strings WHERE id = 3',
     'SELECT (n * 100000)::numeric(5,1) FROM strings WHERE id = 3',
     'SELECT n::smallint * 20000::smallint FROM strings WHERE id = 3',
+    'SELECT to_hex(n::smallint) FROM strings',
   ]) {
     test(sql, () => sameFailure(heap, columnar, sql));
   }

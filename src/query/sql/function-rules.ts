@@ -42,7 +42,7 @@ const SCALAR_FUNCTIONS = words(
     'right lpad rpad concat concat_ws strpos reverse repeat split_part starts_with md5 ascii ' +
     'chr regexp_replace abs round floor ceil ceiling trunc sqrt cbrt exp ln log ' +
     'log10 power pow sign mod pi sin cos tan asin acos atan atan2 degrees radians random gcd initcap string_to_array ' +
-    'lcm now date_trunc date_part make_date to_timestamp isfinite unnest ' +
+    'lcm to_hex num_nulls num_nonnulls now date_trunc date_part make_date to_timestamp isfinite unnest ' +
     'regexp_like regexp_match regexp_matches regexp_count regexp_instr regexp_substr regexp_split_to_array regexp_split_to_table',
 );
 

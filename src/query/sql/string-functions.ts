@@ -13,6 +13,8 @@
  * | chr(0): 54000                  | a NUL character                     | the error                               |
  * | lpad(s, n), rpad(s, n)         | no such function                    | padded with blanks                      |
  * | string_to_array('', ',') = {}  | string_split gives ['']             | '' is {}, a NULL delimiter splits chars |
+ * | to_hex(-1) = 'ffffffff'        | 64-bit two's complement, upper case | an integer's own 32 bits, lower case     |
+ * | num_nulls(a, b), num_nonnulls  | no such function                    | a sum of IS NULL tests                   |
  *
  * Arguments arrive emitted (function-emitter.ts's typed arguments: a char(n) as text).
  */
@@ -57,6 +59,13 @@ export function emitStringFunction(
         : undefined;
     case 'string_to_array':
       return emitStringToArray(args);
+    case 'to_hex':
+      return emitToHex(ctx, call, args);
+    case 'num_nulls':
+    case 'num_nonnulls': {
+      const test = name === 'num_nulls' ? 'IS NULL' : 'IS NOT NULL';
+      return `CAST(${args.map((a) => `(CASE WHEN ${a} ${test} THEN 1 ELSE 0 END)`).join(' + ') || '0'} AS INTEGER)`;
+    }
     case 'lpad':
     case 'rpad':
       return args.length === 2 ? `${name}(${args[0]}, ${args[1]}, ' ')` : undefined;
@@ -114,4 +123,23 @@ function emitStringToArray(args: readonly string[]): string | undefined {
   const parts = `(CASE WHEN ${value} IS NULL THEN NULL WHEN ${value} = '' THEN CAST([] AS VARCHAR[]) WHEN ${delimiter} IS NULL THEN string_split(${value}, '') WHEN ${delimiter} = '' THEN [${value}] ELSE string_split(${value}, ${delimiter}) END)`;
   if (nullString === undefined) return parts;
   return `list_transform(${parts}, lambda part: CASE WHEN part = ${nullString} THEN NULL ELSE part END)`;
+}
+
+/** to_hex(integer) prints its 32 bits (two's complement for a negative), to_hex(bigint) its 64. */
+function emitToHex(ctx: EmitContext, call: FuncCall, args: readonly string[]): string | undefined {
+  const [value] = args;
+  if (value === undefined || args.length !== 1) return undefined;
+  const type = operandType(ctx, call.args?.[0])?.name;
+  if (type === 'int2') {
+    // PostgreSQL has to_hex(integer) and to_hex(bigint) and cannot choose for a smallint.
+    throw ctx.error(
+      SqlState.ambiguousFunction,
+      'function to_hex(smallint) is not unique',
+      call.location,
+      'Could not choose a best candidate function. You might need to add explicit type casts.',
+    );
+  }
+  if (type === 'int8') return `lower(hex(${value}))`;
+  if (type !== 'int4') return undefined;
+  return `lower(hex(CAST(${value} AS BIGINT) & 4294967295))`;
 }

@@ -58,6 +58,7 @@ const TEXT_RESULTS = new Set([
   'regexp_replace',
   'string_agg',
   'to_char',
+  'to_hex',
 ]);
 const INTEGER_RESULTS: Readonly<Record<string, 'int4' | 'int8'>> = {
   count: 'int8',
@@ -73,6 +74,8 @@ const INTEGER_RESULTS: Readonly<Record<string, 'int4' | 'int8'>> = {
   rank: 'int8',
   dense_rank: 'int8',
   ntile: 'int4',
+  num_nulls: 'int4',
+  num_nonnulls: 'int4',
   width_bucket: 'int4',
 };
 
