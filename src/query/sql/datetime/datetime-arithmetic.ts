@@ -47,6 +47,12 @@ export function emitDateTimeOperator(ctx: EmitContext, expr: A_Expr, operator: s
     return zonedPlusInterval(ctx.timeZone, left(), right(), operator === '-');
   if (leftType === 'interval' && rightType === 'timestamptz' && operator === '+')
     return zonedPlusInterval(ctx.timeZone, right(), left(), false);
+  // date ± integer: DuckDB types some integer results wider than PostgreSQL (length() is BIGINT
+  // there) and has no DATE ± BIGINT; the days are an int4 in PostgreSQL.
+  if (leftType === 'date' && INTEGERS.has(rightType) && (operator === '+' || operator === '-'))
+    return `(${left()} ${operator} CAST(${right()} AS INTEGER))`;
+  if (rightType === 'date' && INTEGERS.has(leftType) && operator === '+')
+    return `(CAST(${left()} AS INTEGER) + ${right()})`;
   if (operator === '-' && leftType === 'time' && rightType === 'time')
     return `to_microseconds(${timeMicros(left())} - ${timeMicros(right())})`;
   if (leftType === 'interval' && NUMBERS.has(rightType) && (operator === '*' || operator === '/'))
@@ -93,6 +99,7 @@ function zonedPlusInterval(
 }
 
 const NUMBERS = new Set(['int2', 'int4', 'int8', 'numeric', 'float4', 'float8']);
+const INTEGERS = new Set(['int2', 'int4']);
 
 /** interval * / float8 (PostgreSQL casts the number to float8); dividing by zero is 22012. */
 function scaled(intervalSql: string, factorSql: string, operator: '*' | '/'): string {
