@@ -437,3 +437,13 @@ describe('types refused at registration name the column (0A000)', () => {
     });
   }
 });
+
+describe('interval arrays beside a column named like a lambda parameter', () => {
+  test('a column named x does not capture the interval elements (42804 before)', async () => {
+    await heap.query(`CREATE TABLE r9 (id int PRIMARY KEY, x int, spans interval[]);
+      INSERT INTO r9 VALUES (1, 7, '{"1 mon","2 days"}'), (2, NULL, NULL)`);
+    await heap.query(`SELECT analytica.register_table('r9')`);
+    await heap.query(`SELECT analytica.wait_for_sync('r9')`);
+    await sameRowsAndTypes(heap, columnar, 'SELECT id, x, spans, spans[1] FROM r9 ORDER BY id');
+  });
+});

@@ -365,7 +365,7 @@ export function readExpression(spec: ColumnSpec, column: string): string {
     return `to_months(${column}.months) + to_days(${column}.days) + to_microseconds(${column}.micros)`;
   }
   if (spec.storageType === `${intervalStorageType}[]`)
-    return `list_transform(${column}, lambda x: to_months(x.months) + to_days(x.days) + to_microseconds(x.micros))`;
+    return `list_transform(${column}, lambda pga_iv: to_months(pga_iv.months) + to_days(pga_iv.days) + to_microseconds(pga_iv.micros))`;
   return spec.queryType === spec.storageType ? column : `CAST(${column} AS ${spec.queryType})`;
 }
 

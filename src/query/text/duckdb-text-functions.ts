@@ -1,10 +1,24 @@
 /**
  * Text functions the SQL front end emits where DuckDB has no equivalent, registered under names
  * no client can call: pga_initcap_ascii, initcap() under a C ctype (str_initcap: a letter
- * after an ASCII letter or digit is lowered, any other letter raised; only ASCII letters change).
+ * after an ASCII letter or digit is lowered, any other letter raised; only ASCII letters change);
+ * pga_text_interval/date/timestamp, a value's text as PostgreSQL's output function writes it
+ * (format-datetime.ts, which the wire server prints rows with): DuckDB's own cast writes
+ * '1 year 2 months' and '0044-03-15 (BC)' where PostgreSQL writes '1 year 2 mons' and
+ * '0044-03-15 BC'.
  */
-import { type DuckDBConnection, VARCHAR } from '@duckdb/node-api';
+import {
+  DATE,
+  type DuckDBConnection,
+  type DuckDBDateValue,
+  type DuckDBIntervalValue,
+  type DuckDBTimestampValue,
+  INTERVAL,
+  TIMESTAMP,
+  VARCHAR,
+} from '@duckdb/node-api';
 import { registerScalarUdfs, type ScalarUdf } from '../duckdb-scalar-udfs.js';
+import { formatDate, formatInterval, formatTimestamp } from '../format-datetime.js';
 
 const ALNUM = /[A-Za-z0-9]/;
 
@@ -26,6 +40,21 @@ export function initcapAscii(text: string): string {
 
 const UDFS: Readonly<Record<string, ScalarUdf>> = {
   pga_initcap_ascii: { parameters: [VARCHAR], returns: VARCHAR, run: ([a]) => initcapAscii(a as string) },
+  pga_text_interval: {
+    parameters: [INTERVAL],
+    returns: VARCHAR,
+    run: ([a]) => formatInterval(a as unknown as DuckDBIntervalValue),
+  },
+  pga_text_date: {
+    parameters: [DATE],
+    returns: VARCHAR,
+    run: ([a]) => formatDate((a as unknown as DuckDBDateValue).days),
+  },
+  pga_text_timestamp: {
+    parameters: [TIMESTAMP],
+    returns: VARCHAR,
+    run: ([a]) => formatTimestamp((a as unknown as DuckDBTimestampValue).micros),
+  },
 };
 
 export function registerTextFunctions(connection: DuckDBConnection): void {

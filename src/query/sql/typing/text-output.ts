@@ -8,7 +8,14 @@
  */
 import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
+import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 import type { PgType } from './pg-types.js';
+
+const OUTPUT_FUNCTIONS: Readonly<Record<string, string>> = {
+  interval: 'pga_text_interval',
+  date: 'pga_text_date',
+  timestamp: 'pga_text_timestamp',
+};
 
 /**
  * `sql` (of PostgreSQL type `type`) as PostgreSQL's text of it: `cast` as `::text` and
@@ -34,5 +41,13 @@ export function pgTextOf(
   }
   if (type?.name === 'bool' && how === 'output')
     return `(CASE WHEN ${sql} THEN 't' WHEN NOT ${sql} THEN 'f' END)`;
+  // DuckDB writes '1 year 2 months', '0044-03-15 (BC)': PostgreSQL's output functions, in
+  // functions registered in DuckDB (query/text/).
+  const own = OUTPUT_FUNCTIONS[type?.name ?? ''];
+  if (own !== undefined) return `${own}(${sql})`;
+  if (type?.name === 'timestamptz') {
+    const text = `CAST(${sql} AS VARCHAR)`;
+    return `(CASE WHEN contains(${text}, '(BC)') THEN error(${quoteLiteral(`${unsupportedMarker}the text of a timestamp with time zone before the year 1`)}) ELSE ${text} END)`;
+  }
   return sql;
 }

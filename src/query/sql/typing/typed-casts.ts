@@ -29,6 +29,8 @@ const INTEGER_DECIMALS: Readonly<Record<string, string>> = {
   int8: 'DECIMAL(19,0)',
 };
 
+const TEXT_OUTPUT = new Set(['float8', 'float4', 'interval', 'date', 'timestamp', 'timestamptz']);
+
 export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): string | undefined {
   const typeName = cast.typeName!;
   const isNull = 'A_Const' in arg && arg.A_Const.isnull === true;
@@ -66,7 +68,8 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
     return `CAST(${floatNumericText(ctx.expr(arg), source.name === 'float4')} AS ${decimal})`;
   if (source?.name === 'bpchar' && (name === 'text' || name === 'varchar') && typmods.length === 0)
     return `rtrim(${ctx.expr(arg)}, ' ')`;
-  if ((source?.name === 'float8' || source?.name === 'float4') && (name === 'text' || name === 'varchar'))
+  // To text: the types DuckDB writes otherwise than PostgreSQL's output functions (text-output.ts).
+  if (TEXT_OUTPUT.has(source?.name ?? '') && (name === 'text' || name === 'varchar') && typmods.length === 0)
     return pgTextOf(ctx, source, ctx.expr(arg), 'cast', cast.location);
   return undefined;
 }
