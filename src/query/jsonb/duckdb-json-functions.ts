@@ -6,16 +6,27 @@
 import {
   BIGINT,
   BOOLEAN,
+  DATE,
+  DOUBLE,
   type DuckDBConnection,
+  type DuckDBDateValue,
+  type DuckDBIntervalValue,
+  type DuckDBTimestampTZValue,
+  type DuckDBTimestampValue,
+  FLOAT,
   INTEGER,
+  INTERVAL,
   LIST,
   listValue,
   STRUCT,
   structValue,
+  TIMESTAMP,
+  TIMESTAMPTZ,
   VARCHAR,
 } from '@duckdb/node-api';
 import { registerScalarUdfs, type ScalarUdf, type UdfArg } from '../duckdb-scalar-udfs.js';
 import * as json from './json-functions.js';
+import * as scalar from './json-scalars.js';
 
 type Arg = UdfArg;
 
@@ -74,6 +85,30 @@ const UDFS: Readonly<Record<string, ScalarUdf>> = {
   check: { parameters: [VARCHAR], returns: VARCHAR, run: ([d]) => json.checkJsonText(s(d)) },
   equality_key: { parameters: [VARCHAR], returns: VARCHAR, run: ([d]) => json.jsonbEqualityKey(s(d)) },
   sort_key: { parameters: [VARCHAR], returns: VARCHAR, run: ([d]) => json.jsonbSortKey(s(d)) },
+  // The JSON text of one value (to_json, json_agg, json_build_*): json-scalars.ts.
+  string: { parameters: [VARCHAR], returns: VARCHAR, run: ([v]) => scalar.jsonString(s(v)) },
+  float8: { parameters: [DOUBLE], returns: VARCHAR, run: ([v]) => scalar.jsonFloat(v as number, false) },
+  float4: { parameters: [FLOAT], returns: VARCHAR, run: ([v]) => scalar.jsonFloat(v as number, true) },
+  date: {
+    parameters: [DATE],
+    returns: VARCHAR,
+    run: ([v]) => scalar.jsonDate(v as never as DuckDBDateValue),
+  },
+  timestamp: {
+    parameters: [TIMESTAMP],
+    returns: VARCHAR,
+    run: ([v]) => scalar.jsonTimestamp(v as never as DuckDBTimestampValue),
+  },
+  timestamptz: {
+    parameters: [TIMESTAMPTZ, VARCHAR],
+    returns: VARCHAR,
+    run: ([v, zone]) => scalar.jsonTimestampTz(v as never as DuckDBTimestampTZValue, s(zone)),
+  },
+  interval: {
+    parameters: [INTERVAL],
+    returns: VARCHAR,
+    run: ([v]) => scalar.jsonInterval(v as never as DuckDBIntervalValue),
+  },
 };
 
 /** The DuckDB name of a json function of this file (`field` → pga_json_field). */

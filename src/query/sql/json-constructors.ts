@@ -1,0 +1,278 @@
+/**
+ * JSON constructors and aggregates → DuckDB SQL that writes PostgreSQL's text (json.c, jsonb.c):
+ * each value's JSON text comes from json-values.ts, and the separators are json's own —
+ *
+ * | PostgreSQL                        | json text                         |
+ * |-----------------------------------|-----------------------------------|
+ * | to_json(x), array_to_json(a)      | the value; arrays `[1,2]`         |
+ * | json_build_array(a, b)            | `[1, "b"]`                        |
+ * | json_build_object(k, v, …)        | `{"k" : 1, "l" : 2}`              |
+ * | json_agg(x ORDER BY …) FILTER (…) | `[1, 2]` (string_agg), NULL on no rows |
+ * | json_object_agg(k, v)             | `{ "k" : 1, "l" : 2 }`            |
+ *
+ * The jsonb forms build the same text and read it as jsonb (pga_json_to_jsonb): keys ordered and
+ * unique (the last value kept), numbers through numeric, jsonb's spacing.
+ */
+import type { FuncCall, Node } from 'libpg-query';
+import { SqlState } from '../../errors.js';
+import { jsonFunction } from '../jsonb/duckdb-json-functions.js';
+import type { EmitContext } from './emit-context.js';
+import { emitSortBy } from './function-emitter.js';
+import { jsonValueSql, orNull } from './json-values.js';
+import { quoteLiteral } from './sql-text.js';
+import type { PgType } from './typing/pg-types.js';
+import { nodeLocation, operandType } from './typing/typed-operands.js';
+
+type Form = 'value' | 'array' | 'buildObject' | 'buildArray' | 'agg' | 'objectAgg' | 'row';
+
+const FORMS: Readonly<Record<string, Form>> = {
+  to_json: 'value',
+  to_jsonb: 'value',
+  array_to_json: 'array',
+  json_build_object: 'buildObject',
+  jsonb_build_object: 'buildObject',
+  json_build_array: 'buildArray',
+  jsonb_build_array: 'buildArray',
+  json_agg: 'agg',
+  jsonb_agg: 'agg',
+  json_object_agg: 'objectAgg',
+  jsonb_object_agg: 'objectAgg',
+  row_to_json: 'row',
+};
+
+const AGGREGATES = new Set<Form>(['agg', 'objectAgg']);
+
+/** The SQL of a JSON constructor or aggregate, or undefined when `name` is none. */
+export function emitJsonConstructor(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
+  const form = FORMS[name];
+  if (form === undefined) return undefined;
+  const args = call.args ?? [];
+  // Listing the tables: nothing is typed and the SQL never runs; every part is visited.
+  if (ctx.types === undefined) return listingOnly(ctx, call);
+  checkCallShape(ctx, call, name, form);
+  const jsonb = name.includes('jsonb');
+  const json = emitForm(ctx, call, name, form, args);
+  return jsonb ? `${jsonFunction('to_jsonb')}(${json})` : json;
+}
+
+function emitForm(ctx: EmitContext, call: FuncCall, name: string, form: Form, args: readonly Node[]): string {
+  switch (form) {
+    case 'value':
+      return polymorphicValue(ctx, call, name, args);
+    case 'array': {
+      if (args.length === 2) refusePretty(ctx, args[1]!);
+      const type = operandType(ctx, args[0]);
+      if (args.length < 1 || args.length > 2 || type?.category !== 'A')
+        throw noFunction(ctx, call, name, args);
+      return value(ctx, args[0]!);
+    }
+    case 'buildObject':
+      return buildObject(ctx, call, name, args);
+    case 'buildArray':
+      return `('[' || ${args.map((a) => orNull(value(ctx, a))).join(` || ', ' || `) || "''"} || ']')`;
+    case 'agg':
+      return aggregate(ctx, call, name, args);
+    case 'objectAgg':
+      return objectAggregate(ctx, call, name, args);
+    case 'row':
+      throw ctx.error(
+        SqlState.featureNotSupported,
+        'row_to_json() is not supported by pg_analytica',
+        call.location,
+        "build the object with json_build_object('column', column, …) instead",
+      );
+  }
+}
+
+/** The argument's JSON text. */
+function value(ctx: EmitContext, node: Node, key = false): string {
+  return jsonValueSql(ctx, operandType(ctx, node), ctx.expr(node), { key, location: nodeLocation(node) });
+}
+
+/** to_json(anyelement): an untyped literal has no type to print it by (PostgreSQL's 42804). */
+function polymorphicValue(ctx: EmitContext, call: FuncCall, name: string, args: readonly Node[]): string {
+  if (args.length !== 1) throw noFunction(ctx, call, name, args);
+  refuseUnknown(ctx, args[0]!);
+  return value(ctx, args[0]!);
+}
+
+function refuseUnknown(ctx: EmitContext, node: Node): void {
+  if (operandType(ctx, node)?.category !== 'X') return;
+  throw ctx.error(
+    SqlState.datatypeMismatch,
+    'could not determine polymorphic type because input has type unknown',
+    nodeLocation(node),
+  );
+}
+
+/** array_to_json(a, true) puts line feeds between the elements; only `false` is taken. */
+function refusePretty(ctx: EmitContext, node: Node): void {
+  if ('A_Const' in node && node.A_Const.boolval !== undefined && node.A_Const.boolval.boolval !== true)
+    return;
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    'array_to_json() with pretty_bool other than false is not supported by pg_analytica',
+    nodeLocation(node),
+  );
+}
+
+/** json_build_object: `{"k" : v, "l" : w}`; a NULL key fails when the row is built, as in PostgreSQL. */
+function buildObject(ctx: EmitContext, call: FuncCall, name: string, args: readonly Node[]): string {
+  if (args.length % 2 !== 0) {
+    throw ctx.error(
+      SqlState.invalidParameterValue,
+      'argument list must have even number of elements',
+      call.location,
+      `The arguments of ${name}() must consist of alternating keys and values.`,
+    );
+  }
+  const pairs: string[] = [];
+  for (let i = 0; i < args.length; i += 2) {
+    const message =
+      name === 'jsonb_build_object'
+        ? `argument ${i + 1}: key must not be null`
+        : `argument ${i + 1} cannot be null`;
+    const key = nonNullKey(ctx, args[i]!, message);
+    pairs.push(`${key} || ' : ' || ${orNull(value(ctx, args[i + 1]!))}`);
+  }
+  return `('{' || ${pairs.join(` || ', ' || `) || "''"} || '}')`;
+}
+
+/** A key's JSON string; a NULL key raises 22023 with `message`. */
+function nonNullKey(ctx: EmitContext, node: Node, message: string): string {
+  const key = value(ctx, node, true);
+  const fail = `error(${quoteLiteral(`SQLSTATE ${SqlState.invalidParameterValue}: ${message}`)})`;
+  return `coalesce(${key}, ${fail})`;
+}
+
+/** json_agg: `[v1, v2]` in the aggregate's order; NULL when no row is aggregated. */
+function aggregate(ctx: EmitContext, call: FuncCall, name: string, args: readonly Node[]): string {
+  if (args.length !== 1) throw noFunction(ctx, call, name, args);
+  const node = args[0]!;
+  refuseUnknown(ctx, node);
+  const filter = filterClause(ctx, call);
+  if (call.agg_distinct !== true) {
+    const order = orderClause(ctx, call);
+    return `('[' || string_agg(${orNull(value(ctx, node))}, ', '${order})${filter} || ']')`;
+  }
+  // DISTINCT: PostgreSQL sorts the values and keeps one of each (NULL too); the distinct values
+  // are listed in that order, then written.
+  const type = operandType(ctx, node);
+  refuseDistinct(ctx, call, type);
+  const sql = ctx.expr(node);
+  const item = jsonValueSql(ctx, type, 'pga_jd', { location: nodeLocation(node) });
+  const sort =
+    call.agg_order?.[0] === undefined ? `${sql} ASC NULLS LAST` : emitSortBy(ctx, call.agg_order[0]);
+  const values = `list(DISTINCT ${sql} ORDER BY ${sort})${filter}`;
+  return `('[' || array_to_string(list_transform(${values}, lambda pga_jd: ${orNull(item)}), ', ') || ']')`;
+}
+
+/**
+ * DISTINCT compares values where their texts may differ (1.0 = 1.00, '1 day' = '24:00:00',
+ * -0 = 0, jsonb numbers): only types whose equal values print alike are taken.
+ */
+function refuseDistinct(ctx: EmitContext, call: FuncCall, type: PgType | undefined): void {
+  const plain = new Set([
+    'int2',
+    'int4',
+    'int8',
+    'text',
+    'varchar',
+    'bpchar',
+    'bool',
+    'date',
+    'timestamp',
+    'timestamptz',
+    'uuid',
+  ]);
+  const exact =
+    type !== undefined &&
+    type.heldAsText !== true &&
+    (plain.has(type.name) || type.category === 'E' || type.name === 'numeric');
+  const ordered = (call.agg_order ?? []).length <= 1;
+  if (exact && ordered) return;
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    `json_agg(DISTINCT …) of type ${type?.name ?? 'unknown'} is not supported by pg_analytica`,
+    call.location,
+    'aggregate the distinct values of a subquery instead: json_agg(x) FROM (SELECT DISTINCT x …)',
+  );
+}
+
+/** json_object_agg: `{ "k" : v, "l" : w }`; a NULL key fails, a NULL value is null. */
+function objectAggregate(ctx: EmitContext, call: FuncCall, name: string, args: readonly Node[]): string {
+  if (args.length !== 2) throw noFunction(ctx, call, name, args);
+  if (call.agg_distinct === true) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `${name}(DISTINCT …) is not supported by pg_analytica`,
+      call.location,
+    );
+  }
+  const key = nonNullKey(ctx, args[0]!, 'field name must not be null');
+  const pair = `${key} || ' : ' || ${orNull(value(ctx, args[1]!))}`;
+  return `('{ ' || string_agg(${pair}, ', '${orderClause(ctx, call)})${filterClause(ctx, call)} || ' }')`;
+}
+
+function orderClause(ctx: EmitContext, call: FuncCall): string {
+  const order = (call.agg_order ?? []).map((s) => emitSortBy(ctx, s));
+  return order.length === 0 ? '' : ` ORDER BY ${order.join(', ')}`;
+}
+
+function filterClause(ctx: EmitContext, call: FuncCall): string {
+  return call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
+}
+
+/** Clauses PostgreSQL refuses on these functions, and the forms refused here. */
+function checkCallShape(ctx: EmitContext, call: FuncCall, name: string, form: Form): void {
+  const aggregate = AGGREGATES.has(form);
+  if (
+    !aggregate &&
+    (call.agg_order !== undefined || call.agg_distinct === true || call.agg_filter !== undefined)
+  ) {
+    const clause =
+      call.agg_filter !== undefined ? 'FILTER' : call.agg_distinct === true ? 'DISTINCT' : 'ORDER BY';
+    throw ctx.error(
+      SqlState.wrongObjectType,
+      `${clause} specified, but ${name} is not an aggregate function`,
+      call.location,
+    );
+  }
+  if (call.agg_star === true) throw noFunction(ctx, call, name, []);
+  if (call.over !== undefined) {
+    throw ctx.error(
+      aggregate ? SqlState.featureNotSupported : SqlState.wrongObjectType,
+      aggregate
+        ? `${name}() as a window function is not supported by pg_analytica`
+        : `OVER specified, but ${name} is not a window function nor an aggregate function`,
+      call.location,
+    );
+  }
+  if (call.func_variadic === true) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `VARIADIC arguments of ${name}() are not supported by pg_analytica`,
+      call.location,
+    );
+  }
+}
+
+function noFunction(ctx: EmitContext, call: FuncCall, name: string, args: readonly Node[]) {
+  const types = args.map((a) => operandType(ctx, a)?.name ?? 'unknown').join(', ');
+  return ctx.error(
+    SqlState.undefinedFunction,
+    `function ${name}(${types}) does not exist`,
+    call.location,
+    'No function matches the given name and argument types. You might need to add explicit type casts.',
+  );
+}
+
+/** The pass that only lists tables: arguments, sort keys and the filter are walked. */
+function listingOnly(ctx: EmitContext, call: FuncCall): string {
+  const parts = [
+    ...(call.args ?? []).map((a) => ctx.expr(a)),
+    ...(call.agg_order ?? []).map((s) => ('SortBy' in s && s.SortBy.node ? ctx.expr(s.SortBy.node) : 'NULL')),
+    ...(call.agg_filter === undefined ? [] : [ctx.expr(call.agg_filter)]),
+  ];
+  return `list_value(NULL${parts.map((p) => `, ${p}`).join('')})`;
+}

@@ -1,0 +1,123 @@
+/**
+ * One value's JSON text as DuckDB SQL (a VARCHAR, NULL for NULL), per PostgreSQL type, as
+ * datum_to_json (json.c) writes it for to_json, json_agg and json_build_*: numbers as their text
+ * (NaN and ±Infinity as strings), booleans as true/false, strings escaped (escape_json),
+ * dates and timestamps in ISO 8601 (JsonEncodeDateTime), intervals and uuids as their text in a
+ * string, json as written, jsonb as it prints, arrays as JSON arrays ("," between elements).
+ * As an object key (key_scalar) every value is a string; json, jsonb and arrays are refused there.
+ *
+ * A type not listed is refused (0A000): its text is not known to be PostgreSQL's here.
+ */
+import { SqlState } from '../../errors.js';
+import { jsonFunction } from '../jsonb/duckdb-json-functions.js';
+import type { EmitContext } from './emit-context.js';
+import { quoteLiteral } from './sql-text.js';
+import { arrayElementType } from './typing/json-types.js';
+import type { PgType } from './typing/pg-types.js';
+
+/** Types written as a JSON string of DuckDB's own text of the value, which is PostgreSQL's. */
+const STRING_TYPES = new Set(['text', 'varchar', 'bpchar', 'citext', 'name', 'uuid', 'unknown']);
+const NUMBER_TYPES = new Set(['int2', 'int4', 'int8', 'numeric']);
+/** Values printed by a pga_json_ function of json-scalars.ts. */
+const SCALAR_FUNCTIONS: Readonly<Record<string, 'date' | 'timestamp' | 'interval' | 'float8' | 'float4'>> = {
+  date: 'date',
+  timestamp: 'timestamp',
+  interval: 'interval',
+  float8: 'float8',
+  float4: 'float4',
+};
+
+export interface JsonValueOptions {
+  /** An object key: always a JSON string. */
+  readonly key?: boolean;
+  readonly location?: number;
+}
+
+/** The JSON text of `sql`, a value of `type`; NULL stays NULL (callers write `null` where it is due). */
+export function jsonValueSql(
+  ctx: EmitContext,
+  type: PgType | undefined,
+  sql: string,
+  options: JsonValueOptions = {},
+): string {
+  const value = unquotedValue(ctx, type, sql, options);
+  // A key is a string: numbers and booleans, which print unquoted, are quoted (their texts need no escapes).
+  if (options.key !== true || value.quoted) return value.sql;
+  return `('"' || ${value.sql} || '"')`;
+}
+
+interface ValueSql {
+  readonly sql: string;
+  /** Always a JSON string (or NULL). */
+  readonly quoted: boolean;
+}
+
+function unquotedValue(
+  ctx: EmitContext,
+  type: PgType | undefined,
+  sql: string,
+  options: JsonValueOptions,
+): ValueSql {
+  const name = type?.name ?? '';
+  if (type?.category === 'E' || STRING_TYPES.has(name))
+    return { sql: `${jsonFunction('string')}(CAST(${sql} AS VARCHAR))`, quoted: true };
+  if (type?.heldAsText === true) {
+    // numeric_out's NaN and ±Infinity are no JSON numbers: they are written as strings.
+    const special = `${sql} IN ('NaN', 'Infinity', '-Infinity')`;
+    return { sql: `(CASE WHEN ${special} THEN '"' || ${sql} || '"' ELSE ${sql} END)`, quoted: false };
+  }
+  if (NUMBER_TYPES.has(name)) return { sql: `CAST(${sql} AS VARCHAR)`, quoted: false };
+  if (name === 'bool')
+    return { sql: `(CASE WHEN ${sql} THEN 'true' WHEN NOT ${sql} THEN 'false' END)`, quoted: false };
+  const scalar = SCALAR_FUNCTIONS[name];
+  if (scalar !== undefined)
+    return { sql: `${jsonFunction(scalar)}(${sql})`, quoted: scalar !== 'float8' && scalar !== 'float4' };
+  if (name === 'timestamptz') return { sql: timestampTz(ctx, sql, options), quoted: true };
+  const structured = name === 'json' || name === 'jsonb' || type?.category === 'A';
+  if (structured && options.key === true) {
+    throw ctx.error(
+      SqlState.invalidParameterValue,
+      'key value must be scalar, not array, composite, or json',
+      options.location,
+    );
+  }
+  if (name === 'json' || name === 'jsonb') return { sql, quoted: false };
+  if (type?.category === 'A') return { sql: arrayJson(ctx, type, sql, options), quoted: false };
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    `a value of type ${type === undefined || name === '' ? 'unknown to pg_analytica' : name} in JSON is not supported by pg_analytica`,
+    options.location,
+    'cast the value to text (or to a type JSON prints as a number) first',
+  );
+}
+
+/** A timestamptz in the session's TimeZone, which the statement's context carries. */
+function timestampTz(ctx: EmitContext, sql: string, options: JsonValueOptions): string {
+  if (ctx.timeZone === undefined) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      'a timestamp with time zone in JSON is not supported by pg_analytica here (the session time zone is not known)',
+      options.location,
+    );
+  }
+  return `${jsonFunction('timestamptz')}(${sql}, ${quoteLiteral(ctx.timeZone)})`;
+}
+
+/** array_to_json_internal: `[e1,e2]`, NULL elements as null; arrays of one dimension. */
+function arrayJson(ctx: EmitContext, type: PgType, sql: string, options: JsonValueOptions): string {
+  const element = arrayElementType(type);
+  if (element === undefined || (type.ndims ?? 1) > 1 || element.category === 'A') {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `an array of type ${type.name}${(type.ndims ?? 1) > 1 ? ' of several dimensions' : ''} in JSON is not supported by pg_analytica`,
+      options.location,
+    );
+  }
+  const item = jsonValueSql(ctx, element, 'pga_je', { location: options.location });
+  return `('[' || array_to_string(list_transform(${sql}, lambda pga_je: coalesce(${item}, 'null')), ',') || ']')`;
+}
+
+/** A value, or JSON's null where it is NULL. */
+export function orNull(json: string): string {
+  return `coalesce(${json}, 'null')`;
+}
