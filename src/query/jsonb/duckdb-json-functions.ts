@@ -104,6 +104,7 @@ const UDFS: Readonly<Record<string, ScalarUdf>> = {
     returns: VARCHAR,
     run: ([v, zone]) => scalar.jsonTimestampTz(v as never as DuckDBTimestampTZValue, s(zone)),
   },
+  structured_key: { parameters: [VARCHAR], returns: VARCHAR, run: () => scalar.structuredKey() },
   interval: {
     parameters: [INTERVAL],
     returns: VARCHAR,

@@ -12,6 +12,7 @@ import type {
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
 } from '@duckdb/node-api';
+import { PgError, SqlState } from '../../errors.js';
 import { formatDate, formatInterval, formatTimestamp, timestampTzFormatter } from '../format-datetime.js';
 import { formatFloat4, formatFloat8 } from '../format-numbers.js';
 import { timeZoneOffsets } from '../format-timezone.js';
@@ -67,4 +68,12 @@ export function jsonTimestampTz(value: DuckDBTimestampTZValue, timeZone: string)
 /** An interval: its text output (IntervalStyle postgres) as a string. */
 export function jsonInterval(value: DuckDBIntervalValue): string {
   return jsonString(formatInterval(value));
+}
+
+/** add_json's refusal of an array or json value as an object key (called for a non-NULL key only). */
+export function structuredKey(): never {
+  throw new PgError(
+    SqlState.invalidParameterValue,
+    'key value must be scalar, not array, composite, or json',
+  );
 }

@@ -14,7 +14,7 @@
  * unique (the last value kept), numbers through numeric, jsonb's spacing.
  */
 import type { FuncCall, Node } from 'libpg-query';
-import { SqlState } from '../../errors.js';
+import { SqlState, type SqlStateCode } from '../../errors.js';
 import { jsonFunction } from '../jsonb/duckdb-json-functions.js';
 import type { EmitContext } from './emit-context.js';
 import { emitSortBy } from './function-emitter.js';
@@ -128,20 +128,19 @@ function buildObject(ctx: EmitContext, call: FuncCall, name: string, args: reado
   }
   const pairs: string[] = [];
   for (let i = 0; i < args.length; i += 2) {
-    const message =
+    const key =
       name === 'jsonb_build_object'
-        ? `argument ${i + 1}: key must not be null`
-        : `argument ${i + 1} cannot be null`;
-    const key = nonNullKey(ctx, args[i]!, message);
+        ? nonNullKey(ctx, args[i]!, SqlState.invalidParameterValue, `argument ${i + 1}: key must not be null`)
+        : nonNullKey(ctx, args[i]!, SqlState.nullValueNotAllowed, 'null value not allowed for object key');
     pairs.push(`${key} || ' : ' || ${orNull(value(ctx, args[i + 1]!))}`);
   }
   return `('{' || ${pairs.join(` || ', ' || `) || "''"} || '}')`;
 }
 
-/** A key's JSON string; a NULL key raises 22023 with `message`. */
-function nonNullKey(ctx: EmitContext, node: Node, message: string): string {
+/** A key's JSON string; a NULL key raises `code` with `message` (each function has its own). */
+function nonNullKey(ctx: EmitContext, node: Node, code: SqlStateCode, message: string): string {
   const key = value(ctx, node, true);
-  const fail = `error(${quoteLiteral(`SQLSTATE ${SqlState.invalidParameterValue}: ${message}`)})`;
+  const fail = `error(${quoteLiteral(`SQLSTATE ${code}: ${message}`)})`;
   return `coalesce(${key}, ${fail})`;
 }
 
@@ -151,20 +150,40 @@ function aggregate(ctx: EmitContext, call: FuncCall, name: string, args: readonl
   const node = args[0]!;
   refuseUnknown(ctx, node);
   const filter = filterClause(ctx, call);
+  const type = operandType(ctx, node);
   if (call.agg_distinct !== true) {
     const order = orderClause(ctx, call);
-    return `('[' || string_agg(${orNull(value(ctx, node))}, ', '${order})${filter} || ']')`;
+    const item = aggregated(type, value(ctx, node));
+    return `('[' || ${firstItem(type, `string_agg(${item}, ', '${order})${filter}`)} || ']')`;
   }
   // DISTINCT: PostgreSQL sorts the values and keeps one of each (NULL too); the distinct values
   // are listed in that order, then written.
-  const type = operandType(ctx, node);
   refuseDistinct(ctx, call, type);
   const sql = ctx.expr(node);
   const item = jsonValueSql(ctx, type, 'pga_jd', { location: nodeLocation(node) });
   const sort =
     call.agg_order?.[0] === undefined ? `${sql} ASC NULLS LAST` : emitSortBy(ctx, call.agg_order[0]);
   const values = `list(DISTINCT ${sql} ORDER BY ${sort})${filter}`;
-  return `('[' || array_to_string(list_transform(${values}, lambda pga_jd: ${orNull(item)}), ', ') || ']')`;
+  const items = `array_to_string(list_transform(${values}, lambda pga_jd: ${aggregated(type, item)}), ', ')`;
+  return `('[' || ${firstItem(type, items)} || ']')`;
+}
+
+/**
+ * An aggregated value's text. json_agg_transfn puts a line feed and a blank before each array
+ * (or composite) but the first, after the ", " separator: `[[1], \n [2], null, \n [3]]`.
+ */
+function aggregated(type: PgType | undefined, json: string): string {
+  if (type?.category !== 'A') return orNull(json);
+  return `coalesce(${LINE_BREAK} || ${json}, 'null')`;
+}
+
+const LINE_BREAK = "(chr(10) || ' ')";
+
+/** The aggregated texts, the first one's line break (if it has one) taken off. */
+function firstItem(type: PgType | undefined, items: string): string {
+  if (type?.category !== 'A') return items;
+  // RE2 reads \n as a line feed.
+  return `regexp_replace(${items}, '^\\n ', '')`;
 }
 
 /**
@@ -209,7 +228,10 @@ function objectAggregate(ctx: EmitContext, call: FuncCall, name: string, args: r
       call.location,
     );
   }
-  const key = nonNullKey(ctx, args[0]!, 'field name must not be null');
+  const key =
+    name === 'jsonb_object_agg'
+      ? nonNullKey(ctx, args[0]!, SqlState.invalidParameterValue, 'field name must not be null')
+      : nonNullKey(ctx, args[0]!, SqlState.nullValueNotAllowed, 'null value not allowed for object key');
   const pair = `${key} || ' : ' || ${orNull(value(ctx, args[1]!))}`;
   return `('{ ' || string_agg(${pair}, ', '${orderClause(ctx, call)})${filterClause(ctx, call)} || ' }')`;
 }

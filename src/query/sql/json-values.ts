@@ -40,19 +40,22 @@ export function jsonValueSql(
   sql: string,
   options: JsonValueOptions = {},
 ): string {
-  const value = unquotedValue(ctx, type, sql, options);
+  const value = valueText(ctx, type, sql, options);
+  if (options.key !== true || value.unquoted === undefined) return value.sql;
   // A key is a string: numbers and booleans, which print unquoted, are quoted (their texts need no escapes).
-  if (options.key !== true || value.quoted) return value.sql;
-  return `('"' || ${value.sql} || '"')`;
+  return `('"' || ${value.unquoted} || '"')`;
 }
 
 interface ValueSql {
   readonly sql: string;
-  /** Always a JSON string (or NULL). */
-  readonly quoted: boolean;
+  /** A value not always printed as a string: its text (no quotes) for a key. */
+  readonly unquoted?: string;
 }
 
-function unquotedValue(
+const quoted = (sql: string): ValueSql => ({ sql });
+const number = (sql: string): ValueSql => ({ sql, unquoted: sql });
+
+function valueText(
   ctx: EmitContext,
   type: PgType | undefined,
   sql: string,
@@ -60,29 +63,29 @@ function unquotedValue(
 ): ValueSql {
   const name = type?.name ?? '';
   if (type?.category === 'E' || STRING_TYPES.has(name))
-    return { sql: `${jsonFunction('string')}(CAST(${sql} AS VARCHAR))`, quoted: true };
+    return quoted(`${jsonFunction('string')}(CAST(${sql} AS VARCHAR))`);
   if (type?.heldAsText === true) {
     // numeric_out's NaN and ±Infinity are no JSON numbers: they are written as strings.
     const special = `${sql} IN ('NaN', 'Infinity', '-Infinity')`;
-    return { sql: `(CASE WHEN ${special} THEN '"' || ${sql} || '"' ELSE ${sql} END)`, quoted: false };
+    return { sql: `(CASE WHEN ${special} THEN '"' || ${sql} || '"' ELSE ${sql} END)`, unquoted: sql };
   }
-  if (NUMBER_TYPES.has(name)) return { sql: `CAST(${sql} AS VARCHAR)`, quoted: false };
-  if (name === 'bool')
-    return { sql: `(CASE WHEN ${sql} THEN 'true' WHEN NOT ${sql} THEN 'false' END)`, quoted: false };
+  if (NUMBER_TYPES.has(name)) return number(`CAST(${sql} AS VARCHAR)`);
+  if (name === 'bool') return number(`(CASE WHEN ${sql} THEN 'true' WHEN NOT ${sql} THEN 'false' END)`);
   const scalar = SCALAR_FUNCTIONS[name];
-  if (scalar !== undefined)
-    return { sql: `${jsonFunction(scalar)}(${sql})`, quoted: scalar !== 'float8' && scalar !== 'float4' };
-  if (name === 'timestamptz') return { sql: timestampTz(ctx, sql, options), quoted: true };
+  if (scalar === 'float8' || scalar === 'float4') {
+    // A float's text holds no quote but the ones around NaN and ±Infinity.
+    const call = `${jsonFunction(scalar)}(${sql})`;
+    return { sql: call, unquoted: `trim(${call}, '"')` };
+  }
+  if (scalar !== undefined) return quoted(`${jsonFunction(scalar)}(${sql})`);
+  if (name === 'timestamptz') return quoted(timestampTz(ctx, sql, options));
   const structured = name === 'json' || name === 'jsonb' || type?.category === 'A';
   if (structured && options.key === true) {
-    throw ctx.error(
-      SqlState.invalidParameterValue,
-      'key value must be scalar, not array, composite, or json',
-      options.location,
-    );
+    // Raised for a row that has such a key, as add_json raises it (a NULL key fails as NULL).
+    return quoted(`${jsonFunction('structured_key')}(CAST(${sql} AS VARCHAR))`);
   }
-  if (name === 'json' || name === 'jsonb') return { sql, quoted: false };
-  if (type?.category === 'A') return { sql: arrayJson(ctx, type, sql, options), quoted: false };
+  if (name === 'json' || name === 'jsonb') return quoted(sql);
+  if (type?.category === 'A') return quoted(arrayJson(ctx, type, sql, options));
   throw ctx.error(
     SqlState.featureNotSupported,
     `a value of type ${type === undefined || name === '' ? 'unknown to pg_analytica' : name} in JSON is not supported by pg_analytica`,

@@ -1,0 +1,250 @@
+/**
+ * JSON constructors and aggregates (to_json, json_build_object, json_agg, json_object_agg and
+ * their jsonb forms), differentially: every query runs on the heap table and through the daemon,
+ * directly and through columnar.items (postgres_fdw), and must return the same text, column names
+ * and type OIDs. What the daemon refuses fails with 0A000; what PostgreSQL refuses fails alike.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import { failure } from './helpers/assertions.js';
+import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
+
+let heap: pg.Client;
+let columnar: pg.Client;
+
+// Every value type the constructors print, with the values whose JSON text is special: NaN, -0,
+// 1e-7 and 1e20 floats, numerics with trailing zeros and NaN, strings needing escapes (quotes,
+// backslashes, line feeds, control characters) and non-ASCII, BC and infinite dates and
+// timestamps, fractional seconds, mixed-sign intervals, NULL array elements, and NULLs.
+const setup = String.raw`
+  CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+  CREATE TABLE items (
+    id int PRIMARY KEY, grp int, i int, big bigint, n numeric(10,2), bn numeric, f float8, t text,
+    b bool, d date, tz timestamptz, ts timestamp, iv interval, m mood, jb jsonb, js json,
+    ta text[], ia int[], c char(4), v varchar(10), u uuid, r real);
+  INSERT INTO items VALUES
+    (1, 1, 1, 9007199254740993, 1.50, 1.50, 'NaN', E'quote " back \\ nl \n tab \t', true,
+     '2024-01-01', '2024-01-01 01:00:00+00', '2024-01-01 00:00:00.5', '1 year 2 mons -3 days 04:05:06.5',
+     'ok', '{"b": 1, "a": [1, 2.50]}', '{"b": 1,  "a": 1e2, "b": 2}', '{a,NULL,"b c"}', '{1,NULL,3}',
+     'ab', 'x y', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'Infinity'),
+    (2, 1, -2, -1, -0.50, 'NaN', '-0', E'ctl \x01 \x1f é ✓ \x7f', false,
+     '0044-03-15 BC', '2024-06-01 12:30:00.25+02', 'infinity', '-1 days +02:00:00', 'sad', '"str"',
+     '[1, "two"]', '{}', '{}', '', 'z', NULL, 1.5),
+    (3, 2, 3, 0, 0.00, '123456789012345678901234567890.123', 1e-7, '', NULL,
+     'infinity', '-infinity', '1999-12-31 23:59:59.999999', '00:00:00', 'happy', 'null', 'null',
+     NULL, '{-7}', NULL, NULL, NULL, -0.25),
+    (4, 2, NULL, NULL, NULL, NULL, 1e20, NULL, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     '{"\"q\"","back\\slash"}', NULL, 'abcd', NULL, NULL, NULL),
+    (5, 3, 5, 5, 99.99, '-0.000', -12.5, 'dup', false, '2000-02-29', '1970-01-01 00:00:00+00',
+     '2000-02-29 12:00:00', '1 mon', 'ok', '{"z": {}, "aa": []}', '{}', '{x}', '{5,6}', 'dup ', 'dup',
+     'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12', 3);`;
+
+/** Every column, for the per-column queries. */
+const COLUMNS = [
+  'id',
+  'big',
+  'n',
+  'bn',
+  'f',
+  'r',
+  't',
+  'b',
+  'd',
+  'tz',
+  'ts',
+  'iv',
+  'm',
+  'jb',
+  'js',
+  'ta',
+  'ia',
+  'c',
+  'v',
+  'u',
+];
+
+let fixture: Differential | undefined;
+
+before(async () => {
+  fixture = await startDifferential(setup, ['items'], { foreignServer: true });
+  ({ heap, columnar } = fixture);
+});
+
+after(() => stopDifferential(fixture));
+
+/** Rows as text, with each column's name and type OID. */
+async function described(client: pg.Client, sql: string) {
+  const result = await client.query({ text: sql, rowMode: 'array' });
+  return { columns: result.fields.map((f) => `${f.name}:${f.dataTypeID}`), rows: result.rows };
+}
+
+/** The same answer on the daemon, and through columnar.items, as on the heap. */
+async function same(template: string): Promise<void> {
+  const sql = template.replaceAll('{t}', 'items');
+  const expected = await described(heap, sql);
+  assert.deepEqual(await described(columnar, sql), expected, sql);
+  const foreign = template.replaceAll('{t}', 'columnar.items');
+  assert.deepEqual(await described(heap, foreign), expected, foreign);
+}
+
+/** The same error (SQLSTATE and message) from both. */
+async function sameError(sql: string, code: string): Promise<void> {
+  const expected = await failure(heap, sql);
+  const actual = await failure(columnar, sql);
+  assert.equal(expected.code, code, `${sql} in PostgreSQL`);
+  assert.equal(actual.code, expected.code, `${sql}: ${actual.message}`);
+  assert.equal(actual.message, expected.message, sql);
+}
+
+describe('to_json and to_jsonb of every type print what PostgreSQL prints', () => {
+  for (const fn of ['to_json', 'to_jsonb']) {
+    test(`${fn} of each column`, async () => {
+      await same(`SELECT id, ${COLUMNS.map((c) => `${fn}(${c})`).join(', ')} FROM {t} ORDER BY id`);
+    });
+  }
+  test('array_to_json, and constants of each kind', async () => {
+    await same(
+      `SELECT id, array_to_json(ta), array_to_json(ia), array_to_json(ia, false) FROM {t} ORDER BY id`,
+    );
+    await same(
+      `SELECT to_json(1.50), to_jsonb(2.0e3), to_json(true), to_json('x'::text), to_json(NULL::int)`,
+    );
+  });
+});
+
+describe('json_build_object and json_build_array', () => {
+  test('every column as a value, json and jsonb', async () => {
+    for (const fn of ['json_build_object', 'jsonb_build_object'])
+      await same(`SELECT id, ${fn}(${COLUMNS.map((c) => `'${c}', ${c}`).join(', ')}) FROM {t} ORDER BY id`);
+  });
+  test('every scalar column as a key', async () => {
+    const keys = ['id', 'big', 'n', 'bn', 'f', 'r', 't', 'b', 'd', 'tz', 'ts', 'iv', 'm', 'c', 'v'];
+    for (const fn of ['json_build_object', 'jsonb_build_object'])
+      await same(
+        `SELECT id, ${fn}(${keys.map((k) => `${k}, 1`).join(', ')}) FROM {t} WHERE id IN (1, 2, 5) ORDER BY id`,
+      );
+    await same(
+      `SELECT id, json_build_object(id, t, n, f, b, d, d, tz) FROM {t} WHERE d IS NOT NULL AND b IS NOT NULL ORDER BY id`,
+    );
+    await same(
+      `SELECT id, jsonb_build_object(m, iv, f, ts, 'z', 1, 'z', 2) FROM {t} WHERE m IS NOT NULL ORDER BY id`,
+    );
+  });
+  test('arrays, nesting, no arguments', async () => {
+    for (const fn of ['json_build_array', 'jsonb_build_array'])
+      await same(
+        `SELECT id, ${fn}(${COLUMNS.join(', ')}), ${fn}(), ${fn}(NULL, 'x', 1) FROM {t} ORDER BY id`,
+      );
+    await same(
+      `SELECT json_build_object(), jsonb_build_object(), json_build_object('a', json_build_array(1, json_build_object('b', NULL)))`,
+    );
+    await same(
+      `SELECT id, jsonb_build_object('o', to_jsonb(jb), 'j', js, 'a', jsonb_build_array(ta, ia)) FROM {t} ORDER BY id`,
+    );
+  });
+});
+
+describe('json_agg and jsonb_agg', () => {
+  test('of each column, in the aggregate order', async () => {
+    for (const fn of ['json_agg', 'jsonb_agg'])
+      await same(`SELECT ${COLUMNS.map((c) => `${fn}(${c} ORDER BY id)`).join(', ')} FROM {t}`);
+  });
+  test('ORDER BY keys, DESC and NULLS, FILTER, GROUP BY', async () => {
+    await same(`SELECT json_agg(t ORDER BY t DESC NULLS FIRST, id), jsonb_agg(f ORDER BY f, id) FROM {t}`);
+    await same(
+      `SELECT json_agg(i ORDER BY id) FILTER (WHERE b), jsonb_agg(n ORDER BY id DESC) FILTER (WHERE i > 0) FROM {t}`,
+    );
+    await same(
+      `SELECT grp, json_agg(d ORDER BY id), jsonb_agg(tz ORDER BY id), count(*) FROM {t} GROUP BY grp ORDER BY grp`,
+    );
+    await same(`SELECT m, json_agg(id ORDER BY id) FROM {t} GROUP BY m ORDER BY m NULLS FIRST`);
+  });
+  test('DISTINCT lists each value once, in its order', async () => {
+    await same(
+      `SELECT json_agg(DISTINCT m), jsonb_agg(DISTINCT grp), json_agg(DISTINCT b), json_agg(DISTINCT n) FROM {t}`,
+    );
+    await same(
+      `SELECT json_agg(DISTINCT t ORDER BY t DESC), json_agg(DISTINCT d) FILTER (WHERE id > 1) FROM {t}`,
+    );
+  });
+  test('no rows and empty groups give NULL', async () => {
+    await same(
+      `SELECT json_agg(id), jsonb_agg(t), json_object_agg(t, id), jsonb_object_agg(t, id) FROM {t} WHERE false`,
+    );
+    await same(
+      `SELECT grp, json_agg(id) FILTER (WHERE id > 4), jsonb_object_agg(id, t) FILTER (WHERE false) FROM {t} GROUP BY grp ORDER BY grp`,
+    );
+  });
+  test('nested in constructors', async () => {
+    await same(
+      `SELECT grp, json_build_object('k', json_agg(i ORDER BY id), 'n', count(*)), jsonb_build_object('grp', grp, 'items', jsonb_agg(jsonb_build_object('id', id, 't', t) ORDER BY id)) FROM {t} GROUP BY grp ORDER BY grp`,
+    );
+    await same(
+      `SELECT json_agg(json_build_array(id, ta) ORDER BY id), jsonb_agg(to_jsonb(iv) ORDER BY id) FROM {t}`,
+    );
+  });
+});
+
+describe('json_object_agg and jsonb_object_agg', () => {
+  test('keys of each type; jsonb keeps the last of a repeated key', async () => {
+    await same(`SELECT json_object_agg(id, t ORDER BY id), jsonb_object_agg(id, t) FROM {t}`);
+    await same(
+      `SELECT json_object_agg(coalesce(t, '-'), f ORDER BY id), jsonb_object_agg(coalesce(t, '-'), f) FROM {t}`,
+    );
+    await same(
+      `SELECT jsonb_object_agg(grp, id ORDER BY id), jsonb_object_agg(grp, id ORDER BY id DESC) FROM {t}`,
+    );
+    await same(
+      `SELECT grp, json_object_agg(id, ta ORDER BY id) FILTER (WHERE id <> 3) FROM {t} GROUP BY grp ORDER BY grp`,
+    );
+    await same(
+      `SELECT json_object_agg(d, tz ORDER BY id), jsonb_object_agg(b, iv) FROM {t} WHERE d IS NOT NULL AND b IS NOT NULL`,
+    );
+  });
+});
+
+describe('the session TimeZone', () => {
+  test('a timestamptz is written with the offset of the session zone', async () => {
+    const plain = `SELECT id, to_json(tz), jsonb_build_object('t', tz) FROM items ORDER BY id`;
+    for (const zone of ['Asia/Kolkata', 'America/New_York', 'Australia/Adelaide']) {
+      for (const client of [heap, columnar]) await client.query(`SET TimeZone = '${zone}'`);
+      try {
+        const expected = await described(heap, plain);
+        assert.deepEqual(await described(columnar, plain), expected, `${plain} in ${zone}`);
+        assert.notEqual(expected.rows[0]?.[1], '"2024-01-01T01:00:00+00:00"');
+      } finally {
+        for (const client of [heap, columnar]) await client.query('RESET TimeZone');
+      }
+    }
+  });
+});
+
+describe('errors', () => {
+  test('what PostgreSQL refuses fails alike', async () => {
+    await sameError(`SELECT json_build_object(NULL::text, 1) FROM items`, '22004');
+    await sameError(`SELECT jsonb_build_object(t, 1) FROM items WHERE t IS NULL`, '22023');
+    await sameError(`SELECT json_object_agg(t, id) FROM items`, '22004');
+    await sameError(`SELECT jsonb_object_agg(t, id ORDER BY id) FROM items`, '22023');
+    await sameError(`SELECT jsonb_build_object(js, 1) FROM items WHERE id = 2`, '22023');
+    await sameError(`SELECT json_build_object('a', 1, 'b')`, '22023');
+    await sameError(`SELECT json_build_object(jb, 1) FROM items`, '22023');
+    await sameError(`SELECT to_json('x')`, '42804');
+    // A key PostgreSQL would refuse fails only for a row that has one, as there.
+    await same(`SELECT id, json_build_object(jb, 1) FROM {t} WHERE jb IS NULL AND false`);
+  });
+  test('what the daemon cannot print exactly is refused with 0A000', async () => {
+    for (const sql of [
+      `SELECT row_to_json(x) FROM items x`,
+      `SELECT json_agg(DISTINCT f) FROM items`,
+      `SELECT json_agg(id) OVER () FROM items`,
+      `SELECT array_to_json(ia, true) FROM items`,
+      `SELECT to_json('10.0.0.1'::inet)`,
+    ]) {
+      const error = await failure(columnar, sql);
+      assert.equal(error.code, '0A000', `${sql}: ${error.message}`);
+      // PostgreSQL itself answers each of them.
+      await heap.query(sql);
+    }
+  });
+});
