@@ -204,6 +204,19 @@ describe('json_object_agg and jsonb_object_agg', () => {
   });
 });
 
+describe('whole rows: row_to_json(t), to_json(t), json_agg(t)', () => {
+  test('of the FROM item, a subquery and a star', async () => {
+    await same(
+      `SELECT row_to_json(x), to_json(x), to_jsonb(x), row_to_json(x.*, false) FROM {t} x ORDER BY id`,
+    );
+    await same(`SELECT json_agg(x ORDER BY id), jsonb_agg(x ORDER BY id) FROM {t} x WHERE id < 4`);
+    await same(
+      `SELECT grp, json_agg(s ORDER BY id) FROM (SELECT id, grp, t, ia FROM {t}) s GROUP BY grp ORDER BY grp`,
+    );
+    await same(`SELECT json_build_object('row', row_to_json(s)) FROM (SELECT id AS "k ""q""", m FROM {t}) s`);
+  });
+});
+
 describe('the session TimeZone', () => {
   test('a timestamptz is written with the offset of the session zone', async () => {
     const plain = `SELECT id, to_json(tz), jsonb_build_object('t', tz) FROM items ORDER BY id`;
@@ -235,7 +248,9 @@ describe('errors', () => {
   });
   test('what the daemon cannot print exactly is refused with 0A000', async () => {
     for (const sql of [
-      `SELECT row_to_json(x) FROM items x`,
+      `SELECT row_to_json(x) FROM items x, items y`,
+      `SELECT row_to_json(x, true) FROM items x`,
+      `SELECT json_build_array(x) FROM items x LEFT JOIN items y ON false`,
       `SELECT json_agg(DISTINCT f) FROM items`,
       `SELECT json_agg(id) OVER () FROM items`,
       `SELECT array_to_json(ia, true) FROM items`,

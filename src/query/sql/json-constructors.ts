@@ -18,6 +18,7 @@ import { SqlState, type SqlStateCode } from '../../errors.js';
 import { jsonFunction } from '../jsonb/duckdb-json-functions.js';
 import type { EmitContext } from './emit-context.js';
 import { emitSortBy } from './function-emitter.js';
+import { wholeRowAlias, wholeRowJson } from './json-rows.js';
 import { jsonValueSql, orNull } from './json-values.js';
 import { quoteLiteral } from './sql-text.js';
 import type { PgType } from './typing/pg-types.js';
@@ -60,7 +61,7 @@ function emitForm(ctx: EmitContext, call: FuncCall, name: string, form: Form, ar
     case 'value':
       return polymorphicValue(ctx, call, name, args);
     case 'array': {
-      if (args.length === 2) refusePretty(ctx, args[1]!);
+      if (args.length === 2) refusePretty(ctx, name, args[1]!);
       const type = operandType(ctx, args[0]);
       if (args.length < 1 || args.length > 2 || type?.category !== 'A')
         throw noFunction(ctx, call, name, args);
@@ -75,18 +76,36 @@ function emitForm(ctx: EmitContext, call: FuncCall, name: string, form: Form, ar
     case 'objectAgg':
       return objectAggregate(ctx, call, name, args);
     case 'row':
-      throw ctx.error(
-        SqlState.featureNotSupported,
-        'row_to_json() is not supported by pg_analytica',
-        call.location,
-        "build the object with json_build_object('column', column, …) instead",
-      );
+      return rowToJson(ctx, call, args);
   }
 }
 
 /** The argument's JSON text. */
 function value(ctx: EmitContext, node: Node, key = false): string {
-  return jsonValueSql(ctx, operandType(ctx, node), ctx.expr(node), { key, location: nodeLocation(node) });
+  const row = wholeRowAlias(ctx, node);
+  if (row === undefined)
+    return jsonValueSql(ctx, operandType(ctx, node), ctx.expr(node), { key, location: nodeLocation(node) });
+  if (key) {
+    throw ctx.error(
+      SqlState.invalidParameterValue,
+      'key value must be scalar, not array, composite, or json',
+      nodeLocation(node),
+    );
+  }
+  return wholeRowJson(ctx, row, node);
+}
+
+/** row_to_json(t [, false]): the whole row of a FROM item. */
+function rowToJson(ctx: EmitContext, call: FuncCall, args: readonly Node[]): string {
+  if (args.length === 2) refusePretty(ctx, 'row_to_json', args[1]!);
+  const row = args[0] === undefined ? undefined : wholeRowAlias(ctx, args[0]);
+  if (row !== undefined && args.length <= 2) return wholeRowJson(ctx, row, args[0]!);
+  throw ctx.error(
+    SqlState.featureNotSupported,
+    'row_to_json() of anything but the whole row of a FROM item is not supported by pg_analytica',
+    call.location,
+    "build the object with json_build_object('column', column, …) instead",
+  );
 }
 
 /** to_json(anyelement): an untyped literal has no type to print it by (PostgreSQL's 42804). */
@@ -105,13 +124,13 @@ function refuseUnknown(ctx: EmitContext, node: Node): void {
   );
 }
 
-/** array_to_json(a, true) puts line feeds between the elements; only `false` is taken. */
-function refusePretty(ctx: EmitContext, node: Node): void {
+/** array_to_json(a, true) and row_to_json(r, true) put line feeds between elements; only `false` is taken. */
+function refusePretty(ctx: EmitContext, name: string, node: Node): void {
   if ('A_Const' in node && node.A_Const.boolval !== undefined && node.A_Const.boolval.boolval !== true)
     return;
   throw ctx.error(
     SqlState.featureNotSupported,
-    'array_to_json() with pretty_bool other than false is not supported by pg_analytica',
+    `${name}() with pretty_bool other than false is not supported by pg_analytica`,
     nodeLocation(node),
   );
 }
@@ -151,10 +170,12 @@ function aggregate(ctx: EmitContext, call: FuncCall, name: string, args: readonl
   refuseUnknown(ctx, node);
   const filter = filterClause(ctx, call);
   const type = operandType(ctx, node);
+  // json_agg_transfn's line break goes before arrays and rows (composites).
+  const structured = type?.category === 'A' || wholeRowAlias(ctx, node) !== undefined;
   if (call.agg_distinct !== true) {
     const order = orderClause(ctx, call);
-    const item = aggregated(type, value(ctx, node));
-    return `('[' || ${firstItem(type, `string_agg(${item}, ', '${order})${filter}`)} || ']')`;
+    const item = aggregated(structured, value(ctx, node));
+    return `('[' || ${firstItem(structured, `string_agg(${item}, ', '${order})${filter}`)} || ']')`;
   }
   // DISTINCT: PostgreSQL sorts the values and keeps one of each (NULL too); the distinct values
   // are listed in that order, then written.
@@ -164,24 +185,24 @@ function aggregate(ctx: EmitContext, call: FuncCall, name: string, args: readonl
   const sort =
     call.agg_order?.[0] === undefined ? `${sql} ASC NULLS LAST` : emitSortBy(ctx, call.agg_order[0]);
   const values = `list(DISTINCT ${sql} ORDER BY ${sort})${filter}`;
-  const items = `array_to_string(list_transform(${values}, lambda pga_jd: ${aggregated(type, item)}), ', ')`;
-  return `('[' || ${firstItem(type, items)} || ']')`;
+  const items = `array_to_string(list_transform(${values}, lambda pga_jd: ${aggregated(structured, item)}), ', ')`;
+  return `('[' || ${firstItem(structured, items)} || ']')`;
 }
 
 /**
  * An aggregated value's text. json_agg_transfn puts a line feed and a blank before each array
  * (or composite) but the first, after the ", " separator: `[[1], \n [2], null, \n [3]]`.
  */
-function aggregated(type: PgType | undefined, json: string): string {
-  if (type?.category !== 'A') return orNull(json);
+function aggregated(structured: boolean, json: string): string {
+  if (!structured) return orNull(json);
   return `coalesce(${LINE_BREAK} || ${json}, 'null')`;
 }
 
 const LINE_BREAK = "(chr(10) || ' ')";
 
 /** The aggregated texts, the first one's line break (if it has one) taken off. */
-function firstItem(type: PgType | undefined, items: string): string {
-  if (type?.category !== 'A') return items;
+function firstItem(structured: boolean, items: string): string {
+  if (!structured) return items;
   // RE2 reads \n as a line feed.
   return `regexp_replace(${items}, '^\\n ', '')`;
 }
