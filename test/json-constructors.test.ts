@@ -217,6 +217,22 @@ describe('whole rows: row_to_json(t), to_json(t), json_agg(t)', () => {
   });
 });
 
+describe('through postgres_fdw', () => {
+  test('the constructors are computed by PostgreSQL over the rows the daemon returns', async () => {
+    // They are stable, not immutable, so postgres_fdw ships neither them nor an aggregate of them:
+    // the daemon sees a plain scan (if that changes, the daemon answers them; same() checks both).
+    for (const sql of [
+      `SELECT grp, json_agg(i ORDER BY id), jsonb_object_agg(id, t) FROM columnar.items GROUP BY grp`,
+      `SELECT to_json(tz), json_build_object('n', n) FROM columnar.items WHERE id > 1`,
+    ]) {
+      const plan = await heap.query({ text: `EXPLAIN (VERBOSE, COSTS OFF) ${sql}`, rowMode: 'array' });
+      const remote = plan.rows.map((r) => String(r[0])).find((line) => line.includes('Remote SQL:')) ?? '';
+      assert.match(remote, /Remote SQL: SELECT [\w, ]+ FROM public\.items/, sql);
+      assert.doesNotMatch(remote, /json/, sql);
+    }
+  });
+});
+
 describe('the session TimeZone', () => {
   test('a timestamptz is written with the offset of the session zone', async () => {
     const plain = `SELECT id, to_json(tz), jsonb_build_object('t', tz) FROM items ORDER BY id`;

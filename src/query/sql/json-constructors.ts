@@ -182,11 +182,17 @@ function aggregate(ctx: EmitContext, call: FuncCall, name: string, args: readonl
   refuseDistinct(ctx, call, type);
   const sql = ctx.expr(node);
   const item = jsonValueSql(ctx, type, 'pga_jd', { location: nodeLocation(node) });
-  const sort =
-    call.agg_order?.[0] === undefined ? `${sql} ASC NULLS LAST` : emitSortBy(ctx, call.agg_order[0]);
+  // Sorted as ORDER BY sorts the value (its collation checked, an enum by its labels' order).
+  const sort = emitSortBy(ctx, call.agg_order?.[0] ?? ascending(node));
   const values = `list(DISTINCT ${sql} ORDER BY ${sort})${filter}`;
   const items = `array_to_string(list_transform(${values}, lambda pga_jd: ${aggregated(structured, item)}), ', ')`;
   return `('[' || ${firstItem(structured, items)} || ']')`;
+}
+
+function ascending(node: Node): Node {
+  return {
+    SortBy: { node, sortby_dir: 'SORTBY_DEFAULT', sortby_nulls: 'SORTBY_NULLS_DEFAULT', location: -1 },
+  };
 }
 
 /**
