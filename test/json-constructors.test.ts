@@ -22,23 +22,26 @@ const setup = String.raw`
   CREATE TABLE items (
     id int PRIMARY KEY, grp int, i int, big bigint, n numeric(10,2), bn numeric, f float8, t text,
     b bool, d date, tz timestamptz, ts timestamp, iv interval, m mood, jb jsonb, js json,
-    ta text[], ia int[], c char(4), v varchar(10), u uuid, r real);
+    ta text[], ia int[], c char(4), v varchar(10), u uuid, r real, ip inet, mac macaddr,
+    tm time, ir int4range, nr numrange, by bytea);
   INSERT INTO items VALUES
     (1, 1, 1, 9007199254740993, 1.50, 1.50, 'NaN', E'quote " back \\ nl \n tab \t', true,
      '2024-01-01', '2024-01-01 01:00:00+00', '2024-01-01 00:00:00.5', '1 year 2 mons -3 days 04:05:06.5',
      'ok', '{"b": 1, "a": [1, 2.50]}', '{"b": 1,  "a": 1e2, "b": 2}', '{a,NULL,"b c"}', '{1,NULL,3}',
-     'ab', 'x y', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'Infinity'),
+     'ab', 'x y', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'Infinity', '10.1.2.3/8', '08-00-2B-01-02-03',
+     '01:02:03.5', '[1,5]', '(1.50,2.5]', '\x00ff'),
     (2, 1, -2, -1, -0.50, 'NaN', '-0', E'ctl \x01 \x1f é ✓ \x7f', false,
      '0044-03-15 BC', '2024-06-01 12:30:00.25+02', 'infinity', '-1 days +02:00:00', 'sad', '"str"',
-     '[1, "two"]', '{}', '{}', '', 'z', NULL, 1.5),
+     '[1, "two"]', '{}', '{}', '', 'z', NULL, 1.5, '::1', NULL, '24:00:00', 'empty', NULL, ''),
     (3, 2, 3, 0, 0.00, '123456789012345678901234567890.123', 1e-7, '', NULL,
      'infinity', '-infinity', '1999-12-31 23:59:59.999999', '00:00:00', 'happy', 'null', 'null',
-     NULL, '{-7}', NULL, NULL, NULL, -0.25),
+     NULL, '{-7}', NULL, NULL, NULL, -0.25, NULL, NULL, '00:00:00', '(,3)', '[-1,)', NULL),
     (4, 2, NULL, NULL, NULL, NULL, 1e20, NULL, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-     '{"\"q\"","back\\slash"}', NULL, 'abcd', NULL, NULL, NULL),
+     '{"\"q\"","back\\slash"}', NULL, 'abcd', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
     (5, 3, 5, 5, 99.99, '-0.000', -12.5, 'dup', false, '2000-02-29', '1970-01-01 00:00:00+00',
      '2000-02-29 12:00:00', '1 mon', 'ok', '{"z": {}, "aa": []}', '{}', '{x}', '{5,6}', 'dup ', 'dup',
-     'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12', 3);`;
+     'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12', 3, '2001:db8::/32', 'ff:ff:ff:ff:ff:ff', '23:59:59.999999',
+     '[2,3)', 'empty', 'a"b');`;
 
 /** Every column, for the per-column queries. */
 const COLUMNS = [
@@ -62,6 +65,12 @@ const COLUMNS = [
   'c',
   'v',
   'u',
+  'ip',
+  'mac',
+  'tm',
+  'ir',
+  'nr',
+  'by',
 ];
 
 let fixture: Differential | undefined;
@@ -119,7 +128,26 @@ describe('json_build_object and json_build_array', () => {
       await same(`SELECT id, ${fn}(${COLUMNS.map((c) => `'${c}', ${c}`).join(', ')}) FROM {t} ORDER BY id`);
   });
   test('every scalar column as a key', async () => {
-    const keys = ['id', 'big', 'n', 'bn', 'f', 'r', 't', 'b', 'd', 'tz', 'ts', 'iv', 'm', 'c', 'v'];
+    const keys = [
+      'id',
+      'big',
+      'n',
+      'bn',
+      'f',
+      'r',
+      't',
+      'b',
+      'd',
+      'tz',
+      'ts',
+      'iv',
+      'm',
+      'c',
+      'v',
+      'ip',
+      'tm',
+      'ir',
+    ];
     for (const fn of ['json_build_object', 'jsonb_build_object'])
       await same(
         `SELECT id, ${fn}(${keys.map((k) => `${k}, 1`).join(', ')}) FROM {t} WHERE id IN (1, 2, 5) ORDER BY id`,
@@ -270,7 +298,7 @@ describe('errors', () => {
       `SELECT json_agg(DISTINCT f) FROM items`,
       `SELECT json_agg(id) OVER () FROM items`,
       `SELECT array_to_json(ia, true) FROM items`,
-      `SELECT to_json('10.0.0.1'::inet)`,
+      `SELECT to_json('01:00:00+02'::timetz)`,
     ]) {
       const error = await failure(columnar, sql);
       assert.equal(error.code, '0A000', `${sql}: ${error.message}`);

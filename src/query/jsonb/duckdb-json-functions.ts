@@ -5,14 +5,17 @@
  */
 import {
   BIGINT,
+  BLOB,
   BOOLEAN,
   DATE,
   DOUBLE,
+  type DuckDBBlobValue,
   type DuckDBConnection,
   type DuckDBDateValue,
   type DuckDBIntervalValue,
   type DuckDBTimestampTZValue,
   type DuckDBTimestampValue,
+  type DuckDBTimeValue,
   FLOAT,
   INTEGER,
   INTERVAL,
@@ -20,6 +23,7 @@ import {
   listValue,
   STRUCT,
   structValue,
+  TIME,
   TIMESTAMP,
   TIMESTAMPTZ,
   VARCHAR,
@@ -103,6 +107,16 @@ const UDFS: Readonly<Record<string, ScalarUdf>> = {
     parameters: [TIMESTAMPTZ, VARCHAR],
     returns: VARCHAR,
     run: ([v, zone]) => scalar.jsonTimestampTz(v as never as DuckDBTimestampTZValue, s(zone)),
+  },
+  time: {
+    parameters: [TIME],
+    returns: VARCHAR,
+    run: ([v]) => scalar.jsonTime(v as never as DuckDBTimeValue),
+  },
+  bytea: {
+    parameters: [BLOB],
+    returns: VARCHAR,
+    run: ([v]) => scalar.jsonBytea(v as never as DuckDBBlobValue),
   },
   structured_key: { parameters: [VARCHAR], returns: VARCHAR, run: () => scalar.structuredKey() },
   interval: {

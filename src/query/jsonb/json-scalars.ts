@@ -7,13 +7,21 @@
  * Registered in DuckDB by duckdb-json-functions.ts; sql/json-values.ts emits the calls.
  */
 import type {
+  DuckDBBlobValue,
   DuckDBDateValue,
   DuckDBIntervalValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
+  DuckDBTimeValue,
 } from '@duckdb/node-api';
 import { PgError, SqlState } from '../../errors.js';
-import { formatDate, formatInterval, formatTimestamp, timestampTzFormatter } from '../format-datetime.js';
+import {
+  formatDate,
+  formatInterval,
+  formatTime,
+  formatTimestamp,
+  timestampTzFormatter,
+} from '../format-datetime.js';
 import { formatFloat4, formatFloat8 } from '../format-numbers.js';
 import { timeZoneOffsets } from '../format-timezone.js';
 
@@ -63,6 +71,16 @@ export function jsonTimestampTz(value: DuckDBTimestampTZValue, timeZone: string)
     },
   );
   return jsonString(xsd.replace(' ', 'T'));
+}
+
+/** A time of day: its text output ("01:02:03.5") as a string. */
+export function jsonTime(value: DuckDBTimeValue): string {
+  return jsonString(formatTime(Number(value.micros)));
+}
+
+/** A bytea: byteaout's hex text ("\\x0102", the backslash escaped) as a string. */
+export function jsonBytea(value: DuckDBBlobValue): string {
+  return jsonString(`\\x${Buffer.from(value.bytes).toString('hex')}`);
 }
 
 /** An interval: its text output (IntervalStyle postgres) as a string. */

@@ -15,12 +15,37 @@ import { quoteLiteral } from './sql-text.js';
 import { arrayElementType } from './typing/json-types.js';
 import type { PgType } from './typing/pg-types.js';
 
-/** Types written as a JSON string of DuckDB's own text of the value, which is PostgreSQL's. */
-const STRING_TYPES = new Set(['text', 'varchar', 'bpchar', 'citext', 'name', 'uuid', 'unknown']);
+/**
+ * Types written as a JSON string of DuckDB's own text of the value, which is PostgreSQL's: the
+ * copy holds inet, cidr, macaddr[8] and the discrete ranges, numrange and tsrange as their
+ * PostgreSQL text (docs/types.md); tstzrange's is in UTC, not in the session's zone.
+ */
+const STRING_TYPES = new Set([
+  'text',
+  'varchar',
+  'bpchar',
+  'citext',
+  'name',
+  'uuid',
+  'unknown',
+  'inet',
+  'cidr',
+  'macaddr',
+  'macaddr8',
+  'int4range',
+  'int8range',
+  'daterange',
+  'numrange',
+  'tsrange',
+]);
 const NUMBER_TYPES = new Set(['int2', 'int4', 'int8', 'numeric']);
 /** Values printed by a pga_json_ function of json-scalars.ts. */
-const SCALAR_FUNCTIONS: Readonly<Record<string, 'date' | 'timestamp' | 'interval' | 'float8' | 'float4'>> = {
+const SCALAR_FUNCTIONS: Readonly<
+  Record<string, 'date' | 'timestamp' | 'interval' | 'float8' | 'float4' | 'time' | 'bytea'>
+> = {
   date: 'date',
+  time: 'time',
+  bytea: 'bytea',
   timestamp: 'timestamp',
   interval: 'interval',
   float8: 'float8',
