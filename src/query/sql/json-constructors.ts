@@ -17,10 +17,10 @@ import type { FuncCall, Node } from 'libpg-query';
 import { SqlState, type SqlStateCode } from '../../errors.js';
 import { jsonFunction } from '../jsonb/duckdb-json-functions.js';
 import type { EmitContext } from './emit-context.js';
-import { emitSortBy } from './function-emitter.js';
+import { emitSortBy, emitWindowSpec } from './function-emitter.js';
 import { wholeRowAlias, wholeRowJson } from './json-rows.js';
 import { jsonValueSql, orNull } from './json-values.js';
-import { quoteLiteral } from './sql-text.js';
+import { quoteIdent, quoteLiteral } from './sql-text.js';
 import type { PgType } from './typing/pg-types.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 
@@ -268,8 +268,14 @@ function orderClause(ctx: EmitContext, call: FuncCall): string {
   return order.length === 0 ? '' : ` ORDER BY ${order.join(', ')}`;
 }
 
+/** FILTER and OVER: a window aggregate concatenates its frame's rows in the window's order. */
 function filterClause(ctx: EmitContext, call: FuncCall): string {
-  return call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
+  const filter = call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
+  if (call.over === undefined) return filter;
+  const window = call.over;
+  const onlyName =
+    window.name !== undefined && !window.refname && !window.partitionClause && !window.orderClause;
+  return `${filter} OVER ${onlyName ? quoteIdent(window.name ?? '') : `(${emitWindowSpec(ctx, window)})`}`;
 }
 
 /** Clauses PostgreSQL refuses on these functions, and the forms refused here. */
@@ -288,12 +294,20 @@ function checkCallShape(ctx: EmitContext, call: FuncCall, name: string, form: Fo
     );
   }
   if (call.agg_star === true) throw noFunction(ctx, call, name, []);
-  if (call.over !== undefined) {
+  if (call.over !== undefined && !aggregate) {
     throw ctx.error(
-      aggregate ? SqlState.featureNotSupported : SqlState.wrongObjectType,
-      aggregate
-        ? `${name}() as a window function is not supported by pg_analytica`
-        : `OVER specified, but ${name} is not a window function nor an aggregate function`,
+      SqlState.wrongObjectType,
+      `OVER specified, but ${name} is not a window function nor an aggregate function`,
+      call.location,
+    );
+  }
+  // PostgreSQL's own refusals of these clauses in a window aggregate.
+  if (call.over !== undefined && (call.agg_distinct === true || (call.agg_order ?? []).length > 0)) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      call.agg_distinct === true
+        ? 'DISTINCT is not implemented for window functions'
+        : 'aggregate ORDER BY is not implemented for window functions',
       call.location,
     );
   }
