@@ -206,6 +206,13 @@ describe('json_agg and jsonb_agg', () => {
       `SELECT grp, json_agg(id) FILTER (WHERE id > 4), jsonb_object_agg(id, t) FILTER (WHERE false) FROM {t} GROUP BY grp ORDER BY grp`,
     );
   });
+  test('of scalar subqueries, whose type is known once they are emitted', async () => {
+    await same(
+      `SELECT to_json((SELECT max(id) FROM {t})), json_build_object('k', (SELECT json_agg(id ORDER BY id) FROM {t}))`,
+    );
+    await same(`SELECT json_agg((SELECT ia FROM {t} s WHERE s.id = x.id) ORDER BY id) FROM {t} x`);
+    await same(`SELECT json_agg(id ORDER BY id) FILTER (WHERE id IN (SELECT id FROM {t} WHERE b)) FROM {t}`);
+  });
   test('nested in constructors', async () => {
     await same(
       `SELECT grp, json_build_object('k', json_agg(i ORDER BY id), 'n', count(*)), jsonb_build_object('grp', grp, 'items', jsonb_agg(jsonb_build_object('id', id, 't', t) ORDER BY id)) FROM {t} GROUP BY grp ORDER BY grp`,

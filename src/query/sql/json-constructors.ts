@@ -83,8 +83,11 @@ function emitForm(ctx: EmitContext, call: FuncCall, name: string, form: Form, ar
 /** The argument's JSON text. */
 function value(ctx: EmitContext, node: Node, key = false): string {
   const row = wholeRowAlias(ctx, node);
-  if (row === undefined)
-    return jsonValueSql(ctx, operandType(ctx, node), ctx.expr(node), { key, location: nodeLocation(node) });
+  if (row === undefined) {
+    // Emitted first: a scalar subquery's type is known once its SELECT is emitted.
+    const sql = ctx.expr(node);
+    return jsonValueSql(ctx, operandType(ctx, node), sql, { key, location: nodeLocation(node) });
+  }
   if (key) {
     throw ctx.error(
       SqlState.invalidParameterValue,
@@ -168,25 +171,29 @@ function aggregate(ctx: EmitContext, call: FuncCall, name: string, args: readonl
   if (args.length !== 1) throw noFunction(ctx, call, name, args);
   const node = args[0]!;
   refuseUnknown(ctx, node);
-  const filter = filterClause(ctx, call);
-  const type = operandType(ctx, node);
-  // json_agg_transfn's line break goes before arrays and rows (composites).
-  const structured = type?.category === 'A' || wholeRowAlias(ctx, node) !== undefined;
   if (call.agg_distinct !== true) {
-    const order = orderClause(ctx, call);
-    const item = aggregated(structured, value(ctx, node));
-    return `('[' || ${firstItem(structured, `string_agg(${item}, ', '${order})${filter}`)} || ']')`;
+    const json = value(ctx, node);
+    const structured = isStructured(ctx, node);
+    const items = `string_agg(${aggregated(structured, json)}, ', '${orderClause(ctx, call)})`;
+    return `('[' || ${firstItem(structured, items + filterClause(ctx, call))} || ']')`;
   }
   // DISTINCT: PostgreSQL sorts the values and keeps one of each (NULL too); the distinct values
   // are listed in that order, then written.
-  refuseDistinct(ctx, call, type);
   const sql = ctx.expr(node);
+  const type = operandType(ctx, node);
+  const structured = isStructured(ctx, node);
+  refuseDistinct(ctx, call, type);
   const item = jsonValueSql(ctx, type, 'pga_jd', { location: nodeLocation(node) });
   // Sorted as ORDER BY sorts the value (its collation checked, an enum by its labels' order).
   const sort = emitSortBy(ctx, call.agg_order?.[0] ?? ascending(node));
-  const values = `list(DISTINCT ${sql} ORDER BY ${sort})${filter}`;
+  const values = `list(DISTINCT ${sql} ORDER BY ${sort})${filterClause(ctx, call)}`;
   const items = `array_to_string(list_transform(${values}, lambda pga_jd: ${aggregated(structured, item)}), ', ')`;
   return `('[' || ${firstItem(structured, items)} || ']')`;
+}
+
+/** json_agg_transfn's line break goes before arrays and rows (composites). */
+function isStructured(ctx: EmitContext, node: Node): boolean {
+  return operandType(ctx, node)?.category === 'A' || wholeRowAlias(ctx, node) !== undefined;
 }
 
 function ascending(node: Node): Node {
