@@ -19,9 +19,9 @@ import { jsonFunction } from '../jsonb/duckdb-json-functions.js';
 import type { EmitContext } from './emit-context.js';
 import { emitSortBy, emitWindowSpec } from './function-emitter.js';
 import { wholeRowAlias, wholeRowJson } from './json-rows.js';
-import { jsonValueSql, orNull } from './json-values.js';
+import { jsonListSql, jsonValueSql, orNull } from './json-values.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
-import type { PgType } from './typing/pg-types.js';
+import { known, type PgType } from './typing/pg-types.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 
 type Form = 'value' | 'array' | 'buildObject' | 'buildArray' | 'agg' | 'objectAgg' | 'row';
@@ -86,7 +86,11 @@ function value(ctx: EmitContext, node: Node, key = false): string {
   if (row === undefined) {
     // Emitted first: a scalar subquery's type is known once its SELECT is emitted.
     const sql = ctx.expr(node);
-    return jsonValueSql(ctx, operandType(ctx, node), sql, { key, location: nodeLocation(node) });
+    const options = { key, location: nodeLocation(node) };
+    const type = operandType(ctx, node);
+    const element = type === undefined ? builtArrayElement(ctx, node) : undefined;
+    if (element !== undefined && !key) return jsonListSql(ctx, element, sql, options);
+    return jsonValueSql(ctx, type, sql, options);
   }
   if (key) {
     throw ctx.error(
@@ -96,6 +100,26 @@ function value(ctx: EmitContext, node: Node, key = false): string {
     );
   }
   return wholeRowJson(ctx, row, node);
+}
+
+/**
+ * The element type of `array_agg(x)` or `ARRAY[x, y]` of scalars of one type, which the type
+ * stage leaves untyped (it types arrays of json only): PostgreSQL's array of that type.
+ */
+function builtArrayElement(ctx: EmitContext, node: Node): PgType | undefined {
+  let elements: readonly Node[] = [];
+  if ('A_ArrayExpr' in node) elements = node.A_ArrayExpr.elements ?? [];
+  else if ('FuncCall' in node && node.FuncCall.funcname?.length === 1 && node.FuncCall.args?.length === 1) {
+    const name = node.FuncCall.funcname[0];
+    if (name !== undefined && 'String' in name && name.String.sval === 'array_agg')
+      elements = node.FuncCall.args;
+  }
+  const types = elements.map((e) => operandType(ctx, e));
+  const first = types[0];
+  if (first === undefined || first.category === 'A') return undefined;
+  if (types.some((t) => t?.name !== first.name || t.heldAsText !== first.heldAsText)) return undefined;
+  // An untyped literal in ARRAY[…] is text, as PostgreSQL resolves it.
+  return first.category === 'X' ? known('text') : first;
 }
 
 /** row_to_json(t [, false]): the whole row of a FROM item. */

@@ -141,6 +141,16 @@ function arrayJson(ctx: EmitContext, type: PgType, sql: string, options: JsonVal
       options.location,
     );
   }
+  return jsonListSql(ctx, element, sql, options);
+}
+
+/** A DuckDB list of `element` values (a one-dimensional array) as array_to_json writes it. */
+export function jsonListSql(
+  ctx: EmitContext,
+  element: PgType,
+  sql: string,
+  options: JsonValueOptions = {},
+): string {
   const item = jsonValueSql(ctx, element, 'pga_je', { location: options.location });
   return `('[' || array_to_string(list_transform(${sql}, lambda pga_je: coalesce(${item}, 'null')), ',') || ']')`;
 }
