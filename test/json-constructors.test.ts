@@ -218,6 +218,16 @@ describe('json_agg and jsonb_agg', () => {
       `SELECT id, to_json(ARRAY[1, 2]), to_jsonb(ARRAY['a', NULL]), json_build_array(ARRAY[id, i], ARRAY[t]) FROM {t} ORDER BY id`,
     );
   });
+  test('array_to_json(array_agg(…)), of values and of whole rows', async () => {
+    await same(`SELECT array_to_json(array_agg(x ORDER BY id)) FROM {t} x`);
+    await same(
+      `SELECT grp, array_to_json(array_agg(s ORDER BY id DESC) FILTER (WHERE id > 1)) FROM (SELECT id, grp, t, ia FROM {t}) s GROUP BY grp ORDER BY grp`,
+    );
+    await same(
+      `SELECT array_to_json(array_agg(t ORDER BY id)), array_to_json(array_agg(DISTINCT grp)) FROM {t}`,
+    );
+    await same(`SELECT array_to_json(array_agg(x ORDER BY id)) FROM {t} x WHERE false`);
+  });
   test('of scalar subqueries, whose type is known once they are emitted', async () => {
     await same(
       `SELECT to_json((SELECT max(id) FROM {t})), json_build_object('k', (SELECT json_agg(id ORDER BY id) FROM {t}))`,
@@ -338,6 +348,7 @@ describe('errors', () => {
     await sameError(`SELECT json_build_object('a', 1, 'b')`, '22023');
     await sameError(`SELECT json_build_object(jb, 1) FROM items`, '22023');
     await sameError(`SELECT to_json('x')`, '42804');
+    await sameError(`SELECT array_to_json(id) FROM items`, '42883');
     // A key PostgreSQL would refuse fails only for a row that has one, as there.
     await same(`SELECT id, json_build_object(jb, 1) FROM {t} WHERE jb IS NULL AND false`);
   });

@@ -60,13 +60,8 @@ function emitForm(ctx: EmitContext, call: FuncCall, name: string, form: Form, ar
   switch (form) {
     case 'value':
       return polymorphicValue(ctx, call, name, args);
-    case 'array': {
-      if (args.length === 2) refusePretty(ctx, name, args[1]!);
-      const type = operandType(ctx, args[0]);
-      if (args.length < 1 || args.length > 2 || type?.category !== 'A')
-        throw noFunction(ctx, call, name, args);
-      return value(ctx, args[0]!);
-    }
+    case 'array':
+      return arrayToJson(ctx, call, name, args);
     case 'buildObject':
       return buildObject(ctx, call, name, args);
     case 'buildArray':
@@ -120,6 +115,35 @@ function builtArrayElement(ctx: EmitContext, node: Node): PgType | undefined {
   if (types.some((t) => t?.name !== first.name || t.heldAsText !== first.heldAsText)) return undefined;
   // An untyped literal in ARRAY[…] is text, as PostgreSQL resolves it.
   return first.category === 'X' ? known('text') : first;
+}
+
+/** array_to_json(a [, false]): an array column or expression, or array_agg() of whole rows. */
+function arrayToJson(ctx: EmitContext, call: FuncCall, name: string, args: readonly Node[]): string {
+  const array = args[0];
+  if (array === undefined || args.length > 2) throw noFunction(ctx, call, name, args);
+  if (args.length === 2) refusePretty(ctx, name, args[1]!);
+  const rows = aggregatedRows(ctx, array);
+  if (rows !== undefined) return rows;
+  const json = value(ctx, array);
+  if (operandType(ctx, array)?.category !== 'A' && builtArrayElement(ctx, array) === undefined)
+    throw noFunction(ctx, call, name, args);
+  return json;
+}
+
+/**
+ * array_to_json(array_agg(t [ORDER BY …]) [FILTER …]) of whole rows: `[{"a":1},{"a":2}]`, the rows
+ * as composite_to_json writes them, "," between them (array_to_json_internal).
+ */
+function aggregatedRows(ctx: EmitContext, node: Node): string | undefined {
+  if (!('FuncCall' in node)) return undefined;
+  const call = node.FuncCall;
+  const fn = call.funcname?.length === 1 ? call.funcname[0] : undefined;
+  const row = call.args?.length === 1 ? wholeRowAlias(ctx, call.args[0]!) : undefined;
+  if (fn === undefined || !('String' in fn) || fn.String.sval !== 'array_agg' || row === undefined)
+    return undefined;
+  if (call.agg_distinct === true || call.over !== undefined) return undefined;
+  const rows = `string_agg(${wholeRowJson(ctx, row, call.args![0]!)}, ','${orderClause(ctx, call)})`;
+  return `('[' || ${rows}${filterClause(ctx, call)} || ']')`;
 }
 
 /** row_to_json(t [, false]): the whole row of a FROM item. */
@@ -244,28 +268,29 @@ function firstItem(structured: boolean, items: string): string {
   return `regexp_replace(${items}, '^\\n ', '')`;
 }
 
+const DISTINCT_TYPES = new Set([
+  'int2',
+  'int4',
+  'int8',
+  'text',
+  'varchar',
+  'bpchar',
+  'bool',
+  'date',
+  'timestamp',
+  'timestamptz',
+  'uuid',
+]);
+
 /**
  * DISTINCT compares values where their texts may differ (1.0 = 1.00, '1 day' = '24:00:00',
  * -0 = 0, jsonb numbers): only types whose equal values print alike are taken.
  */
 function refuseDistinct(ctx: EmitContext, call: FuncCall, type: PgType | undefined): void {
-  const plain = new Set([
-    'int2',
-    'int4',
-    'int8',
-    'text',
-    'varchar',
-    'bpchar',
-    'bool',
-    'date',
-    'timestamp',
-    'timestamptz',
-    'uuid',
-  ]);
   const exact =
     type !== undefined &&
     type.heldAsText !== true &&
-    (plain.has(type.name) || type.category === 'E' || type.name === 'numeric');
+    (DISTINCT_TYPES.has(type.name) || type.category === 'E' || type.name === 'numeric');
   const ordered = (call.agg_order ?? []).length <= 1;
   if (exact && ordered) return;
   throw ctx.error(
@@ -351,8 +376,25 @@ function checkCallShape(ctx: EmitContext, call: FuncCall, name: string, form: Fo
   }
 }
 
+/** format_type()'s names, as PostgreSQL's 42883 message spells the argument types. */
+const SQL_NAMES: Readonly<Record<string, string>> = {
+  int2: 'smallint',
+  int4: 'integer',
+  int8: 'bigint',
+  float4: 'real',
+  float8: 'double precision',
+  bool: 'boolean',
+  varchar: 'character varying',
+  bpchar: 'character',
+  timestamp: 'timestamp without time zone',
+  timestamptz: 'timestamp with time zone',
+};
+
 function noFunction(ctx: EmitContext, call: FuncCall, name: string, args: readonly Node[]) {
-  const types = args.map((a) => operandType(ctx, a)?.name ?? 'unknown').join(', ');
+  const types = args
+    .map((a) => operandType(ctx, a)?.name ?? 'unknown')
+    .map((t) => SQL_NAMES[t] ?? t)
+    .join(', ');
   return ctx.error(
     SqlState.undefinedFunction,
     `function ${name}(${types}) does not exist`,
