@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import { failure } from './helpers/assertions.js';
+import { binaryRows } from './helpers/binary-rows.js';
 import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
 
 let heap: pg.Client;
@@ -319,6 +320,17 @@ describe('through postgres_fdw', () => {
       assert.match(remote, /Remote SQL: SELECT [\w, ]+ FROM public\.items/, sql);
       assert.doesNotMatch(remote, /json/, sql);
     }
+  });
+});
+
+describe('the binary format', () => {
+  test('json and jsonb results are sent with PostgreSQL’s bytes (jsonb with its version byte)', async () => {
+    const sql = `SELECT json_agg(x ORDER BY id), jsonb_agg(x ORDER BY id), to_jsonb(n), json_build_object('t', tz) FROM items x GROUP BY n, tz ORDER BY n, tz`;
+    const config = fixture!.cluster.clientConfig();
+    const zone = ["SET TimeZone = 'Asia/Kolkata'"];
+    const expected = await binaryRows(config, sql, zone);
+    assert.ok(expected.columns.every(([, , format]) => format === 1) && expected.rows.length === 5);
+    assert.deepEqual(await binaryRows({ ...config, port: fixture!.daemon.port }, sql, zone), expected);
   });
 });
 
