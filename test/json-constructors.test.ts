@@ -24,26 +24,26 @@ const setup = String.raw`
     id int PRIMARY KEY, grp int, i int, big bigint, n numeric(10,2), bn numeric, f float8, t text,
     b bool, d date, tz timestamptz, ts timestamp, iv interval, m mood, jb jsonb, js json,
     ta text[], ia int[], c char(4), v varchar(10), u uuid, r real, ip inet, mac macaddr,
-    tm time, ir int4range, nr numrange, by bytea, ivs interval[], ips inet[], dd date[]);
+    tm time, ir int4range, nr numrange, by bytea, ivs interval[], ips inet[], dd date[], md int[][]);
   INSERT INTO items VALUES
     (1, 1, 1, 9007199254740993, 1.50, 1.50, 'NaN', E'quote " back \\ nl \n tab \t', true,
      '2024-01-01', '2024-01-01 01:00:00+00', '2024-01-01 00:00:00.5', '1 year 2 mons -3 days 04:05:06.5',
      'ok', '{"b": 1, "a": [1, 2.50]}', '{"b": 1,  "a": 1e2, "b": 2}', '{a,NULL,"b c"}', '{1,NULL,3}',
      'ab', 'x y', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'Infinity', '10.1.2.3/8', '08-00-2B-01-02-03',
      '01:02:03.5', '[1,5]', '(1.50,2.5]', '\x00ff', '{1 day,NULL,-00:00:01.5}', '{10.0.0.1,::1/128}',
-     '{2020-01-01,infinity,NULL}'),
+     '{2020-01-01,infinity,NULL}', '{{1,2},{3,NULL}}'),
     (2, 1, -2, -1, -0.50, 'NaN', '-0', E'ctl \x01 \x1f é ✓ \x7f', false,
      '0044-03-15 BC', '2024-06-01 12:30:00.25+02', 'infinity', '-1 days +02:00:00', 'sad', '"str"',
-     '[1, "two"]', '{}', '{}', '', 'z', NULL, 1.5, '::1', NULL, '24:00:00', 'empty', NULL, '', '{}', '{}', '{}'),
+     '[1, "two"]', '{}', '{}', '', 'z', NULL, 1.5, '::1', NULL, '24:00:00', 'empty', NULL, '', '{}', '{}', '{}', '{}'),
     (3, 2, 3, 0, 0.00, '123456789012345678901234567890.123', 1e-7, '', NULL,
      'infinity', '-infinity', '1999-12-31 23:59:59.999999', '00:00:00', 'happy', 'null', 'null',
-     NULL, '{-7}', NULL, NULL, NULL, -0.25, NULL, NULL, '00:00:00', '(,3)', '[-1,)', NULL, NULL, NULL, NULL),
+     NULL, '{-7}', NULL, NULL, NULL, -0.25, NULL, NULL, '00:00:00', '(,3)', '[-1,)', NULL, NULL, NULL, NULL, '{{7}}'),
     (4, 2, NULL, NULL, NULL, NULL, 1e20, NULL, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-     '{"\"q\"","back\\slash"}', NULL, 'abcd', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+     '{"\"q\"","back\\slash"}', NULL, 'abcd', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
     (5, 3, 5, 5, 99.99, '-0.000', -12.5, 'dup', false, '2000-02-29', '1970-01-01 00:00:00+00',
      '2000-02-29 12:00:00', '1 mon', 'ok', '{"z": {}, "aa": []}', '{}', '{x}', '{5,6}', 'dup ', 'dup',
      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12', 3, '2001:db8::/32', 'ff:ff:ff:ff:ff:ff', '23:59:59.999999',
-     '[2,3)', 'empty', 'a"b', '{1 mon}', '{192.168.0.0/16}', '{0044-03-15 BC}');
+     '[2,3)', 'empty', 'a"b', '{1 mon}', '{192.168.0.0/16}', '{0044-03-15 BC}', '{{-1,0,1}}');
   CREATE TABLE many AS SELECT i AS id, i % 3 AS g, 'v' || i AS x, ARRAY[i, -i] AS a FROM generate_series(1, 3000) i;
   ALTER TABLE many ADD PRIMARY KEY (id);`;
 
@@ -78,6 +78,7 @@ const COLUMNS = [
   'ivs',
   'ips',
   'dd',
+  'md',
 ];
 
 let fixture: Differential | undefined;

@@ -20,6 +20,7 @@ import type { EmitContext } from './emit-context.js';
 import { emitSortBy, emitWindowSpec } from './function-emitter.js';
 import { wholeRowAlias, wholeRowJson } from './json-rows.js';
 import { jsonListSql, jsonValueSql, orNull } from './json-values.js';
+import { allowAnyDims } from './multidim-arrays.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
 import { known, type PgType } from './typing/pg-types.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
@@ -79,6 +80,8 @@ function emitForm(ctx: EmitContext, call: FuncCall, name: string, form: Form, ar
 function value(ctx: EmitContext, node: Node, key = false): string {
   const row = wholeRowAlias(ctx, node);
   if (row === undefined) {
+    // An array of several dimensions is written level by level (json-values.ts).
+    if ((operandType(ctx, node)?.ndims ?? 1) > 1) allowAnyDims(node);
     // Emitted first: a scalar subquery's type is known once its SELECT is emitted.
     const sql = ctx.expr(node);
     const options = { key, location: nodeLocation(node) };

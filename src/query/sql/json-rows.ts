@@ -12,6 +12,7 @@ import type { Node } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { jsonValueSql, orNull } from './json-values.js';
+import { allowAnyDims } from './multidim-arrays.js';
 import { quoteLiteral } from './sql-text.js';
 import type { TypedColumn } from './typing/type-scope.js';
 import { nodeLocation } from './typing/typed-operands.js';
@@ -54,6 +55,7 @@ export function wholeRowJson(ctx: EmitContext, alias: string, node: Node): strin
     const ref: Node = {
       ColumnRef: { fields: [{ String: { sval: alias } }, { String: { sval: column.name } }], location },
     };
+    if ((column.type?.ndims ?? 1) > 1) allowAnyDims(ref);
     const value = jsonValueSql(ctx, column.type, ctx.expr(ref), { location });
     return `${quoteLiteral(`${JSON.stringify(column.name)}:`)} || ${orNull(value)}`;
   });

@@ -134,14 +134,28 @@ function timestampTz(ctx: EmitContext, sql: string, options: JsonValueOptions): 
 /** array_to_json_internal: `[e1,e2]`, NULL elements as null; arrays of one dimension. */
 function arrayJson(ctx: EmitContext, type: PgType, sql: string, options: JsonValueOptions): string {
   const element = arrayElementType(type);
-  if (element === undefined || (type.ndims ?? 1) > 1 || element.category === 'A') {
+  const ndims = type.ndims ?? 1;
+  if (element === undefined || element.category === 'A' || (ndims > 1 && element.name === 'interval')) {
     throw ctx.error(
       SqlState.featureNotSupported,
-      `an array of type ${type.name}${(type.ndims ?? 1) > 1 ? ' of several dimensions' : ''} in JSON is not supported by pg_analytica`,
+      `an array of type ${type.name}${ndims > 1 ? ' of several dimensions' : ''} in JSON is not supported by pg_analytica`,
       options.location,
     );
   }
-  return jsonListSql(ctx, element, sql, options);
+  return nestedLists(ctx, element, sql, ndims, options);
+}
+
+/** An array of several dimensions (nested lists): `[[1,2],[3,4]]`, "," at every level. */
+function nestedLists(
+  ctx: EmitContext,
+  element: PgType,
+  sql: string,
+  ndims: number,
+  options: JsonValueOptions,
+): string {
+  if (ndims <= 1) return jsonListSql(ctx, element, sql, options);
+  const inner = nestedLists(ctx, element, `pga_jl${ndims}`, ndims - 1, options);
+  return `('[' || array_to_string(list_transform(${sql}, lambda pga_jl${ndims}: ${inner}), ',') || ']')`;
 }
 
 /** A DuckDB list of `element` values (a one-dimensional array) as array_to_json writes it. */
