@@ -24,28 +24,36 @@ const setup = String.raw`
     id int PRIMARY KEY, grp int, i int, big bigint, n numeric(10,2), bn numeric, f float8, t text,
     b bool, d date, tz timestamptz, ts timestamp, iv interval, m mood, jb jsonb, js json,
     ta text[], ia int[], c char(4), v varchar(10), u uuid, r real, ip inet, mac macaddr,
-    tm time, ir int4range, nr numrange, by bytea, ivs interval[], ips inet[], dd date[], md int[][]);
+    tm time, ir int4range, nr numrange, by bytea, ivs interval[], ips inet[], dd date[], md int[][],
+    nf numeric(5,2)[][], va varchar(5)[], tsa timestamptz[], ma mood[], tma time[]);
   INSERT INTO items VALUES
     (1, 1, 1, 9007199254740993, 1.50, 1.50, 'NaN', E'quote " back \\ nl \n tab \t', true,
      '2024-01-01', '2024-01-01 01:00:00+00', '2024-01-01 00:00:00.5', '1 year 2 mons -3 days 04:05:06.5',
      'ok', '{"b": 1, "a": [1, 2.50]}', '{"b": 1,  "a": 1e2, "b": 2}', '{a,NULL,"b c"}', '{1,NULL,3}',
      'ab', 'x y', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'Infinity', '10.1.2.3/8', '08-00-2B-01-02-03',
      '01:02:03.5', '[1,5]', '(1.50,2.5]', '\x00ff', '{1 day,NULL,-00:00:01.5}', '{10.0.0.1,::1/128}',
-     '{2020-01-01,infinity,NULL}', '{{1,2},{3,NULL}}'),
+     '{2020-01-01,infinity,NULL}', '{{1,2},{3,NULL}}', '{{1,2.5}}', '{x,"y z"}',
+     '{2024-01-01 01:00:00+00,-infinity}', '{ok,NULL,sad}', '{01:02:03.25,24:00:00}'),
     (2, 1, -2, -1, -0.50, 'NaN', '-0', E'ctl \x01 \x1f é ✓ \x7f', false,
      '0044-03-15 BC', '2024-06-01 12:30:00.25+02', 'infinity', '-1 days +02:00:00', 'sad', '"str"',
-     '[1, "two"]', '{}', '{}', '', 'z', NULL, 1.5, '::1', NULL, '24:00:00', 'empty', NULL, '', '{}', '{}', '{}', '{}'),
+     '[1, "two"]', '{}', '{}', '', 'z', NULL, 1.5, '::1', NULL, '24:00:00', 'empty', NULL, '', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}'),
     (3, 2, 3, 0, 0.00, '123456789012345678901234567890.123', 1e-7, '', NULL,
      'infinity', '-infinity', '1999-12-31 23:59:59.999999', '00:00:00', 'happy', 'null', 'null',
-     NULL, '{-7}', NULL, NULL, NULL, -0.25, NULL, NULL, '00:00:00', '(,3)', '[-1,)', NULL, NULL, NULL, NULL, '{{7}}'),
+     NULL, '{-7}', NULL, NULL, NULL, -0.25, NULL, NULL, '00:00:00', '(,3)', '[-1,)', NULL, NULL, NULL, NULL, '{{7}}', NULL, NULL, NULL, NULL, NULL),
     (4, 2, NULL, NULL, NULL, NULL, 1e20, NULL, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-     '{"\"q\"","back\\slash"}', NULL, 'abcd', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+     '{"\"q\"","back\\slash"}', NULL, 'abcd', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     NULL, NULL, NULL, NULL, NULL),
     (5, 3, 5, 5, 99.99, '-0.000', -12.5, 'dup', false, '2000-02-29', '1970-01-01 00:00:00+00',
      '2000-02-29 12:00:00', '1 mon', 'ok', '{"z": {}, "aa": []}', '{}', '{x}', '{5,6}', 'dup ', 'dup',
      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12', 3, '2001:db8::/32', 'ff:ff:ff:ff:ff:ff', '23:59:59.999999',
-     '[2,3)', 'empty', 'a"b', '{1 mon}', '{192.168.0.0/16}', '{0044-03-15 BC}', '{{-1,0,1}}');
+     '[2,3)', 'empty', 'a"b', '{1 mon}', '{192.168.0.0/16}', '{0044-03-15 BC}', '{{-1,0,1}}',
+     '{{0.01},{-0.01}}', '{}', '{1970-01-01 00:00:00.000001+00}',
+     '{happy}', '{00:00:00}');
   CREATE TABLE many AS SELECT i AS id, i % 3 AS g, 'v' || i AS x, ARRAY[i, -i] AS a FROM generate_series(1, 3000) i;
-  ALTER TABLE many ADD PRIMARY KEY (id);`;
+  ALTER TABLE many ADD PRIMARY KEY (id);
+  CREATE TABLE nums (id int PRIMARY KEY, na numeric[], ca char(3)[]);
+  INSERT INTO nums VALUES (1, '{1.50,NaN,NULL,-0.000}', '{a}'), (2, '{}', NULL), (3, NULL, NULL),
+    (4, '{12345678901234567890123456789012345678901.5}', NULL);`;
 
 /** Every column, for the per-column queries. */
 const COLUMNS = [
@@ -79,12 +87,17 @@ const COLUMNS = [
   'ips',
   'dd',
   'md',
+  'nf',
+  'va',
+  'tsa',
+  'ma',
+  'tma',
 ];
 
 let fixture: Differential | undefined;
 
 before(async () => {
-  fixture = await startDifferential(setup, ['items', 'many'], { foreignServer: true });
+  fixture = await startDifferential(setup, ['items', 'many', 'nums'], { foreignServer: true });
   ({ heap, columnar } = fixture);
 });
 
@@ -120,12 +133,18 @@ describe('to_json and to_jsonb of every type print what PostgreSQL prints', () =
       await same(`SELECT id, ${COLUMNS.map((c) => `${fn}(${c})`).join(', ')} FROM {t} ORDER BY id`);
     });
   }
+  test('of a numeric[] column (directly: the daemon does not send the column itself to postgres_fdw)', async () => {
+    const sql = `SELECT id, to_json(na), to_jsonb(na), json_build_object('na', na) FROM nums ORDER BY id`;
+    assert.deepEqual(await described(columnar, sql), await described(heap, sql), sql);
+    const agg = `SELECT json_agg(na ORDER BY id), jsonb_agg(na ORDER BY id) FROM nums`;
+    assert.deepEqual(await described(columnar, agg), await described(heap, agg), agg);
+  });
   test('array_to_json, and constants of each kind', async () => {
     await same(
       `SELECT id, array_to_json(ta), array_to_json(ia), array_to_json(ia, false) FROM {t} ORDER BY id`,
     );
     await same(
-      `SELECT to_json(1.50), to_jsonb(2.0e3), to_json(true), to_json('x'::text), to_json(NULL::int)`,
+      `SELECT to_json(1.50), to_jsonb(2.0e3), to_json(true), to_json('x'::text), to_json(NULL::int), to_json(ARRAY['a'::char(3)])`,
     );
   });
 });
@@ -373,6 +392,7 @@ describe('errors', () => {
       `SELECT json_agg(DISTINCT f) FROM items`,
       `SELECT array_to_json(ia, true) FROM items`,
       `SELECT to_json('01:00:00+02'::timetz)`,
+      `SELECT to_json(ca) FROM nums`,
     ]) {
       const error = await failure(columnar, sql);
       assert.equal(error.code, '0A000', `${sql}: ${error.message}`);

@@ -13,7 +13,7 @@ import { jsonFunction } from '../jsonb/duckdb-json-functions.js';
 import type { EmitContext } from './emit-context.js';
 import { quoteLiteral } from './sql-text.js';
 import { arrayElementType } from './typing/json-types.js';
-import type { PgType } from './typing/pg-types.js';
+import { builtIn, type PgType } from './typing/pg-types.js';
 
 /**
  * Types written as a JSON string of DuckDB's own text of the value, which is PostgreSQL's: the
@@ -133,7 +133,7 @@ function timestampTz(ctx: EmitContext, sql: string, options: JsonValueOptions): 
 
 /** array_to_json_internal: `[e1,e2]`, NULL elements as null; arrays of one dimension. */
 function arrayJson(ctx: EmitContext, type: PgType, sql: string, options: JsonValueOptions): string {
-  const element = arrayElementType(type);
+  const element = arrayElementType(type) ?? namedElementType(type);
   const ndims = type.ndims ?? 1;
   if (element === undefined || element.category === 'A' || (ndims > 1 && element.name === 'interval')) {
     throw ctx.error(
@@ -143,6 +143,29 @@ function arrayJson(ctx: EmitContext, type: PgType, sql: string, options: JsonVal
     );
   }
   return nestedLists(ctx, element, sql, ndims, options);
+}
+
+/** format_type()'s names of array elements arrayElementType() leaves out, as typnames. */
+const ELEMENT_NAMES: readonly [RegExp, string][] = [
+  [/^numeric(\(\d+,\d+\))?$/, 'numeric'],
+  [/^character varying(\(\d+\))?$/, 'varchar'],
+  [/^timestamp(\(\d\))? without time zone$/, 'timestamp'],
+  [/^timestamp(\(\d\))? with time zone$/, 'timestamptz'],
+  [/^time(\(\d\))? without time zone$/, 'time'],
+];
+
+/**
+ * The element type of an array of numerics (DECIMAL, or PostgreSQL's text where the copy holds
+ * it so), varchar, timestamps, times or an enum, from the array's name and DuckDB type. (The
+ * copy holds char(n)[] elements without their padding, which JSON would print: not taken.)
+ */
+function namedElementType(type: PgType): PgType | undefined {
+  const name = type.name.replace(/(\[\])+$/, '');
+  if (type.duckType?.startsWith('ENUM(')) return { name, oid: 0, typmod: -1, category: 'E' };
+  const typname = ELEMENT_NAMES.find(([pattern]) => pattern.test(name))?.[1];
+  const element = typname === undefined ? undefined : builtIn(typname);
+  if (element?.name !== 'numeric') return element;
+  return type.duckType?.startsWith('DECIMAL') ? element : { ...element, heldAsText: true };
 }
 
 /** An array of several dimensions (nested lists): `[[1,2],[3,4]]`, "," at every level. */
