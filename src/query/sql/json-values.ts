@@ -131,7 +131,7 @@ function timestampTz(ctx: EmitContext, sql: string, options: JsonValueOptions): 
   return `${jsonFunction('timestamptz')}(${sql}, ${quoteLiteral(ctx.timeZone)})`;
 }
 
-/** array_to_json_internal: `[e1,e2]`, NULL elements as null; arrays of one dimension. */
+/** array_to_json_internal: `[e1,e2]`, NULL elements as null, nested for several dimensions. */
 function arrayJson(ctx: EmitContext, type: PgType, sql: string, options: JsonValueOptions): string {
   const element = arrayElementType(type) ?? namedElementType(type);
   const ndims = type.ndims ?? 1;
