@@ -15,6 +15,7 @@ import {
   type DuckDBIntervalValue,
   type DuckDBTimestampTZValue,
   type DuckDBTimestampValue,
+  type DuckDBTimeTZValue,
   type DuckDBTimeValue,
   FLOAT,
   INTEGER,
@@ -26,6 +27,7 @@ import {
   TIME,
   TIMESTAMP,
   TIMESTAMPTZ,
+  TIMETZ,
   VARCHAR,
 } from '@duckdb/node-api';
 import { registerScalarUdfs, type ScalarUdf, type UdfArg } from '../duckdb-scalar-udfs.js';
@@ -112,6 +114,11 @@ const UDFS: Readonly<Record<string, ScalarUdf>> = {
     parameters: [TIME],
     returns: VARCHAR,
     run: ([v]) => scalar.jsonTime(v as never as DuckDBTimeValue),
+  },
+  timetz: {
+    parameters: [TIMETZ],
+    returns: VARCHAR,
+    run: ([v]) => scalar.jsonTimeTz(v as never as DuckDBTimeTZValue),
   },
   bytea: {
     parameters: [BLOB],

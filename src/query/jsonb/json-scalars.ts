@@ -12,6 +12,7 @@ import type {
   DuckDBIntervalValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
+  DuckDBTimeTZValue,
   DuckDBTimeValue,
 } from '@duckdb/node-api';
 import { PgError, SqlState } from '../../errors.js';
@@ -20,6 +21,7 @@ import {
   formatInterval,
   formatTime,
   formatTimestamp,
+  formatTimeTz,
   timestampTzFormatter,
 } from '../format-datetime.js';
 import { formatFloat4, formatFloat8 } from '../format-numbers.js';
@@ -76,6 +78,11 @@ export function jsonTimestampTz(value: DuckDBTimestampTZValue, timeZone: string)
 /** A time of day: its text output ("01:02:03.5") as a string. */
 export function jsonTime(value: DuckDBTimeValue): string {
   return jsonString(formatTime(Number(value.micros)));
+}
+
+/** A time with time zone: its text output ("01:02:03+05:30") as a string. */
+export function jsonTimeTz(value: DuckDBTimeTZValue): string {
+  return jsonString(formatTimeTz(Number(value.micros), value.offset));
 }
 
 /** A bytea: byteaout's hex text ("\\x0102", the backslash escaped) as a string. */

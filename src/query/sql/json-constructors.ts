@@ -145,8 +145,7 @@ function aggregatedRows(ctx: EmitContext, node: Node): string | undefined {
   if (fn === undefined || !('String' in fn) || fn.String.sval !== 'array_agg' || row === undefined)
     return undefined;
   if (call.agg_distinct === true || call.over !== undefined) return undefined;
-  const rows = `string_agg(${wholeRowJson(ctx, row, call.args![0]!)}, ','${orderClause(ctx, call)})`;
-  return `('[' || ${rows}${filterClause(ctx, call)} || ']')`;
+  return `('[' || ${concatenated(ctx, call, wholeRowJson(ctx, row, call.args![0]!), ',')} || ']')`;
 }
 
 /** row_to_json(t [, false]): the whole row of a FROM item. */
@@ -225,8 +224,8 @@ function aggregate(ctx: EmitContext, call: FuncCall, name: string, args: readonl
   if (call.agg_distinct !== true) {
     const json = value(ctx, node);
     const structured = isStructured(ctx, node);
-    const items = `string_agg(${aggregated(structured, json)}, ', '${orderClause(ctx, call)})`;
-    return `('[' || ${firstItem(structured, items + filterClause(ctx, call))} || ']')`;
+    const items = concatenated(ctx, call, aggregated(structured, json), ', ');
+    return `('[' || ${firstItem(structured, items)} || ']')`;
   }
   // DISTINCT: PostgreSQL sorts the values and keeps one of each (NULL too); the distinct values
   // are listed in that order, then written.
@@ -237,7 +236,7 @@ function aggregate(ctx: EmitContext, call: FuncCall, name: string, args: readonl
   const item = jsonValueSql(ctx, type, 'pga_jd', { location: nodeLocation(node) });
   // Sorted as ORDER BY sorts the value (its collation checked, an enum by its labels' order).
   const sort = emitSortBy(ctx, call.agg_order?.[0] ?? ascending(node));
-  const values = `list(DISTINCT ${sql} ORDER BY ${sort})${filterClause(ctx, call)}`;
+  const values = `list(DISTINCT ${sql} ORDER BY ${sort})${filterClause(ctx, call).clauses}`;
   const items = `array_to_string(list_transform(${values}, lambda pga_jd: ${aggregated(structured, item)}), ', ')`;
   return `('[' || ${firstItem(structured, items)} || ']')`;
 }
@@ -319,7 +318,7 @@ function objectAggregate(ctx: EmitContext, call: FuncCall, name: string, args: r
       ? nonNullKey(ctx, args[0]!, SqlState.invalidParameterValue, 'field name must not be null')
       : nonNullKey(ctx, args[0]!, SqlState.nullValueNotAllowed, 'null value not allowed for object key');
   const pair = `${key} || ' : ' || ${orNull(value(ctx, args[1]!))}`;
-  return `('{ ' || string_agg(${pair}, ', '${orderClause(ctx, call)})${filterClause(ctx, call)} || ' }')`;
+  return `('{ ' || ${concatenated(ctx, call, pair, ', ')} || ' }')`;
 }
 
 function orderClause(ctx: EmitContext, call: FuncCall): string {
@@ -327,14 +326,28 @@ function orderClause(ctx: EmitContext, call: FuncCall): string {
   return order.length === 0 ? '' : ` ORDER BY ${order.join(', ')}`;
 }
 
+/**
+ * string_agg of the aggregate's texts with its ORDER BY, FILTER and OVER. DuckDB computes an
+ * aggregate's input for the rows its FILTER leaves out too, where PostgreSQL does not: the input
+ * is computed only under the filter's condition, so that a NULL key there raises no error.
+ */
+function concatenated(ctx: EmitContext, call: FuncCall, input: string, separator: string): string {
+  const order = orderClause(ctx, call);
+  const { condition, clauses } = filterClause(ctx, call);
+  const value = condition === undefined ? input : `(CASE WHEN ${condition} THEN ${input} END)`;
+  return `string_agg(${value}, '${separator}'${order})${clauses}`;
+}
+
 /** FILTER and OVER: a window aggregate concatenates its frame's rows in the window's order. */
-function filterClause(ctx: EmitContext, call: FuncCall): string {
-  const filter = call.agg_filter === undefined ? '' : ` FILTER (WHERE ${ctx.expr(call.agg_filter)})`;
-  if (call.over === undefined) return filter;
+function filterClause(ctx: EmitContext, call: FuncCall): { condition?: string; clauses: string } {
+  const condition = call.agg_filter === undefined ? undefined : ctx.expr(call.agg_filter);
+  const filter = condition === undefined ? '' : ` FILTER (WHERE ${condition})`;
+  if (call.over === undefined) return { condition, clauses: filter };
   const window = call.over;
   const onlyName =
     window.name !== undefined && !window.refname && !window.partitionClause && !window.orderClause;
-  return `${filter} OVER ${onlyName ? quoteIdent(window.name ?? '') : `(${emitWindowSpec(ctx, window)})`}`;
+  const over = onlyName ? quoteIdent(window.name ?? '') : `(${emitWindowSpec(ctx, window)})`;
+  return { condition, clauses: `${filter} OVER ${over}` };
 }
 
 /** Clauses PostgreSQL refuses on these functions, and the forms refused here. */

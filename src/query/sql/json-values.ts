@@ -104,6 +104,7 @@ function valueText(
   }
   if (scalar !== undefined) return quoted(`${jsonFunction(scalar)}(${sql})`);
   if (name === 'timestamptz') return quoted(timestampTz(ctx, sql, options));
+  if (name === 'timetz') return quoted(`${jsonFunction('timetz')}(CAST(${sql} AS TIMETZ))`);
   const structured = name === 'json' || name === 'jsonb' || type?.category === 'A';
   if (structured && options.key === true) {
     // Raised for a row that has such a key, as add_json raises it (a NULL key fails as NULL).
