@@ -17,7 +17,9 @@ let columnar: pg.Client;
 // Every value type the constructors print, with the values whose JSON text is special: NaN, -0,
 // 1e-7 and 1e20 floats, numerics with trailing zeros and NaN, strings needing escapes (quotes,
 // backslashes, line feeds, control characters) and non-ASCII, BC and infinite dates and
-// timestamps, fractional seconds, mixed-sign intervals, NULL array elements, and NULLs.
+// timestamps, fractional seconds, mixed-sign intervals, NULL array elements, arrays of several
+// dimensions, and NULLs. numeric[] and char(n)[] sit apart in nums: the daemon does not send those
+// columns to postgres_fdw, so they are compared directly only.
 const setup = String.raw`
   CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
   CREATE TABLE items (
@@ -36,13 +38,15 @@ const setup = String.raw`
      '{2024-01-01 01:00:00+00,-infinity}', '{ok,NULL,sad}', '{01:02:03.25,24:00:00}', '01:02:03.5+05:30'),
     (2, 1, -2, -1, -0.50, 'NaN', '-0', E'ctl \x01 \x1f é ✓ \x7f', false,
      '0044-03-15 BC', '2024-06-01 12:30:00.25+02', 'infinity', '-1 days +02:00:00', 'sad', '"str"',
-     '[1, "two"]', '{}', '{}', '', 'z', NULL, 1.5, '::1', NULL, '24:00:00', 'empty', NULL, '', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '24:00:00-00'),
+     '[1, "two"]', '{}', '{}', '', 'z', NULL, 1.5, '::1', NULL, '24:00:00', 'empty', NULL, '',
+     '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '24:00:00-00'),
     (3, 2, 3, 0, 0.00, '123456789012345678901234567890.123', 1e-7, '', NULL,
      'infinity', '-infinity', '1999-12-31 23:59:59.999999', '00:00:00', 'happy', 'null', 'null',
-     NULL, '{-7}', NULL, NULL, NULL, -0.25, NULL, NULL, '00:00:00', '(,3)', '[-1,)', NULL, NULL, NULL, NULL, '{{7}}', NULL, NULL, NULL, NULL, NULL, '10:00:00-04:56:02'),
+     NULL, '{-7}', NULL, NULL, NULL, -0.25, NULL, NULL, '00:00:00', '(,3)', '[-1,)', NULL,
+     NULL, NULL, NULL, '{{7}}', NULL, NULL, NULL, NULL, NULL, '10:00:00-04:56:02'),
     (4, 2, NULL, NULL, NULL, NULL, 1e20, NULL, true, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-     '{"\"q\"","back\\slash"}', NULL, 'abcd', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-     NULL, NULL, NULL, NULL, NULL, NULL),
+     '{"\"q\"","back\\slash"}', NULL, 'abcd', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
     (5, 3, 5, 5, 99.99, '-0.000', -12.5, 'dup', false, '2000-02-29', '1970-01-01 00:00:00+00',
      '2000-02-29 12:00:00', '1 mon', 'ok', '{"z": {}, "aa": []}', '{}', '{x}', '{5,6}', 'dup ', 'dup',
      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12', 3, '2001:db8::/32', 'ff:ff:ff:ff:ff:ff', '23:59:59.999999',
