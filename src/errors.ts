@@ -12,6 +12,7 @@ export const SqlState = {
   protocolViolation: '08P01',
   featureNotSupported: '0A000',
   invalidParameterValue: '22023',
+  nullValueNotAllowed: '22004',
   dataException: '22000',
   divisionByZero: '22012',
   substringError: '22011',

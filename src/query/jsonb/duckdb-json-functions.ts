@@ -5,17 +5,34 @@
  */
 import {
   BIGINT,
+  BLOB,
   BOOLEAN,
+  DATE,
+  DOUBLE,
+  type DuckDBBlobValue,
   type DuckDBConnection,
+  type DuckDBDateValue,
+  type DuckDBIntervalValue,
+  type DuckDBTimestampTZValue,
+  type DuckDBTimestampValue,
+  type DuckDBTimeTZValue,
+  type DuckDBTimeValue,
+  FLOAT,
   INTEGER,
+  INTERVAL,
   LIST,
   listValue,
   STRUCT,
   structValue,
+  TIME,
+  TIMESTAMP,
+  TIMESTAMPTZ,
+  TIMETZ,
   VARCHAR,
 } from '@duckdb/node-api';
 import { registerScalarUdfs, type ScalarUdf, type UdfArg } from '../duckdb-scalar-udfs.js';
 import * as json from './json-functions.js';
+import * as scalar from './json-scalars.js';
 
 type Arg = UdfArg;
 
@@ -74,6 +91,46 @@ const UDFS: Readonly<Record<string, ScalarUdf>> = {
   check: { parameters: [VARCHAR], returns: VARCHAR, run: ([d]) => json.checkJsonText(s(d)) },
   equality_key: { parameters: [VARCHAR], returns: VARCHAR, run: ([d]) => json.jsonbEqualityKey(s(d)) },
   sort_key: { parameters: [VARCHAR], returns: VARCHAR, run: ([d]) => json.jsonbSortKey(s(d)) },
+  // The JSON text of one value (to_json, json_agg, json_build_*): json-scalars.ts.
+  string: { parameters: [VARCHAR], returns: VARCHAR, run: ([v]) => scalar.jsonString(s(v)) },
+  float8: { parameters: [DOUBLE], returns: VARCHAR, run: ([v]) => scalar.jsonFloat(v as number, false) },
+  float4: { parameters: [FLOAT], returns: VARCHAR, run: ([v]) => scalar.jsonFloat(v as number, true) },
+  date: {
+    parameters: [DATE],
+    returns: VARCHAR,
+    run: ([v]) => scalar.jsonDate(v as never as DuckDBDateValue),
+  },
+  timestamp: {
+    parameters: [TIMESTAMP],
+    returns: VARCHAR,
+    run: ([v]) => scalar.jsonTimestamp(v as never as DuckDBTimestampValue),
+  },
+  timestamptz: {
+    parameters: [TIMESTAMPTZ, VARCHAR],
+    returns: VARCHAR,
+    run: ([v, zone]) => scalar.jsonTimestampTz(v as never as DuckDBTimestampTZValue, s(zone)),
+  },
+  time: {
+    parameters: [TIME],
+    returns: VARCHAR,
+    run: ([v]) => scalar.jsonTime(v as never as DuckDBTimeValue),
+  },
+  timetz: {
+    parameters: [TIMETZ],
+    returns: VARCHAR,
+    run: ([v]) => scalar.jsonTimeTz(v as never as DuckDBTimeTZValue),
+  },
+  bytea: {
+    parameters: [BLOB],
+    returns: VARCHAR,
+    run: ([v]) => scalar.jsonBytea(v as never as DuckDBBlobValue),
+  },
+  structured_key: { parameters: [VARCHAR], returns: VARCHAR, run: () => scalar.structuredKey() },
+  interval: {
+    parameters: [INTERVAL],
+    returns: VARCHAR,
+    run: ([v]) => scalar.jsonInterval(v as never as DuckDBIntervalValue),
+  },
 };
 
 /** The DuckDB name of a json function of this file (`field` → pga_json_field). */

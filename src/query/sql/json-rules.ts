@@ -19,6 +19,7 @@ import { jsonFunction } from '../jsonb/duckdb-json-functions.js';
 import { checkJsonText, type JsonKind, toJsonbText } from '../jsonb/json-functions.js';
 import { parseArrayLiteral } from './array-literal.js';
 import { atLocation, type EmitContext } from './emit-context.js';
+import { emitJsonConstructor } from './json-constructors.js';
 import { quoteLiteral } from './sql-text.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 
@@ -207,6 +208,8 @@ function recordField(sql: string): string {
 
 /** A json function in an expression; set-returning ones are unnested (a select-list SRF). */
 export function emitJsonFunction(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
+  const constructed = emitJsonConstructor(ctx, call, name);
+  if (constructed !== undefined) return constructed;
   const rule = JSON_FUNCTIONS[name];
   if (rule === undefined) return undefined;
   // A (key, value) record per row, printed as record_out prints it: `(k,"{""a"": 1}")`.

@@ -32,6 +32,19 @@ const FUNCTION_RESULTS: Readonly<Record<string, 'json' | 'jsonb' | 'text' | 'int
   cardinality: 'int4',
   array_position: 'int4',
   array_to_string: 'text',
+  // Constructors and aggregates (sql/json-constructors.ts).
+  to_json: 'json',
+  array_to_json: 'json',
+  json_build_object: 'json',
+  json_build_array: 'json',
+  json_agg: 'json',
+  json_object_agg: 'json',
+  row_to_json: 'json',
+  to_jsonb: 'jsonb',
+  jsonb_build_object: 'jsonb',
+  jsonb_build_array: 'jsonb',
+  jsonb_agg: 'jsonb',
+  jsonb_object_agg: 'jsonb',
 };
 
 export function jsonFunctionType(name: string): PgType | undefined {
