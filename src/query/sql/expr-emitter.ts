@@ -13,6 +13,7 @@ import { emitFuncCall } from './function-emitter.js';
 import { jsonResultValue, refuseJsonbMinMax } from './json-rules.js';
 import { allowAnyDims, isAllowedAnyDims, refuseMultiDim } from './multidim-arrays.js';
 import { emitAExpr } from './operator-rules.js';
+import { emitOrderedLogic } from './ordered-logic.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
 import { duckDbType } from './type-names.js';
 import { refuseLocaleOrder } from './typing/collation.js';
@@ -48,6 +49,8 @@ export function emitExpr(ctx: EmitContext, node: Node): string {
   if ('ParamRef' in node) return `$${node.ParamRef.number ?? 0}`;
   if ('A_Expr' in node) return emitAExpr(ctx, node.A_Expr);
   if ('BoolExpr' in node) {
+    const ordered = ctx.types === undefined ? undefined : emitOrderedLogic(node.BoolExpr, (n) => ctx.expr(n));
+    if (ordered !== undefined) return ordered;
     const args = (node.BoolExpr.args ?? []).map((a) => ctx.expr(a));
     if (node.BoolExpr.boolop === 'NOT_EXPR') return `(NOT ${args[0]})`;
     return `(${args.join(node.BoolExpr.boolop === 'OR_EXPR' ? ' OR ' : ' AND ')})`;

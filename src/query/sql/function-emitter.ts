@@ -12,6 +12,7 @@ import { emitByteLength } from './byte-length.js';
 import { emitDateTimeFunction } from './datetime/datetime-functions.js';
 import { emitExtractCall } from './datetime/extract-emitter.js';
 import { type EmitContext, stringValue } from './emit-context.js';
+import { withFilteredInputs } from './filtered-aggregates.js';
 import { allowedFunction, type FunctionUse } from './function-rules.js';
 import { emitJsonFunction } from './json-rules.js';
 import { allowAnyDims, refuseMultiDim } from './multidim-arrays.js';
@@ -103,8 +104,9 @@ export function resolveFunction(ctx: EmitContext, call: FuncCall, use: FunctionU
   return duckName;
 }
 
-export function emitFuncCall(ctx: EmitContext, call: FuncCall): string {
-  const name = functionName(ctx, call);
+export function emitFuncCall(ctx: EmitContext, original: FuncCall): string {
+  const name = functionName(ctx, original);
+  const call = ctx.types === undefined ? original : withFilteredInputs(original, name);
   if (name === 'extract' || name === 'date_part') return emitExtractCall(ctx, call, name === 'extract');
   if (name === 'timezone') return emitAtTimeZone(ctx, call);
   // count(a) and count(DISTINCT a) of an array of several dimensions: nested lists count as values.
