@@ -10,6 +10,7 @@ import { emitFromItem } from './from-emitter.js';
 import { allowAnyDims } from './multidim-arrays.js';
 import { emitSortBy, emitWindowSpec } from './sort-and-window.js';
 import { quoteIdent } from './sql-text.js';
+import { withDependentColumns } from './typing/dependent-columns.js';
 import { distinctByValue, emitGroupKey, groupedByValue } from './typing/keyed-grouping.js';
 import {
   emitValuesColumns,
@@ -125,7 +126,7 @@ function emitPlainSelect(ctx: SelectContext, original: SelectStmt): [string, Sel
   // FROM first: its items make the columns' types known to every other clause.
   const from = (original.fromClause ?? []).map((item) => emitFromItem(ctx, item));
   const output = recordOutput(ctx, original, original.targetList ?? []);
-  const stmt = groupedByValue(ctx, original);
+  const stmt = groupedByValue(ctx, ctx.types === undefined ? original : withDependentColumns(original));
   const targets = stmt.targetList ?? [];
   let text = `SELECT ${emitDistinct(ctx, stmt, output)}${targets.map((t) => emitTarget(ctx, t)).join(', ')}`;
   // Typed again: a scalar subquery's output type is known once it is emitted.
