@@ -3,9 +3,7 @@
  * operator resolution) — found by running the expression fuzzer with other seeds: each answered
  * differently from PostgreSQL without an error before its fix.
  */
-import { after, before, describe, test } from 'node:test';
-import { sameRowsAndTypes } from './helpers/assertions.js';
-import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
+import { describeDifferential } from './helpers/differential.js';
 
 const setup = `
   CREATE TABLE ct (id int PRIMARY KEY, c char(4), vc varchar(10), t text, f4 real, i8 bigint, n numeric(6,2), ts timestamp);
@@ -32,13 +30,4 @@ const queries = [
   `SELECT id, to_char(ts, 'FM999'), to_char(ts, 'YYYY'), to_char(ts, '') FROM ct ORDER BY id`,
 ];
 
-describe('expressions typed from several operands', () => {
-  let f: Differential;
-  before(async () => {
-    f = await startDifferential(setup, ['ct']);
-  });
-  after(async () => {
-    await stopDifferential(f);
-  });
-  for (const sql of queries) test(sql, () => sameRowsAndTypes(f.heap, f.columnar, sql));
-});
+describeDifferential('expressions typed from several operands', { setup, tables: ['ct'] }, queries);

@@ -4,9 +4,7 @@
  * failed with division by zero or a cast error where PostgreSQL answers
  * (filtered-aggregates.ts, ordered-logic.ts).
  */
-import { after, before, describe, test } from 'node:test';
-import { sameRowsAndTypes } from './helpers/assertions.js';
-import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
+import { describeDifferential } from './helpers/differential.js';
 
 const setup = `
   CREATE TABLE eo (id int PRIMARY KEY, n int, t text, m numeric);
@@ -23,13 +21,4 @@ const queries = [
   `SELECT id FROM eo WHERE n <> 0 AND 100 / n > 10 ORDER BY id`,
 ];
 
-describe('what PostgreSQL does not compute does not fail', () => {
-  let f: Differential;
-  before(async () => {
-    f = await startDifferential(setup, ['eo']);
-  });
-  after(async () => {
-    await stopDifferential(f);
-  });
-  for (const sql of queries) test(sql, () => sameRowsAndTypes(f.heap, f.columnar, sql));
-});
+describeDifferential('what PostgreSQL does not compute does not fail', { setup, tables: ['eo'] }, queries);

@@ -5,9 +5,7 @@
  * groups, subplans); the engine turns them off (duckdb-instance.ts), so each answers as in
  * PostgreSQL.
  */
-import { after, before, describe, test } from 'node:test';
-import { sameRowsAndTypes } from './helpers/assertions.js';
-import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
+import { describeDifferential } from './helpers/differential.js';
 
 const setup = `
   CREATE TABLE ie (id int PRIMARY KEY, iv interval, ts timestamp, tz timestamptz, d date, f float8);
@@ -27,15 +25,8 @@ const queries = [
   `SELECT id, date_bin('1 day', tz, '2024-01-01'), date_bin('24 hours', tz, '2024-01-01') FROM ie ORDER BY id`,
 ];
 
-describe('values DuckDB holds equal are computed apart', () => {
-  let f: Differential;
-  before(async () => {
-    f = await startDifferential(setup, ['ie']);
-    await f.heap.query("SET TimeZone = 'Europe/Berlin'");
-    await f.columnar.query("SET TimeZone = 'Europe/Berlin'");
-  });
-  after(async () => {
-    await stopDifferential(f);
-  });
-  for (const sql of queries) test(sql, () => sameRowsAndTypes(f.heap, f.columnar, sql));
-});
+describeDifferential(
+  'values DuckDB holds equal are computed apart',
+  { setup, tables: ['ie'], options: { sessionSql: "SET TimeZone = 'Europe/Berlin'" } },
+  queries,
+);

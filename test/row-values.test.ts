@@ -5,9 +5,9 @@
  * varying scale by value, jsonb by value, intervals by span).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { refusedWith, sameFailure, sameRowsAndTypes } from './helpers/assertions.js';
-import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
+import { test } from 'node:test';
+import { refusedWith, sameFailure } from './helpers/assertions.js';
+import { describeDifferential } from './helpers/differential.js';
 
 const setup = `
   CREATE TABLE r (id int PRIMARY KEY, a text, n numeric(6,2), c char(3), b numeric, j jsonb, iv interval, ts timestamptz);
@@ -42,18 +42,11 @@ const failures = [
   `SELECT count(DISTINCT (a, n)) OVER () FROM r`,
 ];
 
-describe('row values', () => {
-  let f: Differential;
-  before(async () => {
-    f = await startDifferential(setup, ['r']);
-  });
-  after(async () => {
-    await stopDifferential(f);
-  });
-  for (const sql of queries) test(sql, () => sameRowsAndTypes(f.heap, f.columnar, sql));
+describeDifferential('row values', { setup, tables: ['r'] }, queries, (fixture) => {
   for (const sql of failures.slice(0, 2))
-    test(`fails as in PostgreSQL: ${sql}`, () => sameFailure(f.heap, f.columnar, sql));
+    test(`fails as in PostgreSQL: ${sql}`, () => sameFailure(fixture().heap, fixture().columnar, sql));
   test('a window count of a row, and a subquery among the fields, are refused with 0A000', async () => {
+    const f = fixture();
     await refusedWith(f.columnar, failures[2]!, '0A000', /window/);
     await refusedWith(
       f.columnar,
@@ -69,6 +62,7 @@ describe('row values', () => {
     );
   });
   test('keyset pagination with parameters walks the table in order', async () => {
+    const f = fixture();
     const sql = 'SELECT id, ts FROM r WHERE (ts, id) > ($1, $2) ORDER BY ts, id LIMIT 3';
     let cursor: [string, number] = ['-infinity', 0];
     const pages: string[][] = [[], []];

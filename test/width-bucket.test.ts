@@ -4,16 +4,9 @@
  * the two differ at bucket edges — and its numeric form exactly, with PostgreSQL's errors.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { LocalCluster } from '../src/cluster/local-cluster.js';
-import type { Daemon } from '../src/main.js';
-import { sameFailure, sameRowsAndTypes } from './helpers/assertions.js';
-import { rawClient, startDaemon } from './helpers/daemon.js';
-import { type Differential, startDifferential, stopDifferential } from './helpers/differential.js';
+import { describe, test } from 'node:test';
+import { refusedWith, sameFailure } from './helpers/assertions.js';
+import { describeDifferential } from './helpers/differential.js';
 import { needs } from './helpers/optional-clients.js';
 
 const setup = `
@@ -52,58 +45,23 @@ const failures = [
   'SELECT width_bucket(n, 0, 10, 3::bigint) FROM m',
 ];
 
-describe('width_bucket', () => {
-  let f: Differential;
-  before(async () => {
-    f = await startDifferential(setup, ['m']);
-  });
-  after(async () => {
-    await stopDifferential(f);
-  });
-  for (const sql of queries) test(sql, () => sameRowsAndTypes(f.heap, f.columnar, sql));
+describeDifferential('width_bucket', { setup, tables: ['m'] }, queries, (f) => {
   for (const sql of failures)
-    test(`fails as in PostgreSQL: ${sql}`, () => sameFailure(f.heap, f.columnar, sql));
-  test('the array-of-thresholds form is refused with 0A000', async () => {
-    const error = await f.columnar.query('SELECT width_bucket(i, ARRAY[1, 10, 50]) FROM m').catch((e) => e);
-    assert.equal(error.code, '0A000');
-  });
+    test(`fails as in PostgreSQL: ${sql}`, () => sameFailure(f().heap, f().columnar, sql));
+  test('the array-of-thresholds form is refused with 0A000', () =>
+    refusedWith(f().columnar, 'SELECT width_bucket(i, ARRAY[1, 10, 50]) FROM m', '0A000', /width_bucket/));
 });
 
-const pg15Bin = '/usr/lib/postgresql/15/bin';
+// .ci/run installs Debian's postgresql-15 where it is missing.
+const pg15 = { binDir: '/usr/lib/postgresql/15/bin' };
 
 describe('width_bucket of a PostgreSQL 15 source: its older float formula', {
   skip: needs('postgres15'),
 }, () => {
-  let cluster: LocalCluster;
-  let daemon: Daemon;
-  let heap: Awaited<ReturnType<typeof rawClient>>;
-  let columnar: Awaited<ReturnType<typeof rawClient>>;
-  before(async () => {
-    // .ci/run installs Debian's postgresql-15 where it is missing.
-    assert.ok(
-      existsSync(path.join(pg15Bin, 'postgres')),
-      `PostgreSQL 15 binaries are expected in ${pg15Bin}`,
-    );
-    cluster = await LocalCluster.start({
-      dir: await mkdtemp(path.join(tmpdir(), 'pga-pg15-')),
-      binDir: pg15Bin,
+  describeDifferential('edges of buckets', { setup, tables: ['m'], options: pg15 }, edges, (f) => {
+    test('the source multiplies before it divides', async () => {
+      const { rows } = await f().heap.query('SELECT width_bucket(96.6::float8, 19, 116, 10) AS b');
+      assert.equal(String(rows[0].b), '9', 'PostgreSQL 15 computes (count * (x - b1)) / (b2 - b1)');
     });
-    await cluster.exec(setup);
-    daemon = await startDaemon(cluster);
-    heap = await rawClient(cluster.clientConfig());
-    await heap.query("SELECT analytica.register_table('m')");
-    await heap.query("SELECT analytica.wait_for_sync('m')");
-    columnar = await rawClient({ ...cluster.clientConfig(), port: daemon.port });
-  });
-  after(async () => {
-    await heap?.end();
-    await columnar?.end();
-    await daemon?.close();
-    await cluster?.close();
-  });
-  test('the source multiplies before it divides, and the daemon does too', async () => {
-    const { rows } = await heap.query('SELECT width_bucket(96.6::float8, 19, 116, 10) AS b');
-    assert.equal(String(rows[0].b), '9', 'PostgreSQL 15 computes (count * (x - b1)) / (b2 - b1)');
-    for (const sql of edges) await sameRowsAndTypes(heap, columnar, sql);
   });
 });

@@ -8,20 +8,8 @@
 import type { FuncCall } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import type { EmitContext } from './emit-context.js';
-import type { PgType } from './typing/pg-types.js';
+import { formatTypeName, type PgType } from './typing/pg-types.js';
 import { operandType } from './typing/typed-operands.js';
-
-/** format_type()'s names of the types PostgreSQL's 42883 message may name here. */
-const SQL_NAMES: Readonly<Record<string, string>> = {
-  int2: 'smallint',
-  int4: 'integer',
-  int8: 'bigint',
-  float4: 'real',
-  float8: 'double precision',
-  bool: 'boolean',
-  timestamp: 'timestamp without time zone',
-  timestamptz: 'timestamp with time zone',
-};
 
 const STRING_TYPES = new Set(['text', 'varchar', 'bpchar', 'unknown']);
 
@@ -55,7 +43,7 @@ function refusal(ctx: EmitContext, call: FuncCall, name: string, type: PgType | 
   }
   return ctx.error(
     SqlState.undefinedFunction,
-    `function ${name}(${SQL_NAMES[typeName] ?? typeName}) does not exist`,
+    `function ${name}(${formatTypeName(typeName)}) does not exist`,
     call.location,
     'No function matches the given name and argument types. You might need to add explicit type casts.',
   );

@@ -14,7 +14,7 @@ import type { FuncCall, Node } from 'libpg-query';
 const HANDLED_ELSEWHERE = new Set(['json_agg', 'jsonb_agg', 'json_object_agg', 'jsonb_object_agg']);
 
 function guarded(condition: Node, node: Node): Node {
-  if ('A_Const' in node || 'NamedArgExpr' in node) return node;
+  if ('A_Const' in node || 'NamedArgExpr' in node || 'RowExpr' in node) return node;
   return { CaseExpr: { args: [{ CaseWhen: { expr: condition, result: node } }] } };
 }
 

@@ -22,7 +22,7 @@ import { jsonListSql, jsonValueSql, orNull } from './json-values.js';
 import { allowAnyDims } from './multidim-arrays.js';
 import { emitSortBy, emitWindowSpec } from './sort-and-window.js';
 import { quoteIdent, quoteLiteral } from './sql-text.js';
-import { known, type PgType } from './typing/pg-types.js';
+import { formatTypeName, known, type PgType } from './typing/pg-types.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 
 type Form = 'value' | 'array' | 'buildObject' | 'buildArray' | 'agg' | 'objectAgg' | 'row';
@@ -392,24 +392,10 @@ function checkCallShape(ctx: EmitContext, call: FuncCall, name: string, form: Fo
   }
 }
 
-/** format_type()'s names, as PostgreSQL's 42883 message spells the argument types. */
-const SQL_NAMES: Readonly<Record<string, string>> = {
-  int2: 'smallint',
-  int4: 'integer',
-  int8: 'bigint',
-  float4: 'real',
-  float8: 'double precision',
-  bool: 'boolean',
-  varchar: 'character varying',
-  bpchar: 'character',
-  timestamp: 'timestamp without time zone',
-  timestamptz: 'timestamp with time zone',
-};
-
 function noFunction(ctx: EmitContext, call: FuncCall, name: string, args: readonly Node[]) {
   const types = args
     .map((a) => operandType(ctx, a)?.name ?? 'unknown')
-    .map((t) => SQL_NAMES[t] ?? t)
+    .map(formatTypeName)
     .join(', ');
   return ctx.error(
     SqlState.undefinedFunction,

@@ -18,17 +18,17 @@ import { allowAnyDims } from '../multidim-arrays.js';
 import { typeOf } from './expr-types.js';
 import { equalityKey, groupedValue, groupsByKey } from './value-keys.js';
 
-/** Aggregates whose arguments are read per row: a grouped expression inside them stays as is. */
-const AGGREGATES = new Set(
+/** Aggregates: their arguments are read per row, so a column inside one is not read grouped. */
+export const AGGREGATES: ReadonlySet<string> = new Set(
   (
     'count sum avg min max stddev stddev_samp stddev_pop variance var_samp var_pop bool_and bool_or every ' +
-    'string_agg array_agg percentile_cont percentile_disc corr covar_pop covar_samp bit_and bit_or ' +
-    'regr_slope regr_intercept regr_count regr_r2'
+    'string_agg array_agg percentile_cont percentile_disc mode corr covar_pop covar_samp bit_and bit_or ' +
+    'regr_slope regr_intercept regr_count regr_r2 json_agg jsonb_agg json_object_agg jsonb_object_agg'
   ).split(' '),
 );
 
 /** The node's JSON without parse locations, to recognise the same expression written again. */
-function shape(node: Node): string {
+export function shape(node: Node): string {
   return JSON.stringify(node, (key, value) => (key === 'location' ? undefined : value));
 }
 

@@ -202,3 +202,21 @@ export function isBpchar(type: PgType | undefined): boolean {
 export function isUnknown(type: PgType | undefined): boolean {
   return type?.category === 'X';
 }
+
+/** format_type()'s name of a built-in type, as PostgreSQL's messages spell it (int4 is integer). */
+export function formatTypeName(name: string): string {
+  return SQL_NAMES[name] ?? name;
+}
+
+const SQL_NAMES: Readonly<Record<string, string>> = {
+  int2: 'smallint',
+  int4: 'integer',
+  int8: 'bigint',
+  float4: 'real',
+  float8: 'double precision',
+  bool: 'boolean',
+  varchar: 'character varying',
+  bpchar: 'character',
+  timestamp: 'timestamp without time zone',
+  timestamptz: 'timestamp with time zone',
+};
