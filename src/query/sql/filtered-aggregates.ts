@@ -5,7 +5,7 @@
  * input (and aggregate sort key) becomes `CASE WHEN c THEN x END`, which DuckDB evaluates only
  * where c holds; the FILTER stays, so the NULLs of the other rows are never aggregated.
  *
- * Left as they are: constants (a separator, a percentile's fraction), a FILTER with a subquery
+ * Left as they are: what reads no column (a percentile's fraction), string_agg's separator, a FILTER with a subquery
  * (written once per input it would resolve its tables again), and the JSON aggregates, which
  * do the same themselves (json-constructors.ts).
  */
@@ -14,7 +14,9 @@ import type { FuncCall, Node } from 'libpg-query';
 const HANDLED_ELSEWHERE = new Set(['json_agg', 'jsonb_agg', 'json_object_agg', 'jsonb_object_agg']);
 
 function guarded(condition: Node, node: Node): Node {
-  if ('A_Const' in node || 'NamedArgExpr' in node || 'RowExpr' in node) return node;
+  // Only what reads the row can fail on it; a constant ('','::text) stays a constant.
+  if (!JSON.stringify(node).includes('"ColumnRef"') || 'NamedArgExpr' in node || 'RowExpr' in node)
+    return node;
   return { CaseExpr: { args: [{ CaseWhen: { expr: condition, result: node } }] } };
 }
 
@@ -29,7 +31,8 @@ export function withFilteredInputs(call: FuncCall, name: string): FuncCall {
   );
   return {
     ...call,
-    args: call.args?.map((a) => guarded(condition, a)),
+    // string_agg's separator is read once (DuckDB wants it constant).
+    args: call.args?.map((a, i) => (name === 'string_agg' && i === 1 ? a : guarded(condition, a))),
     ...(order === undefined ? {} : { agg_order: order }),
   };
 }
