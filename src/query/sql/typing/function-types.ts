@@ -125,6 +125,16 @@ export function functionType(env: TypeEnvironment, call: FuncCall): PgType | und
     return roundType(arg, call.args?.length ?? 0);
   if (NUMERIC_SCALARS.has(name) && arg !== undefined)
     return numericScalarType(name, arg, typeOf(env, call.args?.[1]));
+  if (ALWAYS_FLOAT8.has(name)) return known('float8');
+  if (FLOAT8_OR_NUMERIC.has(name)) {
+    // pg_proc.dat has a float8 and a numeric form; integers resolve to float8 (the preferred type).
+    const args = (call.args ?? []).map((a) => typeOf(env, a));
+    if (args.some((t) => t === undefined || t.category !== 'N')) return undefined;
+    return args.some((t) => t?.name === 'numeric') &&
+      !args.some((t) => t?.name === 'float4' || t?.name === 'float8')
+      ? TEXT_NUMERIC
+      : known('float8');
+  }
   // stddev/variance: numeric for integers and numerics (pg_proc.dat), float8 for floats.
   if (SPREAD.has(name) && arg !== undefined && arg.category === 'N')
     return arg.name === 'float4' || arg.name === 'float8' ? known('float8') : TEXT_NUMERIC;
@@ -205,5 +215,23 @@ function numericScalarType(name: string, arg: PgType, second: PgType | undefined
   const varying = arg.heldAsText === true || second?.heldAsText === true;
   return result?.name === 'numeric' && varying ? TEXT_NUMERIC : result;
 }
+
+/** Functions of double precision only (pg_proc.dat). */
+const ALWAYS_FLOAT8 = new Set([
+  'cbrt',
+  'sin',
+  'cos',
+  'tan',
+  'asin',
+  'acos',
+  'atan',
+  'atan2',
+  'degrees',
+  'radians',
+  'pi',
+  'random',
+]);
+/** Functions with a double precision and a numeric form (pg_proc.dat). */
+const FLOAT8_OR_NUMERIC = new Set(['sqrt', 'exp', 'ln', 'log', 'log10', 'power', 'pow']);
 
 const SPREAD = new Set(['stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop']);
