@@ -9,16 +9,19 @@
  */
 import {
   DATE,
+  DOUBLE,
   type DuckDBConnection,
   type DuckDBDateValue,
   type DuckDBIntervalValue,
   type DuckDBTimestampValue,
+  FLOAT,
   INTERVAL,
   TIMESTAMP,
   VARCHAR,
 } from '@duckdb/node-api';
 import { registerScalarUdfs, type ScalarUdf } from '../duckdb-scalar-udfs.js';
 import { formatDate, formatInterval, formatTimestamp } from '../format-datetime.js';
+import { formatFloat4, formatFloat8 } from '../format-numbers.js';
 
 const ALNUM = /[A-Za-z0-9]/;
 
@@ -40,6 +43,9 @@ export function initcapAscii(text: string): string {
 
 const UDFS: Readonly<Record<string, ScalarUdf>> = {
   pga_initcap_ascii: { parameters: [VARCHAR], returns: VARCHAR, run: ([a]) => initcapAscii(a as string) },
+  // float8out/float4out with extra_float_digits 1, as the wire server prints rows.
+  pga_text_float8: { parameters: [DOUBLE], returns: VARCHAR, run: ([a]) => formatFloat8(a as number) },
+  pga_text_float4: { parameters: [FLOAT], returns: VARCHAR, run: ([a]) => formatFloat4(a as number) },
   pga_text_interval: {
     parameters: [INTERVAL],
     returns: VARCHAR,

@@ -1,17 +1,20 @@
 /**
- * Where PostgreSQL turns a value into text (a cast to text, `||`, concat()), DuckDB's
- * own conversion prints some types otherwise: a double precision -52 is "-52.0" in
- * DuckDB and "-52" in PostgreSQL (float8out), and concat() prints a boolean with its
- * output function ("t"), where DuckDB writes "true", and a char(n) with its padding,
- * which a cast to text drops. Booleans and char(n) are written as PostgreSQL does;
- * floats have no exact DuckDB form, so they are refused (0A000).
+ * Where PostgreSQL turns a value into text (a cast to text, `||`, concat()), DuckDB's own
+ * conversion prints some types otherwise: a double precision -52 is "-52.0" in DuckDB and "-52"
+ * in PostgreSQL (float8out), an interval "1 year 2 months" where PostgreSQL writes "1 year 2
+ * mons", a BC date "0044-03-15 (BC)"; concat() prints a boolean with its output function ("t"),
+ * where DuckDB writes "true", and a char(n) with its padding, which a cast to text drops.
+ * Booleans and char(n) are written here; floats, intervals, dates and timestamps through
+ * functions registered in DuckDB (query/text/) that share the wire server's formatters
+ * (float8out with extra_float_digits 1: the shortest digits that read back).
  */
-import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 import type { PgType } from './pg-types.js';
 
 const OUTPUT_FUNCTIONS: Readonly<Record<string, string>> = {
+  float8: 'pga_text_float8',
+  float4: 'pga_text_float4',
   interval: 'pga_text_interval',
   date: 'pga_text_date',
   timestamp: 'pga_text_timestamp',
@@ -23,22 +26,14 @@ const OUTPUT_FUNCTIONS: Readonly<Record<string, string>> = {
  * function: bool is "t").
  */
 export function pgTextOf(
-  ctx: EmitContext,
+  _ctx: EmitContext,
   type: PgType | undefined,
   sql: string,
   how: 'cast' | 'output',
-  location?: number,
+  _location?: number,
 ): string {
   // A cast to text drops char(n)'s padding; its output function (concat) keeps it.
   if (type?.name === 'bpchar') return how === 'cast' ? `rtrim(${sql}, ' ')` : sql;
-  if (type?.name === 'float8' || type?.name === 'float4') {
-    throw ctx.error(
-      SqlState.featureNotSupported,
-      `the text of a ${type.name === 'float8' ? 'double precision' : 'real'} value is not supported by pg_analytica`,
-      location,
-      'cast the value to numeric first (x::numeric::text), or run the query in PostgreSQL itself',
-    );
-  }
   if (type?.name === 'bool' && how === 'output')
     return `(CASE WHEN ${sql} THEN 't' WHEN NOT ${sql} THEN 'f' END)`;
   // DuckDB writes '1 year 2 months', '0044-03-15 (BC)': PostgreSQL's output functions, in
