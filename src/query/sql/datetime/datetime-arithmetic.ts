@@ -50,9 +50,12 @@ export function emitDateTimeOperator(ctx: EmitContext, expr: A_Expr, operator: s
   // date ± integer: DuckDB types some integer results wider than PostgreSQL (length() is BIGINT
   // there) and has no DATE ± BIGINT; the days are an int4 in PostgreSQL.
   if (leftType === 'date' && INTEGERS.has(rightType) && (operator === '+' || operator === '-'))
-    return `(${left()} ${operator} CAST(${right()} AS INTEGER))`;
-  if (rightType === 'date' && INTEGERS.has(leftType) && operator === '+')
-    return `(CAST(${left()} AS INTEGER) + ${right()})`;
+    return datePlusDays(left(), right(), operator);
+  if (rightType === 'date' && INTEGERS.has(leftType) && operator === '+') {
+    // Emitted in the statement's order: a subquery's tables are resolved in the order they are met.
+    const days = left();
+    return datePlusDays(right(), days, '+');
+  }
   if (operator === '-' && leftType === 'time' && rightType === 'time')
     return `to_microseconds(${timeMicros(left())} - ${timeMicros(right())})`;
   if (leftType === 'interval' && NUMBERS.has(rightType) && (operator === '*' || operator === '/'))
@@ -95,6 +98,18 @@ function zonedPlusInterval(
     const calendar = `(CASE WHEN ${months} = 0 AND ${days} = 0 THEN ${value} ELSE ${zonedTimestamp(timeZone, local)} END)`;
     const shifted = `timezone('UTC', make_timestamp(epoch_us(${calendar}) + ${micros}))`;
     return `(CASE WHEN isinf(${value}) THEN ${value} ELSE ${shifted} END)`;
+  });
+}
+
+/**
+ * date ± days within PostgreSQL's range (4714-11-24 BC to 5874897-12-31), else its 22008; counted
+ * in bigint days from 1970, as DuckDB's own date arithmetic fails past its range with another
+ * message. ±infinity stays itself.
+ */
+function datePlusDays(dateSql: string, daysSql: string, sign: '+' | '-'): string {
+  return withValues([dateSql, `CAST(${daysSql} AS BIGINT)`], ([d, n]) => {
+    const days = `(CAST(${d} - DATE '1970-01-01' AS BIGINT) ${sign} ${n})`;
+    return `(CASE WHEN isinf(${d}) THEN ${d} WHEN ${days} < -2440588 OR ${days} > 2145042905 THEN error('SQLSTATE 22008: date out of range') ELSE DATE '1970-01-01' + CAST(${days} AS INTEGER) END)`;
   });
 }
 

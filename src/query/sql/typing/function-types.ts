@@ -211,9 +211,10 @@ function numericScalarType(name: string, arg: PgType, second: PgType | undefined
     if (arg.name !== 'numeric') return known('float8');
     return arg.heldAsText === true ? TEXT_NUMERIC : known('numeric');
   }
+  // mod of numerics is computed exactly on their text (numeric-emit.ts): DuckDB's mod of two
+  // DECIMALs whose result needs more than 38 digits is a double.
   const result = arithmeticType('%', arg, second);
-  const varying = arg.heldAsText === true || second?.heldAsText === true;
-  return result?.name === 'numeric' && varying ? TEXT_NUMERIC : result;
+  return result?.name === 'numeric' ? TEXT_NUMERIC : result;
 }
 
 /** Functions of double precision only (pg_proc.dat). */

@@ -261,7 +261,7 @@ function emitNumericScalar(
   const arg = ctx.expr(args[0]!);
   if (INTEGER_RANK[type.name] !== undefined && args.length === 1 && FLOAT8_FOR_INTEGERS.has(name))
     return `CAST(${name === 'ceiling' ? 'ceil' : name}(CAST(${arg} AS DOUBLE)) AS DOUBLE)`;
-  if (name === 'mod' && args.length === 2 && argTypes.some((t) => t?.heldAsText === true))
+  if (name === 'mod' && args.length === 2 && argTypes.some((t) => t?.name === 'numeric'))
     return modText(numericOperandText(ctx, args[0]!), numericOperandText(ctx, args[1]!));
   if (type.name !== 'numeric' || args.length !== 1) return undefined;
   if (name === 'sign') return type.heldAsText === true ? signText(arg) : `CAST(sign(${arg}) AS DECIMAL(1,0))`;
