@@ -293,7 +293,7 @@ describe('generate_series of dates and timestamps', () => {
     `SELECT dt.id, g FROM dt, LATERAL generate_series(dt.ts, dt.ts + interval '1 day', '8 hours') g WHERE id IN (1, 7) ORDER BY 1, 2`,
   ];
   for (const sql of queries) test(sql, () => same(sql));
-  test('a date past PostgreSQL\'s range fails with 22008 (DuckDB holds later dates)', async () => {
+  test("a date past PostgreSQL's range fails with 22008 (DuckDB holds later dates)", async () => {
     await sameError(`SELECT d + 2147483000 FROM dt WHERE id = 1`);
     await sameError(`SELECT date '4714-11-24 BC' - id FROM dt WHERE id = 1`);
   });
