@@ -169,7 +169,8 @@ describe('date/time arithmetic and casts', () => {
     // PostgreSQL reads it: a day added into that hour, and date_trunc to it.
     `SELECT x, x + interval '1 day', x + interval '1 day 00:30', x - interval '1 mon' + interval '1 mon', date_trunc('hour', x), date_trunc('hour', x + interval '1 hour')
        FROM (VALUES (timestamptz '2024-11-02 05:30:00+00'), (timestamptz '2024-11-03 05:30:00+00'), (timestamptz '2024-11-03 06:30:00+00'),
-                    (timestamptz '2024-10-26 00:30:00+00'), (timestamptz '2024-10-27 00:30:00+00'), (timestamptz '2024-03-09 07:30:00+00')) AS v(x) ORDER BY x`,
+                    (timestamptz '2024-10-26 00:30:00+00'), (timestamptz '2024-10-27 00:30:00+00'), (timestamptz '2024-03-09 07:30:00+00'),
+                    (timestamptz '2024-03-10 06:30:00+00'), (timestamptz '2024-03-10 07:30:00+00'), (timestamptz '2024-03-31 00:30:00+00')) AS v(x) ORDER BY x`,
     `SELECT id, tz + interval '1 day', tz - interval '2 days 01:00', tz + iv FROM dt WHERE isfinite(tz) ORDER BY id`,
     // AT TIME ZONE is typed (timestamptz → timestamp, timestamp → timestamptz, date as timestamptz), so what wraps it works.
     `SELECT date_trunc('day', tz AT TIME ZONE 'America/New_York') AS day, count(*) FROM dt GROUP BY 1 ORDER BY 1`,

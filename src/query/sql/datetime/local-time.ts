@@ -53,11 +53,16 @@ export function zonedTimestamp(timeZone: string | undefined, sql: string): strin
   if (isUtc(timeZone)) return `make_timestamptz(epoch_us(${sql}))`;
   const offset = (x: string) => `(epoch_us(CAST(${x} AS TIMESTAMP)) - epoch_us(${x}))`;
   // Zones change offset at most once in two days (PostgreSQL's assumption too): the offset a
-  // day later is the one after a transition that makes this local time ambiguous.
-  return withValues([`CAST(${sql} AS TIMESTAMPTZ)`], ([first]) => {
+  // day later is the one after a transition that makes this local time ambiguous. ICU's own
+  // reading c has the offset local - c (for a skipped time too, where the later offset is the
+  // larger, so nothing is corrected); only the offset a day later costs a conversion per row,
+  // and the later reading is checked only where that offset is the smaller (a fall-back ahead).
+  return withValues([sql, `CAST(${sql} AS TIMESTAMPTZ)`], ([local, first]) => {
     const c = first!;
+    const own = `(epoch_us(${local}) - epoch_us(${c}))`;
     const after = offset(`(${c} + to_microseconds(86400000000))`);
-    const later = `(${c} + to_microseconds(${offset(c)} - ${after}))`;
-    return `(CASE WHEN ${after} < ${offset(c)} AND ${offset(later)} = ${after} THEN ${later} ELSE ${c} END)`;
+    const later = `(${c} + to_microseconds(${own} - ${after}))`;
+    const ambiguous = `(CASE WHEN ${offset(later)} = ${after} THEN ${later} ELSE ${c} END)`;
+    return `(CASE WHEN ${after} < ${own} THEN ${ambiguous} ELSE ${c} END)`;
   });
 }
