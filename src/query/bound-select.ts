@@ -61,6 +61,9 @@ export function emitTyped(
     defaultCollationSortsByLocale: bound.defaultCollationSortsByLocale,
     numberLocaleIsC: bound.numberLocaleIsC,
     timeZone: bound.context.timeZone,
+    ...(bound.context.extraFloatDigits === undefined
+      ? {}
+      : { extraFloatDigits: bound.context.extraFloatDigits }),
     caseFolding: bound.caseFolding,
     widthBucketDividesFirst: bound.widthBucketDividesFirst,
     reads,

@@ -19,6 +19,8 @@ export interface SessionContext {
   readonly searchPath: readonly string[];
   /** The session's TimeZone setting (IANA name or offset), used to print timestamptz. */
   readonly timeZone: string;
+  /** The session's extra_float_digits; undefined: PostgreSQL's default, 1 (shortest exact digits). */
+  readonly extraFloatDigits?: number;
   /** False when the session turned segment pruning off (SET analytica.segment_pruning = off). */
   readonly segmentPruning?: boolean;
   /** Inside a transaction block: the table versions its statements read (see TableSnapshot). */

@@ -6,11 +6,20 @@
  * (Ryu, src/common/d2s.c and f2s.c). Fixed notation is used when the decimal
  * exponent e (value = d.ddd × 10^e) satisfies -4 <= e < 15 for float8 and
  * -4 <= e < 6 for float4, exponent notation otherwise with at least two
- * exponent digits: '1e-05', '1e+15', '1.234567e+06'.
+ * exponent digits: '1e-05', '1e+15', '1.234567e+06'. With extra_float_digits 0 or less
+ * (a session's choice, as older clients make it) they print printf("%.*g") with 15 (float8) or 6
+ * (float4) digits plus extra_float_digits, at least one: 0.1 + 0.2 is '0.3'.
  */
 
-/** float8out. */
-export function formatFloat8(value: number): string {
+import { printGeneral } from './c-printf.js';
+
+/** The digits float8out and float4out print by default before PostgreSQL 12 (float.h). */
+const DBL_DIG = 15;
+const FLT_DIG = 6;
+
+/** float8out under the session's extra_float_digits. */
+export function formatFloat8(value: number, extraFloatDigits = 1): string {
+  if (extraFloatDigits <= 0) return printGeneral(value, DBL_DIG + extraFloatDigits);
   // Fixed-notation range: JS prints the same shortest digits the same way there.
   if ((value >= 1e-4 && value < 1e15) || (value <= -1e-4 && value > -1e15)) return String(value);
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
@@ -35,8 +44,9 @@ function withTwoDigitExponent(exponential: string): string {
     : exponential;
 }
 
-/** float4out, for a JS number that holds a float32 value exactly. */
-export function formatFloat4(value: number): string {
+/** float4out under the session's extra_float_digits, for a JS number that holds a float32 value exactly. */
+export function formatFloat4(value: number, extraFloatDigits = 1): string {
+  if (extraFloatDigits <= 0) return printGeneral(value, FLT_DIG + extraFloatDigits);
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   if (Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return 'Infinity';

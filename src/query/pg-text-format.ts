@@ -44,6 +44,8 @@ import { unsupportedType } from './pg-type-oids.js';
 export interface PgTextFormatOptions {
   /** The session's TimeZone setting, used for timestamptz. */
   readonly timeZone: string;
+  /** The session's extra_float_digits (1 when not given): float4out's and float8out's digits. */
+  readonly extraFloatDigits?: number;
 }
 
 /** Formats one value of a column; null for SQL NULL. */
@@ -89,9 +91,9 @@ function renderer(type: DuckDBType, options: PgTextFormatOptions): Render {
     case DuckDBTypeId.INTEGER_LITERAL:
       return String;
     case DuckDBTypeId.FLOAT:
-      return formatFloat4;
+      return (value: number) => formatFloat4(value, options.extraFloatDigits);
     case DuckDBTypeId.DOUBLE:
-      return formatFloat8;
+      return (value: number) => formatFloat8(value, options.extraFloatDigits);
     case DuckDBTypeId.DECIMAL: {
       const format = decimalFormatter(type.scale);
       return (value: DuckDBDecimalValue) => format(value.value);

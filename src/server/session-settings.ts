@@ -119,6 +119,10 @@ export class SessionSettings {
     return this.get('timezone') ?? 'UTC';
   }
 
+  get extraFloatDigits(): number {
+    return Number(this.get('extra_float_digits') ?? '1');
+  }
+
   get statementTimeoutMs(): number {
     return parseDurationMs(this.get('statement_timeout') ?? '0');
   }

@@ -273,6 +273,7 @@ export class StatementRunner {
       session: this,
       searchPath: settings.searchPath(),
       timeZone: settings.timeZone,
+      extraFloatDigits: settings.extraFloatDigits,
       ...(settings.get('analytica.segment_pruning') === 'off' ? { segmentPruning: false } : {}),
       ...(transaction.inBlock ? { snapshot: this.#snapshot } : {}),
     };

@@ -93,8 +93,17 @@ const UDFS: Readonly<Record<string, ScalarUdf>> = {
   sort_key: { parameters: [VARCHAR], returns: VARCHAR, run: ([d]) => json.jsonbSortKey(s(d)) },
   // The JSON text of one value (to_json, json_agg, json_build_*): json-scalars.ts.
   string: { parameters: [VARCHAR], returns: VARCHAR, run: ([v]) => scalar.jsonString(s(v)) },
-  float8: { parameters: [DOUBLE], returns: VARCHAR, run: ([v]) => scalar.jsonFloat(v as number, false) },
-  float4: { parameters: [FLOAT], returns: VARCHAR, run: ([v]) => scalar.jsonFloat(v as number, true) },
+  // The second argument: the session's extra_float_digits, which float8out follows.
+  float8: {
+    parameters: [DOUBLE, INTEGER],
+    returns: VARCHAR,
+    run: ([v, digits]) => scalar.jsonFloat(v as number, false, digits as number),
+  },
+  float4: {
+    parameters: [FLOAT, INTEGER],
+    returns: VARCHAR,
+    run: ([v, digits]) => scalar.jsonFloat(v as number, true, digits as number),
+  },
   date: {
     parameters: [DATE],
     returns: VARCHAR,

@@ -36,9 +36,12 @@ export function jsonString(text: string): string {
   return JSON.stringify(text);
 }
 
-/** A float as json prints it: float8out's text, or a string where that is no JSON number. */
-export function jsonFloat(value: number, real: boolean): string {
-  const text = real ? formatFloat4(value) : formatFloat8(value);
+/**
+ * A float as json prints it: float8out's text under the session's extra_float_digits, or a
+ * string where that is no JSON number.
+ */
+export function jsonFloat(value: number, real: boolean, extraFloatDigits = 1): string {
+  const text = real ? formatFloat4(value, extraFloatDigits) : formatFloat8(value, extraFloatDigits);
   return Number.isFinite(value) ? text : jsonString(text);
 }
 

@@ -29,6 +29,11 @@ export interface EmitContext {
   readonly numberLocaleIsC?: boolean;
   /** The session's TimeZone, which the DuckDB connection runs with too (datetime/local-time.ts). */
   readonly timeZone?: string;
+  /**
+   * The session's extra_float_digits, which a float's text (::text, ||, to_json) follows as
+   * float8out does; undefined: 1, the shortest digits that read back.
+   */
+  readonly extraFloatDigits?: number;
   /** How the database's default ctype maps case (typing/case-folding.ts); undefined: not known. */
   readonly caseFolding?: CaseFolding;
   /** The source's float width_bucket() divides before it multiplies; undefined: not known. */

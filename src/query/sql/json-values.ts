@@ -99,7 +99,7 @@ function valueText(
   const scalar = SCALAR_FUNCTIONS[name];
   if (scalar === 'float8' || scalar === 'float4') {
     // A float's text holds no quote but the ones around NaN and ±Infinity.
-    const call = `${jsonFunction(scalar)}(${sql})`;
+    const call = `${jsonFunction(scalar)}(${sql}, ${ctx.extraFloatDigits ?? 1})`;
     return { sql: call, unquoted: `trim(${call}, '"')` };
   }
   if (scalar !== undefined) return quoted(`${jsonFunction(scalar)}(${sql})`);

@@ -47,6 +47,8 @@ export interface TableResolver {
   readonly numberLocaleIsC?: boolean;
   /** The session's TimeZone. */
   readonly timeZone?: string;
+  /** The session's extra_float_digits (1 when not given). */
+  readonly extraFloatDigits?: number;
   /** How the database's default ctype maps case (typing/case-folding.ts). */
   readonly caseFolding?: CaseFolding;
   /** The source's float width_bucket() divides before it multiplies (source-behaviour.ts). */
@@ -126,6 +128,7 @@ export class SelectRewriter implements SelectContext {
   readonly listingOnly: boolean;
   readonly numberLocaleIsC: boolean | undefined;
   readonly timeZone: string | undefined;
+  readonly extraFloatDigits: number | undefined;
   readonly caseFolding: CaseFolding | undefined;
   readonly widthBucketDividesFirst: boolean | undefined;
   readonly #reads: ColumnReads | undefined;
@@ -143,6 +146,7 @@ export class SelectRewriter implements SelectContext {
     this.listingOnly = resolver.listing === true;
     this.numberLocaleIsC = resolver.numberLocaleIsC;
     this.timeZone = resolver.timeZone;
+    this.extraFloatDigits = resolver.extraFloatDigits;
     this.caseFolding = resolver.caseFolding;
     this.widthBucketDividesFirst = resolver.widthBucketDividesFirst;
     this.#reads = resolver.reads;

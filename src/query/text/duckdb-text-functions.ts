@@ -15,6 +15,7 @@ import {
   type DuckDBIntervalValue,
   type DuckDBTimestampValue,
   FLOAT,
+  INTEGER,
   INTERVAL,
   TIMESTAMP,
   VARCHAR,
@@ -43,9 +44,18 @@ export function initcapAscii(text: string): string {
 
 const UDFS: Readonly<Record<string, ScalarUdf>> = {
   pga_initcap_ascii: { parameters: [VARCHAR], returns: VARCHAR, run: ([a]) => initcapAscii(a as string) },
-  // float8out/float4out with extra_float_digits 1, as the wire server prints rows.
-  pga_text_float8: { parameters: [DOUBLE], returns: VARCHAR, run: ([a]) => formatFloat8(a as number) },
-  pga_text_float4: { parameters: [FLOAT], returns: VARCHAR, run: ([a]) => formatFloat4(a as number) },
+  // float8out/float4out under the session's extra_float_digits (the second argument), as the
+  // wire server prints rows.
+  pga_text_float8: {
+    parameters: [DOUBLE, INTEGER],
+    returns: VARCHAR,
+    run: ([a, digits]) => formatFloat8(a as number, digits as number),
+  },
+  pga_text_float4: {
+    parameters: [FLOAT, INTEGER],
+    returns: VARCHAR,
+    run: ([a, digits]) => formatFloat4(a as number, digits as number),
+  },
   pga_text_interval: {
     parameters: [INTERVAL],
     returns: VARCHAR,

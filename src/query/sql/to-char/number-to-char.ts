@@ -5,7 +5,7 @@
  *
  * - integers and numerics arrive as their exact text; numerics round half away from zero on
  *   that text (numeric_round), never through a double;
- * - floats arrive as the double itself and print through C's printf (c-printf.ts), their
+ * - floats arrive as the double itself and print through C's printf (query/c-printf.ts), their
  *   decimals capped so that digits before and after the point stay within DBL_DIG (15) or
  *   FLT_DIG (6);
  * - EEEE: int4 and floats through printf("%+.*e") (ties to even), int8 and numeric through
@@ -15,7 +15,7 @@
  * - a number wider than the template's digits prints as '#' in every digit position.
  */
 import { PgError, SqlState } from '../../../errors.js';
-import { printExponent, printFixed } from './c-printf.js';
+import { printExponent, printFixed } from '../../c-printf.js';
 import { formatNumber, type PreparedNumber } from './number-format.js';
 import { Flag, type NumberDesc, type NumberTemplate, parseNumberPattern } from './number-pattern.js';
 import { numericOutSci, roundNumericText, shiftNumericText } from './numeric-text-ops.js';

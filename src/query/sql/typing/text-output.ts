@@ -6,7 +6,8 @@
  * where DuckDB writes "true", and a char(n) with its padding, which a cast to text drops.
  * Booleans and char(n) are written here; floats, intervals, dates and timestamps through
  * functions registered in DuckDB (query/text/) that share the wire server's formatters
- * (float8out with extra_float_digits 1: the shortest digits that read back).
+ * (float8out under the session's extra_float_digits: by default the shortest digits that read
+ * back).
  */
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
@@ -20,13 +21,16 @@ const OUTPUT_FUNCTIONS: Readonly<Record<string, string>> = {
   timestamp: 'pga_text_timestamp',
 };
 
+/** Types whose text follows the session's extra_float_digits. */
+const FLOAT_TYPES = new Set(['float8', 'float4']);
+
 /**
  * `sql` (of PostgreSQL type `type`) as PostgreSQL's text of it: `cast` as `::text` and
  * `||` write it (bool is "true"), `output` as concat() writes it (the type's output
  * function: bool is "t").
  */
 export function pgTextOf(
-  _ctx: EmitContext,
+  ctx: EmitContext,
   type: PgType | undefined,
   sql: string,
   how: 'cast' | 'output',
@@ -39,6 +43,8 @@ export function pgTextOf(
   // DuckDB writes '1 year 2 months', '0044-03-15 (BC)': PostgreSQL's output functions, in
   // functions registered in DuckDB (query/text/).
   const own = OUTPUT_FUNCTIONS[type?.name ?? ''];
+  if (own !== undefined && FLOAT_TYPES.has(type?.name ?? ''))
+    return `${own}(${sql}, ${ctx.extraFloatDigits ?? 1})`;
   if (own !== undefined) return `${own}(${sql})`;
   if (type?.name === 'timestamptz') {
     const text = `CAST(${sql} AS VARCHAR)`;

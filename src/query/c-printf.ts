@@ -1,5 +1,6 @@
 /**
- * C's printf("%.*f") and printf("%+.*e") of a double, as PostgreSQL's psprintf prints them:
+ * C's printf("%.*f"), printf("%+.*e") and printf("%.*g") of a double, as PostgreSQL's psprintf
+ * prints them (to_char's numbers; float4out and float8out under extra_float_digits 0 or less):
  * finite values go to the C library, which prints the double's exact binary value rounded to the
  * precision with ties to even (2.5 → "2", 0.125 → "0.12"); NaN prints "NaN" and infinities
  * "Infinity" with their sign (src/port/snprintf.c), and minus zero keeps its sign.
@@ -53,25 +54,55 @@ export function printFixed(value: number, precision: number): string {
   return (isNegative(value) ? '-' : '') + body;
 }
 
+/**
+ * |value| rounded to `count` significant digits (ties to even): the digits, `count` of them
+ * (zeros for zero), and the decimal exponent of the first.
+ */
+function significantDigits(value: number, count: number): { text: string; exponent: number } {
+  const { digits, scale } = exactDecimal(value);
+  if (digits === 0n) return { text: '0'.repeat(count), exponent: 0 };
+  const length = digits.toString().length;
+  let exponent = length - 1 - scale;
+  let significand = roundHalfEven(digits, length - count);
+  // 9.99 rounded to two digits is 10.0: one more digit than asked, and the exponent grows.
+  if (significand.toString().length > count) {
+    significand /= 10n;
+    exponent++;
+  }
+  return { text: significand.toString(), exponent };
+}
+
 /** printf("%+.*e", precision, value): d.ddd followed by e±XX (at least two exponent digits). */
 export function printExponent(value: number, precision: number): string {
   const other = special(value);
   if (other !== undefined) return value > 0 || Number.isNaN(value) ? `+${other}` : other;
-  const { digits, scale } = exactDecimal(value);
-  let significand = 0n;
-  let exponent = 0;
-  if (digits !== 0n) {
-    const length = digits.toString().length;
-    exponent = length - 1 - scale;
-    significand = roundHalfEven(digits, length - precision - 1);
-    // 9.99 rounded to one decimal is 10.0: one more digit than asked, and the exponent grows.
-    if (significand.toString().length > precision + 1) {
-      significand /= 10n;
-      exponent++;
-    }
-  }
-  const text = significand.toString().padStart(precision + 1, '0');
+  const { text, exponent } = significantDigits(value, precision + 1);
   const mantissa = precision > 0 ? `${text[0]}.${text.slice(1)}` : text;
   const power = `${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
   return `${isNegative(value) ? '-' : '+'}${mantissa}e${power}`;
+}
+
+/**
+ * printf("%.*g", precision, value): `precision` significant digits (at least one), in fixed
+ * notation when the exponent X of the rounded value lies in -4 <= X < precision, otherwise as
+ * d.ddde±XX; trailing zeros of the fraction are dropped, and the point with them.
+ */
+export function printGeneral(value: number, precision: number): string {
+  const other = special(value);
+  if (other !== undefined) return other;
+  const count = Math.max(precision, 1);
+  const { text, exponent } = significantDigits(value, count);
+  const sign = isNegative(value) ? '-' : '';
+  if (exponent >= -4 && exponent < count) {
+    const padded = exponent < 0 ? '0'.repeat(-exponent) + text : text;
+    const integerLength = Math.max(exponent, 0) + 1;
+    return sign + withoutTrailingZeros(padded.slice(0, integerLength), padded.slice(integerLength));
+  }
+  const power = `${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  return `${sign}${withoutTrailingZeros(text.slice(0, 1), text.slice(1))}e${power}`;
+}
+
+function withoutTrailingZeros(integer: string, fraction: string): string {
+  const kept = fraction.replace(/0+$/, '');
+  return kept === '' ? integer : `${integer}.${kept}`;
 }
