@@ -3,7 +3,9 @@
  * textoctetlen, bpcharoctetlen and byteaoctetlen, typed int4 (pg_proc.dat). DuckDB's
  * octet_length takes only BLOB and BIT, so a string is measured with strlen, its UTF-8 bytes —
  * PostgreSQL's count in a UTF8 database. A char(n) counts its blank padding, as bpcharoctetlen
- * does (char_length does not), so its stored, padded value is measured as is.
+ * does (char_length does not), so its stored, padded value is measured as is; bit_length has no
+ * char(n) form and measures the text without the padding. length(bytea)
+ * counts bytes as octet_length does.
  */
 import type { FuncCall } from 'libpg-query';
 import { SqlState } from '../../errors.js';
@@ -13,14 +15,19 @@ import { operandType } from './typing/typed-operands.js';
 
 const STRING_TYPES = new Set(['text', 'varchar', 'bpchar', 'unknown']);
 
-/** DuckDB SQL for octet_length(x) / bit_length(x), or undefined for any other call. */
+/** DuckDB SQL for octet_length(x) / bit_length(x) / length(bytea), or undefined for any other call. */
 export function emitByteLength(ctx: EmitContext, call: FuncCall, name: string): string | undefined {
-  if ((name !== 'octet_length' && name !== 'bit_length') || call.args?.length !== 1) return undefined;
+  if (call.args?.length !== 1) return undefined;
   const node = call.args[0]!;
   const type = operandType(ctx, node)?.name ?? 'unknown';
+  // length(bytea) counts bytes (byteaoctetlen); DuckDB's length() has no BLOB form.
+  if (name === 'length' && type === 'bytea') return `CAST(octet_length(${ctx.expr(node)}) AS INTEGER)`;
+  if (name !== 'octet_length' && name !== 'bit_length') return undefined;
   const value = ctx.expr(node);
   let bytes: string;
-  if (STRING_TYPES.has(type)) bytes = `strlen(${value})`;
+  // bit_length has no bpchar form: the implicit cast to text drops char(n)'s padding.
+  if (type === 'bpchar' && name === 'bit_length') bytes = `strlen(rtrim(${value}, ' '))`;
+  else if (STRING_TYPES.has(type)) bytes = `strlen(${value})`;
   else if (type === 'bytea') bytes = `octet_length(${value})`;
   else throw refusal(ctx, call, name, operandType(ctx, node));
   return `CAST(${bytes}${name === 'bit_length' ? ' * 8' : ''} AS INTEGER)`;

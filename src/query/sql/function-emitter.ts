@@ -23,6 +23,7 @@ import { emitSeriesInSelectList } from './series-functions.js';
 import { emitSortBy, emitWindowReference } from './sort-and-window.js';
 import { quoteLiteral, unsupportedMarker } from './sql-text.js';
 import { emitStringFunction } from './string-functions.js';
+import { refuseUnrunForm } from './unrun-forms.js';
 import { emitCaseFunction } from './typing/case-folding.js';
 import { refuseCitextFunction } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
@@ -92,7 +93,7 @@ function argumentTypeName(node: Node): string {
 /** The DuckDB function name for a call in `use` position, after the allow-list check. */
 export function resolveFunction(ctx: EmitContext, call: FuncCall, use: FunctionUse): string {
   const name = functionName(ctx, call);
-  const duckName = allowedFunction(name, use);
+  const duckName = allowedFunction(name, use, call.args?.length ?? 0);
   if (duckName === undefined) throw undefinedFunction(ctx, name, call);
   if (call.func_variadic === true) {
     throw ctx.error(
@@ -133,6 +134,7 @@ export function emitFuncCall(ctx: EmitContext, original: FuncCall): string {
     emitWidthBucket(ctx, call, name);
   if (network !== undefined) return network;
   for (const arg of call.args ?? []) refuseMultiDim(ctx, arg, `function ${name}()`);
+  refuseUnrunForm(ctx, call, name);
   // POSITION(a IN b) parses as position(b, a); strpos takes (string, substring) too.
   const duckName = name === 'position' ? 'strpos' : resolveFunction(ctx, call, 'scalar');
   const numeric = emitNumericCall(ctx, call, name, () => ({
@@ -151,6 +153,8 @@ export function emitFuncCall(ctx: EmitContext, original: FuncCall): string {
     emitStringFunction(ctx, call, name, typed) ??
     (ctx.types === undefined ? undefined : checkedFloatFunction(name, typed));
   if (special !== undefined) return special;
+  // sign() of a float or an integer is float8 in PostgreSQL (dsign), a TINYINT in DuckDB.
+  if (name === 'sign' && typed.length === 1 && ctx.types !== undefined) return `CAST(sign(${typed[0]}) AS DOUBLE)`;
   if (name === 'min' || name === 'max') refuseLocaleOrder(ctx, [call.args?.[0]], `${name}()`, call.location);
   // min/max of intervals choose by span (interval_cmp_value), of citext by its lowercase, of
   // timetz by timetz_cmp,

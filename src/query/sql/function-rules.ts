@@ -56,9 +56,18 @@ function words(text: string): ReadonlySet<string> {
 
 export type FunctionUse = 'scalar' | 'table';
 
-/** The DuckDB name for an allowed PostgreSQL function, or undefined if it is not allowed. */
-export function allowedFunction(name: string, use: FunctionUse): string | undefined {
+/**
+ * Functions run only with these numbers of arguments: PostgreSQL's other forms are other
+ * functions (to_timestamp(text, template) parses text) that the engine does not run.
+ */
+const ARGUMENT_COUNTS: Readonly<Record<string, readonly number[]>> = {
+  to_timestamp: [1],
+};
+
+/** The DuckDB name for an allowed PostgreSQL function with this many arguments, or undefined if it is not allowed. */
+export function allowedFunction(name: string, use: FunctionUse, argumentCount: number): string | undefined {
   const allowed = use === 'table' ? TABLE_FUNCTIONS : SCALAR_FUNCTIONS;
   if (!allowed.has(name)) return undefined;
+  if (ARGUMENT_COUNTS[name]?.includes(argumentCount) === false) return undefined;
   return RENAMED[name] ?? name;
 }

@@ -17,6 +17,7 @@
  * (a column of a FROM item whose types are unknown), `int_col / 2` divides as DOUBLE in DuckDB;
  * cast an operand (`int_col::int / 2`) to get integer division.
  */
+
 import type { A_Expr, Node, TypeCast } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import { emitAnyAll } from './any-all.js';
@@ -31,6 +32,7 @@ import { emitSimilarTo } from './regex/similar-rules.js';
 import { emitRowComparison } from './row-values.js';
 import { quoteLiteral } from './sql-text.js';
 import { baseTypeName, INTEGER_TYPES } from './type-names.js';
+import { emitByteaConcat } from './typing/bytea-values.js';
 import { emitILike } from './typing/case-folding.js';
 import { citextLike, refuseCitextRegex } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
@@ -265,6 +267,8 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
       ? emitArrayConcat(ctx, expr.lexpr, expr.rexpr, expr.location)
       : undefined;
   if (arrays !== undefined) return arrays;
+  const bytes = operator === '||' ? emitByteaConcat(ctx, expr) : undefined;
+  if (bytes !== undefined) return bytes;
   if (operator === '||' && expr.lexpr !== undefined)
     return `(${asText(ctx, expr.lexpr, operand(ctx, expr.lexpr))} || ${asText(ctx, required(ctx, expr.rexpr), operand(ctx, expr.rexpr))})`;
   // Two literals keep DuckDB's own typing, which fits both as PostgreSQL's would.

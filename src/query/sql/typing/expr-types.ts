@@ -160,6 +160,11 @@ function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
   if (op === '||') {
     // anyarray || anyelement, anyelement || anyarray, anyarray || anyarray: the array's type.
     if (left?.category === 'A' || right?.category === 'A') return left?.category === 'A' ? left : right;
+    // bytea || bytea (byteacat); an untyped literal beside a bytea is bytea.
+    const bytea = (t: PgType | undefined) => t?.name === 'bytea';
+    const untyped = (t: PgType | undefined) => t === undefined || t.name === 'unknown';
+    if ((bytea(left) && (bytea(right) || untyped(right))) || (bytea(right) && untyped(left)))
+      return known('bytea');
     return left?.category === 'S' || right?.category === 'S' ? known('text') : undefined;
   }
   const result = arithmeticType(op, left, right);

@@ -17,6 +17,9 @@ export const FLOAT_UNDERFLOW = 'value out of range: underflow';
 export const ZERO_TO_NEGATIVE_POWER = 'zero raised to a negative power is undefined';
 export const COMPLEX_POWER = 'a negative number raised to a non-integer power yields a complex result';
 
+/** float.c's RADIANS_PER_DEGREE, 0.0174532925199432957692 as a double. */
+const RADIANS_PER_DEGREE = 'CAST(0.017453292519943295 AS DOUBLE)';
+
 const raise = (message: string) => `error(${quoteLiteral(message)})`;
 
 export function isFloat(type: PgType | undefined): boolean {
@@ -72,8 +75,20 @@ export function checkedFloatSum(
   return `(CASE WHEN isinf(${finiteSum}) THEN ${raise(FLOAT_OVERFLOW)} ELSE ${text} END)`;
 }
 
-/** exp() and power() of double precision, with PostgreSQL's errors; undefined for other calls. */
+/** exp(), power(), degrees() and radians() of double precision, with PostgreSQL's errors; undefined for other calls. */
 export function checkedFloatFunction(name: string, args: readonly string[]): string | undefined {
+  // degrees and radians divide and multiply by RADIANS_PER_DEGREE (float.c), checked as float8_div
+  // and float8_mul are; DuckDB's x * 180 / pi rounds otherwise in the last digit.
+  if (name === 'degrees' && args.length === 1) {
+    const [x] = args as [string];
+    const result = `(CAST(${x} AS DOUBLE) / ${RADIANS_PER_DEGREE})`;
+    return `(CASE WHEN isinf(${result}) AND NOT isinf(${x}) THEN ${raise(FLOAT_OVERFLOW)} WHEN ${result} = 0 AND ${x} <> 0 THEN ${raise(FLOAT_UNDERFLOW)} ELSE ${result} END)`;
+  }
+  if (name === 'radians' && args.length === 1) {
+    const [x] = args as [string];
+    const result = `(CAST(${x} AS DOUBLE) * ${RADIANS_PER_DEGREE})`;
+    return `(CASE WHEN ${result} = 0 AND ${x} <> 0 THEN ${raise(FLOAT_UNDERFLOW)} ELSE ${result} END)`;
+  }
   if (name === 'exp' && args.length === 1) {
     const [x] = args as [string];
     return `(CASE WHEN isinf(exp(${x})) AND NOT isinf(${x}) THEN ${raise(FLOAT_OVERFLOW)} WHEN exp(${x}) = 0 AND NOT isinf(${x}) THEN ${raise(FLOAT_UNDERFLOW)} ELSE exp(${x}) END)`;

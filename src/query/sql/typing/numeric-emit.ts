@@ -163,7 +163,10 @@ export function emitNumericCall(
     const aggregate = numericAggregate(ctx, call, name, arg, type, parts);
     if (aggregate !== undefined) return aggregate;
   }
-  if ((name === 'round' || name === 'trunc') && args.length <= 2 && type.name === 'numeric') {
+  // round(integer, n) is round(numeric, n): the integer cast to numeric (pg_proc.dat).
+  const roundsNumeric =
+    type.name === 'numeric' || (args.length === 2 && INTEGER_RANK[type.name] !== undefined);
+  if ((name === 'round' || name === 'trunc') && args.length <= 2 && roundsNumeric) {
     // A constant n on a DECIMAL is DuckDB's own round (function-emitter.ts gives it n decimals).
     const digits = args[1];
     const constant = digits === undefined || ('A_Const' in digits && digits.A_Const.ival !== undefined);

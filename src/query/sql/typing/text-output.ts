@@ -38,6 +38,8 @@ export function pgTextOf(
 ): string {
   // A cast to text drops char(n)'s padding; its output function (concat) keeps it.
   if (type?.name === 'bpchar') return how === 'cast' ? `rtrim(${sql}, ' ')` : sql;
+  // byteaout with bytea_output hex, where DuckDB's cast writes '\x01\x02\xFF'.
+  if (type?.name === 'bytea') return `('\\x' || lower(hex(${sql})))`;
   if (type?.name === 'bool' && how === 'output')
     return `(CASE WHEN ${sql} THEN 't' WHEN NOT ${sql} THEN 'f' END)`;
   // DuckDB writes '1 year 2 months', '0044-03-15 (BC)': PostgreSQL's output functions, in

@@ -14,6 +14,7 @@ import type { EmitContext } from '../emit-context.js';
 import { emitIntervalWithFields, intervalFields } from '../interval-literal.js';
 import { quoteLiteral } from '../sql-text.js';
 import { baseTypeName, duckDbType } from '../type-names.js';
+import { byteaLiteral } from './bytea-values.js';
 import { typeOf } from './expr-types.js';
 import { emitJsonCast } from './json-casts.js';
 import { emitNetworkCast } from './network-rules.js';
@@ -29,7 +30,7 @@ const INTEGER_DECIMALS: Readonly<Record<string, string>> = {
   int8: 'DECIMAL(19,0)',
 };
 
-const TEXT_OUTPUT = new Set(['float8', 'float4', 'interval', 'date', 'timestamp', 'timestamptz']);
+const TEXT_OUTPUT = new Set(['float8', 'float4', 'interval', 'date', 'timestamp', 'timestamptz', 'bytea']);
 
 export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): string | undefined {
   const typeName = cast.typeName!;
@@ -49,6 +50,7 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   if (ctx.listingOnly === true && (name === 'bpchar' || name === 'numeric' || builtIn(name) === undefined))
     return ctx.expr(arg);
   if (name === 'bpchar') return emitBpcharCast(ctx, cast, arg, text);
+  if (name === 'bytea' && text !== undefined) return byteaLiteral(ctx, text, cast.location);
   if (name === 'varchar' && typmods.length === 1) return emitVarcharCast(ctx, cast, arg, text);
   const temporalLiteral = text === undefined ? undefined : dateTimeLiteralSql(name, text);
   if (temporalLiteral !== undefined) return temporalLiteral;

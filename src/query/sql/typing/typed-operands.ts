@@ -22,6 +22,7 @@ import { parseArrayLiteral } from '../array-literal.js';
 import { dateTimeLiteralSql } from '../datetime/datetime-literal.js';
 import { atLocation, type EmitContext } from '../emit-context.js';
 import { quoteLiteral } from '../sql-text.js';
+import { byteaLiteral } from './bytea-values.js';
 import { typeOf } from './expr-types.js';
 import { jsonbKey, jsonbSortKey } from './jsonb-literal.js';
 import { inetKey, isInet, isNetwork, networkLiteral } from './network-rules.js';
@@ -163,6 +164,7 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
       if (type.name === 'json') throw noJsonComparison(ctx, operator, location);
       if (type.name === 'interval') return intervalKey(`CAST(${quoteLiteral(text)} AS INTERVAL)`);
       if (type.name === 'timetz') return timetzLiteral(ctx, text, location);
+      if (type.name === 'bytea') return byteaLiteral(ctx, text, location);
       return dateTimeLiteralSql(type.name, text) ?? quoteLiteral(text);
   }
 }
