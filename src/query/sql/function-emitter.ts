@@ -23,7 +23,6 @@ import { emitSeriesInSelectList } from './series-functions.js';
 import { emitSortBy, emitWindowReference } from './sort-and-window.js';
 import { quoteLiteral, unsupportedMarker } from './sql-text.js';
 import { emitStringFunction } from './string-functions.js';
-import { refuseUnrunForm } from './unrun-forms.js';
 import { emitCaseFunction } from './typing/case-folding.js';
 import { refuseCitextFunction } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
@@ -34,6 +33,7 @@ import { emitRangeFunction } from './typing/range-rules.js';
 import { pgTextOf } from './typing/text-output.js';
 import { nodeLocation, operandType } from './typing/typed-operands.js';
 import { groupedValue, isCitext, orderKey } from './typing/value-keys.js';
+import { refuseUnrunForm } from './unrun-forms.js';
 import { emitWidthBucket } from './width-bucket.js';
 import { emitLagLeadDefault } from './window-defaults.js';
 
@@ -154,7 +154,8 @@ export function emitFuncCall(ctx: EmitContext, original: FuncCall): string {
     (ctx.types === undefined ? undefined : checkedFloatFunction(name, typed));
   if (special !== undefined) return special;
   // sign() of a float or an integer is float8 in PostgreSQL (dsign), a TINYINT in DuckDB.
-  if (name === 'sign' && typed.length === 1 && ctx.types !== undefined) return `CAST(sign(${typed[0]}) AS DOUBLE)`;
+  if (name === 'sign' && typed.length === 1 && ctx.types !== undefined)
+    return `CAST(sign(${typed[0]}) AS DOUBLE)`;
   if (name === 'min' || name === 'max') refuseLocaleOrder(ctx, [call.args?.[0]], `${name}()`, call.location);
   // min/max of intervals choose by span (interval_cmp_value), of citext by its lowercase, of
   // timetz by timetz_cmp,
