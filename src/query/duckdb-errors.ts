@@ -19,6 +19,8 @@ const UNNEST_POSITION = /^Binder Error: (UNNEST not supported here|Nested UNNEST
 const SRF_POSITION =
   'a set-returning function (unnest, generate_series, regexp_matches, regexp_split_to_table) in GROUP BY or inside another is not supported by pg_analytica';
 
+const NO_FORM = /^Binder Error: No function matches the given name and argument types '(.*)'\./;
+
 const byClass: [RegExp, SqlStateCode][] = [
   [/^Parser Error/, SqlState.syntaxError],
   [
@@ -29,7 +31,9 @@ const byClass: [RegExp, SqlStateCode][] = [
   // "missing FROM-clause entry" in PostgreSQL, e.g. a column qualified by a table not in FROM.
   [/^Binder Error: Referenced table .* not found/, SqlState.undefinedTable],
   [/^Binder Error: Ambiguous reference to column/, SqlState.ambiguousColumn],
-  [/^Binder Error: No function matches/, SqlState.undefinedFunction],
+  // PostgreSQL's Describe accepted the statement before it reached DuckDB: a form DuckDB lacks
+  // (timestamp + time, time * integer) is one pg_analytica does not run (NO_FORM).
+  [NO_FORM, SqlState.featureNotSupported],
   // A set-returning function (DuckDB's unnest) where DuckDB cannot run it: in GROUP BY, or
   // nested in another; PostgreSQL answers, pg_analytica refuses (message: SRF_POSITION).
   [UNNEST_POSITION, SqlState.featureNotSupported],
@@ -106,14 +110,21 @@ export function translateDuckDbError(error: unknown): PgError {
     return new PgError(code, 'canceling statement due to user request', { cause: error });
   // Strip DuckDB's class prefix; the SQLSTATE carries the class now.
   const stripped = exactRangeMessage(scrubPaths(message.replace(/^[A-Za-z ]+ Error: /, '')));
+  const form = NO_FORM.exec(message)?.[1];
   const text =
     code === SqlState.invalidRegularExpression
       ? `invalid regular expression: ${stripped}`
       : UNNEST_POSITION.test(message)
         ? SRF_POSITION
-        : stripped;
+        : form !== undefined
+          ? `${form} is not supported by pg_analytica (the columnar engine has no such function or operator)`
+          : stripped;
   const detail = withoutStatementContext(raw.slice(message.length + 1));
-  return new PgError(code, text, { cause: error, detail: detail ? scrubPaths(detail) : undefined });
+  return new PgError(code, text, {
+    cause: error,
+    detail: detail ? scrubPaths(detail) : undefined,
+    hint: form === undefined ? undefined : 'run this query on the source table in PostgreSQL',
+  });
 }
 
 /**

@@ -33,6 +33,7 @@ import {
 import { registerScalarUdfs, type ScalarUdf, type UdfArg } from '../duckdb-scalar-udfs.js';
 import * as json from './json-functions.js';
 import * as scalar from './json-scalars.js';
+import * as modify from './jsonb-modify.js';
 
 type Arg = UdfArg;
 
@@ -64,6 +65,21 @@ const UDFS: Readonly<Record<string, ScalarUdf>> = {
     parameters: [VARCHAR, VARCHAR],
     returns: BOOLEAN,
     run: ([a, b]) => json.jsonbContains(s(a), s(b)),
+  },
+  concat: {
+    parameters: [VARCHAR, VARCHAR],
+    returns: VARCHAR,
+    run: ([a, b]) => modify.jsonbConcat(s(a), s(b)),
+  },
+  delete_keys: {
+    parameters: [VARCHAR, TEXT_LIST],
+    returns: VARCHAR,
+    run: ([d, keys]) => modify.jsonbDeleteKeys(s(d), list(keys)),
+  },
+  delete_index: {
+    parameters: [VARCHAR, BIGINT],
+    returns: VARCHAR,
+    run: ([d, i]) => modify.jsonbDeleteIndex(s(d), Number(i)),
   },
   exists: {
     parameters: [VARCHAR, TEXT_LIST, VARCHAR],

@@ -10,6 +10,8 @@
  * | j #> '{a,1}', j #>> …, *_extract_path| pga_json_path(kind, j, ['a', '1'], text)       |
  * | a @> b, a <@ b                       | pga_json_contains(a, b)                        |
  * | j ? k, j ?| ks, j ?& ks              | pga_json_exists(j, keys, 'one'/'any'/'all')    |
+ * | a || b                               | pga_json_concat(a, b)                          |
+ * | j - 'k', j - '{a,b}'::text[], j - 1  | pga_json_delete_keys(j, keys), _delete_index   |
  * | jsonb_array_length, jsonb_typeof     | pga_json_array_length, pga_json_typeof         |
  * | jsonb_array_elements[_text], jsonb_each[_text], jsonb_object_keys | unnest of a list |
  */
@@ -28,7 +30,10 @@ const INTEGER_NAMES = new Set(['int2', 'int4', 'int8']);
 
 /** The SQL for a json/jsonb operator, or undefined when `operator` on these operands is not one. */
 export function emitJsonOperator(ctx: EmitContext, expr: A_Expr, operator: string): string | undefined {
-  if (!JSON_OPERATORS.has(operator) || expr.lexpr === undefined || expr.rexpr === undefined) return undefined;
+  if (expr.lexpr === undefined || expr.rexpr === undefined) return undefined;
+  if ((operator === '||' || operator === '-') && ctx.types !== undefined)
+    return emitJsonbModification(ctx, expr.lexpr, expr.rexpr, operator);
+  if (!JSON_OPERATORS.has(operator)) return undefined;
   // Listing the tables: types are not known yet and the SQL never runs; the operands are visited.
   if (ctx.types === undefined) return `list_value(${ctx.expr(expr.lexpr)}, ${ctx.expr(expr.rexpr)})`;
   const left = jsonKind(ctx, expr.lexpr);
@@ -64,6 +69,39 @@ export function emitJsonOperator(ctx: EmitContext, expr: A_Expr, operator: strin
   const keys = operator === '?' ? `[CAST(${ctx.expr(expr.rexpr)} AS VARCHAR)]` : textList(ctx, expr.rexpr);
   const mode = operator === '?' ? 'one' : operator === '?|' ? 'any' : 'all';
   return `${jsonFunction('exists')}(${doc}, ${keys}, '${mode}')`;
+}
+
+/**
+ * jsonb || jsonb (an untyped literal beside a jsonb is jsonb), jsonb - text, jsonb - text[] and
+ * jsonb - integer (jsonb/jsonb-modify.ts); undefined when neither operand is jsonb.
+ */
+function emitJsonbModification(
+  ctx: EmitContext,
+  left: Node,
+  right: Node,
+  operator: string,
+): string | undefined {
+  const leftType = operandType(ctx, left);
+  const rightType = operandType(ctx, right);
+  if (operator === '||') {
+    // jsonb || text is text's || (the jsonb's text), as PostgreSQL resolves it.
+    const jsonbOrUntyped = (t: typeof leftType, node: Node) =>
+      t?.name === 'jsonb' ||
+      ((t === undefined || t.name === 'unknown') && ('A_Const' in node || 'ParamRef' in node));
+    if (leftType?.name !== 'jsonb' && rightType?.name !== 'jsonb') return undefined;
+    if (!jsonbOrUntyped(leftType, left) || !jsonbOrUntyped(rightType, right)) return undefined;
+    return `${jsonFunction('concat')}(${jsonbOperand(ctx, left)}, ${jsonbOperand(ctx, right)})`;
+  }
+  if (leftType?.name !== 'jsonb') return undefined;
+  const doc = ctx.expr(left);
+  if (INTEGER_NAMES.has(rightType?.name ?? ''))
+    return `${jsonFunction('delete_index')}(${doc}, CAST(${ctx.expr(right)} AS BIGINT))`;
+  // A text[] of keys: a column or expression of the type, or a cast to an array type.
+  const array =
+    rightType?.category === 'A' ||
+    ('TypeCast' in right && (right.TypeCast.typeName?.arrayBounds?.length ?? 0) > 0);
+  const keys = array ? textList(ctx, right) : `[CAST(${ctx.expr(right)} AS VARCHAR)]`;
+  return `${jsonFunction('delete_keys')}(${doc}, ${keys})`;
 }
 
 function noOperator(ctx: EmitContext, expr: A_Expr, operator: string, type: string): PgError {

@@ -38,6 +38,7 @@ import { citextLike, refuseCitextRegex } from './typing/citext-rules.js';
 import { refuseLocaleOrder } from './typing/collation.js';
 import { typeOf } from './typing/expr-types.js';
 import { checkedFloatResult, isFloatResult } from './typing/float-arithmetic.js';
+import { emitIntegerShift } from './typing/integer-shifts.js';
 import { emitNetworkOperator, isNetwork } from './typing/network-rules.js';
 import { emitNumericOperator } from './typing/numeric-emit.js';
 import { emitRangeOperator } from './typing/range-rules.js';
@@ -237,7 +238,7 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
   if (json !== undefined) return json;
   for (const side of [expr.lexpr, expr.rexpr])
     if (side !== undefined) refuseMultiDim(ctx, side, `operator ${operator}`);
-  const rows = emitRowComparison(ctx, expr, operator);
+  const rows = emitRowComparison(ctx, expr, operator) ?? emitIntegerShift(ctx, expr, operator);
   if (rows !== undefined) return rows;
   const comparison = COMPARISONS.has(operator);
   if (comparison && expr.lexpr !== undefined) {

@@ -160,19 +160,28 @@ function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
   if (op === '||') {
     // anyarray || anyelement, anyelement || anyarray, anyarray || anyarray: the array's type.
     if (left?.category === 'A' || right?.category === 'A') return left?.category === 'A' ? left : right;
-    // bytea || bytea (byteacat); an untyped literal beside a bytea is bytea.
-    const bytea = (t: PgType | undefined) => t?.name === 'bytea';
-    const untyped = (t: PgType | undefined) => t === undefined || t.name === 'unknown';
-    if ((bytea(left) && (bytea(right) || untyped(right))) || (bytea(right) && untyped(left)))
-      return known('bytea');
+    // jsonb || jsonb (jsonb_concat) and bytea || bytea (byteacat); an untyped literal beside
+    // either is of its type.
+    for (const name of ['jsonb', 'bytea'] as const) {
+      const is = (t: PgType | undefined) => t?.name === name;
+      if ((is(left) && (is(right) || untypedOperand(right))) || (is(right) && untypedOperand(left)))
+        return known(name);
+    }
     return left?.category === 'S' || right?.category === 'S' ? known('text') : undefined;
   }
+  // jsonb - text, jsonb - text[], jsonb - integer (jsonb_delete and friends).
+  if (op === '-' && left?.name === 'jsonb') return known('jsonb');
   const result = arithmeticType(op, left, right);
   // A numeric quotient's display scale depends on the values (select_div_scale), and so does
   // anything computed from a value of varying scale: carried as exact text (numeric-exact.ts).
   if (result?.name === 'numeric' && (op === '/' || left?.heldAsText === true || right?.heldAsText === true))
     return TEXT_NUMERIC;
   return result;
+}
+
+/** An operand of no type yet: an untyped literal or a parameter, typed by the operator. */
+function untypedOperand(type: PgType | undefined): boolean {
+  return type === undefined || type.name === 'unknown';
 }
 
 /** A numeric literal DuckDB would not read as an exact DECIMAL or integer (`1e5`, 40 digits). */
