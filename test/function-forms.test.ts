@@ -3,7 +3,8 @@
  * function over columns of every common type on the heap and through the daemon: where DuckDB's
  * namesake takes other types (length(bytea), gcd(numeric)), computes another answer (sign() as
  * TINYINT, degrees() as x * 180 / pi, round(integer, n) without n decimals) or prints another
- * text (bytea as '\x01\x02\xFF', its literals read per byte), the daemon answers as PostgreSQL or
+ * text (bytea as '\x01\x02\xFF', its literals read per byte), or a char(n) pattern kept its
+ * padding where PostgreSQL casts it to text, the daemon answers as PostgreSQL or
  * refuses the form with 0A000 naming it — never DuckDB's own error.
  */
 import { test } from 'node:test';
@@ -14,9 +15,9 @@ const setup = String.raw`
   CREATE TABLE ff (id int PRIMARY KEY, y bytea, c char(5), t text, i int, b bigint, f float8, r real,
                    n numeric(10,2), iv interval);
   INSERT INTO ff VALUES
-    (1, '\x0102ff', 'xy', 'a', 2, 9000000000, 0.1, 1.5, 2.50, '1 day'),
+    (1, '\x0102ff', 'xy', 'xy  a', 2, 9000000000, 0.1, 1.5, 2.50, '1 day'),
     (2, 'ab\\c', 'z', NULL, -1, -5, -1e300, -2.25, -1.25, '-3 mons'),
-    (3, '\x', '', 'é', 0, 0, 'NaN', '-0', 0, '00:00'),
+    (3, '\x', 'o ', 'é o', 0, 0, 'NaN', '-0', 0, '00:00'),
     (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);`;
 
 const queries = [
@@ -30,6 +31,9 @@ const queries = [
   'SELECT id, sign(f), sign(i), sign(r), sign(n), sign(b) FROM ff ORDER BY id',
   'SELECT id, degrees(f), radians(f), degrees(i), radians(n), degrees(r) FROM ff ORDER BY id',
   'SELECT id, round(i, i), trunc(i, i), round(b, -i), trunc(b, i + 1), round(i, 1) FROM ff ORDER BY id',
+  // The regexp functions take text: a char(n) pattern or replacement loses its padding too.
+  'SELECT id, regexp_like(t, c), regexp_like(c, c), regexp_match(c, c), regexp_count(c, c), regexp_instr(c, c), regexp_substr(c, c) FROM ff ORDER BY id',
+  `SELECT id, regexp_replace(t, 'a', c), t ~ c, c ~ c, c ~ t FROM ff ORDER BY id`,
 ];
 
 describeDifferential('forms of functions by argument type', { setup, tables: ['ff'] }, queries, (fixture) => {

@@ -27,6 +27,15 @@ import { checkFlagLetters } from './regexp-pattern.js';
 const NON_ASCII = '[^\\x00-\\x7f]';
 
 /** The text of a string literal (possibly cast to a text type), or undefined. */
+/**
+ * An argument these functions take as text: a char(n) loses its trailing blanks, as its cast to
+ * text drops them (a pattern too: `c ~ c` reads the right one as text).
+ */
+export function textArgument(ctx: EmitContext, node: Node): string {
+  const emitted = ctx.expr(node);
+  return operandType(ctx, node)?.name === 'bpchar' ? `rtrim(${emitted}, ' ')` : emitted;
+}
+
 export function literalText(node: Node | undefined): string | undefined {
   if (node === undefined) return undefined;
   if ('CollateClause' in node) return literalText(node.CollateClause.arg);
@@ -155,7 +164,7 @@ function emitComputedMatch(
   options: string,
   location: number | undefined,
 ): string {
-  const sql = ctx.expr(operands.pattern);
+  const sql = textArgument(ctx, operands.pattern);
   const insensitive = options.includes('i');
   const hazards = insensitive ? `${COMPUTED_PATTERN_HAZARDS}|${NON_ASCII}` : COMPUTED_PATTERN_HAZARDS;
   const message = `${unsupportedMarker}a regular expression that is not a constant and holds \\, [, {, (?${insensitive ? ', a non-ASCII character' : ''} or *** (use a constant pattern)`;
@@ -210,11 +219,9 @@ export function emitRegexpReplace(ctx: EmitContext, call: FuncCall, name: string
     );
   const replacement = replacementSql(ctx, replacementNode, pattern, call.location);
   // regexp_replace takes text: a char(n) value loses its trailing blanks, as in PostgreSQL.
-  const emitted = ctx.expr(valueNode!);
-  const asText = operandType(ctx, valueNode)?.name === 'bpchar' ? `rtrim(${emitted}, ' ')` : emitted;
   const value = {
     node: valueNode,
-    sql: classGuarded(ctx, { node: valueNode, sql: asText }, pattern, call.location),
+    sql: classGuarded(ctx, { node: valueNode, sql: textArgument(ctx, valueNode!) }, pattern, call.location),
   };
   const emit = (v: string, p: string) => `regexp_replace(${v}, ${p}, ${replacement}, '${options}')`;
   return options.includes('i')
@@ -231,7 +238,7 @@ function replacementSql(
 ): string {
   const text = literalText(node);
   if (text === undefined) {
-    const sql = ctx.expr(node!);
+    const sql = textArgument(ctx, node!);
     const message = `${unsupportedMarker}a regexp_replace() replacement with a backslash that is not a literal`;
     return `(CASE WHEN contains(${sql}, '\\') THEN error(${quoteLiteral(message)}) ELSE ${sql} END)`;
   }

@@ -11,7 +11,7 @@ import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 import { guardCaseInsensitiveMatch } from '../typing/case-folding.js';
 import { operandType } from '../typing/typed-operands.js';
 import { RegexRefusal, type TranslatedPattern, translateFlags, translatePattern } from './pg-regex.js';
-import { classGuarded, literalText, matchLiteral, refused } from './regex-rules.js';
+import { classGuarded, literalText, matchLiteral, refused, textArgument } from './regex-rules.js';
 
 /**
  * How much of a match the function reads: `match` only whether there is one; `extent` where it
@@ -143,8 +143,7 @@ export function preparePattern(
   const args = call.args ?? [];
   const [valueNode, patternNode] = args;
   const { options, global } = flagOptions(ctx, name, args[flags.index], flags.allowGlobal, call.location);
-  const emitted = ctx.expr(valueNode!);
-  const text = operandType(ctx, valueNode)?.name === 'bpchar' ? `rtrim(${emitted}, ' ')` : emitted;
+  const text = textArgument(ctx, valueNode!);
   if (literalText(patternNode) === undefined) {
     const anchorsRefused = flags.anchorsRefused === true || (name === 'regexp_matches' && global);
     const computed = computedPattern(ctx, { name, node: patternNode!, use, options, anchorsRefused });
@@ -181,7 +180,7 @@ function computedPattern(
   ctx: EmitContext,
   at: { name: string; node: Node; use: PatternUse; options: string; anchorsRefused: boolean },
 ): Pick<PreparedPattern, 're2' | 'match' | 'around' | 'text' | 'computed' | 'groups'> {
-  const sql = ctx.expr(at.node);
+  const sql = textArgument(ctx, at.node);
   const matchOnly = at.use === 'match';
   const hazards = [
     String.raw`[\\[\]{}]|\(\?|^\*\*\*`,
