@@ -23,7 +23,7 @@ const setup = String.raw`
 const queries = [
   // bytea: lengths, its text (byteaout's hex), literals read as byteain reads them, byteacat.
   'SELECT id, length(y), octet_length(y), bit_length(y), bit_length(c), octet_length(c) FROM ff ORDER BY id',
-  String.raw`SELECT id, y::text, concat(y, '|', t), concat_ws(',', y, y), t || y::text FROM ff ORDER BY id`,
+  "SELECT id, y::text, concat(y, '|', t), concat_ws(',', y, y), t || y::text FROM ff ORDER BY id",
   String.raw`SELECT id, y = '\x0102ff', y = 'ab\\c'::bytea, y > '\x01', y IN ('\x01 02ff', 'ab\134c'), y < 'ab' FROM ff ORDER BY id`,
   String.raw`SELECT id, y || y, y || '\x00', 'zz' || y, (y || y) = '\x0102ff0102ff', '\x0102ff'::bytea, 'é'::bytea FROM ff ORDER BY id`,
   String.raw`SELECT string_agg(y::text, ';' ORDER BY id), count(*) FILTER (WHERE y = '\x') FROM ff`,

@@ -51,6 +51,11 @@ const byClass: [RegExp, SqlStateCode][] = [
   ],
   // numeric(p,s) holds NaN in PostgreSQL; DuckDB's DECIMAL cannot.
   [/^Conversion Error: Could not convert string "NaN" to DECIMAL/, SqlState.featureNotSupported],
+  // A cast PostgreSQL has (interval::time, time::interval) and DuckDB has not.
+  [/^Conversion Error: Unimplemented type for cast/, SqlState.featureNotSupported],
+  // Text DuckDB cannot read as an interval: PostgreSQL reads more forms (ISO 8601's P1D, a
+  // signed time after a day count), so whether it is invalid is not known here.
+  [/^Conversion Error: Could not convert string .* to INTERVAL/, SqlState.featureNotSupported],
   [
     /^Conversion Error: Could not convert string '\s*[+-]?\d+(\.\d+)?\s*' to (U?(TINY|SMALL|HUGE)?INT|BIGINT|U?INT\d+)$/,
     SqlState.numericValueOutOfRange,
@@ -139,6 +144,15 @@ function exactRangeMessage(text: string): string {
       text,
     );
   if (integer !== null) return `${INTEGER_NAMES[integer[1]!]} out of range`;
+  const interval = /^Could not convert string '(.*)' to INTERVAL/.exec(text);
+  if (interval !== null)
+    return `reading "${interval[1]}" as an interval is not supported by pg_analytica (PostgreSQL may read it; write it as '1 day 02:00:00')`;
+  // A time of the form hh:mm[:ss] out of range (text-input-casts.ts): time_in's wording.
+  const time = /^time field value out of range: ("[^"]*"), expected format is/.exec(text);
+  if (time !== null) return `date/time field value out of range: ${time[1]}`;
+  // Text cast to an integer type (int4in): PostgreSQL quotes the value without its blanks.
+  const input = /^Could not convert string '\s*([+-]?\d+)\s*' to INT(16|32|64)\b/.exec(text);
+  if (input !== null) return `value "${input[1]}" is out of range for type ${INTEGER_NAMES[input[2]!]}`;
   // abs() of the smallest integer of its type: the value names the type.
   const abs = /^Overflow on abs\((-\d+)\)/.exec(text)?.[1];
   if (abs !== undefined && SMALLEST_INTEGERS[abs] !== undefined)

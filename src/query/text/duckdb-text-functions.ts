@@ -5,9 +5,11 @@
  * pga_text_interval/date/timestamp, a value's text as PostgreSQL's output function writes it
  * (format-datetime.ts, which the wire server prints rows with): DuckDB's own cast writes
  * '1 year 2 months' and '0044-03-15 (BC)' where PostgreSQL writes '1 year 2 mons' and
- * '0044-03-15 BC'.
+ * '0044-03-15 BC'; pga_bytea_in, byteain (bytea-input.ts).
  */
 import {
+  BLOB,
+  blobValue,
   DATE,
   DOUBLE,
   type DuckDBConnection,
@@ -20,6 +22,7 @@ import {
   TIMESTAMP,
   VARCHAR,
 } from '@duckdb/node-api';
+import { byteaInput } from '../bytea-input.js';
 import { registerScalarUdfs, type ScalarUdf } from '../duckdb-scalar-udfs.js';
 import { formatDate, formatInterval, formatTimestamp } from '../format-datetime.js';
 import { formatFloat4, formatFloat8 } from '../format-numbers.js';
@@ -56,6 +59,8 @@ const UDFS: Readonly<Record<string, ScalarUdf>> = {
     returns: VARCHAR,
     run: ([a, digits]) => formatFloat4(a as number, digits as number),
   },
+  // byteain of a text value (text::bytea): DuckDB's cast reads '\x01' per byte.
+  pga_bytea_in: { parameters: [VARCHAR], returns: BLOB, run: ([a]) => blobValue(byteaInput(a as string)) },
   pga_text_interval: {
     parameters: [INTERVAL],
     returns: VARCHAR,

@@ -9,7 +9,6 @@ import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 import { guardCaseInsensitiveMatch } from '../typing/case-folding.js';
-import { operandType } from '../typing/typed-operands.js';
 import { RegexRefusal, type TranslatedPattern, translateFlags, translatePattern } from './pg-regex.js';
 import { classGuarded, literalText, matchLiteral, refused, textArgument } from './regex-rules.js';
 

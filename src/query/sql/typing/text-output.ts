@@ -9,9 +9,12 @@
  * (float8out under the session's extra_float_digits: by default the shortest digits that read
  * back).
  */
+
+import { SqlState } from '../../../errors.js';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
-import type { PgType } from './pg-types.js';
+import { arrayElementType } from './json-types.js';
+import { formatTypeName, type PgType } from './pg-types.js';
 
 const OUTPUT_FUNCTIONS: Readonly<Record<string, string>> = {
   float8: 'pga_text_float8',
@@ -34,7 +37,7 @@ export function pgTextOf(
   type: PgType | undefined,
   sql: string,
   how: 'cast' | 'output',
-  _location?: number,
+  location?: number,
 ): string {
   // A cast to text drops char(n)'s padding; its output function (concat) keeps it.
   if (type?.name === 'bpchar') return how === 'cast' ? `rtrim(${sql}, ' ')` : sql;
@@ -48,9 +51,49 @@ export function pgTextOf(
   if (own !== undefined && FLOAT_TYPES.has(type?.name ?? ''))
     return `${own}(${sql}, ${ctx.extraFloatDigits ?? 1})`;
   if (own !== undefined) return `${own}(${sql})`;
+  if (type?.category === 'A') return arrayText(ctx, type, sql, location);
   if (type?.name === 'timestamptz') {
     const text = `CAST(${sql} AS VARCHAR)`;
     return `(CASE WHEN contains(${text}, '(BC)') THEN error(${quoteLiteral(`${unsupportedMarker}the text of a timestamp with time zone before the year 1`)}) ELSE ${text} END)`;
   }
   return sql;
 }
+
+/**
+ * array_out of a one-dimensional array: `{1,2,NULL}`, text elements in double quotes where
+ * they are empty, spell NULL, or hold braces, a comma, a quote, a backslash or a blank (quote and
+ * backslash escaped) — DuckDB writes `[1, 2, NULL]`. Arrays of other element types, and of
+ * several dimensions, fail with 0A000.
+ */
+function arrayText(ctx: EmitContext, type: PgType, sql: string, location: number | undefined): string {
+  // varchar(n)[] prints its elements as text[] does.
+  const element = /^character varying(\(\d+\))?\[\]$/.test(type.name)
+    ? 'text'
+    : (arrayElementType(type)?.name ?? '');
+  const text = ARRAY_ELEMENT_TEXT[element];
+  if (text === undefined || (type.ndims ?? 1) > 1) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `the text of a value of type ${formatTypeName(type.name)} is not supported by pg_analytica`,
+      location,
+    );
+  }
+  const e = `pga_e${(elementCounter++ % 1000).toString(36)}`;
+  return `(CASE WHEN ${sql} IS NOT NULL THEN '{' || array_to_string(list_transform(${sql}, lambda ${e}: CASE WHEN ${e} IS NULL THEN 'NULL' ELSE ${text(e)} END), ',') || '}' END)`;
+}
+
+let elementCounter = 0;
+
+/** array_out's quoting of one element's text (array_isspace: blank, \t, \n, \r, \v, \f). */
+function quotedElement(e: string): string {
+  return `(CASE WHEN ${e} = '' OR upper(${e}) = 'NULL' OR regexp_matches(${e}, '[{}," \t\n\r\x0B\x0C\\\\]') THEN '"' || replace(replace(${e}, '\\', '\\\\'), '"', '\\"') || '"' ELSE ${e} END)`;
+}
+
+const ARRAY_ELEMENT_TEXT: Readonly<Record<string, (e: string) => string>> = {
+  int2: (e) => `CAST(${e} AS VARCHAR)`,
+  int4: (e) => `CAST(${e} AS VARCHAR)`,
+  int8: (e) => `CAST(${e} AS VARCHAR)`,
+  bool: (e) => `(CASE WHEN ${e} THEN 't' ELSE 'f' END)`,
+  uuid: (e) => `CAST(${e} AS VARCHAR)`,
+  text: quotedElement,
+};

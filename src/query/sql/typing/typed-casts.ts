@@ -10,7 +10,7 @@ import type { Node, TypeCast } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
 import { emitDateTimeCast } from '../datetime/datetime-casts.js';
 import { dateTimeLiteralSql } from '../datetime/datetime-literal.js';
-import type { EmitContext } from '../emit-context.js';
+import { atLocation, type EmitContext } from '../emit-context.js';
 import { emitIntervalWithFields, intervalFields } from '../interval-literal.js';
 import { quoteLiteral } from '../sql-text.js';
 import { baseTypeName, duckDbType } from '../type-names.js';
@@ -21,6 +21,7 @@ import { emitNetworkCast } from './network-rules.js';
 import { floatNumericText } from './numeric-text.js';
 import { builtIn, castTargetType, enumDisplayName, type PgType } from './pg-types.js';
 import { emitRangeCast } from './range-rules.js';
+import { isTextInputTarget, textInputCast, textInputLiteral } from './text-input-casts.js';
 import { pgTextOf } from './text-output.js';
 
 /** DECIMAL holding every value of an integer type, as numeric prints it (no fraction). */
@@ -54,6 +55,24 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   if (name === 'varchar' && typmods.length === 1) return emitVarcharCast(ctx, cast, arg, text);
   const temporalLiteral = text === undefined ? undefined : dateTimeLiteralSql(name, text);
   if (temporalLiteral !== undefined) return temporalLiteral;
+  // Text read by the target's input function (int4in, boolin, time_in, byteain).
+  if (isTextInputTarget(name) && typmods.length === 0 && !isNull) {
+    const from =
+      text === undefined ? (ctx.types === undefined ? undefined : typeOf(ctx.types, arg)) : undefined;
+    const literal =
+      text === undefined ? undefined : atLocation(ctx, cast.location, () => textInputLiteral(text, name));
+    if (literal !== undefined) return literal;
+    if (text !== undefined || from?.category === 'S') {
+      const value =
+        text !== undefined
+          ? quoteLiteral(text)
+          : from?.name === 'bpchar' && name !== 'bytea'
+            ? `rtrim(${ctx.expr(arg)}, ' ')`
+            : ctx.expr(arg);
+      const cast = textInputCast(value, name);
+      if (cast !== undefined) return cast;
+    }
+  }
   // A NULL of unconstrained numeric (postgres_fdw's `null::numeric` for a parameter it estimates).
   if (isNull && name === 'numeric' && typmods.length === 0) return 'CAST(NULL AS DECIMAL(38,18))';
   if (ctx.types === undefined) return undefined;
@@ -71,7 +90,8 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   if (source?.name === 'bpchar' && (name === 'text' || name === 'varchar') && typmods.length === 0)
     return `rtrim(${ctx.expr(arg)}, ' ')`;
   // To text: the types DuckDB writes otherwise than PostgreSQL's output functions (text-output.ts).
-  if (TEXT_OUTPUT.has(source?.name ?? '') && (name === 'text' || name === 'varchar') && typmods.length === 0)
+  const printed = TEXT_OUTPUT.has(source?.name ?? '') || source?.category === 'A';
+  if (printed && (name === 'text' || name === 'varchar') && typmods.length === 0)
     return pgTextOf(ctx, source, ctx.expr(arg), 'cast', cast.location);
   return undefined;
 }
