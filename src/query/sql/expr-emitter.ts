@@ -399,11 +399,16 @@ function resultValue(ctx: EmitContext, whole: Node): (node: Node) => string {
   // A bpchar branch of a text or varchar result is cast to it, which drops its trailing blanks.
   const result = ctx.types === undefined ? undefined : operandType(ctx, whole)?.name;
   const text = result === 'text' || result === 'varchar';
+  // A numeric of varying scale (held as text) in a float result is cast to it, as PostgreSQL does.
+  const float = result === 'float8' || result === 'float4';
   return (node) => {
     const json = jsonResultValue(ctx, whole, node);
     if (json !== undefined) return json;
     const sql = ctx.expr(node);
-    return text && operandType(ctx, node)?.name === 'bpchar' ? `rtrim(${sql}, ' ')` : sql;
+    const type = operandType(ctx, node);
+    if (float && type?.heldAsText === true)
+      return `CAST(${sql} AS ${result === 'float8' ? 'DOUBLE' : 'FLOAT'})`;
+    return text && type?.name === 'bpchar' ? `rtrim(${sql}, ' ')` : sql;
   };
 }
 

@@ -147,7 +147,12 @@ function emitNullif(ctx: EmitContext, expr: A_Expr): string {
   // NULLIF(bpchar, text) is text: the value returned is the compared one, without trailing blanks.
   const asText =
     operandType(ctx, { A_Expr: expr })?.name === 'text' && operandType(ctx, expr.lexpr)?.name === 'bpchar';
-  const value = asText ? left : operand(ctx, expr.lexpr);
+  const result = operandType(ctx, { A_Expr: expr })?.name;
+  const value = asText
+    ? left
+    : result === 'float8' || result === 'float4'
+      ? `CAST(${operand(ctx, expr.lexpr)} AS ${result === 'float8' ? 'DOUBLE' : 'FLOAT'})`
+      : operand(ctx, expr.lexpr);
   if (left === value) return `NULLIF(${left}, ${right})`;
   return `(CASE WHEN ${left} = ${right} THEN NULL ELSE ${value} END)`;
 }
@@ -307,7 +312,7 @@ function emitOperator(ctx: EmitContext, expr: A_Expr, operator: string): string 
     return regex.negate ? `(NOT ${call})` : call;
   }
   const like = LIKE_OPERATORS[operator];
-  if (like !== undefined) return `(${left} ${like} ${right} ESCAPE '\\')`;
+  if (like !== undefined) return `(${left} ${like} ${likePattern(ctx, expr.rexpr)} ESCAPE '\\')`;
   if (operator === '/' || operator === '%') {
     const division = emitDivision(expr, operator, left, right);
     return checkedFloatResult(ctx, expr, operator, { result: division, left, right }) ?? division;
@@ -366,6 +371,15 @@ function isIntegerCast(cast: TypeCast): boolean {
   return type !== undefined && (type.arrayBounds?.length ?? 0) === 0 && INTEGER_TYPES.has(baseTypeName(type));
 }
 
+/**
+ * A LIKE pattern: PostgreSQL's LIKE operators take it as text, so a char(n) pattern loses its
+ * trailing blanks (the value keeps them: bpcharlike matches the padded value).
+ */
+function likePattern(ctx: EmitContext, node: Node | undefined): string {
+  const sql = operand(ctx, node);
+  return node !== undefined && operandType(ctx, node)?.name === 'bpchar' ? `rtrim(${sql}, ' ')` : sql;
+}
+
 /** `a LIKE b [ESCAPE e]`; without ESCAPE, PostgreSQL's default escape character is a backslash. */
 export function emitLike(ctx: EmitContext, expr: A_Expr, operator: string): string {
   const keyword = LIKE_OPERATORS[operator];
@@ -400,13 +414,13 @@ export function emitLike(ctx: EmitContext, expr: A_Expr, operator: string): stri
     }
   }
   if (isCitext(operandType(ctx, expr.lexpr)))
-    return citextLike(keyword, operand(ctx, expr.lexpr), operand(ctx, pattern), escapeChar);
+    return citextLike(keyword, operand(ctx, expr.lexpr), likePattern(ctx, pattern), escapeChar);
   if (keyword.endsWith('ILIKE')) {
     const operands = [
       { node: expr.lexpr, sql: operand(ctx, expr.lexpr) },
-      { node: pattern, sql: operand(ctx, pattern) },
+      { node: pattern, sql: likePattern(ctx, pattern) },
     ];
     return emitILike(ctx, operands, keyword.startsWith('NOT '), escapeChar, expr.location);
   }
-  return `(${operand(ctx, expr.lexpr)} ${keyword} ${operand(ctx, pattern)} ESCAPE ${escapeChar})`;
+  return `(${operand(ctx, expr.lexpr)} ${keyword} ${likePattern(ctx, pattern)} ESCAPE ${escapeChar})`;
 }

@@ -14,9 +14,11 @@ import { withDependentColumns } from './typing/dependent-columns.js';
 import { distinctByValue, emitGroupKey, groupedByValue } from './typing/keyed-grouping.js';
 import {
   emitValuesColumns,
+  paddedRightColumns,
   setOutputTypes,
   setSortsByValue,
   textSetColumns,
+  withColumnsAs,
   withTextColumns,
 } from './typing/numeric-sets.js';
 import {
@@ -93,6 +95,13 @@ function emitSetOperation(
       text,
     );
   }
+  const padded = paddedRightColumns(ctx, larg, rarg);
+  if (padded !== undefined && l !== undefined)
+    right = withColumnsAs(
+      right,
+      l.map((c) => c.name),
+      (c, i) => (padded[i] ? `rtrim(${c}, ' ')` : c),
+    );
   if (l !== undefined && r !== undefined) ctx.types?.recordOutput(stmt, setOutputTypes(l, r, text));
   const core = `(${left}) ${op}${stmt.all === true ? ' ALL' : ''} (${right})`;
   return setSortsByValue(ctx, stmt) ? `SELECT * FROM (${core}) AS "pga_setop"` : core;

@@ -145,7 +145,14 @@ function operatorType(env: TypeEnvironment, expr: A_Expr): PgType | undefined {
   if (expr.kind === 'AEXPR_NULLIF') {
     // NULLIF's result is the left operand as the = operator takes it: bpchar = text is texteq.
     const left = typeOf(env, expr.lexpr);
-    return left?.name === 'bpchar' && typeOf(env, expr.rexpr)?.name === 'text' ? known('text') : left;
+    const right = typeOf(env, expr.rexpr);
+    if (left?.name === 'bpchar' && right?.name === 'text') return known('text');
+    // A numeric (or an integer) against a float has no = of its own: both become double
+    // precision, the category's preferred type (even against a real).
+    const floats = ['float4', 'float8'];
+    if (left?.category === 'N' && !floats.includes(left.name) && floats.includes(right?.name ?? ''))
+      return known('float8');
+    return left;
   }
   if (expr.kind !== 'AEXPR_OP') return undefined;
   const op = stringValue(expr.name?.at(-1)) ?? '';
@@ -261,7 +268,9 @@ export function commonType(env: TypeEnvironment, nodes: readonly (Node | undefin
   // text, varchar and bpchar cast to each other implicitly both ways, so select_common_type keeps
   // the first (COALESCE(c, t) of a char(n) c is bpchar, compared without trailing blanks).
   if (typed.every((t) => t.category === 'S')) return { ...first, typmod: -1 };
-  if (typed.every((t) => t.category === 'N' && t.heldAsText !== true)) {
+  // A numeric of varying scale beside a float is cast to the float, as any numeric is.
+  const float = typed.some((t) => t.name === 'float4' || t.name === 'float8');
+  if (typed.every((t) => t.category === 'N' && (t.heldAsText !== true || float))) {
     // Implicit casts run int2 → int4 → int8 → numeric → float4 → float8 (pg_cast.dat): the last one wins.
     return typed.reduce((a, b) => (NUMERIC_ORDER.indexOf(b.name) > NUMERIC_ORDER.indexOf(a.name) ? b : a));
   }

@@ -35,11 +35,37 @@ export function textSetColumns(
 
 /** One side of the set operation with the `text` columns cast to VARCHAR, keeping `names`. */
 export function withTextColumns(sql: string, names: readonly string[], text: readonly boolean[]): string {
+  return withColumnsAs(sql, names, (c, i) => (text[i] ? `CAST(${c} AS VARCHAR)` : c));
+}
+
+/** One side of the set operation with its columns written by `column` (given each one's SQL). */
+export function withColumnsAs(
+  sql: string,
+  names: readonly string[],
+  column: (sql: string, i: number) => string,
+): string {
   const inner = names.map((_, i) => quoteIdent(`pga_c${i + 1}`));
-  const columns = inner.map(
-    (c, i) => `${text[i] ? `CAST(${c} AS VARCHAR)` : c} AS ${quoteIdent(names[i] ?? '')}`,
-  );
+  const columns = inner.map((c, i) => `${column(c, i)} AS ${quoteIdent(names[i] ?? '')}`);
   return `SELECT ${columns.join(', ')} FROM (${sql}) AS "pga_side"(${inner.join(', ')})`;
+}
+
+/**
+ * By position, the columns where the right side is char(n) and the left text or varchar: the
+ * set operation's column is the left's type (select_common_type keeps the first of two string
+ * types each castable to the other), and a char(n) cast to text loses its trailing blanks.
+ */
+export function paddedRightColumns(
+  ctx: SelectContext,
+  left: SelectStmt,
+  right: SelectStmt,
+): boolean[] | undefined {
+  const l = ctx.types?.selectOutput(left);
+  const r = ctx.types?.selectOutput(right);
+  if (l === undefined || r === undefined || l.length !== r.length) return undefined;
+  const padded = l.map(
+    (c, i) => c.type?.category === 'S' && c.type.name !== 'bpchar' && r[i]?.type?.name === 'bpchar',
+  );
+  return padded.some(Boolean) ? padded : undefined;
 }
 
 /** The set operation's output types, with the `text` columns as numeric of varying scale. */
@@ -53,7 +79,9 @@ export function setOutputTypes(
     const b = right[i]?.type;
     if (text?.[i] === true) return { name: c.name, type: TEXT_NUMERIC };
     const same = a !== undefined && b !== undefined && a.oid === b.oid && a.heldAsText === b.heldAsText;
-    return { name: c.name, type: same ? a : undefined };
+    // text or varchar, then char(n): the left's type (paddedRightColumns).
+    const stringFirst = a?.category === 'S' && a.name !== 'bpchar' && b?.name === 'bpchar';
+    return { name: c.name, type: same || stringFirst ? a : undefined };
   });
 }
 

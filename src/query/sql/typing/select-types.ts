@@ -107,6 +107,11 @@ export function refuseKeyedSetOperation(
     const lengths =
       column.type?.name === 'bpchar' && other?.name === 'bpchar' && column.type.typmod !== other.typmod;
     if (lengths) throw keyedValueRefused(ctx, op, { ...column.type, typmod: -1 } as PgType);
+    // char(n) first, text or varchar after: the column is char(n), compared without trailing
+    // blanks, and its values keep the ones they have (which DuckDB would compare).
+    const textAfterPadded =
+      column.type?.name === 'bpchar' && other?.category === 'S' && other.name !== 'bpchar';
+    if (textAfterPadded) throw keyedValueRefused(ctx, op, { ...column.type, typmod: -1 } as PgType);
     for (const type of [column.type, other]) if (groupsByKey(type)) throw keyedValueRefused(ctx, op, type);
   }
 }
