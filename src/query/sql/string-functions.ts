@@ -12,6 +12,7 @@
  * | mod(5, 0): 22012               | NULL                                | the error                               |
  * | chr(0): 54000                  | a NUL character                     | the error                               |
  * | lpad(s, n), rpad(s, n)         | no such function                    | padded with blanks                      |
+ * | lpad(s, 5, '') = left(s, 5)    | fails                               | cut to n characters                     |
  * | string_to_array('', ',') = {}  | string_split gives ['']             | '' is {}, a NULL delimiter splits chars |
  * | to_hex(-1) = 'ffffffff'        | 64-bit two's complement, upper case | an integer's own 32 bits, lower case     |
  * | num_nulls(a, b), num_nonnulls  | no such function                    | a sum of IS NULL tests                   |
@@ -67,8 +68,11 @@ export function emitStringFunction(
       return `CAST(${args.map((a) => `(CASE WHEN ${a} ${test} THEN 1 ELSE 0 END)`).join(' + ') || '0'} AS INTEGER)`;
     }
     case 'lpad':
-    case 'rpad':
-      return args.length === 2 ? `${name}(${args[0]}, ${args[1]}, ' ')` : undefined;
+    case 'rpad': {
+      // An empty fill only cuts the value to n characters (lpad in oracle_compat.c); DuckDB fails.
+      const [value, length, fill = "' '"] = args as [string, string, string?];
+      return `(CASE WHEN ${fill} = '' THEN left(${value}, greatest(${length}, 0)) ELSE ${name}(${value}, ${length}, ${fill}) END)`;
+    }
     default:
       return undefined;
   }
