@@ -138,6 +138,9 @@ describe('date/time arithmetic and casts', () => {
     `SELECT id, ts - timestamp '2000-01-01', ts - ts, timestamp '2024-03-01 02:00' - ts, ts + interval '1 mon 2 days 3 hours' FROM dt WHERE isfinite(ts) ORDER BY id`,
     `SELECT id, tz - timestamptz '2000-01-01 00:00:00+00', tz + interval '1 day', tz + interval '24 hours', tz - interval '1 month' FROM dt WHERE isfinite(tz) ORDER BY id`,
     `SELECT id, d + t, t + d, d + time '12:00' FROM dt WHERE isfinite(d) ORDER BY id`,
+    // Of two date/time types the other is cast to the later one (a date to its midnight in the
+    // session's zone), then the instants are subtracted (it was the local times' difference).
+    `SELECT id, tz - d, d - tz, tz - ts, ts - tz, ts - d, d - ts, tz - date '2000-01-01', ts - '2000-01-01', '2024-03-10 12:00' - tz FROM dt WHERE isfinite(d) AND isfinite(ts) AND isfinite(tz) ORDER BY id`,
     // ::text, || and concat() print PostgreSQL's output (1 year 2 mons, 0044-03-15 BC), not DuckDB's.
     `SELECT id, iv::text, d::text, ts::text, CAST(iv AS varchar), 'x' || iv, d || 'x', concat(ts, '|', iv) FROM dt ORDER BY id`,
     // date ± an integer DuckDB types wider (length() is BIGINT there), a smallint, an integer on the left.

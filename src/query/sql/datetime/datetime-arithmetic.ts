@@ -11,6 +11,7 @@ import type { A_Expr, Node } from 'libpg-query';
 import type { EmitContext } from '../emit-context.js';
 import { quoteLiteral, unsupportedMarker } from '../sql-text.js';
 import { operandType } from '../typing/typed-operands.js';
+import { dateTimeLiteralSql } from './datetime-literal.js';
 import { buildInterval, intervalParts, scaleInterval, timeMicros, withValues } from './interval-parts.js';
 import { localTimestamp, zonedTimestamp } from './local-time.js';
 
@@ -34,13 +35,26 @@ export function emitDateTimeOperator(ctx: EmitContext, expr: A_Expr, operator: s
     const r = right();
     return `(CASE WHEN isinf(${l}) OR isinf(${r}) THEN error(${quoteLiteral(INFINITE_DATES_MESSAGE)}) ELSE CAST(${l} - ${r} AS INTEGER) END)`;
   }
-  if (
-    operator === '-' &&
-    leftType === rightType &&
-    (leftType === 'timestamp' || leftType === 'timestamptz')
-  ) {
-    const l = left();
-    const r = right();
+  if (operator === '-' && DATETIMES.has(leftType) && DATETIMES.has(rightType)) {
+    // Of two types, the other is cast to the later of timestamp and timestamptz (a date to its
+    // midnight, read in the session's zone for timestamptz), then the instants are subtracted.
+    const zoned = leftType === 'timestamptz' || rightType === 'timestamptz';
+    const as = (sql: string, type: string) => {
+      if (type === 'timestamptz' || !zoned) return type === 'date' ? `CAST(${sql} AS TIMESTAMP)` : sql;
+      const local = type === 'date' ? `CAST(${sql} AS TIMESTAMP)` : sql;
+      return withValues(
+        [local],
+        ([value]) =>
+          `(CASE WHEN isinf(${value}) THEN CAST(${value} AS TIMESTAMPTZ) ELSE ${zonedTimestamp(ctx.timeZone, value!)} END)`,
+      );
+    };
+    // An untyped literal is read as the other side's type (operandTypes).
+    const operand = (node: Node, type: string) => {
+      const text = 'A_Const' in node && node.A_Const.isnull !== true ? node.A_Const.sval?.sval : undefined;
+      return (text === undefined ? undefined : dateTimeLiteralSql(type, text)) ?? ctx.expr(node);
+    };
+    const l = as(operand(expr.lexpr, leftType), leftType);
+    const r = as(operand(expr.rexpr, rightType), rightType);
     return `(CASE WHEN isinf(${l}) OR isinf(${r}) THEN error(${quoteLiteral(INFINITE_INTERVAL_MESSAGE)}) ELSE ${timestampDifference(l, r)} END)`;
   }
   if (leftType === 'timestamptz' && rightType === 'interval' && operator !== '*' && operator !== '/')
@@ -114,6 +128,8 @@ function datePlusDays(dateSql: string, daysSql: string, sign: '+' | '-'): string
 }
 
 const NUMBERS = new Set(['int2', 'int4', 'int8', 'numeric', 'float4', 'float8']);
+/** Operands of timestamp - timestamp (date - date, an integer, is handled before). */
+const DATETIMES = new Set(['date', 'timestamp', 'timestamptz']);
 const INTEGERS = new Set(['int2', 'int4']);
 
 /** interval * / float8 (PostgreSQL casts the number to float8); dividing by zero is 22012. */
