@@ -26,11 +26,21 @@ export function textSetColumns(
   left: SelectStmt,
   right: SelectStmt,
 ): boolean[] | undefined {
+  return setColumnsWhere(ctx, left, right, combined);
+}
+
+/** By position, whether `test` holds for each pair of output types; undefined if it holds for none. */
+function setColumnsWhere(
+  ctx: SelectContext,
+  left: SelectStmt,
+  right: SelectStmt,
+  test: (a: PgType | undefined, b: PgType | undefined) => boolean,
+): boolean[] | undefined {
   const l = ctx.types?.selectOutput(left);
   const r = ctx.types?.selectOutput(right);
   if (l === undefined || r === undefined || l.length !== r.length) return undefined;
-  const text = l.map((c, i) => combined(c.type, r[i]?.type));
-  return text.some(Boolean) ? text : undefined;
+  const found = l.map((c, i) => test(c.type, r[i]?.type));
+  return found.some(Boolean) ? found : undefined;
 }
 
 /** One side of the set operation with the `text` columns cast to VARCHAR, keeping `names`. */
@@ -59,13 +69,12 @@ export function paddedRightColumns(
   left: SelectStmt,
   right: SelectStmt,
 ): boolean[] | undefined {
-  const l = ctx.types?.selectOutput(left);
-  const r = ctx.types?.selectOutput(right);
-  if (l === undefined || r === undefined || l.length !== r.length) return undefined;
-  const padded = l.map(
-    (c, i) => c.type?.category === 'S' && c.type.name !== 'bpchar' && r[i]?.type?.name === 'bpchar',
+  return setColumnsWhere(
+    ctx,
+    left,
+    right,
+    (a, b) => a?.category === 'S' && a.name !== 'bpchar' && b?.name === 'bpchar',
   );
-  return padded.some(Boolean) ? padded : undefined;
 }
 
 /** The set operation's output types, with the `text` columns as numeric of varying scale. */
