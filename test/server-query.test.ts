@@ -257,6 +257,7 @@ test('SET and SHOW emulate PostgreSQL settings', async () => {
       database: 'postgres',
       searchPath: ['pg_catalog', 'My Schema', 'postgres'],
       timeZone: 'Europe/Paris',
+      extraFloatDigits: 1,
     });
     await c.query('SET datestyle = ISO; SET intervalstyle = postgres; SET extra_float_digits = 3');
     assert.deepEqual((await c.query('SHOW datestyle')).fields[0]?.name, 'DateStyle');
