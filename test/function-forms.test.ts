@@ -8,7 +8,7 @@
  * refuses the form with 0A000 naming it — never DuckDB's own error.
  */
 import { test } from 'node:test';
-import { refusedWith } from './helpers/assertions.js';
+import { refusedWith, sameFailure, sameRowsAndTypes } from './helpers/assertions.js';
 import { describeDifferential } from './helpers/differential.js';
 
 const setup = String.raw`
@@ -34,6 +34,8 @@ const queries = [
   // The regexp functions take text: a char(n) pattern or replacement loses its padding too.
   'SELECT id, regexp_like(t, c), regexp_like(c, c), regexp_match(c, c), regexp_count(c, c), regexp_instr(c, c), regexp_substr(c, c) FROM ff ORDER BY id',
   `SELECT id, regexp_replace(t, 'a', c), t ~ c, c ~ c, c ~ t FROM ff ORDER BY id`,
+  // format() with a constant template: %s, %L, %%, positions, widths, the - flag.
+  `SELECT id, format('%s-%s|%L|%%|%5s|%-5s|%2$s %s', t, n, f, iv, i, c), format('x'), format('%L %L', t, n), format('%1$s %1$L', c), format(NULL, t) FROM ff ORDER BY id`,
   // An empty fill only cuts the value (DuckDB's lpad failed).
   `SELECT id, lpad(t, i, ''), rpad(t, 2, ''), lpad(c, 3, ''), lpad(t, 4, 'ab') FROM ff ORDER BY id`,
 ];
@@ -52,6 +54,14 @@ describeDifferential('forms of functions by argument type', { setup, tables: ['f
     ] as const) {
       await refusedWith(columnar, sql, '0A000', message);
     }
+  });
+
+  test("a format() template PostgreSQL rejects fails when a row is formatted, with PostgreSQL's error", async () => {
+    const { heap, columnar } = fixture();
+    await sameFailure(heap, columnar, `SELECT format('%x', t) FROM ff`);
+    await sameFailure(heap, columnar, `SELECT format('%s %s', t) FROM ff`);
+    await sameRowsAndTypes(heap, columnar, `SELECT format('%x', t) FROM ff WHERE id > 99`);
+    await refusedWith(columnar, `SELECT format('%I', t) FROM ff`, '0A000', /format\(\) with %I/);
   });
 
   test("a bytea literal byteain rejects fails with PostgreSQL's error", async () => {

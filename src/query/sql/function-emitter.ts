@@ -13,6 +13,7 @@ import { emitDateTimeFunction } from './datetime/datetime-functions.js';
 import { emitExtractCall } from './datetime/extract-emitter.js';
 import { type EmitContext, stringValue } from './emit-context.js';
 import { withFilteredInputs } from './filtered-aggregates.js';
+import { emitFormat } from './format-function.js';
 import { allowedFunction, type FunctionUse } from './function-rules.js';
 import { emitJsonFunction } from './json-rules.js';
 import { allowAnyDims, refuseMultiDim } from './multidim-arrays.js';
@@ -115,6 +116,7 @@ export function emitFuncCall(ctx: EmitContext, original: FuncCall): string {
   const rowCount = emitDistinctRowCount(ctx, call, name);
   if (rowCount !== undefined) return rowCount;
   const json =
+    emitFormat(ctx, call, name) ??
     emitJsonFunction(ctx, call, name) ??
     emitArrayFunction(ctx, call, name) ??
     emitArrayBuilding(ctx, call, name);

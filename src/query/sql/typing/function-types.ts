@@ -36,6 +36,7 @@ const SAME_AS_ARGUMENT = new Set([
 ]);
 const TEXT_RESULTS = new Set([
   'lower',
+  'format',
   'upper',
   'initcap',
   'substring',
