@@ -50,5 +50,12 @@ describeDifferential('forms of operators by operand type', { setup, tables: ['op
       '0A000',
       /^\*\(TIME, INTEGER\) is not supported by pg_analytica/,
     );
+    // time < interval: PostgreSQL casts the time to an interval; DuckDB compares neither way.
+    await refusedWith(
+      columnar,
+      'SELECT tm < (ts - ts) FROM opf',
+      '0A000',
+      /Cannot compare values of type TIME/,
+    );
   });
 });

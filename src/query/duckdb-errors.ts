@@ -19,6 +19,7 @@ const UNNEST_POSITION = /^Binder Error: (UNNEST not supported here|Nested UNNEST
 const SRF_POSITION =
   'a set-returning function (unnest, generate_series, regexp_matches, regexp_split_to_table) in GROUP BY or inside another is not supported by pg_analytica';
 
+const UNMIXED_TYPES = /^Binder Error: Cannot (compare|mix) values of type/;
 const NO_FORM = /^Binder Error: No function matches the given name and argument types '(.*)'\./;
 
 const byClass: [RegExp, SqlStateCode][] = [
@@ -34,6 +35,9 @@ const byClass: [RegExp, SqlStateCode][] = [
   // PostgreSQL's Describe accepted the statement before it reached DuckDB: a form DuckDB lacks
   // (timestamp + time, time * integer) is one pg_analytica does not run (NO_FORM).
   [NO_FORM, SqlState.featureNotSupported],
+  // Likewise two types DuckDB cannot compare or combine where PostgreSQL casts one of them
+  // (time < interval, COALESCE of an array and a parameter).
+  [UNMIXED_TYPES, SqlState.featureNotSupported],
   // A set-returning function (DuckDB's unnest) where DuckDB cannot run it: in GROUP BY, or
   // nested in another; PostgreSQL answers, pg_analytica refuses (message: SRF_POSITION).
   [UNNEST_POSITION, SqlState.featureNotSupported],
@@ -128,7 +132,10 @@ export function translateDuckDbError(error: unknown): PgError {
   return new PgError(code, text, {
     cause: error,
     detail: detail ? scrubPaths(detail) : undefined,
-    hint: form === undefined ? undefined : 'run this query on the source table in PostgreSQL',
+    hint:
+      form === undefined && !UNMIXED_TYPES.test(message)
+        ? undefined
+        : 'run this query on the source table in PostgreSQL',
   });
 }
 
