@@ -151,6 +151,8 @@ describe('date/time arithmetic and casts', () => {
     `SELECT make_interval(1, 2, 3, 4, 5, 6, 7.5), make_interval(days => 10), make_interval(hours => -3, mins => 30)`,
     `SELECT id, date_trunc('year', ts), date_trunc('quarter', ts), date_trunc('month', ts), date_trunc('week', ts), date_trunc('day', ts), date_trunc('hour', ts), date_trunc('minute', ts), date_trunc('second', ts), date_trunc('milliseconds', ts), date_trunc('microseconds', ts) FROM dt ORDER BY id`,
     `SELECT id, date_trunc('decade', ts), date_trunc('century', ts), date_trunc('millennium', ts) FROM dt ORDER BY id`,
+    // A time is truncated as an interval (PostgreSQL's implicit cast).
+    `SELECT id, date_trunc('hour', t), date_trunc('minute', t), date_trunc('day', t), date_trunc('millisecond', t) FROM dt ORDER BY id`,
     `SELECT id, date_trunc('year', tz), date_trunc('month', tz), date_trunc('week', tz), date_trunc('day', tz), date_trunc('hour', tz), date_trunc('minute', tz) FROM dt ORDER BY id`,
     `SELECT id, date_trunc('day', d), date_trunc('month', d) FROM dt ORDER BY id`,
     `SELECT id, date_trunc('year', iv), date_trunc('month', iv), date_trunc('day', iv), date_trunc('hour', iv), date_trunc('minute', iv) FROM dt ORDER BY id`,

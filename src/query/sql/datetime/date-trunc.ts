@@ -7,7 +7,8 @@
  *   the truncated local time up again, which moves it in the repeated hour of
  *   a DST change); from a day up the local time is looked up in the zone, as
  *   in PostgreSQL;
- * - a date is truncated as timestamptz (PostgreSQL casts it so), at local midnight.
+ * - a date is truncated as timestamptz (PostgreSQL casts it so), at local midnight; a time as
+ *   an interval.
  */
 import type { FuncCall, Node } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
@@ -54,7 +55,8 @@ export function emitDateTrunc(ctx: EmitContext, call: FuncCall): string {
   const [unitNode, source, zone] = call.args ?? [];
   const unitText = constantText(unitNode);
   const type = operandType(ctx, source)?.name ?? 'unknown';
-  const kind = type === 'date' ? 'timestamptz' : type;
+  // A date is truncated as timestamptz, a time as interval (PostgreSQL's implicit casts).
+  const kind = type === 'date' ? 'timestamptz' : type === 'time' ? 'interval' : type;
   if (unitText === undefined || source === undefined || zone !== undefined || !(kind in SOURCE_TYPE_NAMES)) {
     throw ctx.error(
       SqlState.featureNotSupported,
@@ -78,7 +80,12 @@ export function emitDateTrunc(ctx: EmitContext, call: FuncCall): string {
       `unit "${unitText.toLowerCase()}" not supported for type ${typeName}`,
       call.location,
     );
-  const value = type === 'date' ? `CAST(${ctx.expr(source)} AS TIMESTAMPTZ)` : ctx.expr(source as Node);
+  const value =
+    type === 'date'
+      ? `CAST(${ctx.expr(source)} AS TIMESTAMPTZ)`
+      : type === 'time'
+        ? `to_microseconds(epoch_us(${ctx.expr(source)}))`
+        : ctx.expr(source as Node);
   if (kind === 'interval') return `date_trunc(${quoteLiteral(unit)}, ${value})`;
   if (kind === 'timestamp')
     return `(CASE WHEN isinf(${value}) THEN ${value} ELSE ${truncLocal(unit, value)} END)`;

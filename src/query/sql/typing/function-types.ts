@@ -151,6 +151,7 @@ export function functionType(env: TypeEnvironment, call: FuncCall): PgType | und
   if (name === 'date_trunc') {
     const source = typeOf(env, call.args?.[1])?.name;
     if (source === 'date') return known('timestamptz');
+    if (source === 'time') return known('interval');
     return source === 'timestamp' || source === 'timestamptz' || source === 'interval'
       ? known(source)
       : undefined;
