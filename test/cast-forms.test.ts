@@ -12,13 +12,13 @@ import { describeDifferential } from './helpers/differential.js';
 
 const setup = String.raw`
   CREATE TABLE cf (id int PRIMARY KEY, tn text, tb text, tt text, ty text, c char(6), a int[], ta text[],
-                   ba bool[], va varchar(5)[], ja jsonb[]);
+                   ba bool[], va varchar(5)[], ja jsonb[], jb jsonb);
   INSERT INTO cf VALUES
     (1, ' 12 ', 'yes', '10:30', 'wörld', ' 42 ', '{1,2}', '{x,"y z",NULL,"","null","a,b","q\"r","s\\t","{}","NuLl"}',
-     '{t,NULL}', '{a,"b c"}', '{}'),
-    (2, '-7', ' on ', '23:59:59.5', '\x0102', '+3', '{}', '{}', '{}', '{}', NULL),
-    (3, '+0012', 'F', ' 1:05 ', 'ab', '0', '{NULL,-5}', ARRAY['é', E'tab\there', E'nl\nx'], '{f}', '{NULL}', NULL),
-    (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);`;
+     '{t,NULL}', '{a,"b c"}', '{}', '2.5'),
+    (2, '-7', ' on ', '23:59:59.5', '\x0102', '+3', '{}', '{}', '{}', '{}', NULL, 'true'),
+    (3, '+0012', 'F', ' 1:05 ', 'ab', '0', '{NULL,-5}', ARRAY['é', E'tab\there', E'nl\nx'], '{f}', '{NULL}', NULL, '"5"'),
+    (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);`;
 
 const queries = [
   'SELECT id, tn::int2, tn::int4, tn::int8, c::int, tb::bool, tt::time, ty::bytea FROM cf ORDER BY id',
@@ -27,6 +27,9 @@ const queries = [
   'SELECT string_agg(a::text, $$;$$ ORDER BY id), count(*) FILTER (WHERE tn::int > 0) FROM cf',
   // char(n) read as bytea keeps its padding (its output function's text).
   'SELECT id, c::bytea FROM cf ORDER BY id',
+  // jsonb to a number or boolean reads only a jsonb number or boolean (jsonb_int4, jsonb_bool).
+  'SELECT id, jb::int, jb::float8, jb::smallint, jb::real FROM cf WHERE id IN (1, 4) ORDER BY id',
+  'SELECT id, jb::bool FROM cf WHERE id IN (2, 4) ORDER BY id',
 ];
 
 describeDifferential('casts by source and target type', { setup, tables: ['cf'] }, queries, (fixture) => {
@@ -40,6 +43,9 @@ describeDifferential('casts by source and target type', { setup, tables: ['cf'] 
       `SELECT (tb || 'x')::bool FROM cf WHERE id = 1`,
       `SELECT replace(tt, '10', '25')::time FROM cf WHERE id = 1`,
       String.raw`SELECT (ty || '\9')::bytea FROM cf WHERE id = 3`,
+      'SELECT jb::bool FROM cf WHERE id = 1',
+      'SELECT jb::int FROM cf WHERE id = 3',
+      'SELECT jb::bigint FROM cf WHERE id = 2',
     ]) {
       await sameFailure(heap, columnar, sql);
     }

@@ -104,6 +104,32 @@ function emitJsonbModification(
   return `${jsonFunction('delete_keys')}(${doc}, ${keys})`;
 }
 
+/** The PostgreSQL names of the types jsonb casts to scalars (jsonb_int4 and friends). */
+const JSONB_SCALAR_TARGETS: Readonly<
+  Record<string, { kind: 'number' | 'boolean'; name: string; duck: string }>
+> = {
+  int2: { kind: 'number', name: 'smallint', duck: 'SMALLINT' },
+  int4: { kind: 'number', name: 'integer', duck: 'INTEGER' },
+  int8: { kind: 'number', name: 'bigint', duck: 'BIGINT' },
+  float4: { kind: 'number', name: 'real', duck: 'FLOAT' },
+  float8: { kind: 'number', name: 'double precision', duck: 'DOUBLE' },
+  bool: { kind: 'boolean', name: 'boolean', duck: 'BOOLEAN' },
+};
+
+/**
+ * jsonb cast to an integer, a float or a boolean (jsonb_int4, jsonb_bool, …): only a jsonb
+ * number, or boolean, is read; any other value fails with PostgreSQL's 22023 naming its kind
+ * (DuckDB's cast of the text would read '1' as true and '"5"' as 5). undefined for other targets.
+ */
+export function emitJsonbScalarCast(sql: string, target: string): string | undefined {
+  const to = JSONB_SCALAR_TARGETS[target];
+  if (to === undefined) return undefined;
+  const kind = `${jsonFunction('typeof')}(${sql})`;
+  const named = `(CASE ${kind} WHEN 'number' THEN 'numeric' ELSE ${kind} END)`;
+  const message = `'SQLSTATE 22023: cannot cast jsonb ' || ${named} || ' to type ${to.name}'`;
+  return `(CASE WHEN ${sql} IS NULL THEN NULL WHEN ${kind} = '${to.kind}' THEN CAST(${sql} AS ${to.duck}) ELSE error(${message}) END)`;
+}
+
 function noOperator(ctx: EmitContext, expr: A_Expr, operator: string, type: string): PgError {
   return ctx.error(
     SqlState.undefinedFunction,

@@ -12,6 +12,7 @@ import { emitDateTimeCast } from '../datetime/datetime-casts.js';
 import { dateTimeLiteralSql } from '../datetime/datetime-literal.js';
 import { atLocation, type EmitContext } from '../emit-context.js';
 import { emitIntervalWithFields, intervalFields } from '../interval-literal.js';
+import { emitJsonbScalarCast } from '../json-rules.js';
 import { quoteLiteral } from '../sql-text.js';
 import { baseTypeName, duckDbType } from '../type-names.js';
 import { byteaLiteral } from './bytea-values.js';
@@ -55,6 +56,10 @@ export function emitTypedCast(ctx: EmitContext, cast: TypeCast, arg: Node): stri
   if (name === 'varchar' && typmods.length === 1) return emitVarcharCast(ctx, cast, arg, text);
   const temporalLiteral = text === undefined ? undefined : dateTimeLiteralSql(name, text);
   if (temporalLiteral !== undefined) return temporalLiteral;
+  if (typmods.length === 0 && ctx.types !== undefined && typeOf(ctx.types, arg)?.name === 'jsonb') {
+    const scalar = emitJsonbScalarCast(ctx.expr(arg), name);
+    if (scalar !== undefined) return scalar;
+  }
   // Text read by the target's input function (int4in, boolin, time_in, byteain).
   if (isTextInputTarget(name) && typmods.length === 0 && !isNull) {
     const from =
