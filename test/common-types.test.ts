@@ -37,6 +37,9 @@ const queries = [
   // UNION of text then char(n) is text: the char(n) side loses its padding.
   `SELECT x FROM (SELECT t AS x, id FROM ct UNION ALL SELECT c, id + 10 FROM ct) u ORDER BY id`,
   `SELECT DISTINCT x FROM (SELECT vc AS x FROM ct UNION SELECT c FROM ct) u ORDER BY 1`,
+  // USING over columns of one type compared as stored joins as PostgreSQL does.
+  `SELECT c, a.id, b.id FROM ct a JOIN ct b USING (c) ORDER BY 1, 2`,
+  `SELECT i8, count(*) FROM ct a NATURAL JOIN (SELECT id, i8 FROM ct) b GROUP BY 1 ORDER BY 1`,
   // LIKE takes its pattern as text: a char(n) pattern without its padding, the value with it.
   `SELECT id, t LIKE c, vc ILIKE c, c LIKE c, c LIKE t, c NOT LIKE vc FROM ct ORDER BY id`,
   // to_char of NULL is NULL, also for a template with no fields.
@@ -56,4 +59,21 @@ describeDifferential('expressions typed from several operands', { setup, tables:
   // the spellings: refused rather than told apart by DuckDB.
   test('UNION of char(n) then text is refused with 0A000', () =>
     refusedWith(f().columnar, 'SELECT c FROM ct UNION SELECT t FROM ct', '0A000', /UNION/));
+
+  // PostgreSQL compares char(n) and text as text, numerics of varying scale by value; DuckDB's
+  // USING would compare the stored values (no row for 'abc ' and 'abc').
+  test('USING and NATURAL over columns DuckDB would compare otherwise are refused with 0A000', async () => {
+    await refusedWith(
+      f().columnar,
+      'SELECT count(*) FROM ct a JOIN (SELECT t AS c FROM ct) b USING (c)',
+      '0A000',
+      /joining column "c" of types character and text/,
+    );
+    await refusedWith(
+      f().columnar,
+      'SELECT count(*) FROM ct a NATURAL JOIN (SELECT id, bn FROM ct) b',
+      '0A000',
+      /joining column "bn"/,
+    );
+  });
 });

@@ -4,6 +4,7 @@
  * TABLESAMPLE, ROWS FROM, WITH ORDINALITY and column definition lists are
  * refused rather than approximated.
  */
+
 import type { Alias, JoinExpr, Node, RangeFunction, RangeSubselect, RangeTableSample } from 'libpg-query';
 import { SqlState } from '../../errors.js';
 import { type SelectContext, stringValue } from './emit-context.js';
@@ -14,6 +15,7 @@ import { emitRegexpTableFunction } from './regex/regexp-sets.js';
 import { aliasColumns } from './select-rewriter.js';
 import { seriesArguments } from './series-functions.js';
 import { quoteIdent } from './sql-text.js';
+import { checkJoinColumns } from './typing/join-using.js';
 import { arrayElementType } from './typing/json-types.js';
 import { known } from './typing/pg-types.js';
 import { operandType } from './typing/typed-operands.js';
@@ -56,8 +58,18 @@ function emitJoin(ctx: SelectContext, join: JoinExpr): string {
   if (join.alias !== undefined || join.join_using_alias !== undefined) {
     throw ctx.error(SqlState.featureNotSupported, 'aliases on joins are not supported by pg_analytica');
   }
+  const start = ctx.types?.rangeCount() ?? 0;
   const left = emitFromItem(ctx, join.larg);
+  const middle = ctx.types?.rangeCount() ?? 0;
   const right = emitFromItem(ctx, join.rarg);
+  if (ctx.types !== undefined && (join.isNatural === true || join.usingClause !== undefined)) {
+    const names = join.usingClause?.map((n) => ('String' in n ? (n.String.sval ?? '') : ''));
+    const sides = [
+      ctx.types.rangeColumns(start, middle),
+      ctx.types.rangeColumns(middle, ctx.types.rangeCount()),
+    ];
+    checkJoinColumns(ctx, join.isNatural === true ? undefined : names, sides[0], sides[1], undefined);
+  }
   const keyword = JOIN_KEYWORDS[join.jointype ?? 'JOIN_INNER'];
   if (keyword === undefined)
     throw ctx.error(SqlState.featureNotSupported, `${join.jointype} is not supported by pg_analytica`);

@@ -102,6 +102,21 @@ export class TypeScopes implements TypeEnvironment {
     return this.#sortsTextByLocale;
   }
 
+  /** How many FROM items the current level has so far (a join's sides are counted around them). */
+  rangeCount(): number {
+    return this.#levels.at(-1)?.length ?? 0;
+  }
+
+  /**
+   * The columns of the current level's FROM items `from` … `to` (exclusive); undefined when one
+   * of them has columns of unknown types.
+   */
+  rangeColumns(from: number, to: number): TypedColumn[] | undefined {
+    const entries = (this.#levels.at(-1) ?? []).slice(from, to);
+    if (entries.some((e) => e.columns === undefined)) return undefined;
+    return entries.flatMap((e) => e.columns ?? []);
+  }
+
   /** The columns every FROM item of the current level contributes to `*`, if all are known. */
   starColumns(alias?: string): TypedColumn[] | undefined {
     const entries = (this.#levels.at(-1) ?? []).filter((e) => alias === undefined || e.alias === alias);
