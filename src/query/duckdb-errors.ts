@@ -19,7 +19,8 @@ const UNNEST_POSITION = /^Binder Error: (UNNEST not supported here|Nested UNNEST
 const SRF_POSITION =
   'a set-returning function (unnest, generate_series, regexp_matches, regexp_split_to_table) in GROUP BY or inside another is not supported by pg_analytica';
 
-const UNMIXED_TYPES = /^Binder Error: Cannot (compare|mix) values of type/;
+const UNMIXED_TYPES =
+  /^Binder Error: (Cannot (compare|mix) values of type|Separator argument to StringAgg must be a constant)/;
 const NO_FORM = /^Binder Error: No function matches the given name and argument types '(.*)'\./;
 
 const byClass: [RegExp, SqlStateCode][] = [
@@ -36,7 +37,8 @@ const byClass: [RegExp, SqlStateCode][] = [
   // (timestamp + time, time * integer) is one pg_analytica does not run (NO_FORM).
   [NO_FORM, SqlState.featureNotSupported],
   // Likewise two types DuckDB cannot compare or combine where PostgreSQL casts one of them
-  // (time < interval, COALESCE of an array and a parameter).
+  // (time < interval, COALESCE of an array and a parameter), and a string_agg() separator
+  // that is not a constant.
   [UNMIXED_TYPES, SqlState.featureNotSupported],
   // A set-returning function (DuckDB's unnest) where DuckDB cannot run it: in GROUP BY, or
   // nested in another; PostgreSQL answers, pg_analytica refuses (message: SRF_POSITION).
