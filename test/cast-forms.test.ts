@@ -30,6 +30,8 @@ const queries = [
   // jsonb to a number or boolean reads only a jsonb number or boolean (jsonb_int4, jsonb_bool).
   'SELECT id, jb::int, jb::float8, jb::smallint, jb::real FROM cf WHERE id IN (1, 4) ORDER BY id',
   'SELECT id, jb::bool FROM cf WHERE id IN (2, 4) ORDER BY id',
+  // An untyped literal compared with a boolean is read as boolin reads it.
+  `SELECT id, tb::bool = 'on', tb::bool = ' TRUE ', tb::bool = 'of', tb::bool IN ('ye', 'n') FROM cf ORDER BY id`,
 ];
 
 describeDifferential('casts by source and target type', { setup, tables: ['cf'] }, queries, (fixture) => {
@@ -66,6 +68,12 @@ describeDifferential('casts by source and target type', { setup, tables: ['cf'] 
       /base prefix or underscores/,
     );
     await refusedWith(columnar, 'SELECT ja::text FROM cf', '0A000', /the text of a value of type jsonb\[\]/);
+    await refusedWith(
+      columnar,
+      `SELECT id FROM cf WHERE tt::time = '10:30 AM'`,
+      '0A000',
+      /time literal "10:30 AM"/,
+    );
     // ISO 8601's form, which PostgreSQL reads and DuckDB does not: refused, not "invalid".
     await refusedWith(
       columnar,

@@ -29,6 +29,7 @@ import { inetKey, isInet, isNetwork, networkLiteral } from './network-rules.js';
 import { exactNumeric, exactNumericLiteral } from './numeric-text.js';
 import { enumDisplayName, type PgType } from './pg-types.js';
 import { isRange, rangeKey, rangeLiteralKey } from './range-rules.js';
+import { textInputLiteral } from './text-input-casts.js';
 import { pgTextOf } from './text-output.js';
 import { citextKey, intervalArrayKey, intervalKey, isCitext, timetzKey } from './value-keys.js';
 
@@ -165,9 +166,28 @@ function typedLiteral(ctx: EmitContext, text: string, type: PgType, operator: st
       if (type.name === 'interval') return intervalKey(`CAST(${quoteLiteral(text)} AS INTERVAL)`);
       if (type.name === 'timetz') return timetzLiteral(ctx, text, location);
       if (type.name === 'bytea') return byteaLiteral(ctx, text, location);
+      if (type.name === 'bool') return atLocation(ctx, location, () => textInputLiteral(text, 'bool')!);
+      if (type.name === 'time') return timeLiteral(ctx, text, location);
       return dateTimeLiteralSql(type.name, text) ?? quoteLiteral(text);
   }
 }
+
+/**
+ * An untyped literal compared with time: the form hh:mm[:ss[.ffffff]] is read alike by time_in and
+ * DuckDB; others (`10:30 AM`, `1030`, `allballs`) PostgreSQL reads and the engine refuses.
+ */
+function timeLiteral(ctx: EmitContext, text: string, location?: number): string {
+  if (!TIME_OF_DAY.test(text)) {
+    throw ctx.error(
+      SqlState.featureNotSupported,
+      `time literal "${text}" in a form other than hh:mm[:ss[.ffffff]] is not supported by pg_analytica`,
+      location,
+    );
+  }
+  return `CAST(${quoteLiteral(text.trim())} AS TIME)`;
+}
+
+const TIME_OF_DAY = /^\s*\d{1,2}:\d{2}(?::[0-5]\d(?:\.\d{1,6})?)?\s*$/;
 
 /** hh:mm[:ss[.ffffff]] with a numeric UTC offset ±hh[:mm[:ss]]. */
 const TIMETZ_WITH_OFFSET =
