@@ -6,8 +6,9 @@
  * time (time_in; DuckDB reads '2024-02-29' as midnight) and bytea (byteain's escape and hex
  * formats; DuckDB reads '\x01' per byte and refuses other characters).
  *
- * Integers and booleans are checked per row with PostgreSQL's message and SQLSTATE; a time in a
- * form other than hh:mm[:ss[.ffffff]] (seconds below 60) fails with 0A000 when it is read (PostgreSQL reads more
+ * Integers and booleans are checked per row with PostgreSQL's message and SQLSTATE (a literal while
+ * the statement is planned, as PostgreSQL coerces it while parsing); a time in a form other than
+ * hh:mm[:ss[.ffffff]] (seconds below 60) fails with 0A000 when it is read (PostgreSQL reads more
  * forms, and rejects some DuckDB reads); bytea goes through a function registered in DuckDB.
  */
 import { PgError, SqlState } from '../../../errors.js';
@@ -62,8 +63,20 @@ const BLANK_CHARACTERS = ' \t\n\u000B\f\r';
  */
 export function textInputLiteral(text: string, target: string): string | undefined {
   const integer = INTEGER_TYPES[target];
-  if (integer !== undefined && /^[ \t\n\v\f\r]*[+-]?[0-9]+[ \t\n\v\f\r]*$/.test(text))
-    return `CAST(${quoteLiteral(text.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, ''))} AS ${integer.duck})`;
+  if (integer !== undefined) {
+    // PostgreSQL coerces a literal while it parses: its error comes whether or not a row is read.
+    if (/^[ \t\n\v\f\r]*[+-]?[0-9]+[ \t\n\v\f\r]*$/.test(text))
+      return `CAST(${quoteLiteral(text.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, ''))} AS ${integer.duck})`;
+    if (/^[ \t\n\v\f\r]*[+-]?(0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_]*)[ \t\n\v\f\r]*$/.test(text))
+      throw new PgError(
+        SqlState.featureNotSupported,
+        'integer input with a base prefix or underscores is not supported by pg_analytica',
+      );
+    throw new PgError(
+      SqlState.invalidTextRepresentation,
+      `invalid input syntax for type ${integer.name}: "${text}"`,
+    );
+  }
   if (target === 'bool') {
     const word = text.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '').toLowerCase();
     if (TRUE_WORD_LIST.includes(word)) return 'true';
