@@ -30,6 +30,9 @@ const queries = [
   // jsonb to a number or boolean reads only a jsonb number or boolean (jsonb_int4, jsonb_bool).
   'SELECT id, jb::int, jb::float8, jb::smallint, jb::real FROM cf WHERE id IN (1, 4) ORDER BY id',
   'SELECT id, jb::bool FROM cf WHERE id IN (2, 4) ORDER BY id',
+  // Text cast to numeric without a typmod keeps each value's own display scale (numeric_in).
+  `SELECT id, tn::numeric, (trim(tn) || '.50')::numeric, (trim(tn) || 'e-2')::numeric, sum(tn::numeric) OVER (), c::numeric FROM cf ORDER BY id`,
+  'SELECT sum(tn::numeric), avg(tn::numeric), max(tn::numeric), count(DISTINCT tn::numeric) FROM cf',
   // An untyped literal compared with a boolean is read as boolin reads it.
   `SELECT id, tb::bool = 'on', tb::bool = ' TRUE ', tb::bool = 'of', tb::bool IN ('ye', 'n') FROM cf ORDER BY id`,
 ];
@@ -48,6 +51,7 @@ describeDifferential('casts by source and target type', { setup, tables: ['cf'] 
       'SELECT jb::bool FROM cf WHERE id = 1',
       'SELECT jb::int FROM cf WHERE id = 3',
       'SELECT jb::bigint FROM cf WHERE id = 2',
+      `SELECT (tn || 'x')::numeric FROM cf WHERE id = 1`,
     ]) {
       await sameFailure(heap, columnar, sql);
     }
@@ -74,6 +78,7 @@ describeDifferential('casts by source and target type', { setup, tables: ['cf'] 
       '0A000',
       /time literal "10:30 AM"/,
     );
+    await refusedWith(columnar, `SELECT (tn || '_0')::numeric FROM cf WHERE id = 2`, '0A000', /underscores/);
     // ISO 8601's form, which PostgreSQL reads and DuckDB does not: refused, not "invalid".
     await refusedWith(
       columnar,

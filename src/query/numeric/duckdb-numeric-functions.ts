@@ -16,6 +16,7 @@ import {
   fromSumParts,
   multiply,
   negate,
+  numericInput,
   type PgNumeric,
   parseNumeric,
   roundAt,
@@ -56,6 +57,8 @@ const UDFS = {
     returns: VARCHAR,
     run: ([a, b, zeroIsNull]) => out(divide(num(a), num(b), zeroIsNull === true)),
   },
+  // numeric_in of text (text::numeric), printed as numeric_out prints it.
+  in: { parameters: [VARCHAR], returns: VARCHAR, run: ([a]) => numericInput(a as string) },
   neg: unary(negate),
   abs: unary(absolute),
   ceil: unary((a) => ceilFloor(a, 'ceil')),

@@ -201,3 +201,36 @@ export function fromSumParts(integers: string, fractions: string, scale: number)
   const atThirty: Finite = { digits, scale: SUM_FRACTION_DIGITS };
   return checked(rescale(atThirty, scale, 'trunc'));
 }
+
+/**
+ * numeric_in of text, printed as numeric_out prints it: digits, point, exponent, NaN and Infinity
+ * spellings — the display scale is the text's decimals less its exponent (`1.50` keeps 2, `1e5`
+ * has 0). Bad text fails as in PostgreSQL (22P02); PostgreSQL 16's `0x1F` and `1_000`, which an
+ * older server rejects, fail with 0A000.
+ */
+export function numericInput(text: string): string {
+  const special = /^\s*([+-]?)(nan|inf|infinity)\s*$/i.exec(text);
+  if (special !== null) {
+    if (special[2]?.toLowerCase() === 'nan') return 'NaN';
+    return `${special[1] === '-' ? '-' : ''}Infinity`;
+  }
+  const match = /^\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
+  if (match === null && (/\d_\d/.test(text) || /^\s*[+-]?0[xXoObB]/.test(text)))
+    throw new PgError(
+      SqlState.featureNotSupported,
+      'numeric input with a base prefix or underscores is not supported by pg_analytica',
+    );
+  if (match === null || `${match[2]}${match[3] ?? ''}` === '')
+    throw new PgError(SqlState.invalidTextRepresentation, `invalid input syntax for type numeric: "${text}"`);
+  const exponent = Number(match[4] ?? '0');
+  let digits = `${match[2]}${match[3] ?? ''}`;
+  let scale = (match[3] ?? '').length - exponent;
+  if (scale < 0) {
+    digits += '0'.repeat(-scale);
+    scale = 0;
+  }
+  const padded = digits.padStart(scale + 1, '0');
+  const integer = padded.slice(0, padded.length - scale).replace(/^0+(?=\d)/, '');
+  const sign = match[1] === '-' && /[1-9]/.test(digits) ? '-' : '';
+  return `${sign}${integer}${scale > 0 ? `.${padded.slice(-scale)}` : ''}`;
+}

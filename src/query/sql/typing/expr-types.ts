@@ -50,8 +50,10 @@ export function typeOf(env: TypeEnvironment, node: Node | undefined): PgType | u
         ? typeOf(env, node.TypeCast.arg)
         : undefined;
     if (source?.heldAsText === true) return source;
-    // float8_numeric's value has the display scale its 15 digits print with: varying.
-    if (source?.name === 'float8' || source?.name === 'float4') return TEXT_NUMERIC;
+    // float8_numeric's value has the display scale its 15 digits print with, numeric_in's of text
+    // the text's own: varying.
+    if (source?.name === 'float8' || source?.name === 'float4' || source?.category === 'S')
+      return TEXT_NUMERIC;
     return type?.name === 'numeric' ? { ...type, typmod: numericCastTypmod(target?.typmods ?? []) } : type;
   }
   if ('A_Expr' in node) return operatorType(env, node.A_Expr);

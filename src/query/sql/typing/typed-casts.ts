@@ -8,6 +8,7 @@
 
 import type { Node, TypeCast } from 'libpg-query';
 import { SqlState } from '../../../errors.js';
+import { numericFunction } from '../../numeric/duckdb-numeric-functions.js';
 import { emitDateTimeCast } from '../datetime/datetime-casts.js';
 import { dateTimeLiteralSql } from '../datetime/datetime-literal.js';
 import { atLocation, type EmitContext } from '../emit-context.js';
@@ -133,6 +134,9 @@ function emitNumericCast(ctx: EmitContext, cast: TypeCast, arg: Node): string {
   if (decimal !== undefined) return `CAST(${sql} AS ${decimal})`;
   if (source?.name === 'float8' || source?.name === 'float4')
     return floatNumericText(sql, source.name === 'float4');
+  // Text read by numeric_in keeps each value's own display scale: numeric text (numeric-text.ts).
+  if (source?.category === 'S')
+    return `${numericFunction('in')}(CAST(${source.name === 'bpchar' ? `rtrim(${sql}, ' ')` : sql} AS VARCHAR))`;
   throw ctx.error(
     SqlState.featureNotSupported,
     'numeric without precision and scale is not supported by pg_analytica here',
