@@ -73,7 +73,7 @@ function parseTemplate(ctx: EmitContext, call: FuncCall, template: string, argum
       continue;
     }
     i++;
-    if (i >= chars.length) throw invalid(ctx, call, 'unterminated format() type specifier');
+    if (i >= chars.length) throw invalid('unterminated format() type specifier');
     if (chars[i] === '%') {
       literal += '%';
       i++;
@@ -89,8 +89,7 @@ function parseTemplate(ctx: EmitContext, call: FuncCall, template: string, argum
     let end = digits(i);
     if (end > i && chars[end] === '$') {
       argument = Number(chars.slice(i, end).join('')) - 1;
-      if (argument < 0)
-        throw invalid(ctx, call, 'format specifies argument 0, but arguments are numbered from 1');
+      if (argument < 0) throw invalid('format specifies argument 0, but arguments are numbered from 1');
       i = end + 1;
     }
     let left = false;
@@ -102,14 +101,13 @@ function parseTemplate(ctx: EmitContext, call: FuncCall, template: string, argum
     end = digits(i);
     const width = end > i ? Number(chars.slice(i, end).join('')) : undefined;
     i = end;
-    if (i >= chars.length) throw invalid(ctx, call, 'unterminated format() type specifier');
+    if (i >= chars.length) throw invalid('unterminated format() type specifier');
     const type = chars[i]!;
     i++;
     if (type === 'I') throw refused(ctx, call, 'format() with %I');
-    if (type !== 's' && type !== 'L')
-      throw invalid(ctx, call, `unrecognized format() type specifier "${type}"`);
+    if (type !== 's' && type !== 'L') throw invalid(`unrecognized format() type specifier "${type}"`);
     const index = argument ?? next;
-    if (index >= argumentCount) throw invalid(ctx, call, 'too few arguments for format()');
+    if (index >= argumentCount) throw invalid('too few arguments for format()');
     next = index + 1;
     if (literal !== '') pieces.push({ literal });
     literal = '';
@@ -121,7 +119,8 @@ function parseTemplate(ctx: EmitContext, call: FuncCall, template: string, argum
 
 class TemplateError extends Error {}
 
-function invalid(_ctx: EmitContext, _call: FuncCall, message: string, _hint?: string) {
+/** A template PostgreSQL rejects: raised when a row is formatted (emitFormat). */
+function invalid(message: string): TemplateError {
   return new TemplateError(message);
 }
 

@@ -56,6 +56,11 @@ export function textInputCast(sql: string, target: string): string | undefined {
 
 const BLANK_CHARACTERS = ' \t\n\u000B\f\r';
 
+/** The text without the blanks PostgreSQL's input functions skip around a value. */
+function trimBlanks(text: string): string {
+  return text.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+}
+
 /**
  * A literal cast to an integer type or boolean, checked now: the plain CAST where the input
  * function would read it alike (a constant segment pruning can use), PostgreSQL's error where it
@@ -66,7 +71,7 @@ export function textInputLiteral(text: string, target: string): string | undefin
   if (integer !== undefined) {
     // PostgreSQL coerces a literal while it parses: its error comes whether or not a row is read.
     if (/^[ \t\n\v\f\r]*[+-]?[0-9]+[ \t\n\v\f\r]*$/.test(text))
-      return `CAST(${quoteLiteral(text.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, ''))} AS ${integer.duck})`;
+      return `CAST(${quoteLiteral(trimBlanks(text))} AS ${integer.duck})`;
     if (/^[ \t\n\v\f\r]*[+-]?(0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_]*)[ \t\n\v\f\r]*$/.test(text))
       throw new PgError(
         SqlState.featureNotSupported,
@@ -78,7 +83,7 @@ export function textInputLiteral(text: string, target: string): string | undefin
     );
   }
   if (target === 'bool') {
-    const word = text.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '').toLowerCase();
+    const word = trimBlanks(text).toLowerCase();
     if (TRUE_WORD_LIST.includes(word)) return 'true';
     if (FALSE_WORD_LIST.includes(word)) return 'false';
     throw new PgError(SqlState.invalidTextRepresentation, `invalid input syntax for type boolean: "${text}"`);
